@@ -1,0 +1,217 @@
+//! A session's bounded outbox: what waits to be written to one client.
+//!
+//! Bounded in bytes. A sender never blocks or slows: when an event would push the outbox
+//! past its limit, the outbox closes with [`CloseReason::Overflow`] and the session's writer
+//! ends the session. Replies to the client's own requests are never refused (a long
+//! `GET_NAMES` must not disconnect the one who asked), but they count towards the bytes.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use crate::event::Event;
+
+/// The default outbox limit: 256 KiB.
+pub const DEFAULT_OUTBOX_BYTES: usize = 256 * 1024;
+
+/// One thing to write to the client.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// Something that happened, rendered by the writer in its protocol.
+    Event(Arc<Event>),
+    /// A reply the protocol adapter already rendered.
+    Bytes(Bytes),
+}
+
+/// Why an outbox stopped taking deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client did not read fast enough and its outbox filled up.
+    Overflow,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// An event was refused because the outbox is full or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("outbox full: the client is not reading")]
+pub struct Overflow;
+
+#[derive(Debug, Default)]
+struct State {
+    queue: VecDeque<Delivery>,
+    bytes: usize,
+    closed: Option<CloseReason>,
+}
+
+/// The queue between the hub and one client's writer.
+#[derive(Debug)]
+pub struct Outbox {
+    state: Mutex<State>,
+    ready: Notify,
+    limit: usize,
+}
+
+impl Outbox {
+    pub fn new(limit: usize) -> Outbox {
+        Outbox {
+            state: Mutex::new(State::default()),
+            ready: Notify::new(),
+            limit,
+        }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Queues an event, or closes the outbox if it would pass its limit.
+    pub fn push_event(&self, event: Arc<Event>) -> Result<(), Overflow> {
+        let cost = event.cost();
+        {
+            let mut state = self.lock();
+            if state.closed.is_some() {
+                return Err(Overflow);
+            }
+            if state.bytes + cost > self.limit {
+                state.closed = Some(CloseReason::Overflow);
+                state.queue.clear();
+                state.bytes = 0;
+                drop(state);
+                self.ready.notify_one();
+                return Err(Overflow);
+            }
+            state.bytes += cost;
+            state.queue.push_back(Delivery::Event(event));
+        }
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Queues a reply to the client's own request; never refused for size.
+    pub fn push_reply(&self, bytes: Bytes) {
+        {
+            let mut state = self.lock();
+            if state.closed.is_some() {
+                return;
+            }
+            state.bytes += bytes.len();
+            state.queue.push_back(Delivery::Bytes(bytes));
+        }
+        self.ready.notify_one();
+    }
+
+    /// Stops taking deliveries; what is queued stays for the writer to drain.
+    pub fn close(&self, reason: CloseReason) {
+        let mut state = self.lock();
+        if state.closed.is_none() {
+            state.closed = Some(reason);
+        }
+        drop(state);
+        self.ready.notify_one();
+    }
+
+    /// Moves everything queued into `into` (in order) and tells whether the outbox closed.
+    pub fn drain(&self, into: &mut Vec<Delivery>) -> Option<CloseReason> {
+        let mut state = self.lock();
+        into.extend(state.queue.drain(..));
+        state.bytes = 0;
+        if state.queue.capacity() > 64 {
+            // A burst grew the queue; give the memory back once it is empty again.
+            state.queue = VecDeque::new();
+        }
+        state.closed
+    }
+
+    pub fn closed(&self) -> Option<CloseReason> {
+        self.lock().closed
+    }
+
+    /// Bytes waiting to be written.
+    pub fn queued_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// Resolves when something was queued or the outbox closed since the last wake-up.
+    pub async fn ready(&self) {
+        self.ready.notified().await
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding this lock cannot leave the queue inconsistent
+        // (every mutation is a single push or drain), so poisoning is ignored.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, Peer};
+    use crate::name::Name;
+    use crate::text::Text;
+
+    fn said(text: &str) -> Arc<Event> {
+        let name = Name::parse("a", 20).unwrap();
+        Event::new(EventKind::Said {
+            room: name.clone(),
+            from: Peer {
+                name,
+                origin: "rooms",
+            },
+            text: Text::new(text),
+        })
+    }
+
+    #[test]
+    fn overflow_closes_and_drops_the_queue() {
+        let outbox = Outbox::new(200);
+        outbox.push_event(said("x")).unwrap();
+        assert_eq!(outbox.push_event(said(&"y".repeat(200))), Err(Overflow));
+        let mut out = Vec::new();
+        assert_eq!(outbox.drain(&mut out), Some(CloseReason::Overflow));
+        assert!(out.is_empty());
+        assert_eq!(outbox.push_event(said("z")), Err(Overflow));
+    }
+
+    #[test]
+    fn replies_are_never_refused_for_size() {
+        let outbox = Outbox::new(10);
+        outbox.push_reply(Bytes::from(vec![b'r'; 100]));
+        let mut out = Vec::new();
+        assert_eq!(outbox.drain(&mut out), None);
+        assert!(matches!(&out[..], [Delivery::Bytes(b)] if b.len() == 100));
+    }
+
+    #[test]
+    fn drain_keeps_order_and_resets_the_count() {
+        let outbox = Outbox::new(10_000);
+        outbox.push_reply(Bytes::from_static(b"1"));
+        outbox.push_event(said("2")).unwrap();
+        outbox.push_reply(Bytes::from_static(b"3"));
+        let mut out = Vec::new();
+        outbox.drain(&mut out);
+        assert_eq!(out.len(), 3);
+        assert!(matches!(&out[0], Delivery::Bytes(b) if &b[..] == b"1"));
+        assert!(matches!(&out[1], Delivery::Event(_)));
+        assert_eq!(outbox.queued_bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn ready_wakes_after_a_push() {
+        let outbox = Arc::new(Outbox::new(1000));
+        let waiter = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { outbox.ready().await })
+        };
+        outbox.push_reply(Bytes::from_static(b"x"));
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("woken")
+            .unwrap();
+    }
+}
