@@ -1,1 +1,11 @@
-//! placeholder
+//! confab-proto: pure codecs and typed messages for every wire protocol confab speaks.
+//!
+//! Nothing here touches a socket, a runtime or the hub: each module turns bytes into
+//! typed values and typed values back into bytes, so it can be tested and fuzzed alone.
+//! The exact bytes of every protocol are fixed in `PROTOCOLS.md`.
+
+pub mod broadcast;
+pub mod line;
+pub mod packet;
+pub mod prefixed;
+pub mod rooms;
