@@ -1,1 +1,181 @@
-fn main() {}
+//! The `confab` binary: thin glue over the crates, one clap subcommand each.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use confab_server::{Config, ListenSpec, Server};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "confab",
+    version,
+    about = "One small chat server for every protocol your clients already speak",
+    long_about = "One small chat server for every protocol your clients already speak.\n\n\
+        `confab serve` runs the server: the four classroom protocols (prefixed on 8820, \
+        packet on 3560, rooms on 5220, broadcast on 5001) share one chat, so a user of any \
+        protocol can talk to a user of any other. `confab check` tests any server against \
+        the protocols byte for byte."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the chat server (every protocol on its default port unless --listen is given).
+    Serve(ServeArgs),
+    /// Run the conformance scenarios of one protocol against a running server.
+    Check(CheckArgs),
+}
+
+#[derive(Parser)]
+struct ServeArgs {
+    /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port).
+    /// Repeatable; when given, only these listeners run.
+    #[arg(long = "listen", value_name = "PROTOCOL=ADDR")]
+    listen: Vec<ListenSpec>,
+    /// A TOML file with `listen = [...]` and a `[limits]` table; flags win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Bytes that may wait for one client before it is disconnected as too slow.
+    #[arg(long, value_name = "BYTES")]
+    outbox_bytes: Option<usize>,
+    /// Longest user name, in characters (1 to 32).
+    #[arg(long, value_name = "N")]
+    name_max: Option<usize>,
+}
+
+#[derive(Parser)]
+struct CheckArgs {
+    /// The protocol to check: prefixed, packet, rooms or broadcast.
+    #[arg(long, value_name = "PROTOCOL")]
+    protocol: confab_check::Protocol,
+    /// The server's address (default: the protocol's default port on 127.0.0.1).
+    #[arg(value_name = "HOST:PORT")]
+    addr: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("confab: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Check(args) => check(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("confab: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if !args.listen.is_empty() {
+        config.listen = args.listen;
+    }
+    if let Some(bytes) = args.outbox_bytes {
+        config.limits.outbox_bytes = bytes;
+    }
+    if let Some(max) = args.name_max {
+        config.limits.name_max = max;
+    }
+    let config = config.validated()?;
+    let server = Server::bind(&config).await?;
+
+    let mut stdout = std::io::stdout().lock();
+    for (protocol, addr) in server.local_addrs() {
+        writeln!(stdout, "listening {protocol} {addr}")?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    server.run(shutdown).await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM starts a graceful shutdown.
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let text = args
+        .addr
+        .unwrap_or_else(|| format!("127.0.0.1:{}", default_port(args.protocol)));
+    let addr: SocketAddr = match tokio::net::lookup_host(&text).await {
+        Ok(mut addrs) => match addrs.next() {
+            Some(addr) => addr,
+            None => bail!("{text} has no address"),
+        },
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("cannot resolve {text} (expected HOST:PORT)"))
+        }
+    };
+    let report = confab_check::check(args.protocol, addr).await;
+    print!("{}", report.render_table());
+    Ok(if report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn default_port(protocol: confab_check::Protocol) -> u16 {
+    let name = protocol.name();
+    name.parse::<confab_server::Protocol>()
+        .map(|p| p.default_port())
+        .unwrap_or(0)
+}

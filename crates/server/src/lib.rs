@@ -1,1 +1,13 @@
-//! placeholder
+//! confab's server: listeners, the connection driver, one adapter per protocol joining the
+//! codecs of `confab-proto` to the hub of `confab-core`, and the configuration.
+
+pub mod adapter;
+pub mod config;
+pub mod driver;
+pub mod protocol;
+pub mod server;
+mod shared;
+
+pub use config::{Config, Limits, ListenSpec};
+pub use protocol::Protocol;
+pub use server::{BindError, Server};

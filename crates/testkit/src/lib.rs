@@ -1,1 +1,72 @@
-//! placeholder
+//! Test support: a confab server on port 0 in the test's own runtime, stopped on drop.
+
+use std::net::SocketAddr;
+
+use confab_server::{Config, ListenSpec, Protocol, Server};
+use tokio_util::sync::CancellationToken;
+
+/// A running server with every classroom listener on 127.0.0.1 and a free port.
+pub struct TestServer {
+    addrs: Vec<(Protocol, SocketAddr)>,
+    shutdown: CancellationToken,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with the default limits.
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed the configuration (the listeners are
+    /// set to port 0 on loopback first).
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config {
+            listen: Protocol::ALL
+                .into_iter()
+                .map(|protocol| ListenSpec {
+                    protocol,
+                    addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                })
+                .collect(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let server = Server::bind(&config).await.expect("test server binds");
+        let addrs = server.local_addrs();
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(server.run(shutdown.clone()));
+        TestServer {
+            addrs,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// The address of the listener for `protocol` ("prefixed", "packet", "rooms", "broadcast").
+    ///
+    /// # Panics
+    /// If the server has no listener for it: a test asking for one is wrong.
+    pub fn addr(&self, protocol: &str) -> SocketAddr {
+        let protocol: Protocol = protocol.parse().expect("known protocol");
+        self.addrs
+            .iter()
+            .find(|(p, _)| *p == protocol)
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| panic!("test server has no {protocol} listener"))
+    }
+
+    /// Shuts down gracefully and waits for the server to finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,181 @@
+//! `broadcast` (seed 004): the first line is the name, then every line is said to everyone
+//! else in the room `lobby`; `bye` leaves. Lines of PROTOCOLS.md § broadcast.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text};
+use confab_proto::broadcast::{self, Input, ServerLine};
+use confab_proto::line::{Line, LineDecoder};
+use tokio::time::Instant;
+
+use super::{Adapter, Context, Farewell, Flow};
+use crate::protocol::Protocol;
+
+const SLOT: RenderSlot = RenderSlot::new(4);
+/// The one conversation, shared with `rooms` and IRC's `#lobby`.
+pub const LOBBY: &str = "lobby";
+/// The classic client sends its name with no newline: take it after this much silence.
+const NAME_SILENCE: Duration = Duration::from_millis(500);
+
+pub struct BroadcastAdapter {
+    lines: LineDecoder,
+    name: Option<Name>,
+    /// When the first bytes of the name arrived (starts the 500 ms rule).
+    name_started: Option<Instant>,
+    said_bye: bool,
+}
+
+impl BroadcastAdapter {
+    pub fn new(max_line: usize) -> Self {
+        BroadcastAdapter {
+            lines: LineDecoder::new(max_line),
+            name: None,
+            name_started: None,
+            said_bye: false,
+        }
+    }
+
+    /// The name line: welcome and join the lobby, or refuse and close.
+    fn take_name(&mut self, raw: &[u8], cx: &Context<'_>) -> Flow {
+        let typed = std::str::from_utf8(raw).map(str::trim).unwrap_or("");
+        match cx.hub.take_name(cx.session, typed) {
+            Ok(name) => {
+                cx.log_named(Protocol::Broadcast, &name);
+                line(cx, ServerLine::Welcome);
+                if let Err(error) = cx.hub.join(cx.session, LOBBY) {
+                    tracing::warn!(%error, "broadcast join of the lobby failed");
+                }
+                self.name = Some(name);
+                Flow::Continue
+            }
+            Err(HubError::NameTaken(_)) => {
+                line(cx, ServerLine::Taken);
+                Flow::Close
+            }
+            Err(_) => {
+                line(cx, ServerLine::NotAllowed);
+                Flow::Close
+            }
+        }
+    }
+
+    fn handle(&mut self, raw: &[u8], cx: &Context<'_>) -> Flow {
+        let Ok(text) = std::str::from_utf8(raw) else {
+            line(cx, ServerLine::NotUtf8);
+            return Flow::Continue;
+        };
+        match broadcast::parse(text) {
+            Input::Bye => {
+                self.said_bye = true;
+                Flow::Close
+            }
+            // An empty Enter is not a message.
+            Input::Text("") => Flow::Continue,
+            Input::Text(text) => {
+                if let Err(error) = cx.hub.say(cx.session, LOBBY, Text::new(text)) {
+                    tracing::warn!(%error, "broadcast line refused");
+                }
+                Flow::Continue
+            }
+        }
+    }
+}
+
+fn line(cx: &Context<'_>, line: ServerLine<'_>) {
+    let mut out = BytesMut::new();
+    line.render(&mut out);
+    cx.reply(out.freeze());
+}
+
+impl Adapter for BroadcastAdapter {
+    fn protocol(&self) -> Protocol {
+        Protocol::Broadcast
+    }
+
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        while let Some(next) = self.lines.decode(input) {
+            let flow = match (next, self.name.is_some()) {
+                (Line::Complete(raw), false) => self.take_name(&raw, cx),
+                (Line::TooLong, false) => {
+                    line(cx, ServerLine::NotAllowed);
+                    Flow::Close
+                }
+                (Line::Complete(raw), true) => self.handle(&raw, cx),
+                (Line::TooLong, true) => {
+                    line(cx, ServerLine::TooLong(self.lines.max()));
+                    Flow::Continue
+                }
+            };
+            if flow == Flow::Close {
+                return Flow::Close;
+            }
+        }
+        if self.name.is_none() && !input.is_empty() {
+            self.name_started.get_or_insert_with(Instant::now);
+        }
+        Flow::Continue
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self.name {
+            None => self.name_started.map(|t| t + NAME_SILENCE),
+            Some(_) => None,
+        }
+    }
+
+    /// No newline came after the name: take what arrived as the name (the classic client).
+    fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        self.name_started = None;
+        let raw = input.split();
+        if self.take_name(&raw, cx) == Flow::Close {
+            return Flow::Close;
+        }
+        self.on_input(input, cx)
+    }
+
+    fn render(&self, event: &Event, out: &mut BytesMut) {
+        out.extend_from_slice(&event.rendered(SLOT, |kind| {
+            let mut bytes = BytesMut::new();
+            let line = match kind {
+                EventKind::Joined { who, .. } => ServerLine::Joined(who.name.as_str()),
+                EventKind::Left {
+                    who,
+                    how: Departure::Lost,
+                    ..
+                } => ServerLine::LeftUnexpectedly(who.name.as_str()),
+                EventKind::Left { who, .. } => ServerLine::Left(who.name.as_str()),
+                EventKind::Said { from, text, .. } => ServerLine::Said {
+                    from: from.name.as_str(),
+                    text: text.as_str(),
+                },
+                EventKind::Direct { from, text, .. } => ServerLine::Private {
+                    from: from.name.as_str(),
+                    text: text.as_str(),
+                },
+                EventKind::Renamed { old, new } => ServerLine::Renamed {
+                    old: old.as_str(),
+                    new: new.name.as_str(),
+                },
+            };
+            line.render(&mut bytes);
+            Bytes::from(bytes)
+        }));
+    }
+
+    fn farewell(&self, why: Farewell, out: &mut BytesMut) {
+        let text = match why {
+            Farewell::Shutdown => "Server shutting down",
+            Farewell::Overflow => "Disconnected: too many unread messages",
+        };
+        ServerLine::Notice(text).render(out);
+    }
+
+    fn departure(&self) -> Departure {
+        if self.said_bye {
+            Departure::Quit { reason: None }
+        } else {
+            Departure::Lost
+        }
+    }
+}

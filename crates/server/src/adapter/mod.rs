@@ -1,0 +1,84 @@
+//! Adapters: one per protocol, each joining that protocol's codec (crate `proto`) to the
+//! hub's verbs (crate `core`). An adapter is synchronous: it turns buffered bytes into verbs
+//! and replies, and renders events; the driver owns the socket and the clock.
+
+pub mod broadcast;
+pub mod packet;
+pub mod prefixed;
+pub mod rooms;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use confab_core::{Departure, Event, Hub, Name, Session};
+use tokio::time::Instant;
+
+use crate::config::Limits;
+use crate::protocol::Protocol;
+
+/// What the connection does after an adapter handled some input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// The client ended the session on purpose, or must go: write what is queued, close.
+    Close,
+}
+
+/// Why the server is closing a connection the client did not end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Farewell {
+    Shutdown,
+    /// The client's outbox filled up because it did not read.
+    Overflow,
+}
+
+/// What an adapter may touch while it handles input.
+pub struct Context<'a> {
+    pub hub: &'a Hub,
+    pub session: &'a Arc<Session>,
+    pub peer: SocketAddr,
+    pub limits: &'a Limits,
+}
+
+impl Context<'_> {
+    /// Queues a reply for this client, after everything queued before it.
+    pub fn reply(&self, bytes: impl Into<Bytes>) {
+        self.session.outbox().push_reply(bytes.into());
+    }
+
+    /// Logs that this client took a name (seed 004's server log).
+    pub fn log_named(&self, protocol: Protocol, name: &Name) {
+        tracing::info!(peer = %self.peer, protocol = protocol.name(), name = %name, "named");
+    }
+}
+
+/// One protocol's side of a connection.
+pub trait Adapter: Send + 'static {
+    fn protocol(&self) -> Protocol;
+
+    /// Handles every complete unit buffered in `input`, leaving a partial one there.
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow;
+
+    /// The client closed its side; `input` holds whatever it sent last without finishing.
+    fn on_eof(&mut self, _input: &mut BytesMut, _cx: &Context<'_>) {}
+
+    /// When the adapter wants [`Adapter::on_deadline`] called (a 500 ms silence rule).
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    fn on_deadline(&mut self, _input: &mut BytesMut, _cx: &Context<'_>) -> Flow {
+        Flow::Continue
+    }
+
+    /// Appends `event` in this protocol's form (usually the shared cached rendering).
+    fn render(&self, event: &Event, out: &mut BytesMut);
+
+    /// The last words before the server closes a connection, where the protocol has a form.
+    fn farewell(&self, _why: Farewell, _out: &mut BytesMut) {}
+
+    /// How the rest of the chat hears of this client leaving now: `Quit` after a goodbye,
+    /// `Lost` otherwise.
+    fn departure(&self) -> Departure;
+}

@@ -1,0 +1,119 @@
+//! `packet` (seed 002): binary packets login, list, sendto, logout; every client packet gets
+//! exactly one LIST or RESPONSE. Layouts in PROTOCOLS.md § packet.
+
+use bytes::BytesMut;
+use confab_core::{Departure, Event, EventKind, RenderSlot, Text};
+use confab_proto::packet::{
+    encode_list, encode_response, encode_sendto, ClientPacket, Decoded, Decoder, ResultCode,
+    MAX_TEXT_CHARS,
+};
+
+use super::{Adapter, Context, Flow};
+use crate::protocol::Protocol;
+
+const SLOT: RenderSlot = RenderSlot::new(2);
+
+pub struct PacketAdapter {
+    decoder: Decoder,
+}
+
+impl PacketAdapter {
+    pub fn new(max_body: usize) -> Self {
+        PacketAdapter {
+            decoder: Decoder::new(max_body),
+        }
+    }
+
+    fn handle(&self, packet: ClientPacket, cx: &Context<'_>) {
+        let code = match packet {
+            ClientPacket::List => {
+                let names = cx.hub.names();
+                let mut out = BytesMut::new();
+                encode_list(names.iter().map(|n| n.as_str()), &mut out);
+                cx.reply(out.freeze());
+                return;
+            }
+            ClientPacket::Login { name } => login(&name, cx),
+            ClientPacket::SendTo { to, text } => send_to(&to, &text, cx),
+            ClientPacket::Logout => match cx
+                .hub
+                .release_name(cx.session, Departure::Quit { reason: None })
+            {
+                Some(_) => ResultCode::Ok,
+                None => ResultCode::Failure,
+            },
+        };
+        respond(code, cx);
+    }
+}
+
+fn respond(code: ResultCode, cx: &Context<'_>) {
+    let mut out = BytesMut::new();
+    encode_response(code, &mut out);
+    cx.reply(out.freeze());
+}
+
+/// Logging in while logged in fails (PROTOCOLS.md), unlike `prefixed`'s rename.
+fn login(name: &str, cx: &Context<'_>) -> ResultCode {
+    if cx.hub.name_of(cx.session).is_some() {
+        return ResultCode::Failure;
+    }
+    match cx.hub.take_name(cx.session, name) {
+        Ok(taken) => {
+            cx.log_named(Protocol::Packet, &taken);
+            ResultCode::Ok
+        }
+        Err(_) => ResultCode::Failure,
+    }
+}
+
+fn send_to(to: &str, text: &str, cx: &Context<'_>) -> ResultCode {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return ResultCode::Failure;
+    }
+    match cx.hub.whisper(cx.session, to, Text::new(text)) {
+        Ok(()) => ResultCode::Ok,
+        // Not logged in, or nobody by that name.
+        Err(_) => ResultCode::Failure,
+    }
+}
+
+impl Adapter for PacketAdapter {
+    fn protocol(&self) -> Protocol {
+        Protocol::Packet
+    }
+
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        while let Some(decoded) = self.decoder.decode(input) {
+            match decoded {
+                Decoded::TooLarge => {
+                    // The stream cannot be resynchronised past a body we will not read.
+                    respond(ResultCode::Malformed, cx);
+                    return Flow::Close;
+                }
+                Decoded::Packet { kind, body } => match ClientPacket::parse(kind, &body) {
+                    Ok(packet) => self.handle(packet, cx),
+                    Err(_) => respond(ResultCode::Malformed, cx),
+                },
+            }
+        }
+        Flow::Continue
+    }
+
+    fn render(&self, event: &Event, out: &mut BytesMut) {
+        // Packet users are in no room, so a direct message is all that reaches them.
+        let EventKind::Direct { from, text, .. } = event.kind() else {
+            return;
+        };
+        out.extend_from_slice(&event.rendered(SLOT, |_| {
+            let mut bytes = BytesMut::new();
+            encode_sendto(from.name.as_str(), text.as_str(), &mut bytes);
+            bytes.freeze()
+        }));
+    }
+
+    fn departure(&self) -> Departure {
+        // The packet protocol has no goodbye: a client leaves by closing.
+        Departure::Lost
+    }
+}

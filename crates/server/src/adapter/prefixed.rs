@@ -1,0 +1,153 @@
+//! `prefixed` (seeds 000 and 001): length-prefixed commands NAME, GET_NAMES, MSG, EXIT.
+//! The reply table is PROTOCOLS.md § prefixed.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use confab_core::{Departure, Event, EventKind, HubError, RenderSlot, Text};
+use confab_proto::prefixed::{Command, CommandError, Decoder, Frame, Reply, Width};
+use tokio::time::Instant;
+
+use super::{Adapter, Context, Farewell, Flow};
+use crate::protocol::Protocol;
+
+/// How long the server waits for a 4th byte before it settles on 2-digit lengths.
+const WIDTH_SILENCE: Duration = Duration::from_millis(500);
+const SLOT_TWO: RenderSlot = RenderSlot::new(0);
+const SLOT_FOUR: RenderSlot = RenderSlot::new(1);
+
+#[derive(Default)]
+pub struct PrefixedAdapter {
+    decoder: Decoder,
+    /// When the first bytes of an undecided width arrived (starts the 500 ms rule).
+    undecided_since: Option<Instant>,
+    exited: bool,
+}
+
+impl PrefixedAdapter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn width(&self) -> Width {
+        self.decoder.width().unwrap_or(Width::Two)
+    }
+
+    fn reply(&self, cx: &Context<'_>, reply: Reply<'_>) {
+        let mut out = BytesMut::new();
+        reply.encode(self.width(), &mut out);
+        cx.reply(out.freeze());
+    }
+
+    fn handle(&mut self, payload: &[u8], cx: &Context<'_>) -> Flow {
+        match Command::parse(payload) {
+            Ok(Command::Name(name)) => self.name(name.trim(), cx),
+            Ok(Command::GetNames) => {
+                let names = cx.hub.names();
+                let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+                self.reply(cx, Reply::Names(&names));
+            }
+            Ok(Command::Msg { to, text }) => {
+                match cx.hub.whisper(cx.session, to, Text::new(text)) {
+                    Ok(()) => {}
+                    Err(HubError::NoName) => self.reply(cx, Reply::NameFirst),
+                    Err(_) => self.reply(cx, Reply::NoSuchUser(to)),
+                }
+            }
+            Ok(Command::Exit) => {
+                self.exited = true;
+                return Flow::Close;
+            }
+            Err(CommandError::NotUtf8) => self.reply(cx, Reply::NotUtf8),
+            Err(CommandError::MsgUsage) => self.reply(cx, Reply::MsgUsage),
+            Err(CommandError::Empty) => self.reply(cx, Reply::Empty),
+            Err(CommandError::Unknown(word)) => self.reply(cx, Reply::Unknown(word)),
+        }
+        Flow::Continue
+    }
+
+    /// `NAME x`: take it (releasing an old name) or say why not.
+    fn name(&self, name: &str, cx: &Context<'_>) {
+        match cx.hub.take_name(cx.session, name) {
+            Ok(taken) => {
+                cx.log_named(Protocol::Prefixed, &taken);
+                self.reply(cx, Reply::Hello(taken.as_str()));
+            }
+            Err(HubError::NameTaken(_)) => self.reply(cx, Reply::Taken(name)),
+            Err(_) => self.reply(cx, Reply::BadName),
+        }
+    }
+}
+
+impl Adapter for PrefixedAdapter {
+    fn protocol(&self) -> Protocol {
+        Protocol::Prefixed
+    }
+
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        if self.decoder.width().is_none() && !input.is_empty() {
+            self.undecided_since.get_or_insert_with(Instant::now);
+        }
+        while let Some(frame) = self.decoder.decode(input) {
+            match frame {
+                Frame::BadLength => self.reply(cx, Reply::BadLength),
+                Frame::Payload(payload) => {
+                    if self.handle(&payload, cx) == Flow::Close {
+                        return Flow::Close;
+                    }
+                }
+            }
+        }
+        Flow::Continue
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self.decoder.width() {
+            None => self.undecided_since.map(|t| t + WIDTH_SILENCE),
+            Some(_) => None,
+        }
+    }
+
+    fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        self.decoder.settle_width();
+        self.on_input(input, cx)
+    }
+
+    fn render(&self, event: &Event, out: &mut BytesMut) {
+        // Prefixed users are in no room, so a direct message is all that reaches them.
+        let EventKind::Direct { from, text, .. } = event.kind() else {
+            return;
+        };
+        let width = self.width();
+        let slot = if width == Width::Two {
+            SLOT_TWO
+        } else {
+            SLOT_FOUR
+        };
+        out.extend_from_slice(&event.rendered(slot, |_| {
+            let mut bytes = BytesMut::new();
+            Reply::Delivered {
+                from: from.name.as_str(),
+                text: text.as_str(),
+            }
+            .encode(width, &mut bytes);
+            bytes.freeze()
+        }));
+    }
+
+    fn farewell(&self, why: Farewell, out: &mut BytesMut) {
+        let text = match why {
+            Farewell::Shutdown => "Server shutting down",
+            Farewell::Overflow => "Disconnected: too many unread messages",
+        };
+        Reply::Notice(text).encode(self.width(), out);
+    }
+
+    fn departure(&self) -> Departure {
+        if self.exited {
+            Departure::Quit { reason: None }
+        } else {
+            Departure::Lost
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! `rooms` (seed 003): a lobby, `/list`, `/join`, `/nick`, chat, `/who`, `/logout`, with the
+//! numeric answers and `* ` notices of PROTOCOLS.md § rooms.
+//!
+//! A room is joined in the hub when the user has a nickname: the seed joins first and picks
+//! a nickname second, and the hub's members always have names. Until then the chosen room
+//! is remembered here.
+
+use bytes::{Bytes, BytesMut};
+use confab_core::name::ROOM_NAME_MAX;
+use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text};
+use confab_proto::line::{Line, LineDecoder};
+use confab_proto::rooms::{self, Command, Notice};
+
+use super::{Adapter, Context, Farewell, Flow};
+use crate::protocol::Protocol;
+
+const SLOT: RenderSlot = RenderSlot::new(3);
+
+pub struct RoomsAdapter {
+    lines: LineDecoder,
+    /// The room chosen with `/join`; a hub member of it once `named`.
+    room: Option<Name>,
+    named: bool,
+    logged_out: bool,
+}
+
+impl RoomsAdapter {
+    pub fn new(max_line: usize) -> Self {
+        RoomsAdapter {
+            lines: LineDecoder::new(max_line),
+            room: None,
+            named: false,
+            logged_out: false,
+        }
+    }
+
+    fn handle(&mut self, line: &[u8], cx: &Context<'_>) -> Flow {
+        let Ok(line) = std::str::from_utf8(line) else {
+            notice(cx, Notice::NotUtf8);
+            return Flow::Continue;
+        };
+        match rooms::parse(line) {
+            Command::List => {
+                let rooms = cx.hub.rooms();
+                list(cx, rooms.iter().map(|r| r.as_str()));
+            }
+            Command::Join(room) => self.join(room, cx),
+            Command::Nick(nick) => self.nick(nick, cx),
+            Command::Who => {
+                let members = match &self.room {
+                    Some(room) => cx.hub.members(room.as_str()),
+                    None => Vec::new(),
+                };
+                list(cx, members.iter().map(|m| m.as_str()));
+            }
+            Command::Logout => {
+                self.logged_out = true;
+                return Flow::Close;
+            }
+            Command::Unknown(command) => notice(cx, Notice::UnknownCommand(command)),
+            Command::Chat(text) => self.chat(text, cx),
+        }
+        Flow::Continue
+    }
+
+    /// `/join ROOM`: `0`, or `1` for a missing or bad room name. A named user moves rooms.
+    fn join(&mut self, room: &str, cx: &Context<'_>) {
+        let Ok(room) = Name::parse(room, ROOM_NAME_MAX) else {
+            code(cx, 1);
+            return;
+        };
+        if self.named {
+            let same = self.room.as_ref().is_some_and(|r| r.key() == room.key());
+            if !same {
+                if let Some(old) = self.room.take() {
+                    let _ = cx.hub.part(cx.session, old.as_str(), None);
+                }
+                match cx.hub.join(cx.session, room.as_str()) {
+                    Ok(shown) => self.room = Some(shown),
+                    Err(_) => {
+                        code(cx, 1);
+                        return;
+                    }
+                }
+            }
+        } else {
+            self.room = Some(room);
+        }
+        code(cx, 0);
+    }
+
+    /// `/nick NAME`: `0`, `1` for a missing or bad name, `2` when taken. The first nickname
+    /// brings the user into the chosen room.
+    fn nick(&mut self, nick: &str, cx: &Context<'_>) {
+        let Some(room) = self.room.clone() else {
+            notice(cx, Notice::JoinFirst);
+            return;
+        };
+        match cx.hub.take_name(cx.session, nick) {
+            Ok(name) => {
+                cx.log_named(Protocol::Rooms, &name);
+                code(cx, 0);
+                if !self.named {
+                    self.named = true;
+                    // The reply goes first; the room hears `* name joined` after it.
+                    match cx.hub.join(cx.session, room.as_str()) {
+                        Ok(shown) => self.room = Some(shown),
+                        Err(error) => tracing::warn!(%error, "rooms join after nick failed"),
+                    }
+                }
+            }
+            Err(HubError::NameTaken(_)) => code(cx, 2),
+            Err(_) => code(cx, 1),
+        }
+    }
+
+    fn chat(&self, text: &str, cx: &Context<'_>) {
+        let Some(room) = &self.room else {
+            notice(cx, Notice::JoinFirst);
+            return;
+        };
+        if !self.named {
+            notice(cx, Notice::NickFirst);
+            return;
+        }
+        if text.is_empty() {
+            return;
+        }
+        if let Err(error) = cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
+            tracing::warn!(%error, "rooms chat refused");
+        }
+    }
+}
+
+fn bytes_of(render: impl FnOnce(&mut BytesMut)) -> Bytes {
+    let mut out = BytesMut::new();
+    render(&mut out);
+    out.freeze()
+}
+
+fn notice(cx: &Context<'_>, notice: Notice<'_>) {
+    cx.reply(bytes_of(|out| notice.render(out)));
+}
+
+fn code(cx: &Context<'_>, code: u8) {
+    cx.reply(bytes_of(|out| rooms::render_code(code, out)));
+}
+
+fn list<'a>(cx: &Context<'_>, items: impl ExactSizeIterator<Item = &'a str>) {
+    cx.reply(bytes_of(|out| rooms::render_list(items, out)));
+}
+
+impl Adapter for RoomsAdapter {
+    fn protocol(&self) -> Protocol {
+        Protocol::Rooms
+    }
+
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        while let Some(line) = self.lines.decode(input) {
+            let flow = match line {
+                Line::TooLong => {
+                    notice(cx, Notice::LineTooLong(self.lines.max()));
+                    Flow::Continue
+                }
+                Line::Complete(line) => self.handle(&line, cx),
+            };
+            if flow == Flow::Close {
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn render(&self, event: &Event, out: &mut BytesMut) {
+        out.extend_from_slice(&event.rendered(SLOT, |kind| {
+            bytes_of(|out| match kind {
+                EventKind::Joined { who, .. } => Notice::Joined(who.name.as_str()).render(out),
+                EventKind::Left { who, .. } => Notice::Left(who.name.as_str()).render(out),
+                EventKind::Said { from, text, .. } => {
+                    rooms::render_chat(from.name.as_str(), text.as_str(), out)
+                }
+                EventKind::Direct { from, text, .. } => Notice::Private {
+                    from: from.name.as_str(),
+                    text: text.as_str(),
+                }
+                .render(out),
+                EventKind::Renamed { old, new } => Notice::Renamed {
+                    old: old.as_str(),
+                    new: new.name.as_str(),
+                }
+                .render(out),
+            })
+        }));
+    }
+
+    fn farewell(&self, why: Farewell, out: &mut BytesMut) {
+        let text = match why {
+            Farewell::Shutdown => "server shutting down",
+            Farewell::Overflow => "disconnected: too many unread messages",
+        };
+        Notice::Other(text).render(out);
+    }
+
+    fn departure(&self) -> Departure {
+        if self.logged_out {
+            Departure::Quit { reason: None }
+        } else {
+            Departure::Lost
+        }
+    }
+}

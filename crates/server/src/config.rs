@@ -1,0 +1,247 @@
+//! The server's settings: which listeners run and every limit, from a TOML file and flags.
+//!
+//! ```toml
+//! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001"]
+//! [limits]
+//! outbox_bytes = 262144
+//! ```
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::protocol::Protocol;
+
+/// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenSpec {
+    pub protocol: Protocol,
+    pub addr: SocketAddr,
+}
+
+impl ListenSpec {
+    /// The protocol's default port on every interface, so a classroom can reach it.
+    pub fn default_for(protocol: Protocol) -> ListenSpec {
+        ListenSpec {
+            protocol,
+            addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, protocol.default_port())),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListenSpecError {
+    #[error("expected PROTOCOL=ADDR, e.g. rooms=127.0.0.1:5220, got {0:?}")]
+    Shape(String),
+    #[error(transparent)]
+    Protocol(#[from] crate::protocol::UnknownProtocol),
+    #[error("bad address {0:?}: expected IP:PORT, e.g. 127.0.0.1:5220 or [::1]:5220")]
+    Addr(String),
+}
+
+impl FromStr for ListenSpec {
+    type Err = ListenSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (protocol, addr) = s
+            .split_once('=')
+            .ok_or_else(|| ListenSpecError::Shape(s.to_string()))?;
+        let protocol = protocol.trim().parse()?;
+        let addr = addr
+            .trim()
+            .parse()
+            .map_err(|_| ListenSpecError::Addr(addr.to_string()))?;
+        Ok(ListenSpec { protocol, addr })
+    }
+}
+
+impl fmt::Display for ListenSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.protocol, self.addr)
+    }
+}
+
+impl<'de> Deserialize<'de> for ListenSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Every limit, with the defaults of PROTOCOLS.md.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Bytes that may wait for one slow client before it is disconnected.
+    pub outbox_bytes: usize,
+    /// Longest user name in characters (at most 32).
+    pub name_max: usize,
+    /// Longest `rooms` line, not counting the newline.
+    pub rooms_line_max: usize,
+    /// Longest `broadcast` line, not counting the newline.
+    pub broadcast_line_max: usize,
+    /// Largest `packet` body; a larger one is answered as malformed and the connection closed.
+    pub packet_body_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            outbox_bytes: confab_core::outbox::DEFAULT_OUTBOX_BYTES,
+            name_max: confab_core::name::DEFAULT_USER_NAME_MAX,
+            rooms_line_max: confab_proto::rooms::DEFAULT_MAX_LINE,
+            broadcast_line_max: confab_proto::broadcast::DEFAULT_MAX_LINE,
+            packet_body_max: confab_proto::packet::DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Listeners to run; every protocol on its default port when empty.
+    pub listen: Vec<ListenSpec>,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: Protocol::ALL
+                .into_iter()
+                .map(ListenSpec::default_for)
+                .collect(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: String,
+        source: Box<toml::de::Error>,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads a TOML file; settings it leaves out keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::from_toml(&text).map_err(|e| match e {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+            path: "config".into(),
+            source: Box::new(source),
+        })?;
+        config.validated()
+    }
+
+    /// Checks the limits make sense; an empty listener list means the defaults.
+    pub fn validated(mut self) -> Result<Config, ConfigError> {
+        if self.listen.is_empty() {
+            self.listen = Config::default().listen;
+        }
+        let limits = &self.limits;
+        if !(1..=confab_core::name::NAME_MAX_CEILING).contains(&limits.name_max) {
+            return Err(ConfigError::Invalid(format!(
+                "limits.name_max must be 1 to {}, not {}",
+                confab_core::name::NAME_MAX_CEILING,
+                limits.name_max
+            )));
+        }
+        for (what, value) in [
+            ("outbox_bytes", limits.outbox_bytes),
+            ("rooms_line_max", limits.rooms_line_max),
+            ("broadcast_line_max", limits.broadcast_line_max),
+            ("packet_body_max", limits.packet_body_max),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "limits.{what} must be above 0"
+                )));
+            }
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_listen_specs() {
+        let spec: ListenSpec = "rooms=127.0.0.1:0".parse().unwrap();
+        assert_eq!(spec.protocol, Protocol::Rooms);
+        assert_eq!(spec.addr, "127.0.0.1:0".parse().unwrap());
+        assert!(matches!(
+            "rooms".parse::<ListenSpec>(),
+            Err(ListenSpecError::Shape(_))
+        ));
+        assert!(matches!(
+            "smtp=1.2.3.4:5".parse::<ListenSpec>(),
+            Err(ListenSpecError::Protocol(_))
+        ));
+        assert!(matches!(
+            "rooms=localhost".parse::<ListenSpec>(),
+            Err(ListenSpecError::Addr(_))
+        ));
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let config = Config::from_toml("").unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen.len(), 4);
+        assert_eq!(config.listen[0].addr.port(), 8820);
+    }
+
+    #[test]
+    fn a_file_sets_listeners_and_limits() {
+        let config = Config::from_toml(
+            "listen = [\"broadcast=127.0.0.1:7000\"]\n[limits]\noutbox_bytes = 1000\nname_max = 32\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.listen,
+            vec!["broadcast=127.0.0.1:7000".parse().unwrap()]
+        );
+        assert_eq!(config.limits.outbox_bytes, 1000);
+        assert_eq!(config.limits.name_max, 32);
+        assert_eq!(config.limits.rooms_line_max, 1024);
+    }
+
+    #[test]
+    fn bad_files_say_what_is_wrong() {
+        let err = Config::from_toml("[limits]\nname_max = 40\n").unwrap_err();
+        assert_eq!(err.to_string(), "limits.name_max must be 1 to 32, not 40");
+        let err = Config::from_toml("colour = 1\n").unwrap_err();
+        assert!(err.to_string().contains("unknown field `colour`"), "{err}");
+        let err = Config::from_toml("listen = [\"x=1\"]\n").unwrap_err();
+        assert!(err.to_string().contains("unknown protocol"), "{err}");
+    }
+}

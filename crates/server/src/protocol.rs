@@ -1,0 +1,62 @@
+//! The protocols a listener can speak, their names on the command line and default ports.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Prefixed,
+    Packet,
+    Rooms,
+    Broadcast,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 4] = [
+        Protocol::Prefixed,
+        Protocol::Packet,
+        Protocol::Rooms,
+        Protocol::Broadcast,
+    ];
+
+    /// The name used in `--listen`, the `listening` lines and the logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Prefixed => "prefixed",
+            Protocol::Packet => "packet",
+            Protocol::Rooms => "rooms",
+            Protocol::Broadcast => "broadcast",
+        }
+    }
+
+    /// The port each seed used (PROTOCOLS.md).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Prefixed => 8820,
+            Protocol::Packet => 3560,
+            Protocol::Rooms => 5220,
+            Protocol::Broadcast => 5001,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast)")]
+pub struct UnknownProtocol(pub String);
+
+impl FromStr for Protocol {
+    type Err = UnknownProtocol;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Protocol::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownProtocol(s.to_string()))
+    }
+}

@@ -1,0 +1,247 @@
+//! The `confab serve` command line as other tools rely on it: the exact `listening` lines,
+//! `--config` with flags winning, clear errors, and a graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+
+/// A `confab serve` child process, killed if a test fails before stopping it.
+struct Serve {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("confab starts");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        Serve { child, stdout }
+    }
+
+    /// Reads the `listening PROTOCOL ADDR` lines, one per listener.
+    fn listening(&mut self, count: usize) -> Vec<(String, SocketAddr)> {
+        (0..count)
+            .map(|_| {
+                let mut line = String::new();
+                self.stdout.read_line(&mut line).expect("a listening line");
+                let parts: Vec<&str> = line.trim_end().split(' ').collect();
+                assert_eq!(parts.len(), 3, "line {line:?}");
+                assert_eq!(parts[0], "listening", "line {line:?}");
+                (parts[1].to_string(), parts[2].parse().expect("an address"))
+            })
+            .collect()
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit; returns its exit code.
+    fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+/// Reads until EOF (the server closed) and returns everything that arrived.
+fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    stream
+        .read_to_end(&mut all)
+        .expect("the server closes the connection");
+    all
+}
+
+fn read_exact(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream.read_exact(&mut buf).expect("bytes arrive");
+    buf
+}
+
+#[test]
+fn prints_one_listening_line_per_listener_in_order() {
+    let mut serve = Serve::start(&[
+        "--listen",
+        "rooms=127.0.0.1:0",
+        "--listen",
+        "broadcast=127.0.0.1:0",
+        "--listen",
+        "prefixed=127.0.0.1:0",
+        "--listen",
+        "packet=127.0.0.1:0",
+    ]);
+    let lines = serve.listening(4);
+    let protocols: Vec<&str> = lines.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(protocols, ["rooms", "broadcast", "prefixed", "packet"]);
+    for (_, addr) in &lines {
+        assert_eq!(addr.ip().to_string(), "127.0.0.1");
+        assert_ne!(addr.port(), 0, "port 0 is resolved to the bound port");
+        connect(*addr);
+    }
+}
+
+#[test]
+fn sigterm_says_goodbye_in_each_protocol_and_exits_zero_within_two_seconds() {
+    let mut serve = Serve::start(&[
+        "--listen",
+        "rooms=127.0.0.1:0",
+        "--listen",
+        "broadcast=127.0.0.1:0",
+        "--listen",
+        "prefixed=127.0.0.1:0",
+        "--listen",
+        "packet=127.0.0.1:0",
+    ]);
+    let addrs = serve.listening(4);
+    let mut rooms = connect(addrs[0].1);
+    let mut broadcast = connect(addrs[1].1);
+    let mut prefixed = connect(addrs[2].1);
+    let mut packet = connect(addrs[3].1);
+    rooms.write_all(b"/join lobby\n/nick carol\n").unwrap();
+    assert_eq!(read_exact(&mut rooms, 4), b"0\n0\n");
+    broadcast.write_all(b"dave\n").unwrap();
+    assert_eq!(
+        read_exact(&mut broadcast, 51),
+        b"Welcome to the chat. Enter 'bye' anytime to exit.\n"
+    );
+    assert_eq!(read_exact(&mut rooms, 14), b"* dave joined\n");
+    prefixed.write_all(b"06NAME A").unwrap();
+    assert_eq!(read_exact(&mut prefixed, 9), b"07Hello A");
+    // The packet client says nothing: it has no goodbye form, only the close.
+
+    // A message sent just before the signal is delivered before the goodbye.
+    broadcast.write_all(b"last words\n").unwrap();
+    assert_eq!(read_exact(&mut rooms, 17), b"dave: last words\n");
+
+    let start = Instant::now();
+    serve.terminate();
+    assert_eq!(read_to_close(&mut rooms), b"* server shutting down\n");
+    assert_eq!(read_to_close(&mut broadcast), b"Server shutting down\n");
+    assert_eq!(read_to_close(&mut prefixed), b"20Server shutting down");
+    assert_eq!(read_to_close(&mut packet), b"");
+    assert_eq!(
+        serve.wait(Duration::from_secs(2)),
+        Some(0),
+        "exit 0 within 2 s"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_config_file_sets_listeners_and_flags_win() {
+    let dir = std::env::temp_dir().join(format!("confab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("confab.toml");
+    std::fs::write(
+        &path,
+        "listen = [\"broadcast=127.0.0.1:0\"]\n[limits]\nname_max = 3\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+
+    let mut from_file = Serve::start(&["--config", path]);
+    let addrs = from_file.listening(1);
+    assert_eq!(addrs[0].0, "broadcast");
+    let mut long = connect(addrs[0].1);
+    long.write_all(b"abcd\n").unwrap();
+    assert_eq!(
+        read_to_close(&mut long),
+        b"Username not allowed!\n",
+        "name_max = 3 from the file"
+    );
+
+    let mut flags = Serve::start(&[
+        "--config",
+        path,
+        "--listen",
+        "rooms=127.0.0.1:0",
+        "--name-max",
+        "4",
+    ]);
+    let addrs = flags.listening(1);
+    assert_eq!(
+        addrs[0].0, "rooms",
+        "--listen replaces the file's listeners"
+    );
+    let mut rooms = connect(addrs[0].1);
+    rooms.write_all(b"/join r\n/nick abcd\n").unwrap();
+    assert_eq!(
+        read_exact(&mut rooms, 4),
+        b"0\n0\n",
+        "--name-max wins over the file"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "smtp=127.0.0.1:25"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown protocol \"smtp\""), "{stderr}");
+
+    let output = Command::new(BIN)
+        .args(["serve", "--config", "/nonexistent/confab.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("confab: cannot read /nonexistent/confab.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_port_in_use_is_reported() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let spec = format!("rooms={}", taken.local_addr().unwrap());
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", &spec])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen for {spec}")),
+        "{stderr}"
+    );
+}
