@@ -136,7 +136,7 @@ fn sigterm_says_goodbye_in_each_protocol_and_exits_zero_within_two_seconds() {
     assert_eq!(read_exact(&mut rooms, 4), b"0\n0\n");
     broadcast.write_all(b"dave\n").unwrap();
     assert_eq!(
-        read_exact(&mut broadcast, 51),
+        read_exact(&mut broadcast, 50),
         b"Welcome to the chat. Enter 'bye' anytime to exit.\n"
     );
     assert_eq!(read_exact(&mut rooms, 14), b"* dave joined\n");

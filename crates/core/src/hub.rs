@@ -144,6 +144,20 @@ impl Hub {
         self.route(out);
     }
 
+    /// Removes a client everywhere without telling anyone: when the whole server shuts
+    /// down, every client hears that instead of a departure per user.
+    pub fn detach_quietly(&self, session: &Session) {
+        let mut state = self.lock();
+        leave_all_rooms(
+            &mut state,
+            session.id(),
+            &Departure::Lost,
+            &mut Outgoing::default(),
+        );
+        release(&mut state, session.id());
+        state.sessions.remove(&session.id());
+    }
+
     /// Takes `name` for the session, releasing its old name. Rooms it is in hear of the
     /// change. Returns the name as typed.
     pub fn take_name(&self, session: &Session, name: &str) -> Result<Name, HubError> {
@@ -683,6 +697,20 @@ mod tests {
                 how: Departure::Lost
             }]
         );
+        assert!(hub.lookup("bob").is_none());
+    }
+
+    #[test]
+    fn a_quiet_detach_tells_no_one() {
+        let hub = hub();
+        let a = named(&hub, "rooms", "alice");
+        let b = named(&hub, "rooms", "bob");
+        hub.join(&a, "r").unwrap();
+        hub.join(&b, "r").unwrap();
+        events(&a);
+        hub.detach_quietly(&b);
+        assert!(events(&a).is_empty());
+        assert_eq!(hub.members("r"), vec![n("alice")]);
         assert!(hub.lookup("bob").is_none());
     }
 

@@ -85,15 +85,15 @@ pub async fn drive<S, A>(
         }
     };
 
-    let departure = match end {
-        End::Closed => adapter.departure(),
-        End::Shutdown => Departure::Quit { reason: None },
-        End::Eof | End::Failed | End::Overflow => Departure::Lost,
-    };
     let name = shared.hub.name_of(&session);
     // Leave the hub before the socket closes, so a client that sees the close can at once
     // take the name that was freed.
-    shared.hub.detach(&session, departure);
+    match end {
+        End::Closed => shared.hub.detach(&session, adapter.departure()),
+        // Everyone is told the server is going; a departure per user would be noise.
+        End::Shutdown => shared.hub.detach_quietly(&session),
+        End::Eof | End::Failed | End::Overflow => shared.hub.detach(&session, Departure::Lost),
+    }
     if end != End::Failed {
         say_goodbye(
             &mut stream,
