@@ -21,7 +21,7 @@ const FINAL_WRITE: Duration = Duration::from_secs(1);
 const READ_CHUNK: usize = 4096;
 
 /// Why a connection ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum End {
     /// The adapter closed it (a goodbye, or a rule that ends the session).
     Closed,
@@ -31,6 +31,19 @@ enum End {
     Failed,
     Overflow,
     Shutdown,
+}
+
+impl End {
+    /// The reason as the log shows it.
+    fn describe(self) -> &'static str {
+        match self {
+            End::Closed => "ended by the session",
+            End::Eof => "closed by the client",
+            End::Failed => "connection lost",
+            End::Overflow => "too slow: outbox full",
+            End::Shutdown => "server shutdown",
+        }
+    }
 }
 
 /// Serves one client until it leaves, fails, overflows or the server shuts down.
@@ -109,7 +122,7 @@ pub async fn drive<S, A>(
         %peer,
         protocol = protocol.name(),
         name = name.as_ref().map(|n| n.as_str()).unwrap_or("-"),
-        reason = ?end,
+        reason = end.describe(),
         "disconnected"
     );
 }
