@@ -5,6 +5,7 @@
 //! The exact bytes of every protocol are fixed in `PROTOCOLS.md`.
 
 pub mod broadcast;
+pub mod irc;
 pub mod line;
 pub mod packet;
 pub mod prefixed;
