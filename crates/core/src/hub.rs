@@ -176,6 +176,10 @@ impl Hub {
                 .get(&session.id())
                 .ok_or(HubError::Detached)?;
             let old = member.name.clone();
+            if old.as_ref().is_some_and(|(old_name, _)| old_name == &name) {
+                // The very same name, case and all: nothing changes, nobody hears of it.
+                return Ok(name);
+            }
             if let Some((old_name, seq)) = &old {
                 state.names.remove(old_name.folded());
                 state.names.insert(name.key(), session.id());
@@ -698,6 +702,29 @@ mod tests {
             }]
         );
         assert!(hub.lookup("bob").is_none());
+    }
+
+    #[test]
+    fn retaking_ones_own_name_is_silent_but_a_case_change_is_heard() {
+        let hub = hub();
+        let a = named(&hub, "rooms", "bo");
+        let b = named(&hub, "rooms", "cy");
+        hub.join(&a, "r").unwrap();
+        hub.join(&b, "r").unwrap();
+        events(&b);
+        hub.take_name(&a, "bo").unwrap();
+        assert!(events(&b).is_empty());
+        hub.take_name(&a, "Bo").unwrap();
+        assert_eq!(
+            events(&b),
+            vec![EventKind::Renamed {
+                old: n("bo"),
+                new: Peer {
+                    name: n("Bo"),
+                    origin: "rooms"
+                }
+            }]
+        );
     }
 
     #[test]

@@ -117,6 +117,21 @@ impl Adapter for BroadcastAdapter {
         Flow::Continue
     }
 
+    /// A last line without a newline is still said; a name that never finished is not
+    /// taken (its owner is already gone).
+    fn on_eof(&mut self, input: &mut BytesMut, cx: &Context<'_>) {
+        if self.name.is_none() {
+            return;
+        }
+        while let Some(next) = self.lines.decode_eof(input) {
+            if let Line::Complete(raw) = next {
+                if self.handle(&raw, cx) == Flow::Close {
+                    return;
+                }
+            }
+        }
+    }
+
     fn deadline(&self) -> Option<Instant> {
         match self.name {
             None => self.name_started.map(|t| t + NAME_SILENCE),

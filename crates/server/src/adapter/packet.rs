@@ -34,7 +34,10 @@ impl PacketAdapter {
                 return;
             }
             ClientPacket::Login { name } => login(&name, cx),
-            ClientPacket::SendTo { to, text } => send_to(&to, &text, cx),
+            ClientPacket::SendTo { to, text } => {
+                send_to(&to, &text, cx);
+                return;
+            }
             ClientPacket::Logout => match cx
                 .hub
                 .release_name(cx.session, Departure::Quit { reason: None })
@@ -67,15 +70,19 @@ fn login(name: &str, cx: &Context<'_>) -> ResultCode {
     }
 }
 
-fn send_to(to: &str, text: &str, cx: &Context<'_>) -> ResultCode {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return ResultCode::Failure;
+/// Answers, then delivers: the reply to a command comes before anything it causes, which
+/// matters when a user sends to themself.
+fn send_to(to: &str, text: &str, cx: &Context<'_>) {
+    let deliverable = text.chars().count() <= MAX_TEXT_CHARS
+        && cx.hub.name_of(cx.session).is_some()
+        && cx.hub.lookup(to).is_some();
+    if !deliverable {
+        respond(ResultCode::Failure, cx);
+        return;
     }
-    match cx.hub.whisper(cx.session, to, Text::new(text)) {
-        Ok(()) => ResultCode::Ok,
-        // Not logged in, or nobody by that name.
-        Err(_) => ResultCode::Failure,
-    }
+    respond(ResultCode::Ok, cx);
+    // The recipient may have left in between; the answer stands, as if it left just after.
+    let _ = cx.hub.whisper(cx.session, to, Text::new(text));
 }
 
 impl Adapter for PacketAdapter {

@@ -19,7 +19,7 @@ const SLOT_FOUR: RenderSlot = RenderSlot::new(1);
 #[derive(Default)]
 pub struct PrefixedAdapter {
     decoder: Decoder,
-    /// When the first bytes of an undecided width arrived (starts the 500 ms rule).
+    /// When the last bytes arrived while the width is undecided (the 500 ms rule).
     undecided_since: Option<Instant>,
     exited: bool,
 }
@@ -85,8 +85,9 @@ impl Adapter for PrefixedAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        // The 500 ms rule counts from the last bytes that arrived, not the first.
         if self.decoder.width().is_none() && !input.is_empty() {
-            self.undecided_since.get_or_insert_with(Instant::now);
+            self.undecided_since = Some(Instant::now());
         }
         while let Some(frame) = self.decoder.decode(input) {
             match frame {

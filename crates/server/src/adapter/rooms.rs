@@ -114,6 +114,16 @@ impl RoomsAdapter {
         }
     }
 
+    fn on_line(&mut self, line: Line, cx: &Context<'_>) -> Flow {
+        match line {
+            Line::TooLong => {
+                notice(cx, Notice::LineTooLong(self.lines.max()));
+                Flow::Continue
+            }
+            Line::Complete(line) => self.handle(&line, cx),
+        }
+    }
+
     fn chat(&self, text: &str, cx: &Context<'_>) {
         let Some(room) = &self.room else {
             notice(cx, Notice::JoinFirst);
@@ -157,18 +167,20 @@ impl Adapter for RoomsAdapter {
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
         while let Some(line) = self.lines.decode(input) {
-            let flow = match line {
-                Line::TooLong => {
-                    notice(cx, Notice::LineTooLong(self.lines.max()));
-                    Flow::Continue
-                }
-                Line::Complete(line) => self.handle(&line, cx),
-            };
-            if flow == Flow::Close {
+            if self.on_line(line, cx) == Flow::Close {
                 return Flow::Close;
             }
         }
         Flow::Continue
+    }
+
+    /// A last line without a newline (`printf '/join a\n/nick b\nhi' | nc`) still counts.
+    fn on_eof(&mut self, input: &mut BytesMut, cx: &Context<'_>) {
+        while let Some(line) = self.lines.decode_eof(input) {
+            if self.on_line(line, cx) == Flow::Close {
+                return;
+            }
+        }
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
