@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod hub;
+pub mod mask;
 pub mod name;
 pub mod outbox;
 pub mod router;

@@ -12,7 +12,7 @@ mod message;
 mod numeric;
 mod tags;
 
-pub use casemap::{eq_fold, fold_ascii, is_channel_name, mask_matches, DEFAULT_CHANNEL_LEN};
+pub use casemap::{eq_fold, fold_ascii, is_channel_name, DEFAULT_CHANNEL_LEN};
 pub use message::{render, render_truncated, Message, ParseError};
 pub use numeric::Numeric;
 pub use tags::{escape_tag_value, push_tag, unescape_tag_value, Tags};
