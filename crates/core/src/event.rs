@@ -27,12 +27,31 @@ impl RenderSlot {
     }
 }
 
-/// Who did something, as others see them: the name and the protocol they came with
-/// (IRC shows classroom users as `name!name@<origin>`).
+/// Who did something, as others see them: the name, the protocol they came with, and the
+/// `user@host` IRC shows (classroom users appear as `name!name@<origin>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
     pub name: Name,
     pub origin: &'static str,
+    /// The IRC user name; `None` means the same as the name.
+    pub user: Option<Arc<str>>,
+    pub host: Arc<str>,
+}
+
+impl Peer {
+    /// A classroom user: `name!name@origin`.
+    pub fn classroom(name: Name, origin: &'static str) -> Peer {
+        Peer {
+            name,
+            origin,
+            user: None,
+            host: Arc::from(origin),
+        }
+    }
+
+    pub fn user(&self) -> &str {
+        self.user.as_deref().unwrap_or(self.name.as_str())
+    }
 }
 
 /// How someone left a room.
@@ -44,6 +63,124 @@ pub enum Departure {
     Quit { reason: Option<Text> },
     /// The connection was lost: reset, EOF without goodbye, timeout or a full outbox.
     Lost,
+}
+
+/// Whether a message is ordinary talk or a notice (IRC NOTICE: never answered by bots).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Chat,
+    Notice,
+}
+
+/// A channel flag (IRC modes `n t m s i`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChannelFlag {
+    /// `+n`: only members may speak in the room.
+    NoExternal,
+    /// `+t`: only operators may set the topic.
+    TopicLock,
+    /// `+m`: only operators and voiced members may speak.
+    Moderated,
+    /// `+s`: the room is hidden from lists and from non-members' queries.
+    Secret,
+    /// `+i`: joining needs an invitation.
+    InviteOnly,
+}
+
+/// One change to a room's modes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModeChange {
+    Flag {
+        flag: ChannelFlag,
+        on: bool,
+    },
+    /// `+k key` / `-k`.
+    Key(Option<String>),
+    /// `+l n` / `-l`.
+    Limit(Option<usize>),
+    Op {
+        on: bool,
+        who: Name,
+    },
+    Voice {
+        on: bool,
+        who: Name,
+    },
+    Ban {
+        on: bool,
+        mask: String,
+    },
+}
+
+impl ChannelFlag {
+    /// The IRC mode letter.
+    pub fn letter(self) -> char {
+        match self {
+            ChannelFlag::NoExternal => 'n',
+            ChannelFlag::TopicLock => 't',
+            ChannelFlag::Moderated => 'm',
+            ChannelFlag::Secret => 's',
+            ChannelFlag::InviteOnly => 'i',
+        }
+    }
+}
+
+impl ModeChange {
+    /// Whether the change sets (`+`) or clears (`-`) its mode.
+    pub fn is_on(&self) -> bool {
+        match self {
+            ModeChange::Flag { on, .. }
+            | ModeChange::Op { on, .. }
+            | ModeChange::Voice { on, .. }
+            | ModeChange::Ban { on, .. } => *on,
+            ModeChange::Key(key) => key.is_some(),
+            ModeChange::Limit(limit) => limit.is_some(),
+        }
+    }
+
+    /// The IRC mode letter.
+    pub fn letter(&self) -> char {
+        match self {
+            ModeChange::Flag { flag, .. } => flag.letter(),
+            ModeChange::Key(_) => 'k',
+            ModeChange::Limit(_) => 'l',
+            ModeChange::Op { .. } => 'o',
+            ModeChange::Voice { .. } => 'v',
+            ModeChange::Ban { .. } => 'b',
+        }
+    }
+
+    /// The parameter the change carries on the wire, if any (`-k` carries `*`).
+    pub fn parameter(&self) -> Option<String> {
+        match self {
+            ModeChange::Flag { .. } | ModeChange::Limit(None) => None,
+            ModeChange::Key(key) => Some(key.clone().unwrap_or_else(|| "*".into())),
+            ModeChange::Limit(Some(n)) => Some(n.to_string()),
+            ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => Some(who.to_string()),
+            ModeChange::Ban { mask, .. } => Some(mask.clone()),
+        }
+    }
+}
+
+/// Writes changes the IRC way: `+mo-v bob carol`.
+pub fn mode_string(changes: &[ModeChange]) -> String {
+    let mut letters = String::new();
+    let mut params = Vec::new();
+    let mut sign = None;
+    for change in changes {
+        let on = change.is_on();
+        if sign != Some(on) {
+            letters.push(if on { '+' } else { '-' });
+            sign = Some(on);
+        }
+        letters.push(change.letter());
+        params.extend(change.parameter());
+    }
+    std::iter::once(letters)
+        .chain(params)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What happened.
@@ -62,16 +199,46 @@ pub enum EventKind {
         room: Name,
         from: Peer,
         text: Text,
+        tone: Tone,
     },
     Direct {
         from: Peer,
         to: Name,
         text: Text,
+        tone: Tone,
     },
     /// Sent once to everyone who shares a room with the user.
     Renamed {
         old: Name,
         new: Peer,
+    },
+    TopicChanged {
+        room: Name,
+        by: Peer,
+        topic: Option<Text>,
+    },
+    ModesChanged {
+        room: Name,
+        by: Peer,
+        changes: Vec<ModeChange>,
+    },
+    /// Sent to every member, the kicked one included.
+    Kicked {
+        room: Name,
+        by: Peer,
+        target: Peer,
+        reason: Option<Text>,
+    },
+    /// Sent to the invited user only.
+    Invited {
+        room: Name,
+        by: Peer,
+        target: Name,
+    },
+    /// Sent to everyone who shares a room with the user (IRC away-notify).
+    AwayChanged {
+        who: Peer,
+        away: Option<Text>,
     },
 }
 
@@ -105,19 +272,23 @@ impl Event {
     /// About how many bytes this event takes in a recipient's outbox: the text plus names
     /// plus a margin for the protocol's framing. Outbox limits count this.
     pub fn cost(&self) -> usize {
-        const FRAMING: usize = 48;
-        FRAMING
-            + match &self.kind {
-                EventKind::Joined { room, who } => room.as_str().len() + who.name.as_str().len(),
-                EventKind::Left { room, who, .. } => room.as_str().len() + who.name.as_str().len(),
-                EventKind::Said { room, from, text } => {
-                    room.as_str().len() + from.name.as_str().len() + text.len()
+        const FRAMING: usize = 64;
+        let text = match &self.kind {
+            EventKind::Said { text, .. } | EventKind::Direct { text, .. } => text.len(),
+            EventKind::Left { how, .. } => match how {
+                Departure::Parted { reason } | Departure::Quit { reason } => {
+                    reason.as_ref().map_or(0, Text::len)
                 }
-                EventKind::Direct { from, to, text } => {
-                    from.name.as_str().len() + to.as_str().len() + text.len()
-                }
-                EventKind::Renamed { old, new } => old.as_str().len() + new.name.as_str().len(),
-            }
+                Departure::Lost => 0,
+            },
+            EventKind::TopicChanged { topic, .. } => topic.as_ref().map_or(0, Text::len),
+            EventKind::Kicked { reason, .. } => reason.as_ref().map_or(0, Text::len),
+            EventKind::AwayChanged { away, .. } => away.as_ref().map_or(0, Text::len),
+            EventKind::ModesChanged { changes, .. } => changes.len() * 40,
+            _ => 0,
+        };
+        // Names are at most 32 bytes each and an event carries at most three.
+        FRAMING + 96 + text
     }
 }
 
@@ -127,15 +298,35 @@ mod tests {
     use std::cell::Cell;
 
     #[test]
+    fn mode_strings_group_signs_and_keep_parameters_in_order() {
+        let bob = Name::parse("bob", 20).unwrap();
+        let changes = vec![
+            ModeChange::Flag {
+                flag: ChannelFlag::Moderated,
+                on: true,
+            },
+            ModeChange::Op {
+                on: true,
+                who: bob.clone(),
+            },
+            ModeChange::Voice {
+                on: false,
+                who: bob,
+            },
+            ModeChange::Key(None),
+            ModeChange::Limit(Some(5)),
+        ];
+        assert_eq!(mode_string(&changes), "+mo-vk+l bob bob * 5");
+    }
+
+    #[test]
     fn renders_once_per_slot_and_shares_the_bytes() {
-        let from = Peer {
-            name: Name::parse("A", 20).unwrap(),
-            origin: "prefixed",
-        };
+        let from = Peer::classroom(Name::parse("A", 20).unwrap(), "prefixed");
         let event = Event::new(EventKind::Direct {
             from,
             to: Name::parse("B", 20).unwrap(),
             text: Text::new("hi"),
+            tone: Tone::Chat,
         });
         let calls = Cell::new(0);
         let render = |_: &EventKind| {

@@ -10,7 +10,9 @@ pub mod router;
 pub mod session;
 pub mod text;
 
-pub use event::{Departure, Event, EventKind, Peer, RenderSlot};
+pub use event::{
+    mode_string, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Tone,
+};
 pub use hub::{Hub, HubConfig, HubError};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};

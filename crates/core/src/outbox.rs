@@ -159,19 +159,17 @@ mod tests {
         let name = Name::parse("a", 20).unwrap();
         Event::new(EventKind::Said {
             room: name.clone(),
-            from: Peer {
-                name,
-                origin: "rooms",
-            },
+            from: Peer::classroom(name, "rooms"),
             text: Text::new(text),
+            tone: crate::event::Tone::Chat,
         })
     }
 
     #[test]
     fn overflow_closes_and_drops_the_queue() {
-        let outbox = Outbox::new(200);
+        let outbox = Outbox::new(400);
         outbox.push_event(said("x")).unwrap();
-        assert_eq!(outbox.push_event(said(&"y".repeat(200))), Err(Overflow));
+        assert_eq!(outbox.push_event(said(&"y".repeat(400))), Err(Overflow));
         let mut out = Vec::new();
         assert_eq!(outbox.drain(&mut out), Some(CloseReason::Overflow));
         assert!(out.is_empty());

@@ -9,7 +9,7 @@ use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
 use tokio::time::Instant;
 
-use super::{Adapter, Context, Farewell, Flow};
+use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
 const SLOT: RenderSlot = RenderSlot::new(4);
@@ -73,8 +73,12 @@ impl BroadcastAdapter {
             // An empty Enter is not a message.
             Input::Text("") => Flow::Continue,
             Input::Text(text) => {
+                // The lobby's rules (set from IRC) can refuse: moderated, banned, kicked.
                 if let Err(error) = cx.hub.say(cx.session, LOBBY, Text::new(text)) {
-                    tracing::warn!(%error, "broadcast line refused");
+                    line(
+                        cx,
+                        ServerLine::Notice(&format!("Message not sent: {error}.")),
+                    );
                 }
                 Flow::Continue
             }
@@ -172,6 +176,12 @@ impl Adapter for BroadcastAdapter {
                     old: old.as_str(),
                     new: new.name.as_str(),
                 },
+                other => {
+                    if let Some(text) = describe_channel_event(other) {
+                        ServerLine::Notice(&text).render(&mut bytes);
+                    }
+                    return bytes.freeze();
+                }
             };
             line.render(&mut bytes);
             Bytes::from(bytes)

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, Hub, Name, Session};
+use confab_core::{mode_string, Departure, Event, EventKind, Hub, Name, Session};
 use tokio::time::Instant;
 
 use crate::config::Limits;
@@ -81,4 +81,35 @@ pub trait Adapter: Send + 'static {
     /// How the rest of the chat hears of this client leaving now: `Quit` after a goodbye,
     /// `Lost` otherwise.
     fn departure(&self) -> Departure;
+}
+
+/// Channel happenings (from IRC users) in plain words, for the line protocols: `alice set
+/// the topic: hello`, `bob was kicked by alice (spam)`. `None` for what such users need not
+/// hear (away changes) and for the kinds each protocol renders itself.
+pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::TopicChanged {
+            by,
+            topic: Some(topic),
+            ..
+        } => {
+            format!("{} set the topic: {topic}", by.name)
+        }
+        EventKind::TopicChanged {
+            by, topic: None, ..
+        } => format!("{} cleared the topic", by.name),
+        EventKind::ModesChanged { by, changes, .. } => {
+            format!("{} set mode {}", by.name, mode_string(changes))
+        }
+        EventKind::Kicked {
+            by, target, reason, ..
+        } => match reason {
+            Some(reason) => format!("{} was kicked by {} ({reason})", target.name, by.name),
+            None => format!("{} was kicked by {}", target.name, by.name),
+        },
+        EventKind::Invited { room, by, .. } => {
+            format!("{} invites you to join {room}", by.name)
+        }
+        _ => return None,
+    })
 }

@@ -11,7 +11,7 @@ use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text}
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
 
-use super::{Adapter, Context, Farewell, Flow};
+use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
 const SLOT: RenderSlot = RenderSlot::new(3);
@@ -105,7 +105,11 @@ impl RoomsAdapter {
                     // The reply goes first; the room hears `* name joined` after it.
                     match cx.hub.join(cx.session, room.as_str()) {
                         Ok(shown) => self.room = Some(shown),
-                        Err(error) => tracing::warn!(%error, "rooms join after nick failed"),
+                        // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
+                        Err(error) => {
+                            self.room = None;
+                            notice(cx, Notice::Other(&format!("cannot join {room}: {error}")));
+                        }
                     }
                 }
             }
@@ -124,7 +128,7 @@ impl RoomsAdapter {
         }
     }
 
-    fn chat(&self, text: &str, cx: &Context<'_>) {
+    fn chat(&mut self, text: &str, cx: &Context<'_>) {
         let Some(room) = &self.room else {
             notice(cx, Notice::JoinFirst);
             return;
@@ -136,8 +140,14 @@ impl RoomsAdapter {
         if text.is_empty() {
             return;
         }
-        if let Err(error) = cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
-            tracing::warn!(%error, "rooms chat refused");
+        match cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
+            Ok(()) => {}
+            // Kicked out of the room since: back to the lobby.
+            Err(HubError::NotMember(_)) => {
+                self.room = None;
+                notice(cx, Notice::JoinFirst);
+            }
+            Err(error) => notice(cx, Notice::Other(&format!("message not sent: {error}"))),
         }
     }
 }
@@ -201,6 +211,11 @@ impl Adapter for RoomsAdapter {
                     new: new.name.as_str(),
                 }
                 .render(out),
+                other => {
+                    if let Some(text) = describe_channel_event(other) {
+                        Notice::Other(&text).render(out);
+                    }
+                }
             })
         }));
     }

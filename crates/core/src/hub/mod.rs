@@ -1,0 +1,255 @@
+//! The hub: the one place chat state changes. Every verb is synchronous, holds the state
+//! lock only while it computes who must hear about it, and hands the events to the
+//! [`Router`] after releasing the lock, so no sender ever waits on a recipient.
+//!
+//! Lock order: the hub's state lock may be taken before an outbox lock, never after.
+//! The verbs live in three files: names and sessions here, rooms and messages in
+//! `rooms.rs`, channel rules (topic, modes, kick, invite) in `channel.rs`, and what a user
+//! tells about themself (profile, away, operator) in `profile.rs`.
+
+mod channel;
+mod profile;
+mod rooms;
+mod state;
+mod view;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use crate::event::{Departure, Event, EventKind};
+use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
+use crate::outbox::DEFAULT_OUTBOX_BYTES;
+use crate::router::{LocalRouter, Router};
+use crate::session::{Session, SessionId};
+
+pub use channel::{ModeOutcome, MAX_BANS};
+pub use state::{Ban, ChannelModes, Topic};
+pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
+
+use state::{Member, State};
+
+/// The hub's settings.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Longest user name in characters (PROTOCOLS.md: 20 by default, at most 32).
+    pub name_max: usize,
+    /// Outbox limit per session, in bytes.
+    pub outbox_bytes: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            name_max: DEFAULT_USER_NAME_MAX,
+            outbox_bytes: DEFAULT_OUTBOX_BYTES,
+        }
+    }
+}
+
+/// Why a verb was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HubError {
+    #[error("bad name: {0}")]
+    BadName(NameError),
+    #[error("bad room name: {0}")]
+    BadRoom(NameError),
+    #[error("name {0} is taken")]
+    NameTaken(String),
+    #[error("choose a name first")]
+    NoName,
+    #[error("no user named {0}")]
+    NoSuchUser(String),
+    #[error("no room named {0}")]
+    NoSuchRoom(String),
+    #[error("not in room {0}")]
+    NotMember(String),
+    #[error("already in room {0}")]
+    AlreadyMember(String),
+    #[error("{user} is not in room {room}")]
+    UserNotInRoom { user: String, room: String },
+    #[error("{user} is already in room {room}")]
+    UserInRoom { user: String, room: String },
+    #[error("only operators of {0} may do that")]
+    ChanOpNeeded(String),
+    #[error("cannot speak in {0}")]
+    CannotSend(String),
+    #[error("{0} needs the right key")]
+    BadKey(String),
+    #[error("{0} is invitation only")]
+    InviteOnly(String),
+    #[error("banned from {0}")]
+    Banned(String),
+    #[error("{0} is full")]
+    Full(String),
+    #[error("the session is not attached")]
+    Detached,
+}
+
+/// Events waiting to be handed to the router once the state lock is released.
+#[derive(Default)]
+pub(crate) struct Outgoing(Vec<(Vec<Arc<Session>>, Arc<Event>)>);
+
+impl Outgoing {
+    pub(crate) fn push(&mut self, recipients: Vec<Arc<Session>>, kind: EventKind) {
+        if !recipients.is_empty() {
+            self.0.push((recipients, Event::new(kind)));
+        }
+    }
+}
+
+pub struct Hub {
+    state: Mutex<State>,
+    router: Arc<dyn Router>,
+    config: HubConfig,
+}
+
+impl Hub {
+    pub fn new(config: HubConfig) -> Hub {
+        Hub::with_router(config, Arc::new(LocalRouter))
+    }
+
+    pub fn with_router(config: HubConfig, router: Arc<dyn Router>) -> Hub {
+        Hub {
+            state: Mutex::new(State::default()),
+            router,
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.config
+    }
+
+    /// Registers a new client that speaks `origin`; others see its host as the origin
+    /// (`name!name@rooms`).
+    pub fn attach(&self, origin: &'static str) -> Arc<Session> {
+        self.attach_from(origin, origin)
+    }
+
+    /// Registers a new client whose host others see as `host` (IRC shows the address).
+    pub fn attach_from(&self, origin: &'static str, host: &str) -> Arc<Session> {
+        let mut state = self.lock();
+        state.next_id += 1;
+        let id = SessionId(state.next_id);
+        let session = Arc::new(Session::new(id, origin, self.config.outbox_bytes));
+        state.sessions.insert(
+            id,
+            Member::new(session.clone(), Arc::from(host), SystemTime::now()),
+        );
+        session
+    }
+
+    /// Removes a client everywhere: its rooms hear `how`, its name becomes free.
+    pub fn detach(&self, session: &Session, how: Departure) {
+        let mut out = Outgoing::default();
+        {
+            let mut state = self.lock();
+            state.leave_all_rooms(session.id(), &how, &mut out);
+            state.release(session.id());
+            state.forget(session.id());
+        }
+        self.route(out);
+    }
+
+    /// Removes a client everywhere without telling anyone: when the whole server shuts
+    /// down, every client hears that instead of a departure per user.
+    pub fn detach_quietly(&self, session: &Session) {
+        let mut state = self.lock();
+        state.leave_all_rooms(session.id(), &Departure::Lost, &mut Outgoing::default());
+        state.release(session.id());
+        state.forget(session.id());
+    }
+
+    /// Takes `name` for the session, releasing its old name. Rooms it is in hear of the
+    /// change. Returns the name as typed.
+    pub fn take_name(&self, session: &Session, name: &str) -> Result<Name, HubError> {
+        let name = Name::parse(name, self.config.name_max).map_err(HubError::BadName)?;
+        let mut out = Outgoing::default();
+        {
+            let mut state = self.lock();
+            if let Some(&holder) = state.names.get(name.folded()) {
+                if holder != session.id() {
+                    return Err(HubError::NameTaken(name.to_string()));
+                }
+            }
+            let member = state.member(session.id())?;
+            let old = member.name.clone();
+            match old {
+                // The very same name, case and all: nothing changes, nobody hears of it.
+                Some((old_name, _)) if old_name == name => return Ok(name),
+                Some((old_name, seq)) => {
+                    state.names.remove(old_name.folded());
+                    state.names.insert(name.key(), session.id());
+                    state.set_name(session.id(), Some((name.clone(), seq)));
+                    // Room membership is keyed by session id, so only the name changes.
+                    let recipients = state.room_mates(session.id());
+                    let new = state.peer(session.id())?;
+                    out.push(recipients, EventKind::Renamed { old: old_name, new });
+                }
+                None => {
+                    state.next_seq += 1;
+                    let seq = state.next_seq;
+                    state.names.insert(name.key(), session.id());
+                    state.name_order.insert(seq, session.id());
+                    state.set_name(session.id(), Some((name.clone(), seq)));
+                }
+            }
+        }
+        self.route(out);
+        Ok(name)
+    }
+
+    /// Gives up the session's name after leaving every room (packet `logout`).
+    pub fn release_name(&self, session: &Session, how: Departure) -> Option<Name> {
+        let mut out = Outgoing::default();
+        let old = {
+            let mut state = self.lock();
+            state.leave_all_rooms(session.id(), &how, &mut out);
+            state.release(session.id())
+        };
+        self.route(out);
+        old
+    }
+
+    pub fn name_of(&self, session: &Session) -> Option<Name> {
+        self.lock().name_of(session.id())
+    }
+
+    /// Every named user, in the order the names were taken.
+    pub fn names(&self) -> Vec<Name> {
+        let state = self.lock();
+        state
+            .name_order
+            .values()
+            .filter_map(|id| state.name_of(*id))
+            .collect()
+    }
+
+    /// Finds a user by name, without regard to case.
+    pub fn lookup(&self, name: &str) -> Option<crate::event::Peer> {
+        let state = self.lock();
+        let id = *state.names.get(Folded::new(name))?;
+        state.peer(id).ok()
+    }
+
+    /// How many clients are attached.
+    pub fn session_count(&self) -> usize {
+        self.lock().sessions.len()
+    }
+
+    pub(crate) fn route(&self, out: Outgoing) {
+        for (recipients, event) in out.0 {
+            self.router.deliver(&recipients, &event);
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // Verbs validate before they mutate, so a panic cannot leave half a change behind.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,57 @@
+//! What a user tells about themself: IRC's user name and real name, away, operator.
+
+use super::{Hub, HubError, Outgoing};
+use crate::event::EventKind;
+use crate::session::Session;
+use crate::text::Text;
+
+impl Hub {
+    /// Sets the IRC user name and real name (USER).
+    pub fn set_profile(
+        &self,
+        session: &Session,
+        user: &str,
+        realname: &str,
+    ) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let member = state
+            .sessions
+            .get_mut(&session.id())
+            .ok_or(HubError::Detached)?;
+        member.user = Some(user.into());
+        member.realname = Some(realname.into());
+        Ok(())
+    }
+
+    /// Marks the user away with a message, or back with `None`. Room mates hear it.
+    pub fn set_away(&self, session: &Session, away: Option<Text>) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        {
+            let mut state = self.lock();
+            let member = state
+                .sessions
+                .get_mut(&session.id())
+                .ok_or(HubError::Detached)?;
+            member.away = away.clone();
+            if let Ok(who) = state.peer(session.id()) {
+                out.push(
+                    state.room_mates(session.id()),
+                    EventKind::AwayChanged { who, away },
+                );
+            }
+        }
+        self.route(out);
+        Ok(())
+    }
+
+    /// Grants or withdraws server operator status (IRC OPER).
+    pub fn set_oper(&self, session: &Session, oper: bool) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let member = state
+            .sessions
+            .get_mut(&session.id())
+            .ok_or(HubError::Detached)?;
+        member.oper = oper;
+        Ok(())
+    }
+}

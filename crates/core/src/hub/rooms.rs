@@ -1,0 +1,245 @@
+//! Rooms and messages: join, part, say in a room, whisper to one user, and the lists.
+
+use super::state::{Room, Seat};
+use super::{Hub, HubError, Outgoing};
+use crate::event::{EventKind, Tone};
+use crate::name::{Folded, Name, ROOM_NAME_MAX};
+use crate::session::Session;
+use crate::text::Text;
+
+impl Hub {
+    /// Joins a room, creating it if it does not exist (its first member becomes its
+    /// operator). The others in it hear of it. Returns the room's name as first typed.
+    pub fn join(&self, session: &Session, room: &str) -> Result<Name, HubError> {
+        self.join_with_key(session, room, None)
+    }
+
+    /// Joins a room that may have a key, a limit, bans or invitation only.
+    pub fn join_with_key(
+        &self,
+        session: &Session,
+        room: &str,
+        key: Option<&str>,
+    ) -> Result<Name, HubError> {
+        let room = Name::parse(room, ROOM_NAME_MAX).map_err(HubError::BadRoom)?;
+        let mut out = Outgoing::default();
+        let shown = {
+            let mut state = self.lock();
+            let state = &mut *state;
+            let id = session.id();
+            let who = state.peer(id)?;
+            let hostmask = state.hostmask(id).unwrap_or_default();
+            let handle = state.member(id)?.session.clone();
+            state.next_seq += 1;
+            let created = state.next_seq;
+            let entry = state
+                .rooms
+                .entry(room.key())
+                .or_insert_with(|| Room::new(room.clone(), created));
+            let shown = entry.name.clone();
+            if entry.members.contains_key(&id) {
+                return Err(HubError::AlreadyMember(shown.to_string()));
+            }
+            let fresh = entry.members.is_empty();
+            if !fresh {
+                check_entry(entry, id, &hostmask, key)?;
+            }
+            entry.invited.remove(&id);
+            let others = entry.everyone();
+            entry.members.insert(
+                id,
+                Seat {
+                    session: handle,
+                    op: fresh,
+                    voice: false,
+                },
+            );
+            if let Some(member) = state.sessions.get_mut(&id) {
+                member.rooms.push(shown.key());
+            }
+            out.push(
+                others,
+                EventKind::Joined {
+                    room: shown.clone(),
+                    who,
+                },
+            );
+            shown
+        };
+        self.route(out);
+        Ok(shown)
+    }
+
+    /// Leaves a room; the others hear `Parted`. An emptied room disappears.
+    pub fn part(
+        &self,
+        session: &Session,
+        room: &str,
+        reason: Option<Text>,
+    ) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        {
+            let mut state = self.lock();
+            let key = state.joined_room(room, session.id())?.name.key();
+            let how = crate::event::Departure::Parted { reason };
+            state.leave_room(&key, session.id(), &how, &mut out);
+            if let Some(member) = state.sessions.get_mut(&session.id()) {
+                member.rooms.retain(|k| *k != key);
+            }
+        }
+        self.route(out);
+        Ok(())
+    }
+
+    /// Says `text` in a room the session is in; everyone else in it hears it.
+    pub fn say(&self, session: &Session, room: &str, text: Text) -> Result<(), HubError> {
+        self.say_as(session, room, text, Tone::Chat)
+    }
+
+    /// Says `text` in a room with a tone. A non-member may speak where the room allows
+    /// outside messages (`-n`); `+m` needs voice; a banned member cannot speak.
+    pub fn say_as(
+        &self,
+        session: &Session,
+        room: &str,
+        text: Text,
+        tone: Tone,
+    ) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        {
+            let state = self.lock();
+            let id = session.id();
+            let from = state.peer(id)?;
+            let entry = state
+                .room(room)
+                .map_err(|_| HubError::NotMember(room.to_string()))?;
+            let seat = entry.members.get(&id);
+            if seat.is_none() && entry.modes.no_external {
+                return Err(HubError::NotMember(room.to_string()));
+            }
+            let privileged = seat.is_some_and(|s| s.op || s.voice);
+            if !privileged
+                && (entry.modes.moderated
+                    || entry.is_banned(&state.hostmask(id).unwrap_or_default()))
+            {
+                return Err(HubError::CannotSend(entry.name.to_string()));
+            }
+            out.push(
+                entry.others(id),
+                EventKind::Said {
+                    room: entry.name.clone(),
+                    from,
+                    text,
+                    tone,
+                },
+            );
+        }
+        self.route(out);
+        Ok(())
+    }
+
+    /// Sends `text` to one user by name (themself included).
+    pub fn whisper(&self, session: &Session, to: &str, text: Text) -> Result<(), HubError> {
+        self.whisper_as(session, to, text, Tone::Chat)
+    }
+
+    pub fn whisper_as(
+        &self,
+        session: &Session,
+        to: &str,
+        text: Text,
+        tone: Tone,
+    ) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        {
+            let state = self.lock();
+            let from = state.peer(session.id())?;
+            let target = state.session_named(to)?;
+            let to_name = state
+                .named(target)
+                .map_err(|_| HubError::NoSuchUser(to.to_string()))?;
+            let handle = state.member(target)?.session.clone();
+            out.push(
+                vec![handle],
+                EventKind::Direct {
+                    from,
+                    to: to_name,
+                    text,
+                    tone,
+                },
+            );
+        }
+        self.route(out);
+        Ok(())
+    }
+
+    /// Every room, in the order they were created.
+    pub fn rooms(&self) -> Vec<Name> {
+        let state = self.lock();
+        let mut rooms: Vec<_> = state
+            .rooms
+            .values()
+            .map(|r| (r.created, r.name.clone()))
+            .collect();
+        rooms.sort_unstable_by_key(|(created, _)| *created);
+        rooms.into_iter().map(|(_, name)| name).collect()
+    }
+
+    /// A room's members' names in the order they joined; empty if the room does not exist.
+    pub fn members(&self, room: &str) -> Vec<Name> {
+        let state = self.lock();
+        state
+            .rooms
+            .get(Folded::new(room))
+            .map(|r| {
+                r.members
+                    .keys()
+                    .filter_map(|id| state.name_of(*id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The rooms the session is in, in the order it joined them.
+    pub fn rooms_of(&self, session: &Session) -> Vec<Name> {
+        let state = self.lock();
+        state
+            .sessions
+            .get(&session.id())
+            .map(|m| m.rooms.iter().map(|k| k.name().clone()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn is_member(&self, session: &Session, room: &str) -> bool {
+        self.lock().joined_room(room, session.id()).is_ok()
+    }
+}
+
+/// The rules a room applies to a newcomer, in the order IRC servers check them; an
+/// invitation lets one past the limit, invitation-only and bans, never past the key.
+fn check_entry(
+    room: &Room,
+    id: crate::session::SessionId,
+    hostmask: &str,
+    key: Option<&str>,
+) -> Result<(), HubError> {
+    let name = || room.name.to_string();
+    let invited = room.invited.contains(&id);
+    if let Some(limit) = room.modes.limit {
+        if room.members.len() >= limit && !invited {
+            return Err(HubError::Full(name()));
+        }
+    }
+    if room.modes.invite_only && !invited {
+        return Err(HubError::InviteOnly(name()));
+    }
+    if let Some(expected) = &room.modes.key {
+        if key != Some(expected.as_str()) {
+            return Err(HubError::BadKey(name()));
+        }
+    }
+    if room.is_banned(hostmask) && !invited {
+        return Err(HubError::Banned(name()));
+    }
+    Ok(())
+}

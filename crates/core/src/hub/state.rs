@@ -1,0 +1,324 @@
+//! The hub's state and the small operations every verb shares. Only code holding the
+//! hub's lock touches it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use indexmap::IndexMap;
+
+use super::{HubError, Outgoing};
+use crate::event::{ChannelFlag, Departure, EventKind, Peer};
+use crate::mask::mask_matches;
+use crate::name::{Folded, Name, NameKey};
+use crate::session::{Session, SessionId};
+use crate::text::Text;
+
+/// A room's topic and who set it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic {
+    pub text: Text,
+    pub set_by: String,
+    pub set_at: SystemTime,
+}
+
+/// A ban mask and who set it when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    pub mask: String,
+    pub set_by: String,
+    pub set_at: SystemTime,
+}
+
+/// A room's modes. New rooms are `+nt`, as on most IRC networks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelModes {
+    pub no_external: bool,
+    pub topic_lock: bool,
+    pub moderated: bool,
+    pub secret: bool,
+    pub invite_only: bool,
+    pub key: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl Default for ChannelModes {
+    fn default() -> Self {
+        ChannelModes {
+            no_external: true,
+            topic_lock: true,
+            moderated: false,
+            secret: false,
+            invite_only: false,
+            key: None,
+            limit: None,
+        }
+    }
+}
+
+impl ChannelModes {
+    pub fn flag(&self, flag: ChannelFlag) -> bool {
+        match flag {
+            ChannelFlag::NoExternal => self.no_external,
+            ChannelFlag::TopicLock => self.topic_lock,
+            ChannelFlag::Moderated => self.moderated,
+            ChannelFlag::Secret => self.secret,
+            ChannelFlag::InviteOnly => self.invite_only,
+        }
+    }
+
+    pub(crate) fn flag_mut(&mut self, flag: ChannelFlag) -> &mut bool {
+        match flag {
+            ChannelFlag::NoExternal => &mut self.no_external,
+            ChannelFlag::TopicLock => &mut self.topic_lock,
+            ChannelFlag::Moderated => &mut self.moderated,
+            ChannelFlag::Secret => &mut self.secret,
+            ChannelFlag::InviteOnly => &mut self.invite_only,
+        }
+    }
+}
+
+/// A user's entry: its handle, its name (with the order it was taken in), its rooms and
+/// what it told about itself.
+pub(crate) struct Member {
+    pub session: Arc<Session>,
+    pub name: Option<(Name, u64)>,
+    pub rooms: Vec<NameKey>,
+    /// IRC's user name; `None` until given (then the name stands in).
+    pub user: Option<Arc<str>>,
+    pub realname: Option<Arc<str>>,
+    pub host: Arc<str>,
+    pub away: Option<Text>,
+    pub oper: bool,
+    pub signon: SystemTime,
+}
+
+impl Member {
+    pub fn new(session: Arc<Session>, host: Arc<str>, signon: SystemTime) -> Member {
+        Member {
+            session,
+            name: None,
+            rooms: Vec::new(),
+            user: None,
+            realname: None,
+            host,
+            away: None,
+            oper: false,
+            signon,
+        }
+    }
+}
+
+/// A member's place in a room.
+pub(crate) struct Seat {
+    pub session: Arc<Session>,
+    pub op: bool,
+    pub voice: bool,
+}
+
+pub(crate) struct Room {
+    pub name: Name,
+    /// Members in the order they joined.
+    pub members: IndexMap<SessionId, Seat>,
+    /// Creation order, for listing.
+    pub created: u64,
+    pub created_at: SystemTime,
+    pub topic: Option<Topic>,
+    pub modes: ChannelModes,
+    pub bans: Vec<Ban>,
+    pub invited: HashSet<SessionId>,
+}
+
+impl Room {
+    pub fn new(name: Name, created: u64) -> Room {
+        Room {
+            name,
+            members: IndexMap::new(),
+            created,
+            created_at: SystemTime::now(),
+            topic: None,
+            modes: ChannelModes::default(),
+            bans: Vec::new(),
+            invited: HashSet::new(),
+        }
+    }
+
+    /// Every member but `except`.
+    pub fn others(&self, except: SessionId) -> Vec<Arc<Session>> {
+        self.members
+            .iter()
+            .filter(|(id, _)| **id != except)
+            .map(|(_, seat)| seat.session.clone())
+            .collect()
+    }
+
+    pub fn everyone(&self) -> Vec<Arc<Session>> {
+        self.members.values().map(|s| s.session.clone()).collect()
+    }
+
+    pub fn is_op(&self, id: SessionId) -> bool {
+        self.members.get(&id).is_some_and(|s| s.op)
+    }
+
+    pub fn is_banned(&self, hostmask: &str) -> bool {
+        self.bans.iter().any(|b| mask_matches(&b.mask, hostmask))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub next_id: u64,
+    pub next_seq: u64,
+    pub sessions: HashMap<SessionId, Member>,
+    pub names: HashMap<NameKey, SessionId>,
+    /// Names in the order they were taken (`GET_NAMES`, packet LIST).
+    pub name_order: BTreeMap<u64, SessionId>,
+    pub rooms: HashMap<NameKey, Room>,
+}
+
+impl State {
+    pub fn member(&self, id: SessionId) -> Result<&Member, HubError> {
+        self.sessions.get(&id).ok_or(HubError::Detached)
+    }
+
+    pub fn name_of(&self, id: SessionId) -> Option<Name> {
+        self.sessions
+            .get(&id)?
+            .name
+            .as_ref()
+            .map(|(n, _)| n.clone())
+    }
+
+    /// The session's name, or `NoName` if it has none yet.
+    pub fn named(&self, id: SessionId) -> Result<Name, HubError> {
+        self.name_of(id).ok_or(HubError::NoName)
+    }
+
+    pub fn set_name(&mut self, id: SessionId, name: Option<(Name, u64)>) {
+        if let Some(member) = self.sessions.get_mut(&id) {
+            member.name = name;
+        }
+    }
+
+    /// How others see the session; it must have a name.
+    pub fn peer(&self, id: SessionId) -> Result<Peer, HubError> {
+        let member = self.member(id)?;
+        let (name, _) = member.name.clone().ok_or(HubError::NoName)?;
+        Ok(Peer {
+            name,
+            origin: member.session.origin(),
+            user: member.user.clone(),
+            host: member.host.clone(),
+        })
+    }
+
+    /// `nick!user@host`, for ban matching.
+    pub fn hostmask(&self, id: SessionId) -> Option<String> {
+        let peer = self.peer(id).ok()?;
+        Some(format!("{}!{}@{}", peer.name, peer.user(), peer.host))
+    }
+
+    pub fn session_named(&self, name: &str) -> Result<SessionId, HubError> {
+        self.names
+            .get(Folded::new(name))
+            .copied()
+            .ok_or_else(|| HubError::NoSuchUser(name.to_string()))
+    }
+
+    pub fn room(&self, name: &str) -> Result<&Room, HubError> {
+        self.rooms
+            .get(Folded::new(name))
+            .ok_or_else(|| HubError::NoSuchRoom(name.to_string()))
+    }
+
+    pub fn room_mut(&mut self, name: &str) -> Result<&mut Room, HubError> {
+        self.rooms
+            .get_mut(Folded::new(name))
+            .ok_or_else(|| HubError::NoSuchRoom(name.to_string()))
+    }
+
+    /// The room, if `id` is a member of it.
+    pub fn joined_room(&self, name: &str, id: SessionId) -> Result<&Room, HubError> {
+        self.rooms
+            .get(Folded::new(name))
+            .filter(|r| r.members.contains_key(&id))
+            .ok_or_else(|| HubError::NotMember(name.to_string()))
+    }
+
+    /// Everyone who shares at least one room with `id`, once each.
+    pub fn room_mates(&self, id: SessionId) -> Vec<Arc<Session>> {
+        let Some(member) = self.sessions.get(&id) else {
+            return Vec::new();
+        };
+        let mut seen: IndexMap<SessionId, Arc<Session>> = IndexMap::new();
+        for key in &member.rooms {
+            if let Some(room) = self.rooms.get(key) {
+                for (other, seat) in &room.members {
+                    if *other != id {
+                        seen.entry(*other).or_insert_with(|| seat.session.clone());
+                    }
+                }
+            }
+        }
+        seen.into_values().collect()
+    }
+
+    pub fn release(&mut self, id: SessionId) -> Option<Name> {
+        let member = self.sessions.get_mut(&id)?;
+        let (name, seq) = member.name.take()?;
+        self.names.remove(name.folded());
+        self.name_order.remove(&seq);
+        Some(name)
+    }
+
+    /// Drops the session and every invitation it holds.
+    pub fn forget(&mut self, id: SessionId) {
+        self.sessions.remove(&id);
+        for room in self.rooms.values_mut() {
+            room.invited.remove(&id);
+        }
+    }
+
+    pub fn leave_all_rooms(&mut self, id: SessionId, how: &Departure, out: &mut Outgoing) {
+        let rooms = match self.sessions.get_mut(&id) {
+            Some(member) => std::mem::take(&mut member.rooms),
+            None => return,
+        };
+        for key in rooms {
+            self.leave_room(&key, id, how, out);
+        }
+    }
+
+    /// Takes `id` out of one room; the others hear `how`; an emptied room disappears.
+    /// The member's own list of rooms is the caller's to update.
+    pub fn leave_room(
+        &mut self,
+        key: &NameKey,
+        id: SessionId,
+        how: &Departure,
+        out: &mut Outgoing,
+    ) {
+        let Ok(who) = self.peer(id) else {
+            return;
+        };
+        let Some(room) = self.rooms.get_mut(key) else {
+            return;
+        };
+        if room.members.shift_remove(&id).is_none() {
+            return;
+        }
+        let recipients = room.everyone();
+        let room_name = room.name.clone();
+        if room.members.is_empty() {
+            self.rooms.remove(key);
+        }
+        out.push(
+            recipients,
+            EventKind::Left {
+                room: room_name,
+                who,
+                how: how.clone(),
+            },
+        );
+    }
+}

@@ -1,0 +1,526 @@
+//! The hub's verbs, tested through their events.
+
+use super::*;
+use crate::event::{ChannelFlag, ModeChange, Peer, Tone};
+use crate::name::NameError;
+use crate::outbox::{CloseReason, Delivery};
+use crate::text::Text;
+
+fn hub() -> Hub {
+    Hub::new(HubConfig::default())
+}
+
+/// Everything queued for `session`, as event kinds (replies are not used here).
+fn events(session: &Session) -> Vec<EventKind> {
+    let mut out = Vec::new();
+    session.outbox().drain(&mut out);
+    out.into_iter()
+        .map(|d| match d {
+            Delivery::Event(e) => e.kind().clone(),
+            Delivery::Bytes(b) => panic!("unexpected reply {b:?}"),
+        })
+        .collect()
+}
+
+fn named(hub: &Hub, origin: &'static str, name: &str) -> Arc<Session> {
+    let s = hub.attach(origin);
+    hub.take_name(&s, name).unwrap();
+    s
+}
+
+fn n(s: &str) -> Name {
+    Name::parse(s, 32).unwrap()
+}
+
+#[test]
+fn names_are_unique_without_case_and_listed_in_taken_order() {
+    let hub = hub();
+    let a = named(&hub, "prefixed", "A");
+    let _b = named(&hub, "prefixed", "B");
+    let other = hub.attach("packet");
+    assert_eq!(
+        hub.take_name(&other, "a"),
+        Err(HubError::NameTaken("a".into()))
+    );
+    assert_eq!(hub.names(), vec![n("A"), n("B")]);
+    hub.detach(&a, Departure::Quit { reason: None });
+    assert_eq!(hub.names(), vec![n("B")]);
+    hub.take_name(&other, "a").unwrap();
+    assert_eq!(hub.names(), vec![n("B"), n("a")]);
+}
+
+#[test]
+fn bad_names_are_refused() {
+    let hub = hub();
+    let s = hub.attach("rooms");
+    assert_eq!(
+        hub.take_name(&s, "1x"),
+        Err(HubError::BadName(NameError::BadStart))
+    );
+    assert_eq!(
+        hub.take_name(&s, &"x".repeat(21)),
+        Err(HubError::BadName(NameError::TooLong(20)))
+    );
+}
+
+#[test]
+fn rename_keeps_order_and_tells_room_mates_once() {
+    let hub = hub();
+    let a = named(&hub, "rooms", "alice");
+    let b = named(&hub, "rooms", "bob");
+    hub.join(&a, "r1").unwrap();
+    hub.join(&a, "r2").unwrap();
+    hub.join(&b, "r1").unwrap();
+    hub.join(&b, "r2").unwrap();
+    events(&a);
+    hub.take_name(&b, "bert").unwrap();
+    assert_eq!(
+        events(&a),
+        vec![EventKind::Renamed {
+            old: n("bob"),
+            new: Peer::classroom(n("bert"), "rooms")
+        }]
+    );
+    assert_eq!(hub.names(), vec![n("alice"), n("bert")]);
+    assert!(hub.lookup("bob").is_none());
+    assert_eq!(hub.lookup("BERT").unwrap().name, n("bert"));
+}
+
+#[test]
+fn join_say_part_reach_everyone_else_only() {
+    let hub = hub();
+    let a = named(&hub, "rooms", "alice");
+    let b = named(&hub, "broadcast", "bob");
+    assert_eq!(hub.join(&a, "Lobby").unwrap(), n("Lobby"));
+    assert_eq!(hub.join(&b, "lobby").unwrap(), n("Lobby"));
+    assert_eq!(
+        hub.join(&b, "lobby"),
+        Err(HubError::AlreadyMember("Lobby".into()))
+    );
+    let bob = Peer::classroom(n("bob"), "broadcast");
+    assert_eq!(
+        events(&a),
+        vec![EventKind::Joined {
+            room: n("Lobby"),
+            who: bob.clone()
+        }]
+    );
+    assert!(events(&b).is_empty());
+
+    hub.say(&b, "LOBBY", Text::new("hi")).unwrap();
+    assert_eq!(
+        events(&a),
+        vec![EventKind::Said {
+            room: n("Lobby"),
+            from: bob.clone(),
+            text: Text::new("hi"),
+            tone: Tone::Chat
+        }]
+    );
+    assert!(events(&b).is_empty());
+
+    hub.part(&b, "lobby", None).unwrap();
+    assert_eq!(
+        events(&a),
+        vec![EventKind::Left {
+            room: n("Lobby"),
+            who: bob,
+            how: Departure::Parted { reason: None }
+        }]
+    );
+    assert_eq!(hub.members("lobby"), vec![n("alice")]);
+    assert_eq!(
+        hub.say(&b, "lobby", Text::new("x")),
+        Err(HubError::NotMember("lobby".into()))
+    );
+}
+
+#[test]
+fn rooms_appear_in_creation_order_and_vanish_with_the_last_member() {
+    let hub = hub();
+    let a = named(&hub, "rooms", "alice");
+    hub.join(&a, "zeta").unwrap();
+    hub.join(&a, "alpha").unwrap();
+    assert_eq!(hub.rooms(), vec![n("zeta"), n("alpha")]);
+    assert_eq!(hub.rooms_of(&a), vec![n("zeta"), n("alpha")]);
+    hub.detach(&a, Departure::Lost);
+    assert!(hub.rooms().is_empty());
+    assert_eq!(hub.session_count(), 0);
+}
+
+#[test]
+fn a_lost_client_is_announced_as_lost() {
+    let hub = hub();
+    let a = named(&hub, "broadcast", "alice");
+    let b = named(&hub, "broadcast", "bob");
+    hub.join(&a, "lobby").unwrap();
+    hub.join(&b, "lobby").unwrap();
+    events(&a);
+    hub.detach(&b, Departure::Lost);
+    assert_eq!(
+        events(&a),
+        vec![EventKind::Left {
+            room: n("lobby"),
+            who: Peer::classroom(n("bob"), "broadcast"),
+            how: Departure::Lost
+        }]
+    );
+    assert!(hub.lookup("bob").is_none());
+}
+
+#[test]
+fn retaking_ones_own_name_is_silent_but_a_case_change_is_heard() {
+    let hub = hub();
+    let a = named(&hub, "rooms", "bo");
+    let b = named(&hub, "rooms", "cy");
+    hub.join(&a, "r").unwrap();
+    hub.join(&b, "r").unwrap();
+    events(&b);
+    hub.take_name(&a, "bo").unwrap();
+    assert!(events(&b).is_empty());
+    hub.take_name(&a, "Bo").unwrap();
+    assert_eq!(
+        events(&b),
+        vec![EventKind::Renamed {
+            old: n("bo"),
+            new: Peer::classroom(n("Bo"), "rooms")
+        }]
+    );
+}
+
+#[test]
+fn a_quiet_detach_tells_no_one() {
+    let hub = hub();
+    let a = named(&hub, "rooms", "alice");
+    let b = named(&hub, "rooms", "bob");
+    hub.join(&a, "r").unwrap();
+    hub.join(&b, "r").unwrap();
+    events(&a);
+    hub.detach_quietly(&b);
+    assert!(events(&a).is_empty());
+    assert_eq!(hub.members("r"), vec![n("alice")]);
+    assert!(hub.lookup("bob").is_none());
+}
+
+#[test]
+fn whisper_reaches_one_user_even_oneself() {
+    let hub = hub();
+    let a = named(&hub, "prefixed", "A");
+    let b = named(&hub, "packet", "B");
+    hub.whisper(&a, "b", Text::new("HELLO")).unwrap();
+    assert_eq!(
+        events(&b),
+        vec![EventKind::Direct {
+            from: Peer::classroom(n("A"), "prefixed"),
+            to: n("B"),
+            text: Text::new("HELLO"),
+            tone: Tone::Chat
+        }]
+    );
+    hub.whisper(&a, "A", Text::new("me")).unwrap();
+    assert_eq!(events(&a).len(), 1);
+    assert_eq!(
+        hub.whisper(&a, "nobody", Text::new("x")),
+        Err(HubError::NoSuchUser("nobody".into()))
+    );
+    let anon = hub.attach("prefixed");
+    assert_eq!(
+        hub.whisper(&anon, "A", Text::new("x")),
+        Err(HubError::NoName)
+    );
+}
+
+#[test]
+fn joining_needs_a_name_and_a_good_room() {
+    let hub = hub();
+    let s = hub.attach("rooms");
+    assert_eq!(hub.join(&s, "r"), Err(HubError::NoName));
+    hub.take_name(&s, "x").unwrap();
+    assert_eq!(
+        hub.join(&s, "bad room"),
+        Err(HubError::BadRoom(NameError::BadCharacter))
+    );
+}
+
+#[test]
+fn a_slow_consumer_is_closed_and_the_sender_goes_on() {
+    let hub = Hub::new(HubConfig {
+        outbox_bytes: 1000,
+        ..HubConfig::default()
+    });
+    let talker = named(&hub, "rooms", "talker");
+    let fast = named(&hub, "rooms", "fast");
+    let slow = named(&hub, "rooms", "slow");
+    for s in [&talker, &fast, &slow] {
+        hub.join(s, "r").unwrap();
+    }
+    events(&talker);
+    events(&fast);
+    for i in 0..100 {
+        hub.say(&talker, "r", Text::new(&format!("message {i}")))
+            .unwrap();
+        assert_eq!(events(&fast).len(), 1, "fast reader got message {i}");
+    }
+    let mut out = Vec::new();
+    assert_eq!(slow.outbox().drain(&mut out), Some(CloseReason::Overflow));
+}
+
+#[test]
+fn release_name_leaves_rooms_and_frees_the_name() {
+    let hub = hub();
+    let a = named(&hub, "packet", "A");
+    hub.join(&a, "r").unwrap();
+    assert_eq!(
+        hub.release_name(&a, Departure::Quit { reason: None }),
+        Some(n("A"))
+    );
+    assert!(hub.rooms().is_empty());
+    assert!(hub.names().is_empty());
+    assert_eq!(hub.release_name(&a, Departure::Lost), None);
+}
+
+// ---- channel rules ----
+
+fn flag(flag: ChannelFlag, on: bool) -> ModeChange {
+    ModeChange::Flag { flag, on }
+}
+
+/// alice creates room `r` (so she is its operator) and bob joins it.
+fn room_with_op() -> (Hub, Arc<Session>, Arc<Session>) {
+    let hub = hub();
+    let alice = named(&hub, "irc", "alice");
+    let bob = named(&hub, "rooms", "bob");
+    hub.join(&alice, "r").unwrap();
+    hub.join(&bob, "r").unwrap();
+    events(&alice);
+    (hub, alice, bob)
+}
+
+#[test]
+fn the_first_member_is_operator() {
+    let (hub, _, _) = room_with_op();
+    let view = hub.room_view("R").unwrap();
+    let ops: Vec<_> = view
+        .members
+        .iter()
+        .map(|m| (m.name.to_string(), m.op))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![("alice".to_string(), true), ("bob".to_string(), false)]
+    );
+    assert!(view.modes.topic_lock && view.modes.no_external);
+}
+
+#[test]
+fn topic_lock_lets_only_operators_set_the_topic() {
+    let (hub, alice, bob) = room_with_op();
+    assert_eq!(
+        hub.set_topic(&bob, "r", Some(Text::new("x"))),
+        Err(HubError::ChanOpNeeded("r".into()))
+    );
+    hub.set_topic(&alice, "r", Some(Text::new("welcome")))
+        .unwrap();
+    assert!(
+        matches!(&events(&bob)[..], [EventKind::TopicChanged { topic: Some(t), .. }] if t.as_str() == "welcome")
+    );
+    let topic = hub.room_view("r").unwrap().topic.unwrap();
+    assert_eq!(topic.text.as_str(), "welcome");
+    assert_eq!(topic.set_by, "alice!alice@irc");
+    hub.change_modes(&alice, "r", vec![flag(ChannelFlag::TopicLock, false)])
+        .unwrap();
+    hub.set_topic(&bob, "r", None).unwrap();
+    assert_eq!(hub.room_view("r").unwrap().topic, None);
+}
+
+#[test]
+fn modes_need_an_operator_and_unchanged_ones_are_dropped() {
+    let (hub, alice, bob) = room_with_op();
+    assert_eq!(
+        hub.change_modes(&bob, "r", vec![flag(ChannelFlag::Moderated, true)]),
+        Err(HubError::ChanOpNeeded("r".into()))
+    );
+    let outcome = hub
+        .change_modes(
+            &alice,
+            "r",
+            vec![
+                flag(ChannelFlag::Moderated, true),
+                flag(ChannelFlag::TopicLock, true),
+                ModeChange::Op {
+                    on: true,
+                    who: n("nobody"),
+                },
+            ],
+        )
+        .unwrap();
+    assert_eq!(outcome.applied, vec![flag(ChannelFlag::Moderated, true)]);
+    assert_eq!(
+        outcome.refused,
+        vec![(
+            ModeChange::Op {
+                on: true,
+                who: n("nobody")
+            },
+            HubError::NoSuchUser("nobody".into())
+        )]
+    );
+    assert!(
+        matches!(&events(&bob)[..], [EventKind::ModesChanged { changes, .. }] if changes.len() == 1)
+    );
+}
+
+#[test]
+fn moderation_silences_all_but_voice_and_operators() {
+    let (hub, alice, bob) = room_with_op();
+    hub.change_modes(&alice, "r", vec![flag(ChannelFlag::Moderated, true)])
+        .unwrap();
+    events(&bob);
+    assert_eq!(
+        hub.say(&bob, "r", Text::new("hi")),
+        Err(HubError::CannotSend("r".into()))
+    );
+    hub.say(&alice, "r", Text::new("ops may")).unwrap();
+    hub.change_modes(
+        &alice,
+        "r",
+        vec![ModeChange::Voice {
+            on: true,
+            who: n("BOB"),
+        }],
+    )
+    .unwrap();
+    hub.say(&bob, "r", Text::new("voiced")).unwrap();
+    assert_eq!(events(&alice).len(), 1);
+}
+
+#[test]
+fn outside_messages_follow_no_external() {
+    let (hub, alice, _bob) = room_with_op();
+    let carol = named(&hub, "irc", "carol");
+    assert_eq!(
+        hub.say(&carol, "r", Text::new("hi")),
+        Err(HubError::NotMember("r".into()))
+    );
+    hub.change_modes(&alice, "r", vec![flag(ChannelFlag::NoExternal, false)])
+        .unwrap();
+    hub.say_as(&carol, "r", Text::new("hi"), Tone::Notice)
+        .unwrap();
+    assert!(matches!(
+        &events(&alice)[..],
+        [EventKind::Said {
+            tone: Tone::Notice,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn keys_limits_invitations_and_bans_guard_the_door() {
+    let (hub, alice, _bob) = room_with_op();
+    let carol = named(&hub, "broadcast", "carol");
+    hub.change_modes(&alice, "r", vec![ModeChange::Key(Some("sesame".into()))])
+        .unwrap();
+    assert_eq!(hub.join(&carol, "r"), Err(HubError::BadKey("r".into())));
+    assert_eq!(
+        hub.join_with_key(&carol, "r", Some("nope")),
+        Err(HubError::BadKey("r".into()))
+    );
+    hub.change_modes(
+        &alice,
+        "r",
+        vec![ModeChange::Key(None), ModeChange::Limit(Some(2))],
+    )
+    .unwrap();
+    assert_eq!(hub.join(&carol, "r"), Err(HubError::Full("r".into())));
+    hub.change_modes(
+        &alice,
+        "r",
+        vec![ModeChange::Limit(None), flag(ChannelFlag::InviteOnly, true)],
+    )
+    .unwrap();
+    assert_eq!(hub.join(&carol, "r"), Err(HubError::InviteOnly("r".into())));
+    hub.change_modes(&alice, "r", vec![flag(ChannelFlag::InviteOnly, false)])
+        .unwrap();
+    hub.change_modes(
+        &alice,
+        "r",
+        vec![ModeChange::Ban {
+            on: true,
+            mask: "*!*@BROADCAST".into(),
+        }],
+    )
+    .unwrap();
+    assert_eq!(hub.join(&carol, "r"), Err(HubError::Banned("r".into())));
+    // An invitation gets past the ban once.
+    hub.invite(&alice, "carol", "r").unwrap();
+    assert!(matches!(&events(&carol)[..], [EventKind::Invited { .. }]));
+    hub.join(&carol, "r").unwrap();
+    assert_eq!(
+        hub.invite(&alice, "carol", "r"),
+        Err(HubError::UserInRoom {
+            user: "carol".into(),
+            room: "r".into()
+        })
+    );
+    // A banned member cannot speak.
+    assert_eq!(
+        hub.say(&carol, "r", Text::new("hi")),
+        Err(HubError::CannotSend("r".into()))
+    );
+}
+
+#[test]
+fn a_kick_is_heard_by_all_and_removes_the_target() {
+    let (hub, alice, bob) = room_with_op();
+    let carol = named(&hub, "irc", "carol");
+    hub.join(&carol, "r").unwrap();
+    events(&alice);
+    events(&bob);
+    assert_eq!(
+        hub.kick(&bob, "r", "alice", None),
+        Err(HubError::ChanOpNeeded("r".into()))
+    );
+    hub.kick(&alice, "r", "bob", Some(Text::new("bye")))
+        .unwrap();
+    for s in [&bob, &carol] {
+        assert!(
+            matches!(&events(s)[..], [EventKind::Kicked { target, .. }] if target.name == n("bob"))
+        );
+    }
+    assert!(
+        events(&alice).is_empty(),
+        "the kicker's echo is its adapter's"
+    );
+    assert_eq!(hub.members("r"), vec![n("alice"), n("carol")]);
+    assert!(hub.rooms_of(&bob).is_empty());
+    assert_eq!(
+        hub.kick(&alice, "r", "bob", None),
+        Err(HubError::UserNotInRoom {
+            user: "bob".into(),
+            room: "r".into()
+        })
+    );
+}
+
+#[test]
+fn away_is_heard_by_room_mates_and_shown_in_whois() {
+    let (hub, alice, bob) = room_with_op();
+    hub.set_profile(&alice, "al", "Alice Liddell").unwrap();
+    hub.set_away(&alice, Some(Text::new("lunch"))).unwrap();
+    assert!(
+        matches!(&events(&bob)[..], [EventKind::AwayChanged { away: Some(_), who }] if who.user() == "al")
+    );
+    let view = hub.user_view("ALICE").unwrap();
+    assert_eq!(view.away, Some(Text::new("lunch")));
+    assert_eq!(
+        (&*view.user, &*view.realname, &*view.host),
+        ("al", "Alice Liddell", "irc")
+    );
+    assert_eq!(view.rooms, vec![(n("r"), true, false, false)]);
+    let counts = hub.counts();
+    assert_eq!(
+        (counts.sessions, counts.named, counts.rooms, counts.opers),
+        (2, 2, 1, 0)
+    );
+}

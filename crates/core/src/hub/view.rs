@@ -1,0 +1,191 @@
+//! Read-only snapshots of the hub for queries (NAMES, WHO, WHOIS, LIST, LUSERS): copied
+//! out under the lock so the caller renders them without holding it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::state::{Ban, ChannelModes, Member, Topic};
+use super::Hub;
+use crate::name::{Folded, Name};
+use crate::session::Session;
+use crate::text::Text;
+
+/// A member of a room as queries show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    pub name: Name,
+    pub user: Arc<str>,
+    pub host: Arc<str>,
+    pub realname: Arc<str>,
+    pub origin: &'static str,
+    pub away: bool,
+    pub oper: bool,
+    pub op: bool,
+    pub voice: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomView {
+    pub name: Name,
+    pub topic: Option<Topic>,
+    pub modes: ChannelModes,
+    /// In the order they joined.
+    pub members: Vec<MemberView>,
+    pub created_at: SystemTime,
+    pub bans: Vec<Ban>,
+}
+
+/// A user as WHOIS shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserView {
+    pub name: Name,
+    pub user: Arc<str>,
+    pub host: Arc<str>,
+    pub realname: Arc<str>,
+    pub origin: &'static str,
+    pub away: Option<Text>,
+    pub oper: bool,
+    pub signon: SystemTime,
+    /// Each room with the user's status in it and whether the room is secret.
+    pub rooms: Vec<(Name, bool, bool, bool)>,
+}
+
+/// One line of a room list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub name: Name,
+    pub members: usize,
+    pub topic: Option<Text>,
+    pub secret: bool,
+}
+
+/// Totals for LUSERS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub sessions: usize,
+    pub named: usize,
+    pub opers: usize,
+    pub rooms: usize,
+}
+
+fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView {
+    MemberView {
+        user: member
+            .user
+            .clone()
+            .unwrap_or_else(|| Arc::from(name.as_str())),
+        realname: member
+            .realname
+            .clone()
+            .unwrap_or_else(|| Arc::from(name.as_str())),
+        name,
+        host: member.host.clone(),
+        origin: member.session.origin(),
+        away: member.away.is_some(),
+        oper: member.oper,
+        op,
+        voice,
+    }
+}
+
+impl Hub {
+    pub fn room_view(&self, room: &str) -> Option<RoomView> {
+        let state = self.lock();
+        let entry = state.rooms.get(Folded::new(room))?;
+        let members = entry
+            .members
+            .iter()
+            .filter_map(|(id, seat)| {
+                let member = state.sessions.get(id)?;
+                let name = member.name.as_ref()?.0.clone();
+                Some(member_view(member, name, seat.op, seat.voice))
+            })
+            .collect();
+        Some(RoomView {
+            name: entry.name.clone(),
+            topic: entry.topic.clone(),
+            modes: entry.modes.clone(),
+            members,
+            created_at: entry.created_at,
+            bans: entry.bans.clone(),
+        })
+    }
+
+    pub fn user_view(&self, name: &str) -> Option<UserView> {
+        let state = self.lock();
+        let id = *state.names.get(Folded::new(name))?;
+        let member = state.sessions.get(&id)?;
+        let name = member.name.as_ref()?.0.clone();
+        let base = member_view(member, name, false, false);
+        let rooms = member
+            .rooms
+            .iter()
+            .filter_map(|key| {
+                let room = state.rooms.get(key)?;
+                let seat = room.members.get(&id)?;
+                Some((room.name.clone(), seat.op, seat.voice, room.modes.secret))
+            })
+            .collect();
+        Some(UserView {
+            name: base.name,
+            user: base.user,
+            host: base.host,
+            realname: base.realname,
+            origin: base.origin,
+            away: member.away.clone(),
+            oper: member.oper,
+            signon: member.signon,
+            rooms,
+        })
+    }
+
+    /// Every room in creation order, with its size and topic.
+    pub fn room_summaries(&self) -> Vec<RoomSummary> {
+        let state = self.lock();
+        let mut rooms: Vec<_> = state
+            .rooms
+            .values()
+            .map(|r| {
+                (
+                    r.created,
+                    RoomSummary {
+                        name: r.name.clone(),
+                        members: r.members.len(),
+                        topic: r.topic.as_ref().map(|t| t.text.clone()),
+                        secret: r.modes.secret,
+                    },
+                )
+            })
+            .collect();
+        rooms.sort_unstable_by_key(|(created, _)| *created);
+        rooms.into_iter().map(|(_, r)| r).collect()
+    }
+
+    pub fn counts(&self) -> Counts {
+        let state = self.lock();
+        Counts {
+            sessions: state.sessions.len(),
+            named: state.names.len(),
+            opers: state.sessions.values().filter(|m| m.oper).count(),
+            rooms: state.rooms.len(),
+        }
+    }
+
+    /// The user's away message, if away.
+    pub fn away_of(&self, name: &str) -> Option<Text> {
+        let state = self.lock();
+        let id = state.names.get(Folded::new(name))?;
+        state.sessions.get(id)?.away.clone()
+    }
+
+    /// Whether the session shares `room` with the user named `other`.
+    pub fn shares_room(&self, session: &Session, other: &str, room: &str) -> bool {
+        let state = self.lock();
+        let Ok(other) = state.session_named(other) else {
+            return false;
+        };
+        state.rooms.get(Folded::new(room)).is_some_and(|r| {
+            r.members.contains_key(&session.id()) && r.members.contains_key(&other)
+        })
+    }
+}
