@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive (none are needed yet by the classroom protocols; the
-# list grows with the IRC and client tests). Installed only when missing; needs root.
+# Debian packages the tests drive: tmux runs the interactive clients in a real terminal.
+# Installed only when missing; needs root.
 needed=()
-for tool in ; do
+for tool in tmux; do
   command -v "$tool" >/dev/null 2>&1 || needed+=("$tool")
 done
 if [ ${#needed[@]} -gt 0 ]; then

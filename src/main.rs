@@ -32,6 +32,8 @@ enum Command {
     Serve(ServeArgs),
     /// Run the conformance scenarios of one protocol against a running server.
     Check(CheckArgs),
+    /// Chat with a server as a client of one protocol (a script when stdin is not a terminal).
+    Connect(confab_client::ConnectArgs),
 }
 
 #[derive(Parser)]
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Check(args) => check(args).await,
+            Command::Connect(args) => confab_client::run(args).await,
         }
     });
     match result {

@@ -1,0 +1,147 @@
+//! confab-client: `confab connect`, a client for every protocol confab speaks, each
+//! behaving as its seed's client, under one of three UIs: the line UI (a terminal), the
+//! full-screen UI (`--tui`) and the scriptable mode (stdin not a terminal).
+//!
+//! A protocol is a [`session::Session`]; a UI is a [`driver::Frontend`]; the
+//! [`driver`] joins one of each to a connection. A new protocol is one more `Protocol`
+//! variant and one more session file.
+
+pub mod broadcast;
+pub mod driver;
+pub mod line_ui;
+pub mod packet;
+pub mod prefixed;
+pub mod rooms;
+pub mod script;
+pub mod session;
+pub mod transport;
+pub mod tui;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use confab_proto::prefixed::Width;
+
+use crate::session::Session;
+
+/// The protocols the client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    /// Seeds 000/001: length-prefixed commands (NAME, GET_NAMES, MSG, EXIT).
+    Prefixed,
+    /// Seed 002: binary packets (login, list, sendto, logout, exit).
+    Packet,
+    /// Seed 003: lobby, rooms and nicknames.
+    Rooms,
+    /// Seed 004: one shared conversation.
+    Broadcast,
+}
+
+impl Protocol {
+    /// The port each seed used (PROTOCOLS.md).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Prefixed => 8820,
+            Protocol::Packet => 3560,
+            Protocol::Rooms => 5220,
+            Protocol::Broadcast => 5001,
+        }
+    }
+}
+
+/// `confab connect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectArgs {
+    /// The protocol to speak.
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Protocol,
+    /// The server (default: the protocol's default port on 127.0.0.1; a bare HOST gets
+    /// the default port).
+    #[arg(value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// prefixed: digits in the length field (the textbook's two lineages).
+    #[arg(long, value_enum, default_value = "2", value_name = "DIGITS")]
+    pub width: FrameWidth,
+    /// broadcast: the user name to send (otherwise the client asks for it).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Full-screen UI: message pane, names pane, status bar, scrollback.
+    #[arg(long)]
+    pub tui: bool,
+}
+
+impl ConnectArgs {
+    /// The address to connect to, as the user will see it in messages.
+    pub fn address(&self) -> String {
+        let port = self.protocol.default_port();
+        match &self.addr {
+            Some(addr) => transport::with_default_port(addr, port),
+            None => format!("127.0.0.1:{port}"),
+        }
+    }
+}
+
+/// `--width`: the digits of the `prefixed` length field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FrameWidth {
+    #[value(name = "2")]
+    Two,
+    #[value(name = "4")]
+    Four,
+}
+
+impl From<FrameWidth> for Width {
+    fn from(width: FrameWidth) -> Width {
+        match width {
+            FrameWidth::Two => Width::Two,
+            FrameWidth::Four => Width::Four,
+        }
+    }
+}
+
+/// Which UI runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ui {
+    Script,
+    Line,
+    Full,
+}
+
+/// Connects and runs the session until it ends. A connection failure is an error (the
+/// binary prints it and exits 1); a session that ends badly returns exit code 1.
+pub async fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
+    let ui = choose_ui(args.tui)?;
+    let addr = args.address();
+    let stream = transport::connect(&addr).await?;
+    let session = new_session(&args, ui == Ui::Full);
+    Ok(match ui {
+        Ui::Script => driver::drive(session, stream, &mut script::ScriptUi::start()?)
+            .await
+            .into(),
+        Ui::Line => driver::drive(session, stream, &mut line_ui::LineUi::start()?)
+            .await
+            .into(),
+        Ui::Full => tui::run(session, stream, &addr, args.protocol == Protocol::Rooms).await?,
+    })
+}
+
+/// The line UI needs a terminal on both ends; anything else is a script.
+fn choose_ui(full_screen: bool) -> anyhow::Result<Ui> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    match (full_screen, terminal) {
+        (true, true) => Ok(Ui::Full),
+        (true, false) => anyhow::bail!("--tui needs a terminal on stdin and stdout"),
+        (false, true) => Ok(Ui::Line),
+        (false, false) => Ok(Ui::Script),
+    }
+}
+
+/// `track`: the full-screen UI's side pane wants the client to ask for the names itself.
+fn new_session(args: &ConnectArgs, track: bool) -> Box<dyn Session> {
+    match args.protocol {
+        Protocol::Prefixed => Box::new(prefixed::PrefixedSession::new(args.width.into())),
+        Protocol::Packet => Box::new(packet::PacketSession::new(track)),
+        Protocol::Rooms => Box::new(rooms::RoomsSession::new(track)),
+        Protocol::Broadcast => Box::new(broadcast::BroadcastSession::new(args.name.clone())),
+    }
+}

@@ -1,0 +1,350 @@
+//! `confab connect` in a real terminal (tmux): a message arriving while the user is halfway
+//! through a line appears above it and leaves the half-typed line and the cursor intact;
+//! history, the guided rooms steps and a clean exit. Skipped, with a notice, without tmux.
+
+mod connect_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use connect_support::{trimmed, Peer, Server, Tmux, BIN, WAIT};
+
+/// The shell command that runs the client.
+fn client(args: &str) -> String {
+    format!("{BIN} connect {args}")
+}
+
+#[test]
+fn broadcast_message_arriving_mid_line_leaves_the_typed_half_intact() {
+    let server = Server::start();
+    let addr = server.addr("broadcast");
+    let command = client(&format!("--protocol broadcast --name amy {addr}"));
+    let Some(tmux) = Tmux::start("bcast-midline", &command, 80, 20) else {
+        return;
+    };
+    tmux.wait_row("Welcome to the chat. Enter 'bye' anytime to exit.");
+    tmux.wait_row("You:");
+    let mut bob = Peer::connect(&addr);
+    bob.send("bob\n");
+    assert_eq!(
+        bob.line(),
+        "Welcome to the chat. Enter 'bye' anytime to exit."
+    );
+    tmux.wait_row("bob joined the conversation");
+
+    // Half a line typed, then a message arrives.
+    tmux.type_text("half a li");
+    tmux.wait_row("You: half a li");
+    bob.send("hello from bob\n");
+    let screen = trimmed(&tmux.wait_row("bob: hello from bob"));
+    let n = screen.len();
+    assert_eq!(
+        screen[n - 2..],
+        ["bob: hello from bob", "You: half a li"],
+        "the message above, the half-typed line intact under it"
+    );
+    assert_eq!(
+        tmux.cursor(),
+        ("You: half a li".len(), n - 1),
+        "cursor in place"
+    );
+
+    // Finishing the line sends all of it.
+    tmux.type_text("ne done");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "amy: half a line done");
+    let screen = trimmed(&tmux.wait_for("a new prompt", |s| {
+        trimmed(s).last().map(String::as_str) == Some("You:")
+    }));
+    assert_eq!(screen[screen.len() - 2], "You: half a line done");
+
+    // Up recalls the line from history.
+    tmux.keys(&["Up", "Enter"]);
+    assert_eq!(bob.line(), "amy: half a line done");
+
+    // Ctrl-D on an empty line says bye; the terminal comes back as it was.
+    tmux.keys(&["C-d"]);
+    assert_eq!(bob.line(), "amy left the conversation");
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    let n = screen.len();
+    assert_eq!(
+        screen[n - 3..],
+        ["Disconnected from the server", "[tty restored]", "[exit 0]"]
+    );
+}
+
+/// Reads one prefixed frame of a 2-digit width.
+fn read_frame(stream: &mut TcpStream) -> String {
+    let mut len = [0u8; 2];
+    stream.read_exact(&mut len).expect("a length");
+    let len: usize = std::str::from_utf8(&len).unwrap().parse().unwrap();
+    let mut payload = vec![0u8; len];
+    stream.read_exact(&mut payload).expect("a payload");
+    String::from_utf8(payload).unwrap()
+}
+
+#[test]
+fn prefixed_frame_arriving_mid_command_leaves_it_intact() {
+    let server = Server::start();
+    let addr = server.addr("prefixed");
+    let Some(tmux) = Tmux::start(
+        "prefixed-midline",
+        &client(&format!("--protocol prefixed {addr}")),
+        80,
+        20,
+    ) else {
+        return;
+    };
+    tmux.wait_row("Pls enter commands");
+    tmux.type_text("NAME A");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("Server sent: Hello A");
+
+    let mut b = TcpStream::connect(&addr).unwrap();
+    b.set_read_timeout(Some(WAIT)).unwrap();
+    b.write_all(b"06NAME B").unwrap();
+    assert_eq!(read_frame(&mut b), "Hello B");
+
+    tmux.type_text("GET_NA");
+    tmux.wait_row("GET_NA");
+    b.write_all(b"11MSG A HELL").unwrap();
+    b.write_all(b"O").unwrap();
+    let screen = trimmed(&tmux.wait_row("Server sent: B sent HELLO"));
+    let n = screen.len();
+    assert_eq!(screen[n - 2..], ["Server sent: B sent HELLO", "GET_NA"]);
+    assert_eq!(tmux.cursor(), (6, n - 1));
+    tmux.type_text("MES");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("Server sent: A B");
+
+    tmux.type_text("EXIT");
+    tmux.keys(&["Enter"]);
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    let n = screen.len();
+    assert_eq!(screen[n - 3..], ["EXIT", "[tty restored]", "[exit 0]"]);
+}
+
+#[test]
+fn rooms_guides_through_room_and_nickname_in_a_terminal() {
+    let server = Server::start();
+    let addr = server.addr("rooms");
+    let mut bob = Peer::connect(&addr);
+    bob.send("/join lobby\n/nick bob\n");
+    assert_eq!((bob.line(), bob.line()), ("0".into(), "0".into()));
+
+    let Some(tmux) = Tmux::start(
+        "rooms-guided",
+        &client(&format!("--protocol rooms {addr}")),
+        100,
+        24,
+    ) else {
+        return;
+    };
+    tmux.wait_row("Connected. You are in the lobby.");
+    tmux.wait_row("room>");
+    tmux.type_text("lobby");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("You chose the room lobby.");
+    tmux.wait_row("nickname>");
+    tmux.type_text("bob");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("That nickname is taken.");
+    let screen = trimmed(&tmux.wait_for("the nickname asked again", |s| {
+        trimmed(s).last().map(String::as_str) == Some("nickname>")
+    }));
+    assert_eq!(
+        screen[screen.len() - 4..],
+        [
+            "nickname> bob",
+            "That nickname is taken.",
+            "Choose a nickname:",
+            "nickname>"
+        ]
+    );
+    tmux.type_text("amy");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("amy>");
+    assert_eq!(bob.line(), "* amy joined");
+
+    tmux.type_text("hel");
+    tmux.wait_row("amy> hel");
+    bob.send("hi amy\n");
+    let screen = trimmed(&tmux.wait_row("bob: hi amy"));
+    assert_eq!(screen[screen.len() - 2..], ["bob: hi amy", "amy> hel"]);
+    tmux.type_text("lo bob");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "amy: hello bob");
+
+    tmux.type_text("/logout");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "* amy left");
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    assert_eq!(screen[screen.len() - 2..], ["[tty restored]", "[exit 0]"]);
+}
+
+/// True when `row` shows `text` after an `HH:MM:SS ` timestamp.
+fn timestamped(row: &str, text: &str) -> bool {
+    let Some(at) = row.find(&format!(" {text}")) else {
+        return false;
+    };
+    let before: Vec<char> = row[..at].chars().collect();
+    let Some(stamp) = before.get(before.len().saturating_sub(8)..) else {
+        return false;
+    };
+    stamp.len() == 8
+        && stamp.iter().enumerate().all(|(i, c)| {
+            if i == 2 || i == 5 {
+                *c == ':'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
+#[test]
+fn tui_shows_panes_messages_scrollback_and_exits_cleanly() {
+    let server = Server::start();
+    let addr = server.addr("rooms");
+    let mut bob = Peer::connect(&addr);
+    bob.send("/join lobby\n/nick bob\n");
+    assert_eq!((bob.line(), bob.line()), ("0".into(), "0".into()));
+
+    let command = client(&format!("--tui --protocol rooms {addr}"));
+    let Some(tmux) = Tmux::start("tui", &command, 90, 20) else {
+        return;
+    };
+    let status = format!(" connected to {addr}  |  PgUp/PgDn scroll, Ctrl-C quits");
+    let screen = tmux.wait_row(&status);
+    assert!(screen[0].starts_with("┌ messages ─"), "{screen:#?}");
+    assert!(screen[0].ends_with("┐┌ names ───────────┐"), "{screen:#?}");
+    assert_eq!(screen[19], status, "the status bar is the last row");
+
+    // The guided steps, typed in the input line.
+    tmux.type_text("lobby");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the nickname question", |s| {
+        s.iter().any(|r| timestamped(r, "Choose a nickname:"))
+    });
+    tmux.type_text("alice");
+    tmux.keys(&["Enter"]);
+    let status =
+        format!(" connected to {addr} as alice in lobby  |  PgUp/PgDn scroll, Ctrl-C quits");
+    tmux.wait_row(&status);
+    assert_eq!(bob.line(), "* alice joined");
+    // The side pane: names (asked for quietly), then rooms.
+    let screen = tmux.wait_for("names in the side pane", |s| {
+        s.get(2)
+            .is_some_and(|r| r.ends_with("││bob               │"))
+    });
+    assert!(screen[1].ends_with("││alice             │"), "{screen:#?}");
+    assert!(
+        screen.iter().any(|r| r.ends_with("│┌ rooms ───────────┐")),
+        "{screen:#?}"
+    );
+    assert!(
+        screen.iter().any(|r| r.ends_with("││lobby             │")),
+        "{screen:#?}"
+    );
+
+    // A message received shows with its time; a line typed is sent and echoed.
+    bob.send("hello alice\n");
+    tmux.wait_for("bob's message", |s| {
+        s.iter().any(|r| timestamped(r, "bob: hello alice"))
+    });
+    tmux.type_text("hi bob");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "alice: hi bob");
+    tmux.wait_for("the echo", |s| {
+        s.iter().any(|r| timestamped(r, "alice> hi bob"))
+    });
+
+    // Scrollback: page up hides the newest message, page down brings it back.
+    for i in 0..30 {
+        bob.send(&format!("m{i}\n"));
+    }
+    tmux.wait_for("the last message", |s| {
+        s.iter().any(|r| timestamped(r, "bob: m29"))
+    });
+    tmux.keys(&["PPage"]);
+    let screen = tmux.wait_for("the scrolled view", |s| {
+        s[0].contains("scrolled back") && !s.iter().any(|r| r.contains("bob: m29"))
+    });
+    assert!(
+        screen.iter().any(|r| timestamped(r, "bob: m15")),
+        "{screen:#?}"
+    );
+    tmux.keys(&["NPage"]);
+    tmux.wait_for("the newest again", |s| {
+        s[0].starts_with("┌ messages ─") && s.iter().any(|r| timestamped(r, "bob: m29"))
+    });
+
+    // A resize redraws to the new size.
+    tmux.resize(70, 14);
+    tmux.wait_for("the redrawn screen", |s| {
+        s.len() == 14
+            && s[13].starts_with(&format!(" connected to {addr} as alice"))
+            && s[0].ends_with("┐┌ names ───────────┐")
+    });
+
+    // Ctrl-C leaves with /logout; the terminal is as it was before.
+    tmux.keys(&["C-c"]);
+    assert_eq!(bob.line(), "* alice left");
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    assert_eq!(
+        screen,
+        ["[tty restored]", "[exit 0]"],
+        "the alternate screen is gone"
+    );
+}
+
+#[test]
+fn line_ui_server_gone_while_reading_a_line_restores_the_terminal() {
+    let mut server = Server::start();
+    let addr = server.addr("prefixed");
+    let command = client(&format!("--protocol prefixed {addr}"));
+    let Some(tmux) = Tmux::start("line-gone", &command, 80, 20) else {
+        return;
+    };
+    tmux.wait_row("Pls enter commands");
+    tmux.type_text("NAME");
+    tmux.wait_row("NAME");
+    // The editor is in the middle of a line (raw mode) when the server goes.
+    server.stop();
+    let screen = trimmed(&tmux.wait_row("[exit 1]"));
+    assert_eq!(
+        screen,
+        [
+            "Pls enter commands",
+            "",
+            "Server sent: Server shutting down",
+            "The server closed the connection",
+            "[tty restored]",
+            "[exit 1]"
+        ]
+    );
+}
+
+#[test]
+fn tui_server_gone_restores_the_terminal_and_says_why() {
+    let mut server = Server::start();
+    let addr = server.addr("broadcast");
+    let command = client(&format!("--tui --protocol broadcast --name amy {addr}"));
+    let Some(tmux) = Tmux::start("tui-gone", &command, 80, 20) else {
+        return;
+    };
+    tmux.wait_for("the welcome", |s| {
+        s.iter()
+            .any(|r| timestamped(r, "Welcome to the chat. Enter 'bye' anytime to exit."))
+    });
+    tmux.wait_for("the names pane", |s| {
+        s.get(1)
+            .is_some_and(|r| r.ends_with("││amy               │"))
+    });
+    tmux.type_text("half");
+    server.stop();
+    let screen = trimmed(&tmux.wait_row("[exit 1]"));
+    assert_eq!(
+        screen,
+        ["Disconnected from the server", "[tty restored]", "[exit 1]"]
+    );
+}
