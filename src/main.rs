@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
     about = "One small chat server for every protocol your clients already speak",
     long_about = "One small chat server for every protocol your clients already speak.\n\n\
         `confab serve` runs the server: the four classroom protocols (prefixed on 8820, \
-        packet on 3560, rooms on 5220, broadcast on 5001) share one chat, so a user of any \
-        protocol can talk to a user of any other. `confab check` tests any server against \
+        packet on 3560, rooms on 5220, broadcast on 5001) and IRC (6667) share one chat, \
+        so a user of any protocol can talk to a user of any other. `confab check` tests any server against \
         the protocols byte for byte."
 )]
 struct Cli {
@@ -42,7 +42,8 @@ struct ServeArgs {
     /// Repeatable; when given, only these listeners run.
     #[arg(long = "listen", value_name = "PROTOCOL=ADDR")]
     listen: Vec<ListenSpec>,
-    /// A TOML file with `listen = [...]` and a `[limits]` table; flags win over it.
+    /// A TOML file with `listen = [...]`, a `[limits]` and an `[irc]` table (see README and
+    /// docs/irc.md); flags win over it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Bytes that may wait for one client before it is disconnected as too slow.

@@ -4,6 +4,7 @@
 //! going to 500 members of one protocol is rendered once and its bytes shared.
 
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 
@@ -36,6 +37,9 @@ pub struct Peer {
     /// The IRC user name; `None` means the same as the name.
     pub user: Option<Arc<str>>,
     pub host: Arc<str>,
+    /// The IRC real name (USER's last parameter); `None` for classroom users. IRC's
+    /// extended-join shows it on every JOIN.
+    pub realname: Option<Arc<str>>,
 }
 
 impl Peer {
@@ -46,15 +50,21 @@ impl Peer {
             origin,
             user: None,
             host: Arc::from(origin),
+            realname: None,
         }
     }
 
     pub fn user(&self) -> &str {
         self.user.as_deref().unwrap_or(self.name.as_str())
     }
+
+    /// The real name, or the name when none was given.
+    pub fn realname(&self) -> &str {
+        self.realname.as_deref().unwrap_or(self.name.as_str())
+    }
 }
 
-/// How someone left a room.
+/// How someone left a room or the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Departure {
     /// Left the room but stays connected (IRC PART, a rooms user switching rooms).
@@ -190,8 +200,15 @@ pub enum EventKind {
         room: Name,
         who: Peer,
     },
+    /// Someone left one room and stays connected (in practice `Departure::Parted`).
     Left {
         room: Name,
+        who: Peer,
+        how: Departure,
+    },
+    /// Someone left the server: sent once to everyone who shared a room with them, however
+    /// many rooms that was (IRC shows one QUIT per user, not one per channel).
+    Quit {
         who: Peer,
         how: Departure,
     },
@@ -242,10 +259,11 @@ pub enum EventKind {
     },
 }
 
-/// An event with its per-format render cache.
+/// An event with the time it happened and its per-format render cache.
 #[derive(Debug)]
 pub struct Event {
     kind: EventKind,
+    at: SystemTime,
     rendered: [OnceLock<Bytes>; RENDER_SLOTS],
 }
 
@@ -253,12 +271,19 @@ impl Event {
     pub fn new(kind: EventKind) -> Arc<Event> {
         Arc::new(Event {
             kind,
+            at: SystemTime::now(),
             rendered: Default::default(),
         })
     }
 
     pub fn kind(&self) -> &EventKind {
         &self.kind
+    }
+
+    /// When the event happened. Every recipient sees the same time (IRC's server-time tag),
+    /// whenever its writer gets to render the event.
+    pub fn at(&self) -> SystemTime {
+        self.at
     }
 
     /// The event's bytes in one wire format, rendered by the first recipient that asks
@@ -275,7 +300,7 @@ impl Event {
         const FRAMING: usize = 64;
         let text = match &self.kind {
             EventKind::Said { text, .. } | EventKind::Direct { text, .. } => text.len(),
-            EventKind::Left { how, .. } => match how {
+            EventKind::Left { how, .. } | EventKind::Quit { how, .. } => match how {
                 Departure::Parted { reason } | Departure::Quit { reason } => {
                     reason.as_ref().map_or(0, Text::len)
                 }

@@ -1,9 +1,15 @@
 //! The server's settings: which listeners run and every limit, from a TOML file and flags.
 //!
 //! ```toml
-//! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001"]
+//! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001", "irc=0.0.0.0:6667"]
 //! [limits]
 //! outbox_bytes = 262144
+//! [irc]
+//! server_name = "irc.example.org"
+//! motd = ["Welcome!"]
+//! [[irc.opers]]
+//! name = "admin"
+//! password = "secret"
 //! ```
 
 use std::fmt;
@@ -99,6 +105,50 @@ impl Default for Limits {
     }
 }
 
+/// One IRC operator account (`OPER name password`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oper {
+    pub name: String,
+    pub password: String,
+}
+
+/// The IRC listener's settings (the `[irc]` table).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IrcConfig {
+    /// The name the server gives itself in every reply (`:confab 001 ...`).
+    pub server_name: String,
+    /// The network name of `001` and ISUPPORT `NETWORK`.
+    pub network: String,
+    /// The message of the day, one entry per line; empty means `422 ERR_NOMOTD`.
+    pub motd: Vec<String>,
+    /// A server password every client must give with PASS before registering.
+    pub password: Option<String>,
+    pub opers: Vec<Oper>,
+    /// Seconds of silence from a client before the server sends it a PING.
+    pub ping_interval_secs: u64,
+    /// Seconds the server waits for any answer to its PING before dropping the client.
+    pub ping_timeout_secs: u64,
+}
+
+impl Default for IrcConfig {
+    fn default() -> Self {
+        IrcConfig {
+            server_name: "confab".into(),
+            network: "confab".into(),
+            motd: vec![
+                "Welcome to confab: one chat for every protocol.".into(),
+                "Channels are shared with the rooms and broadcast users (#lobby).".into(),
+            ],
+            password: None,
+            opers: Vec::new(),
+            ping_interval_secs: 120,
+            ping_timeout_secs: 60,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -106,6 +156,7 @@ pub struct Config {
     /// Listeners to run; every protocol on its default port when empty.
     pub listen: Vec<ListenSpec>,
     pub limits: Limits,
+    pub irc: IrcConfig,
 }
 
 impl Default for Config {
@@ -116,6 +167,7 @@ impl Default for Config {
                 .map(ListenSpec::default_for)
                 .collect(),
             limits: Limits::default(),
+            irc: IrcConfig::default(),
         }
     }
 }
@@ -185,7 +237,32 @@ impl Config {
                 )));
             }
         }
+        self.irc.validate()?;
         Ok(self)
+    }
+}
+
+impl IrcConfig {
+    /// The server name goes into every line as a single word; the timers must tick.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let name = &self.server_name;
+        if name.is_empty() || name.starts_with(':') || name.contains([' ', '\r', '\n', '\0']) {
+            return Err(ConfigError::Invalid(format!(
+                "irc.server_name must be one word, not {name:?}"
+            )));
+        }
+        if self.network.is_empty() || self.network.contains([' ', '\r', '\n', '\0']) {
+            return Err(ConfigError::Invalid(format!(
+                "irc.network must be one word, not {:?}",
+                self.network
+            )));
+        }
+        if self.ping_interval_secs == 0 || self.ping_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "irc.ping_interval_secs and irc.ping_timeout_secs must be above 0".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -216,7 +293,9 @@ mod tests {
     fn an_empty_file_is_the_defaults() {
         let config = Config::from_toml("").unwrap();
         assert_eq!(config, Config::default());
-        assert_eq!(config.listen.len(), 4);
+        assert_eq!(config.listen.len(), 5);
+        assert_eq!(config.listen[4].addr.port(), 6667);
+        assert_eq!(config.irc.server_name, "confab");
         assert_eq!(config.listen[0].addr.port(), 8820);
     }
 
@@ -233,6 +312,29 @@ mod tests {
         assert_eq!(config.limits.outbox_bytes, 1000);
         assert_eq!(config.limits.name_max, 32);
         assert_eq!(config.limits.rooms_line_max, 1024);
+    }
+
+    #[test]
+    fn the_irc_table_sets_names_password_and_opers() {
+        let config = Config::from_toml(
+            "[irc]\nserver_name = \"My.Little.Server\"\npassword = \"pw\"\nmotd = []\n\
+             [[irc.opers]]\nname = \"operuser\"\npassword = \"operpassword\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.irc.server_name, "My.Little.Server");
+        assert_eq!(config.irc.network, "confab");
+        assert_eq!(config.irc.password.as_deref(), Some("pw"));
+        assert!(config.irc.motd.is_empty());
+        assert_eq!(
+            config.irc.opers,
+            vec![Oper {
+                name: "operuser".into(),
+                password: "operpassword".into()
+            }]
+        );
+        let err = Config::from_toml("[irc]\nserver_name = \"a b\"\n").unwrap_err();
+        assert!(err.to_string().contains("one word"), "{err}");
+        assert!(Config::from_toml("[irc]\nping_timeout_secs = 0\n").is_err());
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub async fn drive<S, A>(
     A: Adapter,
 {
     let protocol = adapter.protocol();
-    let session = shared.hub.attach(protocol.name());
+    let session = adapter.attach(&shared.hub, peer);
     tracing::info!(%peer, protocol = protocol.name(), "connected");
     let cx = Context {
         hub: &shared.hub,
@@ -102,10 +102,11 @@ pub async fn drive<S, A>(
     // Leave the hub before the socket closes, so a client that sees the close can at once
     // take the name that was freed.
     match end {
-        End::Closed => shared.hub.detach(&session, adapter.departure()),
+        // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
+        End::Closed | End::Eof => shared.hub.detach(&session, adapter.departure()),
         // Everyone is told the server is going; a departure per user would be noise.
         End::Shutdown => shared.hub.detach_quietly(&session),
-        End::Eof | End::Failed | End::Overflow => shared.hub.detach(&session, Departure::Lost),
+        End::Failed | End::Overflow => shared.hub.detach(&session, Departure::Lost),
     }
     if end != End::Failed {
         say_goodbye(

@@ -8,6 +8,6 @@ pub mod protocol;
 pub mod server;
 mod shared;
 
-pub use config::{Config, Limits, ListenSpec};
+pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper};
 pub use protocol::Protocol;
 pub use server::{BindError, Server};

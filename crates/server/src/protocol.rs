@@ -9,14 +9,16 @@ pub enum Protocol {
     Packet,
     Rooms,
     Broadcast,
+    Irc,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 4] = [
+    pub const ALL: [Protocol; 5] = [
         Protocol::Prefixed,
         Protocol::Packet,
         Protocol::Rooms,
         Protocol::Broadcast,
+        Protocol::Irc,
     ];
 
     /// The name used in `--listen`, the `listening` lines and the logs.
@@ -26,16 +28,18 @@ impl Protocol {
             Protocol::Packet => "packet",
             Protocol::Rooms => "rooms",
             Protocol::Broadcast => "broadcast",
+            Protocol::Irc => "irc",
         }
     }
 
-    /// The port each seed used (PROTOCOLS.md).
+    /// The port each seed used (PROTOCOLS.md); IRC's usual plain-text port.
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Prefixed => 8820,
             Protocol::Packet => 3560,
             Protocol::Rooms => 5220,
             Protocol::Broadcast => 5001,
+            Protocol::Irc => 6667,
         }
     }
 }
@@ -47,7 +51,7 @@ impl fmt::Display for Protocol {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast)")]
+#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast, irc)")]
 pub struct UnknownProtocol(pub String);
 
 impl FromStr for Protocol {

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::adapter::broadcast::BroadcastAdapter;
+use crate::adapter::irc::{IrcAdapter, Settings};
 use crate::adapter::packet::PacketAdapter;
 use crate::adapter::prefixed::PrefixedAdapter;
 use crate::adapter::rooms::RoomsAdapter;
@@ -59,6 +60,7 @@ impl Server {
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
+                irc: Arc::new(Settings::new(&config.irc, config.limits.name_max)),
             }),
         })
     }
@@ -149,6 +151,10 @@ async fn serve(
         }
         Protocol::Broadcast => {
             let adapter = BroadcastAdapter::new(limits.broadcast_line_max);
+            drive(stream, adapter, shared, peer, shutdown).await
+        }
+        Protocol::Irc => {
+            let adapter = IrcAdapter::new(shared.irc.clone(), peer);
             drive(stream, adapter, shared, peer, shutdown).await
         }
     }

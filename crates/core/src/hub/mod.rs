@@ -192,6 +192,7 @@ impl Hub {
                     state.names.insert(name.key(), session.id());
                     state.name_order.insert(seq, session.id());
                     state.set_name(session.id(), Some((name.clone(), seq)));
+                    state.peak_named = state.peak_named.max(state.names.len());
                 }
             }
         }

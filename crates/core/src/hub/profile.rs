@@ -44,6 +44,18 @@ impl Hub {
         Ok(())
     }
 
+    /// Hides the user from lists of users (WHO masks, LUSERS' visible count) for those who
+    /// share no room with them, or shows them again (IRC user mode `i`).
+    pub fn set_invisible(&self, session: &Session, invisible: bool) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let member = state
+            .sessions
+            .get_mut(&session.id())
+            .ok_or(HubError::Detached)?;
+        member.invisible = invisible;
+        Ok(())
+    }
+
     /// Grants or withdraws server operator status (IRC OPER).
     pub fn set_oper(&self, session: &Session, oper: bool) -> Result<(), HubError> {
         let mut state = self.lock();

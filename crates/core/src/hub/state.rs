@@ -90,6 +90,8 @@ pub(crate) struct Member {
     pub host: Arc<str>,
     pub away: Option<Text>,
     pub oper: bool,
+    /// Hidden from lists of users to those who share no room with it (IRC user mode `+i`).
+    pub invisible: bool,
     pub signon: SystemTime,
 }
 
@@ -104,6 +106,7 @@ impl Member {
             host,
             away: None,
             oper: false,
+            invisible: false,
             signon,
         }
     }
@@ -174,6 +177,8 @@ pub(crate) struct State {
     /// Names in the order they were taken (`GET_NAMES`, packet LIST).
     pub name_order: BTreeMap<u64, SessionId>,
     pub rooms: HashMap<NameKey, Room>,
+    /// The most users ever named at once (IRC LUSERS shows it).
+    pub peak_named: usize,
 }
 
 impl State {
@@ -209,6 +214,7 @@ impl State {
             origin: member.session.origin(),
             user: member.user.clone(),
             host: member.host.clone(),
+            realname: member.realname.clone(),
         })
     }
 
@@ -279,14 +285,27 @@ impl State {
         }
     }
 
+    /// Takes `id` out of every room; everyone who shared one hears one `Quit`.
     pub fn leave_all_rooms(&mut self, id: SessionId, how: &Departure, out: &mut Outgoing) {
+        let Ok(who) = self.peer(id) else {
+            return;
+        };
+        let recipients = self.room_mates(id);
         let rooms = match self.sessions.get_mut(&id) {
             Some(member) => std::mem::take(&mut member.rooms),
             None => return,
         };
         for key in rooms {
-            self.leave_room(&key, id, how, out);
+            // Each room's own announcement is replaced by the one Quit below.
+            self.leave_room(&key, id, how, &mut Outgoing::default());
         }
+        out.push(
+            recipients,
+            EventKind::Quit {
+                who,
+                how: how.clone(),
+            },
+        );
     }
 
     /// Takes `id` out of one room; the others hear `how`; an emptied room disappears.

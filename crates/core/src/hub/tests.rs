@@ -159,13 +159,41 @@ fn a_lost_client_is_announced_as_lost() {
     hub.detach(&b, Departure::Lost);
     assert_eq!(
         events(&a),
-        vec![EventKind::Left {
-            room: n("lobby"),
+        vec![EventKind::Quit {
             who: Peer::classroom(n("bob"), "broadcast"),
             how: Departure::Lost
         }]
     );
     assert!(hub.lookup("bob").is_none());
+}
+
+#[test]
+fn leaving_the_server_is_one_quit_per_room_mate_however_many_rooms_are_shared() {
+    let hub = hub();
+    let a = named(&hub, "irc", "alice");
+    let b = named(&hub, "irc", "bob");
+    let c = named(&hub, "rooms", "carol");
+    for room in ["r1", "r2"] {
+        hub.join(&a, room).unwrap();
+        hub.join(&b, room).unwrap();
+    }
+    hub.join(&c, "r2").unwrap();
+    events(&a);
+    events(&c);
+    let reason = Some(Text::new("bye"));
+    hub.detach(
+        &b,
+        Departure::Quit {
+            reason: reason.clone(),
+        },
+    );
+    let quit = EventKind::Quit {
+        who: Peer::classroom(n("bob"), "irc"),
+        how: Departure::Quit { reason },
+    };
+    assert_eq!(events(&a), vec![quit.clone()]);
+    assert_eq!(events(&c), vec![quit]);
+    assert_eq!(hub.members("r1"), vec![n("alice")]);
 }
 
 #[test]
@@ -523,4 +551,50 @@ fn away_is_heard_by_room_mates_and_shown_in_whois() {
         (counts.sessions, counts.named, counts.rooms, counts.opers),
         (2, 2, 1, 0)
     );
+}
+
+#[test]
+fn invisibility_peak_and_user_lists_feed_lusers_and_who() {
+    let hub = hub();
+    let a = named(&hub, "irc", "alice");
+    let b = named(&hub, "rooms", "bob");
+    let _unnamed = hub.attach("irc");
+    hub.set_invisible(&a, true).unwrap();
+    hub.set_oper(&b, true).unwrap();
+    hub.join(&a, "r").unwrap();
+    assert!(hub.room_exists("R") && !hub.room_exists("s"));
+    let counts = hub.counts();
+    assert_eq!(
+        (
+            counts.sessions,
+            counts.named,
+            counts.invisible,
+            counts.opers
+        ),
+        (3, 2, 1, 1)
+    );
+    hub.detach(&b, Departure::Lost);
+    let counts = hub.counts();
+    assert_eq!((counts.named, counts.peak_named, counts.opers), (1, 2, 0));
+    let users = hub.user_views();
+    assert_eq!(users.len(), 1);
+    assert!(users[0].invisible);
+    assert_eq!(users[0].rooms, vec![(n("r"), true, false, false)]);
+    assert!(hub.room_view("r").unwrap().members[0].invisible);
+}
+
+#[test]
+fn peers_carry_the_real_name_for_extended_join() {
+    let (hub, alice, bob) = room_with_op();
+    hub.set_profile(&bob, "b", "Bob Real").unwrap();
+    hub.part(&bob, "r", None).unwrap();
+    events(&alice);
+    hub.join(&bob, "r").unwrap();
+    match &events(&alice)[..] {
+        [EventKind::Joined { who, .. }] => {
+            assert_eq!((who.user(), who.realname()), ("b", "Bob Real"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(Peer::classroom(n("x"), "rooms").realname(), "x");
 }

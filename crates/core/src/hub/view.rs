@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::state::{Ban, ChannelModes, Member, Topic};
+use super::state::{Ban, ChannelModes, Member, State, Topic};
 use super::Hub;
 use crate::name::{Folded, Name};
-use crate::session::Session;
+use crate::session::{Session, SessionId};
 use crate::text::Text;
 
 /// A member of a room as queries show it.
@@ -20,6 +20,7 @@ pub struct MemberView {
     pub origin: &'static str,
     pub away: bool,
     pub oper: bool,
+    pub invisible: bool,
     pub op: bool,
     pub voice: bool,
 }
@@ -45,6 +46,7 @@ pub struct UserView {
     pub origin: &'static str,
     pub away: Option<Text>,
     pub oper: bool,
+    pub invisible: bool,
     pub signon: SystemTime,
     /// Each room with the user's status in it and whether the room is secret.
     pub rooms: Vec<(Name, bool, bool, bool)>,
@@ -64,8 +66,12 @@ pub struct RoomSummary {
 pub struct Counts {
     pub sessions: usize,
     pub named: usize,
+    /// Named users who are invisible (counted in `named` too).
+    pub invisible: usize,
     pub opers: usize,
     pub rooms: usize,
+    /// The most users ever named at once.
+    pub peak_named: usize,
 }
 
 fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView {
@@ -83,9 +89,37 @@ fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView
         origin: member.session.origin(),
         away: member.away.is_some(),
         oper: member.oper,
+        invisible: member.invisible,
         op,
         voice,
     }
+}
+
+fn user_view(state: &State, id: SessionId) -> Option<UserView> {
+    let member = state.sessions.get(&id)?;
+    let name = member.name.as_ref()?.0.clone();
+    let base = member_view(member, name, false, false);
+    let rooms = member
+        .rooms
+        .iter()
+        .filter_map(|key| {
+            let room = state.rooms.get(key)?;
+            let seat = room.members.get(&id)?;
+            Some((room.name.clone(), seat.op, seat.voice, room.modes.secret))
+        })
+        .collect();
+    Some(UserView {
+        name: base.name,
+        user: base.user,
+        host: base.host,
+        realname: base.realname,
+        origin: base.origin,
+        away: member.away.clone(),
+        oper: member.oper,
+        invisible: member.invisible,
+        signon: member.signon,
+        rooms,
+    })
 }
 
 impl Hub {
@@ -114,29 +148,17 @@ impl Hub {
     pub fn user_view(&self, name: &str) -> Option<UserView> {
         let state = self.lock();
         let id = *state.names.get(Folded::new(name))?;
-        let member = state.sessions.get(&id)?;
-        let name = member.name.as_ref()?.0.clone();
-        let base = member_view(member, name, false, false);
-        let rooms = member
-            .rooms
-            .iter()
-            .filter_map(|key| {
-                let room = state.rooms.get(key)?;
-                let seat = room.members.get(&id)?;
-                Some((room.name.clone(), seat.op, seat.voice, room.modes.secret))
-            })
-            .collect();
-        Some(UserView {
-            name: base.name,
-            user: base.user,
-            host: base.host,
-            realname: base.realname,
-            origin: base.origin,
-            away: member.away.clone(),
-            oper: member.oper,
-            signon: member.signon,
-            rooms,
-        })
+        user_view(&state, id)
+    }
+
+    /// Every named user, in the order the names were taken (IRC `WHO *`).
+    pub fn user_views(&self) -> Vec<UserView> {
+        let state = self.lock();
+        state
+            .name_order
+            .values()
+            .filter_map(|id| user_view(&state, *id))
+            .collect()
     }
 
     /// Every room in creation order, with its size and topic.
@@ -163,12 +185,20 @@ impl Hub {
 
     pub fn counts(&self) -> Counts {
         let state = self.lock();
+        let named = || state.sessions.values().filter(|m| m.name.is_some());
         Counts {
             sessions: state.sessions.len(),
             named: state.names.len(),
-            opers: state.sessions.values().filter(|m| m.oper).count(),
+            invisible: named().filter(|m| m.invisible).count(),
+            opers: named().filter(|m| m.oper).count(),
             rooms: state.rooms.len(),
+            peak_named: state.peak_named,
         }
+    }
+
+    /// Whether a room of this name exists.
+    pub fn room_exists(&self, room: &str) -> bool {
+        self.lock().rooms.contains_key(Folded::new(room))
     }
 
     /// The user's away message, if away.

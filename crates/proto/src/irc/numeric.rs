@@ -71,8 +71,9 @@ numerics! {
     RPL_LUSERME = 255, NONE; // "I have <c> clients and <s> servers"
     RPL_LOCALUSERS = 265, NONE; // "Current local users <u>, max <m>"
     RPL_GLOBALUSERS = 266, NONE; // "Current global users <u>, max <m>"
-    // AWAY.
+    // AWAY, USERHOST.
     RPL_AWAY = 301, NONE;
+    RPL_USERHOST = 302, NONE; // ":<nick>[*]=<+|-><user>@<host> ..."
     RPL_UNAWAY = 305, t("You are no longer marked as being away");
     RPL_NOWAWAY = 306, t("You have been marked as being away");
     // WHOIS.
@@ -93,6 +94,8 @@ numerics! {
     RPL_NOTOPIC = 331, t("No topic is set");
     RPL_TOPIC = 332, NONE;
     RPL_TOPICWHOTIME = 333, NONE;
+    RPL_INVITELIST = 336, NONE;
+    RPL_ENDOFINVITELIST = 337, t("End of /INVITE list");
     RPL_WHOISACTUALLY = 338, t("is actually using host");
     RPL_INVITING = 341, NONE;
     RPL_INVEXLIST = 346, NONE;
@@ -123,6 +126,8 @@ numerics! {
     // Not in Modern IRC; RFC 2812 composes the text, this is the usual short form.
     ERR_TOOMANYTARGETS = 407, t("Too many targets");
     ERR_NOORIGIN = 409, t("No origin specified");
+    // IRCv3 capability negotiation.
+    ERR_INVALIDCAPCMD = 410, t("Invalid CAP command");
     ERR_NORECIPIENT = 411, NONE; // "No recipient given (<command>)"
     ERR_NOTEXTTOSEND = 412, t("No text to send");
     ERR_INPUTTOOLONG = 417, t("Input line was too long");

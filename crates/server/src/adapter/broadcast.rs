@@ -162,8 +162,14 @@ impl Adapter for BroadcastAdapter {
                     who,
                     how: Departure::Lost,
                     ..
+                }
+                | EventKind::Quit {
+                    who,
+                    how: Departure::Lost,
                 } => ServerLine::LeftUnexpectedly(who.name.as_str()),
-                EventKind::Left { who, .. } => ServerLine::Left(who.name.as_str()),
+                EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
+                    ServerLine::Left(who.name.as_str())
+                }
                 EventKind::Said { from, text, .. } => ServerLine::Said {
                     from: from.name.as_str(),
                     text: text.as_str(),

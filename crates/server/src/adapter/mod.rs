@@ -3,6 +3,7 @@
 //! and replies, and renders events; the driver owns the socket and the clock.
 
 pub mod broadcast;
+pub mod irc;
 pub mod packet;
 pub mod prefixed;
 pub mod rooms;
@@ -56,6 +57,12 @@ impl Context<'_> {
 /// One protocol's side of a connection.
 pub trait Adapter: Send + 'static {
     fn protocol(&self) -> Protocol;
+
+    /// Registers the connection with the hub. Others see a classroom user's host as its
+    /// protocol (`name!name@rooms`); IRC overrides this to show the peer's address.
+    fn attach(&self, hub: &Hub, _peer: SocketAddr) -> Arc<Session> {
+        hub.attach(self.protocol().name())
+    }
 
     /// Handles every complete unit buffered in `input`, leaving a partial one there.
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow;

@@ -197,7 +197,9 @@ impl Adapter for RoomsAdapter {
         out.extend_from_slice(&event.rendered(SLOT, |kind| {
             bytes_of(|out| match kind {
                 EventKind::Joined { who, .. } => Notice::Joined(who.name.as_str()).render(out),
-                EventKind::Left { who, .. } => Notice::Left(who.name.as_str()).render(out),
+                EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
+                    Notice::Left(who.name.as_str()).render(out)
+                }
                 EventKind::Said { from, text, .. } => {
                     rooms::render_chat(from.name.as_str(), text.as_str(), out)
                 }

@@ -1,0 +1,113 @@
+//! IRCv3 capabilities: the ones confab offers and the set one client negotiated (the `CAP`
+//! command itself is `commands/cap.rs`).
+
+/// One capability confab offers (named as the spec names them, `cap-notify` included).
+#[allow(clippy::enum_variant_names)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cap {
+    ServerTime,
+    EchoMessage,
+    MultiPrefix,
+    AwayNotify,
+    ExtendedJoin,
+    CapNotify,
+    UserhostInNames,
+}
+
+impl Cap {
+    /// Every capability offered, in the order `CAP LS` lists them.
+    pub const ALL: [Cap; 7] = [
+        Cap::AwayNotify,
+        Cap::CapNotify,
+        Cap::EchoMessage,
+        Cap::ExtendedJoin,
+        Cap::MultiPrefix,
+        Cap::ServerTime,
+        Cap::UserhostInNames,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cap::ServerTime => "server-time",
+            Cap::EchoMessage => "echo-message",
+            Cap::MultiPrefix => "multi-prefix",
+            Cap::AwayNotify => "away-notify",
+            Cap::ExtendedJoin => "extended-join",
+            Cap::CapNotify => "cap-notify",
+            Cap::UserhostInNames => "userhost-in-names",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Cap> {
+        Cap::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// The capabilities one client has enabled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps(u16);
+
+impl Caps {
+    pub fn has(self, cap: Cap) -> bool {
+        self.0 & cap.bit() != 0
+    }
+
+    pub fn set(&mut self, cap: Cap, on: bool) {
+        if on {
+            self.0 |= cap.bit();
+        } else {
+            self.0 &= !cap.bit();
+        }
+    }
+
+    /// The enabled capabilities' names, space-separated.
+    pub fn names(self) -> String {
+        Cap::ALL
+            .into_iter()
+            .filter(|c| self.has(*c))
+            .map(Cap::name)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `CAP REQ`'s list: every entry must be known (a `-` disables), or none applies.
+pub fn parse_request(list: &str) -> Option<Vec<(Cap, bool)>> {
+    list.split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|word| match word.strip_prefix('-') {
+            Some(name) => Cap::from_name(name).map(|c| (c, false)),
+            None => Cap::from_name(word).map(|c| (c, true)),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_all_or_nothing() {
+        assert_eq!(
+            parse_request("server-time -echo-message"),
+            Some(vec![(Cap::ServerTime, true), (Cap::EchoMessage, false)])
+        );
+        assert_eq!(parse_request("server-time sasl"), None);
+        assert_eq!(parse_request(""), Some(vec![]));
+    }
+
+    #[test]
+    fn caps_set_and_list() {
+        let mut caps = Caps::default();
+        caps.set(Cap::MultiPrefix, true);
+        caps.set(Cap::AwayNotify, true);
+        assert!(caps.has(Cap::MultiPrefix) && !caps.has(Cap::ServerTime));
+        assert_eq!(caps.names(), "away-notify multi-prefix");
+        caps.set(Cap::MultiPrefix, false);
+        assert_eq!(caps.names(), "away-notify");
+    }
+}

@@ -1,0 +1,43 @@
+//! `INVITE <nick> <channel>`: lets the nick past `+i`, `+l` and bans once. Members may
+//! invite, only operators under `+i`; the inviter gets `341`, the invited an INVITE.
+
+use confab_core::HubError;
+use confab_proto::irc::{Message, Numeric};
+
+use super::super::IrcAdapter;
+use super::{channel, room_of};
+use crate::adapter::{Context, Flow};
+
+pub fn invite(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
+    let (nick, chan) = (m.params[0], m.params[1]);
+    let Some(target) = cx.hub.lookup(nick) else {
+        me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]);
+        return Flow::Continue;
+    };
+    let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
+        me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[chan]);
+        return Flow::Continue;
+    };
+    let shown_nick = target.name.to_string();
+    match cx.hub.invite(cx.session, nick, room) {
+        Ok(()) => {
+            let chan = cx
+                .hub
+                .room_view(room)
+                .map_or(chan.to_string(), |v| channel(&v.name));
+            me.out.num(Numeric::RPL_INVITING, &[&shown_nick, &chan]);
+            if let Some(away) = cx.hub.away_of(nick) {
+                me.out
+                    .num_text(Numeric::RPL_AWAY, &[&shown_nick], away.as_str());
+            }
+        }
+        Err(HubError::NotMember(_)) => me.out.num(Numeric::ERR_NOTONCHANNEL, &[chan]),
+        Err(HubError::ChanOpNeeded(_)) => me.out.num(Numeric::ERR_CHANOPRIVSNEEDED, &[chan]),
+        Err(HubError::UserInRoom { .. }) => {
+            me.out.num(Numeric::ERR_USERONCHANNEL, &[&shown_nick, chan])
+        }
+        Err(HubError::NoSuchUser(_)) => me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]),
+        Err(_) => me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[chan]),
+    }
+    Flow::Continue
+}

@@ -1,0 +1,76 @@
+//! One small handler per IRC command (sable's shape), each with its wire syntax in its doc
+//! comment. `table.rs` has already checked registration and the parameter count.
+
+pub mod away;
+pub mod cap;
+pub mod info;
+pub mod invite;
+pub mod join;
+pub mod kick;
+pub mod list;
+pub mod message;
+pub mod mode;
+pub mod names;
+pub mod oper;
+pub mod part;
+pub mod ping;
+pub mod quit;
+pub mod register;
+pub mod topic;
+pub mod umode;
+pub mod who;
+pub mod whois;
+
+use confab_core::name::ROOM_NAME_MAX;
+use confab_core::Name;
+
+/// The hub room a channel name stands for: `#x` is room `x`. `None` when the name cannot
+/// be a room (no `#`, or characters room names do not allow).
+pub fn room_of(channel: &str) -> Option<&str> {
+    let room = channel.strip_prefix('#')?;
+    Name::parse(room, ROOM_NAME_MAX).ok().map(|_| room)
+}
+
+/// The channel name of a hub room.
+pub fn channel(room: &Name) -> String {
+    format!("#{room}")
+}
+
+/// Cuts `text` to at most `max` bytes at a character boundary (TOPICLEN and friends).
+pub fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A comma-separated list, without empty entries.
+pub fn list(param: &str) -> impl Iterator<Item = &str> {
+    param.split(',').filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_map_to_rooms() {
+        assert_eq!(room_of("#lobby"), Some("lobby"));
+        assert_eq!(room_of("lobby"), None);
+        assert_eq!(room_of("#"), None);
+        assert_eq!(room_of("#a.b"), None);
+        assert_eq!(channel(&Name::parse("x", 32).unwrap()), "#x");
+    }
+
+    #[test]
+    fn clip_respects_characters() {
+        assert_eq!(clip("héllo", 2), "h");
+        assert_eq!(clip("héllo", 3), "hé");
+        assert_eq!(clip("abc", 10), "abc");
+        assert_eq!(list("#a,,#b").collect::<Vec<_>>(), ["#a", "#b"]);
+    }
+}

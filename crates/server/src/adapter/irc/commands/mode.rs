@@ -1,0 +1,249 @@
+//! Channel `MODE <channel> [<modes> [<args>...]]`: ask for the modes (`324`, `329`), list
+//! bans (`+b` alone: `367`s, `368`), or change them (operators only): flags `imnst`, key
+//! `k`, limit `l`, bans `b`, operator `o` and voice `v`. A nick as target is a user mode
+//! (`umode.rs`).
+
+use confab_core::hub::RoomView;
+use confab_core::name::NAME_MAX_CEILING;
+use confab_core::{mode_string, ChannelFlag, HubError, ModeChange, Name};
+use confab_proto::irc::{Message, Numeric};
+
+use super::super::out::unix_secs;
+use super::super::settings::KEY_LEN;
+use super::super::IrcAdapter;
+use super::{channel, room_of};
+use crate::adapter::{Context, Flow};
+
+pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
+    let target = m.params[0];
+    if !target.starts_with('#') {
+        return super::umode::umode(me, cx, m);
+    }
+    let Some(view) = room_of(target).and_then(|room| cx.hub.room_view(room)) else {
+        me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[target]);
+        return Flow::Continue;
+    };
+    let chan = channel(&view.name);
+    let Some(modes) = m.param(1) else {
+        send_modes(me, cx, &view, &chan);
+        return Flow::Continue;
+    };
+    let changes = parse_changes(me, &view, &chan, modes, &m.params[2..]);
+    if changes.is_empty() {
+        return Flow::Continue;
+    }
+    match cx.hub.change_modes(cx.session, view.name.as_str(), changes) {
+        Ok(outcome) => {
+            for (change, error) in outcome.refused {
+                match error {
+                    HubError::NoSuchUser(nick) => me.out.num(Numeric::ERR_NOSUCHNICK, &[&nick]),
+                    HubError::UserNotInRoom { user, .. } => {
+                        me.out.num(Numeric::ERR_USERNOTINCHANNEL, &[&user, &chan])
+                    }
+                    other => tracing::debug!(?change, %other, "mode change refused"),
+                }
+            }
+            if !outcome.applied.is_empty() {
+                let modes = mode_string(&outcome.applied);
+                let mut params = vec![chan.as_str()];
+                params.extend(modes.split(' '));
+                let mask = me.mask();
+                me.out.line(&mask, "MODE", &params);
+            }
+        }
+        Err(HubError::ChanOpNeeded(_)) => me.out.num(Numeric::ERR_CHANOPRIVSNEEDED, &[&chan]),
+        Err(HubError::NotMember(_)) => me.out.num(Numeric::ERR_NOTONCHANNEL, &[&chan]),
+        Err(_) => me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[&chan]),
+    }
+    Flow::Continue
+}
+
+/// Reads `+mk-o key bob` into changes, answering what cannot be a change at once:
+/// unknown letters (`472`), bad keys and limits (`696`), bad nicks (`401`); `+b` without
+/// a mask lists the bans.
+fn parse_changes(
+    me: &mut IrcAdapter,
+    view: &RoomView,
+    chan: &str,
+    modes: &str,
+    args: &[&str],
+) -> Vec<ModeChange> {
+    let mut args = args.iter().copied();
+    let mut changes = Vec::new();
+    let mut on = true;
+    let mut listed = false;
+    for letter in modes.chars() {
+        let flag = |flag| ModeChange::Flag { flag, on };
+        let change = match letter {
+            '+' | '-' => {
+                on = letter == '+';
+                continue;
+            }
+            'n' => flag(ChannelFlag::NoExternal),
+            't' => flag(ChannelFlag::TopicLock),
+            'm' => flag(ChannelFlag::Moderated),
+            's' => flag(ChannelFlag::Secret),
+            'i' => flag(ChannelFlag::InviteOnly),
+            'b' => match args.next() {
+                Some(mask) => ModeChange::Ban {
+                    on,
+                    mask: normalize_mask(mask),
+                },
+                None => {
+                    if !listed {
+                        send_bans(me, view, chan);
+                        listed = true;
+                    }
+                    continue;
+                }
+            },
+            'k' if on => match args.next() {
+                Some(key) if is_valid_key(key) => ModeChange::Key(Some(key.to_string())),
+                _ => {
+                    me.out.num_text(
+                        Numeric::ERR_INVALIDMODEPARAM,
+                        &[chan, "k", "*"],
+                        "Invalid key",
+                    );
+                    continue;
+                }
+            },
+            // `-k` carries the key on the wire; any value (or none) removes it.
+            'k' => {
+                args.next();
+                ModeChange::Key(None)
+            }
+            'l' if on => {
+                let arg = args.next();
+                match arg.and_then(|a| a.parse::<usize>().ok()).filter(|n| *n > 0) {
+                    Some(limit) => ModeChange::Limit(Some(limit)),
+                    None => {
+                        let given = arg.filter(|a| !a.is_empty()).unwrap_or("*");
+                        me.out.num_text(
+                            Numeric::ERR_INVALIDMODEPARAM,
+                            &[chan, "l", given],
+                            "Invalid limit",
+                        );
+                        continue;
+                    }
+                }
+            }
+            'l' => ModeChange::Limit(None),
+            'o' | 'v' => {
+                let Some(nick) = args.next() else { continue };
+                let Ok(who) = Name::parse(nick, NAME_MAX_CEILING) else {
+                    me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]);
+                    continue;
+                };
+                if letter == 'o' {
+                    ModeChange::Op { on, who }
+                } else {
+                    ModeChange::Voice { on, who }
+                }
+            }
+            other => {
+                let mut buf = [0; 4];
+                me.out
+                    .num(Numeric::ERR_UNKNOWNMODE, &[other.encode_utf8(&mut buf)]);
+                continue;
+            }
+        };
+        changes.push(change);
+    }
+    changes
+}
+
+/// RFC 2812's key: 1 to 23 printable ASCII characters, no spaces or commas.
+fn is_valid_key(key: &str) -> bool {
+    (1..=KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+}
+
+/// Completes a ban mask: `bob` is `bob!*@*`, `u@h` is `*!u@h`, `bob!u` is `bob!u@*`.
+fn normalize_mask(mask: &str) -> String {
+    let star = |s: &str| {
+        if s.is_empty() {
+            "*".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    match mask.split_once('!') {
+        Some((nick, rest)) => {
+            let (user, host) = rest.split_once('@').unwrap_or((rest, "*"));
+            format!("{}!{}@{}", star(nick), star(user), star(host))
+        }
+        None => match mask.split_once('@') {
+            Some((user, host)) => format!("*!{}@{}", star(user), star(host)),
+            None => format!("{}!*@*", star(mask)),
+        },
+    }
+}
+
+/// `324 RPL_CHANNELMODEIS` (the key shown to members only) and `329 RPL_CREATIONTIME`.
+fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str) {
+    let modes = &view.modes;
+    let mut letters = String::from("+");
+    let mut params: Vec<String> = Vec::new();
+    for flag in [
+        ChannelFlag::InviteOnly,
+        ChannelFlag::Moderated,
+        ChannelFlag::NoExternal,
+        ChannelFlag::Secret,
+        ChannelFlag::TopicLock,
+    ] {
+        if modes.flag(flag) {
+            letters.push(flag.letter());
+        }
+    }
+    if let Some(key) = &modes.key {
+        letters.push('k');
+        let member = cx.hub.is_member(cx.session, view.name.as_str());
+        params.push(if member { key.clone() } else { "*".into() });
+    }
+    if let Some(limit) = modes.limit {
+        letters.push('l');
+        params.push(limit.to_string());
+    }
+    let mut all = vec![chan, letters.as_str()];
+    all.extend(params.iter().map(String::as_str));
+    me.out.num(Numeric::RPL_CHANNELMODEIS, &all);
+    me.out.num(
+        Numeric::RPL_CREATIONTIME,
+        &[chan, &unix_secs(view.created_at)],
+    );
+}
+
+/// `367 RPL_BANLIST` per ban, then `368 RPL_ENDOFBANLIST`.
+fn send_bans(me: &mut IrcAdapter, view: &RoomView, chan: &str) {
+    for ban in &view.bans {
+        me.out.num(
+            Numeric::RPL_BANLIST,
+            &[chan, &ban.mask, &ban.set_by, &unix_secs(ban.set_at)],
+        );
+    }
+    me.out.num(Numeric::RPL_ENDOFBANLIST, &[chan]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_are_completed() {
+        assert_eq!(normalize_mask("bob"), "bob!*@*");
+        assert_eq!(normalize_mask("bar!*@*"), "bar!*@*");
+        assert_eq!(normalize_mask("u@h"), "*!u@h");
+        assert_eq!(normalize_mask("bob!u"), "bob!u@*");
+        assert_eq!(normalize_mask("!@"), "*!*@*");
+    }
+
+    #[test]
+    fn keys_are_one_short_word() {
+        assert!(is_valid_key("beer"));
+        assert!(!is_valid_key(""));
+        assert!(!is_valid_key(" "));
+        assert!(!is_valid_key("pass phrase"));
+        assert!(!is_valid_key(&"long".repeat(100)));
+        assert!(!is_valid_key("a,b"));
+    }
+}

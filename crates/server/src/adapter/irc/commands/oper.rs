@@ -1,0 +1,27 @@
+//! `OPER <name> <password>`: server operator status from the `[[irc.opers]]` accounts.
+
+use confab_proto::irc::{Message, Numeric};
+
+use super::super::IrcAdapter;
+use crate::adapter::{Context, Flow};
+
+pub fn oper(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
+    let (name, password) = (m.params[0], m.params[1]);
+    let known = me
+        .settings
+        .opers
+        .iter()
+        .any(|o| o.name == name && o.password == password);
+    if !known {
+        me.out.num(Numeric::ERR_PASSWDMISMATCH, &[]);
+        return Flow::Continue;
+    }
+    let _ = cx.hub.set_oper(cx.session, true);
+    me.out.num(Numeric::RPL_YOUREOPER, &[]);
+    if !me.oper {
+        me.oper = true;
+        let (mask, nick) = (me.mask(), me.out.client.clone());
+        me.out.line(&mask, "MODE", &[&nick, "+o"]);
+    }
+    Flow::Continue
+}

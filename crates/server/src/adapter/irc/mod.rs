@@ -1,0 +1,235 @@
+//! IRC: the client protocol of RFC 1459/2812 as Modern IRC describes it, with the IRCv3
+//! capabilities of `caps.rs`. This file owns one connection's state, its framing and the
+//! timers; `table.rs` routes each command to its handler in `commands/`, and `render.rs`
+//! turns hub events into IRC lines (cached per capability set, shared by all recipients).
+//!
+//! IRC nicks are the hub's names and channel `#x` is the hub's room `x`, so IRC users
+//! share one namespace and one set of rooms with the classroom protocols.
+
+mod caps;
+mod commands;
+mod out;
+mod render;
+mod settings;
+mod table;
+mod welcome;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use confab_core::{Departure, Event, Hub, Name, Session};
+use confab_proto::irc::{is_input_too_long, split_tags_len, Decoder, Message, Numeric, ParseError};
+use confab_proto::line::Line;
+use tokio::time::Instant;
+
+use super::{Adapter, Context, Farewell, Flow};
+use crate::protocol::Protocol;
+use caps::Caps;
+use out::Out;
+pub use settings::Settings;
+
+/// The longest tags section a client may send, `@` and space included (IRCv3
+/// message-tags: client tags are limited to 4094 bytes; the 8191 is the server's).
+const MAX_CLIENT_TAGS: usize = 4096;
+
+/// What a client sent towards registration before it completed.
+#[derive(Default)]
+struct Pending {
+    pass: Option<String>,
+    nick: Option<String>,
+    /// USER's user name and real name.
+    user: Option<(String, String)>,
+}
+
+pub struct IrcAdapter {
+    settings: Arc<Settings>,
+    decoder: Decoder,
+    out: Out,
+    caps: Caps,
+    /// `CAP LS` or `CAP REQ` before registration holds it back until `CAP END`.
+    cap_negotiating: bool,
+    /// Emptied once registered.
+    pending: Pending,
+    /// The nick, once registered: registration is complete exactly when this is set.
+    nick: Option<Name>,
+    /// The user name and host others see in `nick!user@host`.
+    user: Arc<str>,
+    host: Arc<str>,
+    /// USER's real name (extended-join shows it on the client's own JOIN).
+    realname: Arc<str>,
+    /// User modes `+i` and `+o`, mirrored here to answer `MODE nick`.
+    invisible: bool,
+    oper: bool,
+    last_heard: Instant,
+    /// When the server's PING went out unanswered.
+    ping_sent: Option<Instant>,
+    /// Set by QUIT: how the others hear of this client leaving.
+    quit: Option<Departure>,
+}
+
+impl IrcAdapter {
+    pub fn new(settings: Arc<Settings>, peer: SocketAddr) -> Self {
+        let out = Out::new(settings.server.clone());
+        IrcAdapter {
+            settings,
+            decoder: Decoder::new(),
+            out,
+            caps: Caps::default(),
+            cap_negotiating: false,
+            pending: Pending::default(),
+            nick: None,
+            user: Arc::from("*"),
+            host: Arc::from(host_of(peer)),
+            realname: Arc::from(""),
+            invisible: false,
+            oper: false,
+            last_heard: Instant::now(),
+            ping_sent: None,
+            quit: None,
+        }
+    }
+
+    fn registered(&self) -> bool {
+        self.nick.is_some()
+    }
+
+    /// `nick!user@host`, the source of this client's own lines.
+    fn mask(&self) -> String {
+        let nick = self.nick.as_ref().map_or("*", |n| n.as_str());
+        format!("{nick}!{}@{}", self.user, self.host)
+    }
+
+    fn on_line(&mut self, line: &[u8], cx: &Context<'_>) -> Flow {
+        // Any line proves the client alive.
+        self.last_heard = Instant::now();
+        self.ping_sent = None;
+        let flow = self.handle(line, cx);
+        if let Some(bytes) = self.out.take() {
+            cx.reply(bytes);
+        }
+        flow
+    }
+
+    fn handle(&mut self, line: &[u8], cx: &Context<'_>) -> Flow {
+        if is_input_too_long(line) || split_tags_len(line).0 > MAX_CLIENT_TAGS {
+            self.out.num(Numeric::ERR_INPUTTOOLONG, &[]);
+            return Flow::Continue;
+        }
+        match Message::parse(line) {
+            Ok(message) => table::dispatch(self, cx, &message),
+            Err(ParseError::NotUtf8) => {
+                // UTF8ONLY: refuse and say so (IRCv3 standard replies), never relay.
+                let lossy = String::from_utf8_lossy(line);
+                let command = Message::parse(lossy.as_bytes())
+                    .map(|m| m.command_upper().into_owned())
+                    .unwrap_or_else(|_| "*".into());
+                let text = "Message rejected, your message contained invalid UTF-8";
+                self.out
+                    .server_line("FAIL", &[&command, "INVALID_UTF8", text]);
+                Flow::Continue
+            }
+            Err(ParseError::TagsTooLong) => {
+                self.out.num(Numeric::ERR_INPUTTOOLONG, &[]);
+                Flow::Continue
+            }
+            // Empty lines are ignored (Modern IRC); lines with no command or a stray
+            // NUL are dropped like ergo does.
+            Err(_) => Flow::Continue,
+        }
+    }
+}
+
+/// The host others see: the peer's address (`0::1` rather than `::1`, since a word
+/// starting with `:` would end an IRC line's parameters early).
+fn host_of(peer: SocketAddr) -> String {
+    let ip = peer.ip().to_canonical().to_string();
+    if ip.starts_with(':') {
+        format!("0{ip}")
+    } else {
+        ip
+    }
+}
+
+impl Adapter for IrcAdapter {
+    fn protocol(&self) -> Protocol {
+        Protocol::Irc
+    }
+
+    fn attach(&self, hub: &Hub, _peer: SocketAddr) -> Arc<Session> {
+        hub.attach_from(Protocol::Irc.name(), &self.host)
+    }
+
+    fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        while let Some(line) = self.decoder.decode(input) {
+            let flow = match line {
+                Line::Complete(line) => self.on_line(&line, cx),
+                // Past the read limit (tags and a line together): ergo's rule, the client
+                // is broken or hostile.
+                Line::TooLong => {
+                    self.out.error("Closing link: input line too long");
+                    if let Some(bytes) = self.out.take() {
+                        cx.reply(bytes);
+                    }
+                    Flow::Close
+                }
+            };
+            if flow == Flow::Close {
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// A last line without CRLF still counts (a QUIT from `printf | nc`).
+    fn on_eof(&mut self, input: &mut BytesMut, cx: &Context<'_>) {
+        while let Some(line) = self.decoder.decode_eof(input) {
+            let Line::Complete(line) = line else { continue };
+            if self.on_line(&line, cx) == Flow::Close {
+                return;
+            }
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        Some(match self.ping_sent {
+            Some(sent) => sent + self.settings.ping_timeout,
+            None => self.last_heard + self.settings.ping_interval,
+        })
+    }
+
+    /// Silence: PING the client, or drop it if it never answered the last PING.
+    fn on_deadline(&mut self, _input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        let flow = if self.ping_sent.is_some() {
+            let secs = self.settings.ping_timeout.as_secs();
+            self.out
+                .error(&format!("Closing link: Ping timeout: {secs} seconds"));
+            Flow::Close
+        } else {
+            self.ping_sent = Some(Instant::now());
+            let server = self.settings.server.clone();
+            self.out.bare("PING", &[&server]);
+            Flow::Continue
+        };
+        if let Some(bytes) = self.out.take() {
+            cx.reply(bytes);
+        }
+        flow
+    }
+
+    fn render(&self, event: &Event, out: &mut BytesMut) {
+        render::event(event, self.caps, out);
+    }
+
+    fn farewell(&self, why: Farewell, out: &mut BytesMut) {
+        let text = match why {
+            Farewell::Shutdown => "Closing link: server shutting down",
+            Farewell::Overflow => "Closing link: SendQ exceeded",
+        };
+        confab_proto::irc::render(out, None, None, "ERROR", &[text]);
+    }
+
+    fn departure(&self) -> Departure {
+        self.quit.clone().unwrap_or(Departure::Lost)
+    }
+}

@@ -1,0 +1,285 @@
+//! Hub events as IRC lines. A channel message is rendered once per wire variant and the
+//! bytes shared by every recipient: slot 5 holds the plain line, slot 6 the same line with
+//! the `server-time` tag (the event's own time, so every recipient sees the same), slot 7
+//! JOIN as `extended-join` shows it. Nothing here depends on the recipient but its caps.
+
+use bytes::{Bytes, BytesMut};
+use confab_core::{mode_string, Departure, Event, EventKind, Peer, RenderSlot, Tone};
+use confab_proto::irc::render_truncated;
+
+use super::caps::{Cap, Caps};
+use super::out::time_tag;
+
+const PLAIN: RenderSlot = RenderSlot::new(5);
+const TAGGED: RenderSlot = RenderSlot::new(6);
+const EXTENDED_JOIN: RenderSlot = RenderSlot::new(7);
+
+/// Appends `event` as a client with `caps` should see it (nothing for an away change
+/// without away-notify).
+pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
+    let kind = event.kind();
+    if matches!(kind, EventKind::AwayChanged { .. }) && !caps.has(Cap::AwayNotify) {
+        return;
+    }
+    let time = caps.has(Cap::ServerTime);
+    if caps.has(Cap::ExtendedJoin) && matches!(kind, EventKind::Joined { .. }) {
+        // Joins are rare next to messages: the tag is added per recipient here.
+        if time {
+            put_tag(out, event);
+        }
+        out.extend_from_slice(&event.rendered(EXTENDED_JOIN, |k| line(k, true)));
+        return;
+    }
+    let bytes = if time {
+        event.rendered(TAGGED, |_| {
+            let mut tagged = BytesMut::new();
+            put_tag(&mut tagged, event);
+            tagged.extend_from_slice(&event.rendered(PLAIN, |k| line(k, false)));
+            tagged.freeze()
+        })
+    } else {
+        event.rendered(PLAIN, |k| line(k, false))
+    };
+    out.extend_from_slice(&bytes);
+}
+
+/// `@time=... ` for the moment the event happened.
+fn put_tag(out: &mut BytesMut, event: &Event) {
+    out.extend_from_slice(b"@");
+    out.extend_from_slice(time_tag(event.at()).as_bytes());
+    out.extend_from_slice(b" ");
+}
+
+/// `nick!user@host`: classroom users appear as `name!name@<protocol>`.
+fn source(peer: &Peer) -> String {
+    format!("{}!{}@{}", peer.name, peer.user(), peer.host)
+}
+
+fn channel(room: &confab_core::Name) -> String {
+    format!("#{room}")
+}
+
+/// Why someone left the server, as their QUIT shows it.
+fn quit_reason(how: &Departure) -> String {
+    match how {
+        Departure::Quit {
+            reason: Some(reason),
+        } => format!("Quit: {reason}"),
+        Departure::Quit { reason: None } => "Quit".into(),
+        Departure::Lost => "Connection lost".into(),
+        Departure::Parted { .. } => "Left".into(),
+    }
+}
+
+/// The event's one line, without tags.
+fn line(kind: &EventKind, extended_join: bool) -> Bytes {
+    let mut out = BytesMut::new();
+    let mut put = |source: &str, command: &str, params: &[&str]| {
+        render_truncated(&mut out, None, Some(source), command, params);
+    };
+    match kind {
+        EventKind::Joined { room, who } if extended_join => {
+            put(&source(who), "JOIN", &[&channel(room), "*", who.realname()]);
+        }
+        EventKind::Joined { room, who } => put(&source(who), "JOIN", &[&channel(room)]),
+        EventKind::Left { room, who, how } => match how {
+            Departure::Parted {
+                reason: Some(reason),
+            } => put(&source(who), "PART", &[&channel(room), reason.as_str()]),
+            _ => put(&source(who), "PART", &[&channel(room)]),
+        },
+        EventKind::Quit { who, how } => put(&source(who), "QUIT", &[&quit_reason(how)]),
+        EventKind::Said {
+            room,
+            from,
+            text,
+            tone,
+        } => put(
+            &source(from),
+            command(*tone),
+            &[&channel(room), text.as_str()],
+        ),
+        EventKind::Direct {
+            from,
+            to,
+            text,
+            tone,
+        } => put(&source(from), command(*tone), &[to.as_str(), text.as_str()]),
+        EventKind::Renamed { old, new } => {
+            // A classroom user's user name is their name: the old mask shows the old one.
+            let user = new.user.as_deref().unwrap_or(old.as_str());
+            let old_mask = format!("{old}!{user}@{}", new.host);
+            put(&old_mask, "NICK", &[new.name.as_str()]);
+        }
+        EventKind::TopicChanged { room, by, topic } => {
+            let text = topic.as_ref().map_or("", |t| t.as_str());
+            put(&source(by), "TOPIC", &[&channel(room), text]);
+        }
+        EventKind::ModesChanged { room, by, changes } => {
+            let modes = mode_string(changes);
+            let chan = channel(room);
+            let mut params = vec![chan.as_str()];
+            params.extend(modes.split(' '));
+            put(&source(by), "MODE", &params);
+        }
+        EventKind::Kicked {
+            room,
+            by,
+            target,
+            reason,
+        } => {
+            // RFC 2812: without a comment, the kicker's nick.
+            let reason = reason.as_ref().map_or(by.name.as_str(), |r| r.as_str());
+            let target = target.name.as_str();
+            put(&source(by), "KICK", &[&channel(room), target, reason]);
+        }
+        EventKind::Invited { room, by, target } => {
+            put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
+        }
+        EventKind::AwayChanged { who, away } => match away {
+            Some(text) => put(&source(who), "AWAY", &[text.as_str()]),
+            None => put(&source(who), "AWAY", &[]),
+        },
+    }
+    out.freeze()
+}
+
+fn command(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Chat => "PRIVMSG",
+        Tone::Notice => "NOTICE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confab_core::{Name, Text};
+    use std::sync::Arc;
+
+    fn n(s: &str) -> Name {
+        Name::parse(s, 32).unwrap()
+    }
+
+    fn rendered(kind: EventKind, caps: Caps) -> String {
+        let mut out = BytesMut::new();
+        event(&Event::new(kind), caps, &mut out);
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    fn irc_peer(nick: &str) -> Peer {
+        Peer {
+            name: n(nick),
+            origin: "irc",
+            user: Some(Arc::from("u")),
+            host: Arc::from("127.0.0.1"),
+            realname: Some(Arc::from("Real Name")),
+        }
+    }
+
+    #[test]
+    fn classroom_users_appear_as_name_name_at_protocol() {
+        let said = EventKind::Said {
+            room: n("lobby"),
+            from: Peer::classroom(n("carol"), "rooms"),
+            text: Text::new("hi\r\nQUIT :x"),
+            tone: Tone::Chat,
+        };
+        assert_eq!(
+            rendered(said, Caps::default()),
+            ":carol!carol@rooms PRIVMSG #lobby :hi  QUIT :x\r\n"
+        );
+        let quit = EventKind::Quit {
+            who: Peer::classroom(n("dave"), "broadcast"),
+            how: Departure::Lost,
+        };
+        assert_eq!(
+            rendered(quit, Caps::default()),
+            ":dave!dave@broadcast QUIT :Connection lost\r\n"
+        );
+        let renamed = EventKind::Renamed {
+            old: n("carol"),
+            new: Peer::classroom(n("caro"), "rooms"),
+        };
+        assert_eq!(
+            rendered(renamed, Caps::default()),
+            ":carol!carol@rooms NICK caro\r\n"
+        );
+    }
+
+    #[test]
+    fn caps_choose_the_variant_and_one_rendering_is_shared() {
+        let join = Event::new(EventKind::Joined {
+            room: n("c"),
+            who: irc_peer("al"),
+        });
+        let mut caps = Caps::default();
+        let mut out = BytesMut::new();
+        event(&join, caps, &mut out);
+        assert_eq!(&out[..], b":al!u@127.0.0.1 JOIN #c\r\n");
+        caps.set(Cap::ExtendedJoin, true);
+        out.clear();
+        event(&join, caps, &mut out);
+        assert_eq!(&out[..], b":al!u@127.0.0.1 JOIN #c * :Real Name\r\n");
+        caps.set(Cap::ServerTime, true);
+        out.clear();
+        event(&join, caps, &mut out);
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        assert!(
+            text.starts_with("@time=")
+                && text.ends_with(" :al!u@127.0.0.1 JOIN #c * :Real Name\r\n")
+        );
+        let mut first = BytesMut::new();
+        let mut second = BytesMut::new();
+        let said = Event::new(EventKind::Said {
+            room: n("c"),
+            from: irc_peer("al"),
+            text: Text::new("hello"),
+            tone: Tone::Notice,
+        });
+        let mut timed = Caps::default();
+        timed.set(Cap::ServerTime, true);
+        event(&said, timed, &mut first);
+        event(&said, timed, &mut second);
+        assert_eq!(first, second, "the same time for every recipient");
+        assert!(first.ends_with(b" :al!u@127.0.0.1 NOTICE #c hello\r\n"));
+    }
+
+    #[test]
+    fn away_changes_need_away_notify() {
+        let away = EventKind::AwayChanged {
+            who: irc_peer("al"),
+            away: Some(Text::new("lunch")),
+        };
+        assert_eq!(rendered(away.clone(), Caps::default()), "");
+        let mut caps = Caps::default();
+        caps.set(Cap::AwayNotify, true);
+        assert_eq!(rendered(away, caps), ":al!u@127.0.0.1 AWAY lunch\r\n");
+    }
+
+    #[test]
+    fn kicks_default_to_the_kickers_nick_and_modes_split_their_parameters() {
+        let kick = EventKind::Kicked {
+            room: n("c"),
+            by: irc_peer("al"),
+            target: Peer::classroom(n("bob"), "rooms"),
+            reason: None,
+        };
+        assert_eq!(
+            rendered(kick, Caps::default()),
+            ":al!u@127.0.0.1 KICK #c bob al\r\n"
+        );
+        let modes = EventKind::ModesChanged {
+            room: n("c"),
+            by: irc_peer("al"),
+            changes: vec![confab_core::ModeChange::Op {
+                on: true,
+                who: n("bob"),
+            }],
+        };
+        assert_eq!(
+            rendered(modes, Caps::default()),
+            ":al!u@127.0.0.1 MODE #c +o bob\r\n"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! What every IRC connection of a server shares: the `[irc]` configuration, the limits it
+//! advertises in `RPL_ISUPPORT`, and the welcome texts, computed once at startup.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use confab_core::name::ROOM_NAME_MAX;
+
+use super::out::iso8601;
+use crate::config::{IrcConfig, Oper};
+
+/// Longest topic kept (longer ones are cut), `TOPICLEN`.
+pub const TOPIC_LEN: usize = 390;
+/// Longest kick reason kept, `KICKLEN`.
+pub const KICK_LEN: usize = 255;
+/// Longest away message kept, `AWAYLEN`.
+pub const AWAY_LEN: usize = 200;
+/// Longest user name kept from USER, `USERLEN`.
+pub const USER_LEN: usize = 16;
+/// Longest channel name: `#` and a room name, `CHANNELLEN`.
+pub const CHANNEL_LEN: usize = 1 + ROOM_NAME_MAX;
+/// Targets one PRIVMSG or NOTICE may name (`TARGMAX`).
+pub const MAX_TARGETS: usize = 4;
+/// Longest channel key accepted (RFC 2812's 23).
+pub const KEY_LEN: usize = 23;
+/// Parameter-taking modes one MODE command may carry (`MODES`).
+pub const MAX_MODES: usize = 6;
+/// The user modes and channel modes of `004 RPL_MYINFO`.
+pub const USER_MODES: &str = "io";
+pub const CHANNEL_MODES: &str = "biklmnostv";
+pub const CHANNEL_MODES_WITH_PARAM: &str = "bklov";
+/// `ELIST`: LIST filters by mask (`M`), by negated mask (`N`) and by user count (`U`).
+pub const ELIST: &str = "MNU";
+
+pub struct Settings {
+    pub server: Arc<str>,
+    pub network: String,
+    pub motd: Vec<String>,
+    pub password: Option<String>,
+    pub opers: Vec<Oper>,
+    /// `NICKLEN`: the hub's name limit.
+    pub nick_max: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    /// When the server started, as `003 RPL_CREATED` tells it.
+    pub created: String,
+    /// The `RPL_ISUPPORT` tokens, at most 13 per line.
+    pub isupport: Vec<Vec<String>>,
+}
+
+impl Settings {
+    pub fn new(config: &IrcConfig, nick_max: usize) -> Settings {
+        Settings {
+            server: Arc::from(config.server_name.as_str()),
+            network: config.network.clone(),
+            motd: config.motd.clone(),
+            password: config.password.clone(),
+            opers: config.opers.clone(),
+            nick_max,
+            ping_interval: Duration::from_secs(config.ping_interval_secs),
+            ping_timeout: Duration::from_secs(config.ping_timeout_secs),
+            created: iso8601(SystemTime::now()),
+            isupport: isupport(&config.network, nick_max),
+        }
+    }
+
+    /// The version `002` and `004` show.
+    pub fn version() -> &'static str {
+        concat!("confab-", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+fn isupport(network: &str, nick_max: usize) -> Vec<Vec<String>> {
+    let tokens = [
+        format!("AWAYLEN={AWAY_LEN}"),
+        "CASEMAPPING=ascii".into(),
+        "CHANLIMIT=#:".into(),
+        "CHANMODES=b,k,l,imnst".into(),
+        format!("CHANNELLEN={CHANNEL_LEN}"),
+        "CHANTYPES=#".into(),
+        format!("ELIST={ELIST}"),
+        format!("KICKLEN={KICK_LEN}"),
+        format!("MAXLIST=b:{}", confab_core::hub::MAX_BANS),
+        format!("MODES={MAX_MODES}"),
+        format!("NETWORK={network}"),
+        format!("NICKLEN={nick_max}"),
+        "PREFIX=(ov)@+".into(),
+        format!(
+            "TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:{MAX_TARGETS},PART:,PRIVMSG:{MAX_TARGETS},WHOIS:1"
+        ),
+        format!("TOPICLEN={TOPIC_LEN}"),
+        format!("USERLEN={USER_LEN}"),
+        "UTF8ONLY".into(),
+        "WHOX".into(),
+    ];
+    tokens.chunks(13).map(<[String]>::to_vec).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isupport_lines_hold_at_most_13_tokens() {
+        let settings = Settings::new(&IrcConfig::default(), 20);
+        assert!(settings.isupport.iter().all(|line| line.len() <= 13));
+        let all: Vec<&String> = settings.isupport.iter().flatten().collect();
+        assert!(all.iter().any(|t| *t == "NICKLEN=20"));
+        assert!(all.iter().any(|t| *t == "CHANNELLEN=33"));
+        assert!(all.iter().any(|t| *t == "NETWORK=confab"));
+        assert!(all.iter().all(|t| t.is_ascii() && !t.contains(' ')));
+    }
+}

@@ -1,0 +1,169 @@
+//! Shared by the IRC integration tests: a test server with known IRC settings and a
+//! scripted client speaking raw lines over check's byte-level `Wire`, every step bounded
+//! by its timeout.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+pub use confab_check::wire::Wire;
+pub use confab_check::Failure;
+use confab_server::Oper;
+pub use confab_testkit::TestServer;
+
+pub type Step = Result<(), Failure>;
+
+/// The server name the tests see in every reply.
+pub const SERVER: &str = "irc.test";
+
+/// A server with every listener, IRC named `irc.test`, one MOTD line and one operator.
+pub async fn server() -> TestServer {
+    server_with(|_| {}).await
+}
+
+pub async fn server_with(adjust: impl FnOnce(&mut confab_server::Config)) -> TestServer {
+    TestServer::start_with(|config| {
+        config.irc.server_name = SERVER.into();
+        config.irc.network = "TestNet".into();
+        config.irc.motd = vec!["hello".into()];
+        config.irc.opers = vec![Oper {
+            name: "operuser".into(),
+            password: "operpassword".into(),
+        }];
+        adjust(config);
+    })
+    .await
+}
+
+/// Turns a scripted scenario's failure into a test failure showing the bytes.
+pub fn ok(result: Step) {
+    if let Err(failure) = result {
+        panic!("\n{failure}");
+    }
+}
+
+/// One IRC client.
+pub struct Irc {
+    pub wire: Wire,
+    pub nick: String,
+}
+
+impl Irc {
+    /// Connects without registering.
+    pub async fn connect(server: &TestServer, label: &str) -> Result<Irc, Failure> {
+        let wire = Wire::connect(server.addr("irc"), label).await?;
+        Ok(Irc {
+            wire,
+            nick: label.to_string(),
+        })
+    }
+
+    /// Connects and registers as `nick` (user name `nick`, real name `Real nick`), then
+    /// skips the welcome burst up to the end of the MOTD.
+    pub async fn register(server: &TestServer, nick: &str) -> Result<Irc, Failure> {
+        let mut irc = Irc::connect(server, nick).await?;
+        irc.send(&format!("NICK {nick}")).await?;
+        irc.send(&format!("USER {nick} 0 * :Real {nick}")).await?;
+        irc.skip_past(&format!(" 376 {nick} :End of /MOTD command."))
+            .await?;
+        Ok(irc)
+    }
+
+    /// Like `register`, with `CAP REQ :<caps>` negotiated first.
+    pub async fn register_with_caps(
+        server: &TestServer,
+        nick: &str,
+        caps: &str,
+    ) -> Result<Irc, Failure> {
+        let mut irc = Irc::connect(server, nick).await?;
+        irc.send(&format!("CAP REQ :{caps}")).await?;
+        let colon = if caps.contains(' ') { ":" } else { "" };
+        irc.expect(&format!(":{SERVER} CAP * ACK {colon}{caps}"))
+            .await?;
+        irc.send(&format!("NICK {nick}")).await?;
+        irc.send(&format!("USER {nick} 0 * :Real {nick}")).await?;
+        irc.send("CAP END").await?;
+        irc.skip_past(&format!(" 376 {nick} :End of /MOTD command."))
+            .await?;
+        Ok(irc)
+    }
+
+    /// `nick!nick@127.0.0.1`, how others see this client.
+    pub fn mask(&self) -> String {
+        format!("{0}!{0}@127.0.0.1", self.nick)
+    }
+
+    /// Sends one line; the CRLF is added.
+    pub async fn send(&mut self, line: &str) -> Step {
+        self.wire.send(format!("{line}\r\n").as_bytes()).await
+    }
+
+    /// Expects exactly this line (CRLF added) next.
+    pub async fn expect(&mut self, line: &str) -> Step {
+        self.wire.expect(format!("{line}\r\n").as_bytes()).await
+    }
+
+    /// Expects these lines, in order.
+    pub async fn expect_all(&mut self, lines: &[&str]) -> Step {
+        for line in lines {
+            self.expect(line).await?;
+        }
+        Ok(())
+    }
+
+    /// Expects a line carrying a `server-time` tag (checked for shape, then masked) and
+    /// then exactly `rest`.
+    pub async fn expect_timed(&mut self, rest: &str) -> Step {
+        let line = self.wire.read_line().await?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        let ok = text
+            .strip_prefix("@time=")
+            .and_then(|t| t.split_once(' '))
+            .is_some_and(|(time, after)| is_iso_time(time) && after.trim_end_matches('\r') == rest);
+        if ok {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                format!("{}: expect a timed line", self.nick),
+                format!("@time=YYYY-MM-DDThh:mm:ss.sssZ {rest}\r").as_bytes(),
+                &line,
+            ))
+        }
+    }
+
+    /// Reads up to and including the line ending with `tail`.
+    pub async fn skip_past(&mut self, tail: &str) -> Step {
+        self.wire.skip_until(format!("{tail}\r\n").as_bytes()).await
+    }
+
+    /// Joins a channel and skips its names list.
+    pub async fn join(&mut self, chan: &str) -> Step {
+        self.send(&format!("JOIN {chan}")).await?;
+        self.skip_past(&format!(" 366 {} {chan} :End of /NAMES list", self.nick))
+            .await
+    }
+
+    /// Nothing arrives for a moment.
+    pub async fn silence(&mut self) -> Step {
+        self.wire.expect_silence(Duration::from_millis(200)).await
+    }
+
+    /// Sends a PING and expects its PONG: everything the server sent before is in.
+    pub async fn sync(&mut self) -> Step {
+        self.send("PING sync").await?;
+        self.expect(&format!(":{SERVER} PONG {SERVER} sync")).await
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ss.sssZ`.
+fn is_iso_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'.',
+            23 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
