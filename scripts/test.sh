@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests drive: tmux runs the interactive clients in a real terminal.
-# Installed only when missing; needs root.
+# Debian packages the tests drive, as COMMAND:PACKAGE: tmux runs the interactive clients
+# in a real terminal; irssi and weechat-headless are real IRC clients (tests/irc_real_client.rs).
+# Installed only when the command is missing; needs root.
 needed=()
-for tool in tmux; do
-  command -v "$tool" >/dev/null 2>&1 || needed+=("$tool")
+for tool in tmux:tmux irssi:irssi weechat-headless:weechat-headless; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || needed+=("${tool#*:}")
 done
 if [ ${#needed[@]} -gt 0 ]; then
   echo "installing: ${needed[*]}"
