@@ -28,7 +28,7 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
         c.expect_all(&[
             ":irc.test 004 alice irc.test confab-0.1.0 io biklmnostv bklov",
             ":irc.test 005 alice AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#: \
-             CHANMODES=b,k,l,imnst CHANNELLEN=33 CHANTYPES=# ELIST=MNU KICKLEN=255 \
+             CHANMODES=b,k,l,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU KICKLEN=255 \
              MAXLIST=b:100 MODES=6 NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ \
              :are supported by this server",
             ":irc.test 005 alice TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,PART:,\
@@ -241,7 +241,7 @@ async fn every_command_that_needs_a_parameter_says_461_and_the_connection_goes_o
         let mut c = Irc::register(&server, "c").await?;
         for command in [
             "CAP", "PASS", "PING", "JOIN", "PART", "WHOIS", "USERHOST", "TOPIC", "MODE", "KICK",
-            "INVITE", "OPER",
+            "OPER",
         ] {
             c.send(command).await?;
             c.expect(&format!(":irc.test 461 c {command} :Not enough parameters"))
@@ -250,6 +250,7 @@ async fn every_command_that_needs_a_parameter_says_461_and_the_connection_goes_o
         c.send("KICK #a").await?;
         c.expect(":irc.test 461 c KICK :Not enough parameters")
             .await?;
+        // INVITE alone lists invitations (irc_irctest.rs); with one parameter it is 461.
         c.send("INVITE bob").await?;
         c.expect(":irc.test 461 c INVITE :Not enough parameters")
             .await?;

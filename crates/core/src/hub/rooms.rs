@@ -57,6 +57,9 @@ impl Hub {
             if let Some(member) = state.sessions.get_mut(&id) {
                 member.rooms.push(shown.key());
             }
+            // away-notify: those already in hear that someone away joined.
+            let away = state.member(id)?.away.clone();
+            let away_too = away.as_ref().map(|_| (others.clone(), who.clone()));
             out.push(
                 others,
                 EventKind::Joined {
@@ -64,6 +67,9 @@ impl Hub {
                     who,
                 },
             );
+            if let Some((others, who)) = away_too {
+                out.push(others, EventKind::AwayChanged { who, away });
+            }
             shown
         };
         self.route(out);

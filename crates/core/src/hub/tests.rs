@@ -598,3 +598,36 @@ fn peers_carry_the_real_name_for_extended_join() {
     }
     assert_eq!(Peer::classroom(n("x"), "rooms").realname(), "x");
 }
+
+#[test]
+fn invitations_are_listed_until_used_and_summaries_carry_times() {
+    let (hub, alice, _bob) = room_with_op();
+    let carol = named(&hub, "irc", "carol");
+    hub.join(&alice, "s").unwrap();
+    assert!(hub.invitations(&carol).is_empty());
+    hub.invite(&alice, "carol", "s").unwrap();
+    hub.invite(&alice, "carol", "r").unwrap();
+    assert_eq!(hub.invitations(&carol), vec![n("r"), n("s")]);
+    hub.join(&carol, "r").unwrap();
+    assert_eq!(hub.invitations(&carol), vec![n("s")]);
+    hub.set_topic(&alice, "r", Some(Text::new("hello")))
+        .unwrap();
+    let summaries = hub.room_summaries();
+    assert!(summaries[0].topic_set_at.is_some() && summaries[1].topic_set_at.is_none());
+    assert!(summaries[0].created_at <= summaries[1].created_at);
+}
+
+#[test]
+fn joining_while_away_tells_the_room_after_the_join() {
+    let (hub, alice, bob) = room_with_op();
+    hub.part(&bob, "r", None).unwrap();
+    hub.set_away(&bob, Some(Text::new("lunch"))).unwrap();
+    events(&alice);
+    hub.join(&bob, "r").unwrap();
+    assert!(matches!(
+        &events(&alice)[..],
+        [EventKind::Joined { .. }, EventKind::AwayChanged { away: Some(text), .. }]
+            if text.as_str() == "lunch"
+    ));
+    assert!(events(&bob).is_empty(), "not told of oneself");
+}

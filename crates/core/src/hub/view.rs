@@ -59,6 +59,9 @@ pub struct RoomSummary {
     pub members: usize,
     pub topic: Option<Text>,
     pub secret: bool,
+    pub created_at: SystemTime,
+    /// When the topic was set, if there is one.
+    pub topic_set_at: Option<SystemTime>,
 }
 
 /// Totals for LUSERS.
@@ -175,6 +178,8 @@ impl Hub {
                         members: r.members.len(),
                         topic: r.topic.as_ref().map(|t| t.text.clone()),
                         secret: r.modes.secret,
+                        created_at: r.created_at,
+                        topic_set_at: r.topic.as_ref().map(|t| t.set_at),
                     },
                 )
             })
@@ -206,6 +211,19 @@ impl Hub {
         let state = self.lock();
         let id = state.names.get(Folded::new(name))?;
         state.sessions.get(id)?.away.clone()
+    }
+
+    /// The rooms the session holds an unused invitation to, in creation order.
+    pub fn invitations(&self, session: &Session) -> Vec<Name> {
+        let state = self.lock();
+        let mut rooms: Vec<_> = state
+            .rooms
+            .values()
+            .filter(|r| r.invited.contains(&session.id()))
+            .map(|r| (r.created, r.name.clone()))
+            .collect();
+        rooms.sort_unstable_by_key(|(created, _)| *created);
+        rooms.into_iter().map(|(_, name)| name).collect()
     }
 
     /// Whether the session shares `room` with the user named `other`.

@@ -29,8 +29,9 @@ pub const MAX_MODES: usize = 6;
 pub const USER_MODES: &str = "io";
 pub const CHANNEL_MODES: &str = "biklmnostv";
 pub const CHANNEL_MODES_WITH_PARAM: &str = "bklov";
-/// `ELIST`: LIST filters by mask (`M`), by negated mask (`N`) and by user count (`U`).
-pub const ELIST: &str = "MNU";
+/// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
+/// time (`T`) and user count (`U`).
+pub const ELIST: &str = "CMNTU";
 
 pub struct Settings {
     pub server: Arc<str>,

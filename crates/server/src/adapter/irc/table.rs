@@ -38,7 +38,8 @@ const fn early(name: &'static str, min_params: usize, run: Handler) -> Command {
 }
 
 /// Every command confab answers. Commands whose missing parameter has its own numeric
-/// (NICK's 431, PRIVMSG's 411 and 412) take 0 here and say so themselves.
+/// (NICK's 431, PRIVMSG's 411 and 412), or that mean something else without one (INVITE
+/// lists one's invitations), take 0 here and say so themselves.
 pub const COMMANDS: &[Command] = &[
     early("CAP", 1, c::cap::cap),
     early("PASS", 1, c::register::pass),
@@ -59,7 +60,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("TOPIC", 1, c::topic::topic),
     cmd("MODE", 1, c::mode::mode),
     cmd("KICK", 2, c::kick::kick),
-    cmd("INVITE", 2, c::invite::invite),
+    cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("OPER", 2, c::oper::oper),
     cmd("LUSERS", 0, c::info::lusers),

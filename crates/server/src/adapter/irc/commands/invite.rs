@@ -1,5 +1,6 @@
 //! `INVITE <nick> <channel>`: lets the nick past `+i`, `+l` and bans once. Members may
 //! invite, only operators under `+i`; the inviter gets `341`, the invited an INVITE.
+//! `INVITE` alone lists one's unused invitations (`336`s, then `337`).
 
 use confab_core::HubError;
 use confab_proto::irc::{Message, Numeric};
@@ -9,7 +10,14 @@ use super::{channel, room_of};
 use crate::adapter::{Context, Flow};
 
 pub fn invite(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
-    let (nick, chan) = (m.params[0], m.params[1]);
+    let (nick, chan) = match m.params[..] {
+        [] => return list(me, cx),
+        [nick, chan, ..] => (nick, chan),
+        [_] => {
+            me.out.num(Numeric::ERR_NEEDMOREPARAMS, &["INVITE"]);
+            return Flow::Continue;
+        }
+    };
     let Some(target) = cx.hub.lookup(nick) else {
         me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]);
         return Flow::Continue;
@@ -39,5 +47,14 @@ pub fn invite(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         Err(HubError::NoSuchUser(_)) => me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]),
         Err(_) => me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[chan]),
     }
+    Flow::Continue
+}
+
+/// `336 RPL_INVITELIST` per channel one may join by invitation, then `337`.
+fn list(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
+    for room in cx.hub.invitations(cx.session) {
+        me.out.num(Numeric::RPL_INVITELIST, &[&channel(&room)]);
+    }
+    me.out.num(Numeric::RPL_ENDOFINVITELIST, &[]);
     Flow::Continue
 }

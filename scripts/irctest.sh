@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the irctest IRC server conformance suite (github.com/progval/irctest) against confab.
+#
+# Usage: scripts/irctest.sh IRCTEST_DIR [extra pytest arguments]
+#
+# IRCTEST_DIR is a checkout of irctest kept outside this repository (nothing of irctest
+# belongs in it). Its Python requirements must be installed in the Python this script
+# uses ($PYTHON, default python3), for example in a venv:
+#   python3 -m venv ~/irctest-venv && ~/irctest-venv/bin/pip install -r IRCTEST_DIR/requirements.txt
+#   PYTHON=~/irctest-venv/bin/python scripts/irctest.sh IRCTEST_DIR
+#
+# By default it runs the core modules with the markers below; IRCTEST_MODULES (paths
+# relative to IRCTEST_DIR) and IRCTEST_MARKERS replace them, e.g. for an IRCv3 module:
+#   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
+# The cargo build uses $CARGO_TARGET_DIR like any cargo command; CONFAB_BIN overrides the
+# binary the controller starts.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+python="${PYTHON:-python3}"
+
+if [ $# -lt 1 ]; then
+  echo "usage: scripts/irctest.sh IRCTEST_DIR [pytest arguments]" >&2
+  exit 2
+fi
+irctest_dir="$(cd "$1" 2>/dev/null && pwd)" || {
+  echo "error: IRCTEST_DIR $1 does not exist (git clone https://github.com/progval/irctest)" >&2
+  exit 2
+}
+shift
+if [ ! -f "$irctest_dir/conftest.py" ] || [ ! -d "$irctest_dir/irctest/server_tests" ]; then
+  echo "error: $irctest_dir is not an irctest checkout (no conftest.py, irctest/server_tests)" >&2
+  exit 2
+fi
+if ! "$python" -c 'import pytest' 2>/dev/null; then
+  echo "error: $python cannot import pytest; install irctest's requirements, e.g.:" >&2
+  echo "  python3 -m venv ~/irctest-venv" >&2
+  echo "  ~/irctest-venv/bin/pip install -r $irctest_dir/requirements.txt" >&2
+  echo "  PYTHON=~/irctest-venv/bin/python scripts/irctest.sh $irctest_dir" >&2
+  exit 2
+fi
+
+# Build confab, and tell the controller where the binary is.
+(cd "$repo" && cargo build --release --quiet)
+export CONFAB_BIN="${CONFAB_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/confab}"
+case "$CONFAB_BIN" in /*) ;; *) CONFAB_BIN="$repo/$CONFAB_BIN" ;; esac
+
+default_modules=""
+for m in connection_registration pingpong quit join part messages names topic list who \
+  whois kick invite isupport lusers away regressions; do
+  default_modules+=" irctest/server_tests/$m.py"
+done
+for m in key limit moderated no_external secret operator ban modeis; do
+  default_modules+=" irctest/server_tests/chmodes/$m.py"
+done
+modules="${IRCTEST_MODULES:-$default_modules}"
+markers="${IRCTEST_MARKERS:-not IRCv3 and not implementation-specific and not deprecated and not strict and not services}"
+
+cd "$irctest_dir"
+set +e
+# shellcheck disable=SC2086 # the module list is meant to split into words
+PYTHONPATH="$repo/scripts/irctest${PYTHONPATH:+:$PYTHONPATH}" "$python" -m pytest \
+  -p no:cacheprovider --controller confab_controller \
+  -m "$markers" -k 'not deprecated' -rs $modules "$@" | tee /tmp/irctest-confab.$$.log
+status=${PIPESTATUS[0]}
+set -e
+echo
+echo "irctest: $(tail -n 1 /tmp/irctest-confab.$$.log | tr -d '=')"
+rm -f /tmp/irctest-confab.$$.log
+exit "$status"
