@@ -348,3 +348,126 @@ fn tui_server_gone_restores_the_terminal_and_says_why() {
         ["Disconnected from the server", "[tty restored]", "[exit 1]"]
     );
 }
+
+#[test]
+fn irc_channel_message_arriving_mid_line_leaves_the_typed_half_intact() {
+    let server = Server::start();
+    let irc = server.addr("irc");
+    let command = client(&format!("--nick amy --join '#lobby' {irc}"));
+    let Some(tmux) = Tmux::start("irc-midline", &command, 80, 20) else {
+        return;
+    };
+    tmux.wait_row("* Names in #lobby: @amy");
+    tmux.wait_row("[#lobby]");
+    let mut bob = Peer::connect(&server.addr("broadcast"));
+    bob.send("bob\n");
+    assert_eq!(
+        bob.line(),
+        "Welcome to the chat. Enter 'bye' anytime to exit."
+    );
+    tmux.wait_row("* bob joined #lobby");
+
+    tmux.type_text("half a li");
+    tmux.wait_row("[#lobby] half a li");
+    bob.send("hello from bob\n");
+    let screen = trimmed(&tmux.wait_row("[#lobby] <bob> hello from bob"));
+    let n = screen.len();
+    assert_eq!(
+        screen[n - 2..],
+        ["[#lobby] <bob> hello from bob", "[#lobby] half a li"],
+        "the message above, the half-typed line intact under it"
+    );
+    assert_eq!(
+        tmux.cursor(),
+        ("[#lobby] half a li".len(), n - 1),
+        "cursor in place"
+    );
+    tmux.type_text("ne done");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "amy: half a line done");
+
+    // /quit says goodbye; the terminal comes back as it was.
+    tmux.type_text("/quit see you");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "amy left the conversation");
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    let n = screen.len();
+    assert_eq!(
+        screen[n - 3..],
+        ["[#lobby] /quit see you", "[tty restored]", "[exit 0]"]
+    );
+}
+
+#[test]
+fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
+    let server = Server::start();
+    let irc = server.addr("irc");
+    let broadcast = server.addr("broadcast");
+    let mut bob = Peer::connect(&broadcast);
+    bob.send("bob\n");
+    bob.line();
+
+    let command = client(&format!("--tui --nick amy --join '#lobby' {irc}"));
+    let Some(tmux) = Tmux::start("irc-tui", &command, 90, 20) else {
+        return;
+    };
+    let status = format!(" connected to {irc} as amy in #lobby  |  Ctrl-N/P windows,");
+    let screen = tmux.wait_for("the status bar", |s| s[19].starts_with(&status));
+    assert!(screen[0].starts_with("┌ #lobby ─"), "{screen:#?}");
+    assert!(screen[0].ends_with("┐┌ names ───────────┐"), "{screen:#?}");
+    // The nick list: bob came first, so he is the channel's operator.
+    let screen = tmux.wait_for("the nick list", |s| {
+        s[1].ends_with("││@bob              │") && s[2].ends_with("││amy               │")
+    });
+    assert!(
+        screen.iter().any(|r| r.ends_with("│┌ windows ─────────┐")),
+        "{screen:#?}"
+    );
+    assert!(
+        screen.iter().any(|r| r.ends_with("││1 status          │")),
+        "{screen:#?}"
+    );
+    assert!(
+        screen.iter().any(|r| r.ends_with("││2 #lobby          │")),
+        "{screen:#?}"
+    );
+
+    // Someone joins: the list grows; a message shows with its time.
+    let mut carol = Peer::connect(&broadcast);
+    carol.send("carol\n");
+    carol.line();
+    tmux.wait_for("carol in the nick list", |s| {
+        s[3].ends_with("││carol             │")
+    });
+    bob.send("hello amy\n");
+    tmux.wait_for("bob's message", |s| {
+        s.iter().any(|r| timestamped(r, "<bob> hello amy"))
+    });
+    tmux.type_text("hi bob");
+    tmux.keys(&["Enter"]);
+    assert_eq!(bob.line(), "amy joined the conversation");
+    assert_eq!(bob.line(), "carol joined the conversation");
+    assert_eq!(bob.line(), "amy: hi bob");
+    tmux.wait_for("the own line", |s| {
+        s.iter().any(|r| timestamped(r, "<amy> hi bob"))
+    });
+
+    // Ctrl-P goes to the status window (the welcome), Ctrl-N back.
+    tmux.keys(&["C-p"]);
+    tmux.wait_for("the status window", |s| {
+        s[0].starts_with("┌ status ─")
+            && s.iter()
+                .any(|r| timestamped(r, "Welcome to confab: one chat for every protocol."))
+            && !s.iter().any(|r| r.contains("<bob> hello amy"))
+    });
+    tmux.keys(&["C-n"]);
+    tmux.wait_for("#lobby again", |s| {
+        s[0].starts_with("┌ #lobby ─") && s.iter().any(|r| timestamped(r, "<bob> hello amy"))
+    });
+
+    // Ctrl-C quits; the terminal is as it was before.
+    tmux.keys(&["C-c"]);
+    assert_eq!(bob.line(), "amy left the conversation");
+    let screen = trimmed(&tmux.wait_row("[exit 0]"));
+    assert_eq!(screen, ["[tty restored]", "[exit 0]"]);
+}

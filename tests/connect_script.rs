@@ -493,3 +493,121 @@ fn a_script_waits_for_counted_replies_before_exiting() {
     assert_eq!(code, Some(0));
     drop(answer.join());
 }
+
+/// The server's welcome to an IRC client: the 001 text, then the MOTD condensed.
+fn irc_welcome(nick: &str) -> Vec<String> {
+    irc_welcome_user(nick, nick)
+}
+
+/// The welcome when the user name (sent with the first nick tried) differs.
+fn irc_welcome_user(nick: &str, user: &str) -> Vec<String> {
+    vec![
+        format!("Welcome to the confab Network, {nick}!{user}@127.0.0.1"),
+        "Welcome to confab: one chat for every protocol.".into(),
+        "Channels are shared with the rooms and broadcast users (#lobby).".into(),
+    ]
+}
+
+#[test]
+fn irc_client_joins_lobby_and_talks_with_a_broadcast_user() {
+    let server = Server::start();
+    let irc = server.addr("irc");
+    // IRC is the default protocol.
+    let mut amy = Script::start(&["--nick", "amy", "--join", "#lobby", &irc]);
+    let mut expected = irc_welcome("amy");
+    expected.extend([
+        "* You joined #lobby".into(),
+        "* Names in #lobby: @amy".into(),
+    ]);
+    assert_eq!(amy.expect(5), expected);
+
+    let mut bob = Peer::connect(&server.addr("broadcast"));
+    bob.send("bob\n");
+    assert_eq!(
+        bob.line(),
+        "Welcome to the chat. Enter 'bye' anytime to exit."
+    );
+    assert_eq!(amy.expect(1), ["* bob joined #lobby"]);
+
+    amy.send("hello bob");
+    assert_eq!(bob.line(), "amy: hello bob");
+    bob.send("hi amy\n");
+    assert_eq!(amy.expect(1), ["[#lobby] <bob> hi amy"]);
+    amy.send("/names");
+    assert_eq!(amy.expect(1), ["* Names in #lobby: @amy bob"]);
+    amy.send("/topic the lobby");
+    assert_eq!(amy.expect(1), ["* amy set the topic of #lobby: the lobby"]);
+    amy.send("/msg nobody hi");
+    assert_eq!(amy.expect(1), ["error: nobody: No such nick/channel"]);
+
+    bob.send("bye\n");
+    assert_eq!(amy.expect(1), ["* bob quit (Quit)"]);
+    // The end of the script after the replies: exit 0, nothing more.
+    amy.send("/part");
+    let (code, rest) = amy.finish();
+    assert_eq!(rest, ["* You left #lobby"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn irc_msg_to_a_prefixed_user_and_back() {
+    let server = Server::start();
+    let mut x = Script::start(&["--protocol", "prefixed", &server.addr("prefixed")]);
+    assert_eq!(x.expect(2), ["Pls enter commands", ""]);
+    x.send("NAME X");
+    assert_eq!(x.expect(1), ["Server sent: Hello X"]);
+
+    // Without --nick the first line is the nick.
+    let mut amy = Script::start(&["--protocol", "irc", &server.addr("irc")]);
+    amy.send("amy");
+    assert_eq!(amy.expect(3), irc_welcome("amy"));
+    amy.send("/msg X hi");
+    assert_eq!(x.expect(1), ["Server sent: amy sent hi"]);
+    x.send("MSG amy hello amy");
+    assert_eq!(amy.expect(1), ["[query X] <X> hello amy"]);
+    // The query is the current window now only if chosen; /query chooses it.
+    amy.send("/query X");
+    amy.send("and plain text goes there");
+    assert_eq!(
+        x.expect(1),
+        ["Server sent: amy sent and plain text goes there"]
+    );
+    amy.send("/quit done");
+    let (code, rest) = amy.wait();
+    assert_eq!(code, Some(0));
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[test]
+fn irc_nick_in_use_is_tried_again_with_an_underscore() {
+    let server = Server::start();
+    let irc = server.addr("irc");
+    let mut first = Script::start(&["--nick", "amy", &irc]);
+    assert_eq!(first.expect(3), irc_welcome("amy"));
+    // A broadcast user's name is taken for IRC too: one namespace.
+    let mut bob = Peer::connect(&server.addr("broadcast"));
+    bob.send("bob\n");
+    bob.line();
+
+    let mut second = Script::start(&["--nick", "AMY", &irc]);
+    let mut expected = vec![
+        "error: AMY: Nickname is already in use".to_owned(),
+        "Trying the nickname AMY_".to_owned(),
+    ];
+    expected.extend(irc_welcome_user("AMY_", "AMY"));
+    assert_eq!(second.expect(5), expected);
+    let mut third = Script::start(&["--nick", "bob", &irc]);
+    assert_eq!(
+        third.expect(2),
+        [
+            "error: bob: Nickname is already in use",
+            "Trying the nickname bob_"
+        ]
+    );
+    assert_eq!(third.expect(3), irc_welcome_user("bob_", "bob"));
+    for client in [first, second, third] {
+        let (code, rest) = client.finish();
+        assert_eq!(code, Some(0));
+        assert!(rest.is_empty(), "{rest:?}");
+    }
+}

@@ -101,6 +101,23 @@ impl Script {
             .collect()
     }
 
+    /// Stdout lines up to and including the first equal to `last`, each within [`WAIT`].
+    pub fn expect_through(&mut self, last: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(line) => {
+                    let done = line == last;
+                    lines.push(line);
+                    if done {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!("{last:?} did not come; got {lines:#?}"),
+            }
+        }
+    }
+
     /// Closes stdin and waits for the exit; returns the code and the rest of stdout.
     pub fn finish(mut self) -> (Option<i32>, Vec<String>) {
         self.stdin = None;

@@ -192,6 +192,7 @@ impl<F: Frontend> Driver<'_, F> {
             self.show_all(&[Shown {
                 kind: Kind::Error,
                 text: format!("No reply from the server within {secs} s"),
+                window: None,
             }]);
             return Outcome::Failed;
         }
@@ -232,7 +233,9 @@ impl<F: Frontend> Driver<'_, F> {
         match input {
             UserInput::Line(line) => {
                 self.offered = false;
-                fx.push(Kind::Own, format!("{}{line}", self.prompt));
+                if self.session.echo_typed() {
+                    fx.push(Kind::Own, format!("{}{line}", self.prompt));
+                }
                 self.session.on_line(&line, &mut fx);
             }
             UserInput::Leave => self.session.leave(&mut fx),
@@ -250,6 +253,7 @@ impl<F: Frontend> Driver<'_, F> {
                 self.show_all(&[Shown {
                     kind: Kind::Error,
                     text: format!("Connection lost: {}", describe(&error)),
+                    window: None,
                 }]);
                 return Some(Outcome::Failed);
             }

@@ -8,6 +8,7 @@
 
 pub mod broadcast;
 pub mod driver;
+pub mod irc;
 pub mod line_ui;
 pub mod packet;
 pub mod prefixed;
@@ -35,6 +36,8 @@ pub enum Protocol {
     Rooms,
     /// Seed 004: one shared conversation.
     Broadcast,
+    /// IRC (RFC 1459/2812): channels, queries, nick lists.
+    Irc,
 }
 
 impl Protocol {
@@ -45,6 +48,7 @@ impl Protocol {
             Protocol::Packet => 3560,
             Protocol::Rooms => 5220,
             Protocol::Broadcast => 5001,
+            Protocol::Irc => 6667,
         }
     }
 }
@@ -53,7 +57,7 @@ impl Protocol {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnectArgs {
     /// The protocol to speak.
-    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    #[arg(long, value_enum, value_name = "PROTOCOL", default_value = "irc")]
     pub protocol: Protocol,
     /// The server (default: the protocol's default port on 127.0.0.1; a bare HOST gets
     /// the default port).
@@ -65,6 +69,12 @@ pub struct ConnectArgs {
     /// broadcast: the user name to send (otherwise the client asks for it).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// irc: the nickname (otherwise the client asks for it).
+    #[arg(long, value_name = "NICK")]
+    pub nick: Option<String>,
+    /// irc: a channel to join once connected (repeatable).
+    #[arg(long = "join", value_name = "CHANNEL")]
+    pub join: Vec<String>,
     /// Full-screen UI: message pane, names pane, status bar, scrollback.
     #[arg(long)]
     pub tui: bool,
@@ -113,7 +123,7 @@ pub async fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let ui = choose_ui(args.tui)?;
     let addr = args.address();
     let stream = transport::connect(&addr).await?;
-    let session = new_session(&args, ui == Ui::Full);
+    let session = new_session(&args, ui);
     Ok(match ui {
         Ui::Script => driver::drive(session, stream, &mut script::ScriptUi::start()?)
             .await
@@ -136,12 +146,19 @@ fn choose_ui(full_screen: bool) -> anyhow::Result<Ui> {
     }
 }
 
-/// `track`: the full-screen UI's side pane wants the client to ask for the names itself.
-fn new_session(args: &ConnectArgs, track: bool) -> Box<dyn Session> {
+/// The full-screen UI's side pane wants the client to ask for the names itself; a
+/// script's IRC session retries a taken nick by itself.
+fn new_session(args: &ConnectArgs, ui: Ui) -> Box<dyn Session> {
+    let track = ui == Ui::Full;
     match args.protocol {
         Protocol::Prefixed => Box::new(prefixed::PrefixedSession::new(args.width.into())),
         Protocol::Packet => Box::new(packet::PacketSession::new(track)),
         Protocol::Rooms => Box::new(rooms::RoomsSession::new(track)),
         Protocol::Broadcast => Box::new(broadcast::BroadcastSession::new(args.name.clone())),
+        Protocol::Irc => Box::new(irc::IrcSession::new(
+            args.nick.clone(),
+            args.join.clone(),
+            ui == Ui::Script,
+        )),
     }
 }

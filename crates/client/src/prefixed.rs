@@ -193,10 +193,10 @@ mod tests {
         assert!(fx.send.is_empty());
         assert_eq!(
             fx.shown,
-            [Shown {
-                kind: Kind::Error,
-                text: "Line too long: a frame carries at most 99 bytes (try --width 4)".into()
-            }]
+            [Shown::new(
+                Kind::Error,
+                "Line too long: a frame carries at most 99 bytes (try --width 4)"
+            )]
         );
     }
 

@@ -26,6 +26,20 @@ pub enum Kind {
 pub struct Shown {
     pub kind: Kind,
     pub text: String,
+    /// The window the line belongs to (IRC: `#lobby`, `query bob`, as in the text's
+    /// `[...]` lead); `None` for wherever the user is looking. Only the full-screen UI,
+    /// which shows one window at a time, reads it.
+    pub window: Option<String>,
+}
+
+impl Shown {
+    pub fn new(kind: Kind, text: impl Into<String>) -> Shown {
+        Shown {
+            kind,
+            text: text.into(),
+            window: None,
+        }
+    }
 }
 
 /// How a session asks to end.
@@ -66,9 +80,15 @@ impl Effects {
     }
 
     pub fn push(&mut self, kind: Kind, text: impl Into<String>) {
+        self.shown.push(Shown::new(kind, text));
+    }
+
+    /// A line that belongs to `window` (see [`Shown::window`]).
+    pub fn push_to(&mut self, kind: Kind, window: &str, text: impl Into<String>) {
         self.shown.push(Shown {
             kind,
             text: text.into(),
+            window: Some(window.to_owned()),
         });
     }
 
@@ -103,6 +123,12 @@ pub struct Roster {
     pub names: Vec<String>,
     /// Rooms known to exist (rooms only).
     pub rooms: Vec<String>,
+    /// The windows, in order, when the protocol has them (IRC: `status`, then one per
+    /// channel and query); the full-screen UI lists them and shows the one named by
+    /// `window`. Empty for one-conversation protocols.
+    pub windows: Vec<String>,
+    /// The window shown (an entry of `windows`).
+    pub window: Option<String>,
 }
 
 impl Roster {
@@ -150,6 +176,12 @@ pub trait Session: Send {
 
     /// See [`Roster`].
     fn roster(&self) -> Roster;
+
+    /// Whether the full-screen UI echoes each typed line after the prompt. A session
+    /// that shows the user's own lines itself, as [`Kind::Own`], says no.
+    fn echo_typed(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -20,12 +20,16 @@ pub struct Message {
     pub time: String,
     pub kind: Kind,
     pub text: String,
+    /// The window it belongs to ([`Shown::window`]); `None`: the first window.
+    pub window: Option<String>,
 }
 
 /// What a key asks the session for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Submit(String),
+    /// A command for the session that leaves the input line alone (`/window next`).
+    Command(String),
     Leave,
 }
 
@@ -96,6 +100,8 @@ pub struct App {
     pub addr: String,
     /// Whether the protocol has rooms (the side pane then lists them).
     pub has_rooms: bool,
+    /// Windows with messages not seen yet (IRC).
+    pub unread: Vec<String>,
 }
 
 impl App {
@@ -111,7 +117,34 @@ impl App {
             roster: Roster::default(),
             addr: addr.to_owned(),
             has_rooms,
+            unread: Vec::new(),
         }
+    }
+
+    /// Whether the protocol has windows (IRC): the message pane shows one at a time.
+    pub fn has_windows(&self) -> bool {
+        !self.roster.windows.is_empty()
+    }
+
+    /// Whether `message` belongs to the window shown (always, without windows).
+    pub fn in_view(&self, message: &Message) -> bool {
+        if !self.has_windows() {
+            return true;
+        }
+        let window = message.window.as_ref().or(self.roster.windows.first());
+        window == self.roster.window.as_ref()
+    }
+
+    /// A new roster: the window shown may have changed, and is then read.
+    pub fn set_roster(&mut self, roster: &Roster) {
+        if roster.window != self.roster.window {
+            self.scroll = 0;
+        }
+        self.roster = roster.clone();
+        if let Some(window) = &self.roster.window {
+            self.unread.retain(|w| w != window);
+        }
+        self.unread.retain(|w| roster.windows.contains(w));
     }
 
     /// Adds a message stamped with `time`. While scrolled up the view stays put.
@@ -119,12 +152,32 @@ impl App {
         if self.messages.len() == SCROLLBACK {
             self.messages.remove(0);
         }
-        self.messages.push(Message {
+        // A line for a window goes there, without the `[#lobby] ` the line UI needs;
+        // one for wherever the user is looking goes to the window shown.
+        let (window, text) = match &shown.window {
+            Some(window) => {
+                let lead = format!("[{window}] ");
+                let text = shown.text.strip_prefix(&lead).unwrap_or(&shown.text);
+                (Some(window.clone()), text.to_owned())
+            }
+            None => (self.roster.window.clone(), shown.text.clone()),
+        };
+        let message = Message {
             time,
             kind: shown.kind,
-            text: shown.text.clone(),
-        });
-        if self.scroll > 0 {
+            text,
+            window,
+        };
+        let seen = self.in_view(&message);
+        if !seen {
+            if let Some(window) = &message.window {
+                if !self.unread.contains(window) {
+                    self.unread.push(window.clone());
+                }
+            }
+        }
+        self.messages.push(message);
+        if self.scroll > 0 && seen {
             self.scroll += 1;
         }
     }
@@ -165,6 +218,11 @@ impl App {
             KeyCode::Char('d') if ctrl && self.input.value().is_empty() => {
                 return Some(Action::Leave)
             }
+            KeyCode::Char('n') if ctrl => return self.switch("next"),
+            KeyCode::Char('p') if ctrl => return self.switch("prev"),
+            KeyCode::Char(c @ '1'..='9') if key.modifiers.contains(KeyModifiers::ALT) => {
+                return self.switch(&c.to_string())
+            }
             KeyCode::Up => self.recall(|h, current| h.older(current).map(str::to_owned)),
             KeyCode::Down => self.recall(|h, _| h.newer().map(str::to_owned)),
             KeyCode::PageUp => self.scroll_by(self.page as isize),
@@ -187,6 +245,16 @@ impl App {
         self.history.push(&line);
         self.scroll = 0;
         Some(Action::Submit(line))
+    }
+
+    /// Ctrl-N, Ctrl-P, Alt-N: `/window ...` for the session, when it has windows and
+    /// takes a line now. The input line is kept.
+    fn switch(&mut self, to: &str) -> Option<Action> {
+        if !self.has_windows() {
+            return None;
+        }
+        self.prompt.take()?;
+        Some(Action::Command(format!("/window {to}")))
     }
 
     fn recall(&mut self, step: impl FnOnce(&mut History, &str) -> Option<String>) {
@@ -275,12 +343,86 @@ mod tests {
         let shown = Shown {
             kind: Kind::Received,
             text: "x".into(),
+            window: None,
         };
         app.push(&shown, "00:00:00".into());
         assert_eq!(app.scroll, 6);
         app.on_event(&key(KeyCode::PageDown));
         app.on_event(&key(KeyCode::PageDown));
         assert_eq!(app.scroll, 0);
+    }
+
+    fn windowed(app: &mut App, window: &str) {
+        let roster = Roster {
+            windows: vec!["status".into(), "#lobby".into(), "query bob".into()],
+            window: Some(window.into()),
+            ..Roster::default()
+        };
+        app.set_roster(&roster);
+    }
+
+    #[test]
+    fn windows_show_their_own_lines_and_mark_the_unread() {
+        let mut app = App::new("h:1", false);
+        let line = |window: Option<&str>, text: &str| Shown {
+            kind: Kind::Received,
+            text: text.into(),
+            window: window.map(str::to_owned),
+        };
+        app.push(&line(None, "welcome"), "00:00:00".into());
+        windowed(&mut app, "status");
+        app.push(
+            &line(Some("#lobby"), "[#lobby] <bob> hi"),
+            "00:00:01".into(),
+        );
+        app.push(
+            &line(Some("query bob"), "[query bob] <bob> psst"),
+            "t".into(),
+        );
+        assert_eq!(app.unread, ["#lobby", "query bob"]);
+        let shown: Vec<&str> = app
+            .messages
+            .iter()
+            .filter(|m| app.in_view(m))
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(shown, ["welcome"]);
+        windowed(&mut app, "#lobby");
+        assert_eq!(app.unread, ["query bob"]);
+        app.push(&line(None, "error: x"), "t".into());
+        let shown: Vec<&str> = app
+            .messages
+            .iter()
+            .filter(|m| app.in_view(m))
+            .map(|m| m.text.as_str())
+            .collect();
+        assert_eq!(shown, ["<bob> hi", "error: x"]);
+    }
+
+    #[test]
+    fn ctrl_n_p_and_alt_digits_switch_windows_keeping_the_input() {
+        let mut app = App::new("h:1", false);
+        app.ready("> ");
+        assert_eq!(app.on_event(&ctrl('n')), None, "no windows, no switch");
+        windowed(&mut app, "#lobby");
+        type_text(&mut app, "half");
+        assert_eq!(
+            app.on_event(&ctrl('n')),
+            Some(Action::Command("/window next".into()))
+        );
+        assert_eq!(app.on_event(&ctrl('p')), None, "until the session is ready");
+        app.ready("> ");
+        assert_eq!(
+            app.on_event(&ctrl('p')),
+            Some(Action::Command("/window prev".into()))
+        );
+        app.ready("> ");
+        let alt3 = Event::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+        assert_eq!(
+            app.on_event(&alt3),
+            Some(Action::Command("/window 3".into()))
+        );
+        assert_eq!(app.input.value(), "half");
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Frontend for TuiUi {
     }
 
     fn roster(&mut self, roster: &Roster) {
-        self.app.roster = roster.clone();
+        self.app.set_roster(roster);
         self.draw();
     }
 
@@ -69,7 +69,7 @@ impl Frontend for TuiUi {
             let action = self.app.on_event(&event);
             self.draw();
             match action {
-                Some(Action::Submit(line)) => return UserInput::Line(line),
+                Some(Action::Submit(line) | Action::Command(line)) => return UserInput::Line(line),
                 Some(Action::Leave) => return UserInput::Leave,
                 None => {}
             }

@@ -38,10 +38,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 fn draw_messages(frame: &mut Frame, app: &mut App, area: Rect) {
-    let title = if app.scroll > 0 {
-        " messages (scrolled back; PgDn returns) "
-    } else {
-        " messages "
+    let title = match (&app.roster.window, app.scroll > 0) {
+        (Some(window), true) => format!(" {window} (scrolled back; PgDn returns) "),
+        (Some(window), false) => format!(" {window} "),
+        (None, true) => " messages (scrolled back; PgDn returns) ".to_owned(),
+        (None, false) => " messages ".to_owned(),
     };
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
@@ -57,7 +58,7 @@ fn draw_messages(frame: &mut Frame, app: &mut App, area: Rect) {
 fn visible_rows(app: &mut App, width: usize, height: usize) -> Vec<Line<'static>> {
     let wanted = height + app.scroll;
     let mut rows: Vec<Line<'static>> = Vec::new();
-    for message in app.messages.iter().rev() {
+    for message in app.messages.iter().rev().filter(|m| app.in_view(m)) {
         let mut wrapped = message_rows(message, width);
         wrapped.reverse();
         rows.extend(wrapped);
@@ -134,6 +135,19 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 fn draw_side(frame: &mut Frame, app: &App, area: Rect) {
     let me = app.roster.me.as_deref();
     let names = list(&app.roster.names, me);
+    if app.has_windows() {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+        frame.render_widget(
+            Paragraph::new(names).block(Block::bordered().title(" names ")),
+            top,
+        );
+        frame.render_widget(
+            Paragraph::new(windows(app)).block(Block::bordered().title(" windows ")),
+            bottom,
+        );
+        return;
+    }
     if !app.has_rooms {
         frame.render_widget(
             Paragraph::new(names).block(Block::bordered().title(" names ")),
@@ -154,14 +168,39 @@ fn draw_side(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// One row per item, sorted without regard to case; `current` in bold.
+/// The windows numbered for `/window N` and Alt-N, the one shown in bold, those with
+/// unread lines marked `*`.
+fn windows(app: &App) -> Vec<Line<'static>> {
+    app.roster
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(i, window)| {
+            let unread = if app.unread.contains(window) {
+                " *"
+            } else {
+                ""
+            };
+            let style = if app.roster.window.as_ref() == Some(window) {
+                Style::new().add_modifier(Modifier::BOLD)
+            } else {
+                Style::new()
+            };
+            Line::styled(format!("{} {window}{unread}", i + 1), style)
+        })
+        .collect()
+}
+
+/// One row per item, sorted without regard to case; `current` in bold (an IRC
+/// nick list's `@` and `+` are not part of the name).
 fn list(items: &[String], current: Option<&str>) -> Vec<Line<'static>> {
     let mut items: Vec<&String> = items.iter().collect();
     items.sort_by_key(|item| item.to_ascii_lowercase());
     items
         .into_iter()
         .map(|item| {
-            let bold = current.is_some_and(|c| c.eq_ignore_ascii_case(item));
+            let name = item.trim_start_matches(['@', '+']);
+            let bold = current.is_some_and(|c| c.eq_ignore_ascii_case(name));
             let style = if bold {
                 Style::new().add_modifier(Modifier::BOLD)
             } else {
@@ -202,7 +241,12 @@ fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
-    let text = format!(" {}  |  PgUp/PgDn scroll, Ctrl-C quits", app.status());
+    let keys = if app.has_windows() {
+        "Ctrl-N/P windows, PgUp/PgDn scroll, Ctrl-C quits"
+    } else {
+        "PgUp/PgDn scroll, Ctrl-C quits"
+    };
+    let text = format!(" {}  |  {keys}", app.status());
     let style = Style::new().add_modifier(Modifier::REVERSED);
     frame.render_widget(Paragraph::new(Line::styled(text, style)).style(style), area);
 }
@@ -233,6 +277,7 @@ mod tests {
         let shown = Shown {
             kind: Kind::Received,
             text: text.into(),
+            window: None,
         };
         app.push(&shown, "12:34:56".into());
     }
@@ -266,6 +311,51 @@ mod tests {
         assert_eq!(rows[9], format!("│amy>{}│", " ".repeat(54)));
         assert!(
             rows[11].starts_with(" connected to 127.0.0.1:5220 as amy in lobby  |"),
+            "{rows:#?}"
+        );
+    }
+
+    #[test]
+    fn irc_shows_the_current_window_its_nick_list_and_the_windows() {
+        let mut app = App::new("127.0.0.1:6667", false);
+        say(&mut app, "welcome");
+        app.set_roster(&crate::session::Roster {
+            me: Some("amy".into()),
+            room: Some("#lobby".into()),
+            names: vec!["@bob".into(), "amy".into()],
+            windows: vec!["status".into(), "#lobby".into()],
+            window: Some("#lobby".into()),
+            ..Default::default()
+        });
+        app.push(
+            &Shown {
+                kind: Kind::Received,
+                text: "[#lobby] <bob> hi".into(),
+                window: Some("#lobby".into()),
+            },
+            "12:34:56".into(),
+        );
+        app.ready("[#lobby] ");
+        let rows = screen(&mut app, 70, 14);
+        assert!(rows[0].starts_with("┌ #lobby ─"), "{rows:#?}");
+        assert!(rows[1].starts_with("│12:34:56 <bob> hi "), "{rows:#?}");
+        assert!(!rows.iter().any(|r| r.contains("welcome")), "{rows:#?}");
+        assert!(rows[1].ends_with("││@bob              │"), "{rows:#?}");
+        assert!(rows[2].ends_with("││amy               │"), "{rows:#?}");
+        assert!(
+            rows.iter().any(|r| r.ends_with("│┌ windows ─────────┐")),
+            "{rows:#?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.ends_with("││1 status          │")),
+            "{rows:#?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.ends_with("││2 #lobby          │")),
+            "{rows:#?}"
+        );
+        assert!(
+            rows[13].starts_with(" connected to 127.0.0.1:6667 as amy in #lobby  |  Ctrl-N/P"),
             "{rows:#?}"
         );
     }
