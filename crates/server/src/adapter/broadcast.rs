@@ -9,7 +9,7 @@ use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
 use tokio::time::Instant;
 
-use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
+use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
 const SLOT: RenderSlot = RenderSlot::new(4);
@@ -170,9 +170,15 @@ impl Adapter for BroadcastAdapter {
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
                     ServerLine::Left(who.name.as_str())
                 }
-                EventKind::Said { from, text, .. } => ServerLine::Said {
-                    from: from.name.as_str(),
-                    text: text.as_str(),
+                EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
+                    Some(action) => {
+                        ServerLine::Notice(&format!("* {} {action}", from.name)).render(&mut bytes);
+                        return bytes.freeze();
+                    }
+                    None => ServerLine::Said {
+                        from: from.name.as_str(),
+                        text: text.as_str(),
+                    },
                 },
                 EventKind::Direct { from, text, .. } => ServerLine::Private {
                     from: from.name.as_str(),

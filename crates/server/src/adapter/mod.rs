@@ -120,3 +120,23 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
         _ => return None,
     })
 }
+
+/// The action of an IRC `/me` (`\x01ACTION waves\x01`), which the line protocols show as
+/// `* amy waves` rather than with the raw CTCP bytes.
+pub fn ctcp_action(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("\x01ACTION ")?;
+    Some(inner.strip_suffix('\x01').unwrap_or(inner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ctcp_action;
+
+    #[test]
+    fn ctcp_actions_are_recognised_with_or_without_the_closing_byte() {
+        assert_eq!(ctcp_action("\x01ACTION waves\x01"), Some("waves"));
+        assert_eq!(ctcp_action("\x01ACTION waves"), Some("waves"));
+        assert_eq!(ctcp_action("\x01VERSION\x01"), None);
+        assert_eq!(ctcp_action("ACTION waves"), None);
+    }
+}

@@ -11,7 +11,7 @@ use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text}
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
 
-use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
+use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
 const SLOT: RenderSlot = RenderSlot::new(3);
@@ -200,9 +200,10 @@ impl Adapter for RoomsAdapter {
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
                     Notice::Left(who.name.as_str()).render(out)
                 }
-                EventKind::Said { from, text, .. } => {
-                    rooms::render_chat(from.name.as_str(), text.as_str(), out)
-                }
+                EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
+                    Some(action) => Notice::Other(&format!("{} {action}", from.name)).render(out),
+                    None => rooms::render_chat(from.name.as_str(), text.as_str(), out),
+                },
                 EventKind::Direct { from, text, .. } => Notice::Private {
                     from: from.name.as_str(),
                     text: text.as_str(),
