@@ -12,7 +12,7 @@ use crate::name::Name;
 use crate::text::Text;
 
 /// How many distinct wire formats can cache a rendering of one event.
-pub const RENDER_SLOTS: usize = 8;
+pub const RENDER_SLOTS: usize = 10;
 
 /// One wire format's place in an event's render cache. The server assigns the numbers; the
 /// core only keeps the cache.
@@ -121,6 +121,11 @@ pub enum ModeChange {
         on: bool,
         mask: String,
     },
+    /// `+e mask` / `-e mask`: a ban exception (whoever matches it is not banned).
+    Except {
+        on: bool,
+        mask: String,
+    },
 }
 
 impl ChannelFlag {
@@ -143,7 +148,8 @@ impl ModeChange {
             ModeChange::Flag { on, .. }
             | ModeChange::Op { on, .. }
             | ModeChange::Voice { on, .. }
-            | ModeChange::Ban { on, .. } => *on,
+            | ModeChange::Ban { on, .. }
+            | ModeChange::Except { on, .. } => *on,
             ModeChange::Key(key) => key.is_some(),
             ModeChange::Limit(limit) => limit.is_some(),
         }
@@ -158,6 +164,7 @@ impl ModeChange {
             ModeChange::Op { .. } => 'o',
             ModeChange::Voice { .. } => 'v',
             ModeChange::Ban { .. } => 'b',
+            ModeChange::Except { .. } => 'e',
         }
     }
 
@@ -168,7 +175,7 @@ impl ModeChange {
             ModeChange::Key(key) => Some(key.clone().unwrap_or_else(|| "*".into())),
             ModeChange::Limit(Some(n)) => Some(n.to_string()),
             ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => Some(who.to_string()),
-            ModeChange::Ban { mask, .. } => Some(mask.clone()),
+            ModeChange::Ban { mask, .. } | ModeChange::Except { mask, .. } => Some(mask.clone()),
         }
     }
 }
@@ -193,6 +200,13 @@ pub fn mode_string(changes: &[ModeChange]) -> String {
         .join(" ")
 }
 
+/// Where a message goes: a room or one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Room(Name),
+    User(Name),
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
@@ -212,17 +226,32 @@ pub enum EventKind {
         who: Peer,
         how: Departure,
     },
+    /// A message in a room. `msgid` is unique among the hub's messages (IRC's `msgid`
+    /// tag); `client_tags` are the sender's IRCv3 client-only tags, opaque to the core:
+    /// the wire's escaped `+key=value;+key2` form, `None` when there are none.
     Said {
         room: Name,
         from: Peer,
         text: Text,
         tone: Tone,
+        msgid: u64,
+        client_tags: Option<Arc<str>>,
     },
     Direct {
         from: Peer,
         to: Name,
         text: Text,
         tone: Tone,
+        msgid: u64,
+        client_tags: Option<Arc<str>>,
+    },
+    /// Client-only tags without text (IRC `TAGMSG`, such as a typing notification): only
+    /// recipients that take message tags show it; the others render nothing.
+    Tagged {
+        from: Peer,
+        to: Target,
+        msgid: u64,
+        client_tags: Option<Arc<str>>,
     },
     /// Sent once to everyone who shares a room with the user.
     Renamed {
@@ -299,7 +328,13 @@ impl Event {
     pub fn cost(&self) -> usize {
         const FRAMING: usize = 64;
         let text = match &self.kind {
-            EventKind::Said { text, .. } | EventKind::Direct { text, .. } => text.len(),
+            EventKind::Said {
+                text, client_tags, ..
+            }
+            | EventKind::Direct {
+                text, client_tags, ..
+            } => text.len() + client_tags.as_ref().map_or(0, |t| t.len()),
+            EventKind::Tagged { client_tags, .. } => client_tags.as_ref().map_or(0, |t| t.len()),
             EventKind::Left { how, .. } | EventKind::Quit { how, .. } => match how {
                 Departure::Parted { reason } | Departure::Quit { reason } => {
                     reason.as_ref().map_or(0, Text::len)
@@ -342,6 +377,17 @@ mod tests {
             ModeChange::Limit(Some(5)),
         ];
         assert_eq!(mode_string(&changes), "+mo-vk+l bob bob * 5");
+        let exceptions = vec![
+            ModeChange::Except {
+                on: true,
+                mask: "bob!*@*".into(),
+            },
+            ModeChange::Except {
+                on: false,
+                mask: "*!*@h".into(),
+            },
+        ];
+        assert_eq!(mode_string(&exceptions), "+e-e bob!*@* *!*@h");
     }
 
     #[test]
@@ -352,6 +398,8 @@ mod tests {
             to: Name::parse("B", 20).unwrap(),
             text: Text::new("hi"),
             tone: Tone::Chat,
+            msgid: 1,
+            client_tags: None,
         });
         let calls = Cell::new(0);
         let render = |_: &EventKind| {

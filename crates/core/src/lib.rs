@@ -11,7 +11,8 @@ pub mod session;
 pub mod text;
 
 pub use event::{
-    mode_string, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Tone,
+    mode_string, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Target,
+    Tone,
 };
 pub use hub::{Hub, HubConfig, HubError};
 pub use name::{Name, NameError};

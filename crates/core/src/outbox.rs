@@ -162,6 +162,8 @@ mod tests {
             from: Peer::classroom(name, "rooms"),
             text: Text::new(text),
             tone: crate::event::Tone::Chat,
+            msgid: 1,
+            client_tags: None,
         })
     }
 

@@ -98,3 +98,42 @@ async fn away_notify_tells_the_channel_when_someone_away_joins() {
     }
     .await);
 }
+
+/// irctest chmodes/ban.py `testBanException`: `+e` (ISUPPORT `EXCEPTS`, `e` in CHANMODES'
+/// list group) lets a banned mask join; `+e` alone lists the exceptions (`348`, `349`).
+#[tokio::test]
+async fn ban_exceptions_let_banned_users_in_and_are_listed() {
+    let server = server().await;
+    ok(async {
+        let mut op = Irc::register(&server, "chanop").await?;
+        op.join("#chan").await?;
+        op.send("MODE #chan +b ba*!*@*").await?;
+        op.expect(":chanop!chanop@127.0.0.1 MODE #chan +b ba*!*@*")
+            .await?;
+        let mut bar = Irc::register(&server, "Bar").await?;
+        bar.send("JOIN #chan").await?;
+        bar.expect(":irc.test 474 Bar #chan :Cannot join channel (+b)")
+            .await?;
+        op.send("MODE #chan +e *ar").await?;
+        op.expect(":chanop!chanop@127.0.0.1 MODE #chan +e *ar!*@*")
+            .await?;
+        op.send("MODE #chan e").await?;
+        op.wire
+            .expect(b":irc.test 348 chanop #chan *ar!*@* chanop ")
+            .await?;
+        op.wire.read_line().await?;
+        op.expect(":irc.test 349 chanop #chan :End of channel exception list")
+            .await?;
+        bar.join("#chan").await?;
+        op.expect(":Bar!Bar@127.0.0.1 JOIN #chan").await?;
+        op.send("MODE #chan -e *AR!*@*").await?;
+        op.expect(":chanop!chanop@127.0.0.1 MODE #chan -e *AR!*@*")
+            .await?;
+        bar.expect(":chanop!chanop@127.0.0.1 MODE #chan -e *AR!*@*")
+            .await?;
+        op.send("MODE #chan +e").await?;
+        op.expect(":irc.test 349 chanop #chan :End of channel exception list")
+            .await
+    }
+    .await);
+}

@@ -1,5 +1,5 @@
-//! Channel rules: the topic, modes (flags, key, limit, operators, voice, bans), kicks and
-//! invitations. Operators are the members the rules name; the first member is one.
+//! Channel rules: the topic, modes (flags, key, limit, operators, voice, bans, ban
+//! exceptions), kicks and invitations. Operators are the members the rules name; the first member is one.
 
 use std::time::SystemTime;
 
@@ -17,7 +17,8 @@ pub struct ModeOutcome {
     pub refused: Vec<(ModeChange, HubError)>,
 }
 
-/// How many bans a room keeps at most, so a list cannot grow without bound.
+/// How many bans a room keeps at most, so a list cannot grow without bound; the same bound
+/// holds for its ban exceptions.
 pub const MAX_BANS: usize = 100;
 
 impl Hub {
@@ -228,24 +229,27 @@ fn apply(
             };
             std::mem::replace(slot, *on) != *on
         }
-        ModeChange::Ban { on: true, mask } => {
-            if room.bans.iter().any(|b| b.mask.eq_ignore_ascii_case(mask))
-                || room.bans.len() >= MAX_BANS
-            {
-                false
-            } else {
-                room.bans.push(Ban {
-                    mask: mask.clone(),
-                    set_by: by.to_string(),
-                    set_at: SystemTime::now(),
-                });
-                true
-            }
-        }
-        ModeChange::Ban { on: false, mask } => {
-            let before = room.bans.len();
-            room.bans.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
-            room.bans.len() != before
-        }
+        ModeChange::Ban { on, mask } => edit_list(&mut room.bans, *on, mask, by),
+        ModeChange::Except { on, mask } => edit_list(&mut room.exceptions, *on, mask, by),
     })
+}
+
+/// Adds or removes a mask on a ban or exception list (masks compare without ASCII case);
+/// `false` when nothing changes, including adding to a full list.
+fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &str, by: &crate::name::Name) -> bool {
+    let known = list.iter().any(|b| b.mask.eq_ignore_ascii_case(mask));
+    if on {
+        if known || list.len() >= MAX_BANS {
+            return false;
+        }
+        list.push(Ban {
+            mask: mask.to_string(),
+            set_by: by.to_string(),
+            set_at: SystemTime::now(),
+        });
+        true
+    } else {
+        list.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
+        known
+    }
 }

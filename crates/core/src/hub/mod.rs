@@ -109,8 +109,15 @@ impl Hub {
     }
 
     pub fn with_router(config: HubConfig, router: Arc<dyn Router>) -> Hub {
+        let started = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let state = State {
+            last_msgid: u64::try_from(started.as_micros()).unwrap_or(0),
+            ..State::default()
+        };
         Hub {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             router,
             config,
         }

@@ -1,8 +1,10 @@
 //! Rooms and messages: join, part, say in a room, whisper to one user, and the lists.
 
+use std::sync::Arc;
+
 use super::state::{Room, Seat};
 use super::{Hub, HubError, Outgoing};
-use crate::event::{EventKind, Tone};
+use crate::event::{EventKind, Target, Tone};
 use crate::name::{Folded, Name, ROOM_NAME_MAX};
 use crate::session::Session;
 use crate::text::Text;
@@ -111,9 +113,25 @@ impl Hub {
         text: Text,
         tone: Tone,
     ) -> Result<(), HubError> {
+        self.say_tagged(session, room, Some(text), tone, None)
+            .map(|_| ())
+    }
+
+    /// Like [`Hub::say_as`], with the sender's client-only tags (opaque here, see
+    /// [`EventKind::Said`]); without text, the others hear only the tags
+    /// ([`EventKind::Tagged`], IRC `TAGMSG`), under the same rules. Returns the message's
+    /// id, for the sender's own echo.
+    pub fn say_tagged(
+        &self,
+        session: &Session,
+        room: &str,
+        text: Option<Text>,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<u64, HubError> {
         let mut out = Outgoing::default();
-        {
-            let state = self.lock();
+        let msgid = {
+            let mut state = self.lock();
             let id = session.id();
             let from = state.peer(id)?;
             let entry = state
@@ -130,18 +148,31 @@ impl Hub {
             {
                 return Err(HubError::CannotSend(entry.name.to_string()));
             }
+            let (recipients, name) = (entry.others(id), entry.name.clone());
+            let msgid = state.new_msgid();
             out.push(
-                entry.others(id),
-                EventKind::Said {
-                    room: entry.name.clone(),
-                    from,
-                    text,
-                    tone,
+                recipients,
+                match text {
+                    Some(text) => EventKind::Said {
+                        room: name,
+                        from,
+                        text,
+                        tone,
+                        msgid,
+                        client_tags,
+                    },
+                    None => EventKind::Tagged {
+                        from,
+                        to: Target::Room(name),
+                        msgid,
+                        client_tags,
+                    },
                 },
             );
-        }
+            msgid
+        };
         self.route(out);
-        Ok(())
+        Ok(msgid)
     }
 
     /// Sends `text` to one user by name (themself included).
@@ -156,27 +187,53 @@ impl Hub {
         text: Text,
         tone: Tone,
     ) -> Result<(), HubError> {
+        self.whisper_tagged(session, to, Some(text), tone, None)
+            .map(|_| ())
+    }
+
+    /// Like [`Hub::whisper_as`], with client-only tags, and without text for tags only
+    /// (see [`Hub::say_tagged`]). Returns the message's id.
+    pub fn whisper_tagged(
+        &self,
+        session: &Session,
+        to: &str,
+        text: Option<Text>,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<u64, HubError> {
         let mut out = Outgoing::default();
-        {
-            let state = self.lock();
+        let msgid = {
+            let mut state = self.lock();
             let from = state.peer(session.id())?;
             let target = state.session_named(to)?;
             let to_name = state
                 .named(target)
                 .map_err(|_| HubError::NoSuchUser(to.to_string()))?;
             let handle = state.member(target)?.session.clone();
+            let msgid = state.new_msgid();
             out.push(
                 vec![handle],
-                EventKind::Direct {
-                    from,
-                    to: to_name,
-                    text,
-                    tone,
+                match text {
+                    Some(text) => EventKind::Direct {
+                        from,
+                        to: to_name,
+                        text,
+                        tone,
+                        msgid,
+                        client_tags,
+                    },
+                    None => EventKind::Tagged {
+                        from,
+                        to: Target::User(to_name),
+                        msgid,
+                        client_tags,
+                    },
                 },
             );
-        }
+            msgid
+        };
         self.route(out);
-        Ok(())
+        Ok(msgid)
     }
 
     /// Every room, in the order they were created.

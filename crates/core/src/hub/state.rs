@@ -22,7 +22,7 @@ pub struct Topic {
     pub set_at: SystemTime,
 }
 
-/// A ban mask and who set it when.
+/// A ban (or ban exception) mask and who set it when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ban {
     pub mask: String,
@@ -129,6 +129,8 @@ pub(crate) struct Room {
     pub topic: Option<Topic>,
     pub modes: ChannelModes,
     pub bans: Vec<Ban>,
+    /// Ban exceptions (`+e`): a hostmask matching one is not banned.
+    pub exceptions: Vec<Ban>,
     pub invited: HashSet<SessionId>,
 }
 
@@ -142,6 +144,7 @@ impl Room {
             topic: None,
             modes: ChannelModes::default(),
             bans: Vec::new(),
+            exceptions: Vec::new(),
             invited: HashSet::new(),
         }
     }
@@ -163,8 +166,13 @@ impl Room {
         self.members.get(&id).is_some_and(|s| s.op)
     }
 
+    /// Whether a ban matches `hostmask` and no exception does.
     pub fn is_banned(&self, hostmask: &str) -> bool {
         self.bans.iter().any(|b| mask_matches(&b.mask, hostmask))
+            && !self
+                .exceptions
+                .iter()
+                .any(|e| mask_matches(&e.mask, hostmask))
     }
 }
 
@@ -179,9 +187,19 @@ pub(crate) struct State {
     pub rooms: HashMap<NameKey, Room>,
     /// The most users ever named at once (IRC LUSERS shows it).
     pub peak_named: usize,
+    /// The last message id given out (see [`State::new_msgid`]).
+    pub last_msgid: u64,
 }
 
 impl State {
+    /// A new message id. Ids start from the hub's start time in microseconds and count up
+    /// by one, so they do not repeat across restarts either (short of a million messages
+    /// a second).
+    pub fn new_msgid(&mut self) -> u64 {
+        self.last_msgid += 1;
+        self.last_msgid
+    }
+
     pub fn member(&self, id: SessionId) -> Result<&Member, HubError> {
         self.sessions.get(&id).ok_or(HubError::Detached)
     }

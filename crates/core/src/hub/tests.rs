@@ -1,7 +1,7 @@
 //! The hub's verbs, tested through their events.
 
 use super::*;
-use crate::event::{ChannelFlag, ModeChange, Peer, Tone};
+use crate::event::{ChannelFlag, ModeChange, Peer, Target, Tone};
 use crate::name::NameError;
 use crate::outbox::{CloseReason, Delivery};
 use crate::text::Text;
@@ -18,6 +18,22 @@ fn events(session: &Session) -> Vec<EventKind> {
         .map(|d| match d {
             Delivery::Event(e) => e.kind().clone(),
             Delivery::Bytes(b) => panic!("unexpected reply {b:?}"),
+        })
+        .collect()
+}
+
+/// The event kinds with message ids zeroed, for comparing whole messages.
+fn without_ids(kinds: Vec<EventKind>) -> Vec<EventKind> {
+    kinds
+        .into_iter()
+        .map(|mut kind| {
+            match &mut kind {
+                EventKind::Said { msgid, .. }
+                | EventKind::Direct { msgid, .. }
+                | EventKind::Tagged { msgid, .. } => *msgid = 0,
+                _ => {}
+            }
+            kind
         })
         .collect()
 }
@@ -109,12 +125,14 @@ fn join_say_part_reach_everyone_else_only() {
 
     hub.say(&b, "LOBBY", Text::new("hi")).unwrap();
     assert_eq!(
-        events(&a),
+        without_ids(events(&a)),
         vec![EventKind::Said {
             room: n("Lobby"),
             from: bob.clone(),
             text: Text::new("hi"),
-            tone: Tone::Chat
+            tone: Tone::Chat,
+            msgid: 0,
+            client_tags: None,
         }]
     );
     assert!(events(&b).is_empty());
@@ -231,18 +249,80 @@ fn a_quiet_detach_tells_no_one() {
 }
 
 #[test]
+fn messages_carry_unique_ids_and_opaque_client_tags() {
+    let hub = hub();
+    let a = named(&hub, "irc", "a");
+    let b = named(&hub, "irc", "b");
+    hub.join(&a, "r").unwrap();
+    hub.join(&b, "r").unwrap();
+    events(&a);
+    let tags: Option<Arc<str>> = Some(Arc::from("+draft/react=\\o/"));
+    let first = hub
+        .say_tagged(&b, "r", Some(Text::new("hi")), Tone::Chat, tags.clone())
+        .unwrap();
+    let second = hub
+        .say_tagged(&b, "r", None, Tone::Chat, tags.clone())
+        .unwrap();
+    let third = hub.whisper_tagged(&b, "a", None, Tone::Chat, None).unwrap();
+    assert!(first < second && second < third);
+    assert_eq!(
+        events(&a),
+        vec![
+            EventKind::Said {
+                room: n("r"),
+                from: hub.lookup("b").unwrap(),
+                text: Text::new("hi"),
+                tone: Tone::Chat,
+                msgid: first,
+                client_tags: tags.clone(),
+            },
+            EventKind::Tagged {
+                from: hub.lookup("b").unwrap(),
+                to: Target::Room(n("r")),
+                msgid: second,
+                client_tags: tags,
+            },
+            EventKind::Tagged {
+                from: hub.lookup("b").unwrap(),
+                to: Target::User(n("a")),
+                msgid: third,
+                client_tags: None,
+            },
+        ]
+    );
+    // Tags alone follow the room's rules like text.
+    hub.change_modes(&a, "r", vec![flag(ChannelFlag::Moderated, true)])
+        .unwrap();
+    assert_eq!(
+        hub.say_tagged(&b, "r", None, Tone::Chat, None),
+        Err(HubError::CannotSend("r".into()))
+    );
+    // Ids start from the hub's start time, so a restarted hub does not reuse them.
+    let other = Hub::new(HubConfig::default());
+    let c = named(&other, "irc", "c");
+    assert!(
+        other
+            .whisper_tagged(&c, "c", None, Tone::Chat, None)
+            .unwrap()
+            > 1_000_000
+    );
+}
+
+#[test]
 fn whisper_reaches_one_user_even_oneself() {
     let hub = hub();
     let a = named(&hub, "prefixed", "A");
     let b = named(&hub, "packet", "B");
     hub.whisper(&a, "b", Text::new("HELLO")).unwrap();
     assert_eq!(
-        events(&b),
+        without_ids(events(&b)),
         vec![EventKind::Direct {
             from: Peer::classroom(n("A"), "prefixed"),
             to: n("B"),
             text: Text::new("HELLO"),
-            tone: Tone::Chat
+            tone: Tone::Chat,
+            msgid: 0,
+            client_tags: None,
         }]
     );
     hub.whisper(&a, "A", Text::new("me")).unwrap();
@@ -496,6 +576,62 @@ fn keys_limits_invitations_and_bans_guard_the_door() {
         hub.say(&carol, "r", Text::new("hi")),
         Err(HubError::CannotSend("r".into()))
     );
+}
+
+#[test]
+fn ban_exceptions_let_matching_users_past_bans() {
+    let (hub, alice, bob) = room_with_op();
+    let carol = named(&hub, "broadcast", "carol");
+    let dave = named(&hub, "broadcast", "dave");
+    let ban = |on| ModeChange::Ban {
+        on,
+        mask: "*!*@broadcast".into(),
+    };
+    let except = |on| ModeChange::Except {
+        on,
+        mask: "CAROL!*@*".into(),
+    };
+    let outcome = hub
+        .change_modes(&alice, "r", vec![ban(true), except(true), except(true)])
+        .unwrap();
+    // The second `+e` of the same mask changes nothing.
+    assert_eq!(outcome.applied, vec![ban(true), except(true)]);
+    assert!(matches!(
+        &events(&bob)[..],
+        [EventKind::ModesChanged { changes, .. }] if *changes == vec![ban(true), except(true)]
+    ));
+    let view = hub.room_view("r").unwrap();
+    assert_eq!(view.exceptions.len(), 1);
+    assert_eq!(view.exceptions[0].mask, "CAROL!*@*");
+    assert_eq!(view.exceptions[0].set_by, "alice");
+    assert_eq!(hub.join(&dave, "r"), Err(HubError::Banned("r".into())));
+    hub.join(&carol, "r").unwrap();
+    hub.say(&carol, "r", Text::new("hi")).unwrap();
+    // Without the exception the ban holds again, for speaking too.
+    let outcome = hub
+        .change_modes(&alice, "r", vec![except(false), except(false)])
+        .unwrap();
+    assert_eq!(outcome.applied, vec![except(false)]);
+    assert!(hub.room_view("r").unwrap().exceptions.is_empty());
+    assert_eq!(
+        hub.say(&carol, "r", Text::new("hi")),
+        Err(HubError::CannotSend("r".into()))
+    );
+}
+
+#[test]
+fn exception_lists_are_bounded_like_bans() {
+    let (hub, alice, _bob) = room_with_op();
+    let except = |i: usize| ModeChange::Except {
+        on: true,
+        mask: format!("user{i}!*@*"),
+    };
+    let outcome = hub
+        .change_modes(&alice, "r", (0..=MAX_BANS).map(except).collect())
+        .unwrap();
+    assert_eq!(outcome.applied.len(), MAX_BANS);
+    assert_eq!(hub.room_view("r").unwrap().exceptions.len(), MAX_BANS);
+    assert!(hub.room_view("r").unwrap().bans.is_empty());
 }
 
 #[test]

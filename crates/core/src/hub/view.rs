@@ -34,6 +34,8 @@ pub struct RoomView {
     pub members: Vec<MemberView>,
     pub created_at: SystemTime,
     pub bans: Vec<Ban>,
+    /// Ban exceptions (`+e`), in the order they were set.
+    pub exceptions: Vec<Ban>,
 }
 
 /// A user as WHOIS shows them.
@@ -145,6 +147,7 @@ impl Hub {
             members,
             created_at: entry.created_at,
             bans: entry.bans.clone(),
+            exceptions: entry.exceptions.clone(),
         })
     }
 

@@ -12,15 +12,17 @@ pub enum Cap {
     ExtendedJoin,
     CapNotify,
     UserhostInNames,
+    MessageTags,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 7] = [
+    pub const ALL: [Cap; 8] = [
         Cap::AwayNotify,
         Cap::CapNotify,
         Cap::EchoMessage,
         Cap::ExtendedJoin,
+        Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::ServerTime,
         Cap::UserhostInNames,
@@ -35,6 +37,7 @@ impl Cap {
             Cap::ExtendedJoin => "extended-join",
             Cap::CapNotify => "cap-notify",
             Cap::UserhostInNames => "userhost-in-names",
+            Cap::MessageTags => "message-tags",
         }
     }
 

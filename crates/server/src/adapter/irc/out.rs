@@ -50,8 +50,24 @@ impl Out {
     /// A line from `source` (the client's own mask for echoes, or the server), cut to 512
     /// bytes without its tags like every relayed line.
     pub fn line(&mut self, source: &str, command: &str, params: &[&str]) {
-        let tag = self.time_tags.then(|| time_tag(SystemTime::now()));
-        render_truncated(&mut self.buf, tag.as_deref(), Some(source), command, params);
+        self.line_tagged(None, source, command, params);
+    }
+
+    /// Like [`Out::line`], with more tags after the time (a message's `msgid` and client
+    /// tags, for an echo to a `message-tags` client).
+    pub fn line_tagged(
+        &mut self,
+        tags: Option<&str>,
+        source: &str,
+        command: &str,
+        params: &[&str],
+    ) {
+        let time = self.time_tags.then(|| time_tag(SystemTime::now()));
+        let all = match (time, tags) {
+            (Some(time), Some(tags)) => Some(format!("{time};{tags}")),
+            (time, tags) => time.or(tags.map(str::to_string)),
+        };
+        render_truncated(&mut self.buf, all.as_deref(), Some(source), command, params);
     }
 
     /// A line from the server itself (`PONG`, `CAP`, `ERROR` has no source).

@@ -1,10 +1,15 @@
 //! Hub events as IRC lines. A channel message is rendered once per wire variant and the
 //! bytes shared by every recipient: slot 5 holds the plain line, slot 6 the same line with
 //! the `server-time` tag (the event's own time, so every recipient sees the same), slot 7
-//! JOIN as `extended-join` shows it. Nothing here depends on the recipient but its caps.
+//! JOIN as `extended-join` shows it. Messages (PRIVMSG, NOTICE, TAGMSG) to `message-tags`
+//! clients carry `msgid` and the sender's client-only tags: slot 8 without the time, slot 9
+//! with it; clients without `message-tags` never see a TAGMSG. Nothing here depends on the
+//! recipient but its caps.
+
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{mode_string, Departure, Event, EventKind, Peer, RenderSlot, Tone};
+use confab_core::{mode_string, Departure, Event, EventKind, Peer, RenderSlot, Target, Tone};
 use confab_proto::irc::render_truncated;
 
 use super::caps::{Cap, Caps};
@@ -13,6 +18,8 @@ use super::out::time_tag;
 const PLAIN: RenderSlot = RenderSlot::new(5);
 const TAGGED: RenderSlot = RenderSlot::new(6);
 const EXTENDED_JOIN: RenderSlot = RenderSlot::new(7);
+const MESSAGE_TAGS: RenderSlot = RenderSlot::new(8);
+const MESSAGE_TAGS_TIMED: RenderSlot = RenderSlot::new(9);
 
 /// Appends `event` as a client with `caps` should see it (nothing for an away change
 /// without away-notify).
@@ -22,6 +29,28 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         return;
     }
     let time = caps.has(Cap::ServerTime);
+    if let Some((msgid, client_tags)) = message_tags(kind) {
+        if caps.has(Cap::MessageTags) {
+            let slot = if time {
+                MESSAGE_TAGS_TIMED
+            } else {
+                MESSAGE_TAGS
+            };
+            out.extend_from_slice(&event.rendered(slot, |k| {
+                let mut tags = String::new();
+                if time {
+                    tags.push_str(&time_tag(event.at()));
+                    tags.push(';');
+                }
+                tags.push_str(&message_tags_of(msgid, client_tags));
+                tagged_line(k, &tags)
+            }));
+            return;
+        }
+        if matches!(kind, EventKind::Tagged { .. }) {
+            return;
+        }
+    }
     if caps.has(Cap::ExtendedJoin) && matches!(kind, EventKind::Joined { .. }) {
         // Joins are rare next to messages: the tag is added per recipient here.
         if time {
@@ -41,6 +70,31 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         event.rendered(PLAIN, |k| line(k, false))
     };
     out.extend_from_slice(&bytes);
+}
+
+/// A message's id and client-only tags; `None` for events that are not messages.
+fn message_tags(kind: &EventKind) -> Option<(u64, Option<&Arc<str>>)> {
+    match kind {
+        EventKind::Said {
+            msgid, client_tags, ..
+        }
+        | EventKind::Direct {
+            msgid, client_tags, ..
+        }
+        | EventKind::Tagged {
+            msgid, client_tags, ..
+        } => Some((*msgid, client_tags.as_ref())),
+        _ => None,
+    }
+}
+
+/// `msgid=<id>[;<client tags>]`, the tags a message shows `message-tags` clients (the
+/// sender's echo too).
+pub fn message_tags_of(msgid: u64, client_tags: Option<&Arc<str>>) -> String {
+    match client_tags {
+        Some(tags) => format!("msgid={msgid};{tags}"),
+        None => format!("msgid={msgid}"),
+    }
 }
 
 /// `@time=... ` for the moment the event happened.
@@ -73,9 +127,18 @@ fn quit_reason(how: &Departure) -> String {
 
 /// The event's one line, without tags.
 fn line(kind: &EventKind, extended_join: bool) -> Bytes {
+    put_line(kind, None, extended_join)
+}
+
+/// The event's one line with a tags section (without its `@`).
+fn tagged_line(kind: &EventKind, tags: &str) -> Bytes {
+    put_line(kind, Some(tags), false)
+}
+
+fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes {
     let mut out = BytesMut::new();
     let mut put = |source: &str, command: &str, params: &[&str]| {
-        render_truncated(&mut out, None, Some(source), command, params);
+        render_truncated(&mut out, tags, Some(source), command, params);
     };
     match kind {
         EventKind::Joined { room, who } if extended_join => {
@@ -94,6 +157,7 @@ fn line(kind: &EventKind, extended_join: bool) -> Bytes {
             from,
             text,
             tone,
+            ..
         } => put(
             &source(from),
             command(*tone),
@@ -104,7 +168,12 @@ fn line(kind: &EventKind, extended_join: bool) -> Bytes {
             to,
             text,
             tone,
+            ..
         } => put(&source(from), command(*tone), &[to.as_str(), text.as_str()]),
+        EventKind::Tagged { from, to, .. } => match to {
+            Target::Room(room) => put(&source(from), "TAGMSG", &[&channel(room)]),
+            Target::User(nick) => put(&source(from), "TAGMSG", &[nick.as_str()]),
+        },
         EventKind::Renamed { old, new } => {
             // A classroom user's user name is their name: the old mask shows the old one.
             let user = new.user.as_deref().unwrap_or(old.as_str());
@@ -184,6 +253,8 @@ mod tests {
             from: Peer::classroom(n("carol"), "rooms"),
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
+            msgid: 1,
+            client_tags: None,
         };
         assert_eq!(
             rendered(said, Caps::default()),
@@ -236,6 +307,8 @@ mod tests {
             from: irc_peer("al"),
             text: Text::new("hello"),
             tone: Tone::Notice,
+            msgid: 1,
+            client_tags: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
@@ -243,6 +316,54 @@ mod tests {
         event(&said, timed, &mut second);
         assert_eq!(first, second, "the same time for every recipient");
         assert!(first.ends_with(b" :al!u@127.0.0.1 NOTICE #c hello\r\n"));
+    }
+
+    #[test]
+    fn message_tags_clients_get_the_msgid_and_client_tags() {
+        let said = Event::new(EventKind::Said {
+            room: n("c"),
+            from: irc_peer("al"),
+            text: Text::new("hi"),
+            tone: Tone::Chat,
+            msgid: 42,
+            client_tags: Some(Arc::from(r"+draft/react=\so/")),
+        });
+        let mut out = BytesMut::new();
+        event(&said, Caps::default(), &mut out);
+        assert_eq!(&out[..], b":al!u@127.0.0.1 PRIVMSG #c hi\r\n");
+        let mut caps = Caps::default();
+        caps.set(Cap::MessageTags, true);
+        out.clear();
+        event(&said, caps, &mut out);
+        assert_eq!(
+            &out[..],
+            &b"@msgid=42;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"[..]
+        );
+        caps.set(Cap::ServerTime, true);
+        out.clear();
+        event(&said, caps, &mut out);
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        assert!(text.starts_with("@time=2"), "{text}");
+        assert!(text.ends_with(";msgid=42;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"));
+
+        let tagged = Event::new(EventKind::Tagged {
+            from: irc_peer("al"),
+            to: Target::User(n("bob")),
+            msgid: 7,
+            client_tags: Some(Arc::from("+typing=active")),
+        });
+        let mut timed = Caps::default();
+        timed.set(Cap::ServerTime, true);
+        out.clear();
+        event(&tagged, timed, &mut out);
+        assert!(out.is_empty(), "TAGMSG needs message-tags");
+        let mut caps = Caps::default();
+        caps.set(Cap::MessageTags, true);
+        event(&tagged, caps, &mut out);
+        assert_eq!(
+            &out[..],
+            b"@msgid=7;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
+        );
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub const KEY_LEN: usize = 23;
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
 pub const USER_MODES: &str = "io";
-pub const CHANNEL_MODES: &str = "biklmnostv";
-pub const CHANNEL_MODES_WITH_PARAM: &str = "bklov";
+pub const CHANNEL_MODES: &str = "beiklmnostv";
+pub const CHANNEL_MODES_WITH_PARAM: &str = "beklov";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
 pub const ELIST: &str = "CMNTU";
@@ -76,12 +76,13 @@ fn isupport(network: &str, nick_max: usize) -> Vec<Vec<String>> {
         format!("AWAYLEN={AWAY_LEN}"),
         "CASEMAPPING=ascii".into(),
         "CHANLIMIT=#:".into(),
-        "CHANMODES=b,k,l,imnst".into(),
+        "CHANMODES=be,k,l,imnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
         format!("ELIST={ELIST}"),
+        "EXCEPTS=e".into(),
         format!("KICKLEN={KICK_LEN}"),
-        format!("MAXLIST=b:{}", confab_core::hub::MAX_BANS),
+        format!("MAXLIST=b:{0},e:{0}", confab_core::hub::MAX_BANS),
         format!("MODES={MAX_MODES}"),
         format!("NETWORK={network}"),
         format!("NICKLEN={nick_max}"),

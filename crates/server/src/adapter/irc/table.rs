@@ -52,6 +52,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("PART", 1, c::part::part),
     cmd("PRIVMSG", 0, c::message::privmsg),
     cmd("NOTICE", 0, c::message::notice),
+    cmd("TAGMSG", 0, c::message::tagmsg),
     cmd("NAMES", 0, c::names::names),
     cmd("WHO", 0, c::who::who),
     cmd("WHOIS", 1, c::whois::whois),

@@ -1,31 +1,44 @@
 //! `PRIVMSG <target>{,<target>} :<text>` and `NOTICE` (the same, but never answered with
 //! an error): to a channel (the hub room) or a nick (a direct message, whatever protocol
-//! its owner speaks).
+//! its owner speaks). `TAGMSG <target>{,<target>}` (IRCv3 message-tags) sends only the
+//! client-only tags; it reaches `message-tags` clients alone.
+//!
+//! Client-only tags (`+key[=value]`) go along with the message, still escaped as sent;
+//! other tags a client sends are dropped. Every message gets a `msgid` from the hub.
+
+use std::sync::Arc;
 
 use confab_core::{HubError, Text, Tone};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
+use super::super::render::message_tags_of;
 use super::super::settings::MAX_TARGETS;
 use super::super::IrcAdapter;
 use super::{list, room_of};
 use crate::adapter::{Context, Flow};
 
 pub fn privmsg(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
-    send(me, cx, m, Tone::Chat)
+    send(me, cx, m, Some(Tone::Chat))
 }
 
 pub fn notice(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
-    send(me, cx, m, Tone::Notice)
+    send(me, cx, m, Some(Tone::Notice))
 }
 
-fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Tone) -> Flow {
-    let command = if tone == Tone::Chat {
-        "PRIVMSG"
-    } else {
-        "NOTICE"
+pub fn tagmsg(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
+    send(me, cx, m, None)
+}
+
+/// Sends a PRIVMSG (`Tone::Chat`), NOTICE (`Tone::Notice`) or TAGMSG (`None`). Only NOTICE
+/// is never answered with an error.
+fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Tone>) -> Flow {
+    let command = match tone {
+        Some(Tone::Chat) => "PRIVMSG",
+        Some(Tone::Notice) => "NOTICE",
+        None => "TAGMSG",
     };
-    let errors = tone == Tone::Chat;
+    let errors = tone != Some(Tone::Notice);
     let Some(targets) = m.param(0).filter(|t| !t.is_empty()) else {
         if errors {
             let text = format!("No recipient given ({command})");
@@ -33,13 +46,20 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Tone) -> F
         }
         return Flow::Continue;
     };
-    let text = m.param(1).unwrap_or("");
-    if text.is_empty() {
-        if errors {
-            me.out.num(Numeric::ERR_NOTEXTTOSEND, &[]);
+    let text = match tone {
+        Some(_) => {
+            let text = m.param(1).unwrap_or("");
+            if text.is_empty() {
+                if errors {
+                    me.out.num(Numeric::ERR_NOTEXTTOSEND, &[]);
+                }
+                return Flow::Continue;
+            }
+            Some(text)
         }
-        return Flow::Continue;
-    }
+        None => None,
+    };
+    let tags = m.tags.and_then(client_tags);
     for (i, target) in list(targets).enumerate() {
         if i == MAX_TARGETS {
             if errors {
@@ -47,56 +67,119 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Tone) -> F
             }
             break;
         }
-        let refusal = if target.starts_with('#') {
-            to_channel(cx, target, text, tone)
+        let sent = if target.starts_with('#') {
+            to_channel(cx, target, text, tone, tags.clone())
         } else {
-            to_nick(me, cx, target, text, tone)
+            to_nick(me, cx, target, text, tone, tags.clone())
         };
-        match refusal {
-            None if me.caps.has(Cap::EchoMessage) => {
+        match sent {
+            Ok(msgid) if me.caps.has(Cap::EchoMessage) => {
                 let mask = me.mask();
-                me.out.line(&mask, command, &[target, text]);
+                let mut params = vec![target];
+                params.extend(text);
+                if me.caps.has(Cap::MessageTags) {
+                    let tags = message_tags_of(msgid, tags.as_ref());
+                    me.out.line_tagged(Some(&tags), &mask, command, &params);
+                } else if text.is_some() {
+                    me.out.line(&mask, command, &params);
+                }
             }
-            None => {}
-            Some(numeric) if errors => me.out.num(numeric, &[target]),
-            Some(_) => {}
+            Ok(_) => {}
+            Err(numeric) if errors => me.out.num(numeric, &[target]),
+            Err(_) => {}
         }
     }
     Flow::Continue
 }
 
-/// Says `text` in a channel; the numeric that refuses it, if any.
-fn to_channel(cx: &Context<'_>, chan: &str, text: &str, tone: Tone) -> Option<Numeric> {
-    let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
-        return Some(Numeric::ERR_NOSUCHCHANNEL);
+/// The client-only tags of a raw tags section (`+key` or `+key=value`, kept escaped as
+/// sent, an empty value dropped), joined with `;`; `None` when there are none.
+fn client_tags(raw: &str) -> Option<Arc<str>> {
+    let is_key = |key: &str| {
+        key.strip_prefix('+').is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'/' | b'.'))
+        })
     };
-    match cx.hub.say_as(cx.session, room, Text::new(text), tone) {
-        Ok(()) => None,
+    let kept: Vec<&str> = raw
+        .split(';')
+        .filter_map(|item| {
+            let (key, value) = item.split_once('=').unwrap_or((item, ""));
+            is_key(key).then_some(if value.is_empty() { key } else { item })
+        })
+        .collect();
+    (!kept.is_empty()).then(|| Arc::from(kept.join(";")))
+}
+
+/// Says `text` (or only the tags) in a channel: the message's id, or the numeric that
+/// refuses it.
+fn to_channel(
+    cx: &Context<'_>,
+    chan: &str,
+    text: Option<&str>,
+    tone: Option<Tone>,
+    tags: Option<Arc<str>>,
+) -> Result<u64, Numeric> {
+    let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
+        return Err(Numeric::ERR_NOSUCHCHANNEL);
+    };
+    let tone = tone.unwrap_or_default();
+    match cx
+        .hub
+        .say_tagged(cx.session, room, text.map(Text::new), tone, tags)
+    {
+        Ok(msgid) => Ok(msgid),
         // The room is +n and the sender is outside it, or +m, or the sender is banned.
-        Err(HubError::NotMember(_) | HubError::CannotSend(_)) => {
-            Some(Numeric::ERR_CANNOTSENDTOCHAN)
-        }
-        Err(_) => Some(Numeric::ERR_NOSUCHCHANNEL),
+        Err(HubError::NotMember(_) | HubError::CannotSend(_)) => Err(Numeric::ERR_CANNOTSENDTOCHAN),
+        Err(_) => Err(Numeric::ERR_NOSUCHCHANNEL),
     }
 }
 
-/// Sends `text` to one user; a PRIVMSG to someone away also answers `301 RPL_AWAY`.
+/// Sends `text` (or only the tags) to one user; a PRIVMSG to someone away also answers
+/// `301 RPL_AWAY`.
 fn to_nick(
     me: &mut IrcAdapter,
     cx: &Context<'_>,
     nick: &str,
-    text: &str,
-    tone: Tone,
-) -> Option<Numeric> {
-    match cx.hub.whisper_as(cx.session, nick, Text::new(text), tone) {
-        Ok(()) => {
-            if tone == Tone::Chat {
-                if let Some(away) = cx.hub.away_of(nick) {
-                    me.out.num_text(Numeric::RPL_AWAY, &[nick], away.as_str());
-                }
-            }
-            None
+    text: Option<&str>,
+    tone: Option<Tone>,
+    tags: Option<Arc<str>>,
+) -> Result<u64, Numeric> {
+    let msgid = cx
+        .hub
+        .whisper_tagged(
+            cx.session,
+            nick,
+            text.map(Text::new),
+            tone.unwrap_or_default(),
+            tags,
+        )
+        .map_err(|_| Numeric::ERR_NOSUCHNICK)?;
+    if tone == Some(Tone::Chat) {
+        if let Some(away) = cx.hub.away_of(nick) {
+            me.out.num_text(Numeric::RPL_AWAY, &[nick], away.as_str());
         }
-        Err(_) => Some(Numeric::ERR_NOSUCHNICK),
+    }
+    Ok(msgid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_client_tags_are_kept_as_sent() {
+        assert_eq!(client_tags("fizz=buzz"), None);
+        assert_eq!(
+            client_tags(r"+baz=bat;fizz=buzz;+a\:b;+buzz=fizz\:buzz;+empty=;+;+bad key=1")
+                .as_deref(),
+            Some(r"+baz=bat;+buzz=fizz\:buzz;+empty")
+        );
+        assert_eq!(
+            client_tags("+draft/react=x;+example.com/x").as_deref(),
+            Some("+draft/react=x;+example.com/x")
+        );
     }
 }

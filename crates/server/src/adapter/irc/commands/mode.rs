@@ -1,6 +1,7 @@
 //! Channel `MODE <channel> [<modes> [<args>...]]`: ask for the modes (`324`, `329`), list
-//! bans (`+b` alone: `367`s, `368`), or change them (operators only): flags `imnst`, key
-//! `k`, limit `l`, bans `b`, operator `o` and voice `v`. A nick as target is a user mode
+//! bans (`+b` alone: `367`s, `368`) or ban exceptions (`+e` alone: `348`s, `349`), or change
+//! them (operators only): flags `imnst`, key `k`, limit `l`, bans `b`, exceptions `e`,
+//! operator `o` and voice `v`. A nick as target is a user mode
 //! (`umode.rs`).
 
 use confab_core::hub::RoomView;
@@ -59,8 +60,8 @@ pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
 }
 
 /// Reads `+mk-o key bob` into changes, answering what cannot be a change at once:
-/// unknown letters (`472`), bad keys and limits (`696`), bad nicks (`401`); `+b` without
-/// a mask lists the bans.
+/// unknown letters (`472`), bad keys and limits (`696`), bad nicks (`401`); `+b` or `+e`
+/// without a mask lists the bans or the exceptions.
 fn parse_changes(
     me: &mut IrcAdapter,
     view: &RoomView,
@@ -71,7 +72,7 @@ fn parse_changes(
     let mut args = args.iter().copied();
     let mut changes = Vec::new();
     let mut on = true;
-    let mut listed = false;
+    let (mut bans_listed, mut exceptions_listed) = (false, false);
     for letter in modes.chars() {
         let flag = |flag| ModeChange::Flag { flag, on };
         let change = match letter {
@@ -84,15 +85,23 @@ fn parse_changes(
             'm' => flag(ChannelFlag::Moderated),
             's' => flag(ChannelFlag::Secret),
             'i' => flag(ChannelFlag::InviteOnly),
-            'b' => match args.next() {
-                Some(mask) => ModeChange::Ban {
+            'b' | 'e' => match args.next() {
+                Some(mask) if letter == 'b' => ModeChange::Ban {
+                    on,
+                    mask: normalize_mask(mask),
+                },
+                Some(mask) => ModeChange::Except {
                     on,
                     mask: normalize_mask(mask),
                 },
                 None => {
-                    if !listed {
-                        send_bans(me, view, chan);
-                        listed = true;
+                    let listed = if letter == 'b' {
+                        &mut bans_listed
+                    } else {
+                        &mut exceptions_listed
+                    };
+                    if !std::mem::replace(listed, true) {
+                        send_list(me, view, chan, letter);
                     }
                     continue;
                 }
@@ -213,15 +222,25 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
     );
 }
 
-/// `367 RPL_BANLIST` per ban, then `368 RPL_ENDOFBANLIST`.
-fn send_bans(me: &mut IrcAdapter, view: &RoomView, chan: &str) {
-    for ban in &view.bans {
+/// Bans (`b`): `367 RPL_BANLIST` each, then `368 RPL_ENDOFBANLIST`; exceptions (`e`):
+/// `348 RPL_EXCEPTLIST` each, then `349 RPL_ENDOFEXCEPTLIST`.
+fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
+    let (list, item, end) = if letter == 'b' {
+        (&view.bans, Numeric::RPL_BANLIST, Numeric::RPL_ENDOFBANLIST)
+    } else {
+        (
+            &view.exceptions,
+            Numeric::RPL_EXCEPTLIST,
+            Numeric::RPL_ENDOFEXCEPTLIST,
+        )
+    };
+    for entry in list {
         me.out.num(
-            Numeric::RPL_BANLIST,
-            &[chan, &ban.mask, &ban.set_by, &unix_secs(ban.set_at)],
+            item,
+            &[chan, &entry.mask, &entry.set_by, &unix_secs(entry.set_at)],
         );
     }
-    me.out.num(Numeric::RPL_ENDOFBANLIST, &[chan]);
+    me.out.num(end, &[chan]);
 }
 
 #[cfg(test)]
