@@ -34,14 +34,25 @@ enum Command {
     Check(CheckArgs),
     /// Chat with a server as a client of one protocol (a script when stdin is not a terminal).
     Connect(confab_client::ConnectArgs),
+    /// Load a server (IRC or a classroom protocol): connect, fanout, direct or ramp.
+    Bench(confab_bench::BenchArgs),
+    /// Make a self-signed TLS certificate and key for local use (`--listen irc+tls=...`).
+    Cert(CertArgs),
 }
 
 #[derive(Parser)]
 struct ServeArgs {
-    /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port).
-    /// Repeatable; when given, only these listeners run.
+    /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port);
+    /// `PROTOCOL+tls=ADDR` for TLS, e.g. `irc+tls=0.0.0.0:6697`. Repeatable; when given,
+    /// only these listeners run.
     #[arg(long = "listen", value_name = "PROTOCOL=ADDR")]
     listen: Vec<ListenSpec>,
+    /// The TLS certificate chain (PEM) for `+tls` listeners.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM) for `+tls` listeners.
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
     /// A TOML file with `listen = [...]`, a `[limits]` and an `[irc]` table (see README and
     /// docs/irc.md); flags win over it.
     #[arg(long, value_name = "FILE")]
@@ -52,6 +63,20 @@ struct ServeArgs {
     /// Longest user name, in characters (1 to 32).
     #[arg(long, value_name = "N")]
     name_max: Option<usize>,
+}
+
+#[derive(Parser)]
+struct CertArgs {
+    /// The directory to write `confab-cert.pem` and `confab-key.pem` into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+    /// A host name or IP address the certificate is for. Repeatable
+    /// (default: localhost, 127.0.0.1 and ::1).
+    #[arg(long = "name", value_name = "HOST")]
+    names: Vec<String>,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Parser)]
@@ -78,6 +103,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::Check(args) => check(args).await,
             Command::Connect(args) => confab_client::run(args).await,
+            Command::Bench(args) => confab_bench::run(args).await,
+            Command::Cert(args) => cert(args),
         }
     });
     match result {
@@ -104,12 +131,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(max) = args.name_max {
         config.limits.name_max = max;
     }
+    if let Some(cert) = args.tls_cert {
+        config.tls.cert = Some(cert);
+    }
+    if let Some(key) = args.tls_key {
+        config.tls.key = Some(key);
+    }
     let config = config.validated()?;
     let server = Server::bind(&config).await?;
 
     let mut stdout = std::io::stdout().lock();
-    for (protocol, addr) in server.local_addrs() {
-        writeln!(stdout, "listening {protocol} {addr}")?;
+    for spec in server.listening() {
+        writeln!(stdout, "listening {} {}", spec.kind(), spec.addr)?;
     }
     stdout.flush()?;
     drop(stdout);
@@ -118,6 +151,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     server.run(shutdown).await;
     tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a self-signed pair and says how to serve with it.
+fn cert(args: CertArgs) -> anyhow::Result<ExitCode> {
+    use confab_server::tls;
+    let names = if args.names.is_empty() {
+        tls::DEFAULT_CERT_NAMES.map(String::from).to_vec()
+    } else {
+        args.names
+    };
+    let (cert, key) = tls::write_self_signed(&args.out, &names, args.force)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "wrote {} (self-signed, for {}; valid {} days)",
+        cert.display(),
+        names.join(", "),
+        tls::CERT_VALID_DAYS
+    )?;
+    writeln!(stdout, "wrote {} (private key, mode 0600)", key.display())?;
+    writeln!(
+        stdout,
+        "serve with: confab serve --listen irc+tls=0.0.0.0:6697 --tls-cert {} --tls-key {}",
+        tls::shell_word(&cert),
+        tls::shell_word(&key)
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,11 @@
 //! The server's settings: which listeners run and every limit, from a TOML file and flags.
 //!
 //! ```toml
-//! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001", "irc=0.0.0.0:6667"]
+//! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001", "irc=0.0.0.0:6667",
+//!           "irc+tls=0.0.0.0:6697"]
+//! [tls]
+//! cert = "confab-cert.pem"   # relative to this file
+//! key = "confab-key.pem"
 //! [limits]
 //! outbox_bytes = 262144
 //! [irc]
@@ -14,18 +18,21 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
 use crate::protocol::Protocol;
 
-/// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`).
+/// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`),
+/// or `PROTOCOL+tls=ADDR` for the same protocol inside TLS (e.g. `irc+tls=0.0.0.0:6697`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenSpec {
     pub protocol: Protocol,
     pub addr: SocketAddr,
+    /// Clients must complete a TLS handshake first (the `[tls]` certificate and key).
+    pub tls: bool,
 }
 
 impl ListenSpec {
@@ -34,6 +41,16 @@ impl ListenSpec {
         ListenSpec {
             protocol,
             addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, protocol.default_port())),
+            tls: false,
+        }
+    }
+
+    /// The listener's kind as written and printed: `irc`, or `irc+tls` under TLS.
+    pub fn kind(&self) -> String {
+        if self.tls {
+            format!("{}+tls", self.protocol)
+        } else {
+            self.protocol.to_string()
         }
     }
 }
@@ -44,6 +61,8 @@ pub enum ListenSpecError {
     Shape(String),
     #[error(transparent)]
     Protocol(#[from] crate::protocol::UnknownProtocol),
+    #[error("unknown transport {0:?} after the protocol (only +tls, e.g. irc+tls=0.0.0.0:6697)")]
+    Transport(String),
     #[error("bad address {0:?}: expected IP:PORT, e.g. 127.0.0.1:5220 or [::1]:5220")]
     Addr(String),
 }
@@ -55,18 +74,27 @@ impl FromStr for ListenSpec {
         let (protocol, addr) = s
             .split_once('=')
             .ok_or_else(|| ListenSpecError::Shape(s.to_string()))?;
-        let protocol = protocol.trim().parse()?;
+        let (protocol, tls) = match protocol.trim().split_once('+') {
+            Some((protocol, "tls" | "TLS")) => (protocol, true),
+            Some((_, transport)) => return Err(ListenSpecError::Transport(transport.into())),
+            None => (protocol.trim(), false),
+        };
+        let protocol = protocol.parse()?;
         let addr = addr
             .trim()
             .parse()
             .map_err(|_| ListenSpecError::Addr(addr.to_string()))?;
-        Ok(ListenSpec { protocol, addr })
+        Ok(ListenSpec {
+            protocol,
+            addr,
+            tls,
+        })
     }
 }
 
 impl fmt::Display for ListenSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.protocol, self.addr)
+        write!(f, "{}={}", self.kind(), self.addr)
     }
 }
 
@@ -149,6 +177,29 @@ impl Default for IrcConfig {
     }
 }
 
+/// The certificate and key of every `+tls` listener (the `[tls]` table). Relative paths in
+/// a config file are taken from the file's directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain, PEM, the server's own certificate first.
+    pub cert: Option<PathBuf>,
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+    /// Seconds a client has to complete its TLS handshake before it is dropped.
+    pub handshake_timeout_secs: u64,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: None,
+            key: None,
+            handshake_timeout_secs: 10,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -157,6 +208,7 @@ pub struct Config {
     pub listen: Vec<ListenSpec>,
     pub limits: Limits,
     pub irc: IrcConfig,
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -168,6 +220,7 @@ impl Default for Config {
                 .collect(),
             limits: Limits::default(),
             irc: IrcConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -195,13 +248,23 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Config::from_toml(&text).map_err(|e| match e {
+        let mut config = Config::from_toml(&text).map_err(|e| match e {
             ConfigError::Parse { source, .. } => ConfigError::Parse {
                 path: path.display().to_string(),
                 source,
             },
             other => other,
-        })
+        })?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for file in [&mut config.tls.cert, &mut config.tls.key]
+            .into_iter()
+            .flatten()
+        {
+            if file.is_relative() {
+                *file = dir.join(&*file);
+            }
+        }
+        Ok(config)
     }
 
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
@@ -237,8 +300,36 @@ impl Config {
                 )));
             }
         }
+        if self.tls.handshake_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "tls.handshake_timeout_secs must be above 0".into(),
+            ));
+        }
         self.irc.validate()?;
         Ok(self)
+    }
+
+    /// The certificate and key files when a listener is `+tls` (`None` when none is). A
+    /// `+tls` listener needs both; the server checks this when it binds, after the flags
+    /// have had their say, and then whether they load.
+    pub fn tls_files(&self) -> Result<Option<(&Path, &Path)>, ConfigError> {
+        let Some(spec) = self.listen.iter().find(|spec| spec.tls) else {
+            return Ok(None);
+        };
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(cert), Some(key)) => Ok(Some((cert, key))),
+            (None, None) => Err(ConfigError::Invalid(format!(
+                "the {spec} listener needs a certificate and key: give --tls-cert FILE and \
+                     --tls-key FILE (or cert and key in the [tls] table); `confab cert` makes \
+                     a self-signed pair"
+            ))),
+            (Some(_), None) => Err(ConfigError::Invalid(format!(
+                "the {spec} listener has a certificate but no key: give --tls-key FILE"
+            ))),
+            (None, Some(_)) => Err(ConfigError::Invalid(format!(
+                "the {spec} listener has a key but no certificate: give --tls-cert FILE"
+            ))),
+        }
     }
 }
 
@@ -287,6 +378,67 @@ mod tests {
             "rooms=localhost".parse::<ListenSpec>(),
             Err(ListenSpecError::Addr(_))
         ));
+        assert!(!spec.tls);
+    }
+
+    #[test]
+    fn a_tls_suffix_makes_a_tls_listener_of_any_protocol() {
+        for protocol in Protocol::ALL {
+            let text = format!("{protocol}+tls=127.0.0.1:0");
+            let spec: ListenSpec = text.parse().unwrap();
+            assert_eq!(spec.protocol, protocol);
+            assert!(spec.tls);
+            assert_eq!(spec.kind(), format!("{protocol}+tls"));
+            assert_eq!(spec.to_string(), text);
+        }
+        let err = "irc+ssl=127.0.0.1:6697".parse::<ListenSpec>().unwrap_err();
+        assert_eq!(err, ListenSpecError::Transport("ssl".into()));
+        assert!(err.to_string().contains("only +tls"), "{err}");
+        assert!(matches!(
+            "smtp+tls=127.0.0.1:1".parse::<ListenSpec>(),
+            Err(ListenSpecError::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn a_tls_listener_needs_a_certificate_and_key() {
+        let listen = "listen = [\"irc+tls=127.0.0.1:6697\"]\n";
+        // The file alone is valid: the certificate may still come from the flags.
+        let config = Config::from_toml(listen).unwrap();
+        let err = config.tls_files().unwrap_err().to_string();
+        assert!(
+            err.contains("irc+tls=127.0.0.1:6697 listener needs"),
+            "{err}"
+        );
+        assert!(err.contains("--tls-cert FILE"), "{err}");
+        let config = Config::from_toml(&format!("{listen}[tls]\ncert = \"c.pem\"\n")).unwrap();
+        let err = config.tls_files().unwrap_err().to_string();
+        assert!(err.contains("no key"), "{err}");
+        let config = Config::from_toml(&format!(
+            "{listen}[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.tls_files().unwrap(),
+            Some((Path::new("c.pem"), Path::new("k.pem")))
+        );
+        assert_eq!(config.tls.handshake_timeout_secs, 10);
+        // Without a TLS listener the files are not needed.
+        let config = Config::from_toml("[tls]\ncert = \"c.pem\"\n").unwrap();
+        assert_eq!(config.tls_files().unwrap(), None);
+        assert!(Config::from_toml("[tls]\nhandshake_timeout_secs = 0\n").is_err());
+    }
+
+    #[test]
+    fn tls_paths_in_a_file_are_relative_to_it() {
+        let dir = std::env::temp_dir().join(format!("confab-config-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("confab.toml");
+        std::fs::write(&path, "[tls]\ncert = \"c.pem\"\nkey = \"/abs/k.pem\"\n").unwrap();
+        let config = Config::from_file(&path).unwrap();
+        assert_eq!(config.tls.cert, Some(dir.join("c.pem")));
+        assert_eq!(config.tls.key, Some(PathBuf::from("/abs/k.pem")));
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

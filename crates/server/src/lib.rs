@@ -7,7 +7,8 @@ pub mod driver;
 pub mod protocol;
 pub mod server;
 mod shared;
+pub mod tls;
 
-pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper};
+pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper, TlsConfig};
 pub use protocol::Protocol;
 pub use server::{BindError, Server};

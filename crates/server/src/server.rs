@@ -1,12 +1,15 @@
 //! The server: binds every configured listener, accepts connections and hands each to the
-//! driver with its protocol's adapter, and shuts down gracefully.
+//! driver with its protocol's adapter (after a TLS handshake on a `+tls` listener), and
+//! shuts down gracefully.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use confab_core::{Hub, HubConfig};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -15,10 +18,11 @@ use crate::adapter::irc::{IrcAdapter, Settings};
 use crate::adapter::packet::PacketAdapter;
 use crate::adapter::prefixed::PrefixedAdapter;
 use crate::adapter::rooms::RoomsAdapter;
-use crate::config::{Config, ListenSpec};
+use crate::config::{Config, ConfigError, ListenSpec};
 use crate::driver::drive;
 use crate::protocol::Protocol;
 use crate::shared::Shared;
+use crate::tls::{self, TlsError};
 
 /// How long connections get to say goodbye after a shutdown signal (the process must be
 /// gone within 2 seconds).
@@ -27,29 +31,55 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen for {spec}: {source}")]
-pub struct BindError {
-    pub spec: ListenSpec,
-    pub source: std::io::Error,
+pub enum BindError {
+    #[error("cannot listen for {spec}: {source}")]
+    Listen {
+        spec: ListenSpec,
+        source: std::io::Error,
+    },
+    /// A `+tls` listener without both a certificate and a key.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 pub struct Server {
-    listeners: Vec<(Protocol, TcpListener)>,
+    listeners: Vec<(ListenSpec, TcpListener)>,
     shared: Arc<Shared>,
+    /// Present when some listener is `+tls`.
+    tls: Option<Transport>,
+}
+
+/// How a listener's connections reach the driver: as accepted, or after a TLS handshake
+/// that must finish within `handshake`.
+#[derive(Clone)]
+enum Transport {
+    Plain,
+    Tls {
+        acceptor: TlsAcceptor,
+        handshake: Duration,
+    },
 }
 
 impl Server {
-    /// Binds every listener of `config`; nothing is accepted until [`Server::run`].
+    /// Loads the TLS certificate and key when a listener needs them, then binds every
+    /// listener of `config`; nothing is accepted until [`Server::run`].
     pub async fn bind(config: &Config) -> Result<Server, BindError> {
+        let tls = match config.tls_files()? {
+            Some((cert, key)) => Some(Transport::Tls {
+                acceptor: tls::acceptor(cert, key)?,
+                handshake: Duration::from_secs(config.tls.handshake_timeout_secs),
+            }),
+            None => None,
+        };
         let mut listeners = Vec::new();
         for spec in &config.listen {
+            let spec = *spec;
             let listener = TcpListener::bind(spec.addr)
                 .await
-                .map_err(|source| BindError {
-                    spec: *spec,
-                    source,
-                })?;
-            listeners.push((spec.protocol, listener));
+                .map_err(|source| BindError::Listen { spec, source })?;
+            listeners.push((spec, listener));
         }
         let hub = Hub::new(HubConfig {
             name_max: config.limits.name_max,
@@ -57,6 +87,7 @@ impl Server {
         });
         Ok(Server {
             listeners,
+            tls,
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
@@ -65,11 +96,21 @@ impl Server {
         })
     }
 
-    /// The bound address of each listener, in configuration order (port 0 resolved).
+    /// The bound address of each listener, in configuration order (port 0 resolved); a
+    /// `+tls` listener is listed under its protocol too.
     pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
+        self.listening()
+            .into_iter()
+            .map(|spec| (spec.protocol, spec.addr))
+            .collect()
+    }
+
+    /// Each listener as configured but with its bound address (port 0 resolved), in
+    /// configuration order: what the `listening` lines print.
+    pub fn listening(&self) -> Vec<ListenSpec> {
         self.listeners
             .iter()
-            .filter_map(|(protocol, l)| l.local_addr().ok().map(|a| (*protocol, a)))
+            .filter_map(|(spec, l)| l.local_addr().ok().map(|addr| ListenSpec { addr, ..*spec }))
             .collect()
     }
 
@@ -77,12 +118,17 @@ impl Server {
     /// deliver what is queued and say goodbye, and returns within the grace period.
     pub async fn run(self, shutdown: CancellationToken) {
         let tracker = TaskTracker::new();
-        for (protocol, listener) in self.listeners {
+        for (spec, listener) in self.listeners {
             let shared = self.shared.clone();
             let shutdown = shutdown.clone();
             let connections = tracker.clone();
+            let transport = match (spec.tls, &self.tls) {
+                (true, Some(tls)) => tls.clone(),
+                _ => Transport::Plain,
+            };
             tracker.spawn(accept_loop(
-                protocol,
+                spec.protocol,
+                transport,
                 listener,
                 shared,
                 shutdown,
@@ -102,6 +148,7 @@ impl Server {
 
 async fn accept_loop(
     protocol: Protocol,
+    transport: Transport,
     listener: TcpListener,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
@@ -117,6 +164,7 @@ async fn accept_loop(
                 let _ = stream.set_nodelay(true);
                 connections.spawn(serve(
                     protocol,
+                    transport.clone(),
                     stream,
                     peer,
                     shared.clone(),
@@ -131,13 +179,55 @@ async fn accept_loop(
     }
 }
 
+/// Serves one accepted connection in its own task; on a `+tls` listener the handshake
+/// happens here, so a slow or broken one holds up nobody but itself.
 async fn serve(
     protocol: Protocol,
+    transport: Transport,
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
+    let (acceptor, handshake) = match transport {
+        Transport::Plain => return serve_stream(protocol, stream, peer, shared, shutdown).await,
+        Transport::Tls {
+            acceptor,
+            handshake,
+        } => (acceptor, handshake),
+    };
+    let accepted = tokio::select! {
+        _ = shutdown.cancelled() => return,
+        accepted = tokio::time::timeout(handshake, acceptor.accept(stream)) => accepted,
+    };
+    let stream = match accepted {
+        Ok(Ok(stream)) => stream,
+        // Scanners and clients with the wrong port or an untrusted certificate end here;
+        // the connection is simply dropped.
+        Ok(Err(error)) => {
+            let listener = format!("{protocol}+tls");
+            tracing::info!(%peer, listener, %error, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            let listener = format!("{protocol}+tls");
+            tracing::info!(%peer, listener, "TLS handshake timed out");
+            return;
+        }
+    };
+    serve_stream(protocol, stream, peer, shared, shutdown).await
+}
+
+/// Hands a connection, plain or TLS, to the driver with its protocol's adapter.
+async fn serve_stream<S>(
+    protocol: Protocol,
+    stream: S,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let limits = &shared.limits;
     match protocol {
         Protocol::Prefixed => drive(stream, PrefixedAdapter::new(), shared, peer, shutdown).await,

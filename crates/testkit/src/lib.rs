@@ -27,6 +27,7 @@ impl TestServer {
                 .map(|protocol| ListenSpec {
                     protocol,
                     addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                    tls: false,
                 })
                 .collect(),
             ..Config::default()

@@ -1,0 +1,342 @@
+//! confab-bench: `confab bench`, a load generator that speaks IRC (so it can load any IRC
+//! server) and each classroom protocol. Scenarios: `connect` (many idle registered
+//! connections, the server's RSS per connection), `fanout` (one room, open-loop senders,
+//! latency and loss), `direct` (pairs of direct messages) and `ramp` (raise the rate until
+//! p99 passes a bound). Clients are lightweight tasks on the multi-thread runtime; every
+//! loop is bounded in count and time and the whole run has a hard deadline.
+
+pub mod accounting;
+pub mod client;
+mod connect;
+pub mod payload;
+pub mod report;
+mod traffic;
+
+use std::io::IsTerminal as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub use client::Protocol;
+use report::Report;
+
+/// `confab bench SCENARIO [FLAGS]`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Open N connections at a rate, register them (IRC: wait for 001) and hold them;
+    /// report the connect rate, failures and (--server-pid) the server's RSS per connection.
+    Connect(ConnectArgs),
+    /// N members in one room, S of them sending at a fixed total rate (open loop); report
+    /// deliveries/s, latency percentiles and messages lost, duplicated or out of order.
+    Fanout(TrafficArgs),
+    /// N clients in pairs exchanging direct messages at a fixed total rate; same report.
+    Direct(TrafficArgs),
+    /// Run fanout (or direct) at rising rates until p99 passes a bound or messages are lost;
+    /// report the highest sustained rate.
+    Ramp(RampArgs),
+}
+
+/// Flags every scenario has.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// The protocol to speak.
+    #[arg(long, value_enum, default_value = "irc")]
+    pub protocol: Protocol,
+    /// The server's HOST:PORT (default: the protocol's default port on 127.0.0.1).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Number of client connections.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub clients: usize,
+    /// Source addresses to spread connections over (bind before connect): a list such as
+    /// `127.0.0.2,127.0.0.3`, or a count N for 127.0.0.2 onwards.
+    #[arg(long, value_name = "LIST|N")]
+    pub source_addrs: Option<String>,
+    /// Seconds allowed to connect and register every client.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub setup_timeout: f64,
+    /// Hard limit on the whole run, in seconds (default: derived from the other times).
+    #[arg(long, value_name = "SECS")]
+    pub deadline: Option<f64>,
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `fanout` and `direct`.
+#[derive(Debug, Clone, Args)]
+pub struct TrafficArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Senders among the clients (fanout; in direct every client sends to its partner).
+    #[arg(long, default_value_t = 10, value_name = "S")]
+    pub senders: usize,
+    /// Total messages per second over all senders.
+    #[arg(long, default_value_t = 1000.0, value_name = "MSGS_PER_SEC")]
+    pub rate: f64,
+    /// Seconds measured, after the warm-up.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub duration: f64,
+    /// Seconds of sending before measuring starts.
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub warmup: f64,
+    /// The room (IRC channel `#ROOM`; broadcast always uses its one conversation).
+    #[arg(long, default_value = "lobby")]
+    pub room: String,
+    /// Bytes of text in each message (the stamp, padded).
+    #[arg(long, default_value_t = 64, value_name = "BYTES")]
+    pub size: usize,
+    /// Seconds to wait after the last send for deliveries still in flight.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub drain: f64,
+    /// Connections opened per second while setting up.
+    #[arg(long, default_value_t = 2000.0, value_name = "PER_SEC")]
+    pub connect_rate: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Pattern {
+    Fanout,
+    Direct,
+}
+
+/// `ramp`.
+#[derive(Debug, Clone, Args)]
+pub struct RampArgs {
+    #[command(flatten)]
+    pub traffic: TrafficArgs,
+    /// Which traffic to ramp.
+    #[arg(long, value_enum, default_value = "fanout")]
+    pub pattern: Pattern,
+    /// Each step's rate is the previous one times this.
+    #[arg(long, default_value_t = 1.5)]
+    pub factor: f64,
+    /// At most this many steps.
+    #[arg(long, default_value_t = 15)]
+    pub max_steps: u32,
+    /// A step fails when its p99 latency exceeds this many milliseconds.
+    #[arg(long, default_value_t = 50.0, value_name = "MS")]
+    pub p99_bound_ms: f64,
+}
+
+/// `connect`.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Connections opened per second.
+    #[arg(long, default_value_t = 1000.0, value_name = "PER_SEC")]
+    pub rate: f64,
+    /// Seconds to hold the connections once all are registered (RSS is read at the end).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    pub hold: f64,
+    /// The server's process id, to read its VmRSS from /proc before and after.
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
+}
+
+/// Runs one scenario and prints its report.
+pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    raise_fd_limit();
+    let (common, budget) = match &args.scenario {
+        Scenario::Connect(a) => (
+            &a.common,
+            a.common.clients as f64 / a.rate.max(1.0) + a.common.setup_timeout + a.hold + 10.0,
+        ),
+        Scenario::Fanout(a) | Scenario::Direct(a) => (&a.common, traffic_budget(a)),
+        Scenario::Ramp(a) => (
+            &a.traffic.common,
+            traffic_budget(&a.traffic) * f64::from(a.max_steps.max(1)),
+        ),
+    };
+    let deadline = Duration::from_secs_f64(common.deadline.unwrap_or(budget).max(1.0));
+    let json = common.json;
+    let work = async {
+        match &args.scenario {
+            Scenario::Connect(a) => connect::run(a).await.map(Report::Connect),
+            Scenario::Fanout(a) => traffic::run_once(a, Pattern::Fanout)
+                .await
+                .map(Report::Traffic),
+            Scenario::Direct(a) => traffic::run_once(a, Pattern::Direct)
+                .await
+                .map(Report::Traffic),
+            Scenario::Ramp(a) => traffic::ramp(a).await.map(Report::Ramp),
+        }
+    };
+    let report = match tokio::time::timeout(deadline, work).await {
+        Ok(report) => report?,
+        Err(_) => bail!(
+            "the run passed its deadline of {:.0} s",
+            deadline.as_secs_f64()
+        ),
+    };
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Setup, warm-up, measuring and draining, with room to spare.
+fn traffic_budget(a: &TrafficArgs) -> f64 {
+    a.common.clients as f64 / a.connect_rate.max(1.0)
+        + a.common.setup_timeout
+        + a.warmup
+        + a.duration
+        + a.drain
+        + 10.0
+}
+
+/// The server address: `--addr`, or the protocol's default port on loopback.
+pub(crate) async fn resolve(common: &CommonArgs) -> anyhow::Result<SocketAddr> {
+    let text = common
+        .addr
+        .clone()
+        .unwrap_or_else(|| format!("127.0.0.1:{}", common.protocol.default_port()));
+    let addr = tokio::net::lookup_host(&text)
+        .await
+        .with_context(|| format!("cannot resolve {text} (expected HOST:PORT)"))?
+        .next();
+    addr.with_context(|| format!("{text} has no address"))
+}
+
+/// `--source-addrs`: a count N means 127.0.0.2 and the N-1 addresses after it.
+pub fn parse_sources(spec: Option<&str>) -> anyhow::Result<Vec<IpAddr>> {
+    let Some(spec) = spec.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    if let Ok(count) = spec.parse::<u32>() {
+        if count == 0 || count > 1 << 20 {
+            bail!("--source-addrs {count}: expected 1 to {}", 1 << 20);
+        }
+        let first = u32::from(Ipv4Addr::new(127, 0, 0, 2));
+        return Ok((0..count)
+            .map(|i| IpAddr::V4(Ipv4Addr::from(first + i)))
+            .collect());
+    }
+    spec.split(',')
+        .map(|s| {
+            s.trim()
+                .parse::<IpAddr>()
+                .with_context(|| format!("--source-addrs: {s:?} is not an IP address"))
+        })
+        .collect()
+}
+
+/// Client names: short (ngIRCd's default NICKLEN is 9), unique per run and step, valid on
+/// every protocol: `b`, a two-character run tag, the step, the index, in base 36.
+pub(crate) fn client_name(tag: &str, step: u32, index: usize) -> String {
+    format!("b{tag}{}{}", base36(step as usize % 36), base36(index))
+}
+
+/// A tag that differs between runs, so a second run does not meet the first one's names.
+pub(crate) fn run_tag() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as usize ^ d.as_secs() as usize);
+    let tag = base36(nanos % (36 * 36) + 36 * 36);
+    tag[1..].to_owned()
+}
+
+fn base36(mut n: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[n % 36]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Many connections need many descriptors: the soft limit goes up to the hard one.
+fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+/// A process's resident set size in KiB, from /proc/PID/status.
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// A progress bar on stderr, hidden with --quiet or when stderr is not a terminal.
+pub(crate) fn progress_bar(quiet: bool, len: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos}/{len} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_addresses_from_a_count_or_a_list() {
+        let ips = parse_sources(Some("3")).expect("count");
+        assert_eq!(
+            ips,
+            ["127.0.0.2", "127.0.0.3", "127.0.0.4"].map(|s| s.parse::<IpAddr>().expect("ip"))
+        );
+        // Counting carries into the next octet.
+        let ips = parse_sources(Some("300")).expect("count");
+        assert_eq!(ips[299], "127.0.1.45".parse::<IpAddr>().expect("ip"));
+        let ips = parse_sources(Some("127.0.0.9, 127.0.0.7")).expect("list");
+        assert_eq!(ips.len(), 2);
+        assert!(parse_sources(Some("0")).is_err());
+        assert!(parse_sources(Some("x")).is_err());
+        assert!(parse_sources(None).expect("none").is_empty());
+    }
+
+    #[test]
+    fn client_names_are_short_valid_and_distinct() {
+        let tag = run_tag();
+        assert_eq!(tag.len(), 2);
+        let a = client_name(&tag, 0, 0);
+        let b = client_name(&tag, 1, 0);
+        let c = client_name(&tag, 0, 36 * 36 * 36 - 1);
+        assert_ne!(a, b);
+        assert!(c.len() <= 9, "{c}");
+        assert!(a.starts_with('b') && a.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn rss_of_this_process_is_readable() {
+        assert!(rss_kib(std::process::id()).is_some_and(|kib| kib > 0));
+    }
+}

@@ -1,0 +1,628 @@
+//! TLS on the real `confab serve` binary, with certificates made by the real `confab cert`:
+//! `openssl s_client` registering over `irc+tls` and checking the certificate; TLS 1.2 and
+//! 1.3 spoken and TLS 1.1 refused; a tokio-rustls rooms client talking with a plain-TCP
+//! rooms client on the same server; stalled and garbage handshakes holding up nobody; and
+//! the clear errors. Everything on 127.0.0.1, every wait bounded. The openssl tests are
+//! skipped, with a notice, when openssl is not installed (`scripts/test.sh` installs it).
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+/// The longest any single expected event may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A fresh directory for one test, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("confab-tls-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `confab cert` into `dir`; returns the certificate and key paths.
+fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let output = Command::new(BIN)
+        .args(["cert", "--out"])
+        .arg(dir)
+        .output()
+        .expect("confab cert runs");
+    assert!(output.status.success(), "{output:?}");
+    (dir.join("confab-cert.pem"), dir.join("confab-key.pem"))
+}
+
+/// A `confab serve` child with its stdout and stderr lines on channels; killed on drop.
+struct Serve {
+    child: Child,
+    stdout: mpsc::Receiver<String>,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Serve {
+    fn start(args: &[&str], cert: &Path, key: &Path) -> Serve {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .arg("--tls-cert")
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(key)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("confab starts");
+        let stdout = lines_of(child.stdout.take().expect("piped stdout"));
+        let stderr = lines_of(child.stderr.take().expect("piped stderr"));
+        Serve {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads the `listening KIND ADDR` lines, one per listener.
+    fn listening(&self, count: usize) -> Vec<(String, SocketAddr)> {
+        (0..count)
+            .map(|_| {
+                let line = self
+                    .stdout
+                    .recv_timeout(WAIT)
+                    .expect("a listening line in time");
+                let parts: Vec<&str> = line.split(' ').collect();
+                assert_eq!(parts.len(), 3, "line {line:?}");
+                assert_eq!(parts[0], "listening", "line {line:?}");
+                (parts[1].to_string(), parts[2].parse().expect("an address"))
+            })
+            .collect()
+    }
+
+    /// Waits for a log line containing `text`.
+    fn expect_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no log line with {text:?} within {WAIT:?}"),
+            }
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// True when openssl can be run; otherwise prints the skip notice for `test`.
+fn openssl_installed(test: &str) -> bool {
+    let found = Command::new("openssl")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("skipped {test}: openssl is not installed (scripts/test.sh installs it)");
+    }
+    found
+}
+
+/// `openssl s_client` to `addr` with `args`, stdin closed at once: it handshakes, prints
+/// the session and exits. Killed if it takes longer than [`WAIT`].
+fn s_client(addr: SocketAddr, args: &[&str]) -> Output {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &addr.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = pipe.read_to_end(&mut all);
+            all
+        })
+    };
+    let stdout = read_all(Box::new(stdout));
+    let stderr = read_all(Box::new(stderr));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > WAIT {
+            let _ = child.kill();
+            panic!("openssl s_client {args:?} did not finish within {WAIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+#[test]
+fn openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls() {
+    if !openssl_installed("openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls") {
+        return;
+    }
+    let dir = TempDir::new("s-client-irc");
+    let (cert, key) = make_cert(&dir.0);
+    let serve = Serve::start(&["--listen", "irc+tls=127.0.0.1:0"], &cert, &key);
+    let listening = serve.listening(1);
+    assert_eq!(listening[0].0, "irc+tls", "the listener's kind as written");
+    let addr = listening[0].1;
+
+    // A real TLS client that checks the chain against the generated certificate and the
+    // address against its names, and gives up if either is wrong.
+    let mut client = Command::new("openssl")
+        .args(["s_client", "-connect", &addr.to_string(), "-quiet"])
+        .arg("-CAfile")
+        .arg(&cert)
+        .args(["-verify_return_error", "-verify_ip", "127.0.0.1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    struct Kill(Child, Option<ChildStdin>);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdin = client.stdin.take();
+    let lines = lines_of(client.stdout.take().unwrap());
+    let errors = lines_of(client.stderr.take().unwrap());
+    let mut client = Kill(client, stdin);
+
+    // Register: the welcome numeric 001 comes back through TLS.
+    let stdin = client.1.as_mut().unwrap();
+    stdin
+        .write_all(b"NICK ann\r\nUSER ann 0 * :Ann over TLS\r\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + WAIT;
+    let welcome = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(" 001 ann ") => break line,
+            Ok(_) => {}
+            Err(_) => {
+                let errors: Vec<String> = errors.try_iter().collect();
+                panic!("no 001 within {WAIT:?}; openssl said {errors:?}");
+            }
+        }
+    };
+    assert!(welcome.starts_with(":confab 001 ann :"), "{welcome}");
+    let verified: Vec<String> = errors.try_iter().collect();
+    assert!(
+        verified.iter().any(|l| l.contains("verify return:1")),
+        "the certificate was verified: {verified:?}"
+    );
+    serve.expect_log("ann");
+
+    // QUIT closes the connection; s_client sees the end and exits.
+    let stdin = client.1.as_mut().unwrap();
+    stdin.write_all(b"QUIT :bye\r\n").unwrap();
+    let start = Instant::now();
+    while client.0.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < WAIT, "s_client exits after QUIT");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn tls_1_2_and_1_3_are_spoken_and_tls_1_1_is_refused() {
+    if !openssl_installed("tls_1_2_and_1_3_are_spoken_and_tls_1_1_is_refused") {
+        return;
+    }
+    let dir = TempDir::new("versions");
+    let (cert, key) = make_cert(&dir.0);
+    let serve = Serve::start(&["--listen", "rooms+tls=127.0.0.1:0"], &cert, &key);
+    let addr = serve.listening(1)[0].1;
+    let ca = cert.to_str().unwrap();
+
+    for (flag, version) in [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")] {
+        let output = s_client(addr, &[flag, "-CAfile", ca, "-verify_return_error"]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{flag}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("New, {version}, Cipher is")),
+            "{flag} negotiates {version}: {stdout}"
+        );
+    }
+
+    // TLS 1.1: OpenSSL 3 offers it only at security level 0, so lower the client's level;
+    // then the refusal seen is the server's alert, not openssl's own.
+    let help = s_client_help();
+    if !help.contains("-tls1_1") {
+        eprintln!("skipped the TLS 1.1 half: this openssl has no -tls1_1");
+        return;
+    }
+    let output = s_client(addr, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.status.success(), "TLS 1.1 must fail: {said}");
+    if said.contains("no protocols available") {
+        eprintln!("skipped the TLS 1.1 half: this openssl cannot offer TLS 1.1 at all");
+        return;
+    }
+    // rustls answers a TLS 1.1 hello with an alert (handshake_failure: such a hello lacks
+    // the signature_algorithms extension every TLS 1.2+ hello carries).
+    assert!(
+        said.contains("alert handshake failure") || said.contains("alert protocol version"),
+        "the server refuses TLS 1.1 with an alert: {said}"
+    );
+    assert!(!said.contains("New, TLSv1.1"), "no TLS 1.1 session: {said}");
+    serve.expect_log("TLS handshake failed");
+}
+
+fn s_client_help() -> String {
+    let output = Command::new("openssl")
+        .args(["s_client", "-help"])
+        .output()
+        .expect("openssl runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A rustls client that trusts exactly the certificate in `cert`.
+fn connector(cert: &Path) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in CertificateDer::pem_file_iter(cert).expect("the certificate file") {
+        roots.add(der.expect("a PEM certificate")).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// Reads exactly `expected.len()` bytes within [`WAIT`] and checks them.
+async fn expect<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, expected: &[u8], what: &str) {
+    let mut got = vec![0; expected.len()];
+    tokio::time::timeout(WAIT, stream.read_exact(&mut got))
+        .await
+        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(expected),
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
+    let dir = TempDir::new("cross");
+    let (cert, key) = make_cert(&dir.0);
+    let serve = Serve::start(
+        &[
+            "--listen",
+            "rooms+tls=127.0.0.1:0",
+            "--listen",
+            "rooms=127.0.0.1:0",
+        ],
+        &cert,
+        &key,
+    );
+    let listening = serve.listening(2);
+    assert_eq!(listening[0].0, "rooms+tls");
+    assert_eq!(listening[1].0, "rooms");
+
+    // alice comes in over TLS, checking the server's certificate for 127.0.0.1.
+    let tcp = tokio::net::TcpStream::connect(listening[0].1)
+        .await
+        .unwrap();
+    let name = ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
+    let mut alice = tokio::time::timeout(WAIT, connector(&cert).connect(name, tcp))
+        .await
+        .expect("handshake in time")
+        .expect("handshake succeeds");
+    alice
+        .write_all(b"/join lobby\n/nick alice\n")
+        .await
+        .unwrap();
+    expect(&mut alice, b"0\n0\n", "alice joins and is named").await;
+
+    // bob comes in over plain TCP to the same room.
+    let mut bob = tokio::net::TcpStream::connect(listening[1].1)
+        .await
+        .unwrap();
+    bob.write_all(b"/join lobby\n/nick bob\n").await.unwrap();
+    expect(&mut bob, b"0\n0\n", "bob joins and is named").await;
+    expect(&mut alice, b"* bob joined\n", "alice sees bob arrive").await;
+
+    // Both directions across the transports.
+    alice.write_all(b"hello in plain sight\n").await.unwrap();
+    expect(
+        &mut bob,
+        b"alice: hello in plain sight\n",
+        "bob hears alice",
+    )
+    .await;
+    bob.write_all(b"hi, encrypted alice\n").await.unwrap();
+    expect(&mut alice, b"bob: hi, encrypted alice\n", "alice hears bob").await;
+
+    // alice leaves over TLS; bob is told.
+    alice.write_all(b"/logout\n").await.unwrap();
+    expect(&mut bob, b"* alice left\n", "bob sees alice go").await;
+    let mut rest = Vec::new();
+    tokio::time::timeout(WAIT, alice.read_to_end(&mut rest))
+        .await
+        .expect("alice's connection closes")
+        .expect("with a clean TLS close_notify");
+
+    // A TLS client hears the shutdown goodbye like a plain one, then a clean TLS close.
+    let tcp = tokio::net::TcpStream::connect(listening[0].1)
+        .await
+        .unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut dave = connector(&cert).connect(name, tcp).await.unwrap();
+    dave.write_all(b"/join lobby\n/nick dave\n").await.unwrap();
+    expect(&mut dave, b"0\n0\n", "dave joins").await;
+    expect(&mut bob, b"* dave joined\n", "bob sees dave").await;
+    let status = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = Vec::new();
+    tokio::time::timeout(WAIT, dave.read_to_end(&mut rest))
+        .await
+        .expect("dave's connection closes")
+        .expect("with a clean TLS close_notify");
+    assert_eq!(String::from_utf8_lossy(&rest), "* server shutting down\n");
+}
+
+#[tokio::test]
+async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {
+    let dir = TempDir::new("stall");
+    let (cert, key) = make_cert(&dir.0);
+    let config = dir.0.join("confab.toml");
+    std::fs::write(&config, "[tls]\nhandshake_timeout_secs = 3\n").unwrap();
+    let serve = Serve::start(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "rooms+tls=127.0.0.1:0",
+        ],
+        &cert,
+        &key,
+    );
+    let addr = serve.listening(1)[0].1;
+
+    // A client that connects and never says a word, and one that speaks plain text.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut plain = tokio::net::TcpStream::connect(addr).await.unwrap();
+    plain
+        .write_all(b"/join lobby\n/nick mallory\n")
+        .await
+        .unwrap();
+
+    // Meanwhile a real client is accepted and served at once: well before the silent
+    // client's handshake time runs out, as it would not be if handshakes held up accepting.
+    let start = Instant::now();
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut carol = tokio::time::timeout(WAIT, connector(&cert).connect(name, tcp))
+        .await
+        .expect("handshake in time")
+        .expect("handshake succeeds");
+    carol
+        .write_all(b"/join lobby\n/nick carol\n")
+        .await
+        .unwrap();
+    expect(&mut carol, b"0\n0\n", "carol is served").await;
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "carol waited {:?} behind a stalled handshake",
+        start.elapsed()
+    );
+
+    // The plain-text client gets a TLS alert at most, never a rooms reply, then the close.
+    let mut got = Vec::new();
+    tokio::time::timeout(WAIT, plain.read_to_end(&mut got))
+        .await
+        .expect("the plain client is closed")
+        .ok();
+    assert!(!got.starts_with(b"0\n"), "no rooms reply: {got:?}");
+    serve.expect_log("TLS handshake failed");
+
+    // The silent client is dropped when the handshake time (3 s here) runs out.
+    let mut got = Vec::new();
+    tokio::time::timeout(WAIT, silent.read_to_end(&mut got))
+        .await
+        .expect("the silent client is closed")
+        .ok();
+    assert!(got.is_empty(), "{got:?}");
+    assert!(
+        start.elapsed() >= Duration::from_millis(2500),
+        "dropped at the handshake timeout, not before: {:?}",
+        start.elapsed()
+    );
+    serve.expect_log("TLS handshake timed out");
+
+    // carol never noticed.
+    carol.write_all(b"/who\n").await.unwrap();
+    expect(&mut carol, b"1\ncarol\n", "carol is still served, alone").await;
+}
+
+#[test]
+fn confab_cert_writes_a_private_key_says_how_to_serve_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("cert");
+    let out = dir.0.join("certs");
+    let cert_run = || {
+        let mut command = Command::new(BIN);
+        command
+            .args(["cert", "--name", "chat.example.org", "--name", "10.0.0.7"])
+            .arg("--out")
+            .arg(&out);
+        command
+    };
+    let output = cert_run().output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let cert = out.join("confab-cert.pem");
+    let key = out.join("confab-key.pem");
+    assert!(
+        stdout.contains(&format!("wrote {}", cert.display())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("chat.example.org, 10.0.0.7"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "confab serve --listen irc+tls=0.0.0.0:6697 --tls-cert {} --tls-key {}",
+            cert.display(),
+            key.display()
+        )),
+        "{stdout}"
+    );
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the key is the owner's alone");
+    let key_pem = std::fs::read_to_string(&key).unwrap();
+    assert!(
+        key_pem.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "{key_pem}"
+    );
+    let cert_pem = std::fs::read(&cert).unwrap();
+
+    // A second run refuses and leaves both files as they were.
+    let output = cert_run().output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("already exists (use --force to replace it)"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&cert).unwrap(), cert_pem);
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), key_pem);
+
+    // --force makes a new pair.
+    let output = cert_run().arg("--force").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_ne!(std::fs::read(&cert).unwrap(), cert_pem);
+}
+
+#[test]
+fn tls_without_a_usable_certificate_is_a_clear_startup_error() {
+    let serve = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert!(output.stdout.is_empty(), "nothing listens: {output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = serve(&["--listen", "irc+tls=127.0.0.1:0"]);
+    assert!(
+        stderr.starts_with("confab: the irc+tls=127.0.0.1:0 listener needs a certificate and key"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--tls-cert FILE"), "{stderr}");
+    assert!(stderr.contains("confab cert"), "{stderr}");
+
+    let stderr = serve(&[
+        "--listen",
+        "packet+tls=127.0.0.1:0",
+        "--tls-cert",
+        "/nonexistent/cert.pem",
+        "--tls-key",
+        "/nonexistent/key.pem",
+    ]);
+    assert!(
+        stderr.starts_with("confab: cannot read TLS certificate /nonexistent/cert.pem: "),
+        "{stderr}"
+    );
+
+    // The key given as the certificate: said plainly, not a panic.
+    let dir = TempDir::new("bad");
+    let (_, key) = make_cert(&dir.0);
+    let key = key.to_str().unwrap();
+    let stderr = serve(&[
+        "--listen",
+        "broadcast+tls=127.0.0.1:0",
+        "--tls-cert",
+        key,
+        "--tls-key",
+        key,
+    ]);
+    assert!(
+        stderr.starts_with(&format!("confab: cannot read TLS certificate {key}: ")),
+        "{stderr}"
+    );
+
+    // An unknown transport is caught by the argument parser.
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "irc+ssl=127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("only +tls"), "{stderr}");
+}
