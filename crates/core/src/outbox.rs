@@ -118,8 +118,9 @@ impl Outbox {
         let mut state = self.lock();
         into.extend(state.queue.drain(..));
         state.bytes = 0;
-        if state.queue.capacity() > 64 {
-            // A burst grew the queue; give the memory back once it is empty again.
+        if state.queue.capacity() > 16 {
+            // A burst grew the queue; give the memory back once it is empty again, so an
+            // idle connection keeps next to nothing.
             state.queue = VecDeque::new();
         }
         state.closed

@@ -1,24 +1,42 @@
-//! The connection driver: one task per connection, generic over any async byte stream (so
-//! TLS and WebSocket are just other streams). It reads and feeds the adapter, drains the
-//! session's whole outbox into one buffer per write, and runs the adapter's timers.
+//! The connection driver: one task per connection, generic over any [`Socket`] (so TLS and
+//! WebSocket are just other streams). It reads and feeds the adapter, drains the session's
+//! whole outbox into one buffer per write, and runs the adapter's timers.
+//!
+//! Memory: an idle connection owns no buffer. Reads and writes go through one scratch
+//! buffer per worker thread; only a partial frame waiting for its end, or output the
+//! client has not taken yet, is copied into the connection's own buffers, which are
+//! released again once empty.
 
+use std::cell::RefCell;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use confab_core::{CloseReason, Delivery, Departure, Session};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{Adapter, Context, Farewell, Flow};
 use crate::shared::Shared;
+use crate::socket::Socket;
 
 /// How long the last words to a closing client may take before the socket is dropped.
 const FINAL_WRITE: Duration = Duration::from_secs(1);
-/// Room made in the read buffer before each read.
-const READ_CHUNK: usize = 4096;
+/// Room made in the scratch buffer before each read.
+const READ_CHUNK: usize = 16 * 1024;
+/// Reads per wake-up at most, so one fast sender cannot hold a worker thread.
+const READS_PER_WAKE: usize = 16;
+
+thread_local! {
+    /// Where every connection on this worker thread reads into and renders into. Used only
+    /// between two awaits, so no connection ever sees another's bytes.
+    static READ_SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    static WRITE_SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    static PENDING: RefCell<Vec<Delivery>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Why a connection ended.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -54,7 +72,7 @@ pub async fn drive<S, A>(
     peer: SocketAddr,
     shutdown: CancellationToken,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: Socket,
     A: Adapter,
 {
     let protocol = adapter.protocol();
@@ -66,9 +84,9 @@ pub async fn drive<S, A>(
         peer,
         limits: &shared.limits,
     };
+    // A partial frame waiting for the rest, and output the client has not taken yet.
     let mut input = BytesMut::new();
     let mut output = BytesMut::new();
-    let mut pending = Vec::new();
 
     let end = loop {
         let deadline = adapter.deadline();
@@ -76,7 +94,7 @@ pub async fn drive<S, A>(
             biased;
             _ = shutdown.cancelled() => break End::Shutdown,
             _ = session.outbox().ready() => {
-                match flush(&mut stream, &adapter, &session, &mut pending, &mut output, &shutdown).await {
+                match flush(&mut stream, &adapter, &session, &mut output, &shutdown).await {
                     Ok(()) => Flow::Continue,
                     Err(end) => break end,
                 }
@@ -84,12 +102,11 @@ pub async fn drive<S, A>(
             _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
                 adapter.on_deadline(&mut input, &cx)
             }
-            read = read_some(&mut stream, &mut input) => match read {
-                Ok(0) => {
-                    adapter.on_eof(&mut input, &cx);
-                    break End::Eof;
-                }
-                Ok(_) => adapter.on_input(&mut input, &cx),
+            ready = stream.ready_to_read() => match ready {
+                Ok(()) => match read_and_handle(&mut stream, &mut adapter, &mut input, &cx) {
+                    Ok(flow) => flow,
+                    Err(end) => break end,
+                },
                 Err(_) => break End::Failed,
             }
         };
@@ -109,14 +126,13 @@ pub async fn drive<S, A>(
         End::Failed | End::Overflow => shared.hub.detach(&session, Departure::Lost),
     }
     if end != End::Failed {
-        say_goodbye(
+        Box::pin(say_goodbye(
             &mut stream,
             &adapter,
             &session,
             end,
-            &mut pending,
             &mut output,
-        )
+        ))
         .await;
     }
     tracing::info!(
@@ -128,78 +144,180 @@ pub async fn drive<S, A>(
     );
 }
 
-async fn read_some<S: AsyncRead + Unpin>(
+/// Reads what has arrived into the thread's scratch buffer, after any partial frame kept
+/// from before, and hands it all to the adapter; keeps what is left of a partial frame.
+fn read_and_handle<S: Socket, A: Adapter>(
     stream: &mut S,
+    adapter: &mut A,
     input: &mut BytesMut,
-) -> std::io::Result<usize> {
-    input.reserve(READ_CHUNK);
-    stream.read_buf(input).await
+    cx: &Context<'_>,
+) -> Result<Flow, End> {
+    READ_SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        scratch.extend_from_slice(input);
+        let before = scratch.len();
+        let mut eof = false;
+        for _ in 0..READS_PER_WAKE {
+            scratch.reserve(READ_CHUNK);
+            let room = scratch.capacity() - scratch.len();
+            match stream.read_now(scratch) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                // A read that did not fill the room found everything there was.
+                Ok(n) if n < room => break,
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => return Err(End::Failed),
+            }
+        }
+        let flow = if scratch.len() > before {
+            adapter.on_input(scratch, cx)
+        } else {
+            Flow::Continue
+        };
+        if eof && flow == Flow::Continue {
+            adapter.on_eof(scratch, cx);
+        }
+        keep_rest(scratch, input);
+        match (flow, eof) {
+            (Flow::Close, _) => Ok(Flow::Close),
+            (_, true) => Err(End::Eof),
+            _ => Ok(Flow::Continue),
+        }
+    })
+}
+
+/// Keeps the unread rest of the scratch buffer in the connection's own buffer, or frees
+/// that buffer when nothing is left.
+fn keep_rest(scratch: &mut BytesMut, input: &mut BytesMut) {
+    if scratch.is_empty() {
+        *input = BytesMut::new();
+    } else {
+        input.clear();
+        input.extend_from_slice(scratch);
+        scratch.clear();
+    }
 }
 
 /// Writes everything queued, draining again after each write until the outbox is empty, so
-/// a burst costs one write per drain rather than one per message.
-async fn flush<S, A>(
+/// a burst costs one write per drain rather than one per message. What the socket takes at
+/// once is written from the thread's scratch buffer; only the rest waits in `output`.
+async fn flush<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &A,
     session: &Session,
-    pending: &mut Vec<Delivery>,
     output: &mut BytesMut,
     shutdown: &CancellationToken,
-) -> Result<(), End>
-where
-    S: AsyncWrite + Unpin,
-    A: Adapter,
-{
+) -> Result<(), End> {
     loop {
-        if session.outbox().drain(pending) == Some(CloseReason::Overflow) {
-            return Err(End::Overflow);
-        }
-        if pending.is_empty() {
-            return Ok(());
-        }
-        render_all(adapter, pending, output);
-        while !output.is_empty() {
-            tokio::select! {
-                written = stream.write_all_buf(output) => written.map_err(|_| End::Failed)?,
-                // A client that stopped reading blocks this write; its outbox overflowing or
-                // the server shutting down must still end the session.
-                _ = session.outbox().ready() => {
-                    if session.outbox().closed() == Some(CloseReason::Overflow) {
-                        return Err(End::Overflow);
-                    }
-                }
-                _ = shutdown.cancelled() => return Err(End::Shutdown),
+        if output.is_empty() {
+            match write_now(stream, adapter, session, output)? {
+                Written::Nothing => return Ok(()),
+                Written::All => continue,
+                Written::Part => {}
             }
         }
-        stream.flush().await.map_err(|_| End::Failed)?;
+        // Boxed: this state is live only while a client is behind, and keeping it out of
+        // the connection's task keeps every idle connection small.
+        Box::pin(write_out(stream, session, output, shutdown)).await?;
+        *output = BytesMut::new();
     }
 }
 
-fn render_all<A: Adapter>(adapter: &A, pending: &mut Vec<Delivery>, output: &mut BytesMut) {
-    for delivery in pending.drain(..) {
-        match delivery {
-            Delivery::Bytes(bytes) => output.extend_from_slice(&bytes),
-            Delivery::Event(event) => adapter.render(&event, output),
+/// Writes `output` to a socket that would not take it at once, then flushes.
+async fn write_out<S: Socket>(
+    stream: &mut S,
+    session: &Session,
+    output: &mut BytesMut,
+    shutdown: &CancellationToken,
+) -> Result<(), End> {
+    while !output.is_empty() {
+        tokio::select! {
+            written = stream.write_all_buf(output) => written.map_err(|_| End::Failed)?,
+            // A client that stopped reading blocks this write; its outbox overflowing or
+            // the server shutting down must still end the session.
+            _ = session.outbox().ready() => {
+                if session.outbox().closed() == Some(CloseReason::Overflow) {
+                    return Err(End::Overflow);
+                }
+            }
+            _ = shutdown.cancelled() => return Err(End::Shutdown),
         }
     }
+    stream.flush().await.map_err(|_| End::Failed)
+}
+
+enum Written {
+    /// The outbox was empty.
+    Nothing,
+    All,
+    /// The socket took only part; the rest is in `output`.
+    Part,
+}
+
+/// Drains the outbox, renders it into the thread's scratch buffer and writes what the
+/// socket takes without waiting.
+fn write_now<S: Socket, A: Adapter>(
+    stream: &mut S,
+    adapter: &A,
+    session: &Session,
+    output: &mut BytesMut,
+) -> Result<Written, End> {
+    WRITE_SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        if drain_rendered(adapter, session, scratch) == Some(CloseReason::Overflow) {
+            return Err(End::Overflow);
+        }
+        if scratch.is_empty() {
+            return Ok(Written::Nothing);
+        }
+        while !scratch.is_empty() {
+            match stream.write_now(scratch) {
+                Ok(0) => return Err(End::Failed),
+                Ok(n) => scratch.advance(n),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    output.extend_from_slice(scratch);
+                    scratch.clear();
+                    return Ok(Written::Part);
+                }
+                Err(_) => return Err(End::Failed),
+            }
+        }
+        Ok(Written::All)
+    })
+}
+
+/// Moves everything queued into `out`, in this protocol's bytes.
+fn drain_rendered<A: Adapter>(
+    adapter: &A,
+    session: &Session,
+    out: &mut BytesMut,
+) -> Option<CloseReason> {
+    PENDING.with_borrow_mut(|pending| {
+        let closed = session.outbox().drain(pending);
+        for delivery in pending.drain(..) {
+            match delivery {
+                Delivery::Bytes(bytes) => out.extend_from_slice(&bytes),
+                Delivery::Event(event) => adapter.render(&event, out),
+            }
+        }
+        closed
+    })
 }
 
 /// Writes what is still queued (not for an overflowing client: that queue was dropped) and
 /// the protocol's last words, then closes the write side.
-async fn say_goodbye<S, A>(
+async fn say_goodbye<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &A,
     session: &Session,
     end: End,
-    pending: &mut Vec<Delivery>,
     output: &mut BytesMut,
-) where
-    S: AsyncWrite + Unpin,
-    A: Adapter,
-{
+) {
     if end != End::Overflow {
-        session.outbox().drain(pending);
-        render_all(adapter, pending, output);
+        drain_rendered(adapter, session, output);
     }
     match end {
         End::Shutdown => adapter.farewell(Farewell::Shutdown, output),

@@ -7,6 +7,7 @@ pub mod driver;
 pub mod protocol;
 pub mod server;
 mod shared;
+pub mod socket;
 pub mod tls;
 
 pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper, TlsConfig};

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use confab_core::{Hub, HubConfig};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -162,14 +161,33 @@ async fn accept_loop(
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                connections.spawn(serve(
-                    protocol,
-                    transport.clone(),
-                    stream,
-                    peer,
-                    shared.clone(),
-                    shutdown.clone(),
-                ));
+                // Plain and TLS connections are separate tasks, so a plain connection's
+                // task is not sized for a TLS handshake and stream (several KiB).
+                match &transport {
+                    Transport::Plain => {
+                        connections.spawn(serve_stream(
+                            protocol,
+                            stream,
+                            peer,
+                            shared.clone(),
+                            shutdown.clone(),
+                        ));
+                    }
+                    Transport::Tls {
+                        acceptor,
+                        handshake,
+                    } => {
+                        connections.spawn(serve_tls(
+                            protocol,
+                            acceptor.clone(),
+                            *handshake,
+                            stream,
+                            peer,
+                            shared.clone(),
+                            shutdown.clone(),
+                        ));
+                    }
+                }
             }
             Err(error) => {
                 tracing::warn!(protocol = protocol.name(), %error, "accept failed");
@@ -179,23 +197,17 @@ async fn accept_loop(
     }
 }
 
-/// Serves one accepted connection in its own task; on a `+tls` listener the handshake
-/// happens here, so a slow or broken one holds up nobody but itself.
-async fn serve(
+/// Serves one accepted TLS connection in its own task: the handshake happens here, so a
+/// slow or broken one holds up nobody but itself.
+async fn serve_tls(
     protocol: Protocol,
-    transport: Transport,
+    acceptor: TlsAcceptor,
+    handshake: Duration,
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
-    let (acceptor, handshake) = match transport {
-        Transport::Plain => return serve_stream(protocol, stream, peer, shared, shutdown).await,
-        Transport::Tls {
-            acceptor,
-            handshake,
-        } => (acceptor, handshake),
-    };
     let accepted = tokio::select! {
         _ = shutdown.cancelled() => return,
         accepted = tokio::time::timeout(handshake, acceptor.accept(stream)) => accepted,
@@ -226,7 +238,7 @@ async fn serve_stream<S>(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: crate::socket::Socket,
 {
     let limits = &shared.limits;
     match protocol {
