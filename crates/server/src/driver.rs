@@ -88,31 +88,32 @@ pub async fn drive<S, A>(
     let mut input = BytesMut::new();
     let mut output = BytesMut::new();
 
+    // A TLS handshake may have brought the first lines along with it, already decrypted
+    // and waiting in the TLS layer: the socket will not wake us for those, so read once now.
+    let mut flow = read_and_handle(&mut stream, &mut adapter, &mut input, &cx);
     let end = loop {
+        match flow {
+            Err(end) => break end,
+            Ok(Flow::Close) => break End::Closed,
+            Ok(Flow::Continue) => {}
+        }
         let deadline = adapter.deadline();
-        let flow = tokio::select! {
+        flow = tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break End::Shutdown,
+            _ = shutdown.cancelled() => Err(End::Shutdown),
             _ = session.outbox().ready() => {
-                match flush(&mut stream, &adapter, &session, &mut output, &shutdown).await {
-                    Ok(()) => Flow::Continue,
-                    Err(end) => break end,
-                }
+                flush(&mut stream, &adapter, &session, &mut output, &shutdown)
+                    .await
+                    .map(|()| Flow::Continue)
             }
             _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
-                adapter.on_deadline(&mut input, &cx)
+                Ok(adapter.on_deadline(&mut input, &cx))
             }
             ready = stream.ready_to_read() => match ready {
-                Ok(()) => match read_and_handle(&mut stream, &mut adapter, &mut input, &cx) {
-                    Ok(flow) => flow,
-                    Err(end) => break end,
-                },
-                Err(_) => break End::Failed,
+                Ok(()) => read_and_handle(&mut stream, &mut adapter, &mut input, &cx),
+                Err(_) => Err(End::Failed),
             }
         };
-        if flow == Flow::Close {
-            break End::Closed;
-        }
     };
 
     let name = shared.hub.name_of(&session);
