@@ -115,11 +115,25 @@ impl Conn {
         addr: SocketAddr,
         source: Option<IpAddr>,
     ) -> anyhow::Result<Conn> {
+        Conn::connect_with(protocol, addr, source, None).await
+    }
+
+    /// [`Conn::connect`], with the socket's receive buffer set to `recv_buffer` bytes if
+    /// given (a stalled client keeps it small, so the server's outbox for it fills soon).
+    pub async fn connect_with(
+        protocol: Protocol,
+        addr: SocketAddr,
+        source: Option<IpAddr>,
+        recv_buffer: Option<u32>,
+    ) -> anyhow::Result<Conn> {
         let socket = if addr.is_ipv4() {
             TcpSocket::new_v4()?
         } else {
             TcpSocket::new_v6()?
         };
+        if let Some(bytes) = recv_buffer {
+            socket.set_recv_buffer_size(bytes)?;
+        }
         if let Some(ip) = source {
             socket
                 .bind(SocketAddr::new(ip, 0))
@@ -344,6 +358,11 @@ impl Conn {
     /// Writes all of `bytes`.
     pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.stream.write_all(bytes).await
+    }
+
+    /// Forgets every byte read but not framed yet.
+    pub fn discard(&mut self) {
+        self.rbuf.clear();
     }
 
     /// Drops buffered bytes and their capacity (a held idle connection keeps nothing).

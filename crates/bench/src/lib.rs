@@ -105,6 +105,11 @@ pub struct TrafficArgs {
     /// Connections opened per second while setting up.
     #[arg(long, default_value_t = 2000.0, value_name = "PER_SEC")]
     pub connect_rate: f64,
+    /// Extra members (fanout) that join the room and then never read: slow consumers, with
+    /// a small receive buffer so the server's outbox for them fills. Not counted as
+    /// recipients; the report says how many the server disconnected.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub stalled: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,6 +155,22 @@ pub struct ConnectArgs {
 
 /// Runs one scenario and prints its report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let json = match &args.scenario {
+        Scenario::Connect(a) => a.common.json,
+        Scenario::Fanout(a) | Scenario::Direct(a) => a.common.json,
+        Scenario::Ramp(a) => a.traffic.common.json,
+    };
+    let report = execute(&args).await?;
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one scenario within its deadline and returns its report.
+pub async fn execute(args: &BenchArgs) -> anyhow::Result<Report> {
     raise_fd_limit();
     let (common, budget) = match &args.scenario {
         Scenario::Connect(a) => (
@@ -163,7 +184,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let deadline = Duration::from_secs_f64(common.deadline.unwrap_or(budget).max(1.0));
-    let json = common.json;
     let work = async {
         match &args.scenario {
             Scenario::Connect(a) => connect::run(a).await.map(Report::Connect),
@@ -176,24 +196,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             Scenario::Ramp(a) => traffic::ramp(a).await.map(Report::Ramp),
         }
     };
-    let report = match tokio::time::timeout(deadline, work).await {
-        Ok(report) => report?,
+    match tokio::time::timeout(deadline, work).await {
+        Ok(report) => report,
         Err(_) => bail!(
             "the run passed its deadline of {:.0} s",
             deadline.as_secs_f64()
         ),
-    };
-    if json {
-        println!("{}", report.to_json());
-    } else {
-        print!("{}", report.render());
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Setup, warm-up, measuring and draining, with room to spare.
 fn traffic_budget(a: &TrafficArgs) -> f64 {
-    a.common.clients as f64 / a.connect_rate.max(1.0)
+    (a.common.clients + a.stalled) as f64 / a.connect_rate.max(1.0)
         + a.common.setup_timeout
         + a.warmup
         + a.duration

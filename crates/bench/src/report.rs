@@ -88,6 +88,10 @@ pub struct TrafficReport {
     pub disconnected: u64,
     /// False if deliveries were still missing when the drain time ran out.
     pub drained: bool,
+    /// Members that joined and never read (`--stalled`), and how many of them the server
+    /// had disconnected by the end.
+    pub stalled: usize,
+    pub stalled_disconnected: u64,
 }
 
 /// `ramp`: one traffic run per step.
@@ -178,7 +182,7 @@ fn latency_cell(l: &Latency) -> String {
 
 fn traffic_rows(r: &TrafficReport) -> Vec<(&'static str, String)> {
     let d = &r.deliveries;
-    vec![
+    let mut rows = vec![
         (
             "scenario",
             format!("{} ({} on {})", r.scenario, r.protocol, r.addr),
@@ -222,7 +226,14 @@ fn traffic_rows(r: &TrafficReport) -> Vec<(&'static str, String)> {
             "errors / disconnected",
             format!("{} / {}", r.errors, r.disconnected),
         ),
-    ]
+    ];
+    if r.stalled > 0 {
+        rows.push((
+            "stalled / disconnected",
+            format!("{} / {}", r.stalled, r.stalled_disconnected),
+        ));
+    }
+    rows
 }
 
 fn connect_rows(r: &ConnectReport) -> Vec<(&'static str, String)> {
@@ -362,6 +373,8 @@ mod tests {
             errors: 0,
             disconnected: 0,
             drained: false,
+            stalled: 0,
+            stalled_disconnected: 0,
         }
     }
 
@@ -393,6 +406,15 @@ mod tests {
             "latency                    p50 0.500 p90 0.900 p99 0.990 p99.9 0.999 max 1.000 ms\n"
         ));
         assert!(text.contains("lost / dup / out of order  1 / 2 / 3\n"));
+        assert!(!text.contains("stalled"));
+        let mut stalled = sample();
+        stalled.stalled = 2;
+        stalled.stalled_disconnected = 1;
+        let text = Report::Traffic(stalled).render();
+        assert!(
+            text.contains("stalled / disconnected     2 / 1\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -216,6 +216,10 @@ async fn run(
             n
         }
     };
+    if args.stalled > 0 && pattern != Pattern::Fanout {
+        bail!("--stalled needs fanout (stalled members sit in the room)");
+    }
+    let stalled = args.stalled;
     let per_message = match pattern {
         Pattern::Fanout => n - 1,
         Pattern::Direct => 1,
@@ -232,7 +236,7 @@ async fn run(
         latency: (0..SHARDS).map(|_| Mutex::new(histogram())).collect(),
     });
     let (start_tx, start_rx) = watch::channel::<Option<Schedule>>(None);
-    let (ready_tx, mut ready_rx) = mpsc::channel::<Result<(), String>>(n);
+    let (ready_tx, mut ready_rx) = mpsc::channel::<Result<(), String>>(n + stalled);
     let cancel = CancellationToken::new();
     let setup_start = Instant::now();
     let setup_deadline = setup_start + Duration::from_secs_f64(args.common.setup_timeout);
@@ -290,12 +294,27 @@ async fn run(
             cancel.clone(),
         )));
     }
+    let mut stalled_tasks = Vec::with_capacity(stalled);
+    for j in 0..stalled {
+        sleep_until(setup_start + pace * (n + j) as u32).await;
+        let i = n + j;
+        stalled_tasks.push(tokio::spawn(stalled_client(
+            crate::client_name(tag, step, i),
+            args.room.clone(),
+            (!sources.is_empty()).then(|| sources[i % sources.len()]),
+            addr,
+            setup_deadline,
+            shared.protocol,
+            ready_tx.clone(),
+            cancel.clone(),
+        )));
+    }
     drop(ready_tx);
 
     // Everyone must be registered (and in the room) before anyone sends.
     let mut ready = 0usize;
     let mut failures = Vec::new();
-    while ready + failures.len() < n {
+    while ready + failures.len() < n + stalled {
         match tokio::time::timeout_at(setup_deadline, ready_rx.recv()).await {
             Ok(Some(Ok(()))) => {
                 ready += 1;
@@ -305,15 +324,19 @@ async fn run(
             Ok(None) | Err(_) => break,
         }
     }
-    if ready < n {
+    if ready < n + stalled {
         cancel.cancel();
         for task in tasks {
+            let _ = task.await;
+        }
+        for task in stalled_tasks {
             let _ = task.await;
         }
         let first = failures
             .first()
             .cloned()
             .unwrap_or_else(|| "setup timed out (--setup-timeout)".to_owned());
+        let n = n + stalled;
         bail!(
             "only {ready} of {n} clients registered ({} failed); first error: {first}",
             failures.len()
@@ -383,6 +406,10 @@ async fn run(
             let _ = lag.add(h);
         }
     }
+    let mut stalled_disconnected = 0;
+    for task in stalled_tasks {
+        stalled_disconnected += u64::from(task.await.unwrap_or(false));
+    }
     let mut latency = histogram();
     for shard in &shared.latency {
         if let Ok(h) = shard.lock() {
@@ -413,11 +440,62 @@ async fn run(
         errors,
         disconnected,
         drained,
+        stalled,
+        stalled_disconnected,
     })
 }
 
 fn secs_ns(secs: f64) -> u64 {
     (secs.max(0.0) * 1e9) as u64
+}
+
+/// Receive buffer of a stalled member: small, so the server's outbox for it fills soon.
+const STALLED_RCVBUF: u32 = 4096;
+
+/// A stalled member: connect (small receive buffer), register, join, report ready, then
+/// never read until cancelled. Afterwards it reads what is left, for at most 2 s, to see
+/// whether the server had closed the connection: true if it had.
+#[allow(clippy::too_many_arguments)]
+async fn stalled_client(
+    name: String,
+    room: String,
+    source: Option<IpAddr>,
+    addr: SocketAddr,
+    setup_deadline: Instant,
+    protocol: Protocol,
+    ready: mpsc::Sender<Result<(), String>>,
+    cancel: CancellationToken,
+) -> bool {
+    let setup = async {
+        let mut conn = Conn::connect_with(protocol, addr, source, Some(STALLED_RCVBUF)).await?;
+        let room = (protocol != Protocol::Broadcast).then_some(room.as_str());
+        conn.register(&name, room, setup_deadline).await?;
+        anyhow::Ok(conn)
+    };
+    let mut conn = tokio::select! {
+        _ = cancel.cancelled() => return false,
+        conn = setup => match conn {
+            Ok(conn) => conn,
+            Err(e) => {
+                let _ = ready.send(Err(format!("{name} (stalled): {e:#}"))).await;
+                return false;
+            }
+        },
+    };
+    let _ = ready.send(Ok(())).await;
+    drop(ready);
+    cancel.cancelled().await;
+    let until = Instant::now() + Duration::from_secs(2);
+    // Bounded: at most this many reads, each within the 2 s.
+    for _ in 0..100_000 {
+        conn.discard();
+        match tokio::time::timeout_at(until, conn.fill()).await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false) | Err(_)) => return true,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// One client: connect, register, report ready, then read (and send on schedule) until

@@ -1,0 +1,15 @@
+//! confab's fuzz targets, one per decoder and one per adapter's command handling. The
+//! bodies live in `proto.rs` and `server.rs` as plain functions of `&[u8]`: the AFL
+//! binaries in `src/bin/` wrap them in `afl::fuzz!`, and the workspace's tests
+//! (`crates/{proto,server}/tests/fuzz_corpus.rs`) include the same files with `#[path]`
+//! to replay `fuzz/corpus/` on every `cargo test`, without AFL.
+//!
+//! Run: `scripts/fuzz.sh [SECONDS] [TARGET...]`.
+
+pub mod proto;
+pub mod server;
+
+/// Every target by name: the AFL binary and the `corpus/` directory share it.
+pub fn targets() -> impl Iterator<Item = (&'static str, proto::Target)> {
+    proto::TARGETS.iter().chain(server::TARGETS).copied()
+}
