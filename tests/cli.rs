@@ -245,3 +245,62 @@ fn a_port_in_use_is_reported() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_message_accepted_before_sigterm_is_delivered_before_the_goodbye() {
+    let mut serve = Serve::start(&["--listen", "rooms=127.0.0.1:0"]);
+    let addr = serve.listening(1)[0].1;
+    let mut reader = connect(addr);
+    reader.write_all(b"/join r\n/nick reader\n").unwrap();
+    assert_eq!(read_exact(&mut reader, 4), b"0\n0\n");
+    let mut talker = connect(addr);
+    talker.write_all(b"/join r\n/nick talker\n").unwrap();
+    assert_eq!(read_exact(&mut talker, 4), b"0\n0\n");
+    // The reader reads nothing more until the end. The talker's /who is answered after
+    // its messages were handled, so all of them were accepted before the signal.
+    let mut burst = String::new();
+    for n in 0..50 {
+        burst.push_str(&format!("m{n:02}\n"));
+    }
+    burst.push_str("/who\n");
+    talker.write_all(burst.as_bytes()).unwrap();
+    assert_eq!(read_exact(&mut talker, 2), b"2\n");
+    serve.terminate();
+    let mut expected = String::from("* talker joined\n");
+    for n in 0..50 {
+        expected.push_str(&format!("talker: m{n:02}\n"));
+    }
+    expected.push_str("* server shutting down\n");
+    assert_eq!(
+        String::from_utf8(read_to_close(&mut reader)).unwrap(),
+        expected
+    );
+    assert_eq!(serve.wait(Duration::from_secs(2)), Some(0));
+}
+
+#[test]
+fn a_client_connecting_during_shutdown_is_told_so() {
+    let mut serve = Serve::start(&[
+        "--listen",
+        "rooms=127.0.0.1:0",
+        "--listen",
+        "irc=127.0.0.1:0",
+        "--listen",
+        "prefixed=127.0.0.1:0",
+    ]);
+    let addrs = serve.listening(3);
+    serve.terminate();
+    // Connected after the signal, while the server is still going: a refusal, not a reset.
+    // (The signal may take a moment to arrive, so a connection that was still served gets
+    // the goodbye, which says the same.)
+    let mut rooms = connect(addrs[0].1);
+    assert_eq!(read_to_close(&mut rooms), b"* server shutting down\n");
+    let mut irc = connect(addrs[1].1);
+    assert_eq!(
+        read_to_close(&mut irc),
+        b"ERROR :Closing link: server shutting down\r\n"
+    );
+    let mut prefixed = connect(addrs[2].1);
+    assert_eq!(read_to_close(&mut prefixed), b"20Server shutting down");
+    assert_eq!(serve.wait(Duration::from_secs(2)), Some(0));
+}

@@ -84,6 +84,7 @@ fn populated_hub(limits: &Limits) -> (Hub, Vec<Arc<Session>>) {
     let hub = Hub::new(HubConfig {
         name_max: limits.name_max,
         outbox_bytes: limits.outbox_bytes,
+        ..HubConfig::default()
     });
     let bob = hub.attach("rooms");
     hub.take_name(&bob, "bob").expect("bob");
@@ -108,12 +109,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
     let (hub, peers) = populated_hub(&limits);
     let mut adapter = make(&limits);
     let session = adapter.attach(&hub, peer());
-    let cx = Context {
-        hub: &hub,
-        session: &session,
-        peer: peer(),
-        limits: &limits,
-    };
+    let cx = Context::new(&hub, &session, peer(), &limits);
     let mut input = BytesMut::new();
     let mut closed = false;
     for piece in rest.chunks(chunk) {

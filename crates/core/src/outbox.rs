@@ -3,7 +3,8 @@
 //! Bounded in bytes. A sender never blocks or slows: when an event would push the outbox
 //! past its limit, the outbox closes with [`CloseReason::Overflow`] and the session's writer
 //! ends the session. Replies to the client's own requests are never refused (a long
-//! `GET_NAMES` must not disconnect the one who asked), but they count towards the bytes.
+//! `GET_NAMES` must not disconnect the one who asked) and do not count towards the limit,
+//! so a long reply followed by one ordinary event cannot trip it either.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,6 +16,8 @@ use crate::event::Event;
 
 /// The default outbox limit: 256 KiB.
 pub const DEFAULT_OUTBOX_BYTES: usize = 256 * 1024;
+/// How many times the limit unread replies may take before the client is cut off.
+pub const REPLY_ALLOWANCE: usize = 8;
 
 /// One thing to write to the client.
 #[derive(Debug, Clone)]
@@ -42,7 +45,10 @@ pub struct Overflow;
 #[derive(Debug, Default)]
 struct State {
     queue: VecDeque<Delivery>,
+    /// Bytes of queued events: what the limit bounds.
     bytes: usize,
+    /// Bytes of queued replies, which the limit leaves alone.
+    reply_bytes: usize,
     closed: Option<CloseReason>,
 }
 
@@ -90,15 +96,25 @@ impl Outbox {
         Ok(())
     }
 
-    /// Queues a reply to the client's own request; never refused for size.
+    /// Queues a reply to the client's own request. Replies do not count towards the limit;
+    /// only a client that lets [`REPLY_ALLOWANCE`] times the limit of them pile up unread
+    /// is cut off.
     pub fn push_reply(&self, bytes: Bytes) {
         {
             let mut state = self.lock();
             if state.closed.is_some() {
                 return;
             }
-            state.bytes += bytes.len();
+            state.reply_bytes += bytes.len();
             state.queue.push_back(Delivery::Bytes(bytes));
+            // A client that keeps asking and never reads still has a bound: replies may
+            // take several times the limit before it is cut off like any slow consumer.
+            if state.reply_bytes > self.limit.saturating_mul(REPLY_ALLOWANCE) {
+                state.closed = Some(CloseReason::Overflow);
+                state.queue.clear();
+                state.bytes = 0;
+                state.reply_bytes = 0;
+            }
         }
         self.ready.notify_one();
     }
@@ -118,6 +134,7 @@ impl Outbox {
         let mut state = self.lock();
         into.extend(state.queue.drain(..));
         state.bytes = 0;
+        state.reply_bytes = 0;
         if state.queue.capacity() > 16 {
             // A burst grew the queue; give the memory back once it is empty again, so an
             // idle connection keeps next to nothing.
@@ -132,7 +149,8 @@ impl Outbox {
 
     /// Bytes waiting to be written.
     pub fn queued_bytes(&self) -> usize {
-        self.lock().bytes
+        let state = self.lock();
+        state.bytes + state.reply_bytes
     }
 
     /// Resolves when something was queued or the outbox closed since the last wake-up.
@@ -180,12 +198,31 @@ mod tests {
     }
 
     #[test]
+    fn replies_that_pile_up_unread_far_past_the_limit_close_the_outbox() {
+        let outbox = Outbox::new(100);
+        outbox.push_reply(Bytes::from(vec![b'r'; 800]));
+        assert_eq!(outbox.closed(), None);
+        outbox.push_reply(Bytes::from(vec![b'r'; 1]));
+        assert_eq!(outbox.closed(), Some(CloseReason::Overflow));
+    }
+
+    #[test]
     fn replies_are_never_refused_for_size() {
         let outbox = Outbox::new(10);
-        outbox.push_reply(Bytes::from(vec![b'r'; 100]));
+        outbox.push_reply(Bytes::from(vec![b'r'; 80]));
         let mut out = Vec::new();
         assert_eq!(outbox.drain(&mut out), None);
-        assert!(matches!(&out[..], [Delivery::Bytes(b)] if b.len() == 100));
+        assert!(matches!(&out[..], [Delivery::Bytes(b)] if b.len() == 80));
+    }
+
+    #[test]
+    fn a_long_reply_then_an_event_does_not_trip_the_limit() {
+        let outbox = Outbox::new(400);
+        outbox.push_reply(Bytes::from(vec![b'r'; 3_000]));
+        outbox.push_event(said("after the reply")).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(outbox.drain(&mut out), None);
+        assert_eq!(out.len(), 2);
     }
 
     #[test]

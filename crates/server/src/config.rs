@@ -8,6 +8,8 @@
 //! key = "confab-key.pem"
 //! [limits]
 //! outbox_bytes = 262144
+//! connections_per_ip = 64
+//! flood_burst = 16
 //! [irc]
 //! server_name = "irc.example.org"
 //! motd = ["Welcome!"]
@@ -119,6 +121,30 @@ pub struct Limits {
     pub broadcast_line_max: usize,
     /// Largest `packet` body; a larger one is answered as malformed and the connection closed.
     pub packet_body_max: usize,
+    /// Longest IRC line with its CRLF before the client is disconnected (lines past the
+    /// specs' 512 bytes plus tags but within this get `417 ERR_INPUTTOOLONG`).
+    pub irc_read_max: usize,
+    /// Rooms (IRC channels) one user may be in at once.
+    pub rooms_per_user: usize,
+    /// Connections open at once, in all.
+    pub connections_max: usize,
+    /// Connections open at once from one IP address.
+    pub connections_per_ip: usize,
+    /// New connections one IP address may open at once before the rate applies...
+    pub connect_burst: u32,
+    /// ...and then per second.
+    pub connect_per_sec: u32,
+    /// Loopback addresses skip the per-IP limits and flood control (local tools, bridges,
+    /// the benchmark); `false` holds them to the rules too.
+    pub exempt_loopback: bool,
+    /// Seconds a connection has to take a name (IRC: register) before it is closed.
+    pub registration_timeout_secs: u64,
+    /// Commands (lines, frames, packets) a client may send at once before the rate applies...
+    pub flood_burst: u32,
+    /// ...and then per second; the excess waits, unread, until its turn.
+    pub flood_per_sec: u32,
+    /// Bytes of input waiting for their turn past which a flooding client is disconnected.
+    pub flood_queue_bytes: usize,
 }
 
 impl Default for Limits {
@@ -129,6 +155,17 @@ impl Default for Limits {
             rooms_line_max: confab_proto::rooms::DEFAULT_MAX_LINE,
             broadcast_line_max: confab_proto::broadcast::DEFAULT_MAX_LINE,
             packet_body_max: confab_proto::packet::DEFAULT_MAX_BODY,
+            irc_read_max: confab_proto::irc::DEFAULT_READ_MAX,
+            rooms_per_user: confab_core::hub::DEFAULT_ROOMS_MAX,
+            connections_max: 10_000,
+            connections_per_ip: 64,
+            connect_burst: 10,
+            connect_per_sec: 2,
+            exempt_loopback: true,
+            registration_timeout_secs: 60,
+            flood_burst: 16,
+            flood_per_sec: 4,
+            flood_queue_bytes: 64 * 1024,
         }
     }
 }
@@ -171,7 +208,8 @@ impl Default for IrcConfig {
             ],
             password: None,
             opers: Vec::new(),
-            ping_interval_secs: 120,
+            // A PING after 90 s of silence, a disconnect 60 s later (150 s in all).
+            ping_interval_secs: 90,
             ping_timeout_secs: 60,
         }
     }
@@ -293,6 +331,19 @@ impl Config {
             ("rooms_line_max", limits.rooms_line_max),
             ("broadcast_line_max", limits.broadcast_line_max),
             ("packet_body_max", limits.packet_body_max),
+            ("irc_read_max", limits.irc_read_max),
+            ("rooms_per_user", limits.rooms_per_user),
+            ("connections_max", limits.connections_max),
+            ("connections_per_ip", limits.connections_per_ip),
+            ("connect_burst", limits.connect_burst as usize),
+            ("connect_per_sec", limits.connect_per_sec as usize),
+            (
+                "registration_timeout_secs",
+                limits.registration_timeout_secs as usize,
+            ),
+            ("flood_burst", limits.flood_burst as usize),
+            ("flood_per_sec", limits.flood_per_sec as usize),
+            ("flood_queue_bytes", limits.flood_queue_bytes),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!(
@@ -464,6 +515,28 @@ mod tests {
         assert_eq!(config.limits.outbox_bytes, 1000);
         assert_eq!(config.limits.name_max, 32);
         assert_eq!(config.limits.rooms_line_max, 1024);
+    }
+
+    #[test]
+    fn the_hardening_limits_have_the_issue_defaults() {
+        let limits = Limits::default();
+        assert_eq!(limits.irc_read_max, 16 * 1024);
+        assert_eq!(limits.rooms_per_user, 100);
+        assert_eq!(limits.connections_max, 10_000);
+        assert_eq!(limits.connections_per_ip, 64);
+        assert_eq!((limits.connect_burst, limits.connect_per_sec), (10, 2));
+        assert!(limits.exempt_loopback);
+        assert_eq!(limits.registration_timeout_secs, 60);
+        assert_eq!((limits.flood_burst, limits.flood_per_sec), (16, 4));
+        assert_eq!(limits.flood_queue_bytes, 65_536);
+        let irc = IrcConfig::default();
+        assert_eq!((irc.ping_interval_secs, irc.ping_timeout_secs), (90, 60));
+        let config =
+            Config::from_toml("[limits]\nexempt_loopback = false\nflood_burst = 3\n").unwrap();
+        assert!(!config.limits.exempt_loopback);
+        assert_eq!(config.limits.flood_burst, 3);
+        let err = Config::from_toml("[limits]\nflood_per_sec = 0\n").unwrap_err();
+        assert_eq!(err.to_string(), "limits.flood_per_sec must be above 0");
     }
 
     #[test]

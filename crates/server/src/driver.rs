@@ -2,6 +2,10 @@
 //! WebSocket are just other streams). It reads and feeds the adapter, drains the session's
 //! whole outbox into one buffer per write, and runs the adapter's timers.
 //!
+//! Limits enforced here, for every protocol alike: flood control (a token bucket per
+//! connection; the excess waits unread in the input buffer, see [`Pace`]), the bound on
+//! that waiting input (`Excess Flood`), and the registration timeout.
+//!
 //! Memory: an idle connection owns no buffer. Reads and writes go through one scratch
 //! buffer per worker thread; only a partial frame waiting for its end, or output the
 //! client has not taken yet, is copied into the connection's own buffers, which are
@@ -20,6 +24,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::adapter::{Adapter, Context, Farewell, Flow};
+use crate::limits::{Rate, TokenBucket};
 use crate::shared::Shared;
 use crate::socket::Socket;
 
@@ -49,6 +54,8 @@ enum End {
     Failed,
     Overflow,
     Shutdown,
+    /// A limit of the connection's own: registration timeout, excess flood.
+    Limit(Farewell),
 }
 
 impl End {
@@ -60,8 +67,80 @@ impl End {
             End::Failed => "connection lost",
             End::Overflow => "too slow: outbox full",
             End::Shutdown => "server shutdown",
+            End::Limit(why) => why.text(),
         }
     }
+}
+
+/// Flood control and the registration timeout of one connection: a few bytes, and no
+/// timer of its own (the driver's one sleep wakes for the earliest of what is due).
+struct Pace {
+    /// `None` for an exempt (loopback) address.
+    bucket: Option<TokenBucket>,
+    /// Input is waiting for a token: the adapter is not called until one is due.
+    held: bool,
+    /// The client closed its side while input was held: end once that is handled.
+    eof: bool,
+    /// When an unnamed connection is closed; `None` once it has a name.
+    registration: Option<Instant>,
+}
+
+impl Pace {
+    fn new(shared: &Shared, peer: SocketAddr) -> Pace {
+        let limits = &shared.limits;
+        let now = Instant::now();
+        Pace {
+            bucket: (!shared.admission.exempt(peer.ip())).then(|| TokenBucket::new(now)),
+            held: false,
+            eof: false,
+            registration: Some(now + Duration::from_secs(limits.registration_timeout_secs)),
+        }
+    }
+
+    /// Calls the adapter with a budget of what the bucket holds now, and charges what it
+    /// decoded. No token, no call: the input waits.
+    fn metered(
+        &mut self,
+        input: &mut BytesMut,
+        cx: &Context<'_>,
+        call: impl FnOnce(&mut BytesMut, &Context<'_>) -> Flow,
+    ) -> Flow {
+        let now = Instant::now();
+        let rate = flood_rate(cx);
+        let granted = self
+            .bucket
+            .map_or(u32::MAX, |bucket| bucket.available(rate, now));
+        if granted == 0 {
+            self.held = !input.is_empty();
+            return Flow::Continue;
+        }
+        cx.set_budget(granted);
+        let flow = call(input, cx);
+        let left = cx.budget();
+        if let Some(bucket) = &mut self.bucket {
+            bucket.spend(rate, now, granted - left);
+        }
+        self.held = left == 0 && !input.is_empty();
+        flow
+    }
+
+    /// The next instant the driver must wake for: a token for held input, the
+    /// registration deadline, the adapter's own.
+    fn wake(&self, adapter: Option<Instant>, cx: &Context<'_>) -> Option<Instant> {
+        let token = match (self.held, &self.bucket) {
+            (true, Some(bucket)) => Some(bucket.next_token(flood_rate(cx))),
+            _ => None,
+        };
+        [adapter, self.registration, token]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
+/// The flood bucket's shape, from the limits (not kept per connection).
+fn flood_rate(cx: &Context<'_>) -> Rate {
+    Rate::new(cx.limits.flood_burst, cx.limits.flood_per_sec)
 }
 
 /// Serves one client until it leaves, fails, overflows or the server shuts down.
@@ -78,26 +157,27 @@ pub async fn drive<S, A>(
     let protocol = adapter.protocol();
     let session = adapter.attach(&shared.hub, peer);
     tracing::info!(%peer, protocol = protocol.name(), "connected");
-    let cx = Context {
-        hub: &shared.hub,
-        session: &session,
-        peer,
-        limits: &shared.limits,
-    };
-    // A partial frame waiting for the rest, and output the client has not taken yet.
+    let cx = Context::new(&shared.hub, &session, peer, &shared.limits);
+    let mut pace = Pace::new(&shared, peer);
+    // A partial frame waiting for the rest (or input waiting for flood control), and
+    // output the client has not taken yet.
     let mut input = BytesMut::new();
     let mut output = BytesMut::new();
 
     // A TLS handshake may have brought the first lines along with it, already decrypted
     // and waiting in the TLS layer: the socket will not wake us for those, so read once now.
-    let mut flow = read_and_handle(&mut stream, &mut adapter, &mut input, &cx);
+    let mut flow = read_and_handle(&mut stream, &mut adapter, &mut input, &cx, &mut pace);
     let end = loop {
         match flow {
             Err(end) => break end,
             Ok(Flow::Close) => break End::Closed,
             Ok(Flow::Continue) => {}
         }
-        let deadline = adapter.deadline();
+        if pace.eof && !pace.held {
+            adapter.on_eof(&mut input, &cx);
+            break End::Eof;
+        }
+        let wake = pace.wake(adapter.deadline(), &cx);
         flow = tokio::select! {
             biased;
             _ = shutdown.cancelled() => Err(End::Shutdown),
@@ -106,11 +186,11 @@ pub async fn drive<S, A>(
                     .await
                     .map(|()| Flow::Continue)
             }
-            _ = sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
-                Ok(adapter.on_deadline(&mut input, &cx))
+            _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
+                on_timer(&mut adapter, &mut input, &cx, &mut pace)
             }
-            ready = stream.ready_to_read() => match ready {
-                Ok(()) => read_and_handle(&mut stream, &mut adapter, &mut input, &cx),
+            ready = stream.ready_to_read(), if !pace.eof => match ready {
+                Ok(()) => read_and_handle(&mut stream, &mut adapter, &mut input, &cx, &mut pace),
                 Err(_) => Err(End::Failed),
             }
         };
@@ -124,7 +204,7 @@ pub async fn drive<S, A>(
         End::Closed | End::Eof => shared.hub.detach(&session, adapter.departure()),
         // Everyone is told the server is going; a departure per user would be noise.
         End::Shutdown => shared.hub.detach_quietly(&session),
-        End::Failed | End::Overflow => shared.hub.detach(&session, Departure::Lost),
+        End::Failed | End::Overflow | End::Limit(_) => shared.hub.detach(&session, Departure::Lost),
     }
     if end != End::Failed {
         Box::pin(say_goodbye(
@@ -145,13 +225,47 @@ pub async fn drive<S, A>(
     );
 }
 
+/// Whatever is due: the registration deadline, a token for held input, the adapter's
+/// own timer.
+fn on_timer<A: Adapter>(
+    adapter: &mut A,
+    input: &mut BytesMut,
+    cx: &Context<'_>,
+    pace: &mut Pace,
+) -> Result<Flow, End> {
+    let now = Instant::now();
+    if pace.registration.is_some_and(|due| due <= now) {
+        if cx.hub.name_of(cx.session).is_none() {
+            tracing::info!(peer = %cx.peer, protocol = adapter.protocol().name(), "registration timed out");
+            return Err(End::Limit(Farewell::RegistrationTimeout));
+        }
+        pace.registration = None;
+    }
+    if pace.held {
+        let flow = pace.metered(input, cx, |input, cx| adapter.on_input(input, cx));
+        if input.is_empty() {
+            // Release the buffer the waiting input held.
+            *input = BytesMut::new();
+        }
+        if flow == Flow::Close {
+            return Ok(Flow::Close);
+        }
+    }
+    if adapter.deadline().is_some_and(|due| due <= now) {
+        return Ok(pace.metered(input, cx, |input, cx| adapter.on_deadline(input, cx)));
+    }
+    Ok(Flow::Continue)
+}
+
 /// Reads what has arrived into the thread's scratch buffer, after any partial frame kept
-/// from before, and hands it all to the adapter; keeps what is left of a partial frame.
+/// from before, and hands it all to the adapter as far as flood control allows; keeps
+/// the rest. A client whose held input passes `flood_queue_bytes` is disconnected.
 fn read_and_handle<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &mut A,
     input: &mut BytesMut,
     cx: &Context<'_>,
+    pace: &mut Pace,
 ) -> Result<Flow, End> {
     READ_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
@@ -173,12 +287,28 @@ fn read_and_handle<S: Socket, A: Adapter>(
                 Err(_) => return Err(End::Failed),
             }
         }
-        let flow = if scratch.len() > before {
-            adapter.on_input(scratch, cx)
+        let flow = if scratch.len() > before || pace.held {
+            pace.metered(scratch, cx, |input, cx| adapter.on_input(input, cx))
         } else {
             Flow::Continue
         };
+        if flow == Flow::Continue && pace.held && scratch.len() > cx.limits.flood_queue_bytes {
+            tracing::info!(
+                peer = %cx.peer,
+                protocol = adapter.protocol().name(),
+                waiting = scratch.len(),
+                "excess flood"
+            );
+            scratch.clear();
+            return Err(End::Limit(Farewell::ExcessFlood));
+        }
         if eof && flow == Flow::Continue {
+            if pace.held {
+                // Handle what waits first, at the usual pace; then the end.
+                pace.eof = true;
+                keep_rest(scratch, input);
+                return Ok(Flow::Continue);
+            }
             adapter.on_eof(scratch, cx);
         }
         keep_rest(scratch, input);
@@ -323,6 +453,7 @@ async fn say_goodbye<S: Socket, A: Adapter>(
     match end {
         End::Shutdown => adapter.farewell(Farewell::Shutdown, output),
         End::Overflow => adapter.farewell(Farewell::Overflow, output),
+        End::Limit(why) => adapter.farewell(why, output),
         _ => {}
     }
     let _ = timeout(FINAL_WRITE, async {

@@ -4,6 +4,7 @@
 pub mod adapter;
 pub mod config;
 pub mod driver;
+pub mod limits;
 pub mod protocol;
 pub mod server;
 mod shared;

@@ -1,12 +1,18 @@
 //! The server: binds every configured listener, accepts connections and hands each to the
 //! driver with its protocol's adapter (after a TLS handshake on a `+tls` listener), and
 //! shuts down gracefully.
+//!
+//! Admission happens here, before any TLS handshake: the limits on connections in all and
+//! per IP address and the connection rate per address. A refused connection, and one that
+//! arrives while the server shuts down, gets one line in its protocol's form and is closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use confab_core::{Hub, HubConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -17,8 +23,10 @@ use crate::adapter::irc::{IrcAdapter, Settings};
 use crate::adapter::packet::PacketAdapter;
 use crate::adapter::prefixed::PrefixedAdapter;
 use crate::adapter::rooms::RoomsAdapter;
+use crate::adapter::{Adapter, Farewell};
 use crate::config::{Config, ConfigError, ListenSpec};
 use crate::driver::drive;
+use crate::limits::{Admission, Ticket};
 use crate::protocol::Protocol;
 use crate::shared::Shared;
 use crate::tls::{self, TlsError};
@@ -26,8 +34,13 @@ use crate::tls::{self, TlsError};
 /// How long connections get to say goodbye after a shutdown signal (the process must be
 /// gone within 2 seconds).
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+/// Newcomers are told the server is shutting down for at least this long after the
+/// signal, even when every connection closed at once.
+const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(300);
 /// Pause after a failed accept (out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How long a refused connection may take to receive its refusal line.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
@@ -83,6 +96,7 @@ impl Server {
         let hub = Hub::new(HubConfig {
             name_max: config.limits.name_max,
             outbox_bytes: config.limits.outbox_bytes,
+            rooms_max: config.limits.rooms_per_user,
         });
         Ok(Server {
             listeners,
@@ -90,7 +104,8 @@ impl Server {
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
-                irc: Arc::new(Settings::new(&config.irc, config.limits.name_max)),
+                irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
+                admission: Admission::new(&config.limits),
             }),
         })
     }
@@ -113,36 +128,51 @@ impl Server {
             .collect()
     }
 
-    /// Serves until `shutdown` is cancelled, then stops accepting, lets every connection
-    /// deliver what is queued and say goodbye, and returns within the grace period.
+    /// Serves until `shutdown` is cancelled, then lets every connection deliver what is
+    /// queued and say goodbye, and returns within the grace period. Meanwhile the listeners
+    /// stay open and tell each newcomer the server is shutting down.
     pub async fn run(self, shutdown: CancellationToken) {
-        let tracker = TaskTracker::new();
+        let listeners = TaskTracker::new();
+        let connections = TaskTracker::new();
+        let closing = CancellationToken::new();
         for (spec, listener) in self.listeners {
-            let shared = self.shared.clone();
-            let shutdown = shutdown.clone();
-            let connections = tracker.clone();
             let transport = match (spec.tls, &self.tls) {
                 (true, Some(tls)) => tls.clone(),
                 _ => Transport::Plain,
             };
-            tracker.spawn(accept_loop(
+            listeners.spawn(accept_loop(
                 spec.protocol,
                 transport,
                 listener,
-                shared,
-                shutdown,
-                connections,
+                self.shared.clone(),
+                Stop {
+                    shutdown: shutdown.clone(),
+                    closing: closing.clone(),
+                },
+                connections.clone(),
             ));
         }
         shutdown.cancelled().await;
-        tracker.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        let started = tokio::time::Instant::now();
+        connections.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
             .await
             .is_err()
         {
             tracing::warn!("some connections did not close in time");
         }
+        tokio::time::sleep_until(started + SHUTDOWN_REFUSALS).await;
+        closing.cancel();
+        listeners.close();
+        listeners.wait().await;
     }
+}
+
+/// The two moments of a shutdown: `shutdown` (connections say goodbye, newcomers are
+/// refused) and `closing` (the listeners close).
+struct Stop {
+    shutdown: CancellationToken,
+    closing: CancellationToken,
 }
 
 async fn accept_loop(
@@ -150,17 +180,40 @@ async fn accept_loop(
     transport: Transport,
     listener: TcpListener,
     shared: Arc<Shared>,
-    shutdown: CancellationToken,
+    stop: Stop,
     connections: TaskTracker,
 ) {
+    let shutdown = stop.shutdown;
     loop {
         let accepted = tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = stop.closing.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
+                let tls = matches!(transport, Transport::Tls { .. });
+                if shutdown.is_cancelled() {
+                    tracing::info!(%peer, protocol = protocol.name(), "refused: server shutting down");
+                    refuse(protocol, tls, stream, peer, &shared, Farewell::Shutdown);
+                    continue;
+                }
+                let now = tokio::time::Instant::now();
+                let ticket = match shared.admission.admit(peer.ip(), now) {
+                    Ok(ticket) => ticket,
+                    Err(refusal) => {
+                        tracing::warn!(
+                            %peer,
+                            protocol = protocol.name(),
+                            reason = refusal.text(),
+                            open = shared.admission.open(),
+                            "connection refused"
+                        );
+                        let why = Farewell::Refused(refusal);
+                        refuse(protocol, tls, stream, peer, &shared, why);
+                        continue;
+                    }
+                };
                 // Plain and TLS connections are separate tasks, so a plain connection's
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match &transport {
@@ -171,6 +224,7 @@ async fn accept_loop(
                             peer,
                             shared.clone(),
                             shutdown.clone(),
+                            ticket,
                         ));
                     }
                     Transport::Tls {
@@ -185,6 +239,7 @@ async fn accept_loop(
                             peer,
                             shared.clone(),
                             shutdown.clone(),
+                            ticket,
                         ));
                     }
                 }
@@ -199,6 +254,7 @@ async fn accept_loop(
 
 /// Serves one accepted TLS connection in its own task: the handshake happens here, so a
 /// slow or broken one holds up nobody but itself.
+#[allow(clippy::too_many_arguments)] // one connection's whole context, passed once
 async fn serve_tls(
     protocol: Protocol,
     acceptor: TlsAcceptor,
@@ -207,6 +263,7 @@ async fn serve_tls(
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
+    ticket: Ticket,
 ) {
     let accepted = tokio::select! {
         _ = shutdown.cancelled() => return,
@@ -227,7 +284,7 @@ async fn serve_tls(
             return;
         }
     };
-    serve_stream(protocol, stream, peer, shared, shutdown).await
+    serve_stream(protocol, stream, peer, shared, shutdown, ticket).await
 }
 
 /// Hands a connection, plain or TLS, to the driver with its protocol's adapter.
@@ -237,6 +294,8 @@ async fn serve_stream<S>(
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
+    // Holds the connection's place in the admission counts until it ends.
+    _ticket: Ticket,
 ) where
     S: crate::socket::Socket,
 {
@@ -260,4 +319,45 @@ async fn serve_stream<S>(
             drive(stream, adapter, shared, peer, shutdown).await
         }
     }
+}
+
+/// Tells a refused connection why, in its protocol's form, and closes it, in a task of its
+/// own so the accept loop goes on at once. A TLS listener's refusal is silent: there is no
+/// handshake to speak through, and the point is to spend nothing on the connection.
+fn refuse(
+    protocol: Protocol,
+    tls: bool,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    why: Farewell,
+) {
+    let mut line = BytesMut::new();
+    if !tls {
+        let limits = &shared.limits;
+        match protocol {
+            Protocol::Prefixed => PrefixedAdapter::new().farewell(why, &mut line),
+            Protocol::Packet => PacketAdapter::new(limits.packet_body_max).farewell(why, &mut line),
+            Protocol::Rooms => RoomsAdapter::new(limits.rooms_line_max).farewell(why, &mut line),
+            Protocol::Broadcast => {
+                BroadcastAdapter::new(limits.broadcast_line_max).farewell(why, &mut line)
+            }
+            Protocol::Irc => IrcAdapter::new(shared.irc.clone(), peer).farewell(why, &mut line),
+        }
+    }
+    if line.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+            stream.write_all(&line).await?;
+            stream.shutdown().await?;
+            // Read until the client closes: closing on input not yet read would send a
+            // reset, which can destroy the line before the client reads it.
+            let mut sink = [0u8; 256];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+    });
 }

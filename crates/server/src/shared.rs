@@ -6,9 +6,12 @@ use confab_core::Hub;
 
 use crate::adapter::irc::Settings;
 use crate::config::Limits;
+use crate::limits::Admission;
 
 pub struct Shared {
     pub hub: Hub,
     pub limits: Limits,
     pub irc: Arc<Settings>,
+    /// Connections open, in all and per address, and each address's connection rate.
+    pub admission: Arc<Admission>,
 }

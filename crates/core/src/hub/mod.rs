@@ -35,13 +35,19 @@ pub struct HubConfig {
     pub name_max: usize,
     /// Outbox limit per session, in bytes.
     pub outbox_bytes: usize,
+    /// Rooms one user may be in at once (IRC's `CHANLIMIT`); a join past it is refused.
+    pub rooms_max: usize,
 }
+
+/// Rooms one user may be in at once by default.
+pub const DEFAULT_ROOMS_MAX: usize = 100;
 
 impl Default for HubConfig {
     fn default() -> Self {
         HubConfig {
             name_max: DEFAULT_USER_NAME_MAX,
             outbox_bytes: DEFAULT_OUTBOX_BYTES,
+            rooms_max: DEFAULT_ROOMS_MAX,
         }
     }
 }
@@ -81,6 +87,9 @@ pub enum HubError {
     Banned(String),
     #[error("{0} is full")]
     Full(String),
+    /// The user is in as many rooms as [`HubConfig::rooms_max`] allows.
+    #[error("too many rooms joined, cannot join {0}")]
+    TooManyRooms(String),
     #[error("the session is not attached")]
     Detached,
 }

@@ -32,6 +32,14 @@ impl Hub {
             let who = state.peer(id)?;
             let hostmask = state.hostmask(id).unwrap_or_default();
             let handle = state.member(id)?.session.clone();
+            let joined = state.member(id)?.rooms.len();
+            let already = state
+                .rooms
+                .get(room.folded())
+                .is_some_and(|r| r.members.contains_key(&id));
+            if joined >= self.config.rooms_max && !already {
+                return Err(HubError::TooManyRooms(room.to_string()));
+            }
             state.next_seq += 1;
             let created = state.next_seq;
             let entry = state

@@ -767,3 +767,21 @@ fn joining_while_away_tells_the_room_after_the_join() {
     ));
     assert!(events(&bob).is_empty(), "not told of oneself");
 }
+
+#[test]
+fn a_user_may_be_in_at_most_rooms_max_rooms() {
+    let hub = Hub::new(HubConfig {
+        rooms_max: 2,
+        ..HubConfig::default()
+    });
+    let s = named(&hub, "irc", "amy");
+    hub.join(&s, "a").unwrap();
+    hub.join(&s, "b").unwrap();
+    assert_eq!(hub.join(&s, "c"), Err(HubError::TooManyRooms("c".into())));
+    // Joining a room one is in is still only "already a member".
+    assert_eq!(hub.join(&s, "a"), Err(HubError::AlreadyMember("a".into())));
+    // The refused room was not created.
+    assert!(hub.room_view("c").is_none());
+    hub.part(&s, "a", None).unwrap();
+    hub.join(&s, "c").unwrap();
+}

@@ -3,9 +3,11 @@
 //! name rules (case folding, channel names, ban masks). Pure: no sockets, no runtime.
 //!
 //! Lengths follow the specs: the part of a line after the tags is at most [`MAX_LINE`]
-//! bytes with its CRLF, the tags at most [`MAX_TAGS`]. The [`Decoder`] admits both together,
-//! so a line that breaks only one limit is still a value the server answers with
-//! `417 ERR_INPUTTOOLONG` (see [`is_input_too_long`]) instead of a framing error.
+//! bytes with its CRLF, the tags at most [`MAX_TAGS`]. The [`Decoder`] admits longer lines
+//! up to its hard limit ([`DEFAULT_READ_MAX`], 16 KiB), so a line that breaks only the
+//! specs' limits is still a value the server answers with `417 ERR_INPUTTOOLONG` (see
+//! [`is_input_too_long`]) instead of a framing error; past the hard limit the client is
+//! broken or hostile and the server disconnects it.
 
 mod casemap;
 mod message;
@@ -27,9 +29,12 @@ pub const MAX_LINE: usize = 512;
 pub const MAX_TAGS: usize = 8191;
 /// Parameters beyond this many SHOULD NOT be sent (Modern IRC); they are still parsed.
 pub const MAX_PARAMS: usize = 15;
+/// The decoder's default hard limit: the longest line, with its line ending, before the
+/// server gives up on the client (ergo's 16 KiB).
+pub const DEFAULT_READ_MAX: usize = 16 * 1024;
 
-/// Frames a byte stream into IRC lines of at most `MAX_TAGS + MAX_LINE` bytes with the
-/// line ending; longer ones are [`Line::TooLong`] (answer 417, the connection goes on).
+/// Frames a byte stream into IRC lines of at most a hard limit of bytes with the line
+/// ending ([`DEFAULT_READ_MAX`] unless told); longer ones are [`Line::TooLong`].
 #[derive(Debug, Clone)]
 pub struct Decoder {
     lines: LineDecoder,
@@ -43,9 +48,16 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new() -> Self {
+        Self::with_max(DEFAULT_READ_MAX)
+    }
+
+    /// A decoder whose lines, with their `\r\n`, are at most `read_max` bytes (never less
+    /// than `MAX_TAGS + MAX_LINE`, so every line the specs allow is framed).
+    pub fn with_max(read_max: usize) -> Self {
         // LineDecoder's max excludes the line ending.
+        let read_max = read_max.max(MAX_TAGS + MAX_LINE);
         Decoder {
-            lines: LineDecoder::new(MAX_TAGS + MAX_LINE - 2),
+            lines: LineDecoder::new(read_max - 2),
         }
     }
 
@@ -88,7 +100,7 @@ mod tests {
 
     #[test]
     fn decoder_accepts_tags_plus_line_then_refuses_one_byte_more() {
-        let mut d = Decoder::new();
+        let mut d = Decoder::with_max(MAX_TAGS + MAX_LINE);
         let longest = vec![b'a'; MAX_TAGS + MAX_LINE - 2];
         let mut buf = BytesMut::from(&longest[..]);
         buf.extend_from_slice(b"\r\n");
@@ -105,6 +117,17 @@ mod tests {
             d.decode(&mut buf),
             Some(Line::Complete(bytes::Bytes::from_static(b"PING x")))
         );
+    }
+
+    #[test]
+    fn the_default_hard_limit_is_16_kib_with_the_line_ending() {
+        let mut d = Decoder::new();
+        let mut buf = BytesMut::from(&vec![b'a'; DEFAULT_READ_MAX - 2][..]);
+        buf.extend_from_slice(b"\r\n");
+        assert!(matches!(d.decode(&mut buf), Some(Line::Complete(_))));
+        // Unterminated, one byte over: refused before the line ends.
+        let mut buf = BytesMut::from(&vec![b'a'; DEFAULT_READ_MAX - 1][..]);
+        assert_eq!(d.decode(&mut buf), Some(Line::TooLong));
     }
 
     #[test]

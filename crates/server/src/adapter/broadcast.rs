@@ -86,6 +86,14 @@ impl BroadcastAdapter {
     }
 }
 
+/// `too many connections` -> `Too many connections`, the form of the seed's lines.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_uppercase().to_string() + chars.as_str()
+    })
+}
+
 fn line(cx: &Context<'_>, line: ServerLine<'_>) {
     let mut out = BytesMut::new();
     line.render(&mut out);
@@ -98,7 +106,7 @@ impl Adapter for BroadcastAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(next) = self.lines.decode(input) {
+        while let Some(next) = cx.metered(|| self.lines.decode(input)) {
             let flow = match (next, self.name.is_some()) {
                 (Line::Complete(raw), false) => self.take_name(&raw, cx),
                 (Line::TooLong, false) => {
@@ -202,10 +210,11 @@ impl Adapter for BroadcastAdapter {
 
     fn farewell(&self, why: Farewell, out: &mut BytesMut) {
         let text = match why {
-            Farewell::Shutdown => "Server shutting down",
-            Farewell::Overflow => "Disconnected: too many unread messages",
+            Farewell::Shutdown => "Server shutting down".to_string(),
+            Farewell::Overflow => "Disconnected: too many unread messages".to_string(),
+            other => capitalised(other.text()),
         };
-        ServerLine::Notice(text).render(out);
+        ServerLine::Notice(&text).render(out);
     }
 
     fn departure(&self) -> Departure {

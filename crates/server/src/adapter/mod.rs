@@ -8,6 +8,7 @@ pub mod packet;
 pub mod prefixed;
 pub mod rooms;
 
+use std::cell::Cell;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use confab_core::{mode_string, Departure, Event, EventKind, Hub, Name, Session};
 use tokio::time::Instant;
 
 use crate::config::Limits;
+use crate::limits::Refusal;
 use crate::protocol::Protocol;
 
 /// What the connection does after an adapter handled some input.
@@ -32,6 +34,25 @@ pub enum Farewell {
     Shutdown,
     /// The client's outbox filled up because it did not read.
     Overflow,
+    /// The client took no name (IRC: did not register) within the registration timeout.
+    RegistrationTimeout,
+    /// The client's input waiting for flood control passed its bound.
+    ExcessFlood,
+    /// The connection was refused as it arrived, before the adapter heard anything.
+    Refused(Refusal),
+}
+
+impl Farewell {
+    /// The reason in words, lower case, for the forms that only wrap a text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Farewell::Shutdown => "server shutting down",
+            Farewell::Overflow => "too many unread messages",
+            Farewell::RegistrationTimeout => "registration timed out",
+            Farewell::ExcessFlood => "excess flood",
+            Farewell::Refused(refusal) => refusal.text(),
+        }
+    }
 }
 
 /// What an adapter may touch while it handles input.
@@ -40,6 +61,48 @@ pub struct Context<'a> {
     pub session: &'a Arc<Session>,
     pub peer: SocketAddr,
     pub limits: &'a Limits,
+    /// Units (commands, lines, frames, packets) the adapter may still decode now: flood
+    /// control. Adapters take each unit through [`Context::metered`], which stops at 0.
+    budget: Cell<u32>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with an unlimited budget (the driver sets it before each call).
+    pub fn new(
+        hub: &'a Hub,
+        session: &'a Arc<Session>,
+        peer: SocketAddr,
+        limits: &'a Limits,
+    ) -> Context<'a> {
+        Context {
+            hub,
+            session,
+            peer,
+            limits,
+            budget: Cell::new(u32::MAX),
+        }
+    }
+
+    /// Decodes the next unit if the budget allows one, and counts it. Every adapter's
+    /// decode loop goes through this, so a flooding client's excess stays in the input
+    /// buffer, unread, until the driver gives it a budget again.
+    pub fn metered<T>(&self, decode: impl FnOnce() -> Option<T>) -> Option<T> {
+        let left = self.budget.get();
+        if left == 0 {
+            return None;
+        }
+        let unit = decode()?;
+        self.budget.set(left - 1);
+        Some(unit)
+    }
+
+    pub fn budget(&self) -> u32 {
+        self.budget.get()
+    }
+
+    pub fn set_budget(&self, budget: u32) {
+        self.budget.set(budget);
+    }
 }
 
 impl Context<'_> {

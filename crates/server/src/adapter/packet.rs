@@ -91,7 +91,7 @@ impl Adapter for PacketAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(decoded) = self.decoder.decode(input) {
+        while let Some(decoded) = cx.metered(|| self.decoder.decode(input)) {
             match decoded {
                 Decoded::TooLarge => {
                     // The stream cannot be resynchronised past a body we will not read.

@@ -89,7 +89,7 @@ impl Adapter for PrefixedAdapter {
         if self.decoder.width().is_none() && !input.is_empty() {
             self.undecided_since = Some(Instant::now());
         }
-        while let Some(frame) = self.decoder.decode(input) {
+        while let Some(frame) = cx.metered(|| self.decoder.decode(input)) {
             match frame {
                 Frame::BadLength => self.reply(cx, Reply::BadLength),
                 Frame::Payload(payload) => {
@@ -138,10 +138,11 @@ impl Adapter for PrefixedAdapter {
 
     fn farewell(&self, why: Farewell, out: &mut BytesMut) {
         let text = match why {
-            Farewell::Shutdown => "Server shutting down",
-            Farewell::Overflow => "Disconnected: too many unread messages",
+            Farewell::Shutdown => "Server shutting down".to_string(),
+            Farewell::Overflow => "Disconnected: too many unread messages".to_string(),
+            other => format!("Error: {}", other.text()),
         };
-        Reply::Notice(text).encode(self.width(), out);
+        Reply::Notice(&text).encode(self.width(), out);
     }
 
     fn departure(&self) -> Departure {

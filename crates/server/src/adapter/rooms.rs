@@ -176,7 +176,7 @@ impl Adapter for RoomsAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(line) = self.lines.decode(input) {
+        while let Some(line) = cx.metered(|| self.lines.decode(input)) {
             if self.on_line(line, cx) == Flow::Close {
                 return Flow::Close;
             }
@@ -225,8 +225,8 @@ impl Adapter for RoomsAdapter {
 
     fn farewell(&self, why: Farewell, out: &mut BytesMut) {
         let text = match why {
-            Farewell::Shutdown => "server shutting down",
             Farewell::Overflow => "disconnected: too many unread messages",
+            other => other.text(),
         };
         Notice::Other(text).render(out);
     }

@@ -33,6 +33,15 @@ pub use settings::Settings;
 /// message-tags: client tags are limited to 4094 bytes; the 8191 is the server's).
 const MAX_CLIENT_TAGS: usize = 4096;
 
+/// Every command of the command table: its name, the parameters it needs and whether it
+/// may come before registration. For tests that must cover every command (a missing
+/// parameter answered, never a crash).
+pub fn command_table() -> impl Iterator<Item = (&'static str, usize, bool)> {
+    table::COMMANDS
+        .iter()
+        .map(|c| (c.name, c.min_params, c.before_registration))
+}
+
 /// What a client sent towards registration before it completed.
 #[derive(Default)]
 struct Pending {
@@ -71,9 +80,10 @@ pub struct IrcAdapter {
 impl IrcAdapter {
     pub fn new(settings: Arc<Settings>, peer: SocketAddr) -> Self {
         let out = Out::new(settings.server.clone());
+        let decoder = Decoder::with_max(settings.read_max);
         IrcAdapter {
             settings,
-            decoder: Decoder::new(),
+            decoder,
             out,
             caps: Caps::default(),
             cap_negotiating: false,
@@ -161,7 +171,7 @@ impl Adapter for IrcAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(line) = self.decoder.decode(input) {
+        while let Some(line) = cx.metered(|| self.decoder.decode(input)) {
             let flow = match line {
                 Line::Complete(line) => self.on_line(&line, cx),
                 // Past the read limit (tags and a line together): ergo's rule, the client
@@ -223,10 +233,13 @@ impl Adapter for IrcAdapter {
 
     fn farewell(&self, why: Farewell, out: &mut BytesMut) {
         let text = match why {
-            Farewell::Shutdown => "Closing link: server shutting down",
-            Farewell::Overflow => "Closing link: SendQ exceeded",
+            Farewell::Shutdown => "Closing link: server shutting down".to_string(),
+            Farewell::Overflow => "Closing link: SendQ exceeded".to_string(),
+            Farewell::RegistrationTimeout => "Closing link: Registration timed out".to_string(),
+            Farewell::ExcessFlood => format!("Closing link: {} (Excess Flood)", self.host),
+            Farewell::Refused(refusal) => format!("Closing link: ({})", refusal.text()),
         };
-        confab_proto::irc::render(out, None, None, "ERROR", &[text]);
+        confab_proto::irc::render(out, None, None, "ERROR", &[&text]);
     }
 
     fn departure(&self) -> Departure {

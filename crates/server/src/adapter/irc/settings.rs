@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use confab_core::name::ROOM_NAME_MAX;
 
 use super::out::iso8601;
-use crate::config::{IrcConfig, Oper};
+use crate::config::{IrcConfig, Limits, Oper};
 
 /// Longest topic kept (longer ones are cut), `TOPICLEN`.
 pub const TOPIC_LEN: usize = 390;
@@ -43,6 +43,8 @@ pub struct Settings {
     pub nick_max: usize,
     pub ping_interval: Duration,
     pub ping_timeout: Duration,
+    /// The decoder's hard limit: a longer line disconnects the client.
+    pub read_max: usize,
     /// When the server started, as `003 RPL_CREATED` tells it.
     pub created: String,
     /// The `RPL_ISUPPORT` tokens, at most 13 per line.
@@ -60,8 +62,22 @@ impl Settings {
             nick_max,
             ping_interval: Duration::from_secs(config.ping_interval_secs),
             ping_timeout: Duration::from_secs(config.ping_timeout_secs),
+            read_max: confab_proto::irc::DEFAULT_READ_MAX,
             created: iso8601(SystemTime::now()),
-            isupport: isupport(&config.network, nick_max),
+            isupport: isupport(
+                &config.network,
+                nick_max,
+                confab_core::hub::DEFAULT_ROOMS_MAX,
+            ),
+        }
+    }
+
+    /// The settings with the server's `[limits]`: the names, the read limit, `CHANLIMIT`.
+    pub fn with_limits(config: &IrcConfig, limits: &Limits) -> Settings {
+        Settings {
+            read_max: limits.irc_read_max,
+            isupport: isupport(&config.network, limits.name_max, limits.rooms_per_user),
+            ..Settings::new(config, limits.name_max)
         }
     }
 
@@ -71,11 +87,11 @@ impl Settings {
     }
 }
 
-fn isupport(network: &str, nick_max: usize) -> Vec<Vec<String>> {
+fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String>> {
     let tokens = [
         format!("AWAYLEN={AWAY_LEN}"),
         "CASEMAPPING=ascii".into(),
-        "CHANLIMIT=#:".into(),
+        format!("CHANLIMIT=#:{chan_limit}"),
         "CHANMODES=be,k,l,imnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
@@ -110,6 +126,17 @@ mod tests {
         assert!(all.iter().any(|t| *t == "NICKLEN=20"));
         assert!(all.iter().any(|t| *t == "CHANNELLEN=33"));
         assert!(all.iter().any(|t| *t == "NETWORK=confab"));
+        assert!(all.iter().any(|t| *t == "CHANLIMIT=#:100"));
+        let limits = Limits {
+            rooms_per_user: 3,
+            ..Limits::default()
+        };
+        let settings = Settings::with_limits(&IrcConfig::default(), &limits);
+        assert!(settings
+            .isupport
+            .iter()
+            .flatten()
+            .any(|t| t == "CHANLIMIT=#:3"));
         assert!(all.iter().all(|t| t.is_ascii() && !t.contains(' ')));
     }
 }

@@ -36,6 +36,10 @@ fn join_one(me: &mut IrcAdapter, cx: &Context<'_>, chan: &str, key: Option<&str>
         // Joining a channel one is in is not an error on IRC: nothing happens.
         Err(HubError::AlreadyMember(_)) => return,
         Err(HubError::Full(_)) => Numeric::ERR_CHANNELISFULL,
+        Err(HubError::TooManyRooms(_)) => {
+            tracing::info!(peer = %cx.peer, channel = chan, "too many channels: join refused");
+            Numeric::ERR_TOOMANYCHANNELS
+        }
         Err(HubError::InviteOnly(_)) => Numeric::ERR_INVITEONLYCHAN,
         Err(HubError::Banned(_)) => Numeric::ERR_BANNEDFROMCHAN,
         Err(HubError::BadKey(_)) => Numeric::ERR_BADCHANNELKEY,

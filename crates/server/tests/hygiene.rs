@@ -1,0 +1,655 @@
+//! Input hygiene: regression tests for the classes of bug that hit IRC servers before, one
+//! test per class, each asserting the exact bytes every other client receives.
+//!
+//! - CR/LF injection: text relayed from any protocol cannot forge a line in another's
+//!   stream (CR, LF and NUL inside become spaces; IRC refuses such a line outright).
+//! - Invalid UTF-8 is refused with each protocol's error and never relayed.
+//! - Message tags from clients are relayed still escaped, and length-checked (`417`).
+//! - An echoed label tag cannot inject a command (`labeled-response` is not offered; the
+//!   `label` tag is dropped, and client tags travel escaped).
+//! - A missing parameter on every command of the IRC command table gets its numeric, and
+//!   the server goes on.
+//! - A nick that differs only by case is taken, across protocols.
+//! - A look-alike nick (Cyrillic, fullwidth, accented, zero-width) is erroneous: names
+//!   are ASCII only.
+
+mod irc_support;
+
+use std::time::Duration;
+
+use confab_check::wire::{kind, name_field, result, sendto_body, text_field};
+use irc_support::*;
+
+const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
+
+/// A rooms user with nickname `nick` in `room`.
+async fn rooms_user(server: &TestServer, room: &str, nick: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(server.addr("rooms"), nick).await?;
+    w.send(format!("/join {room}\n/nick {nick}\n").as_bytes())
+        .await?;
+    w.expect(b"0\n0\n").await?;
+    Ok(w)
+}
+
+/// A welcomed broadcast user (in `lobby`).
+async fn broadcast_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(server.addr("broadcast"), name).await?;
+    w.send_line(name.as_bytes()).await?;
+    w.expect(WELCOME).await?;
+    Ok(w)
+}
+
+/// A named prefixed user (2-digit frames).
+async fn prefixed_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(server.addr("prefixed"), name).await?;
+    w.send_frame(2, format!("NAME {name}").as_bytes()).await?;
+    w.expect_frame(2, format!("Hello {name}").as_bytes())
+        .await?;
+    Ok(w)
+}
+
+/// A logged-in packet user.
+async fn packet_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(server.addr("packet"), name).await?;
+    w.send_packet(kind::LOGIN, &name_field(name.as_bytes()))
+        .await?;
+    w.expect_response(result::OK).await?;
+    Ok(w)
+}
+
+/// Proves a line client (rooms) has received everything sent before: `/list` is answered
+/// after whatever was queued.
+async fn rooms_sync(w: &mut Wire) -> Step {
+    w.send_line(b"/who").await?;
+    let count = w.read_line().await?;
+    let n: usize = std::str::from_utf8(&count)
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| Failure::new("rooms sync: a count", b"N", &count))?;
+    for _ in 0..n {
+        w.read_line().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::register(&server, "alice").await?;
+        alice.join("#lobby").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        alice.expect(":carol!carol@rooms JOIN #lobby").await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
+        alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
+        carol.expect_line(b"* dave joined").await?;
+        let mut pete = prefixed_user(&server, "pete").await?;
+        let mut kim = packet_user(&server, "kim").await?;
+
+        // rooms: a lone CR and a NUL inside a chat line (LF ends the line, so it cannot be
+        // inside one).
+        carol.send(b"hi\rKICK #lobby alice\0x\n").await?;
+        alice
+            .expect(":carol!carol@rooms PRIVMSG #lobby :hi KICK #lobby alice x")
+            .await?;
+        dave.expect_line(b"carol: hi KICK #lobby alice x").await?;
+
+        // broadcast: the same, and a trailing CR of a CRLF is not part of the text.
+        dave.send(b"yo\rQUIT :bye\0x\r\n").await?;
+        alice
+            .expect(":dave!dave@broadcast PRIVMSG #lobby :yo QUIT :bye x")
+            .await?;
+        carol.expect_line(b"dave: yo QUIT :bye x").await?;
+
+        // prefixed: a frame may hold any byte; inner CR/LF/NUL become spaces in every
+        // recipient's form, a trailing CRLF is stripped.
+        pete.send_frame(2, b"MSG alice a\r\nQUIT\0b\r\n").await?;
+        alice
+            .expect(":pete!pete@prefixed PRIVMSG alice :a  QUIT b")
+            .await?;
+        pete.send_frame(2, b"MSG carol a\nb\rc\r\n").await?;
+        carol.expect_line(b"* pete (private): a b c").await?;
+        pete.send_frame(2, b"MSG dave x\r\n* dave joined").await?;
+        dave.expect_line(b"* pete (private): x  * dave joined")
+            .await?;
+        pete.send_frame(2, b"MSG kim k\r\nl\0").await?;
+        kim.expect_packet(kind::SENDTO_REPLY, &sendto_body(b"pete", b"k  l "))
+            .await?;
+
+        // packet: a SENDTO's text may hold any byte, too.
+        kim.send_packet(
+            kind::SENDTO,
+            &sendto_body(b"alice", b"p\r\nPRIVMSG #lobby :x"),
+        )
+        .await?;
+        kim.expect_response(result::OK).await?;
+        alice
+            .expect(":kim!kim@packet PRIVMSG alice :p  PRIVMSG #lobby :x")
+            .await?;
+        kim.send_packet(kind::SENDTO, &sendto_body(b"pete", b"q\r\n05EXIT"))
+            .await?;
+        kim.expect_response(result::OK).await?;
+        pete.expect_frame(2, b"kim sent q  05EXIT").await?;
+
+        // IRC: a lone CR or a NUL inside a line refuses the whole line: nothing relayed,
+        // nothing answered, the connection goes on.
+        alice
+            .wire
+            .send(b"PRIVMSG #lobby :a\rKICK #lobby carol\r\n")
+            .await?;
+        alice.wire.send(b"PRIVMSG #lobby :b\0c\r\n").await?;
+        alice.sync().await?;
+        alice.send("PRIVMSG #lobby :clean").await?;
+        carol.expect_line(b"alice: clean").await?;
+        dave.expect_line(b"alice: clean").await?;
+
+        // A raw CRLF inside an IRC message is just the end of the line: the rest is a
+        // command of the sender's own (here an unknown one), never someone else's line.
+        alice
+            .wire
+            .send(b"PRIVMSG #lobby :one\r\nFORGED :line\r\n")
+            .await?;
+        alice
+            .expect(":irc.test 421 alice FORGED :Unknown command")
+            .await?;
+        carol.expect_line(b"alice: one").await?;
+        dave.expect_line(b"alice: one").await?;
+
+        carol.wire_silence().await?;
+        dave.wire_silence().await?;
+        alice.silence().await
+    }
+    .await);
+}
+
+/// Extension for the line clients: nothing more arrives for a moment.
+trait Quiet {
+    async fn wire_silence(&mut self) -> Step;
+}
+
+impl Quiet for Wire {
+    async fn wire_silence(&mut self) -> Step {
+        self.expect_silence(Duration::from_millis(200)).await
+    }
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_refused_in_each_protocol_and_never_relayed() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::register(&server, "alice").await?;
+        alice.join("#lobby").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        alice.expect(":carol!carol@rooms JOIN #lobby").await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
+        alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
+        carol.expect_line(b"* dave joined").await?;
+        let mut pete = prefixed_user(&server, "pete").await?;
+        let mut kim = packet_user(&server, "kim").await?;
+
+        // IRC (UTF8ONLY): FAIL to the sender, nothing to anyone.
+        alice.wire.send(b"PRIVMSG #lobby :caf\xe9\r\n").await?;
+        alice
+            .expect(
+                ":irc.test FAIL PRIVMSG INVALID_UTF8 \
+                 :Message rejected, your message contained invalid UTF-8",
+            )
+            .await?;
+        alice.wire.send(b"PRIVMSG carol :\xff\xfe\r\n").await?;
+        alice
+            .expect(
+                ":irc.test FAIL PRIVMSG INVALID_UTF8 \
+                 :Message rejected, your message contained invalid UTF-8",
+            )
+            .await?;
+        // rooms: a notice to the sender.
+        carol.send(b"bad \xc3\x28 text\n").await?;
+        carol.expect_line(b"* line is not UTF-8, dropped").await?;
+        // broadcast: a notice to the sender.
+        dave.send(b"\xed\xa0\x80 surrogate\n").await?;
+        dave.expect_line(b"Message not sent: not UTF-8.").await?;
+        // prefixed: an error frame.
+        pete.send_frame(2, b"MSG alice \xc0\xaf").await?;
+        pete.expect_frame(2, b"Error: text is not UTF-8").await?;
+        // packet: RESPONSE malformed.
+        kim.send_packet(kind::SENDTO, &sendto_body(b"alice", b"\x80abc"))
+            .await?;
+        kim.expect_response(result::MALFORMED).await?;
+        let mut body = name_field(b"carol");
+        body.extend(text_field(b"ok \xf8"));
+        kim.send_packet(kind::SENDTO, &body).await?;
+        kim.expect_response(result::MALFORMED).await?;
+
+        // Nothing of it reached anyone: the next clean message is the first thing each
+        // recipient sees.
+        carol.send_line(b"clean").await?;
+        alice
+            .expect(":carol!carol@rooms PRIVMSG #lobby clean")
+            .await?;
+        dave.expect_line(b"carol: clean").await?;
+        pete.send_frame(2, b"MSG kim clean").await?;
+        kim.expect_packet(kind::SENDTO_REPLY, &sendto_body(b"pete", b"clean"))
+            .await?;
+        kim.send_packet(kind::SENDTO, &sendto_body(b"pete", b"clean"))
+            .await?;
+        kim.expect_response(result::OK).await?;
+        pete.expect_frame(2, b"kim sent clean").await?;
+        alice.sync().await?;
+        alice.silence().await?;
+        carol.wire_silence().await?;
+        dave.wire_silence().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn client_tags_are_relayed_escaped_and_length_checked() {
+    let server = server().await;
+    ok(async {
+        let mut alice =
+            Irc::register_with_caps(&server, "alice", "message-tags echo-message").await?;
+        let mut bob = Irc::register_with_caps(&server, "bob", "message-tags").await?;
+        let mut carol = Irc::register(&server, "carol").await?;
+        let mut dave = rooms_user(&server, "c", "dave").await?;
+        for c in [&mut alice, &mut bob, &mut carol] {
+            c.join("#c").await?;
+        }
+        for c in [&mut alice, &mut bob, &mut carol] {
+            c.sync_past_joins().await?;
+        }
+        dave.expect(b"* alice joined\n* bob joined\n* carol joined\n")
+            .await?;
+
+        // Escaped `;`, space, CR, LF and backslash travel as sent, still escaped: one line.
+        let tag = r"+example.com/x=a\:b\sc\r\nQUIT\\d";
+        alice.send(&format!("@{tag} PRIVMSG #c :hi")).await?;
+        let line = ":alice!alice@127.0.0.1 PRIVMSG #c hi";
+        let echoed = alice.expect_msgid(tag, line).await?;
+        assert_eq!(bob.expect_msgid(tag, line).await?, echoed);
+        carol.expect(line).await?;
+        dave.expect_line(b"alice: hi").await?;
+
+        // Unescaped `=` in a value, empty keys, a value with a trailing backslash: kept
+        // within the tag, one line, never split.
+        alice.send(r"@+k=v=w;;+e=x\ PRIVMSG #c :two").await?;
+        let line = ":alice!alice@127.0.0.1 PRIVMSG #c two";
+        let echoed = alice.expect_msgid(r"+k=v=w;+e=x\", line).await?;
+        assert_eq!(bob.expect_msgid(r"+k=v=w;+e=x\", line).await?, echoed);
+        carol.expect(line).await?;
+        dave.expect_line(b"alice: two").await?;
+
+        // Over-long tags: 417, nothing relayed, the connection goes on.
+        let value = "a".repeat(4100);
+        alice
+            .send(&format!("@+big={value} PRIVMSG #c :three"))
+            .await?;
+        alice
+            .expect(":irc.test 417 alice :Input line was too long")
+            .await?;
+        let escaped = r"\s".repeat(2100);
+        alice
+            .send(&format!("@+big={escaped} PRIVMSG #c :four"))
+            .await?;
+        alice
+            .expect(":irc.test 417 alice :Input line was too long")
+            .await?;
+        bob.sync().await?;
+        carol.sync().await?;
+        dave.wire_silence().await?;
+
+        // Past the read limit (tags and line without an end): ERROR and disconnected.
+        let mut eve = Irc::register(&server, "eve").await?;
+        eve.wire
+            .send(format!("@+x={} PRIVMSG #c :x", "y".repeat(20_000)).as_bytes())
+            .await?;
+        eve.expect("ERROR :Closing link: input line too long")
+            .await?;
+        eve.wire.expect_closed().await?;
+        alice.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn an_echoed_label_cannot_inject_a_command() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::connect(&server, "alice").await?;
+        // labeled-response is not offered, so nothing echoes a label back.
+        alice.send("CAP REQ :labeled-response").await?;
+        alice.expect(":irc.test CAP * NAK labeled-response").await?;
+        alice.send("CAP REQ :message-tags echo-message").await?;
+        alice
+            .expect(":irc.test CAP * ACK :message-tags echo-message")
+            .await?;
+        alice
+            .send("NICK alice\r\nUSER alice 0 * :A\r\nCAP END")
+            .await?;
+        alice.skip_past(" 376 alice :End of /MOTD command.").await?;
+        let mut bob = Irc::register_with_caps(&server, "bob", "message-tags").await?;
+        bob.join("#c").await?;
+        alice.join("#c").await?;
+        bob.expect(":alice!alice@127.0.0.1 JOIN #c").await?;
+
+        // A label (escaped CRLF and all) on a PING: the PONG carries no tag at all.
+        alice.send(r"@label=x\r\nQUIT\s:pwned PING tok").await?;
+        alice.expect(":irc.test PONG irc.test tok").await?;
+        // On a PRIVMSG the echo and the relay carry the msgid alone: `label` is not a
+        // client tag, so it is dropped, not echoed.
+        alice
+            .send(r"@label=x\r\nKICK\s#c\sbob PRIVMSG #c :hi")
+            .await?;
+        let line = ":alice!alice@127.0.0.1 PRIVMSG #c hi";
+        let echoed = alice.expect_msgid("", line).await?;
+        assert_eq!(bob.expect_msgid("", line).await?, echoed);
+
+        // A raw CRLF in the tags ends the line there: `@label=x` alone is a line with no
+        // command (dropped), and what follows is the sender's own command, here a KICK
+        // refused by the server.
+        alice.wire.send(b"@label=x\r\nKICK #c bob\r\n").await?;
+        alice
+            .expect(":irc.test 482 alice #c :You're not channel operator")
+            .await?;
+        // A raw CR inside the tags refuses the whole line.
+        alice
+            .wire
+            .send(b"@+label=x\rQUIT PRIVMSG #c :sneaky\r\n")
+            .await?;
+        alice.sync().await?;
+        alice.silence().await?;
+        bob.sync().await?;
+        bob.silence().await
+    }
+    .await);
+}
+
+/// What each command of the table answers when sent with no parameter at all (or one
+/// too few) by a registered client named `t`; `None`: no reply (PONG, NOTICE), or a
+/// reply of its own that is checked only by its first numeric.
+fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
+    // (line to send, first line expected back, `*` for "nothing but the PONG")
+    match command {
+        "CAP" => vec![("CAP", ":irc.test 461 t CAP :Not enough parameters")],
+        "PASS" => vec![("PASS", ":irc.test 461 t PASS :Not enough parameters")],
+        "NICK" => vec![("NICK", ":irc.test 431 t :No nickname given")],
+        "USER" => vec![
+            ("USER", ":irc.test 461 t USER :Not enough parameters"),
+            ("USER a b c", ":irc.test 461 t USER :Not enough parameters"),
+        ],
+        "PING" => vec![("PING", ":irc.test 461 t PING :Not enough parameters")],
+        "PONG" => vec![("PONG", "*")],
+        "QUIT" => vec![],
+        "JOIN" => vec![("JOIN", ":irc.test 461 t JOIN :Not enough parameters")],
+        "PART" => vec![("PART", ":irc.test 461 t PART :Not enough parameters")],
+        "PRIVMSG" => vec![
+            ("PRIVMSG", ":irc.test 411 t :No recipient given (PRIVMSG)"),
+            ("PRIVMSG t", ":irc.test 412 t :No text to send"),
+            ("PRIVMSG t :", ":irc.test 412 t :No text to send"),
+        ],
+        "NOTICE" => vec![("NOTICE", "*"), ("NOTICE t", "*")],
+        "TAGMSG" => vec![("TAGMSG", ":irc.test 411 t :No recipient given (TAGMSG)")],
+        "NAMES" => vec![("NAMES", ":irc.test 353 t = #c @t")],
+        "WHO" => vec![(
+            "WHO",
+            ":irc.test 352 t * t 127.0.0.1 irc.test t H :0 Real t",
+        )],
+        "WHOIS" => vec![("WHOIS", ":irc.test 461 t WHOIS :Not enough parameters")],
+        "USERHOST" => vec![(
+            "USERHOST",
+            ":irc.test 461 t USERHOST :Not enough parameters",
+        )],
+        "LIST" => vec![("LIST", ":irc.test 322 t #c 1 :")],
+        "TOPIC" => vec![("TOPIC", ":irc.test 461 t TOPIC :Not enough parameters")],
+        "MODE" => vec![("MODE", ":irc.test 461 t MODE :Not enough parameters")],
+        "KICK" => vec![
+            ("KICK", ":irc.test 461 t KICK :Not enough parameters"),
+            ("KICK #c", ":irc.test 461 t KICK :Not enough parameters"),
+        ],
+        "INVITE" => vec![("INVITE", ":irc.test 337 t :End of /INVITE list")],
+        "AWAY" => vec![(
+            "AWAY",
+            ":irc.test 305 t :You are no longer marked as being away",
+        )],
+        "OPER" => vec![
+            ("OPER", ":irc.test 461 t OPER :Not enough parameters"),
+            (
+                "OPER operuser",
+                ":irc.test 461 t OPER :Not enough parameters",
+            ),
+        ],
+        "LUSERS" => vec![("LUSERS", ":irc.test 251 t :")],
+        "MOTD" => vec![("MOTD", ":irc.test 375 t :")],
+        "TIME" => vec![("TIME", ":irc.test 391 t irc.test ")],
+        other => panic!("command {other} of the table has no missing-parameter case here"),
+    }
+}
+
+/// Sends `line` then a PING; returns every line that came before the PONG.
+async fn replies_to(irc: &mut Irc, line: &str) -> Result<Vec<String>, Failure> {
+    irc.send(line).await?;
+    irc.send("PING sync").await?;
+    let mut lines = Vec::new();
+    loop {
+        let raw = irc.wire.read_line().await?;
+        let text = String::from_utf8_lossy(&raw)
+            .trim_end_matches('\r')
+            .to_string();
+        if text == ":irc.test PONG irc.test sync" {
+            return Ok(lines);
+        }
+        lines.push(text);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_parameter_on_every_command_is_answered_and_the_server_goes_on() {
+    let server = server().await;
+    ok(async {
+        let table: Vec<(&str, usize, bool)> =
+            confab_server::adapter::irc::command_table().collect();
+        assert!(table.len() >= 25, "the whole command table: {table:?}");
+
+        // Before registration: early commands check their parameters, the rest get 451.
+        let mut early = Irc::connect(&server, "early").await?;
+        for &(name, min, before_registration) in &table {
+            if name == "QUIT" || name == "PING" {
+                continue;
+            }
+            let got = replies_to(&mut early, name).await?;
+            let expected = if !before_registration {
+                vec![":irc.test 451 * :You have not registered".to_string()]
+            } else if name == "NICK" {
+                vec![":irc.test 431 * :No nickname given".to_string()]
+            } else if min > 0 {
+                vec![format!(":irc.test 461 * {name} :Not enough parameters")]
+            } else {
+                vec![]
+            };
+            assert_eq!(got, expected, "{name} before registration");
+        }
+
+        // Registered: every command, with no parameter and with one too few.
+        let mut t = Irc::register(&server, "t").await?;
+        t.join("#c").await?;
+        for &(name, _, _) in &table {
+            for (line, first) in missing_parameter_reply(name) {
+                let got = replies_to(&mut t, line).await?;
+                if first == "*" {
+                    assert!(got.is_empty(), "{line:?}: expected no reply, got {got:?}");
+                } else {
+                    let head = got.first().map(String::as_str).unwrap_or("");
+                    assert!(
+                        head.starts_with(first),
+                        "{line:?}: expected {first:?} first, got {got:?}"
+                    );
+                }
+            }
+        }
+
+        // Extra parameters (fifteen, IRC's most) on every command: answered somehow, and
+        // the connection goes on.
+        let junk = ["*"; 14].join(" ");
+        for &(name, _, _) in &table {
+            if name == "QUIT" {
+                continue;
+            }
+            replies_to(&mut t, &format!("{name} {junk}")).await?;
+        }
+
+        // QUIT without a reason closes as asked, and the server is still up for others.
+        t.send("QUIT").await?;
+        let last = t.wire.read_line().await?;
+        assert!(last.starts_with(b"ERROR :Closing link"), "{last:?}");
+        t.wire.expect_closed().await?;
+        let mut u = Irc::register(&server, "u").await?;
+        u.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_nick_differing_only_by_case_is_taken_on_every_protocol() {
+    let server = server().await;
+    ok(async {
+        // IRC holds `Alice`.
+        let mut alice = Irc::register(&server, "Alice").await?;
+        let mut r = Wire::connect(server.addr("rooms"), "r").await?;
+        r.send(b"/join x\n/nick alice\n").await?;
+        r.expect(b"0\n2\n").await?;
+        r.send_line(b"/nick ALICE").await?;
+        r.expect_line(b"2").await?;
+        let mut b = Wire::connect(server.addr("broadcast"), "b").await?;
+        b.send_line(b"aLIce").await?;
+        b.expect(b"Username already taken!\n").await?;
+        b.expect_closed().await?;
+        let mut p = Wire::connect(server.addr("prefixed"), "p").await?;
+        p.send_frame(2, b"NAME aLiCe").await?;
+        p.expect_frame(2, b"Error: name aLiCe is taken").await?;
+        let mut k = Wire::connect(server.addr("packet"), "k").await?;
+        k.send_packet(kind::LOGIN, &name_field(b"ALICE")).await?;
+        k.expect_response(result::FAILURE).await?;
+
+        // A rooms user holds `bob`: IRC can neither register nor rename to `BOB`.
+        r.send_line(b"/nick bob").await?;
+        r.expect_line(b"0").await?;
+        let mut c = Irc::connect(&server, "c").await?;
+        c.send("NICK BOB").await?;
+        c.expect(":irc.test 433 * BOB :Nickname is already in use")
+            .await?;
+        alice.send("NICK Bob").await?;
+        alice
+            .expect(":irc.test 433 Alice Bob :Nickname is already in use")
+            .await?;
+        // A broadcast user holds `Carol`: prefixed, packet, rooms and IRC are refused.
+        let mut carol = broadcast_user(&server, "Carol").await?;
+        p.send_frame(2, b"NAME CAROL").await?;
+        p.expect_frame(2, b"Error: name CAROL is taken").await?;
+        k.send_packet(kind::LOGIN, &name_field(b"carol")).await?;
+        k.expect_response(result::FAILURE).await?;
+        r.send_line(b"/nick cArol").await?;
+        r.expect_line(b"2").await?;
+        alice.send("NICK CAROL").await?;
+        alice
+            .expect(":irc.test 433 Alice CAROL :Nickname is already in use")
+            .await?;
+        // One's own name in another case is a rename, not a clash.
+        alice.send("NICK alice").await?;
+        alice.expect(":Alice!Alice@127.0.0.1 NICK alice").await?;
+        r.send_line(b"/nick BOB").await?;
+        r.expect_line(b"0").await?;
+        // The names are unchanged: each once, as typed.
+        p.send_frame(2, b"GET_NAMES").await?;
+        p.expect_frame(2, b"alice BOB Carol").await?;
+        carol.wire_silence().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_look_alike_nick_is_erroneous_on_every_protocol() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::register(&server, "alice").await?;
+        // Cyrillic а (U+0430), fullwidth ａ (U+FF41), Latin-1 é, a zero-width space, a
+        // Greek omicron for o, a combining accent.
+        let look_alikes = [
+            "\u{430}lice",
+            "\u{ff41}lice",
+            "alic\u{e9}",
+            "ali\u{200b}ce",
+            "b\u{3bf}b",
+            "bob\u{301}",
+        ];
+        let mut c = Irc::connect(&server, "c").await?;
+        let mut r = Wire::connect(server.addr("rooms"), "r").await?;
+        r.send_line(b"/join x").await?;
+        r.expect_line(b"0").await?;
+        let mut p = Wire::connect(server.addr("prefixed"), "p").await?;
+        let mut k = Wire::connect(server.addr("packet"), "k").await?;
+        for nick in look_alikes {
+            c.send(&format!("NICK {nick}")).await?;
+            c.expect(&format!(":irc.test 432 * {nick} :Erroneus nickname"))
+                .await?;
+            alice.send(&format!("NICK {nick}")).await?;
+            alice
+                .expect(&format!(":irc.test 432 alice {nick} :Erroneus nickname"))
+                .await?;
+            r.send_line(format!("/nick {nick}").as_bytes()).await?;
+            r.expect_line(b"1").await?;
+            p.send_frame(4, format!("NAME {nick}").as_bytes()).await?;
+            p.expect_frame(4, b"Error: bad name").await?;
+            k.send_packet(kind::LOGIN, &name_field(nick.as_bytes()))
+                .await?;
+            k.expect_response(result::FAILURE).await?;
+            let mut b = Wire::connect(server.addr("broadcast"), "b").await?;
+            b.send_line(nick.as_bytes()).await?;
+            b.expect(b"Username not allowed!\n").await?;
+            b.expect_closed().await?;
+        }
+        // Nobody took any of them; alice is still alice.
+        p.send_frame(4, b"GET_NAMES").await?;
+        p.expect_frame(4, b"alice").await?;
+        alice.sync().await?;
+        rooms_sync(&mut r).await
+    }
+    .await);
+}
+
+/// Helpers on top of the shared IRC client for this file.
+trait IrcExt {
+    /// Skips the JOIN lines of others with a PING round trip.
+    async fn sync_past_joins(&mut self) -> Step;
+    /// Reads the next line, which must be `@msgid=<id>[;<tags>] <rest>`; returns the id.
+    async fn expect_msgid(&mut self, tags: &str, rest: &str) -> Result<String, Failure>;
+}
+
+impl IrcExt for Irc {
+    async fn sync_past_joins(&mut self) -> Step {
+        self.send("PING sync").await?;
+        self.skip_past(":irc.test PONG irc.test sync").await
+    }
+
+    async fn expect_msgid(&mut self, tags: &str, rest: &str) -> Result<String, Failure> {
+        let line = self.wire.read_line().await?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        let id = text
+            .strip_prefix("@msgid=")
+            .and_then(|t| t.split([';', ' ']).next())
+            .unwrap_or("")
+            .to_string();
+        let expected = if tags.is_empty() {
+            format!("@msgid={id} {rest}\r")
+        } else {
+            format!("@msgid={id};{tags} {rest}\r")
+        };
+        if !id.is_empty() && text == expected {
+            Ok(id)
+        } else {
+            Err(Failure::new(
+                format!("{}: expect a line with a msgid", self.nick),
+                format!("@msgid=<id>;{tags} {rest}\r").as_bytes(),
+                &line,
+            ))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Shared by the tests that run the real `confab serve` and watch its memory: the child
+//! process with every listener on a free loopback port, and its resident set size.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+
+/// A `confab serve` child with all five protocols on 127.0.0.1, killed on drop.
+pub struct Serve {
+    child: Child,
+    addrs: HashMap<String, SocketAddr>,
+}
+
+impl Serve {
+    /// Starts the server with `args` after the listeners (e.g. `--outbox-bytes 65536`).
+    pub fn start(args: &[&str]) -> Serve {
+        let protocols = ["irc", "rooms", "broadcast", "prefixed", "packet"];
+        let mut command = Command::new(BIN);
+        command.arg("serve");
+        for p in protocols {
+            command.args(["--listen", &format!("{p}=127.0.0.1:0")]);
+        }
+        let mut child = command
+            .args(args)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("confab starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut addrs = HashMap::new();
+        for _ in protocols {
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("a listening line");
+            let parts: Vec<&str> = line.trim_end().split(' ').collect();
+            assert_eq!(parts.len(), 3, "line {line:?}");
+            addrs.insert(parts[1].to_string(), parts[2].parse().expect("an address"));
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stdout.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                sink.clear();
+            }
+        });
+        Serve { child, addrs }
+    }
+
+    pub fn addr(&self, protocol: &str) -> SocketAddr {
+        self.addrs[protocol]
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident set size in KiB (`VmRSS` of /proc/PID/status).
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.child.id())
+    }
+
+    /// Still running?
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    /// SIGTERM, then waits up to `limit` for the exit.
+    pub fn stop(mut self, limit: Duration) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if self.child.try_wait().expect("try_wait").is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `VmRSS` of a process, in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS line")
+}
+
+/// Mebibytes, for summaries.
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
