@@ -35,8 +35,9 @@ use crate::tls::{self, TlsError};
 /// gone within 2 seconds).
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 /// Newcomers are told the server is shutting down for at least this long after the
-/// signal, even when every connection closed at once.
-const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(300);
+/// signal, even when every connection closed at once: long enough that a client connecting
+/// right after the signal on a loaded machine still hears it, short enough to exit in 2 s.
+const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(1000);
 /// Pause after a failed accept (out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a refused connection may take to receive its refusal line.
