@@ -30,7 +30,11 @@ impl Hub {
             let state = &mut *state;
             let id = session.id();
             let who = state.peer(id)?;
-            let hostmask = state.hostmask(id).unwrap_or_default();
+            // Formatting `nick!user@host` is needed only where bans are to be matched.
+            let hostmask = match state.rooms.get(room.folded()) {
+                Some(r) if r.has_bans() => state.hostmask(id).unwrap_or_default(),
+                _ => String::new(),
+            };
             let handle = state.member(id)?.session.clone();
             let joined = state.member(id)?.rooms.len();
             let already = state
@@ -150,33 +154,25 @@ impl Hub {
                 return Err(HubError::NotMember(room.to_string()));
             }
             let privileged = seat.is_some_and(|s| s.op || s.voice);
+            // The ban check formats a hostmask: only when the room has bans, since this
+            // runs for every message.
             if !privileged
                 && (entry.modes.moderated
-                    || entry.is_banned(&state.hostmask(id).unwrap_or_default()))
+                    || (entry.has_bans()
+                        && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
             {
                 return Err(HubError::CannotSend(entry.name.to_string()));
             }
             let (recipients, name) = (entry.others(id), entry.name.clone());
             let msgid = state.new_msgid();
-            out.push(
-                recipients,
-                match text {
-                    Some(text) => EventKind::Said {
-                        room: name,
-                        from,
-                        text,
-                        tone,
-                        msgid,
-                        client_tags,
-                    },
-                    None => EventKind::Tagged {
-                        from,
-                        to: Target::Room(name),
-                        msgid,
-                        client_tags,
-                    },
-                },
-            );
+            let message = Message {
+                from,
+                text,
+                tone,
+                msgid,
+                client_tags,
+            };
+            out.push(recipients, message.into_event(Target::Room(name)));
             msgid
         };
         self.route(out);
@@ -219,25 +215,14 @@ impl Hub {
                 .map_err(|_| HubError::NoSuchUser(to.to_string()))?;
             let handle = state.member(target)?.session.clone();
             let msgid = state.new_msgid();
-            out.push(
-                vec![handle],
-                match text {
-                    Some(text) => EventKind::Direct {
-                        from,
-                        to: to_name,
-                        text,
-                        tone,
-                        msgid,
-                        client_tags,
-                    },
-                    None => EventKind::Tagged {
-                        from,
-                        to: Target::User(to_name),
-                        msgid,
-                        client_tags,
-                    },
-                },
-            );
+            let message = Message {
+                from,
+                text,
+                tone,
+                msgid,
+                client_tags,
+            };
+            out.push(vec![handle], message.into_event(Target::User(to_name)));
             msgid
         };
         self.route(out);
@@ -283,6 +268,52 @@ impl Hub {
 
     pub fn is_member(&self, session: &Session, room: &str) -> bool {
         self.lock().joined_room(room, session.id()).is_ok()
+    }
+}
+
+/// What `say_tagged` and `whisper_tagged` send, before it knows its kind of event.
+struct Message {
+    from: crate::event::Peer,
+    text: Option<Text>,
+    tone: Tone,
+    msgid: u64,
+    client_tags: Option<Arc<str>>,
+}
+
+impl Message {
+    /// A room message, a direct message, or (without text) tags alone to either.
+    fn into_event(self, to: Target) -> EventKind {
+        let Message {
+            from,
+            text,
+            tone,
+            msgid,
+            client_tags,
+        } = self;
+        match (text, to) {
+            (Some(text), Target::Room(room)) => EventKind::Said {
+                room,
+                from,
+                text,
+                tone,
+                msgid,
+                client_tags,
+            },
+            (Some(text), Target::User(to)) => EventKind::Direct {
+                from,
+                to,
+                text,
+                tone,
+                msgid,
+                client_tags,
+            },
+            (None, to) => EventKind::Tagged {
+                from,
+                to,
+                msgid,
+                client_tags,
+            },
+        }
     }
 }
 

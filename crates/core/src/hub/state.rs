@@ -166,6 +166,10 @@ impl Room {
         self.members.get(&id).is_some_and(|s| s.op)
     }
 
+    pub fn has_bans(&self) -> bool {
+        !self.bans.is_empty()
+    }
+
     /// Whether a ban matches `hostmask` and no exception does.
     pub fn is_banned(&self, hostmask: &str) -> bool {
         self.bans.iter().any(|b| mask_matches(&b.mask, hostmask))
