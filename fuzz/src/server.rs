@@ -109,7 +109,8 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
     let (hub, peers) = populated_hub(&limits);
     let mut adapter = make(&limits);
     let session = adapter.attach(&hub, peer());
-    let cx = Context::new(&hub, &session, peer(), &limits);
+    let peer = peer();
+    let cx = Context::new(&hub, &session, &peer, &limits);
     let mut input = BytesMut::new();
     let mut closed = false;
     for piece in rest.chunks(chunk) {

@@ -5,12 +5,19 @@
 //! ends the session. Replies to the client's own requests are never refused (a long
 //! `GET_NAMES` must not disconnect the one who asked) and do not count towards the limit,
 //! so a long reply followed by one ordinary event cannot trip it either.
+//!
+//! Memory: an outbox has exactly one reader, the session's writer, so its wake-up is one
+//! waker slot and a flag, not a wait list; and the queue's memory is given back at every
+//! drain, so an idle connection's outbox holds no allocation at all.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 
+use atomic_waker::AtomicWaker;
 use bytes::Bytes;
-use tokio::sync::Notify;
 
 use crate::event::Event;
 
@@ -56,7 +63,11 @@ struct State {
 #[derive(Debug)]
 pub struct Outbox {
     state: Mutex<State>,
-    ready: Notify,
+    /// Set when there is news for the writer (a delivery, a close, a [`Outbox::wake`]);
+    /// cleared when the writer sees it.
+    news: AtomicBool,
+    /// The writer's waker, while it waits.
+    writer: AtomicWaker,
     limit: usize,
 }
 
@@ -64,7 +75,8 @@ impl Outbox {
     pub fn new(limit: usize) -> Outbox {
         Outbox {
             state: Mutex::new(State::default()),
-            ready: Notify::new(),
+            news: AtomicBool::new(false),
+            writer: AtomicWaker::new(),
             limit,
         }
     }
@@ -86,13 +98,13 @@ impl Outbox {
                 state.queue.clear();
                 state.bytes = 0;
                 drop(state);
-                self.ready.notify_one();
+                self.wake();
                 return Err(Overflow);
             }
             state.bytes += cost;
             state.queue.push_back(Delivery::Event(event));
         }
-        self.ready.notify_one();
+        self.wake();
         Ok(())
     }
 
@@ -116,7 +128,7 @@ impl Outbox {
                 state.reply_bytes = 0;
             }
         }
-        self.ready.notify_one();
+        self.wake();
     }
 
     /// Stops taking deliveries; what is queued stays for the writer to drain.
@@ -126,7 +138,7 @@ impl Outbox {
             state.closed = Some(reason);
         }
         drop(state);
-        self.ready.notify_one();
+        self.wake();
     }
 
     /// Moves everything queued into `into` (in order) and tells whether the outbox closed.
@@ -135,11 +147,9 @@ impl Outbox {
         into.extend(state.queue.drain(..));
         state.bytes = 0;
         state.reply_bytes = 0;
-        if state.queue.capacity() > 16 {
-            // A burst grew the queue; give the memory back once it is empty again, so an
-            // idle connection keeps next to nothing.
-            state.queue = VecDeque::new();
-        }
+        // Give the queue's memory back: an idle connection keeps nothing, and the next
+        // delivery's allocation costs far less than the write that follows it.
+        state.queue = VecDeque::new();
         state.closed
     }
 
@@ -153,9 +163,31 @@ impl Outbox {
         state.bytes + state.reply_bytes
     }
 
-    /// Resolves when something was queued or the outbox closed since the last wake-up.
+    /// Tells the writer to look: called for every delivery and close, and by whoever
+    /// keeps the writer's timers.
+    pub fn wake(&self) {
+        self.news.store(true, Ordering::Release);
+        self.writer.wake();
+    }
+
+    /// Ready when something was queued, the outbox closed or [`Outbox::wake`] was called
+    /// since the writer last saw ready; otherwise the writer's task is woken then. Meant
+    /// for the one writer: another task polling it would take the wake-up away.
+    pub fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.news.swap(false, Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        self.writer.register(cx.waker());
+        // News between the first look and the registration would otherwise be missed.
+        if self.news.swap(false, Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    /// [`Outbox::poll_ready`] as a future.
     pub async fn ready(&self) {
-        self.ready.notified().await
+        poll_fn(|cx| self.poll_ready(cx)).await
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

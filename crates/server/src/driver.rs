@@ -1,6 +1,7 @@
 //! The connection driver: one task per connection, generic over any [`Socket`] (so TLS and
 //! WebSocket are just other streams). It reads and feeds the adapter, drains the session's
-//! whole outbox into one buffer per write, and runs the adapter's timers.
+//! whole outbox into one buffer per write, and runs the adapter's timers (through the server's
+//! [`Alarms`](crate::alarms::Alarms), which ring through the outbox).
 //!
 //! Limits enforced here, for every protocol alike: flood control (a token bucket per
 //! connection; the excess waits unread in the input buffer, see [`Pace`]), the bound on
@@ -12,19 +13,21 @@
 //! released again once empty.
 
 use std::cell::RefCell;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use confab_core::{CloseReason, Delivery, Departure, Session};
 use tokio::io::AsyncWriteExt;
-use tokio::time::{sleep_until, timeout, Instant};
-use tokio_util::sync::CancellationToken;
+use tokio::time::{timeout, Instant};
 
 use crate::adapter::{Adapter, Context, Farewell, Flow};
-use crate::limits::{Rate, TokenBucket};
+use crate::alarms::Armed;
+use crate::limits::{Rate, Ticket, TokenBucket};
 use crate::shared::Shared;
 use crate::socket::Socket;
 
@@ -73,7 +76,7 @@ impl End {
 }
 
 /// Flood control and the registration timeout of one connection: a few bytes, and no
-/// timer of its own (the driver's one sleep wakes for the earliest of what is due).
+/// timer of its own (one alarm wakes the driver for the earliest of what is due).
 struct Pace {
     /// `None` for an exempt (loopback) address.
     bucket: Option<TokenBucket>,
@@ -143,93 +146,167 @@ fn flood_rate(cx: &Context<'_>) -> Rate {
     Rate::new(cx.limits.flood_burst, cx.limits.flood_per_sec)
 }
 
-/// Serves one client until it leaves, fails, overflows or the server shuts down.
-pub async fn drive<S, A>(
-    mut stream: S,
-    mut adapter: A,
+/// What woke a waiting connection.
+enum Woke {
+    /// The outbox has news: deliveries, a close (overflow, shutdown), an alarm.
+    Outbox,
+    /// The socket may have input (`false`: it failed).
+    Readable(bool),
+}
+
+/// Serves one client until it leaves, fails, overflows or the server shuts down (the hub
+/// closes every outbox, see [`confab_core::Hub::close_all`]). `ticket` holds the
+/// connection's place in the admission counts until then.
+pub fn drive<S, A>(
+    stream: S,
+    adapter: A,
     shared: Arc<Shared>,
     peer: SocketAddr,
-    shutdown: CancellationToken,
-) where
+    ticket: Ticket,
+) -> impl Future<Output = ()>
+where
     S: Socket,
     A: Adapter,
 {
-    let protocol = adapter.protocol();
-    let session = adapter.attach(&shared.hub, peer);
-    tracing::info!(%peer, protocol = protocol.name(), "connected");
-    let cx = Context::new(&shared.hub, &session, peer, &shared.limits);
-    let mut pace = Pace::new(&shared, peer);
-    // A partial frame waiting for the rest (or input waiting for flood control), and
-    // output the client has not taken yet.
-    let mut input = BytesMut::new();
-    let mut output = BytesMut::new();
+    let mut connection = Connection {
+        stream,
+        adapter,
+        shared,
+        peer,
+        _ticket: ticket,
+        input: Spill::default(),
+        output: Spill::default(),
+    };
+    // An `async move` block uses what it captured in place. An `async fn` taking these
+    // as arguments would move each into a second slot of the task: several hundred bytes
+    // more for every connection, idle or not.
+    async move { connection.serve().await }
+}
 
-    // A TLS handshake may have brought the first lines along with it, already decrypted
-    // and waiting in the TLS layer: the socket will not wake us for those, so read once now.
-    let mut flow = read_and_handle(&mut stream, &mut adapter, &mut input, &cx, &mut pace);
-    let end = loop {
-        match flow {
-            Err(end) => break end,
-            Ok(Flow::Close) => break End::Closed,
-            Ok(Flow::Continue) => {}
-        }
-        if pace.eof && !pace.held {
-            adapter.on_eof(&mut input, &cx);
-            break End::Eof;
-        }
-        let wake = pace.wake(adapter.deadline(), &cx);
-        flow = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => Err(End::Shutdown),
-            _ = session.outbox().ready() => {
-                flush(&mut stream, &adapter, &session, &mut output, &shutdown)
+/// One connection's own state, all of it, as it sits in its task while idle.
+struct Connection<S, A> {
+    stream: S,
+    adapter: A,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    _ticket: Ticket,
+    /// A partial frame waiting for the rest (or input waiting for flood control).
+    input: Spill,
+    /// Output the client has not taken yet.
+    output: Spill,
+}
+
+impl<S: Socket, A: Adapter> Connection<S, A> {
+    async fn serve(&mut self) {
+        // Fields are named through `self` rather than bound to locals: each local
+        // reference would take room in the task for as long as the connection lives.
+        let protocol = self.adapter.protocol();
+        let session = self.adapter.attach(&self.shared.hub, self.peer);
+        tracing::info!(peer = %self.peer, protocol = protocol.name(), "connected");
+        let cx = Context::new(&self.shared.hub, &session, &self.peer, &self.shared.limits);
+        let mut pace = Pace::new(&self.shared, self.peer);
+        let mut armed = Armed::default();
+
+        // A TLS handshake may have brought the first lines along with it, already
+        // decrypted and waiting in the TLS layer: the socket will not wake us for those,
+        // so read once now.
+        let mut flow = read_and_handle(
+            &mut self.stream,
+            &mut self.adapter,
+            &mut self.input,
+            &cx,
+            &mut pace,
+        );
+        let end = loop {
+            match flow {
+                Err(end) => break end,
+                Ok(Flow::Close) => break End::Closed,
+                Ok(Flow::Continue) => {}
+            }
+            if pace.eof && !pace.held {
+                self.adapter.on_eof(self.input.buf(), &cx);
+                break End::Eof;
+            }
+            let due = pace.wake(self.adapter.deadline(), &cx);
+            if let Some(due) = due {
+                armed.arm(&self.shared.alarms, due, &session);
+            }
+            // One poll of both sources in a closure of references, rather than a
+            // `select!` of futures that would each take room in every idle connection's
+            // task. The outbox comes first, as a shutdown must win over a busy client;
+            // alarms ring through it too.
+            let woke = poll_fn(|task| {
+                if session.outbox().poll_ready(task).is_ready() {
+                    return Poll::Ready(Woke::Outbox);
+                }
+                if !pace.eof {
+                    if let Poll::Ready(ready) = self.stream.poll_read_ready(task) {
+                        return Poll::Ready(Woke::Readable(ready.is_ok()));
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            flow = match woke {
+                Woke::Outbox => flush(&mut self.stream, &self.adapter, &session, &mut self.output)
                     .await
-                    .map(|()| Flow::Continue)
-            }
-            _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
-                on_timer(&mut adapter, &mut input, &cx, &mut pace)
-            }
-            ready = stream.ready_to_read(), if !pace.eof => match ready {
-                Ok(()) => read_and_handle(&mut stream, &mut adapter, &mut input, &cx, &mut pace),
-                Err(_) => Err(End::Failed),
+                    .map(|()| Flow::Continue),
+                Woke::Readable(true) => read_and_handle(
+                    &mut self.stream,
+                    &mut self.adapter,
+                    &mut self.input,
+                    &cx,
+                    &mut pace,
+                ),
+                Woke::Readable(false) => Err(End::Failed),
+            };
+            if flow == Ok(Flow::Continue) && due.is_some() {
+                let now = Instant::now();
+                armed.forget_if_rung(&self.shared.alarms, now);
+                if due.is_some_and(|due| due <= now) {
+                    flow = on_timer(&mut self.adapter, &mut self.input, &cx, &mut pace);
+                }
             }
         };
-    };
 
-    let name = shared.hub.name_of(&session);
-    // Leave the hub before the socket closes, so a client that sees the close can at once
-    // take the name that was freed.
-    match end {
-        // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
-        End::Closed | End::Eof => shared.hub.detach(&session, adapter.departure()),
-        // Everyone is told the server is going; a departure per user would be noise.
-        End::Shutdown => shared.hub.detach_quietly(&session),
-        End::Failed | End::Overflow | End::Limit(_) => shared.hub.detach(&session, Departure::Lost),
+        armed.disarm(&self.shared.alarms);
+        let name = self.shared.hub.name_of(&session);
+        // Leave the hub before the socket closes, so a client that sees the close can at
+        // once take the name that was freed.
+        match end {
+            // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
+            End::Closed | End::Eof => self.shared.hub.detach(&session, self.adapter.departure()),
+            // Everyone is told the server is going; a departure per user would be noise.
+            End::Shutdown => self.shared.hub.detach_quietly(&session),
+            End::Failed | End::Overflow | End::Limit(_) => {
+                self.shared.hub.detach(&session, Departure::Lost)
+            }
+        }
+        if end != End::Failed {
+            Box::pin(say_goodbye(
+                &mut self.stream,
+                &self.adapter,
+                &session,
+                end,
+                &mut self.output,
+            ))
+            .await;
+        }
+        tracing::info!(
+            peer = %self.peer,
+            protocol = protocol.name(),
+            name = name.as_ref().map(|n| n.as_str()).unwrap_or("-"),
+            reason = end.describe(),
+            "disconnected"
+        );
     }
-    if end != End::Failed {
-        Box::pin(say_goodbye(
-            &mut stream,
-            &adapter,
-            &session,
-            end,
-            &mut output,
-        ))
-        .await;
-    }
-    tracing::info!(
-        %peer,
-        protocol = protocol.name(),
-        name = name.as_ref().map(|n| n.as_str()).unwrap_or("-"),
-        reason = end.describe(),
-        "disconnected"
-    );
 }
 
 /// Whatever is due: the registration deadline, a token for held input, the adapter's
 /// own timer.
 fn on_timer<A: Adapter>(
     adapter: &mut A,
-    input: &mut BytesMut,
+    input: &mut Spill,
     cx: &Context<'_>,
     pace: &mut Pace,
 ) -> Result<Flow, End> {
@@ -242,17 +319,16 @@ fn on_timer<A: Adapter>(
         pace.registration = None;
     }
     if pace.held {
-        let flow = pace.metered(input, cx, |input, cx| adapter.on_input(input, cx));
-        if input.is_empty() {
-            // Release the buffer the waiting input held.
-            *input = BytesMut::new();
-        }
+        let flow = pace.metered(input.buf(), cx, |input, cx| adapter.on_input(input, cx));
+        input.release_if_empty();
         if flow == Flow::Close {
             return Ok(Flow::Close);
         }
     }
     if adapter.deadline().is_some_and(|due| due <= now) {
-        return Ok(pace.metered(input, cx, |input, cx| adapter.on_deadline(input, cx)));
+        let flow = pace.metered(input.buf(), cx, |input, cx| adapter.on_deadline(input, cx));
+        input.release_if_empty();
+        return Ok(flow);
     }
     Ok(Flow::Continue)
 }
@@ -263,13 +339,15 @@ fn on_timer<A: Adapter>(
 fn read_and_handle<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &mut A,
-    input: &mut BytesMut,
+    input: &mut Spill,
     cx: &Context<'_>,
     pace: &mut Pace,
 ) -> Result<Flow, End> {
     READ_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
-        scratch.extend_from_slice(input);
+        if let Some(kept) = &input.0 {
+            scratch.extend_from_slice(kept);
+        }
         let before = scratch.len();
         let mut eof = false;
         for _ in 0..READS_PER_WAKE {
@@ -322,13 +400,37 @@ fn read_and_handle<S: Socket, A: Adapter>(
 
 /// Keeps the unread rest of the scratch buffer in the connection's own buffer, or frees
 /// that buffer when nothing is left.
-fn keep_rest(scratch: &mut BytesMut, input: &mut BytesMut) {
+fn keep_rest(scratch: &mut BytesMut, input: &mut Spill) {
     if scratch.is_empty() {
-        *input = BytesMut::new();
+        input.0 = None;
     } else {
-        input.clear();
-        input.extend_from_slice(scratch);
+        let kept = input.buf();
+        kept.clear();
+        kept.extend_from_slice(scratch);
         scratch.clear();
+    }
+}
+
+/// Bytes a connection keeps between wake-ups (a partial frame, output the client has not
+/// taken): one pointer and no allocation while there are none, which is nearly always.
+#[derive(Default)]
+struct Spill(Option<Box<BytesMut>>);
+
+impl Spill {
+    fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|kept| kept.is_empty())
+    }
+
+    /// The buffer, made on first use.
+    fn buf(&mut self) -> &mut BytesMut {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the buffer once it holds nothing.
+    fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            self.0 = None;
+        }
     }
 }
 
@@ -339,8 +441,7 @@ async fn flush<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &A,
     session: &Session,
-    output: &mut BytesMut,
-    shutdown: &CancellationToken,
+    output: &mut Spill,
 ) -> Result<(), End> {
     loop {
         if output.is_empty() {
@@ -352,8 +453,8 @@ async fn flush<S: Socket, A: Adapter>(
         }
         // Boxed: this state is live only while a client is behind, and keeping it out of
         // the connection's task keeps every idle connection small.
-        Box::pin(write_out(stream, session, output, shutdown)).await?;
-        *output = BytesMut::new();
+        Box::pin(write_out(stream, session, output.buf())).await?;
+        output.0 = None;
     }
 }
 
@@ -362,19 +463,17 @@ async fn write_out<S: Socket>(
     stream: &mut S,
     session: &Session,
     output: &mut BytesMut,
-    shutdown: &CancellationToken,
 ) -> Result<(), End> {
     while !output.is_empty() {
         tokio::select! {
             written = stream.write_all_buf(output) => written.map_err(|_| End::Failed)?,
             // A client that stopped reading blocks this write; its outbox overflowing or
             // the server shutting down must still end the session.
-            _ = session.outbox().ready() => {
-                if session.outbox().closed() == Some(CloseReason::Overflow) {
-                    return Err(End::Overflow);
-                }
-            }
-            _ = shutdown.cancelled() => return Err(End::Shutdown),
+            _ = session.outbox().ready() => match session.outbox().closed() {
+                Some(CloseReason::Overflow) => return Err(End::Overflow),
+                Some(CloseReason::Shutdown) => return Err(End::Shutdown),
+                None => {}
+            },
         }
     }
     stream.flush().await.map_err(|_| End::Failed)
@@ -389,34 +488,40 @@ enum Written {
 }
 
 /// Drains the outbox, renders it into the thread's scratch buffer and writes what the
-/// socket takes without waiting.
+/// socket takes without waiting. A shutdown ends the session once what was queued before
+/// it is written or kept in `output` for the goodbye.
 fn write_now<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &A,
     session: &Session,
-    output: &mut BytesMut,
+    output: &mut Spill,
 ) -> Result<Written, End> {
     WRITE_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
-        if drain_rendered(adapter, session, scratch) == Some(CloseReason::Overflow) {
+        let closed = drain_rendered(adapter, session, scratch);
+        if closed == Some(CloseReason::Overflow) {
             return Err(End::Overflow);
         }
-        if scratch.is_empty() {
-            return Ok(Written::Nothing);
-        }
+        let mut written = Written::Nothing;
         while !scratch.is_empty() {
             match stream.write_now(scratch) {
                 Ok(0) => return Err(End::Failed),
-                Ok(n) => scratch.advance(n),
+                Ok(n) => {
+                    scratch.advance(n);
+                    written = Written::All;
+                }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    output.extend_from_slice(scratch);
+                    output.buf().extend_from_slice(scratch);
                     scratch.clear();
-                    return Ok(Written::Part);
+                    written = Written::Part;
                 }
                 Err(_) => return Err(End::Failed),
             }
         }
-        Ok(Written::All)
+        match closed {
+            Some(CloseReason::Shutdown) => Err(End::Shutdown),
+            _ => Ok(written),
+        }
     })
 }
 
@@ -445,8 +550,9 @@ async fn say_goodbye<S: Socket, A: Adapter>(
     adapter: &A,
     session: &Session,
     end: End,
-    output: &mut BytesMut,
+    output: &mut Spill,
 ) {
+    let output = output.buf();
     if end != End::Overflow {
         drain_rendered(adapter, session, output);
     }
@@ -463,6 +569,40 @@ async fn say_goodbye<S: Socket, A: Adapter>(
     .await;
 }
 
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::irc::{IrcAdapter, Settings};
+    use crate::alarms::Alarms;
+    use crate::config::Config;
+    use crate::limits::Admission;
+    use confab_core::{Hub, HubConfig};
+
+    /// The task of a plain IRC connection, what every idle user costs besides the hub's
+    /// entry and the socket's registration: tokio allocates it with 104 bytes of its own,
+    /// aligned to 128, so up to 664 bytes of future fit 768. Arguments moved into an
+    /// `async fn`, a `select!` of futures or a timer kept inline would each push it over.
+    #[tokio::test]
+    async fn an_irc_connection_task_stays_small() {
+        let config = Config::default();
+        let shared = Arc::new(Shared {
+            hub: Hub::new(HubConfig::default()),
+            limits: config.limits.clone(),
+            irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
+            admission: Admission::new(&config.limits),
+            alarms: Alarms::new(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let peer = stream.local_addr().unwrap();
+        let Ok(ticket) = shared.admission.admit(peer.ip(), Instant::now()) else {
+            panic!("admitted");
+        };
+        let adapter = IrcAdapter::new(shared.irc.clone(), peer);
+        let task = drive(stream, adapter, shared.clone(), peer, ticket);
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 656, "an IRC connection's future is {size} bytes");
+    }
 }

@@ -2,6 +2,7 @@
 //! codecs of `confab-proto` to the hub of `confab-core`, and the configuration.
 
 pub mod adapter;
+pub mod alarms;
 pub mod config;
 pub mod driver;
 pub mod limits;

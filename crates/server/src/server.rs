@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use confab_core::{Hub, HubConfig};
+use confab_core::{CloseReason, Hub, HubConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -24,6 +25,7 @@ use crate::adapter::packet::PacketAdapter;
 use crate::adapter::prefixed::PrefixedAdapter;
 use crate::adapter::rooms::RoomsAdapter;
 use crate::adapter::{Adapter, Farewell};
+use crate::alarms::Alarms;
 use crate::config::{Config, ConfigError, ListenSpec};
 use crate::driver::drive;
 use crate::limits::{Admission, Ticket};
@@ -107,6 +109,7 @@ impl Server {
                 limits: config.limits.clone(),
                 irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
                 admission: Admission::new(&config.limits),
+                alarms: Alarms::new(),
             }),
         })
     }
@@ -136,6 +139,10 @@ impl Server {
         let listeners = TaskTracker::new();
         let connections = TaskTracker::new();
         let closing = CancellationToken::new();
+        listeners.spawn({
+            let (shared, closing) = (self.shared.clone(), closing.clone());
+            async move { shared.alarms.run(closing).await }
+        });
         for (spec, listener) in self.listeners {
             let transport = match (spec.tls, &self.tls) {
                 (true, Some(tls)) => tls.clone(),
@@ -155,6 +162,9 @@ impl Server {
         }
         shutdown.cancelled().await;
         let started = tokio::time::Instant::now();
+        // Every connection's driver sees its outbox close, delivers what is queued and
+        // says goodbye; one attaching from now on is closed as it attaches.
+        self.shared.hub.close_all(CloseReason::Shutdown);
         connections.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
             .await
@@ -219,14 +229,7 @@ async fn accept_loop(
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match &transport {
                     Transport::Plain => {
-                        connections.spawn(serve_stream(
-                            protocol,
-                            stream,
-                            peer,
-                            shared.clone(),
-                            shutdown.clone(),
-                            ticket,
-                        ));
+                        spawn_driver(&connections, protocol, stream, peer, &shared, ticket);
                     }
                     Transport::Tls {
                         acceptor,
@@ -285,39 +288,71 @@ async fn serve_tls(
             return;
         }
     };
-    serve_stream(protocol, stream, peer, shared, shutdown, ticket).await
+    serve_tls_stream(protocol, stream, peer, shared, ticket).await
 }
 
-/// Hands a connection, plain or TLS, to the driver with its protocol's adapter.
-async fn serve_stream<S>(
+/// Spawns the driver of a plain connection with its protocol's adapter: one task type
+/// per protocol, each exactly the size of that protocol's connection.
+fn spawn_driver(
+    connections: &TaskTracker,
     protocol: Protocol,
-    stream: S,
+    stream: TcpStream,
     peer: SocketAddr,
-    shared: Arc<Shared>,
-    shutdown: CancellationToken,
-    // Holds the connection's place in the admission counts until it ends.
-    _ticket: Ticket,
-) where
-    S: crate::socket::Socket,
-{
+    shared: &Arc<Shared>,
+    ticket: Ticket,
+) {
     let limits = &shared.limits;
+    let shared = shared.clone();
     match protocol {
-        Protocol::Prefixed => drive(stream, PrefixedAdapter::new(), shared, peer, shutdown).await,
+        Protocol::Prefixed => {
+            connections.spawn(drive(stream, PrefixedAdapter::new(), shared, peer, ticket));
+        }
         Protocol::Packet => {
             let adapter = PacketAdapter::new(limits.packet_body_max);
-            drive(stream, adapter, shared, peer, shutdown).await
+            connections.spawn(drive(stream, adapter, shared, peer, ticket));
         }
         Protocol::Rooms => {
             let adapter = RoomsAdapter::new(limits.rooms_line_max);
-            drive(stream, adapter, shared, peer, shutdown).await
+            connections.spawn(drive(stream, adapter, shared, peer, ticket));
         }
         Protocol::Broadcast => {
             let adapter = BroadcastAdapter::new(limits.broadcast_line_max);
-            drive(stream, adapter, shared, peer, shutdown).await
+            connections.spawn(drive(stream, adapter, shared, peer, ticket));
         }
         Protocol::Irc => {
             let adapter = IrcAdapter::new(shared.irc.clone(), peer);
-            drive(stream, adapter, shared, peer, shutdown).await
+            connections.spawn(drive(stream, adapter, shared, peer, ticket));
+        }
+    }
+}
+
+/// Hands a connection whose TLS handshake is done to the driver, in the task that made
+/// the handshake.
+async fn serve_tls_stream(
+    protocol: Protocol,
+    stream: TlsStream<TcpStream>,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    ticket: Ticket,
+) {
+    let limits = &shared.limits;
+    match protocol {
+        Protocol::Prefixed => drive(stream, PrefixedAdapter::new(), shared, peer, ticket).await,
+        Protocol::Packet => {
+            let adapter = PacketAdapter::new(limits.packet_body_max);
+            drive(stream, adapter, shared, peer, ticket).await
+        }
+        Protocol::Rooms => {
+            let adapter = RoomsAdapter::new(limits.rooms_line_max);
+            drive(stream, adapter, shared, peer, ticket).await
+        }
+        Protocol::Broadcast => {
+            let adapter = BroadcastAdapter::new(limits.broadcast_line_max);
+            drive(stream, adapter, shared, peer, ticket).await
+        }
+        Protocol::Irc => {
+            let adapter = IrcAdapter::new(shared.irc.clone(), peer);
+            drive(stream, adapter, shared, peer, ticket).await
         }
     }
 }

@@ -1,10 +1,12 @@
-//! What every connection of a server shares: the hub, the limits and the IRC settings.
+//! What every connection of a server shares: the hub, the limits, the IRC settings, the
+//! admission counts and the alarms.
 
 use std::sync::Arc;
 
 use confab_core::Hub;
 
 use crate::adapter::irc::Settings;
+use crate::alarms::Alarms;
 use crate::config::Limits;
 use crate::limits::Admission;
 
@@ -14,4 +16,6 @@ pub struct Shared {
     pub irc: Arc<Settings>,
     /// Connections open, in all and per address, and each address's connection rate.
     pub admission: Arc<Admission>,
+    /// Every connection's deadlines, rung by one task that [`crate::Server::run`] starts.
+    pub alarms: Alarms,
 }

@@ -3,7 +3,6 @@
 //! connection then owns no read or write buffer at all; every connection's reads and
 //! writes go through one scratch buffer per worker thread (see `driver.rs`).
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -14,8 +13,10 @@ use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
 pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send {
-    /// Resolves when a read may make progress (it may still find nothing).
-    fn ready_to_read(&self) -> impl Future<Output = io::Result<()>> + Send;
+    /// Ready when a read may make progress (it may still find nothing); otherwise the
+    /// task is woken when one may. A poll rather than a future, so waiting for input
+    /// takes no room in the connection's task.
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
     /// Reads what has arrived without waiting: `WouldBlock` when nothing has, `Ok(0)` at
     /// end of stream.
@@ -28,8 +29,8 @@ pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send {
 }
 
 impl Socket for TcpStream {
-    fn ready_to_read(&self) -> impl Future<Output = io::Result<()>> + Send {
-        self.readable()
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_read_ready(self, cx)
     }
 
     fn read_now(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
@@ -44,8 +45,8 @@ impl Socket for TcpStream {
 impl Socket for TlsStream<TcpStream> {
     /// New TLS records arrive on the TCP socket; plaintext rustls still holds was already
     /// handed out, because `read_now` is called until it finds nothing.
-    fn ready_to_read(&self) -> impl Future<Output = io::Result<()>> + Send {
-        self.get_ref().0.readable()
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_ref().0.poll_read_ready(cx)
     }
 
     fn read_now(&mut self, buf: &mut BytesMut) -> io::Result<usize> {

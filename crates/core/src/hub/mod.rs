@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use crate::event::{Departure, Event, EventKind};
 use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
-use crate::outbox::DEFAULT_OUTBOX_BYTES;
+use crate::outbox::{CloseReason, DEFAULT_OUTBOX_BYTES};
 use crate::router::{LocalRouter, Router};
 use crate::session::{Session, SessionId};
 
@@ -143,16 +143,30 @@ impl Hub {
     }
 
     /// Registers a new client whose host others see as `host` (IRC shows the address).
-    pub fn attach_from(&self, origin: &'static str, host: &str) -> Arc<Session> {
+    pub fn attach_from(&self, origin: &'static str, host: impl Into<Arc<str>>) -> Arc<Session> {
         let mut state = self.lock();
         state.next_id += 1;
         let id = SessionId(state.next_id);
         let session = Arc::new(Session::new(id, origin, self.config.outbox_bytes));
-        state.sessions.insert(
-            id,
-            Member::new(session.clone(), Arc::from(host), SystemTime::now()),
-        );
+        if let Some(reason) = state.closing {
+            // Arrived as the server closes: its writer ends it at once, like everyone's.
+            session.outbox().close(reason);
+        }
+        let member = Member::new(session.clone(), host.into(), SystemTime::now());
+        state.sessions.insert(id, Box::new(member));
         session
+    }
+
+    /// Closes every session's outbox, and the outbox of every session attached from now
+    /// on, with `reason`: each writer delivers what is queued and ends its session. This is
+    /// how a server shutdown reaches every connection, with nothing kept per connection to
+    /// wait for it.
+    pub fn close_all(&self, reason: CloseReason) {
+        let mut state = self.lock();
+        state.closing = Some(reason);
+        for member in state.sessions.values() {
+            member.session.outbox().close(reason);
+        }
     }
 
     /// Removes a client everywhere: its rooms hear `how`, its name becomes free.

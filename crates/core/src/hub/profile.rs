@@ -1,17 +1,20 @@
 //! What a user tells about themself: IRC's user name and real name, away, operator.
 
+use std::sync::Arc;
+
 use super::{Hub, HubError, Outgoing};
 use crate::event::EventKind;
 use crate::session::Session;
 use crate::text::Text;
 
 impl Hub {
-    /// Sets the IRC user name and real name (USER).
+    /// Sets the IRC user name and real name (USER). An adapter that keeps them too hands
+    /// in its own `Arc`s, so each string exists once.
     pub fn set_profile(
         &self,
         session: &Session,
-        user: &str,
-        realname: &str,
+        user: impl Into<Arc<str>>,
+        realname: impl Into<Arc<str>>,
     ) -> Result<(), HubError> {
         let mut state = self.lock();
         let member = state

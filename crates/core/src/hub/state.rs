@@ -11,6 +11,7 @@ use super::{HubError, Outgoing};
 use crate::event::{ChannelFlag, Departure, EventKind, Peer};
 use crate::mask::mask_matches;
 use crate::name::{Folded, Name, NameKey};
+use crate::outbox::CloseReason;
 use crate::session::{Session, SessionId};
 use crate::text::Text;
 
@@ -184,7 +185,9 @@ impl Room {
 pub(crate) struct State {
     pub next_id: u64,
     pub next_seq: u64,
-    pub sessions: HashMap<SessionId, Member>,
+    /// Boxed, so the map's spare capacity (up to half of it at times) costs a pointer per
+    /// slot rather than a whole member.
+    pub sessions: HashMap<SessionId, Box<Member>>,
     pub names: HashMap<NameKey, SessionId>,
     /// Names in the order they were taken (`GET_NAMES`, packet LIST).
     pub name_order: BTreeMap<u64, SessionId>,
@@ -193,6 +196,8 @@ pub(crate) struct State {
     pub peak_named: usize,
     /// The last message id given out (see [`State::new_msgid`]).
     pub last_msgid: u64,
+    /// Set by [`super::Hub::close_all`]: sessions attached after it are closed at once.
+    pub closing: Option<CloseReason>,
 }
 
 impl State {
@@ -205,7 +210,10 @@ impl State {
     }
 
     pub fn member(&self, id: SessionId) -> Result<&Member, HubError> {
-        self.sessions.get(&id).ok_or(HubError::Detached)
+        self.sessions
+            .get(&id)
+            .map(|m| &**m)
+            .ok_or(HubError::Detached)
     }
 
     pub fn name_of(&self, id: SessionId) -> Option<Name> {

@@ -59,7 +59,7 @@ impl Farewell {
 pub struct Context<'a> {
     pub hub: &'a Hub,
     pub session: &'a Arc<Session>,
-    pub peer: SocketAddr,
+    pub peer: &'a SocketAddr,
     pub limits: &'a Limits,
     /// Units (commands, lines, frames, packets) the adapter may still decode now: flood
     /// control. Adapters take each unit through [`Context::metered`], which stops at 0.
@@ -71,7 +71,7 @@ impl<'a> Context<'a> {
     pub fn new(
         hub: &'a Hub,
         session: &'a Arc<Session>,
-        peer: SocketAddr,
+        peer: &'a SocketAddr,
         limits: &'a Limits,
     ) -> Context<'a> {
         Context {

@@ -58,8 +58,8 @@ pub struct IrcAdapter {
     caps: Caps,
     /// `CAP LS` or `CAP REQ` before registration holds it back until `CAP END`.
     cap_negotiating: bool,
-    /// Emptied once registered.
-    pending: Pending,
+    /// Boxed, and dropped once registered: a registered connection keeps none of it.
+    pending: Option<Box<Pending>>,
     /// The nick, once registered: registration is complete exactly when this is set.
     nick: Option<Name>,
     /// The user name and host others see in `nick!user@host`.
@@ -87,7 +87,7 @@ impl IrcAdapter {
             out,
             caps: Caps::default(),
             cap_negotiating: false,
-            pending: Pending::default(),
+            pending: None,
             nick: None,
             user: Arc::from("*"),
             host: Arc::from(host_of(peer)),
@@ -98,6 +98,11 @@ impl IrcAdapter {
             ping_sent: None,
             quit: None,
         }
+    }
+
+    /// What was sent towards registration so far.
+    fn pending(&mut self) -> &mut Pending {
+        self.pending.get_or_insert_with(Box::default)
     }
 
     fn registered(&self) -> bool {
@@ -167,7 +172,7 @@ impl Adapter for IrcAdapter {
     }
 
     fn attach(&self, hub: &Hub, _peer: SocketAddr) -> Arc<Session> {
-        hub.attach_from(Protocol::Irc.name(), &self.host)
+        hub.attach_from(Protocol::Irc.name(), self.host.clone())
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {

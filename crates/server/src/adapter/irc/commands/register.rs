@@ -14,7 +14,7 @@ pub fn pass(me: &mut IrcAdapter, _cx: &Context<'_>, m: &Message<'_>) -> Flow {
     if me.registered() {
         me.out.num(Numeric::ERR_ALREADYREGISTERED, &[]);
     } else {
-        me.pending.pass = Some(m.params[0].to_string());
+        me.pending().pass = Some(m.params[0].to_string());
     }
     Flow::Continue
 }
@@ -36,7 +36,7 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted]);
             return Flow::Continue;
         }
-        me.pending.nick = Some(wanted.to_string());
+        me.pending().nick = Some(wanted.to_string());
         return try_register(me, cx);
     };
     let old_mask = me.mask();
@@ -65,7 +65,7 @@ pub fn user(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         me.out.num(Numeric::ERR_NEEDMOREPARAMS, &["USER"]);
         return Flow::Continue;
     }
-    me.pending.user = Some((clean_username(username), realname.to_string()));
+    me.pending().user = Some((clean_username(username), realname.to_string()));
     try_register(me, cx)
 }
 
@@ -90,13 +90,14 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
     if me.registered() || me.cap_negotiating {
         return Flow::Continue;
     }
-    let (Some(nick), Some((username, realname))) =
-        (me.pending.nick.clone(), me.pending.user.clone())
+    let pending = me.pending();
+    let (Some(nick), Some((username, realname))) = (pending.nick.clone(), pending.user.clone())
     else {
         return Flow::Continue;
     };
+    let pass = pending.pass.clone();
     if let Some(expected) = &me.settings.password {
-        if me.pending.pass.as_deref() != Some(expected.as_str()) {
+        if pass.as_deref() != Some(expected.as_str()) {
             me.out.num(Numeric::ERR_PASSWDMISMATCH, &[]);
             me.out.error("Closing link: bad password");
             return Flow::Close;
@@ -107,22 +108,25 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
         // Someone took it since NICK: the client picks another and registers then.
         Err(HubError::NameTaken(_)) => {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[&nick]);
-            me.pending.nick = None;
+            me.pending().nick = None;
             return Flow::Continue;
         }
         Err(_) => {
             me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[&nick]);
-            me.pending.nick = None;
+            me.pending().nick = None;
             return Flow::Continue;
         }
     };
-    let _ = cx.hub.set_profile(cx.session, &username, &realname);
-    cx.log_named(Protocol::Irc, &name);
+    // The hub and this adapter share the two strings.
     me.user = username.into();
     me.realname = realname.into();
+    let _ = cx
+        .hub
+        .set_profile(cx.session, me.user.clone(), me.realname.clone());
+    cx.log_named(Protocol::Irc, &name);
     me.out.client = name.to_string();
     me.nick = Some(name);
-    me.pending = Default::default();
+    me.pending = None;
     welcome::welcome(me, cx);
     Flow::Continue
 }
