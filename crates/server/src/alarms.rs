@@ -183,6 +183,17 @@ mod tests {
     use super::*;
     use confab_core::{Hub, HubConfig};
 
+    /// Alarms with their ringing task running until the token is cancelled.
+    fn ringing() -> (Arc<Alarms>, CancellationToken, tokio::task::JoinHandle<()>) {
+        let alarms = Arc::new(Alarms::new());
+        let stop = CancellationToken::new();
+        let ringer = tokio::spawn({
+            let (alarms, stop) = (alarms.clone(), stop.clone());
+            async move { alarms.run(stop).await }
+        });
+        (alarms, stop, ringer)
+    }
+
     fn session() -> (Hub, Arc<Session>) {
         let hub = Hub::new(HubConfig::default());
         let session = hub.attach("test");
@@ -192,12 +203,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_alarm_wakes_its_session_at_its_time_and_not_before() {
         let (_hub, session) = session();
-        let alarms = Arc::new(Alarms::new());
-        let stop = CancellationToken::new();
-        let ringer = tokio::spawn({
-            let (alarms, stop) = (alarms.clone(), stop.clone());
-            async move { alarms.run(stop).await }
-        });
+        let (alarms, stop, ringer) = ringing();
         let start = Instant::now();
         let mut armed = Armed::default();
         armed.arm(&alarms, start + Duration::from_secs(90), &session);
@@ -225,12 +231,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_earlier_alarm_filed_later_rings_first() {
         let (_hub, session) = session();
-        let alarms = Arc::new(Alarms::new());
-        let stop = CancellationToken::new();
-        let ringer = tokio::spawn({
-            let (alarms, stop) = (alarms.clone(), stop.clone());
-            async move { alarms.run(stop).await }
-        });
+        let (alarms, stop, ringer) = ringing();
         let (_hub2, other) = self::session();
         let start = Instant::now();
         Armed::default().arm(&alarms, start + Duration::from_secs(60), &other);
@@ -250,12 +251,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_alarm_for_a_session_gone_is_dropped_quietly() {
         let (hub, session) = session();
-        let alarms = Arc::new(Alarms::new());
-        let stop = CancellationToken::new();
-        let ringer = tokio::spawn({
-            let (alarms, stop) = (alarms.clone(), stop.clone());
-            async move { alarms.run(stop).await }
-        });
+        let (alarms, stop, ringer) = ringing();
         Armed::default().arm(&alarms, Instant::now() + Duration::from_millis(5), &session);
         hub.detach_quietly(&session);
         drop(session);
