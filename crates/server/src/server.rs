@@ -291,8 +291,38 @@ async fn serve_tls(
     serve_tls_stream(protocol, stream, peer, shared, ticket).await
 }
 
-/// Spawns the driver of a plain connection with its protocol's adapter: one task type
-/// per protocol, each exactly the size of that protocol's connection.
+/// Makes the adapter of `protocol` and evaluates `body` with it bound to `adapter`: one
+/// `match`, where each arm has the adapter's own type (so each protocol's connection gets
+/// a task exactly its size), for every place that needs a protocol's adapter.
+macro_rules! with_adapter {
+    ($protocol:expr, $shared:expr, $peer:expr, |$adapter:ident| $body:expr) => {{
+        let limits = &$shared.limits;
+        match $protocol {
+            Protocol::Prefixed => {
+                let $adapter = PrefixedAdapter::new();
+                $body
+            }
+            Protocol::Packet => {
+                let $adapter = PacketAdapter::new(limits.packet_body_max);
+                $body
+            }
+            Protocol::Rooms => {
+                let $adapter = RoomsAdapter::new(limits.rooms_line_max);
+                $body
+            }
+            Protocol::Broadcast => {
+                let $adapter = BroadcastAdapter::new(limits.broadcast_line_max);
+                $body
+            }
+            Protocol::Irc => {
+                let $adapter = IrcAdapter::new($shared.irc.clone(), $peer);
+                $body
+            }
+        }
+    }};
+}
+
+/// Spawns the driver of a plain connection with its protocol's adapter.
 fn spawn_driver(
     connections: &TaskTracker,
     protocol: Protocol,
@@ -301,29 +331,9 @@ fn spawn_driver(
     shared: &Arc<Shared>,
     ticket: Ticket,
 ) {
-    let limits = &shared.limits;
-    let shared = shared.clone();
-    match protocol {
-        Protocol::Prefixed => {
-            connections.spawn(drive(stream, PrefixedAdapter::new(), shared, peer, ticket));
-        }
-        Protocol::Packet => {
-            let adapter = PacketAdapter::new(limits.packet_body_max);
-            connections.spawn(drive(stream, adapter, shared, peer, ticket));
-        }
-        Protocol::Rooms => {
-            let adapter = RoomsAdapter::new(limits.rooms_line_max);
-            connections.spawn(drive(stream, adapter, shared, peer, ticket));
-        }
-        Protocol::Broadcast => {
-            let adapter = BroadcastAdapter::new(limits.broadcast_line_max);
-            connections.spawn(drive(stream, adapter, shared, peer, ticket));
-        }
-        Protocol::Irc => {
-            let adapter = IrcAdapter::new(shared.irc.clone(), peer);
-            connections.spawn(drive(stream, adapter, shared, peer, ticket));
-        }
-    }
+    with_adapter!(protocol, shared, peer, |adapter| {
+        connections.spawn(drive(stream, adapter, shared.clone(), peer, ticket));
+    })
 }
 
 /// Hands a connection whose TLS handshake is done to the driver, in the task that made
@@ -335,26 +345,9 @@ async fn serve_tls_stream(
     shared: Arc<Shared>,
     ticket: Ticket,
 ) {
-    let limits = &shared.limits;
-    match protocol {
-        Protocol::Prefixed => drive(stream, PrefixedAdapter::new(), shared, peer, ticket).await,
-        Protocol::Packet => {
-            let adapter = PacketAdapter::new(limits.packet_body_max);
-            drive(stream, adapter, shared, peer, ticket).await
-        }
-        Protocol::Rooms => {
-            let adapter = RoomsAdapter::new(limits.rooms_line_max);
-            drive(stream, adapter, shared, peer, ticket).await
-        }
-        Protocol::Broadcast => {
-            let adapter = BroadcastAdapter::new(limits.broadcast_line_max);
-            drive(stream, adapter, shared, peer, ticket).await
-        }
-        Protocol::Irc => {
-            let adapter = IrcAdapter::new(shared.irc.clone(), peer);
-            drive(stream, adapter, shared, peer, ticket).await
-        }
-    }
+    with_adapter!(protocol, shared, peer, |adapter| {
+        drive(stream, adapter, shared.clone(), peer, ticket).await
+    })
 }
 
 /// Tells a refused connection why, in its protocol's form, and closes it, in a task of its
@@ -370,16 +363,8 @@ fn refuse(
 ) {
     let mut line = BytesMut::new();
     if !tls {
-        let limits = &shared.limits;
-        match protocol {
-            Protocol::Prefixed => PrefixedAdapter::new().farewell(why, &mut line),
-            Protocol::Packet => PacketAdapter::new(limits.packet_body_max).farewell(why, &mut line),
-            Protocol::Rooms => RoomsAdapter::new(limits.rooms_line_max).farewell(why, &mut line),
-            Protocol::Broadcast => {
-                BroadcastAdapter::new(limits.broadcast_line_max).farewell(why, &mut line)
-            }
-            Protocol::Irc => IrcAdapter::new(shared.irc.clone(), peer).farewell(why, &mut line),
-        }
+        with_adapter!(protocol, shared, peer, |adapter| adapter
+            .farewell(why, &mut line));
     }
     if line.is_empty() {
         return;
