@@ -119,12 +119,14 @@ impl Alarms {
         self.lock().due.remove(&(alarm.tick, alarm.seq));
     }
 
-    /// How many alarms are filed (for tests and the curious).
-    pub fn len(&self) -> usize {
+    /// How many alarms are filed.
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.lock().due.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
