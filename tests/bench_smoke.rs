@@ -139,3 +139,64 @@ fn connect_registers_every_client() {
         "{report:#}"
     );
 }
+
+/// The arguments of a short ramp on IRC: 4 members, 2 senders, from 50 msg/s doubling.
+fn ramp_args<'a>(addr: &'a str, p99_bound_ms: &'a str) -> Vec<&'a str> {
+    vec![
+        "ramp",
+        "--addr",
+        addr,
+        "--clients",
+        "4",
+        "--senders",
+        "2",
+        "--rate",
+        "50",
+        "--factor",
+        "2",
+        "--max-steps",
+        "2",
+        "--retries",
+        "1",
+        "--warmup",
+        "0.2",
+        "--duration",
+        "0.6",
+        "--p99-bound-ms",
+        p99_bound_ms,
+    ]
+}
+
+#[test]
+fn ramp_steps_up_and_retries_a_slow_step_once_before_stopping() {
+    let server = Server::start();
+
+    // A bound no step can miss: both steps pass at their first try, the best is the second.
+    let report = bench(&ramp_args(&server.irc, "60000"));
+    let steps = report["steps"].as_array().expect("steps");
+    let rates: Vec<f64> = steps
+        .iter()
+        .map(|s| s["rate_target"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rates, [50.0, 100.0], "{report:#}");
+    steps.iter().for_each(assert_all_delivered);
+    assert_eq!(report["best_rate"], 100.0, "{report:#}");
+    assert_eq!(report["stopped_because"], "reached --max-steps 2");
+
+    // A bound no step can meet (one nanosecond): the first step is run twice, then the
+    // ramp stops there with nothing sustained.
+    let report = bench(&ramp_args(&server.irc, "0.000001"));
+    let steps = report["steps"].as_array().expect("steps");
+    let rates: Vec<f64> = steps
+        .iter()
+        .map(|s| s["rate_target"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rates, [50.0, 50.0], "{report:#}");
+    steps.iter().for_each(assert_all_delivered);
+    assert!(report["best_rate"].is_null(), "{report:#}");
+    let why = report["stopped_because"].as_str().unwrap_or_default();
+    assert!(
+        why.starts_with("p99 ") && why.ends_with(" ms over 0.000001 ms at 50.0 msg/s"),
+        "{why}"
+    );
+}

@@ -135,6 +135,11 @@ pub struct RampArgs {
     /// A step fails when its p99 latency exceeds this many milliseconds.
     #[arg(long, default_value_t = 50.0, value_name = "MS")]
     pub p99_bound_ms: f64,
+    /// Runs a step that was over the latency bound (or behind its schedule) again, up to
+    /// this many times, before the ramp stops there: on a shared machine one burst of
+    /// load from elsewhere should not set the result. Lost messages end the ramp at once.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub retries: u32,
 }
 
 /// `connect`.
@@ -180,7 +185,7 @@ pub async fn execute(args: &BenchArgs) -> anyhow::Result<Report> {
         Scenario::Fanout(a) | Scenario::Direct(a) => (&a.common, traffic_budget(a)),
         Scenario::Ramp(a) => (
             &a.traffic.common,
-            traffic_budget(&a.traffic) * f64::from(a.max_steps.max(1)),
+            traffic_budget(&a.traffic) * f64::from(a.max_steps.max(1)) * f64::from(a.retries + 1),
         ),
     };
     let deadline = Duration::from_secs_f64(common.deadline.unwrap_or(budget).max(1.0));

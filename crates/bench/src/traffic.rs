@@ -51,41 +51,44 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     let mut rate = t.rate;
     let mut stopped = format!("reached --max-steps {}", args.max_steps);
     let factor = if args.factor > 1.0 { args.factor } else { 1.5 };
-    for step in 0..args.max_steps {
-        let bar = crate::progress_bar(t.common.quiet, t.common.clients as u64);
-        bar.set_prefix(format!("step {}", step + 1));
-        let report = run(t, args.pattern, rate, addr, &sources, &tag, step, &bar).await;
-        bar.finish_and_clear();
-        let report = report?;
-        let verdict = if report.deliveries.lost > 0 || report.disconnected > 0 {
-            Some(format!(
-                "{} lost, {} disconnected at {:.1} msg/s",
-                report.deliveries.lost, report.disconnected, rate
-            ))
-        } else if report.latency.p99_ms > args.p99_bound_ms {
-            Some(format!(
-                "p99 {:.3} ms over {} ms at {rate:.1} msg/s",
-                report.latency.p99_ms, args.p99_bound_ms
-            ))
-        } else if report.send_rate < 0.9 * rate {
-            Some(format!(
-                "the generator sent only {:.1} of {rate:.1} msg/s",
-                report.send_rate
-            ))
-        } else {
-            None
-        };
-        if verdict.is_none() {
-            best = Some((rate, report.deliveries_per_sec));
-        }
-        steps.push(report);
-        if let Some(reason) = verdict {
-            stopped = reason;
-            break;
+    // Every run gets its own number, so a retried step's clients never meet the last ones'.
+    let mut attempt = 0;
+    'steps: for step in 0..args.max_steps {
+        for try_no in 0..=args.retries {
+            let bar = crate::progress_bar(t.common.quiet, t.common.clients as u64);
+            bar.set_prefix(if try_no == 0 {
+                format!("step {}", step + 1)
+            } else {
+                format!("step {} again", step + 1)
+            });
+            let report = run(t, args.pattern, rate, addr, &sources, &tag, attempt, &bar).await;
+            bar.finish_and_clear();
+            attempt += 1;
+            let report = report?;
+            let verdict = step_verdict(&report, rate, args.p99_bound_ms);
+            steps.push(report);
+            match verdict {
+                StepVerdict::Sustained => {
+                    best = steps.last().map(|r| (rate, r.deliveries_per_sec));
+                    break;
+                }
+                // Lost messages are the server's doing, never noise: no second chance.
+                StepVerdict::Lost(reason) => {
+                    stopped = reason;
+                    break 'steps;
+                }
+                // A slow step may be a burst of load from elsewhere on a shared machine:
+                // the step only fails when every try of it is slow.
+                StepVerdict::Slow(reason) if try_no == args.retries => {
+                    stopped = reason;
+                    break 'steps;
+                }
+                StepVerdict::Slow(_) => {}
+            }
+            // Let the server forget the previous run's clients.
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         rate *= factor;
-        // Let the server forget the previous step's clients.
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     Ok(RampReport {
         scenario: "ramp",
@@ -98,6 +101,36 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
         best_deliveries_per_sec: best.map(|b| b.1),
         stopped_because: stopped,
     })
+}
+
+/// What one ramp step showed.
+enum StepVerdict {
+    Sustained,
+    /// Messages lost or clients disconnected.
+    Lost(String),
+    /// Over the latency bound, or the generator fell behind its schedule.
+    Slow(String),
+}
+
+fn step_verdict(report: &TrafficReport, rate: f64, p99_bound_ms: f64) -> StepVerdict {
+    if report.deliveries.lost > 0 || report.disconnected > 0 {
+        StepVerdict::Lost(format!(
+            "{} lost, {} disconnected at {rate:.1} msg/s",
+            report.deliveries.lost, report.disconnected
+        ))
+    } else if report.latency.p99_ms > p99_bound_ms {
+        StepVerdict::Slow(format!(
+            "p99 {:.3} ms over {p99_bound_ms} ms at {rate:.1} msg/s",
+            report.latency.p99_ms
+        ))
+    } else if report.send_rate < 0.9 * rate {
+        StepVerdict::Slow(format!(
+            "the generator sent only {:.1} of {rate:.1} msg/s",
+            report.send_rate
+        ))
+    } else {
+        StepVerdict::Sustained
+    }
 }
 
 fn pattern_name(p: Pattern) -> &'static str {
