@@ -68,7 +68,9 @@ pub struct Outbox {
     news: AtomicBool,
     /// The writer's waker, while it waits.
     writer: AtomicWaker,
-    limit: usize,
+    /// Bytes; a `u32` (4 GiB is far past any sane limit) keeps the session handle, one per
+    /// connection, in a smaller allocation.
+    limit: u32,
 }
 
 impl Outbox {
@@ -77,12 +79,12 @@ impl Outbox {
             state: Mutex::new(State::default()),
             news: AtomicBool::new(false),
             writer: AtomicWaker::new(),
-            limit,
+            limit: u32::try_from(limit).unwrap_or(u32::MAX),
         }
     }
 
     pub fn limit(&self) -> usize {
-        self.limit
+        self.limit as usize
     }
 
     /// Queues an event, or closes the outbox if it would pass its limit.
@@ -93,7 +95,7 @@ impl Outbox {
             if state.closed.is_some() {
                 return Err(Overflow);
             }
-            if state.bytes + cost > self.limit {
+            if state.bytes + cost > self.limit() {
                 state.closed = Some(CloseReason::Overflow);
                 state.queue.clear();
                 state.bytes = 0;
@@ -121,7 +123,7 @@ impl Outbox {
             state.queue.push_back(Delivery::Bytes(bytes));
             // A client that keeps asking and never reads still has a bound: replies may
             // take several times the limit before it is cut off like any slow consumer.
-            if state.reply_bytes > self.limit.saturating_mul(REPLY_ALLOWANCE) {
+            if state.reply_bytes > self.limit().saturating_mul(REPLY_ALLOWANCE) {
                 state.closed = Some(CloseReason::Overflow);
                 state.queue.clear();
                 state.bytes = 0;

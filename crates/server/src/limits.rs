@@ -2,7 +2,7 @@
 //! rate per IP address) and the admission of new connections (in all, per IP, per second).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -151,9 +151,9 @@ impl Admission {
         self.open.load(Ordering::Relaxed)
     }
 
-    /// Admits a connection from `ip` at `now`, or says why not.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr, now: Instant) -> Result<Ticket, Refusal> {
-        let ip = ip.to_canonical();
+    /// Admits a connection from `peer` at `now`, or says why not.
+    pub fn admit(self: &Arc<Self>, peer: SocketAddr, now: Instant) -> Result<Ticket, Refusal> {
+        let ip = peer.ip().to_canonical();
         if self.open.load(Ordering::Relaxed) >= self.max {
             return Err(Refusal::Full);
         }
@@ -176,13 +176,15 @@ impl Admission {
         self.open.fetch_add(1, Ordering::Relaxed);
         Ok(Ticket {
             admission: self.clone(),
-            ip: per_ip.then_some(ip),
+            peer,
+            per_ip,
         })
     }
 
-    fn release(&self, ip: Option<IpAddr>) {
+    fn release(&self, peer: SocketAddr, per_ip: bool) {
         self.open.fetch_sub(1, Ordering::Relaxed);
-        if let Some(ip) = ip {
+        if per_ip {
+            let ip = peer.ip().to_canonical();
             let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(entry) = addresses.map.get_mut(&ip) {
                 entry.open = entry.open.saturating_sub(1);
@@ -203,16 +205,25 @@ impl Addresses {
     }
 }
 
-/// An admitted connection's place; dropping it frees the place.
+/// An admitted connection's place, and its address; dropping it frees the place. The
+/// connection keeps its address only here, not twice.
 pub struct Ticket {
     admission: Arc<Admission>,
-    /// The address counted against the per-IP limit (`None` when exempt).
-    ip: Option<IpAddr>,
+    peer: SocketAddr,
+    /// The address counts against the per-IP limit (it is not exempt).
+    per_ip: bool,
+}
+
+impl Ticket {
+    /// Where the connection comes from.
+    pub fn peer(&self) -> &SocketAddr {
+        &self.peer
+    }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        self.admission.release(self.ip);
+        self.admission.release(self.peer, self.per_ip);
     }
 }
 
@@ -271,8 +282,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn admission_counts_per_address_and_in_all() {
         let admission = Admission::new(&limits(2, 3, 100, 100));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let a: SocketAddr = "10.0.0.1:6667".parse().unwrap();
+        let b: SocketAddr = "10.0.0.2:6667".parse().unwrap();
         let now = Instant::now();
         let t1 = admission.admit(a, now).unwrap();
         let _t2 = admission.admit(a, now).unwrap();
@@ -288,13 +299,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn admission_throttles_an_address_that_connects_too_fast() {
         let admission = Admission::new(&limits(100, 100, 2, 1));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let a: SocketAddr = "10.0.0.1:6667".parse().unwrap();
         let now = Instant::now();
         drop(admission.admit(a, now).unwrap());
         drop(admission.admit(a, now).unwrap());
         assert_eq!(admission.admit(a, now).err(), Some(Refusal::Throttled));
         // Another address is not held up.
-        admission.admit("10.0.0.9".parse().unwrap(), now).unwrap();
+        admission
+            .admit("10.0.0.9:6667".parse().unwrap(), now)
+            .unwrap();
         tokio::time::advance(Duration::from_secs(1)).await;
         admission.admit(a, Instant::now()).unwrap();
     }
@@ -306,14 +319,20 @@ mod tests {
         let admission = Admission::new(&exempt);
         let now = Instant::now();
         let tickets: Vec<_> = (0..5)
-            .map(|_| admission.admit("127.0.0.1".parse().unwrap(), now).unwrap())
+            .map(|_| {
+                admission
+                    .admit("127.0.0.1:6667".parse().unwrap(), now)
+                    .unwrap()
+            })
             .collect();
         assert_eq!(tickets.len(), 5);
-        admission.admit("::1".parse().unwrap(), now).unwrap();
+        admission.admit("[::1]:6667".parse().unwrap(), now).unwrap();
         let strict = Admission::new(&limits(1, 100, 5, 1));
-        let _t = strict.admit("127.0.0.1".parse().unwrap(), now).unwrap();
+        let _t = strict
+            .admit("127.0.0.1:6667".parse().unwrap(), now)
+            .unwrap();
         assert_eq!(
-            strict.admit("127.0.0.1".parse().unwrap(), now).err(),
+            strict.admit("127.0.0.1:6667".parse().unwrap(), now).err(),
             Some(Refusal::PerIp)
         );
     }
@@ -323,12 +342,20 @@ mod tests {
         let admission = Admission::new(&limits(10, 100_000, 1, 1));
         let now = Instant::now();
         for i in 0..300u32 {
-            drop(admission.admit(IpAddr::from(i.to_be_bytes()), now).unwrap());
+            drop(
+                admission
+                    .admit(SocketAddr::new(IpAddr::from(i.to_be_bytes()), 6667), now)
+                    .unwrap(),
+            );
         }
         tokio::time::advance(Duration::from_secs(2)).await;
         let now = Instant::now();
         for i in 300..600u32 {
-            drop(admission.admit(IpAddr::from(i.to_be_bytes()), now).unwrap());
+            drop(
+                admission
+                    .admit(SocketAddr::new(IpAddr::from(i.to_be_bytes()), 6667), now)
+                    .unwrap(),
+            );
         }
         // The first 300 had nothing open and full buckets: gone at the sweep.
         let addresses = admission.addresses.lock().unwrap();

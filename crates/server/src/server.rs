@@ -210,7 +210,7 @@ async fn accept_loop(
                     continue;
                 }
                 let now = tokio::time::Instant::now();
-                let ticket = match shared.admission.admit(peer.ip(), now) {
+                let ticket = match shared.admission.admit(peer, now) {
                     Ok(ticket) => ticket,
                     Err(refusal) => {
                         tracing::warn!(
@@ -332,7 +332,7 @@ fn spawn_driver(
     ticket: Ticket,
 ) {
     with_adapter!(protocol, shared, peer, |adapter| {
-        connections.spawn(drive(stream, adapter, shared.clone(), peer, ticket));
+        connections.spawn(drive(stream, adapter, shared.clone(), ticket));
     })
 }
 
@@ -346,7 +346,7 @@ async fn serve_tls_stream(
     ticket: Ticket,
 ) {
     with_adapter!(protocol, shared, peer, |adapter| {
-        drive(stream, adapter, shared.clone(), peer, ticket).await
+        drive(stream, adapter, shared.clone(), ticket).await
     })
 }
 

@@ -157,7 +157,7 @@ impl Hub {
             let key = name.key();
             state.leave_room(&key, target_id, &Departure::Lost, &mut Outgoing::default());
             if let Some(member) = state.sessions.get_mut(&target_id) {
-                member.rooms.retain(|k| *k != key);
+                member.left(&key);
             }
         }
         self.route(out);

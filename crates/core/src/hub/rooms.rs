@@ -69,7 +69,7 @@ impl Hub {
                 },
             );
             if let Some(member) = state.sessions.get_mut(&id) {
-                member.rooms.push(shown.key());
+                member.joined(shown.key());
             }
             // away-notify: those already in hear that someone away joined.
             let away = state.member(id)?.away.clone();
@@ -104,7 +104,7 @@ impl Hub {
             let how = crate::event::Departure::Parted { reason };
             state.leave_room(&key, session.id(), &how, &mut out);
             if let Some(member) = state.sessions.get_mut(&session.id()) {
-                member.rooms.retain(|k| *k != key);
+                member.left(&key);
             }
         }
         self.route(out);

@@ -122,7 +122,7 @@ fn user_view(state: &State, id: SessionId) -> Option<UserView> {
         away: member.away.clone(),
         oper: member.oper,
         invisible: member.invisible,
-        signon: member.signon,
+        signon: member.signon(),
         rooms,
     })
 }

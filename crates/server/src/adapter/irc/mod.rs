@@ -73,8 +73,9 @@ pub struct IrcAdapter {
     last_heard: Instant,
     /// When the server's PING went out unanswered.
     ping_sent: Option<Instant>,
-    /// Set by QUIT: how the others hear of this client leaving.
-    quit: Option<Departure>,
+    /// Set by QUIT: how the others hear of this client leaving. Boxed: said once at the
+    /// very end, it need not take room in every connection's task.
+    quit: Option<Box<Departure>>,
 }
 
 impl IrcAdapter {
@@ -248,6 +249,6 @@ impl Adapter for IrcAdapter {
     }
 
     fn departure(&self) -> Departure {
-        self.quit.clone().unwrap_or(Departure::Lost)
+        self.quit.as_deref().cloned().unwrap_or(Departure::Lost)
     }
 }
