@@ -138,6 +138,10 @@ fn connect_registers_every_client() {
         report["rss_after_kib"].as_u64().unwrap_or(0) > 0,
         "{report:#}"
     );
+    assert!(
+        report["rss_anon_after_kib"].as_u64().unwrap_or(0) > 0,
+        "{report:#}"
+    );
 }
 
 /// The arguments of a short ramp on IRC: 4 members, 2 senders, from 50 msg/s doubling.

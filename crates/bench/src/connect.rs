@@ -34,6 +34,7 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
     let tag = crate::run_tag();
     let n = common.clients;
     let rss_before = args.server_pid.and_then(crate::rss_kib);
+    let anon_before = args.server_pid.and_then(crate::rss_anon_kib);
     let counters = Arc::new(Counters {
         registered: AtomicU64::new(0),
         failed: AtomicU64::new(0),
@@ -82,6 +83,7 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
     bar.set_message("registered, holding");
     tokio::time::sleep(Duration::from_secs_f64(args.hold.max(0.0))).await;
     let rss_after = args.server_pid.and_then(crate::rss_kib);
+    let anon_after = args.server_pid.and_then(crate::rss_anon_kib);
     let held = counters.open.load(Relaxed);
     cancel.cancel();
     for task in tasks {
@@ -98,12 +100,14 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
         .map(|h| Latency::from_micros(&h))
         .unwrap_or_default();
     let first_error = counters.first_error.lock().ok().and_then(|e| e.clone());
-    let rss_per_conn_bytes = match (rss_before, rss_after) {
+    let per_conn = |before: Option<u64>, after: Option<u64>| match (before, after) {
         (Some(before), Some(after)) if registered > 0 => {
             Some((after as f64 - before as f64) * 1024.0 / registered as f64)
         }
         _ => None,
     };
+    let rss_per_conn_bytes = per_conn(rss_before, rss_after);
+    let rss_anon_per_conn_bytes = per_conn(anon_before, anon_after);
     Ok(ConnectReport {
         scenario: "connect",
         protocol: common.protocol.name(),
@@ -127,6 +131,9 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
         rss_before_kib: rss_before,
         rss_after_kib: rss_after,
         rss_per_conn_bytes,
+        rss_anon_before_kib: anon_before,
+        rss_anon_after_kib: anon_after,
+        rss_anon_per_conn_bytes,
     })
 }
 

@@ -297,10 +297,21 @@ fn raise_fd_limit() {
 
 /// A process's resident set size in KiB, from /proc/PID/status.
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The anonymous part of a process's resident memory (`RssAnon` in /proc/PID/status):
+/// its heap and stacks, without the pages of its program and libraries that the file
+/// backs (`RssFile`), which a server pages in once when its code first runs.
+pub(crate) fn rss_anon_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "RssAnon:")
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .split_whitespace()
         .next()?
         .parse()

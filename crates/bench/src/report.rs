@@ -135,6 +135,11 @@ pub struct ConnectReport {
     pub rss_after_kib: Option<u64>,
     /// (after - before) / registered, in bytes.
     pub rss_per_conn_bytes: Option<f64>,
+    /// The same for the anonymous part (`RssAnon`: heap and stacks), which leaves out the
+    /// program's own pages that the first connections page in once.
+    pub rss_anon_before_kib: Option<u64>,
+    pub rss_anon_after_kib: Option<u64>,
+    pub rss_anon_per_conn_bytes: Option<f64>,
 }
 
 /// Any scenario's report.
@@ -264,17 +269,22 @@ fn connect_rows(r: &ConnectReport) -> Vec<(&'static str, String)> {
         ("held", format!("{} for {} s", r.held, f1(r.hold_s))),
         ("server rss before", kib(r.rss_before_kib)),
         ("server rss after", kib(r.rss_after_kib)),
+        ("server rss per conn", per_conn_cell(r.rss_per_conn_bytes)),
         (
-            "server rss per conn",
-            r.rss_per_conn_bytes.map_or("-".to_owned(), |b| {
-                format!("{} B ({:.2} KiB)", b.round(), b / 1024.0)
-            }),
+            "anonymous per conn",
+            per_conn_cell(r.rss_anon_per_conn_bytes),
         ),
     ];
     if let Some(e) = &r.first_error {
         rows.push(("first error", e.clone()));
     }
     rows
+}
+
+fn per_conn_cell(bytes: Option<f64>) -> String {
+    bytes.map_or("-".to_owned(), |b| {
+        format!("{} B ({:.2} KiB)", b.round(), b / 1024.0)
+    })
 }
 
 fn render_ramp(r: &RampReport) -> String {
@@ -468,10 +478,17 @@ mod tests {
             rss_before_kib: Some(1000),
             rss_after_kib: Some(1003),
             rss_per_conn_bytes: Some(1536.0),
+            rss_anon_before_kib: Some(600),
+            rss_anon_after_kib: Some(602),
+            rss_anon_per_conn_bytes: Some(1024.0),
         };
         let text = Report::Connect(r).render();
         assert!(
             text.contains("server rss per conn  1536 B (1.50 KiB)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("anonymous per conn   1024 B (1.00 KiB)\n"),
             "{text}"
         );
     }
