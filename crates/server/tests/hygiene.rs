@@ -619,37 +619,11 @@ async fn a_look_alike_nick_is_erroneous_on_every_protocol() {
 trait IrcExt {
     /// Skips the JOIN lines of others with a PING round trip.
     async fn sync_past_joins(&mut self) -> Step;
-    /// Reads the next line, which must be `@msgid=<id>[;<tags>] <rest>`; returns the id.
-    async fn expect_msgid(&mut self, tags: &str, rest: &str) -> Result<String, Failure>;
 }
 
 impl IrcExt for Irc {
     async fn sync_past_joins(&mut self) -> Step {
         self.send("PING sync").await?;
         self.skip_past(":irc.test PONG irc.test sync").await
-    }
-
-    async fn expect_msgid(&mut self, tags: &str, rest: &str) -> Result<String, Failure> {
-        let line = self.wire.read_line().await?;
-        let text = String::from_utf8_lossy(&line).into_owned();
-        let id = text
-            .strip_prefix("@msgid=")
-            .and_then(|t| t.split([';', ' ']).next())
-            .unwrap_or("")
-            .to_string();
-        let expected = if tags.is_empty() {
-            format!("@msgid={id} {rest}\r")
-        } else {
-            format!("@msgid={id};{tags} {rest}\r")
-        };
-        if !id.is_empty() && text == expected {
-            Ok(id)
-        } else {
-            Err(Failure::new(
-                format!("{}: expect a line with a msgid", self.nick),
-                format!("@msgid=<id>;{tags} {rest}\r").as_bytes(),
-                &line,
-            ))
-        }
     }
 }

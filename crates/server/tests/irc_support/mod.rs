@@ -130,6 +130,32 @@ impl Irc {
         }
     }
 
+    /// Reads the next line, which must be `@msgid=<id>[;<tags>] <rest>` with `<tags>` and
+    /// `<rest>` as given; returns the id.
+    pub async fn expect_msgid(&mut self, tags: &str, rest: &str) -> Result<String, Failure> {
+        let line = self.wire.read_line().await?;
+        let text = String::from_utf8_lossy(&line).into_owned();
+        let id = text
+            .strip_prefix("@msgid=")
+            .and_then(|t| t.split([';', ' ']).next())
+            .unwrap_or("")
+            .to_string();
+        let expected = if tags.is_empty() {
+            format!("@msgid={id} {rest}\r")
+        } else {
+            format!("@msgid={id};{tags} {rest}\r")
+        };
+        if !id.is_empty() && text == expected {
+            Ok(id)
+        } else {
+            Err(Failure::new(
+                format!("{}: expect a line with a msgid", self.nick),
+                format!("@msgid=<id>;{tags} {rest}\r").as_bytes(),
+                &line,
+            ))
+        }
+    }
+
     /// Reads up to and including the line ending with `tail`.
     pub async fn skip_past(&mut self, tail: &str) -> Step {
         self.wire.skip_until(format!("{tail}\r\n").as_bytes()).await
