@@ -171,6 +171,11 @@ fn ramp_args<'a>(addr: &'a str, p99_bound_ms: &'a str) -> Vec<&'a str> {
     ]
 }
 
+/// A ramp step's target rate, msg/s.
+fn rate_of(step: &serde_json::Value) -> f64 {
+    step["rate_target"].as_f64().expect("a step has its rate")
+}
+
 #[test]
 fn ramp_steps_up_and_retries_a_slow_step_once_before_stopping() {
     let server = Server::start();
@@ -178,10 +183,7 @@ fn ramp_steps_up_and_retries_a_slow_step_once_before_stopping() {
     // A bound no step can miss: both steps pass at their first try, the best is the second.
     let report = bench(&ramp_args(&server.irc, "60000"));
     let steps = report["steps"].as_array().expect("steps");
-    let rates: Vec<f64> = steps
-        .iter()
-        .map(|s| s["rate_target"].as_f64().unwrap())
-        .collect();
+    let rates: Vec<f64> = steps.iter().map(rate_of).collect();
     assert_eq!(rates, [50.0, 100.0], "{report:#}");
     steps.iter().for_each(assert_all_delivered);
     assert_eq!(report["best_rate"], 100.0, "{report:#}");
@@ -191,10 +193,7 @@ fn ramp_steps_up_and_retries_a_slow_step_once_before_stopping() {
     // ramp stops there with nothing sustained.
     let report = bench(&ramp_args(&server.irc, "0.000001"));
     let steps = report["steps"].as_array().expect("steps");
-    let rates: Vec<f64> = steps
-        .iter()
-        .map(|s| s["rate_target"].as_f64().unwrap())
-        .collect();
+    let rates: Vec<f64> = steps.iter().map(rate_of).collect();
     assert_eq!(rates, [50.0, 50.0], "{report:#}");
     steps.iter().for_each(assert_all_delivered);
     assert!(report["best_rate"].is_null(), "{report:#}");

@@ -55,6 +55,10 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     let mut attempt = 0;
     'steps: for step in 0..args.max_steps {
         for try_no in 0..=args.retries {
+            if attempt > 0 {
+                // Let the server forget the previous run's clients.
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
             let bar = crate::progress_bar(t.common.quiet, t.common.clients as u64);
             bar.set_prefix(if try_no == 0 {
                 format!("step {}", step + 1)
@@ -66,10 +70,11 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
             attempt += 1;
             let report = report?;
             let verdict = step_verdict(&report, rate, args.p99_bound_ms);
+            let delivered = report.deliveries_per_sec;
             steps.push(report);
             match verdict {
                 StepVerdict::Sustained => {
-                    best = steps.last().map(|r| (rate, r.deliveries_per_sec));
+                    best = Some((rate, delivered));
                     break;
                 }
                 // Lost messages are the server's doing, never noise: no second chance.
@@ -85,8 +90,6 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
                 }
                 StepVerdict::Slow(_) => {}
             }
-            // Let the server forget the previous run's clients.
-            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         rate *= factor;
     }

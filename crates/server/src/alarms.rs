@@ -202,6 +202,18 @@ mod tests {
         (hub, session)
     }
 
+    /// Waits for `session`'s writer to be woken, which must be `ms` after `start` or
+    /// within the millisecond after: never early.
+    async fn assert_wakes_at(session: &Session, start: Instant, ms: u64) {
+        session.outbox().ready().await;
+        let woke = start.elapsed();
+        let due = Duration::from_millis(ms);
+        assert!(
+            (due..=due + Duration::from_millis(1)).contains(&woke),
+            "woke after {woke:?}, due at {due:?}"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_alarm_wakes_its_session_at_its_time_and_not_before() {
         let (_hub, session) = session();
@@ -213,10 +225,7 @@ mod tests {
         armed.arm(&alarms, start + Duration::from_secs(120), &session);
         armed.arm(&alarms, start + Duration::from_millis(300), &session);
         assert_eq!(alarms.len(), 1, "one alarm per connection");
-        session.outbox().ready().await;
-        let woke = start.elapsed();
-        assert!(woke >= Duration::from_millis(300), "woke after {woke:?}");
-        assert!(woke <= Duration::from_millis(301), "woke after {woke:?}");
+        assert_wakes_at(&session, start, 300).await;
         assert!(alarms.is_empty(), "it rang and is gone");
         armed.forget_if_rung(&alarms, Instant::now());
         armed.arm(&alarms, start + Duration::from_secs(90), &session);
@@ -240,12 +249,7 @@ mod tests {
         // Let the ringer go to sleep until the 60 s alarm first.
         tokio::time::sleep(Duration::from_millis(10)).await;
         Armed::default().arm(&alarms, start + Duration::from_millis(500), &session);
-        session.outbox().ready().await;
-        let woke = start.elapsed();
-        assert!(
-            (Duration::from_millis(500)..=Duration::from_millis(501)).contains(&woke),
-            "woke after {woke:?}"
-        );
+        assert_wakes_at(&session, start, 500).await;
         stop.cancel();
         ringer.await.unwrap();
     }

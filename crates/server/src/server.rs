@@ -229,7 +229,7 @@ async fn accept_loop(
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match &transport {
                     Transport::Plain => {
-                        spawn_driver(&connections, protocol, stream, peer, &shared, ticket);
+                        spawn_driver(&connections, protocol, stream, &shared, ticket);
                     }
                     Transport::Tls {
                         acceptor,
@@ -288,7 +288,7 @@ async fn serve_tls(
             return;
         }
     };
-    serve_tls_stream(protocol, stream, peer, shared, ticket).await
+    serve_tls_stream(protocol, stream, shared, ticket).await
 }
 
 /// Makes the adapter of `protocol` and evaluates `body` with it bound to `adapter`: one
@@ -327,11 +327,10 @@ fn spawn_driver(
     connections: &TaskTracker,
     protocol: Protocol,
     stream: TcpStream,
-    peer: SocketAddr,
     shared: &Arc<Shared>,
     ticket: Ticket,
 ) {
-    with_adapter!(protocol, shared, peer, |adapter| {
+    with_adapter!(protocol, shared, *ticket.peer(), |adapter| {
         connections.spawn(drive(stream, adapter, shared.clone(), ticket));
     })
 }
@@ -341,11 +340,10 @@ fn spawn_driver(
 async fn serve_tls_stream(
     protocol: Protocol,
     stream: TlsStream<TcpStream>,
-    peer: SocketAddr,
     shared: Arc<Shared>,
     ticket: Ticket,
 ) {
-    with_adapter!(protocol, shared, peer, |adapter| {
+    with_adapter!(protocol, shared, *ticket.peer(), |adapter| {
         drive(stream, adapter, shared.clone(), ticket).await
     })
 }
