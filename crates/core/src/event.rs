@@ -1,14 +1,22 @@
 //! Events: what the hub tells recipients, shared by all of them behind one `Arc`.
 //!
+//! An event is addressed, not resolved: it names its audience (a room, several rooms, a
+//! user: [`EventKind::audience`]) and carries its id, time and author, so it can be stored,
+//! sent to another node and routed to whoever is a member when it arrives. It serialises
+//! (serde) without its render cache.
+//!
 //! An event caches its rendered bytes per wire format ([`RenderSlot`]), so a room message
 //! going to 500 members of one protocol is rendered once and its bytes shared.
 
-use std::sync::{Arc, OnceLock};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
+use crate::msgid::MsgId;
 use crate::name::Name;
+use crate::session::SessionId;
 use crate::text::Text;
 
 /// How many distinct wire formats can cache a rendering of one event.
@@ -30,7 +38,7 @@ impl RenderSlot {
 
 /// Who did something, as others see them: the name, the protocol they came with, and the
 /// `user@host` IRC shows (classroom users appear as `name!name@<origin>`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Peer {
     pub name: Name,
     pub origin: &'static str,
@@ -64,8 +72,50 @@ impl Peer {
     }
 }
 
+/// A [`Peer`] as it is read back: its protocol's name owned, until [`intern`] gives the
+/// `&'static str` that a peer carries.
+#[derive(Deserialize)]
+struct PeerWire {
+    name: Name,
+    origin: String,
+    user: Option<Arc<str>>,
+    host: Arc<str>,
+    realname: Option<Arc<str>>,
+}
+
+impl<'de> Deserialize<'de> for Peer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Peer, D::Error> {
+        let wire = PeerWire::deserialize(deserializer)?;
+        Ok(Peer {
+            name: wire.name,
+            origin: intern(&wire.origin),
+            user: wire.user,
+            host: wire.host,
+            realname: wire.realname,
+        })
+    }
+}
+
+/// A protocol's name as a `&'static str`. A stored or remote event names few (one per
+/// protocol), so each distinct one is kept once for the life of the process; past a small
+/// bound an unknown one reads as `"unknown"`, so a hostile peer cannot make it keep more.
+fn intern(text: &str) -> &'static str {
+    const KEPT_MAX: usize = 64;
+    static KEPT: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut kept = KEPT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&known) = kept.iter().find(|&&k| k == text) {
+        return known;
+    }
+    if kept.len() >= KEPT_MAX {
+        return "unknown";
+    }
+    let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    kept.push(leaked);
+    leaked
+}
+
 /// How someone left a room or the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Departure {
     /// Left the room but stays connected (IRC PART, a rooms user switching rooms).
     Parted { reason: Option<Text> },
@@ -76,7 +126,7 @@ pub enum Departure {
 }
 
 /// Whether a message is ordinary talk or a notice (IRC NOTICE: never answered by bots).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Tone {
     #[default]
     Chat,
@@ -84,7 +134,7 @@ pub enum Tone {
 }
 
 /// A channel flag (IRC modes `n t m s i`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChannelFlag {
     /// `+n`: only members may speak in the room.
     NoExternal,
@@ -99,7 +149,7 @@ pub enum ChannelFlag {
 }
 
 /// One change to a room's modes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ModeChange {
     Flag {
         flag: ChannelFlag,
@@ -128,19 +178,6 @@ pub enum ModeChange {
     },
 }
 
-impl ChannelFlag {
-    /// The IRC mode letter.
-    pub fn letter(self) -> char {
-        match self {
-            ChannelFlag::NoExternal => 'n',
-            ChannelFlag::TopicLock => 't',
-            ChannelFlag::Moderated => 'm',
-            ChannelFlag::Secret => 's',
-            ChannelFlag::InviteOnly => 'i',
-        }
-    }
-}
-
 impl ModeChange {
     /// Whether the change sets (`+`) or clears (`-`) its mode.
     pub fn is_on(&self) -> bool {
@@ -154,61 +191,17 @@ impl ModeChange {
             ModeChange::Limit(limit) => limit.is_some(),
         }
     }
-
-    /// The IRC mode letter.
-    pub fn letter(&self) -> char {
-        match self {
-            ModeChange::Flag { flag, .. } => flag.letter(),
-            ModeChange::Key(_) => 'k',
-            ModeChange::Limit(_) => 'l',
-            ModeChange::Op { .. } => 'o',
-            ModeChange::Voice { .. } => 'v',
-            ModeChange::Ban { .. } => 'b',
-            ModeChange::Except { .. } => 'e',
-        }
-    }
-
-    /// The parameter the change carries on the wire, if any (`-k` carries `*`).
-    pub fn parameter(&self) -> Option<String> {
-        match self {
-            ModeChange::Flag { .. } | ModeChange::Limit(None) => None,
-            ModeChange::Key(key) => Some(key.clone().unwrap_or_else(|| "*".into())),
-            ModeChange::Limit(Some(n)) => Some(n.to_string()),
-            ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => Some(who.to_string()),
-            ModeChange::Ban { mask, .. } | ModeChange::Except { mask, .. } => Some(mask.clone()),
-        }
-    }
-}
-
-/// Writes changes the IRC way: `+mo-v bob carol`.
-pub fn mode_string(changes: &[ModeChange]) -> String {
-    let mut letters = String::new();
-    let mut params = Vec::new();
-    let mut sign = None;
-    for change in changes {
-        let on = change.is_on();
-        if sign != Some(on) {
-            letters.push(if on { '+' } else { '-' });
-            sign = Some(on);
-        }
-        letters.push(change.letter());
-        params.extend(change.parameter());
-    }
-    std::iter::once(letters)
-        .chain(params)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Where a message goes: a room or one user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
     Room(Name),
     User(Name),
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     Joined {
         room: Name,
@@ -220,21 +213,20 @@ pub enum EventKind {
         who: Peer,
         how: Departure,
     },
-    /// Someone left the server: sent once to everyone who shared a room with them, however
-    /// many rooms that was (IRC shows one QUIT per user, not one per channel).
+    /// Someone left the server: sent once to everyone who shared one of `rooms` with them,
+    /// however many rooms that was (IRC shows one QUIT per user, not one per channel).
     Quit {
         who: Peer,
         how: Departure,
+        rooms: Arc<[Name]>,
     },
-    /// A message in a room. `msgid` is unique among the hub's messages (IRC's `msgid`
-    /// tag); `client_tags` are the sender's IRCv3 client-only tags, opaque to the core:
-    /// the wire's escaped `+key=value;+key2` form, `None` when there are none.
+    /// A message in a room. `client_tags` are the sender's IRCv3 client-only tags, opaque
+    /// to the core: the wire's escaped `+key=value;+key2` form, `None` when there are none.
     Said {
         room: Name,
         from: Peer,
         text: Text,
         tone: Tone,
-        msgid: u64,
         client_tags: Option<Arc<str>>,
     },
     Direct {
@@ -242,7 +234,6 @@ pub enum EventKind {
         to: Name,
         text: Text,
         tone: Tone,
-        msgid: u64,
         client_tags: Option<Arc<str>>,
     },
     /// Client-only tags without text (IRC `TAGMSG`, such as a typing notification): only
@@ -250,13 +241,13 @@ pub enum EventKind {
     Tagged {
         from: Peer,
         to: Target,
-        msgid: u64,
         client_tags: Option<Arc<str>>,
     },
-    /// Sent once to everyone who shares a room with the user.
+    /// Sent once to everyone who shares one of `rooms` with the user.
     Renamed {
         old: Name,
         new: Peer,
+        rooms: Arc<[Name]>,
     },
     TopicChanged {
         room: Name,
@@ -281,32 +272,110 @@ pub enum EventKind {
         by: Peer,
         target: Name,
     },
-    /// Sent to everyone who shares a room with the user (IRC away-notify).
+    /// Sent to everyone who shares one of `rooms` with the user (IRC away-notify).
     AwayChanged {
         who: Peer,
         away: Option<Text>,
+        rooms: Arc<[Name]>,
     },
 }
 
-/// An event with the time it happened and its per-format render cache.
+/// Whom an event is for, by name: resolved to sessions only when it is routed. The
+/// author's own session is never in a room audience (its adapter answers it directly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience<'a> {
+    /// Every member of the room.
+    Room(&'a Name),
+    /// The members of a room and one more user (a kick: the kicked one is out already).
+    RoomAnd(&'a Name, &'a Name),
+    /// Everyone who is in one of these rooms, once each.
+    Rooms(&'a [Name]),
+    /// One user (themself too: a message to oneself is delivered).
+    User(&'a Name),
+}
+
+impl EventKind {
+    /// Whom the event is for.
+    pub fn audience(&self) -> Audience<'_> {
+        match self {
+            EventKind::Joined { room, .. }
+            | EventKind::Left { room, .. }
+            | EventKind::Said { room, .. }
+            | EventKind::TopicChanged { room, .. }
+            | EventKind::ModesChanged { room, .. }
+            | EventKind::Tagged {
+                to: Target::Room(room),
+                ..
+            } => Audience::Room(room),
+            EventKind::Kicked { room, target, .. } => Audience::RoomAnd(room, &target.name),
+            EventKind::Quit { rooms, .. }
+            | EventKind::Renamed { rooms, .. }
+            | EventKind::AwayChanged { rooms, .. } => Audience::Rooms(rooms),
+            EventKind::Direct { to, .. }
+            | EventKind::Invited { target: to, .. }
+            | EventKind::Tagged {
+                to: Target::User(to),
+                ..
+            } => Audience::User(to),
+        }
+    }
+}
+
+/// An addressed event: what happened, its id, when, by which session, and its
+/// per-format render cache.
 #[derive(Debug)]
 pub struct Event {
-    kind: EventKind,
+    msgid: MsgId,
     at: SystemTime,
+    author: Option<SessionId>,
+    kind: EventKind,
     rendered: [OnceLock<Bytes>; RENDER_SLOTS],
 }
 
+/// An event as it is stored and sent between nodes: everything but the render cache,
+/// the time in Unix microseconds.
+#[derive(Serialize, Deserialize)]
+struct Wire<K> {
+    msgid: MsgId,
+    at_micros: u64,
+    author: Option<SessionId>,
+    kind: K,
+}
+
 impl Event {
-    pub fn new(kind: EventKind) -> Arc<Event> {
+    /// An event made now, by `author` (the session whose verb made it, kept out of room
+    /// audiences), with its id.
+    pub fn new(msgid: MsgId, author: Option<SessionId>, kind: EventKind) -> Arc<Event> {
+        Event::at_time(msgid, SystemTime::now(), author, kind)
+    }
+
+    /// An event made at `at`: one read back from history or another node keeps its time.
+    pub fn at_time(
+        msgid: MsgId,
+        at: SystemTime,
+        author: Option<SessionId>,
+        kind: EventKind,
+    ) -> Arc<Event> {
         Arc::new(Event {
+            msgid,
+            at,
+            author,
             kind,
-            at: SystemTime::now(),
             rendered: Default::default(),
         })
     }
 
     pub fn kind(&self) -> &EventKind {
         &self.kind
+    }
+
+    pub fn msgid(&self) -> MsgId {
+        self.msgid
+    }
+
+    /// The session whose verb made the event, on the node that made it (`msgid().node()`).
+    pub fn author(&self) -> Option<SessionId> {
+        self.author
     }
 
     /// When the event happened. Every recipient sees the same time (IRC's server-time tag),
@@ -321,6 +390,30 @@ impl Event {
         self.rendered[slot.0]
             .get_or_init(|| render(&self.kind))
             .clone()
+    }
+
+    /// Serialises the event (not its render cache) with `serializer`.
+    pub fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let at_micros = self
+            .at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        Wire {
+            msgid: self.msgid,
+            at_micros,
+            author: self.author,
+            kind: &self.kind,
+        }
+        .serialize(serializer)
+    }
+
+    /// Reads back an event written by [`Event::serialize`], with its original time.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<Event>, D::Error> {
+        let wire = Wire::<EventKind>::deserialize(deserializer)?;
+        let at = UNIX_EPOCH + Duration::from_micros(wire.at_micros);
+        Ok(Event::at_time(wire.msgid, at, wire.author, wire.kind))
     }
 
     /// About how many bytes this event takes in a recipient's outbox: the text plus names
@@ -357,50 +450,21 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    #[test]
-    fn mode_strings_group_signs_and_keep_parameters_in_order() {
-        let bob = Name::parse("bob", 20).unwrap();
-        let changes = vec![
-            ModeChange::Flag {
-                flag: ChannelFlag::Moderated,
-                on: true,
-            },
-            ModeChange::Op {
-                on: true,
-                who: bob.clone(),
-            },
-            ModeChange::Voice {
-                on: false,
-                who: bob,
-            },
-            ModeChange::Key(None),
-            ModeChange::Limit(Some(5)),
-        ];
-        assert_eq!(mode_string(&changes), "+mo-vk+l bob bob * 5");
-        let exceptions = vec![
-            ModeChange::Except {
-                on: true,
-                mask: "bob!*@*".into(),
-            },
-            ModeChange::Except {
-                on: false,
-                mask: "*!*@h".into(),
-            },
-        ];
-        assert_eq!(mode_string(&exceptions), "+e-e bob!*@* *!*@h");
+    fn n(name: &str) -> Name {
+        Name::parse(name, 20).unwrap()
     }
 
     #[test]
     fn renders_once_per_slot_and_shares_the_bytes() {
-        let from = Peer::classroom(Name::parse("A", 20).unwrap(), "prefixed");
-        let event = Event::new(EventKind::Direct {
+        let from = Peer::classroom(n("A"), "prefixed");
+        let kind = EventKind::Direct {
             from,
-            to: Name::parse("B", 20).unwrap(),
+            to: n("B"),
             text: Text::new("hi"),
             tone: Tone::Chat,
-            msgid: 1,
             client_tags: None,
-        });
+        };
+        let event = Event::new(MsgId::new(1, 0, 0), None, kind);
         let calls = Cell::new(0);
         let render = |_: &EventKind| {
             calls.set(calls.get() + 1);
@@ -412,5 +476,63 @@ mod tests {
         assert_eq!(first.as_ptr(), second.as_ptr());
         event.rendered(RenderSlot::new(2), render);
         assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn an_event_read_back_keeps_its_id_time_author_and_kind() {
+        let at = UNIX_EPOCH + Duration::from_micros(1_765_000_000_123_456);
+        let kind = EventKind::Said {
+            room: n("lobby"),
+            from: Peer {
+                user: Some(Arc::from("u")),
+                realname: Some(Arc::from("Real Name")),
+                ..Peer::classroom(n("amy"), "irc")
+            },
+            text: Text::new("hello"),
+            tone: Tone::Notice,
+            client_tags: Some(Arc::from("+draft/react=x")),
+        };
+        let event = Event::at_time(MsgId::new(9, 2, 3), at, Some(SessionId(7)), kind.clone());
+        let json = event.serialize(serde_json::value::Serializer).unwrap();
+        let back = Event::deserialize(json).unwrap();
+        assert_eq!(back.msgid(), MsgId::new(9, 2, 3));
+        assert_eq!(back.at(), at);
+        assert_eq!(back.author(), Some(SessionId(7)));
+        assert_eq!(back.kind(), &kind);
+    }
+
+    #[test]
+    fn a_bad_name_in_a_serialised_event_is_refused() {
+        let json = serde_json::json!({
+            "msgid": "01HF7YAT3V003G00000000001A", "at_micros": 0, "author": null,
+            "kind": {"Invited": {"room": "ok", "target": "no spaces", "by": {
+                "name": "b", "origin": "irc", "user": null, "host": "h", "realname": null}}}
+        });
+        assert!(Event::deserialize(json).is_err());
+    }
+
+    #[test]
+    fn audiences_name_rooms_and_users() {
+        let amy = Peer::classroom(n("amy"), "rooms");
+        let kick = EventKind::Kicked {
+            room: n("r"),
+            by: amy.clone(),
+            target: Peer::classroom(n("bob"), "irc"),
+            reason: None,
+        };
+        assert_eq!(kick.audience(), Audience::RoomAnd(&n("r"), &n("bob")));
+        let rooms: Arc<[Name]> = Arc::from(vec![n("a"), n("b")]);
+        let quit = EventKind::Quit {
+            who: amy.clone(),
+            how: Departure::Lost,
+            rooms: rooms.clone(),
+        };
+        assert_eq!(quit.audience(), Audience::Rooms(&rooms));
+        let tagged = EventKind::Tagged {
+            from: amy,
+            to: Target::User(n("c")),
+            client_tags: None,
+        };
+        assert_eq!(tagged.audience(), Audience::User(&n("c")));
     }
 }

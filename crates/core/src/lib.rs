@@ -1,9 +1,11 @@
-//! confab's chat core: names, rooms, users, the hub and its verbs, events, outboxes and the
-//! slow-consumer rule, and the `Router` seam. It knows no sockets and no protocols.
+//! confab's chat core: names, rooms, users, the hub and its verbs, addressed events and
+//! their ids, outboxes and the slow-consumer rule, and the `Stage` seam where storage and
+//! other nodes join. It knows no sockets, no protocols, no SQL and no Redis.
 
 pub mod event;
 pub mod hub;
 pub mod mask;
+pub mod msgid;
 pub mod name;
 pub mod outbox;
 pub mod router;
@@ -11,12 +13,12 @@ pub mod session;
 pub mod text;
 
 pub use event::{
-    mode_string, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Target,
-    Tone,
+    Audience, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Target, Tone,
 };
 pub use hub::{Hub, HubConfig, HubError};
+pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};
-pub use router::{LocalRouter, Router};
+pub use router::Stage;
 pub use session::{Session, SessionId};
 pub use text::{NotUtf8, Text};

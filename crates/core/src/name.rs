@@ -73,6 +73,21 @@ impl AsRef<str> for Name {
     }
 }
 
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// A name read back (from history or another node) passes the rules again, with the
+/// longest limit a server may configure.
+impl<'de> serde::Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Name::parse(&text, NAME_MAX_CEILING).map_err(serde::de::Error::custom)
+    }
+}
+
 fn validate(text: &str, max: usize) -> Result<(), NameError> {
     let bytes = text.as_bytes();
     let Some(&first) = bytes.first() else {

@@ -210,14 +210,14 @@ mod tests {
 
     fn said(text: &str) -> Arc<Event> {
         let name = Name::parse("a", 20).unwrap();
-        Event::new(EventKind::Said {
+        let kind = EventKind::Said {
             room: name.clone(),
             from: Peer::classroom(name, "rooms"),
             text: Text::new(text),
             tone: crate::event::Tone::Chat,
-            msgid: 1,
             client_tags: None,
-        })
+        };
+        Event::new(crate::MsgId::default(), None, kind)
     }
 
     #[test]

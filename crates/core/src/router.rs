@@ -1,28 +1,31 @@
-//! The seam where the hub hands an event to its recipients.
+//! The seam between the hub and what happens to an event after the verb that made it.
 //!
-//! The hub decides who receives an event; a [`Router`] gets it to them. [`LocalRouter`]
-//! pushes into the outboxes of this process's sessions; a cluster router can later forward
-//! to other nodes without touching any verb.
+//! Every event leaves the hub in the order the hub made it. Without a [`Stage`] the hub
+//! routes it at once: resolves its audience to this process's sessions and pushes it into
+//! their outboxes. With one (the store, later the cluster), the hub hands the events to
+//! the stage, which passes them on, in order, to [`crate::Hub::route`] when it is done
+//! with them: the store after its commit, so nobody receives a message that a crash
+//! could lose. Events from another node enter at [`crate::Hub::route`] too.
 
 use std::sync::Arc;
 
 use crate::event::Event;
 use crate::session::Session;
 
-pub trait Router: Send + Sync + 'static {
-    /// Delivers `event` to every session in `recipients`. Must not block.
-    fn deliver(&self, recipients: &[Arc<Session>], event: &Arc<Event>);
+/// A step between the hub and routing, implemented outside the core (SQL, Redis).
+pub trait Stage: Send + Sync + 'static {
+    /// Takes events in the order the hub made them. Called under the hub's lock, so it
+    /// must not block and must not call back into the hub; it hands each event on to
+    /// [`crate::Hub::route`] later, in the same order.
+    fn submit(&self, events: Vec<Arc<Event>>);
 }
 
-/// Delivery to sessions connected to this process.
-#[derive(Debug, Default)]
-pub struct LocalRouter;
-
-impl Router for LocalRouter {
-    fn deliver(&self, recipients: &[Arc<Session>], event: &Arc<Event>) {
+/// Pushes each event into the outboxes of its resolved recipients. A full outbox closes
+/// itself; that session's writer sees it and disconnects the slow client. The sender is
+/// never held up.
+pub fn deliver(routes: Vec<(Vec<Arc<Session>>, Arc<Event>)>) {
+    for (recipients, event) in routes {
         for session in recipients {
-            // A full outbox closes itself; the session's writer sees that and disconnects
-            // the slow client. The sender is never held up.
             let _ = session.outbox().push_event(event.clone());
         }
     }

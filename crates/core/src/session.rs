@@ -5,7 +5,9 @@ use std::fmt;
 use crate::outbox::Outbox;
 
 /// A session's number, unique for the life of the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SessionId(pub u64);
 
 impl fmt::Display for SessionId {

@@ -56,6 +56,20 @@ impl Text {
     }
 }
 
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Text read back is cleaned again: a stored or remote event cannot forge a line either.
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Ok(Text::new(&text))
+    }
+}
+
 fn is_line_breaking(b: u8) -> bool {
     matches!(b, b'\r' | b'\n' | 0)
 }

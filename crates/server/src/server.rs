@@ -100,6 +100,7 @@ impl Server {
             name_max: config.limits.name_max,
             outbox_bytes: config.limits.outbox_bytes,
             rooms_max: config.limits.rooms_per_user,
+            node: 0,
         });
         Ok(Server {
             listeners,

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::state::{Ban, Topic};
 use super::{Hub, HubError, Outgoing};
-use crate::event::{Departure, EventKind, ModeChange};
+use crate::event::{EventKind, ModeChange};
 use crate::session::Session;
 use crate::text::Text;
 
@@ -30,32 +30,27 @@ impl Hub {
         topic: Option<Text>,
     ) -> Result<(), HubError> {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            let id = session.id();
-            let by = state.peer(id)?;
-            let entry = state.joined_room(room, id)?;
-            if entry.modes.topic_lock && !entry.is_op(id) {
-                return Err(HubError::ChanOpNeeded(entry.name.to_string()));
-            }
-            let recipients = entry.others(id);
-            let name = entry.name.clone();
-            let entry = state.room_mut(room)?;
-            entry.topic = topic.clone().filter(|t| !t.is_empty()).map(|text| Topic {
-                text,
-                set_by: format!("{}!{}@{}", by.name, by.user(), by.host),
-                set_at: SystemTime::now(),
-            });
-            out.push(
-                recipients,
-                EventKind::TopicChanged {
-                    room: name,
-                    by,
-                    topic,
-                },
-            );
+        let mut state = self.lock();
+        let id = session.id();
+        let by = state.peer(id)?;
+        let entry = state.joined_room(room, id)?;
+        if entry.modes.topic_lock && !entry.is_op(id) {
+            return Err(HubError::ChanOpNeeded(entry.name.to_string()));
         }
-        self.route(out);
+        let name = entry.name.clone();
+        let entry = state.room_mut(room)?;
+        entry.topic = topic.clone().filter(|t| !t.is_empty()).map(|text| Topic {
+            text,
+            set_by: format!("{}!{}@{}", by.name, by.user(), by.host),
+            set_at: SystemTime::now(),
+        });
+        let kind = EventKind::TopicChanged {
+            room: name,
+            by,
+            topic,
+        };
+        out.push(state.event(Some(id), kind));
+        self.send(state, out);
         Ok(())
     }
 
@@ -68,51 +63,45 @@ impl Hub {
         changes: Vec<ModeChange>,
     ) -> Result<ModeOutcome, HubError> {
         let mut out = Outgoing::default();
-        let outcome = {
-            let mut state = self.lock();
-            let id = session.id();
-            let by = state.peer(id)?;
-            let entry = state.joined_room(room, id)?;
-            if !entry.is_op(id) {
-                return Err(HubError::ChanOpNeeded(entry.name.to_string()));
-            }
-            let room_name = entry.name.clone();
-            let mut outcome = ModeOutcome::default();
-            for change in changes {
-                // Resolve a target name to a member before borrowing the room mutably.
-                let target = match &change {
-                    ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => {
-                        match state.session_named(who.as_str()) {
-                            Ok(target) => Some(target),
-                            Err(e) => {
-                                outcome.refused.push((change, e));
-                                continue;
-                            }
+        let mut state = self.lock();
+        let id = session.id();
+        let by = state.peer(id)?;
+        let entry = state.joined_room(room, id)?;
+        if !entry.is_op(id) {
+            return Err(HubError::ChanOpNeeded(entry.name.to_string()));
+        }
+        let room_name = entry.name.clone();
+        let mut outcome = ModeOutcome::default();
+        for change in changes {
+            // Resolve a target name to a member before borrowing the room mutably.
+            let target = match &change {
+                ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => {
+                    match state.session_named(who.as_str()) {
+                        Ok(target) => Some(target),
+                        Err(e) => {
+                            outcome.refused.push((change, e));
+                            continue;
                         }
                     }
-                    _ => None,
-                };
-                let entry = state.room_mut(room)?;
-                match apply(entry, &change, target, &by.name) {
-                    Ok(true) => outcome.applied.push(change),
-                    Ok(false) => {}
-                    Err(e) => outcome.refused.push((change, e)),
                 }
+                _ => None,
+            };
+            let entry = state.room_mut(room)?;
+            match apply(entry, &change, target, &by.name) {
+                Ok(true) => outcome.applied.push(change),
+                Ok(false) => {}
+                Err(e) => outcome.refused.push((change, e)),
             }
-            if !outcome.applied.is_empty() {
-                let recipients = state.room(room)?.others(id);
-                out.push(
-                    recipients,
-                    EventKind::ModesChanged {
-                        room: room_name,
-                        by,
-                        changes: outcome.applied.clone(),
-                    },
-                );
-            }
-            outcome
-        };
-        self.route(out);
+        }
+        if !outcome.applied.is_empty() {
+            let kind = EventKind::ModesChanged {
+                room: room_name,
+                by,
+                changes: outcome.applied.clone(),
+            };
+            out.push(state.event(Some(id), kind));
+        }
+        self.send(state, out);
         Ok(outcome)
     }
 
@@ -126,41 +115,38 @@ impl Hub {
         reason: Option<Text>,
     ) -> Result<(), HubError> {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            let id = session.id();
-            let by = state.peer(id)?;
-            let entry = state.joined_room(room, id)?;
-            let name = entry.name.clone();
-            if !entry.is_op(id) {
-                return Err(HubError::ChanOpNeeded(name.to_string()));
-            }
-            let target_id = state.session_named(target)?;
-            if !state.room(room)?.members.contains_key(&target_id) {
-                return Err(HubError::UserNotInRoom {
-                    user: target.to_string(),
-                    room: name.to_string(),
-                });
-            }
-            let target_peer = state.peer(target_id)?;
-            let recipients = state.room(room)?.others(id);
-            out.push(
-                recipients,
-                EventKind::Kicked {
-                    room: name.clone(),
-                    by,
-                    target: target_peer,
-                    reason,
-                },
-            );
-            // The kick itself was the announcement: leave without a second one.
-            let key = name.key();
-            state.leave_room(&key, target_id, &Departure::Lost, &mut Outgoing::default());
-            if let Some(member) = state.sessions.get_mut(&target_id) {
-                member.left(&key);
-            }
+        let mut state = self.lock();
+        let id = session.id();
+        let by = state.peer(id)?;
+        let entry = state.joined_room(room, id)?;
+        let name = entry.name.clone();
+        if !entry.is_op(id) {
+            return Err(HubError::ChanOpNeeded(name.to_string()));
         }
-        self.route(out);
+        let target_id = state.session_named(target)?;
+        if !state.room(room)?.members.contains_key(&target_id) {
+            return Err(HubError::UserNotInRoom {
+                user: target.to_string(),
+                room: name.to_string(),
+            });
+        }
+        let target = state.peer(target_id)?;
+        // The kick itself is the announcement: leave without a second one. Its audience
+        // names the kicked user beside the room, since they are out of it by the time
+        // it is routed.
+        let key = name.key();
+        state.remove_from_room(&key, target_id);
+        if let Some(member) = state.sessions.get_mut(&target_id) {
+            member.left(&key);
+        }
+        let kind = EventKind::Kicked {
+            room: name,
+            by,
+            target,
+            reason,
+        };
+        out.push(state.event(Some(id), kind));
+        self.send(state, out);
         Ok(())
     }
 
@@ -168,35 +154,30 @@ impl Hub {
     /// The invitation lets the target past `+i`, `+l` and bans once; only the target hears.
     pub fn invite(&self, session: &Session, target: &str, room: &str) -> Result<(), HubError> {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            let id = session.id();
-            let by = state.peer(id)?;
-            let target_id = state.session_named(target)?;
-            let target_name = state.named(target_id)?;
-            let handle = state.member(target_id)?.session.clone();
-            let entry = state.joined_room(room, id)?;
-            let name = entry.name.clone();
-            if entry.modes.invite_only && !entry.is_op(id) {
-                return Err(HubError::ChanOpNeeded(name.to_string()));
-            }
-            if entry.members.contains_key(&target_id) {
-                return Err(HubError::UserInRoom {
-                    user: target_name.to_string(),
-                    room: name.to_string(),
-                });
-            }
-            state.room_mut(room)?.invited.insert(target_id);
-            out.push(
-                vec![handle],
-                EventKind::Invited {
-                    room: name,
-                    by,
-                    target: target_name,
-                },
-            );
+        let mut state = self.lock();
+        let id = session.id();
+        let by = state.peer(id)?;
+        let target_id = state.session_named(target)?;
+        let target_name = state.named(target_id)?;
+        let entry = state.joined_room(room, id)?;
+        let name = entry.name.clone();
+        if entry.modes.invite_only && !entry.is_op(id) {
+            return Err(HubError::ChanOpNeeded(name.to_string()));
         }
-        self.route(out);
+        if entry.members.contains_key(&target_id) {
+            return Err(HubError::UserInRoom {
+                user: target_name.to_string(),
+                room: name.to_string(),
+            });
+        }
+        state.room_mut(room)?.invited.insert(target_id);
+        let kind = EventKind::Invited {
+            room: name,
+            by,
+            target: target_name,
+        };
+        out.push(state.event(Some(id), kind));
+        self.send(state, out);
         Ok(())
     }
 }

@@ -1,8 +1,12 @@
-//! The hub: the one place chat state changes. Every verb is synchronous, holds the state
-//! lock only while it computes who must hear about it, and hands the events to the
-//! [`Router`] after releasing the lock, so no sender ever waits on a recipient.
+//! The hub: the one place chat state changes. Every verb is synchronous: under the state
+//! lock it checks, changes the state and makes addressed events (each with its id), then
+//! hands them on in the hub's order: to the [`Stage`] if there is one (the store, which
+//! routes them back through [`Hub::route`] once committed), or else straight to routing,
+//! whose pushes into outboxes happen after the lock is released, so no sender ever waits
+//! on a recipient.
 //!
-//! Lock order: the hub's state lock may be taken before an outbox lock, never after.
+//! Lock order: the hub's state lock may be taken before an outbox lock, never after; a
+//! stage's own lock may be taken under the hub's, never the reverse.
 //! The verbs live in three files: names and sessions here, rooms and messages in
 //! `rooms.rs`, channel rules (topic, modes, kick, invite) in `channel.rs`, and what a user
 //! tells about themself (profile, away, operator) in `profile.rs`.
@@ -13,13 +17,14 @@ mod rooms;
 mod state;
 mod view;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use crate::event::{Departure, Event, EventKind};
+use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
 use crate::outbox::{CloseReason, DEFAULT_OUTBOX_BYTES};
-use crate::router::{LocalRouter, Router};
+use crate::router::{deliver, Stage};
 use crate::session::{Session, SessionId};
 
 pub use channel::{ModeOutcome, MAX_BANS};
@@ -37,6 +42,8 @@ pub struct HubConfig {
     pub outbox_bytes: usize,
     /// Rooms one user may be in at once (IRC's `CHANLIMIT`); a join past it is refused.
     pub rooms_max: usize,
+    /// This node's number, part of every message id it makes (0 for a lone server).
+    pub node: u16,
 }
 
 /// Rooms one user may be in at once by default.
@@ -48,6 +55,7 @@ impl Default for HubConfig {
             name_max: DEFAULT_USER_NAME_MAX,
             outbox_bytes: DEFAULT_OUTBOX_BYTES,
             rooms_max: DEFAULT_ROOMS_MAX,
+            node: 0,
         }
     }
 }
@@ -94,46 +102,77 @@ pub enum HubError {
     Detached,
 }
 
-/// Events waiting to be handed to the router once the state lock is released.
+/// The events one verb made, in order, waiting to be handed on by [`Hub::send`].
 #[derive(Default)]
-pub(crate) struct Outgoing(Vec<(Vec<Arc<Session>>, Arc<Event>)>);
+pub(crate) struct Outgoing(Vec<Arc<Event>>);
 
 impl Outgoing {
-    pub(crate) fn push(&mut self, recipients: Vec<Arc<Session>>, kind: EventKind) {
-        if !recipients.is_empty() {
-            self.0.push((recipients, Event::new(kind)));
-        }
+    pub(crate) fn push(&mut self, event: Arc<Event>) {
+        self.0.push(event);
     }
 }
 
 pub struct Hub {
     state: Mutex<State>,
-    router: Arc<dyn Router>,
+    /// Set once, when the server has a store (or a cluster) for events to pass through.
+    stage: OnceLock<Arc<dyn Stage>>,
     config: HubConfig,
 }
 
 impl Hub {
     pub fn new(config: HubConfig) -> Hub {
-        Hub::with_router(config, Arc::new(LocalRouter))
-    }
-
-    pub fn with_router(config: HubConfig, router: Arc<dyn Router>) -> Hub {
-        let started = SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
         let state = State {
-            last_msgid: u64::try_from(started.as_micros()).unwrap_or(0),
+            msgids: MsgIds::new(config.node),
             ..State::default()
         };
         Hub {
             state: Mutex::new(state),
-            router,
+            stage: OnceLock::new(),
             config,
         }
     }
 
     pub fn config(&self) -> &HubConfig {
         &self.config
+    }
+
+    /// Sends every event from now on through `stage` before routing. Set once, before
+    /// the first client attaches; `Err` gives the stage back if one was set already.
+    pub fn set_stage(&self, stage: Arc<dyn Stage>) -> Result<(), Arc<dyn Stage>> {
+        self.stage.set(stage)
+    }
+
+    /// Makes every later message id greater than `newest` (the newest one stored before a
+    /// restart), whatever the clock says.
+    pub fn resume_msgids_after(&self, newest: MsgId) {
+        self.lock().msgids.resume_after(newest);
+    }
+
+    /// Routes events to this process's sessions: resolves each one's audience against the
+    /// rooms and names as they are now, then pushes, after releasing the lock. The stage
+    /// calls this with the events it was given; another node's events arrive here too.
+    pub fn route(&self, events: &[Arc<Event>]) {
+        let routes = {
+            let state = self.lock();
+            state.resolve_all(events)
+        };
+        deliver(routes);
+    }
+
+    /// Hands one verb's events on, under the lock that made them so their order is the
+    /// hub's: to the stage, or resolved now and pushed once the lock is released.
+    pub(crate) fn send(&self, state: MutexGuard<'_, State>, out: Outgoing) {
+        if out.0.is_empty() {
+            return;
+        }
+        match self.stage.get() {
+            Some(stage) => stage.submit(out.0),
+            None => {
+                let routes = state.resolve_all(&out.0);
+                drop(state);
+                deliver(routes);
+            }
+        }
     }
 
     /// Registers a new client that speaks `origin`; others see its host as the origin
@@ -172,13 +211,11 @@ impl Hub {
     /// Removes a client everywhere: its rooms hear `how`, its name becomes free.
     pub fn detach(&self, session: &Session, how: Departure) {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            state.leave_all_rooms(session.id(), &how, &mut out);
-            state.release(session.id());
-            state.forget(session.id());
-        }
-        self.route(out);
+        let mut state = self.lock();
+        state.leave_all_rooms(session.id(), &how, &mut out);
+        state.release(session.id());
+        state.forget(session.id());
+        self.send(state, out);
     }
 
     /// Removes a client everywhere without telling anyone: when the whole server shuts
@@ -195,50 +232,48 @@ impl Hub {
     pub fn take_name(&self, session: &Session, name: &str) -> Result<Name, HubError> {
         let name = Name::parse(name, self.config.name_max).map_err(HubError::BadName)?;
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            if let Some(&holder) = state.names.get(name.folded()) {
-                if holder != session.id() {
-                    return Err(HubError::NameTaken(name.to_string()));
-                }
-            }
-            let member = state.member(session.id())?;
-            let old = member.name.clone();
-            match old {
-                // The very same name, case and all: nothing changes, nobody hears of it.
-                Some((old_name, _)) if old_name == name => return Ok(name),
-                Some((old_name, seq)) => {
-                    state.names.remove(old_name.folded());
-                    state.names.insert(name.key(), session.id());
-                    state.set_name(session.id(), Some((name.clone(), seq)));
-                    // Room membership is keyed by session id, so only the name changes.
-                    let recipients = state.room_mates(session.id());
-                    let new = state.peer(session.id())?;
-                    out.push(recipients, EventKind::Renamed { old: old_name, new });
-                }
-                None => {
-                    state.next_seq += 1;
-                    let seq = state.next_seq;
-                    state.names.insert(name.key(), session.id());
-                    state.name_order.insert(seq, session.id());
-                    state.set_name(session.id(), Some((name.clone(), seq)));
-                    state.peak_named = state.peak_named.max(state.names.len());
-                }
+        let mut state = self.lock();
+        let id = session.id();
+        if let Some(&holder) = state.names.get(name.folded()) {
+            if holder != id {
+                return Err(HubError::NameTaken(name.to_string()));
             }
         }
-        self.route(out);
+        match state.member(id)?.name.clone() {
+            // The very same name, case and all: nothing changes, nobody hears of it.
+            Some((old_name, _)) if old_name == name => return Ok(name),
+            Some((old, seq)) => {
+                state.names.remove(old.folded());
+                state.names.insert(name.key(), id);
+                state.set_name(id, Some((name.clone(), seq)));
+                // Room membership is keyed by session id, so only the name changes.
+                let rooms = state.rooms_named(id);
+                if !rooms.is_empty() {
+                    let new = state.peer(id)?;
+                    let kind = EventKind::Renamed { old, new, rooms };
+                    out.push(state.event(Some(id), kind));
+                }
+            }
+            None => {
+                state.next_seq += 1;
+                let seq = state.next_seq;
+                state.names.insert(name.key(), id);
+                state.name_order.insert(seq, id);
+                state.set_name(id, Some((name.clone(), seq)));
+                state.peak_named = state.peak_named.max(state.names.len());
+            }
+        }
+        self.send(state, out);
         Ok(name)
     }
 
     /// Gives up the session's name after leaving every room (packet `logout`).
     pub fn release_name(&self, session: &Session, how: Departure) -> Option<Name> {
         let mut out = Outgoing::default();
-        let old = {
-            let mut state = self.lock();
-            state.leave_all_rooms(session.id(), &how, &mut out);
-            state.release(session.id())
-        };
-        self.route(out);
+        let mut state = self.lock();
+        state.leave_all_rooms(session.id(), &how, &mut out);
+        let old = state.release(session.id());
+        self.send(state, out);
         old
     }
 
@@ -266,12 +301,6 @@ impl Hub {
     /// How many clients are attached.
     pub fn session_count(&self) -> usize {
         self.lock().sessions.len()
-    }
-
-    pub(crate) fn route(&self, out: Outgoing) {
-        for (recipients, event) in out.0 {
-            self.router.deliver(&recipients, &event);
-        }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {

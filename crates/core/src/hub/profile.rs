@@ -29,21 +29,16 @@ impl Hub {
     /// Marks the user away with a message, or back with `None`. Room mates hear it.
     pub fn set_away(&self, session: &Session, away: Option<Text>) -> Result<(), HubError> {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            let member = state
-                .sessions
-                .get_mut(&session.id())
-                .ok_or(HubError::Detached)?;
-            member.away = away.clone();
-            if let Ok(who) = state.peer(session.id()) {
-                out.push(
-                    state.room_mates(session.id()),
-                    EventKind::AwayChanged { who, away },
-                );
-            }
+        let mut state = self.lock();
+        let id = session.id();
+        let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
+        member.away = away.clone();
+        let rooms = state.rooms_named(id);
+        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
+            let kind = EventKind::AwayChanged { who, away, rooms };
+            out.push(state.event(Some(id), kind));
         }
-        self.route(out);
+        self.send(state, out);
         Ok(())
     }
 

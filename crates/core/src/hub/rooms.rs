@@ -1,12 +1,14 @@
-//! Rooms and messages: join, part, say in a room, whisper to one user, and the lists.
+//! Rooms and messages: join, part, say in a room, whisper to one user (one path for
+//! both), and the lists.
 
 use std::sync::Arc;
 
-use super::state::{Room, Seat};
+use super::state::{Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
-use crate::event::{EventKind, Target, Tone};
+use crate::event::{EventKind, Peer, Target, Tone};
+use crate::msgid::MsgId;
 use crate::name::{Folded, Name, ROOM_NAME_MAX};
-use crate::session::Session;
+use crate::session::{Session, SessionId};
 use crate::text::Text;
 
 impl Hub {
@@ -25,68 +27,64 @@ impl Hub {
     ) -> Result<Name, HubError> {
         let room = Name::parse(room, ROOM_NAME_MAX).map_err(HubError::BadRoom)?;
         let mut out = Outgoing::default();
-        let shown = {
-            let mut state = self.lock();
-            let state = &mut *state;
-            let id = session.id();
-            let who = state.peer(id)?;
-            // Formatting `nick!user@host` is needed only where bans are to be matched.
-            let hostmask = match state.rooms.get(room.folded()) {
-                Some(r) if r.has_bans() => state.hostmask(id).unwrap_or_default(),
-                _ => String::new(),
-            };
-            let handle = state.member(id)?.session.clone();
-            let joined = state.member(id)?.rooms.len();
-            let already = state
-                .rooms
-                .get(room.folded())
-                .is_some_and(|r| r.members.contains_key(&id));
-            if joined >= self.config.rooms_max && !already {
-                return Err(HubError::TooManyRooms(room.to_string()));
-            }
-            state.next_seq += 1;
-            let created = state.next_seq;
-            let entry = state
-                .rooms
-                .entry(room.key())
-                .or_insert_with(|| Room::new(room.clone(), created));
-            let shown = entry.name.clone();
-            if entry.members.contains_key(&id) {
-                return Err(HubError::AlreadyMember(shown.to_string()));
-            }
-            let fresh = entry.members.is_empty();
-            if !fresh {
-                check_entry(entry, id, &hostmask, key)?;
-            }
-            entry.invited.remove(&id);
-            let others = entry.everyone();
-            entry.members.insert(
-                id,
-                Seat {
-                    session: handle,
-                    op: fresh,
-                    voice: false,
-                },
-            );
-            if let Some(member) = state.sessions.get_mut(&id) {
-                member.joined(shown.key());
-            }
-            // away-notify: those already in hear that someone away joined.
-            let away = state.member(id)?.away.clone();
-            let away_too = away.as_ref().map(|_| (others.clone(), who.clone()));
-            out.push(
-                others,
-                EventKind::Joined {
-                    room: shown.clone(),
-                    who,
-                },
-            );
-            if let Some((others, who)) = away_too {
-                out.push(others, EventKind::AwayChanged { who, away });
-            }
-            shown
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let id = session.id();
+        let who = state.peer(id)?;
+        // Formatting `nick!user@host` is needed only where bans are to be matched.
+        let hostmask = match state.rooms.get(room.folded()) {
+            Some(r) if r.has_bans() => state.hostmask(id).unwrap_or_default(),
+            _ => String::new(),
         };
-        self.route(out);
+        let member = state.member(id)?;
+        let (handle, joined, away) = (
+            member.session.clone(),
+            member.rooms.len(),
+            member.away.clone(),
+        );
+        let already = state
+            .rooms
+            .get(room.folded())
+            .is_some_and(|r| r.members.contains_key(&id));
+        if joined >= self.config.rooms_max && !already {
+            return Err(HubError::TooManyRooms(room.to_string()));
+        }
+        state.next_seq += 1;
+        let created = state.next_seq;
+        let entry = state
+            .rooms
+            .entry(room.key())
+            .or_insert_with(|| Room::new(room.clone(), created));
+        let shown = entry.name.clone();
+        if entry.members.contains_key(&id) {
+            return Err(HubError::AlreadyMember(shown.to_string()));
+        }
+        let fresh = entry.members.is_empty();
+        if !fresh {
+            check_entry(entry, id, &hostmask, key)?;
+        }
+        entry.invited.remove(&id);
+        let seat = Seat {
+            session: handle,
+            op: fresh,
+            voice: false,
+        };
+        entry.members.insert(id, seat);
+        if let Some(member) = state.sessions.get_mut(&id) {
+            member.joined(shown.key());
+        }
+        let joined = EventKind::Joined {
+            room: shown.clone(),
+            who: who.clone(),
+        };
+        out.push(state.event(Some(id), joined));
+        // away-notify: those already in hear that someone away joined.
+        if away.is_some() {
+            let rooms = Arc::from([shown.clone()]);
+            let kind = EventKind::AwayChanged { who, away, rooms };
+            out.push(state.event(Some(id), kind));
+        }
+        self.send(guard, out);
         Ok(shown)
     }
 
@@ -98,16 +96,14 @@ impl Hub {
         reason: Option<Text>,
     ) -> Result<(), HubError> {
         let mut out = Outgoing::default();
-        {
-            let mut state = self.lock();
-            let key = state.joined_room(room, session.id())?.name.key();
-            let how = crate::event::Departure::Parted { reason };
-            state.leave_room(&key, session.id(), &how, &mut out);
-            if let Some(member) = state.sessions.get_mut(&session.id()) {
-                member.left(&key);
-            }
+        let mut state = self.lock();
+        let key = state.joined_room(room, session.id())?.name.key();
+        let how = crate::event::Departure::Parted { reason };
+        state.leave_room(&key, session.id(), &how, &mut out);
+        if let Some(member) = state.sessions.get_mut(&session.id()) {
+            member.left(&key);
         }
-        self.route(out);
+        self.send(state, out);
         Ok(())
     }
 
@@ -125,7 +121,8 @@ impl Hub {
         text: Text,
         tone: Tone,
     ) -> Result<(), HubError> {
-        self.say_tagged(session, room, Some(text), tone, None)
+        let message = Message::plain(text, tone);
+        self.send_message(session, To::Room(room), message)
             .map(|_| ())
     }
 
@@ -140,43 +137,13 @@ impl Hub {
         text: Option<Text>,
         tone: Tone,
         client_tags: Option<Arc<str>>,
-    ) -> Result<u64, HubError> {
-        let mut out = Outgoing::default();
-        let msgid = {
-            let mut state = self.lock();
-            let id = session.id();
-            let from = state.peer(id)?;
-            let entry = state
-                .room(room)
-                .map_err(|_| HubError::NotMember(room.to_string()))?;
-            let seat = entry.members.get(&id);
-            if seat.is_none() && entry.modes.no_external {
-                return Err(HubError::NotMember(room.to_string()));
-            }
-            let privileged = seat.is_some_and(|s| s.op || s.voice);
-            // The ban check formats a hostmask: only when the room has bans, since this
-            // runs for every message.
-            if !privileged
-                && (entry.modes.moderated
-                    || (entry.has_bans()
-                        && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
-            {
-                return Err(HubError::CannotSend(entry.name.to_string()));
-            }
-            let (recipients, name) = (entry.others(id), entry.name.clone());
-            let msgid = state.new_msgid();
-            let message = Message {
-                from,
-                text,
-                tone,
-                msgid,
-                client_tags,
-            };
-            out.push(recipients, message.into_event(Target::Room(name)));
-            msgid
+    ) -> Result<MsgId, HubError> {
+        let message = Message {
+            text,
+            tone,
+            client_tags,
         };
-        self.route(out);
-        Ok(msgid)
+        self.send_message(session, To::Room(room), message)
     }
 
     /// Sends `text` to one user by name (themself included).
@@ -191,7 +158,8 @@ impl Hub {
         text: Text,
         tone: Tone,
     ) -> Result<(), HubError> {
-        self.whisper_tagged(session, to, Some(text), tone, None)
+        let message = Message::plain(text, tone);
+        self.send_message(session, To::User(to), message)
             .map(|_| ())
     }
 
@@ -204,28 +172,41 @@ impl Hub {
         text: Option<Text>,
         tone: Tone,
         client_tags: Option<Arc<str>>,
-    ) -> Result<u64, HubError> {
-        let mut out = Outgoing::default();
-        let msgid = {
-            let mut state = self.lock();
-            let from = state.peer(session.id())?;
-            let target = state.session_named(to)?;
-            let to_name = state
-                .named(target)
-                .map_err(|_| HubError::NoSuchUser(to.to_string()))?;
-            let handle = state.member(target)?.session.clone();
-            let msgid = state.new_msgid();
-            let message = Message {
-                from,
-                text,
-                tone,
-                msgid,
-                client_tags,
-            };
-            out.push(vec![handle], message.into_event(Target::User(to_name)));
-            msgid
+    ) -> Result<MsgId, HubError> {
+        let message = Message {
+            text,
+            tone,
+            client_tags,
         };
-        self.route(out);
+        self.send_message(session, To::User(to), message)
+    }
+
+    /// The one path of every message, to a room or a user: checks, one event, its id.
+    fn send_message(
+        &self,
+        session: &Session,
+        to: To<'_>,
+        message: Message,
+    ) -> Result<MsgId, HubError> {
+        let mut out = Outgoing::default();
+        let mut state = self.lock();
+        let id = session.id();
+        let from = state.peer(id)?;
+        let target = match to {
+            To::Room(room) => Target::Room(may_speak(&state, id, room)?),
+            To::User(user) => {
+                let target = state.session_named(user)?;
+                Target::User(
+                    state
+                        .named(target)
+                        .map_err(|_| HubError::NoSuchUser(user.to_string()))?,
+                )
+            }
+        };
+        let event = state.event(Some(id), message.into_event(from, target));
+        let msgid = event.msgid();
+        out.push(event);
+        self.send(state, out);
         Ok(msgid)
     }
 
@@ -271,23 +252,33 @@ impl Hub {
     }
 }
 
-/// What `say_tagged` and `whisper_tagged` send, before it knows its kind of event.
+/// Where a message goes, as the adapter named it (not yet checked).
+enum To<'a> {
+    Room(&'a str),
+    User(&'a str),
+}
+
+/// A message before it knows its kind of event.
 struct Message {
-    from: crate::event::Peer,
     text: Option<Text>,
     tone: Tone,
-    msgid: u64,
     client_tags: Option<Arc<str>>,
 }
 
 impl Message {
+    fn plain(text: Text, tone: Tone) -> Message {
+        Message {
+            text: Some(text),
+            tone,
+            client_tags: None,
+        }
+    }
+
     /// A room message, a direct message, or (without text) tags alone to either.
-    fn into_event(self, to: Target) -> EventKind {
+    fn into_event(self, from: Peer, to: Target) -> EventKind {
         let Message {
-            from,
             text,
             tone,
-            msgid,
             client_tags,
         } = self;
         match (text, to) {
@@ -296,7 +287,6 @@ impl Message {
                 from,
                 text,
                 tone,
-                msgid,
                 client_tags,
             },
             (Some(text), Target::User(to)) => EventKind::Direct {
@@ -304,17 +294,37 @@ impl Message {
                 to,
                 text,
                 tone,
-                msgid,
                 client_tags,
             },
             (None, to) => EventKind::Tagged {
                 from,
                 to,
-                msgid,
                 client_tags,
             },
         }
     }
+}
+
+/// The room's name if `id` may speak in it: a non-member only under `-n`; under `+m`
+/// only operators and voiced members; a banned member not at all.
+fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError> {
+    let entry = state
+        .room(room)
+        .map_err(|_| HubError::NotMember(room.to_string()))?;
+    let seat = entry.members.get(&id);
+    if seat.is_none() && entry.modes.no_external {
+        return Err(HubError::NotMember(room.to_string()));
+    }
+    let privileged = seat.is_some_and(|s| s.op || s.voice);
+    // The ban check formats a hostmask: only when the room has bans, since this runs
+    // for every message.
+    if !privileged
+        && (entry.modes.moderated
+            || (entry.has_bans() && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
+    {
+        return Err(HubError::CannotSend(entry.name.to_string()));
+    }
+    Ok(entry.name.clone())
 }
 
 /// The rules a room applies to a newcomer, in the order IRC servers check them; an

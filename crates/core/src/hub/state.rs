@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use indexmap::IndexMap;
 
 use super::{HubError, Outgoing};
-use crate::event::{ChannelFlag, Departure, EventKind, Peer};
+use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer};
 use crate::mask::mask_matches;
+use crate::msgid::MsgIds;
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
 use crate::session::{Session, SessionId};
@@ -175,19 +176,6 @@ impl Room {
         }
     }
 
-    /// Every member but `except`.
-    pub fn others(&self, except: SessionId) -> Vec<Arc<Session>> {
-        self.members
-            .iter()
-            .filter(|(id, _)| **id != except)
-            .map(|(_, seat)| seat.session.clone())
-            .collect()
-    }
-
-    pub fn everyone(&self) -> Vec<Arc<Session>> {
-        self.members.values().map(|s| s.session.clone()).collect()
-    }
-
     pub fn is_op(&self, id: SessionId) -> bool {
         self.members.get(&id).is_some_and(|s| s.op)
     }
@@ -219,19 +207,18 @@ pub(crate) struct State {
     pub rooms: HashMap<NameKey, Room>,
     /// The most users ever named at once (IRC LUSERS shows it).
     pub peak_named: usize,
-    /// The last message id given out (see [`State::new_msgid`]).
-    pub last_msgid: u64,
+    /// Gives every event its id.
+    pub msgids: MsgIds,
     /// Set by [`super::Hub::close_all`]: sessions attached after it are closed at once.
     pub closing: Option<CloseReason>,
 }
 
 impl State {
-    /// A new message id. Ids start from the hub's start time in microseconds and count up
-    /// by one, so they do not repeat across restarts either (short of a million messages
-    /// a second).
-    pub fn new_msgid(&mut self) -> u64 {
-        self.last_msgid += 1;
-        self.last_msgid
+    /// A new event made now by `author`, with the next id.
+    pub fn event(&mut self, author: Option<SessionId>, kind: EventKind) -> Arc<Event> {
+        let now = SystemTime::now();
+        let msgid = self.msgids.next_at(now);
+        Event::at_time(msgid, now, author, kind)
     }
 
     pub fn member(&self, id: SessionId) -> Result<&Member, HubError> {
@@ -306,22 +293,77 @@ impl State {
             .ok_or_else(|| HubError::NotMember(name.to_string()))
     }
 
-    /// Everyone who shares at least one room with `id`, once each.
-    pub fn room_mates(&self, id: SessionId) -> Vec<Arc<Session>> {
-        let Some(member) = self.sessions.get(&id) else {
+    /// The names of the rooms `id` is in, in the order it joined them.
+    pub fn rooms_named(&self, id: SessionId) -> Arc<[Name]> {
+        self.sessions
+            .get(&id)
+            .map(|m| m.rooms.iter().map(|k| k.name().clone()).collect())
+            .unwrap_or_else(|| Arc::from([]))
+    }
+
+    /// Each event with the sessions of this process it reaches now (events that reach
+    /// nobody here are left out).
+    pub fn resolve_all(&self, events: &[Arc<Event>]) -> Vec<(Vec<Arc<Session>>, Arc<Event>)> {
+        events
+            .iter()
+            .filter_map(|event| {
+                let recipients = self.resolve(event);
+                (!recipients.is_empty()).then(|| (recipients, event.clone()))
+            })
+            .collect()
+    }
+
+    /// The sessions an event's audience names, as the rooms and names are now. The author
+    /// is left out of room audiences when it is a session of this node.
+    pub fn resolve(&self, event: &Event) -> Vec<Arc<Session>> {
+        let except = event
+            .author()
+            .filter(|_| event.msgid().node() == self.msgids.node());
+        let by_name = |name: &Name| {
+            let id = self.names.get(name.folded())?;
+            Some(self.sessions.get(id)?.session.clone())
+        };
+        match event.kind().audience() {
+            Audience::Room(room) => self.members_but(std::slice::from_ref(room), except),
+            Audience::Rooms(rooms) => self.members_but(rooms, except),
+            Audience::RoomAnd(room, user) => {
+                let mut recipients = self.members_but(std::slice::from_ref(room), except);
+                if let Some(extra) = by_name(user) {
+                    if !recipients.iter().any(|s| s.id() == extra.id()) {
+                        recipients.push(extra);
+                    }
+                }
+                recipients
+            }
+            Audience::User(user) => by_name(user).into_iter().collect(),
+        }
+    }
+
+    /// The members of `rooms` but `except`, once each, in the order they joined.
+    fn members_but(&self, rooms: &[Name], except: Option<SessionId>) -> Vec<Arc<Session>> {
+        let mut rooms = rooms.iter().filter_map(|r| self.rooms.get(r.folded()));
+        let Some(first) = rooms.next() else {
             return Vec::new();
         };
-        let mut seen: IndexMap<SessionId, Arc<Session>> = IndexMap::new();
-        for key in &member.rooms {
-            if let Some(room) = self.rooms.get(key) {
-                for (other, seat) in &room.members {
-                    if *other != id {
-                        seen.entry(*other).or_insert_with(|| seat.session.clone());
-                    }
+        let seats = first.members.iter();
+        let mut recipients: Vec<Arc<Session>> = seats
+            .filter(|(id, _)| Some(**id) != except)
+            .map(|(_, seat)| seat.session.clone())
+            .collect();
+        let mut more = rooms.peekable();
+        if more.peek().is_none() {
+            return recipients;
+        }
+        // Several rooms: one event per person, however many rooms they share.
+        let mut seen: HashSet<SessionId> = recipients.iter().map(|s| s.id()).collect();
+        for room in more {
+            for (id, seat) in &room.members {
+                if Some(*id) != except && seen.insert(*id) {
+                    recipients.push(seat.session.clone());
                 }
             }
         }
-        seen.into_values().collect()
+        recipients
     }
 
     pub fn release(&mut self, id: SessionId) -> Option<Name> {
@@ -345,22 +387,19 @@ impl State {
         let Ok(who) = self.peer(id) else {
             return;
         };
-        let recipients = self.room_mates(id);
-        let rooms = match self.sessions.get_mut(&id) {
-            Some(member) => std::mem::take(&mut member.rooms),
-            None => return,
-        };
-        for key in rooms {
-            // Each room's own announcement is replaced by the one Quit below.
-            self.leave_room(&key, id, how, &mut Outgoing::default());
+        let rooms = self.rooms_named(id);
+        if let Some(member) = self.sessions.get_mut(&id) {
+            member.rooms = Box::default();
         }
-        out.push(
-            recipients,
-            EventKind::Quit {
-                who,
-                how: how.clone(),
-            },
-        );
+        if rooms.is_empty() {
+            return;
+        }
+        for room in rooms.iter() {
+            // Each room's own announcement is replaced by the one Quit below.
+            self.remove_from_room(&room.key(), id);
+        }
+        let how = how.clone();
+        out.push(self.event(Some(id), EventKind::Quit { who, how, rooms }));
     }
 
     /// Takes `id` out of one room; the others hear `how`; an emptied room disappears.
@@ -375,24 +414,21 @@ impl State {
         let Ok(who) = self.peer(id) else {
             return;
         };
-        let Some(room) = self.rooms.get_mut(key) else {
-            return;
-        };
-        if room.members.shift_remove(&id).is_none() {
-            return;
+        if let Some(room) = self.remove_from_room(key, id) {
+            let how = how.clone();
+            out.push(self.event(Some(id), EventKind::Left { room, who, how }));
         }
-        let recipients = room.everyone();
-        let room_name = room.name.clone();
+    }
+
+    /// Takes `id` out of one room without a word; an emptied room disappears. Returns the
+    /// room's name if `id` was in it.
+    pub fn remove_from_room(&mut self, key: &NameKey, id: SessionId) -> Option<Name> {
+        let room = self.rooms.get_mut(key)?;
+        room.members.shift_remove(&id)?;
+        let name = room.name.clone();
         if room.members.is_empty() {
             self.rooms.remove(key);
         }
-        out.push(
-            recipients,
-            EventKind::Left {
-                room: room_name,
-                who,
-                how: how.clone(),
-            },
-        );
+        Some(name)
     }
 }

@@ -1,6 +1,8 @@
 //! The hub's verbs, tested through their events.
 
 use super::*;
+use std::sync::Mutex;
+
 use crate::event::{ChannelFlag, ModeChange, Peer, Target, Tone};
 use crate::name::NameError;
 use crate::outbox::{CloseReason, Delivery};
@@ -22,20 +24,20 @@ fn events(session: &Session) -> Vec<EventKind> {
         .collect()
 }
 
-/// The event kinds with message ids zeroed, for comparing whole messages.
-fn without_ids(kinds: Vec<EventKind>) -> Vec<EventKind> {
-    kinds
-        .into_iter()
-        .map(|mut kind| {
-            match &mut kind {
-                EventKind::Said { msgid, .. }
-                | EventKind::Direct { msgid, .. }
-                | EventKind::Tagged { msgid, .. } => *msgid = 0,
-                _ => {}
-            }
-            kind
+/// Everything queued for `session`, as message ids.
+fn ids(session: &Session) -> Vec<MsgId> {
+    let mut out = Vec::new();
+    session.outbox().drain(&mut out);
+    out.into_iter()
+        .filter_map(|d| match d {
+            Delivery::Event(e) => Some(e.msgid()),
+            Delivery::Bytes(_) => None,
         })
         .collect()
+}
+
+fn rooms(names: &[&str]) -> Arc<[Name]> {
+    names.iter().map(|r| n(r)).collect()
 }
 
 fn named(hub: &Hub, origin: &'static str, name: &str) -> Arc<Session> {
@@ -94,7 +96,8 @@ fn rename_keeps_order_and_tells_room_mates_once() {
         events(&a),
         vec![EventKind::Renamed {
             old: n("bob"),
-            new: Peer::classroom(n("bert"), "rooms")
+            new: Peer::classroom(n("bert"), "rooms"),
+            rooms: rooms(&["r1", "r2"]),
         }]
     );
     assert_eq!(hub.names(), vec![n("alice"), n("bert")]);
@@ -125,13 +128,12 @@ fn join_say_part_reach_everyone_else_only() {
 
     hub.say(&b, "LOBBY", Text::new("hi")).unwrap();
     assert_eq!(
-        without_ids(events(&a)),
+        events(&a),
         vec![EventKind::Said {
             room: n("Lobby"),
             from: bob.clone(),
             text: Text::new("hi"),
             tone: Tone::Chat,
-            msgid: 0,
             client_tags: None,
         }]
     );
@@ -179,7 +181,8 @@ fn a_lost_client_is_announced_as_lost() {
         events(&a),
         vec![EventKind::Quit {
             who: Peer::classroom(n("bob"), "broadcast"),
-            how: Departure::Lost
+            how: Departure::Lost,
+            rooms: rooms(&["lobby"]),
         }]
     );
     assert!(hub.lookup("bob").is_none());
@@ -208,6 +211,7 @@ fn leaving_the_server_is_one_quit_per_room_mate_however_many_rooms_are_shared() 
     let quit = EventKind::Quit {
         who: Peer::classroom(n("bob"), "irc"),
         how: Departure::Quit { reason },
+        rooms: rooms(&["r1", "r2"]),
     };
     assert_eq!(events(&a), vec![quit.clone()]);
     assert_eq!(events(&c), vec![quit]);
@@ -229,7 +233,8 @@ fn retaking_ones_own_name_is_silent_but_a_case_change_is_heard() {
         events(&b),
         vec![EventKind::Renamed {
             old: n("bo"),
-            new: Peer::classroom(n("Bo"), "rooms")
+            new: Peer::classroom(n("Bo"), "rooms"),
+            rooms: rooms(&["r"]),
         }]
     );
 }
@@ -273,19 +278,16 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
                 from: hub.lookup("b").unwrap(),
                 text: Text::new("hi"),
                 tone: Tone::Chat,
-                msgid: first,
                 client_tags: tags.clone(),
             },
             EventKind::Tagged {
                 from: hub.lookup("b").unwrap(),
                 to: Target::Room(n("r")),
-                msgid: second,
                 client_tags: tags,
             },
             EventKind::Tagged {
                 from: hub.lookup("b").unwrap(),
                 to: Target::User(n("a")),
-                msgid: third,
                 client_tags: None,
             },
         ]
@@ -297,15 +299,23 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
         hub.say_tagged(&b, "r", None, Tone::Chat, None),
         Err(HubError::CannotSend("r".into()))
     );
-    // Ids start from the hub's start time, so a restarted hub does not reuse them.
-    let other = Hub::new(HubConfig::default());
+    // Ids carry the time and the node, and a restarted hub resumes after the newest
+    // stored one even if its clock is behind.
+    let newest = MsgId::new(u64::MAX >> 16, 0, 41);
+    let other = Hub::new(HubConfig {
+        node: 5,
+        ..HubConfig::default()
+    });
+    other.resume_msgids_after(newest);
     let c = named(&other, "irc", "c");
-    assert!(
-        other
-            .whisper_tagged(&c, "c", None, Tone::Chat, None)
-            .unwrap()
-            > 1_000_000
+    let next = other
+        .whisper_tagged(&c, "c", None, Tone::Chat, None)
+        .unwrap();
+    assert_eq!(
+        (next.millis(), next.node(), next.counter()),
+        (newest.millis(), 5, 42)
     );
+    assert_eq!(ids(&c), vec![next]);
 }
 
 #[test]
@@ -315,13 +325,12 @@ fn whisper_reaches_one_user_even_oneself() {
     let b = named(&hub, "packet", "B");
     hub.whisper(&a, "b", Text::new("HELLO")).unwrap();
     assert_eq!(
-        without_ids(events(&b)),
+        events(&b),
         vec![EventKind::Direct {
             from: Peer::classroom(n("A"), "prefixed"),
             to: n("B"),
             text: Text::new("HELLO"),
             tone: Tone::Chat,
-            msgid: 0,
             client_tags: None,
         }]
     );
@@ -673,7 +682,7 @@ fn away_is_heard_by_room_mates_and_shown_in_whois() {
     hub.set_profile(&alice, "al", "Alice Liddell").unwrap();
     hub.set_away(&alice, Some(Text::new("lunch"))).unwrap();
     assert!(
-        matches!(&events(&bob)[..], [EventKind::AwayChanged { away: Some(_), who }] if who.user() == "al")
+        matches!(&events(&bob)[..], [EventKind::AwayChanged { away: Some(_), who, .. }] if who.user() == "al")
     );
     let view = hub.user_view("ALICE").unwrap();
     assert_eq!(view.away, Some(Text::new("lunch")));
@@ -784,4 +793,96 @@ fn a_user_may_be_in_at_most_rooms_max_rooms() {
     assert!(hub.room_view("c").is_none());
     hub.part(&s, "a", None).unwrap();
     hub.join(&s, "c").unwrap();
+}
+
+/// A stage that keeps what it is given until the test routes it, as the store does until
+/// its commit.
+#[derive(Default)]
+struct HeldStage(Mutex<Vec<Arc<Event>>>);
+
+impl Stage for HeldStage {
+    fn submit(&self, events: Vec<Arc<Event>>) {
+        self.0.lock().unwrap().extend(events);
+    }
+}
+
+#[test]
+fn with_a_stage_nothing_is_delivered_until_it_routes_and_then_in_the_hubs_order() {
+    let hub = hub();
+    let stage = Arc::new(HeldStage::default());
+    assert!(hub.set_stage(stage.clone()).is_ok());
+    assert!(hub.set_stage(Arc::new(HeldStage::default())).is_err());
+    let a = named(&hub, "irc", "a");
+    let b = named(&hub, "rooms", "b");
+    hub.join(&a, "r").unwrap();
+    hub.join(&b, "r").unwrap();
+    hub.say(&b, "r", Text::new("one")).unwrap();
+    // A room with only its speaker still makes the event: history keeps it.
+    hub.join(&b, "alone").unwrap();
+    hub.say(&b, "alone", Text::new("nobody hears")).unwrap();
+    hub.whisper(&b, "a", Text::new("two")).unwrap();
+    assert!(events(&a).is_empty(), "nothing before the stage routes");
+    let held = std::mem::take(&mut *stage.0.lock().unwrap());
+    let made: Vec<MsgId> = held.iter().map(|e| e.msgid()).collect();
+    assert!(
+        made.windows(2).all(|w| w[0] < w[1]),
+        "ids in the hub's order"
+    );
+    assert_eq!(held.len(), 6, "2 joins, 3 messages and the join of alone");
+    hub.route(&held);
+    let kinds = events(&a);
+    assert!(matches!(
+        &kinds[..],
+        [
+            EventKind::Joined { .. },
+            EventKind::Said { text: one, .. },
+            EventKind::Direct { text: two, .. },
+        ] if one.as_str() == "one" && two.as_str() == "two"
+    ));
+}
+
+#[test]
+fn routing_resolves_audiences_as_they_are_when_the_event_arrives() {
+    let hub = hub();
+    let stage = Arc::new(HeldStage::default());
+    assert!(hub.set_stage(stage.clone()).is_ok());
+    let a = named(&hub, "irc", "a");
+    let b = named(&hub, "irc", "b");
+    let c = named(&hub, "irc", "c");
+    hub.join(&a, "r").unwrap();
+    hub.join(&b, "r").unwrap();
+    hub.kick(&a, "r", "b", None).unwrap();
+    hub.join(&c, "r").unwrap();
+    let held = std::mem::take(&mut *stage.0.lock().unwrap());
+    hub.route(&held);
+    // The kicked user hears the kick though they are out of the room by now; the author
+    // never hears their own events; c joined before the routing, so hears the kick too.
+    let kicked = |kinds: Vec<EventKind>| {
+        kinds
+            .iter()
+            .filter(|k| matches!(k, EventKind::Kicked { .. }))
+            .count()
+    };
+    assert_eq!(kicked(events(&b)), 1);
+    assert_eq!(kicked(events(&c)), 1);
+    assert_eq!(kicked(events(&a)), 0);
+}
+
+#[test]
+fn an_event_from_another_node_reaches_its_author_namesake_too() {
+    let hub = hub();
+    let a = named(&hub, "irc", "a");
+    hub.join(&a, "r").unwrap();
+    let from = Peer::classroom(n("z"), "rooms");
+    let kind = EventKind::Said {
+        room: n("r"),
+        from,
+        text: Text::new("from afar"),
+        tone: Tone::Chat,
+        client_tags: None,
+    };
+    // The author's session number is a's, but on node 9: not a's own event.
+    let remote = Event::new(MsgId::new(1, 9, 0), Some(a.id()), kind);
+    hub.route(&[remote]);
+    assert_eq!(events(&a).len(), 1);
 }

@@ -174,6 +174,7 @@ impl Adapter for BroadcastAdapter {
                 | EventKind::Quit {
                     who,
                     how: Departure::Lost,
+                    ..
                 } => ServerLine::LeftUnexpectedly(who.name.as_str()),
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
                     ServerLine::Left(who.name.as_str())
@@ -192,7 +193,7 @@ impl Adapter for BroadcastAdapter {
                     from: from.name.as_str(),
                     text: text.as_str(),
                 },
-                EventKind::Renamed { old, new } => ServerLine::Renamed {
+                EventKind::Renamed { old, new, .. } => ServerLine::Renamed {
                     old: old.as_str(),
                     new: new.name.as_str(),
                 },

@@ -13,7 +13,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{mode_string, Departure, Event, EventKind, Hub, Name, Session};
+use confab_core::{Departure, Event, EventKind, Hub, Name, Session};
+
+use self::irc::modes::mode_string;
 use tokio::time::Instant;
 
 use crate::config::Limits;

@@ -209,7 +209,7 @@ impl Adapter for RoomsAdapter {
                     text: text.as_str(),
                 }
                 .render(out),
-                EventKind::Renamed { old, new } => Notice::Renamed {
+                EventKind::Renamed { old, new, .. } => Notice::Renamed {
                     old: old.as_str(),
                     new: new.name.as_str(),
                 }

@@ -8,6 +8,7 @@
 
 mod caps;
 mod commands;
+pub mod modes;
 mod out;
 mod render;
 mod settings;

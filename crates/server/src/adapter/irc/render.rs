@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{mode_string, Departure, Event, EventKind, Peer, RenderSlot, Target, Tone};
+use confab_core::{Departure, Event, EventKind, MsgId, Peer, RenderSlot, Target, Tone};
+
+use super::modes::mode_string;
 use confab_proto::irc::render_truncated;
 
 use super::caps::{Cap, Caps};
@@ -29,7 +31,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         return;
     }
     let time = caps.has(Cap::ServerTime);
-    if let Some((msgid, client_tags)) = message_tags(kind) {
+    if let Some((msgid, client_tags)) = message_tags(event) {
         if caps.has(Cap::MessageTags) {
             let slot = if time {
                 MESSAGE_TAGS_TIMED
@@ -73,24 +75,18 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
 }
 
 /// A message's id and client-only tags; `None` for events that are not messages.
-fn message_tags(kind: &EventKind) -> Option<(u64, Option<&Arc<str>>)> {
-    match kind {
-        EventKind::Said {
-            msgid, client_tags, ..
-        }
-        | EventKind::Direct {
-            msgid, client_tags, ..
-        }
-        | EventKind::Tagged {
-            msgid, client_tags, ..
-        } => Some((*msgid, client_tags.as_ref())),
+fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
+    match event.kind() {
+        EventKind::Said { client_tags, .. }
+        | EventKind::Direct { client_tags, .. }
+        | EventKind::Tagged { client_tags, .. } => Some((event.msgid(), client_tags.as_ref())),
         _ => None,
     }
 }
 
 /// `msgid=<id>[;<client tags>]`, the tags a message shows `message-tags` clients (the
 /// sender's echo too).
-pub fn message_tags_of(msgid: u64, client_tags: Option<&Arc<str>>) -> String {
+pub fn message_tags_of(msgid: MsgId, client_tags: Option<&Arc<str>>) -> String {
     match client_tags {
         Some(tags) => format!("msgid={msgid};{tags}"),
         None => format!("msgid={msgid}"),
@@ -151,7 +147,7 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             } => put(&source(who), "PART", &[&channel(room), reason.as_str()]),
             _ => put(&source(who), "PART", &[&channel(room)]),
         },
-        EventKind::Quit { who, how } => put(&source(who), "QUIT", &[&quit_reason(how)]),
+        EventKind::Quit { who, how, .. } => put(&source(who), "QUIT", &[&quit_reason(how)]),
         EventKind::Said {
             room,
             from,
@@ -174,7 +170,7 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             Target::Room(room) => put(&source(from), "TAGMSG", &[&channel(room)]),
             Target::User(nick) => put(&source(from), "TAGMSG", &[nick.as_str()]),
         },
-        EventKind::Renamed { old, new } => {
+        EventKind::Renamed { old, new, .. } => {
             // A classroom user's user name is their name: the old mask shows the old one.
             let user = new.user.as_deref().unwrap_or(old.as_str());
             let old_mask = format!("{old}!{user}@{}", new.host);
@@ -205,7 +201,7 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         EventKind::Invited { room, by, target } => {
             put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
         }
-        EventKind::AwayChanged { who, away } => match away {
+        EventKind::AwayChanged { who, away, .. } => match away {
             Some(text) => put(&source(who), "AWAY", &[text.as_str()]),
             None => put(&source(who), "AWAY", &[]),
         },
@@ -230,9 +226,16 @@ mod tests {
         Name::parse(s, 32).unwrap()
     }
 
+    /// A message id, written `01HF7YAT3V003G00000000001A`.
+    const ID: MsgId = MsgId::new(1_700_000_000_123, 7, 42);
+
+    fn made(kind: EventKind) -> Arc<Event> {
+        Event::new(ID, None, kind)
+    }
+
     fn rendered(kind: EventKind, caps: Caps) -> String {
         let mut out = BytesMut::new();
-        event(&Event::new(kind), caps, &mut out);
+        event(&made(kind), caps, &mut out);
         String::from_utf8(out.to_vec()).unwrap()
     }
 
@@ -253,7 +256,6 @@ mod tests {
             from: Peer::classroom(n("carol"), "rooms"),
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
-            msgid: 1,
             client_tags: None,
         };
         assert_eq!(
@@ -263,6 +265,7 @@ mod tests {
         let quit = EventKind::Quit {
             who: Peer::classroom(n("dave"), "broadcast"),
             how: Departure::Lost,
+            rooms: Arc::from([n("r")]),
         };
         assert_eq!(
             rendered(quit, Caps::default()),
@@ -271,6 +274,7 @@ mod tests {
         let renamed = EventKind::Renamed {
             old: n("carol"),
             new: Peer::classroom(n("caro"), "rooms"),
+            rooms: Arc::from([n("r")]),
         };
         assert_eq!(
             rendered(renamed, Caps::default()),
@@ -280,7 +284,7 @@ mod tests {
 
     #[test]
     fn caps_choose_the_variant_and_one_rendering_is_shared() {
-        let join = Event::new(EventKind::Joined {
+        let join = made(EventKind::Joined {
             room: n("c"),
             who: irc_peer("al"),
         });
@@ -302,12 +306,11 @@ mod tests {
         );
         let mut first = BytesMut::new();
         let mut second = BytesMut::new();
-        let said = Event::new(EventKind::Said {
+        let said = made(EventKind::Said {
             room: n("c"),
             from: irc_peer("al"),
             text: Text::new("hello"),
             tone: Tone::Notice,
-            msgid: 1,
             client_tags: None,
         });
         let mut timed = Caps::default();
@@ -320,12 +323,11 @@ mod tests {
 
     #[test]
     fn message_tags_clients_get_the_msgid_and_client_tags() {
-        let said = Event::new(EventKind::Said {
+        let said = made(EventKind::Said {
             room: n("c"),
             from: irc_peer("al"),
             text: Text::new("hi"),
             tone: Tone::Chat,
-            msgid: 42,
             client_tags: Some(Arc::from(r"+draft/react=\so/")),
         });
         let mut out = BytesMut::new();
@@ -337,19 +339,18 @@ mod tests {
         event(&said, caps, &mut out);
         assert_eq!(
             &out[..],
-            &b"@msgid=42;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"[..]
+            &b"@msgid=01HF7YAT3V003G00000000001A;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"[..]
         );
         caps.set(Cap::ServerTime, true);
         out.clear();
         event(&said, caps, &mut out);
         let text = String::from_utf8(out.to_vec()).unwrap();
         assert!(text.starts_with("@time=2"), "{text}");
-        assert!(text.ends_with(";msgid=42;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"));
+        assert!(text.ends_with(";msgid=01HF7YAT3V003G00000000001A;+draft/react=\\so/ :al!u@127.0.0.1 PRIVMSG #c hi\r\n"));
 
-        let tagged = Event::new(EventKind::Tagged {
+        let tagged = made(EventKind::Tagged {
             from: irc_peer("al"),
             to: Target::User(n("bob")),
-            msgid: 7,
             client_tags: Some(Arc::from("+typing=active")),
         });
         let mut timed = Caps::default();
@@ -362,7 +363,7 @@ mod tests {
         event(&tagged, caps, &mut out);
         assert_eq!(
             &out[..],
-            b"@msgid=7;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
+            b"@msgid=01HF7YAT3V003G00000000001A;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
         );
     }
 
@@ -371,6 +372,7 @@ mod tests {
         let away = EventKind::AwayChanged {
             who: irc_peer("al"),
             away: Some(Text::new("lunch")),
+            rooms: Arc::from([n("r")]),
         };
         assert_eq!(rendered(away.clone(), Caps::default()), "");
         let mut caps = Caps::default();

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use confab_core::{HubError, Text, Tone};
+use confab_core::{HubError, MsgId, Text, Tone};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
@@ -121,7 +121,7 @@ fn to_channel(
     text: Option<&str>,
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
-) -> Result<u64, Numeric> {
+) -> Result<MsgId, Numeric> {
     let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
         return Err(Numeric::ERR_NOSUCHCHANNEL);
     };
@@ -146,7 +146,7 @@ fn to_nick(
     text: Option<&str>,
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
-) -> Result<u64, Numeric> {
+) -> Result<MsgId, Numeric> {
     let msgid = cx
         .hub
         .whisper_tagged(

@@ -6,13 +6,14 @@
 
 use confab_core::hub::RoomView;
 use confab_core::name::NAME_MAX_CEILING;
-use confab_core::{mode_string, ChannelFlag, HubError, ModeChange, Name};
+use confab_core::{ChannelFlag, HubError, ModeChange, Name};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::out::unix_secs;
 use super::super::settings::KEY_LEN;
 use super::super::IrcAdapter;
 use super::{channel, room_of};
+use crate::adapter::irc::modes::{flag_letter, mode_string};
 use crate::adapter::{Context, Flow};
 
 pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
@@ -201,7 +202,7 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
         ChannelFlag::TopicLock,
     ] {
         if modes.flag(flag) {
-            letters.push(flag.letter());
+            letters.push(flag_letter(flag));
         }
     }
     if let Some(key) = &modes.key {
