@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
-use confab_server::{Config, ListenSpec, Server};
+use confab_server::{Config, DataSetting, ListenSpec, Server};
 use tokio_util::sync::CancellationToken;
 
 /// jemalloc rather than glibc's allocator: tokio allocates each connection's task and
@@ -69,8 +69,13 @@ struct ServeArgs {
     /// The TLS private key (PEM) for `+tls` listeners.
     #[arg(long, value_name = "FILE")]
     tls_key: Option<PathBuf>,
-    /// A TOML file with `listen = [...]`, a `[limits]` and an `[irc]` table (see README and
-    /// docs/irc.md); flags win over it.
+    /// Where accounts and history are kept: a directory (created on first start; one
+    /// server per directory), or `none` to keep nothing across restarts
+    /// [default: ./confab-data]
+    #[arg(long, value_name = "DIR|none")]
+    data: Option<DataSetting>,
+    /// A TOML file with `listen = [...]`, `data`, a `[history]`, `[limits]` and `[irc]`
+    /// table (see README and docs/irc.md); flags win over it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Bytes that may wait for one client before it is disconnected as too slow.
@@ -141,6 +146,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.listen.is_empty() {
         config.listen = args.listen;
     }
+    if let Some(data) = args.data {
+        config.data = data;
+    }
     if let Some(bytes) = args.outbox_bytes {
         config.limits.outbox_bytes = bytes;
     }
@@ -155,6 +163,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let config = config.validated()?;
     let server = Server::bind(&config).await?;
+    let shutdown = CancellationToken::new();
+    cancel_on_signal(shutdown.clone())?;
 
     let mut stdout = std::io::stdout().lock();
     for spec in server.listening() {
@@ -163,8 +173,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     stdout.flush()?;
     drop(stdout);
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
     server.run(shutdown).await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -197,28 +205,22 @@ fn cert(args: CertArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ctrl-C or SIGTERM starts a graceful shutdown.
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
+/// Ctrl-C or SIGTERM starts a graceful shutdown. The handlers are in place when this
+/// returns, before the `listening` lines are printed, so a supervisor that signals as soon
+/// as it reads them gets a graceful stop rather than the default kill.
+fn cancel_on_signal(shutdown: CancellationToken) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
-    shutdown.cancel();
+        tracing::info!("shutting down");
+        shutdown.cancel();
+    });
+    Ok(())
 }
 
 fn init_logging() {

@@ -8,12 +8,15 @@ use std::process::{Child, Command, Stdio};
 /// A `confab serve` child with IRC and broadcast on free ports, killed on drop.
 struct Server {
     child: Child,
+    /// The server's own data directory, removed on drop.
+    _data: tempfile::TempDir,
     irc: String,
     broadcast: String,
 }
 
 impl Server {
     fn start() -> Server {
+        let data = tempfile::tempdir().expect("a data directory");
         let mut child = Command::new(env!("CARGO_BIN_EXE_confab"))
             .args([
                 "serve",
@@ -22,6 +25,8 @@ impl Server {
                 "--listen",
                 "broadcast=127.0.0.1:0",
             ])
+            .arg("--data")
+            .arg(data.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -46,6 +51,7 @@ impl Server {
         }
         Server {
             child,
+            _data: data,
             irc: irc.unwrap_or_default(),
             broadcast: broadcast.unwrap_or_default(),
         }

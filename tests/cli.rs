@@ -11,13 +11,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_confab");
 /// A `confab serve` child process, killed if a test fails before stopping it.
 struct Serve {
     child: Child,
+    /// The server's own data directory, removed on drop.
+    _data: tempfile::TempDir,
     stdout: BufReader<ChildStdout>,
 }
 
 impl Serve {
     fn start(args: &[&str]) -> Serve {
+        let data = tempfile::tempdir().expect("a data directory");
         let mut child = Command::new(BIN)
             .arg("serve")
+            .arg("--data")
+            .arg(data.path())
             .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -25,7 +30,11 @@ impl Serve {
             .spawn()
             .expect("confab starts");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Serve { child, stdout }
+        Serve {
+            child,
+            _data: data,
+            stdout,
+        }
     }
 
     /// Reads the `listening PROTOCOL ADDR` lines, one per listener.
@@ -235,7 +244,7 @@ fn a_port_in_use_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let spec = format!("rooms={}", taken.local_addr().unwrap());
     let output = Command::new(BIN)
-        .args(["serve", "--listen", &spec])
+        .args(["serve", "--data", "none", "--listen", &spec])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

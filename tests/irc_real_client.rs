@@ -43,14 +43,19 @@ fn installed(test: &str, program: &str) -> bool {
 /// `confab serve` with an IRC and a broadcast listener on 127.0.0.1, port 0; killed on drop.
 struct Serve {
     child: Child,
+    /// The server's own data directory, removed on drop.
+    _data: tempfile::TempDir,
     irc: SocketAddr,
     broadcast: SocketAddr,
 }
 
 impl Serve {
     fn start() -> Serve {
+        let data = tempfile::tempdir().expect("a data directory");
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "irc=127.0.0.1:0"])
+            .arg("--data")
+            .arg(data.path())
             .args(["--listen", "broadcast=127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -63,6 +68,7 @@ impl Serve {
         // The guard exists before the first wait, so a timeout still kills the server.
         let mut serve = Serve {
             child,
+            _data: data,
             irc: unbound,
             broadcast: unbound,
         };

@@ -54,14 +54,19 @@ fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
 /// A `confab serve` child with its stdout and stderr lines on channels; killed on drop.
 struct Serve {
     child: Child,
+    /// The server's own data directory, removed on drop.
+    _data: tempfile::TempDir,
     stdout: mpsc::Receiver<String>,
     stderr: mpsc::Receiver<String>,
 }
 
 impl Serve {
     fn start(args: &[&str], cert: &Path, key: &Path) -> Serve {
+        let data = tempfile::tempdir().expect("a data directory");
         let mut child = Command::new(BIN)
             .arg("serve")
+            .arg("--data")
+            .arg(data.path())
             .args(args)
             .arg("--tls-cert")
             .arg(cert)
@@ -77,6 +82,7 @@ impl Serve {
         let stderr = lines_of(child.stderr.take().expect("piped stderr"));
         Serve {
             child,
+            _data: data,
             stdout,
             stderr,
         }

@@ -1,5 +1,6 @@
-//! Shared by the tests that run the real `confab serve` and watch its memory: the child
-//! process with every listener on a free loopback port, and its resident set size.
+//! Shared by the tests that run the real `confab serve` and watch it: the child process
+//! with every listener on a free loopback port and a data directory of its own (or one
+//! the test keeps across restarts), and its resident set size.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -13,15 +14,25 @@ const BIN: &str = env!("CARGO_BIN_EXE_confab");
 /// A `confab serve` child with all five protocols on 127.0.0.1, killed on drop.
 pub struct Serve {
     child: Child,
+    /// The server's own data directory, removed on drop (`None`: the test's).
+    _data: Option<tempfile::TempDir>,
     addrs: HashMap<String, SocketAddr>,
 }
 
 impl Serve {
     /// Starts the server with `args` after the listeners (e.g. `--outbox-bytes 65536`).
     pub fn start(args: &[&str]) -> Serve {
+        let data = tempfile::tempdir().expect("a data directory");
+        let mut serve = Serve::start_in(data.path(), args);
+        serve._data = Some(data);
+        serve
+    }
+
+    /// Starts the server on the data directory `data`, which outlives it.
+    pub fn start_in(data: &std::path::Path, args: &[&str]) -> Serve {
         let protocols = ["irc", "rooms", "broadcast", "prefixed", "packet"];
         let mut command = Command::new(BIN);
-        command.arg("serve");
+        command.arg("serve").arg("--data").arg(data);
         for p in protocols {
             command.args(["--listen", &format!("{p}=127.0.0.1:0")]);
         }
@@ -48,7 +59,11 @@ impl Serve {
                 sink.clear();
             }
         });
-        Serve { child, addrs }
+        Serve {
+            child,
+            _data: None,
+            addrs,
+        }
     }
 
     pub fn addr(&self, protocol: &str) -> SocketAddr {
@@ -67,6 +82,12 @@ impl Serve {
     /// Still running?
     pub fn alive(&mut self) -> bool {
         self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    /// SIGKILL: the process ends at once, wherever it is.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// SIGTERM, then waits up to `limit` for the exit.

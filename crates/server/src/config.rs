@@ -3,6 +3,10 @@
 //! ```toml
 //! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001", "irc=0.0.0.0:6667",
 //!           "irc+tls=0.0.0.0:6697"]
+//! data = "/var/lib/confab"    # or "none"; relative to this file
+//! [history]
+//! keep_days = 90
+//! max_per_target = 100000
 //! [tls]
 //! cert = "confab-cert.pem"   # relative to this file
 //! key = "confab-key.pem"
@@ -25,6 +29,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::data::{DataSetting, HistoryConfig};
 use crate::protocol::Protocol;
 
 /// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`),
@@ -244,6 +249,9 @@ impl Default for TlsConfig {
 pub struct Config {
     /// Listeners to run; every protocol on its default port when empty.
     pub listen: Vec<ListenSpec>,
+    /// Where accounts and history are kept (`none`: nowhere).
+    pub data: DataSetting,
+    pub history: HistoryConfig,
     pub limits: Limits,
     pub irc: IrcConfig,
     pub tls: TlsConfig,
@@ -256,6 +264,8 @@ impl Default for Config {
                 .into_iter()
                 .map(ListenSpec::default_for)
                 .collect(),
+            data: DataSetting::default(),
+            history: HistoryConfig::default(),
             limits: Limits::default(),
             irc: IrcConfig::default(),
             tls: TlsConfig::default(),
@@ -294,6 +304,7 @@ impl Config {
             other => other,
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
+        config.data = config.data.relative_to(dir);
         for file in [&mut config.tls.cert, &mut config.tls.key]
             .into_iter()
             .flatten()

@@ -618,7 +618,7 @@ mod tests {
     async fn an_irc_connection_task_stays_small() {
         let config = Config::default();
         let shared = Arc::new(Shared {
-            hub: Hub::new(HubConfig::default()),
+            hub: Arc::new(Hub::new(HubConfig::default())),
             limits: config.limits.clone(),
             irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
             admission: Admission::new(&config.limits),

@@ -4,7 +4,9 @@
 pub mod adapter;
 pub mod alarms;
 pub mod config;
+pub mod data;
 pub mod driver;
+pub mod history;
 pub mod limits;
 pub mod protocol;
 pub mod server;
@@ -13,5 +15,6 @@ pub mod socket;
 pub mod tls;
 
 pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper, TlsConfig};
+pub use data::{DataSetting, HistoryConfig};
 pub use protocol::Protocol;
 pub use server::{BindError, Server};

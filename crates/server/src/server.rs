@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use confab_core::{CloseReason, Hub, HubConfig};
+use confab_store::StoreError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::server::TlsStream;
@@ -28,6 +29,7 @@ use crate::adapter::{Adapter, Farewell};
 use crate::alarms::Alarms;
 use crate::config::{Config, ConfigError, ListenSpec};
 use crate::driver::drive;
+use crate::history::History;
 use crate::limits::{Admission, Ticket};
 use crate::protocol::Protocol;
 use crate::shared::Shared;
@@ -40,6 +42,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 /// signal, even when every connection closed at once: long enough that a client connecting
 /// right after the signal on a loaded machine still hears it, short enough to exit in 2 s.
 const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(1000);
+/// How long a shutdown waits for the events already made to be committed and routed.
+const HISTORY_FLUSH: Duration = Duration::from_millis(300);
 /// Pause after a failed accept (out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a refused connection may take to receive its refusal line.
@@ -55,6 +59,10 @@ pub enum BindError {
     /// A `+tls` listener without both a certificate and a key.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The data directory cannot be used (locked by another server, not a database,
+    /// unwritable, from a newer confab).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(transparent)]
     Tls(#[from] TlsError),
 }
@@ -62,6 +70,8 @@ pub enum BindError {
 pub struct Server {
     listeners: Vec<(ListenSpec, TcpListener)>,
     shared: Arc<Shared>,
+    /// The data directory's history, unless the server runs with `--data none`.
+    history: Option<History>,
     /// Present when some listener is `+tls`.
     tls: Option<Transport>,
 }
@@ -78,8 +88,9 @@ enum Transport {
 }
 
 impl Server {
-    /// Loads the TLS certificate and key when a listener needs them, then binds every
-    /// listener of `config`; nothing is accepted until [`Server::run`].
+    /// Loads the TLS certificate and key when a listener needs them, opens the data
+    /// directory, then binds every listener of `config`; nothing is accepted until
+    /// [`Server::run`].
     pub async fn bind(config: &Config) -> Result<Server, BindError> {
         let tls = match config.tls_files()? {
             Some((cert, key)) => Some(Transport::Tls {
@@ -88,6 +99,21 @@ impl Server {
             }),
             None => None,
         };
+        let hub = Arc::new(Hub::new(HubConfig {
+            name_max: config.limits.name_max,
+            outbox_bytes: config.limits.outbox_bytes,
+            rooms_max: config.limits.rooms_per_user,
+            node: 0,
+        }));
+        let history = History::open(&config.data, &config.history, &hub)?;
+        match &history {
+            Some(history) => {
+                let path = history.database().path();
+                let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                tracing::info!(database = %path.display(), "keeping accounts and history");
+            }
+            None => tracing::info!("history not kept (--data none)"),
+        }
         let mut listeners = Vec::new();
         for spec in &config.listen {
             let spec = *spec;
@@ -96,15 +122,10 @@ impl Server {
                 .map_err(|source| BindError::Listen { spec, source })?;
             listeners.push((spec, listener));
         }
-        let hub = Hub::new(HubConfig {
-            name_max: config.limits.name_max,
-            outbox_bytes: config.limits.outbox_bytes,
-            rooms_max: config.limits.rooms_per_user,
-            node: 0,
-        });
         Ok(Server {
             listeners,
             tls,
+            history,
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
@@ -163,6 +184,10 @@ impl Server {
         }
         shutdown.cancelled().await;
         let started = tokio::time::Instant::now();
+        if let Some(history) = &self.history {
+            // What was accepted before the signal is delivered before the goodbye.
+            let _ = tokio::time::timeout(HISTORY_FLUSH, history.flush()).await;
+        }
         // Every connection's driver sees its outbox close, delivers what is queued and
         // says goodbye; one attaching from now on is closed as it attaches.
         self.shared.hub.close_all(CloseReason::Shutdown);
@@ -177,6 +202,10 @@ impl Server {
         closing.cancel();
         listeners.close();
         listeners.wait().await;
+        if let Some(history) = self.history {
+            // Commits what is still queued; the thread join blocks, so not on this one.
+            let _ = tokio::task::spawn_blocking(move || history.shutdown()).await;
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::config::Limits;
 use crate::limits::Admission;
 
 pub struct Shared {
-    pub hub: Hub,
+    pub hub: Arc<Hub>,
     pub limits: Limits,
     pub irc: Arc<Settings>,
     /// Connections open, in all and per address, and each address's connection rate.

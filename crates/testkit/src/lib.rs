@@ -1,13 +1,16 @@
-//! Test support: a confab server on port 0 in the test's own runtime, stopped on drop.
+//! Test support: a confab server on port 0 in the test's own runtime, with its own
+//! temporary data directory, stopped on drop.
 
 use std::net::SocketAddr;
 
-use confab_server::{Config, ListenSpec, Protocol, Server};
+use confab_server::{Config, DataSetting, ListenSpec, Protocol, Server};
 use tokio_util::sync::CancellationToken;
 
 /// A running server with every classroom listener on 127.0.0.1 and a free port.
 pub struct TestServer {
     addrs: Vec<(Protocol, SocketAddr)>,
+    /// The data directory, removed when the server is dropped.
+    data: tempfile::TempDir,
     shutdown: CancellationToken,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -32,6 +35,8 @@ impl TestServer {
                 .collect(),
             ..Config::default()
         };
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        config.data = DataSetting::Dir(data.path().to_path_buf());
         adjust(&mut config);
         let server = Server::bind(&config).await.expect("test server binds");
         let addrs = server.local_addrs();
@@ -39,6 +44,7 @@ impl TestServer {
         let task = tokio::spawn(server.run(shutdown.clone()));
         TestServer {
             addrs,
+            data,
             shutdown,
             task: Some(task),
         }
@@ -55,6 +61,11 @@ impl TestServer {
             .find(|(p, _)| *p == protocol)
             .map(|(_, a)| *a)
             .unwrap_or_else(|| panic!("test server has no {protocol} listener"))
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
     }
 
     /// Shuts down gracefully and waits for the server to finish.

@@ -64,20 +64,24 @@ impl Hub {
             check_entry(entry, id, &hostmask, key)?;
         }
         entry.invited.remove(&id);
-        let seat = Seat {
-            session: handle,
-            op: fresh,
-            voice: false,
-        };
-        entry.members.insert(id, seat);
-        if let Some(member) = state.sessions.get_mut(&id) {
-            member.joined(shown.key());
-        }
         let joined = EventKind::Joined {
             room: shown.clone(),
             who: who.clone(),
         };
-        out.push(state.event(Some(id), joined));
+        let joined = state.event(Some(id), joined);
+        let seat = Seat {
+            session: handle,
+            op: fresh,
+            voice: false,
+            since: joined.msgid(),
+        };
+        if let Some(entry) = state.rooms.get_mut(shown.folded()) {
+            entry.members.insert(id, seat);
+        }
+        if let Some(member) = state.sessions.get_mut(&id) {
+            member.joined(shown.key());
+        }
+        out.push(joined);
         // away-notify: those already in hear that someone away joined.
         if away.is_some() {
             let rooms = Arc::from([shown.clone()]);

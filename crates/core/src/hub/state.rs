@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use super::{HubError, Outgoing};
 use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer};
 use crate::mask::mask_matches;
-use crate::msgid::MsgIds;
+use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
 use crate::session::{Session, SessionId};
@@ -144,6 +144,10 @@ pub(crate) struct Seat {
     pub session: Arc<Session>,
     pub op: bool,
     pub voice: bool,
+    /// The id of the member's join: routing gives them only the room's later events, so
+    /// an event made before they joined, but routed after (past the store's commit), is
+    /// not theirs.
+    pub since: MsgId,
 }
 
 pub(crate) struct Room {
@@ -316,18 +320,20 @@ impl State {
     /// The sessions an event's audience names, as the rooms and names are now. The author
     /// is left out of room audiences when it is a session of this node.
     pub fn resolve(&self, event: &Event) -> Vec<Arc<Session>> {
+        let msgid = event.msgid();
         let except = event
             .author()
-            .filter(|_| event.msgid().node() == self.msgids.node());
+            .filter(|_| msgid.node() == self.msgids.node());
         let by_name = |name: &Name| {
             let id = self.names.get(name.folded())?;
             Some(self.sessions.get(id)?.session.clone())
         };
         match event.kind().audience() {
-            Audience::Room(room) => self.members_but(std::slice::from_ref(room), except),
-            Audience::Rooms(rooms) => self.members_but(rooms, except),
+            Audience::Room(room) => self.members_but(std::slice::from_ref(room), except, msgid),
+            Audience::Rooms(rooms) => self.members_but(rooms, except, msgid),
             Audience::RoomAnd(room, user) => {
-                let mut recipients = self.members_but(std::slice::from_ref(room), except);
+                let room = std::slice::from_ref(room);
+                let mut recipients = self.members_but(room, except, msgid);
                 if let Some(extra) = by_name(user) {
                     if !recipients.iter().any(|s| s.id() == extra.id()) {
                         recipients.push(extra);
@@ -339,15 +345,22 @@ impl State {
         }
     }
 
-    /// The members of `rooms` but `except`, once each, in the order they joined.
-    fn members_but(&self, rooms: &[Name], except: Option<SessionId>) -> Vec<Arc<Session>> {
+    /// The members of `rooms` but `except` who joined before `msgid`, once each, in the
+    /// order they joined.
+    fn members_but(
+        &self,
+        rooms: &[Name],
+        except: Option<SessionId>,
+        msgid: MsgId,
+    ) -> Vec<Arc<Session>> {
+        let hears = |id: &SessionId, seat: &Seat| Some(*id) != except && seat.since < msgid;
         let mut rooms = rooms.iter().filter_map(|r| self.rooms.get(r.folded()));
         let Some(first) = rooms.next() else {
             return Vec::new();
         };
         let seats = first.members.iter();
         let mut recipients: Vec<Arc<Session>> = seats
-            .filter(|(id, _)| Some(**id) != except)
+            .filter(|(id, seat)| hears(id, seat))
             .map(|(_, seat)| seat.session.clone())
             .collect();
         let mut more = rooms.peekable();
@@ -358,7 +371,7 @@ impl State {
         let mut seen: HashSet<SessionId> = recipients.iter().map(|s| s.id()).collect();
         for room in more {
             for (id, seat) in &room.members {
-                if Some(*id) != except && seen.insert(*id) {
+                if hears(id, seat) && seen.insert(*id) {
                     recipients.push(seat.session.clone());
                 }
             }

@@ -1,0 +1,136 @@
+//! History: the store stage between the hub and routing. Every event the hub makes goes
+//! to the SQLite writer, in the hub's order; the writer commits them in batches and only
+//! then hands them back to [`Hub::route`], so a message anyone received survives a crash.
+//! The reader answers history queries off the async threads.
+
+pub mod record;
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use confab_core::{Event, Hub, MsgId, Stage};
+use tokio::sync::oneshot;
+
+use confab_store::{DataDir, Database, Reader, Retention, StoreError, WriterConfig, WriterHandle};
+
+use crate::data::{DataSetting, HistoryConfig};
+
+/// The open data directory: its database, the writer the hub's events pass through and
+/// the pool that reads history back. Holding it holds the directory's lock.
+pub struct History {
+    db: Database,
+    reader: Reader,
+    writer: WriterHandle<Passing>,
+}
+
+/// What passes through the writer: the hub's events, and markers that tell whoever
+/// waits that everything queued before them has been committed and routed.
+enum Passing {
+    Event(Arc<Event>),
+    Barrier(oneshot::Sender<()>),
+}
+
+/// The stage the hub submits to: each event with its row, if history keeps it.
+struct StoreStage(WriterHandle<Passing>);
+
+impl Stage for StoreStage {
+    fn submit(&self, events: Vec<Arc<Event>>) {
+        for event in events {
+            self.0
+                .submit(record::record_of(&event), Passing::Event(event));
+        }
+    }
+}
+
+impl History {
+    /// Opens the data directory of `setting` (`None` for `--data none`), puts its writer
+    /// between `hub` and routing, and makes the hub's message ids follow the newest stored
+    /// one. Call before any client attaches.
+    pub fn open(
+        setting: &DataSetting,
+        config: &HistoryConfig,
+        hub: &Arc<Hub>,
+    ) -> Result<Option<History>, StoreError> {
+        let DataSetting::Dir(path) = setting else {
+            return Ok(None);
+        };
+        let dir = DataDir::open(path)?;
+        let db = dir.database()?;
+        if let Some(newest) = db.max_msgid()? {
+            hub.resume_msgids_after(MsgId::from_bytes(newest));
+        }
+        let reader = db.reader()?;
+        let writer = spawn_writer(&db, config, Arc::downgrade(hub))?;
+        if hub.set_stage(Arc::new(StoreStage(writer.clone()))).is_err() {
+            tracing::warn!("the hub already had a stage; history is not kept");
+        }
+        Ok(Some(History { db, reader, writer }))
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+
+    /// Waits until every event the hub made before this call is committed and routed (at
+    /// a shutdown, before the outboxes close, so nothing accepted is left undelivered).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        self.writer.submit(None, Passing::Barrier(done));
+        let _ = wait.await;
+    }
+
+    /// Commits whatever is still queued and stops the writer: a graceful stop loses
+    /// nothing. Blocks until the writer thread has ended.
+    pub fn shutdown(self) {
+        let stats = self.writer.stats();
+        self.writer.shutdown();
+        tracing::info!(
+            stored = stats.committed_records,
+            dropped = stats.dropped,
+            failed_commits = stats.failed_commits,
+            "history closed"
+        );
+    }
+}
+
+/// The writer thread, routing each committed batch through the hub (if the hub is still
+/// there: at shutdown it may be gone first) and releasing the barriers in it in order.
+fn spawn_writer(
+    db: &Database,
+    config: &HistoryConfig,
+    hub: Weak<Hub>,
+) -> Result<WriterHandle<Passing>, StoreError> {
+    let writer_config = WriterConfig {
+        retention: Retention {
+            keep_days: config.keep_days,
+            max_per_target: config.max_per_target,
+        },
+        retention_first: Duration::from_secs(5),
+        ..WriterConfig::default()
+    };
+    confab_store::Writer::spawn(db, writer_config, move |batch: Vec<Passing>| {
+        let hub = hub.upgrade();
+        let mut events = Vec::with_capacity(batch.len());
+        for passing in batch {
+            match passing {
+                Passing::Event(event) => events.push(event),
+                Passing::Barrier(done) => {
+                    route(hub.as_deref(), &mut events);
+                    let _ = done.send(());
+                }
+            }
+        }
+        route(hub.as_deref(), &mut events);
+    })
+}
+
+fn route(hub: Option<&Hub>, events: &mut Vec<Arc<Event>>) {
+    if let (Some(hub), false) = (hub, events.is_empty()) {
+        hub.route(events);
+    }
+    events.clear();
+}

@@ -1,0 +1,66 @@
+//! Writing one group commit: every record of a batch in one transaction.
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+use crate::record::Record;
+
+const INSERT_EVENT: &str = "
+    INSERT OR IGNORE INTO events (msgid, at_ms, target, peer, kind, author, account, text, body)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+const INSERT_PENDING: &str = "INSERT OR IGNORE INTO pending (account, event) VALUES (?1, ?2)";
+
+/// What one commit stored.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub(crate) inserted: u64,
+    /// Records whose msgid was already stored (a replay); they are skipped, not errors,
+    /// so one repeat cannot cost a whole batch.
+    pub(crate) duplicates: u64,
+}
+
+/// Inserts `records` and their pending rows in one transaction. On error nothing is
+/// stored (the transaction rolls back when dropped).
+pub(crate) fn write<'a>(
+    conn: &mut Connection,
+    records: impl Iterator<Item = &'a Record>,
+) -> rusqlite::Result<Written> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut written = Written::default();
+    {
+        let mut event = tx.prepare_cached(INSERT_EVENT)?;
+        let mut pending = tx.prepare_cached(INSERT_PENDING)?;
+        for record in records {
+            let (target, peer) = ordered_pair(record);
+            let inserted = event.execute(params![
+                record.msgid,
+                record.at_ms,
+                target,
+                peer,
+                record.kind.as_ref(),
+                record.author,
+                record.account,
+                record.text,
+                record.body,
+            ])?;
+            if inserted == 0 {
+                written.duplicates += 1;
+                continue;
+            }
+            written.inserted += 1;
+            if let Some(account) = &record.pending_for {
+                pending.execute(params![account, tx.last_insert_rowid()])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(written)
+}
+
+/// A direct message's keys smaller first, the order queries look them up in.
+fn ordered_pair(record: &Record) -> (&str, Option<&str>) {
+    match record.peer.as_deref() {
+        Some(peer) if peer < record.target.as_str() => (peer, Some(&record.target)),
+        peer => (&record.target, peer),
+    }
+}

@@ -1,0 +1,34 @@
+//! confab's SQLite storage: the locked data directory, the schema and its migrations,
+//! history written by one group-committing thread and read from a pool, direct messages
+//! waiting for offline accounts, and accounts. Event bodies are opaque bytes: this crate
+//! knows nothing of the chat core or of any protocol.
+
+mod accounts;
+mod batch;
+mod conversation;
+mod db;
+mod dir;
+mod error;
+mod group;
+mod history;
+mod pending;
+mod ratelog;
+mod read;
+mod record;
+mod retention;
+mod schema;
+mod targets;
+mod writer;
+
+pub use accounts::AccountRow;
+pub use conversation::{Bound, Conversation};
+pub use db::Database;
+pub use dir::DataDir;
+pub use error::StoreError;
+pub use read::Reader;
+pub use record::{Record, Stored};
+pub use retention::Retention;
+pub use writer::{Writer, WriterConfig, WriterHandle, WriterStats};
+
+/// The newest schema version this build knows (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = schema::KNOWN_VERSION;

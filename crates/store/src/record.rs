@@ -1,0 +1,62 @@
+//! The rows the store writes (`Record`) and hands back (`Stored`). Bodies are opaque: the
+//! store never looks inside the serialized event.
+
+use std::borrow::Cow;
+
+use rusqlite::Row;
+
+/// One event to persist, as the writer receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Unique and chronological: byte order is time order.
+    pub msgid: [u8; 16],
+    /// When the event was first made, unix milliseconds.
+    pub at_ms: i64,
+    /// The room key, or for a direct message one of the two parties' keys.
+    pub target: String,
+    /// `None` for a room event; the other party for a direct message. The writer stores
+    /// the pair smaller key first, whichever way round it is given.
+    pub peer: Option<String>,
+    /// "privmsg", "notice", "join", ...: opaque to the store.
+    pub kind: Cow<'static, str>,
+    pub author: String,
+    pub account: Option<String>,
+    /// The message text, `None` for kinds without one.
+    pub text: Option<String>,
+    /// The serialized event.
+    pub body: Vec<u8>,
+    /// An offline account this direct message waits for; stored as a `pending` row in the
+    /// same transaction as the event.
+    pub pending_for: Option<String>,
+}
+
+/// One stored event, as queries return it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub id: i64,
+    pub msgid: [u8; 16],
+    pub at_ms: i64,
+    pub kind: String,
+    pub author: String,
+    pub account: Option<String>,
+    pub text: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The columns `Stored::from_row` reads, in order, for `SELECT {STORED_COLUMNS} FROM events`.
+pub(crate) const STORED_COLUMNS: &str = "id, msgid, at_ms, kind, author, account, text, body";
+
+impl Stored {
+    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            id: row.get(0)?,
+            msgid: row.get(1)?,
+            at_ms: row.get(2)?,
+            kind: row.get(3)?,
+            author: row.get(4)?,
+            account: row.get(5)?,
+            text: row.get(6)?,
+            body: row.get(7)?,
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! History survives what a server can suffer: every message any recipient received is in
+//! history after `kill -9` at an arbitrary moment under load; a graceful stop loses
+//! nothing; message ids keep rising across restarts. The real `confab serve` writes, the
+//! real SQLite database is read back afterwards.
+
+mod serve_support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use confab_store::{Conversation, DataDir};
+use serve_support::Serve;
+
+/// A broadcast user: named, welcomed, reading lines with a timeout.
+struct User {
+    stream: TcpStream,
+    lines: BufReader<TcpStream>,
+}
+
+impl User {
+    fn join(addr: SocketAddr, name: &str) -> User {
+        let stream = TcpStream::connect(addr).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let lines = BufReader::new(stream.try_clone().expect("clone"));
+        let mut user = User { stream, lines };
+        user.send(&format!("{name}\n"));
+        assert_eq!(
+            user.line().as_deref(),
+            Some("Welcome to the chat. Enter 'bye' anytime to exit.")
+        );
+        user
+    }
+
+    fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).expect("writes");
+    }
+
+    /// The next line without its `\n`; `None` once the connection is gone.
+    fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.lines.read_line(&mut line) {
+            Ok(n) if n > 0 && line.ends_with('\n') => {
+                line.pop();
+                Some(line)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The texts of the lobby's stored messages, oldest first, with their ids, read from the
+/// data directory after the server is gone.
+fn stored(dir: &Path) -> Vec<([u8; 16], String)> {
+    let data = DataDir::open(dir).expect("the data directory opens again");
+    let db = data.database().expect("the database opens");
+    let reader = db.reader().expect("a reader");
+    let lobby = Conversation::Room("lobby".into());
+    reader
+        .latest(&lobby, None, 1_000_000)
+        .expect("history reads")
+        .into_iter()
+        .filter(|m| m.kind == "privmsg")
+        .map(|m| (m.msgid, m.text.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn every_message_received_before_a_kill_9_is_in_history() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let serve = Serve::start_in(dir.path(), &[]);
+    let addr = serve.addr("broadcast");
+    let mut bob = User::join(addr, "bob");
+    let mut amy = User::join(addr, "amy");
+    assert_eq!(bob.line().as_deref(), Some("amy joined the conversation"));
+    // amy talks as fast as she can from a thread of her own; bob reads.
+    let talker = std::thread::spawn(move || {
+        for n in 0..50_000 {
+            if amy.stream.write_all(format!("m{n}\n").as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    let mut received = BTreeSet::new();
+    while received.len() < 3_000 {
+        let line = bob.line().expect("messages arrive while the server runs");
+        received.insert(line);
+    }
+    // The kill lands wherever the server is: mid-batch, mid-commit, mid-write.
+    serve.kill_9();
+    while let Some(line) = bob.line() {
+        received.insert(line);
+    }
+    let _ = talker.join();
+    let kept: BTreeSet<String> = stored(dir.path())
+        .into_iter()
+        .map(|(_, text)| format!("amy: {text}"))
+        .collect();
+    let lost: Vec<&String> = received.difference(&kept).collect();
+    assert!(received.len() >= 3_000, "{} received", received.len());
+    assert!(lost.is_empty(), "received but not in history: {lost:?}");
+}
+
+#[test]
+fn a_graceful_stop_loses_nothing_and_ids_rise_across_restarts() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let mut newest_before = [0u8; 16];
+    for run in 0..2 {
+        let serve = Serve::start_in(dir.path(), &[]);
+        let addr = serve.addr("broadcast");
+        let mut bob = User::join(addr, "bob");
+        let mut amy = User::join(addr, "amy");
+        assert_eq!(bob.line().as_deref(), Some("amy joined the conversation"));
+        let burst: String = (0..500).map(|n| format!("r{run}m{n}\n")).collect();
+        amy.send(&burst);
+        for n in 0..500 {
+            assert_eq!(bob.line(), Some(format!("amy: r{run}m{n}")));
+        }
+        serve.stop(Duration::from_secs(5));
+        let history = stored(dir.path());
+        let this_run: Vec<&([u8; 16], String)> = history
+            .iter()
+            .filter(|(_, text)| text.starts_with(&format!("r{run}m")))
+            .collect();
+        assert_eq!(this_run.len(), 500, "run {run}: all 500 kept");
+        assert!(
+            this_run.iter().all(|(id, _)| *id > newest_before),
+            "run {run}: every id above the newest of the run before"
+        );
+        newest_before = history.iter().map(|(id, _)| *id).max().unwrap_or_default();
+    }
+}
