@@ -18,6 +18,9 @@ use confab_server::adapter::packet::PacketAdapter;
 use confab_server::adapter::prefixed::PrefixedAdapter;
 use confab_server::adapter::rooms::RoomsAdapter;
 use confab_server::adapter::{Adapter, Context, Flow};
+use confab_server::alarms::Alarms;
+use confab_server::limits::Admission;
+use confab_server::shared::Shared;
 use confab_server::{IrcConfig, Limits, Oper};
 
 /// A fuzz target: arbitrary bytes in, a panic for a finding.
@@ -107,10 +110,19 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
 
     let limits = Limits::default();
     let (hub, peers) = populated_hub(&limits);
-    let mut adapter = make(&limits);
-    let session = adapter.attach(&hub, peer());
+    let shared = Shared {
+        hub: Arc::new(hub),
+        irc: Arc::new(Settings::with_limits(&IrcConfig::default(), &limits)),
+        admission: Admission::new(&limits),
+        alarms: Alarms::new(),
+        history: None,
+        limits,
+    };
+    let hub = &shared.hub;
+    let mut adapter = make(&shared.limits);
+    let session = adapter.attach(hub, peer());
     let peer = peer();
-    let cx = Context::new(&hub, &session, &peer, &limits);
+    let cx = Context::new(&shared, &session, &peer);
     let mut input = BytesMut::new();
     let mut closed = false;
     for piece in rest.chunks(chunk) {
@@ -120,7 +132,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
             flow = adapter.on_deadline(&mut input, &cx);
         }
         drain(&adapter, &session, &peers);
-        check_hub(&hub, &session);
+        check_hub(hub, &session);
         if flow == Flow::Close {
             closed = true;
             break;
@@ -129,12 +141,12 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
     if !closed && eof {
         adapter.on_eof(&mut input, &cx);
         drain(&adapter, &session, &peers);
-        check_hub(&hub, &session);
+        check_hub(hub, &session);
     }
 
     hub.detach(&session, adapter.departure());
     drain(&adapter, &session, &peers);
-    check_hub(&hub, &session);
+    check_hub(hub, &session);
     assert_eq!(
         hub.name_of(&session),
         None,

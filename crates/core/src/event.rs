@@ -332,6 +332,15 @@ pub struct Event {
     rendered: [OnceLock<Bytes>; RENDER_SLOTS],
 }
 
+/// Now, to the microsecond: the precision an event keeps when stored or sent, so an event
+/// read back is the event that was made.
+pub fn now() -> SystemTime {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    UNIX_EPOCH + Duration::from_micros(u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
+}
+
 /// An event as it is stored and sent between nodes: everything but the render cache,
 /// the time in Unix microseconds.
 #[derive(Serialize, Deserialize)]
@@ -346,7 +355,7 @@ impl Event {
     /// An event made now, by `author` (the session whose verb made it, kept out of room
     /// audiences), with its id.
     pub fn new(msgid: MsgId, author: Option<SessionId>, kind: EventKind) -> Arc<Event> {
-        Event::at_time(msgid, SystemTime::now(), author, kind)
+        Event::at_time(msgid, now(), author, kind)
     }
 
     /// An event made at `at`: one read back from history or another node keeps its time.

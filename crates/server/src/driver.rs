@@ -143,7 +143,7 @@ impl Pace {
 
 /// The flood bucket's shape, from the limits (not kept per connection).
 fn flood_rate(cx: &Context<'_>) -> Rate {
-    Rate::new(cx.limits.flood_burst, cx.limits.flood_per_sec)
+    Rate::new(cx.limits().flood_burst, cx.limits().flood_per_sec)
 }
 
 /// What woke a waiting connection.
@@ -200,12 +200,7 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
         // reference would take room in the task for as long as the connection lives.
         let session = self.adapter.attach(&self.shared.hub, *self.ticket.peer());
         tracing::info!(peer = %self.ticket.peer(), protocol = self.adapter.protocol().name(), "connected");
-        let cx = Context::new(
-            &self.shared.hub,
-            &session,
-            self.ticket.peer(),
-            &self.shared.limits,
-        );
+        let cx = Context::new(&self.shared, &session, self.ticket.peer());
         let mut pace = Pace::new(&self.shared, *self.ticket.peer());
         let mut armed = Armed::default();
 
@@ -394,7 +389,7 @@ fn read_and_handle<S: Socket, A: Adapter>(
         } else {
             Flow::Continue
         };
-        if flow == Flow::Continue && pace.held && scratch.len() > cx.limits.flood_queue_bytes {
+        if flow == Flow::Continue && pace.held && scratch.len() > cx.limits().flood_queue_bytes {
             tracing::info!(
                 peer = %cx.peer,
                 protocol = adapter.protocol().name(),
@@ -623,6 +618,7 @@ mod tests {
             irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
             admission: Admission::new(&config.limits),
             alarms: Alarms::new(),
+            history: None,
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())

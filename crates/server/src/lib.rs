@@ -10,7 +10,7 @@ pub mod history;
 pub mod limits;
 pub mod protocol;
 pub mod server;
-mod shared;
+pub mod shared;
 pub mod socket;
 pub mod tls;
 

@@ -70,8 +70,6 @@ pub enum BindError {
 pub struct Server {
     listeners: Vec<(ListenSpec, TcpListener)>,
     shared: Arc<Shared>,
-    /// The data directory's history, unless the server runs with `--data none`.
-    history: Option<History>,
     /// Present when some listener is `+tls`.
     tls: Option<Transport>,
 }
@@ -125,13 +123,13 @@ impl Server {
         Ok(Server {
             listeners,
             tls,
-            history,
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
                 irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
                 admission: Admission::new(&config.limits),
                 alarms: Alarms::new(),
+                history: history.map(Arc::new),
             }),
         })
     }
@@ -184,7 +182,7 @@ impl Server {
         }
         shutdown.cancelled().await;
         let started = tokio::time::Instant::now();
-        if let Some(history) = &self.history {
+        if let Some(history) = &self.shared.history {
             // What was accepted before the signal is delivered before the goodbye.
             let _ = tokio::time::timeout(HISTORY_FLUSH, history.flush()).await;
         }
@@ -202,7 +200,7 @@ impl Server {
         closing.cancel();
         listeners.close();
         listeners.wait().await;
-        if let Some(history) = self.history {
+        if let Some(history) = self.shared.history.clone() {
             // Commits what is still queued; the thread join blocks, so not on this one.
             let _ = tokio::task::spawn_blocking(move || history.shutdown()).await;
         }

@@ -8,6 +8,7 @@ use confab_core::Hub;
 use crate::adapter::irc::Settings;
 use crate::alarms::Alarms;
 use crate::config::Limits;
+use crate::history::History;
 use crate::limits::Admission;
 
 pub struct Shared {
@@ -18,4 +19,6 @@ pub struct Shared {
     pub admission: Arc<Admission>,
     /// Every connection's deadlines, rung by one task that [`crate::Server::run`] starts.
     pub alarms: Alarms,
+    /// The data directory's accounts and history; `None` with `--data none`.
+    pub history: Option<Arc<History>>,
 }

@@ -220,7 +220,7 @@ pub(crate) struct State {
 impl State {
     /// A new event made now by `author`, with the next id.
     pub fn event(&mut self, author: Option<SessionId>, kind: EventKind) -> Arc<Event> {
-        let now = SystemTime::now();
+        let now = crate::event::now();
         let msgid = self.msgids.next_at(now);
         Event::at_time(msgid, now, author, kind)
     }

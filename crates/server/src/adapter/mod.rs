@@ -19,8 +19,10 @@ use self::irc::modes::mode_string;
 use tokio::time::Instant;
 
 use crate::config::Limits;
+use crate::history::History;
 use crate::limits::Refusal;
 use crate::protocol::Protocol;
+use crate::shared::Shared;
 
 /// What the connection does after an adapter handled some input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +64,8 @@ pub struct Context<'a> {
     pub hub: &'a Hub,
     pub session: &'a Arc<Session>,
     pub peer: &'a SocketAddr,
-    pub limits: &'a Limits,
+    /// What every connection shares: the limits, accounts and history.
+    pub shared: &'a Shared,
     /// Units (commands, lines, frames, packets) the adapter may still decode now: flood
     /// control. Adapters take each unit through [`Context::metered`], which stops at 0.
     budget: Cell<u32>,
@@ -70,17 +73,12 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// A context with an unlimited budget (the driver sets it before each call).
-    pub fn new(
-        hub: &'a Hub,
-        session: &'a Arc<Session>,
-        peer: &'a SocketAddr,
-        limits: &'a Limits,
-    ) -> Context<'a> {
+    pub fn new(shared: &'a Shared, session: &'a Arc<Session>, peer: &'a SocketAddr) -> Context<'a> {
         Context {
-            hub,
+            hub: &shared.hub,
             session,
             peer,
-            limits,
+            shared,
             budget: Cell::new(u32::MAX),
         }
     }
@@ -96,6 +94,15 @@ impl<'a> Context<'a> {
         let unit = decode()?;
         self.budget.set(left - 1);
         Some(unit)
+    }
+
+    pub fn limits(&self) -> &'a Limits {
+        &self.shared.limits
+    }
+
+    /// The data directory's accounts and history; `None` with `--data none`.
+    pub fn history(&self) -> Option<&'a History> {
+        self.shared.history.as_deref()
     }
 
     pub fn budget(&self) -> u32 {

@@ -85,9 +85,9 @@ impl History {
 
     /// Commits whatever is still queued and stops the writer: a graceful stop loses
     /// nothing. Blocks until the writer thread has ended.
-    pub fn shutdown(self) {
+    pub fn shutdown(&self) {
         let stats = self.writer.stats();
-        self.writer.shutdown();
+        self.writer.clone().shutdown();
         tracing::info!(
             stored = stats.committed_records,
             dropped = stats.dropped,

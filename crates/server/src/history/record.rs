@@ -167,7 +167,7 @@ mod tests {
         };
         let back = event_of(&stored).expect("readable");
         assert_eq!(back.msgid(), event.msgid());
-        assert_eq!(back.at(), event.at());
+        assert_eq!(back.at(), event.at(), "microseconds kept");
         assert_eq!(back.kind(), event.kind());
     }
 
