@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 
 use crate::batch;
+use crate::checkpoint::Checkpointer;
 use crate::dir::DirLock;
 use crate::ratelog::RateLimit;
 use crate::record::Record;
@@ -20,6 +21,8 @@ use crate::writer::{Counters, Msg, WriterConfig};
 /// The thread's state; owned by the thread.
 pub(crate) struct GroupWriter<T, F> {
     conn: Connection,
+    /// Copies the WAL back while the writer writes; stops with it.
+    _checkpointer: Option<Checkpointer>,
     path: PathBuf,
     // Keeps the directory locked until the last commit is done.
     _lock: Arc<DirLock>,
@@ -54,6 +57,7 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
         let next_retention = later(config.retention_first);
         GroupWriter {
             conn,
+            _checkpointer: None,
             path,
             _lock: lock,
             rx,
@@ -65,6 +69,12 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
             retention: None,
             next_retention,
         }
+    }
+
+    /// Hands the writer the checkpointer that runs beside it (and stops when it does).
+    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer) -> Self {
+        self._checkpointer = Some(checkpointer);
+        self
     }
 
     pub(crate) fn run(mut self) {

@@ -34,6 +34,7 @@ impl Reader {
         after: Option<Bound>,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let kinds = self.kinds();
         self.with("read the latest history", |conn| {
             let lower = match after {
                 None => first_edge(),
@@ -47,7 +48,7 @@ impl Reader {
                 inclusive: after.is_none(),
                 upper: last_edge(),
             };
-            scan(conn, conv, &range, Take::Newest, limit)
+            scan(conn, conv, kinds, &range, Take::Newest, limit)
         })
     }
 
@@ -58,11 +59,12 @@ impl Reader {
         bound: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let kinds = self.kinds();
         self.with("read history before a bound", |conn| {
             let Some(found) = resolve(conn, conv, bound)? else {
                 return Ok(Vec::new());
             };
-            scan(conn, conv, &below(&found), Take::Newest, limit)
+            scan(conn, conv, kinds, &below(&found), Take::Newest, limit)
         })
     }
 
@@ -73,11 +75,12 @@ impl Reader {
         bound: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let kinds = self.kinds();
         self.with("read history after a bound", |conn| {
             let Some(found) = resolve(conn, conv, bound)? else {
                 return Ok(Vec::new());
             };
-            scan(conn, conv, &above(&found), Take::Oldest, limit)
+            scan(conn, conv, kinds, &above(&found), Take::Oldest, limit)
         })
     }
 
@@ -89,18 +92,26 @@ impl Reader {
         bound: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let kinds = self.kinds();
         self.with("read history around a bound", |conn| {
             let Some(found) = resolve(conn, conv, bound)? else {
                 return Ok(Vec::new());
             };
             let early = limit / 2;
-            let mut out = scan(conn, conv, &below(&found), Take::Newest, early)?;
+            let mut out = scan(conn, conv, kinds, &below(&found), Take::Newest, early)?;
             let from_here = Range {
                 lower: found.before_edge(),
                 inclusive: true,
                 upper: last_edge(),
             };
-            out.extend(scan(conn, conv, &from_here, Take::Oldest, limit - early)?);
+            out.extend(scan(
+                conn,
+                conv,
+                kinds,
+                &from_here,
+                Take::Oldest,
+                limit - early,
+            )?);
             Ok(out)
         })
     }
@@ -114,6 +125,7 @@ impl Reader {
         b: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let kinds = self.kinds();
         self.with("read history between two bounds", |conn| {
             let (Some(a), Some(b)) = (resolve(conn, conv, a)?, resolve(conn, conv, b)?) else {
                 return Ok(Vec::new());
@@ -123,13 +135,13 @@ impl Reader {
                     upper: b.before_edge(),
                     ..above(&a)
                 };
-                scan(conn, conv, &range, Take::Oldest, limit)
+                scan(conn, conv, kinds, &range, Take::Oldest, limit)
             } else {
                 let range = Range {
                     upper: a.before_edge(),
                     ..above(&b)
                 };
-                scan(conn, conv, &range, Take::Newest, limit)
+                scan(conn, conv, kinds, &range, Take::Newest, limit)
             }
         })
     }
@@ -178,6 +190,7 @@ fn resolve(
 fn scan(
     conn: &Connection,
     conv: &Conversation,
+    kinds: Option<&str>,
     range: &Range,
     from: Take,
     limit: usize,
@@ -186,37 +199,43 @@ fn scan(
         return Ok(Vec::new());
     }
     let (target, peer) = conv.columns();
-    let mut stmt = conn.prepare_cached(&scan_sql(range.inclusive, from))?;
+    let mut stmt = conn.prepare_cached(&scan_sql(range.inclusive, from, kinds.is_some()))?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let params = params![
-        target,
-        peer,
-        range.lower.0,
-        range.lower.1,
-        range.upper.0,
-        range.upper.1,
-        limit
-    ];
-    let mut out = stmt
-        .query_map(params, Stored::from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (lower, upper) = (&range.lower, &range.upper);
+    let rows = match kinds {
+        None => stmt.query_map(
+            params![target, peer, lower.0, lower.1, upper.0, upper.1, limit],
+            Stored::from_row,
+        )?,
+        Some(kinds) => stmt.query_map(
+            params![target, peer, lower.0, lower.1, upper.0, upper.1, limit, kinds],
+            Stored::from_row,
+        )?,
+    };
+    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     if from == Take::Newest {
         out.reverse();
     }
     Ok(out)
 }
 
-/// The scan's SQL. Only four distinct texts, so the statement cache keeps them all.
-fn scan_sql(inclusive: bool, from: Take) -> String {
+/// The scan's SQL. Only eight distinct texts, so the statement cache keeps them all. A
+/// kind filter (`?8`, `,kind,kind,`) is checked on each row the index range yields.
+fn scan_sql(inclusive: bool, from: Take, filtered: bool) -> String {
     let lower_op = if inclusive { ">=" } else { ">" };
     let order = match from {
         Take::Oldest => "ASC",
         Take::Newest => "DESC",
     };
+    let kinds = if filtered {
+        "AND instr(?8, ',' || kind || ',') > 0"
+    } else {
+        ""
+    };
     format!(
         "SELECT {STORED_COLUMNS} FROM events
          WHERE target = ?1 AND peer IS ?2
-           AND (at_ms, msgid) {lower_op} (?3, ?4) AND (at_ms, msgid) < (?5, ?6)
+           AND (at_ms, msgid) {lower_op} (?3, ?4) AND (at_ms, msgid) < (?5, ?6) {kinds}
          ORDER BY at_ms {order}, msgid {order} LIMIT ?7"
     )
 }
@@ -232,13 +251,14 @@ mod tests {
     fn every_scan_is_an_index_range_in_index_order() {
         let tmp = tempfile::tempdir().unwrap();
         let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
-        for inclusive in [false, true] {
+        for (inclusive, filtered) in [(false, false), (true, false), (false, true), (true, true)] {
             for from in [Take::Oldest, Take::Newest] {
                 let plan = db
                     .with("explain", |conn| {
-                        let sql = format!("EXPLAIN QUERY PLAN {}", scan_sql(inclusive, from));
-                        let mut stmt = conn.prepare(&sql)?;
-                        let nulls = [rusqlite::types::Null; 7];
+                        let sql = scan_sql(inclusive, from, filtered);
+                        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                        let nulls = vec![rusqlite::types::Null; 7 + usize::from(filtered)];
+                        let nulls = rusqlite::params_from_iter(nulls);
                         let rows = stmt.query_map(nulls, |row| row.get::<_, String>(3))?;
                         rows.collect::<rusqlite::Result<Vec<_>>>()
                     })

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod batch;
+mod checkpoint;
 mod conversation;
 mod db;
 mod dir;

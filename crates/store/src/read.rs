@@ -15,6 +15,9 @@ use crate::schema;
 #[derive(Debug, Clone)]
 pub struct Reader {
     pool: Arc<Pool>,
+    /// When set, history queries return only rows of these kinds, written
+    /// `,kind,kind,` (see [`Reader::only_kinds`]).
+    kinds: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -38,7 +41,26 @@ impl Reader {
         };
         Ok(Reader {
             pool: Arc::new(pool),
+            kinds: None,
         })
+    }
+
+    /// The same pool, but `latest`, `before`, `after`, `around` and `between` return only
+    /// rows whose kind is one of `kinds`, and count only those against their limit (IRC
+    /// without event playback asks for messages alone). Bounds may still be any row.
+    pub fn only_kinds(&self, kinds: &[&str]) -> Reader {
+        let list = kinds
+            .iter()
+            .fold(String::from(","), |list, kind| list + kind + ",");
+        Reader {
+            pool: self.pool.clone(),
+            kinds: Some(Arc::from(list)),
+        }
+    }
+
+    /// The kind filter, `,kind,kind,`, if any.
+    pub(crate) fn kinds(&self) -> Option<&str> {
+        self.kinds.as_deref()
     }
 
     /// Runs `f` on an idle connection (opening one if none is idle), naming `doing` in any

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use crate::checkpoint::Checkpointer;
 use crate::db::Database;
 use crate::error::{on, StoreError};
 use crate::group::GroupWriter;
@@ -16,7 +17,6 @@ use crate::record::Record;
 use crate::retention::Retention;
 use crate::schema;
 
-const CHECKPOINT_PAGES: i64 = 10_000;
 const WAL_LIMIT_BYTES: i64 = 64 << 20;
 
 /// How the writer batches, when it gives up on storing, and how much history it keeps.
@@ -103,6 +103,7 @@ impl Writer {
         F: FnMut(Vec<T>) + Send + 'static,
     {
         let conn = connect(db.path())?;
+        let checkpointer = Checkpointer::spawn(db.path())?;
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let queue_max = config.queue_max;
@@ -114,7 +115,8 @@ impl Writer {
             counters.clone(),
             config,
             on_committed,
-        );
+        )
+        .with_checkpointer(checkpointer);
         let join = thread::Builder::new()
             .name("confab-store-writer".into())
             .spawn(move || group.run())
@@ -135,14 +137,14 @@ impl Writer {
     }
 }
 
-/// The writer's own connection. SQLite's default checkpoints the WAL into the database
-/// (with an fsync) every 1,000 pages, which costs the writer about a third of its
-/// throughput; every `CHECKPOINT_PAGES` (~40 MiB) instead, with the WAL file cut back to
-/// `WAL_LIMIT_BYTES` after each.
+/// The writer's own connection, which never checkpoints: SQLite's automatic checkpoint
+/// (every 1,000 pages, with an fsync) cost the writer a third of its throughput and, run
+/// on its thread, stalled delivery behind it; the [`Checkpointer`] thread does it. The
+/// WAL file is cut back to `WAL_LIMIT_BYTES` whenever it starts over.
 fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = schema::connect(path, false)?;
-    conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
-        .map_err(on(path, "set the checkpoint interval"))?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(on(path, "turn off automatic checkpoints"))?;
     conn.pragma_update(None, "journal_size_limit", WAL_LIMIT_BYTES)
         .map_err(on(path, "set the WAL size limit"))?;
     Ok(conn)

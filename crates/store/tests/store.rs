@@ -430,6 +430,43 @@ fn around_takes_half_before_and_the_rest_from_the_bound() {
 }
 
 #[test]
+fn a_kind_filter_skips_other_kinds_and_counts_only_kept_rows() {
+    let (tmp, db) = open();
+    let join = |n: u8, at_ms: i64| Record {
+        kind: "join".into(),
+        text: None,
+        ..room_msg(n, at_ms, "#a")
+    };
+    store(
+        &db,
+        vec![
+            room_msg(1, 1000, "#a"),
+            join(2, 2000),
+            room_msg(3, 3000, "#a"),
+            join(4, 4000),
+            room_msg(5, 5000, "#a"),
+            join(6, 6000),
+        ],
+    );
+    let all = db.reader().unwrap();
+    let r = all.only_kinds(&["privmsg", "notice"]);
+    let a = room("#a");
+    assert_eq!(numbers(&all.latest(&a, None, 2).unwrap()), [5, 6]);
+    assert_eq!(numbers(&r.latest(&a, None, 2).unwrap()), [3, 5]);
+    // A bound may be a row the filter leaves out.
+    assert_eq!(numbers(&r.before(&a, id_at(4, 4000), 5).unwrap()), [1, 3]);
+    assert_eq!(numbers(&r.after(&a, id_at(2, 2000), 1).unwrap()), [3]);
+    assert_eq!(numbers(&r.around(&a, id_at(4, 4000), 2).unwrap()), [3, 5]);
+    let (first, last) = (id_at(1, 1000), id_at(6, 6000));
+    assert_eq!(numbers(&r.between(&a, first, last, 9).unwrap()), [3, 5]);
+    drop(tmp);
+}
+
+fn id_at(n: u8, at_ms: i64) -> Bound {
+    Bound::MsgId(msgid(n, at_ms))
+}
+
+#[test]
 fn between_is_exclusive_and_works_in_both_directions() {
     let (_tmp, db) = data_set();
     let r = db.reader().unwrap();
