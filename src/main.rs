@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use confab_server::{Config, DataSetting, ListenSpec, Server};
 use tokio_util::sync::CancellationToken;
 
+mod account;
+
 /// jemalloc rather than glibc's allocator: tokio allocates each connection's task and
 /// socket registration aligned to 128 bytes, and glibc serves such requests by carving
 /// them out of larger blocks, leaving fragments that an idle connection paid for. With
@@ -54,6 +56,8 @@ enum Command {
     Bench(confab_bench::BenchArgs),
     /// Make a self-signed TLS certificate and key for local use (`--listen irc+tls=...`).
     Cert(CertArgs),
+    /// Manage accounts in a data directory the server is not using: add, passwd, del, list.
+    Account(account::AccountArgs),
 }
 
 #[derive(Parser)]
@@ -126,6 +130,7 @@ fn main() -> ExitCode {
             Command::Connect(args) => confab_client::run(args).await,
             Command::Bench(args) => confab_bench::run(args).await,
             Command::Cert(args) => cert(args),
+            Command::Account(args) => account::run(args),
         }
     });
     match result {

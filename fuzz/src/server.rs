@@ -116,6 +116,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
         admission: Admission::new(&limits),
         alarms: Alarms::new(),
         history: None,
+        accounts: Default::default(),
         limits,
     };
     let hub = &shared.hub;

@@ -35,13 +35,17 @@ password = "operpassword"
 
 class ConfabController(BaseServerController, DirectoryBasedController):
     software_name = "confab"
-    supported_sasl_mechanisms: set = set()
+    supported_sasl_mechanisms = {"PLAIN"}
     supports_sts = False
     capabilities = frozenset(
         (
+            Capabilities.ACCOUNT_NOTIFY,
+            Capabilities.ACCOUNT_TAG,
             Capabilities.AWAY_NOTIFY,
+            Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
             Capabilities.EXTENDED_JOIN,
+            Capabilities.LABELED_RESPONSE,
             Capabilities.MULTI_PREFIX,
             Capabilities.SERVER_TIME,
         )
@@ -90,8 +94,10 @@ class ConfabController(BaseServerController, DirectoryBasedController):
             raise NotImplementedByController("Websocket")
         if ssl:
             raise NotImplementedByController("TLS")
-        if run_services:
-            raise NotImplementedByController("Services")
+        # NickServ is built in (and accounts live in the data directory beside the
+        # config), so run_services asks for nothing more.
+        if self.test_config.account_registration_requires_email:
+            raise NotImplementedByController("account registration with email")
         # libfaketime fakes the wall clock only, so timers (PING) keep real time.
         faketime_cmd = []
         if faketime:
@@ -117,10 +123,41 @@ class ConfabController(BaseServerController, DirectoryBasedController):
                 self.directory / "confab.toml",
                 "--listen",
                 f"irc={hostname}:{port}",
+                # A fresh data directory per server: history (CHATHISTORY) and accounts
+                # start empty for every test.
+                "--data",
+                self.directory / "data",
             ],
             env={**os.environ, "FAKETIME_DONT_FAKE_MONOTONIC": "1"},
         )
         self.wait_for_port()
+
+
+    def wait_for_services(self) -> None:
+        """NickServ is part of the server: up as soon as the port is."""
+
+    def registerUser(
+        self,
+        case,  # irctest.cases.BaseServerTestCase
+        username: str,
+        password: Optional[str] = None,
+    ) -> None:
+        """Registers `username` the way a user would: connect with that nick and
+        `NS REGISTER <password>` (the built-in NickServ answers `Account created`)."""
+        assert password
+        client = case.addClient(show_io=False)
+        case.sendLine(client, "CAP LS 302")
+        case.sendLine(client, "NICK " + username)
+        case.sendLine(client, "USER r e g :user")
+        case.sendLine(client, "CAP END")
+        while case.getRegistrationMessage(client).command != "001":
+            pass
+        case.getMessages(client)
+        case.sendLine(client, "NS REGISTER " + password)
+        msg = case.getMessage(client)
+        assert msg.params == [username, "Account created"], msg
+        case.sendLine(client, "QUIT")
+        case.assertDisconnected(client)
 
 
 def get_irctest_controller_class() -> Type[ConfabController]:

@@ -48,6 +48,9 @@ pub struct Peer {
     /// The IRC real name (USER's last parameter); `None` for classroom users. IRC's
     /// extended-join shows it on every JOIN.
     pub realname: Option<Arc<str>>,
+    /// The account the user was logged in to when the event was made (IRC's
+    /// `account-tag` and `extended-join` show it); `None` when not logged in.
+    pub account: Option<Name>,
 }
 
 impl Peer {
@@ -59,6 +62,7 @@ impl Peer {
             user: None,
             host: Arc::from(origin),
             realname: None,
+            account: None,
         }
     }
 
@@ -81,6 +85,9 @@ struct PeerWire {
     user: Option<Arc<str>>,
     host: Arc<str>,
     realname: Option<Arc<str>>,
+    /// Absent from events stored before accounts existed.
+    #[serde(default)]
+    account: Option<Name>,
 }
 
 impl<'de> Deserialize<'de> for Peer {
@@ -92,6 +99,7 @@ impl<'de> Deserialize<'de> for Peer {
             user: wire.user,
             host: wire.host,
             realname: wire.realname,
+            account: wire.account,
         })
     }
 }
@@ -229,12 +237,16 @@ pub enum EventKind {
         tone: Tone,
         client_tags: Option<Arc<str>>,
     },
+    /// A message to one user. `waiting` marks one to a registered account that is not
+    /// online: nobody is reached now, and the store keeps it for the account's next login.
     Direct {
         from: Peer,
         to: Name,
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        #[serde(default)]
+        waiting: bool,
     },
     /// Client-only tags without text (IRC `TAGMSG`, such as a typing notification): only
     /// recipients that take message tags show it; the others render nothing.
@@ -278,6 +290,12 @@ pub enum EventKind {
         away: Option<Text>,
         rooms: Arc<[Name]>,
     },
+    /// The user logged in to the account `who.account` (IRC account-notify); sent to
+    /// everyone who shares one of `rooms` with them.
+    AccountChanged {
+        who: Peer,
+        rooms: Arc<[Name]>,
+    },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The
@@ -310,7 +328,8 @@ impl EventKind {
             EventKind::Kicked { room, target, .. } => Audience::RoomAnd(room, &target.name),
             EventKind::Quit { rooms, .. }
             | EventKind::Renamed { rooms, .. }
-            | EventKind::AwayChanged { rooms, .. } => Audience::Rooms(rooms),
+            | EventKind::AwayChanged { rooms, .. }
+            | EventKind::AccountChanged { rooms, .. } => Audience::Rooms(rooms),
             EventKind::Direct { to, .. }
             | EventKind::Invited { target: to, .. }
             | EventKind::Tagged {
@@ -472,6 +491,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            waiting: false,
         };
         let event = Event::new(MsgId::new(1, 0, 0), None, kind);
         let calls = Cell::new(0);
@@ -495,6 +515,7 @@ mod tests {
             from: Peer {
                 user: Some(Arc::from("u")),
                 realname: Some(Arc::from("Real Name")),
+                account: Some(n("Amy")),
                 ..Peer::classroom(n("amy"), "irc")
             },
             text: Text::new("hello"),

@@ -19,6 +19,6 @@ pub use hub::{Hub, HubConfig, HubError};
 pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};
-pub use router::Stage;
+pub use router::{Routed, Stage};
 pub use session::{Session, SessionId};
 pub use text::{NotUtf8, Text};

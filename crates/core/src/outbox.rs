@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -57,6 +57,12 @@ struct State {
     /// Bytes of queued replies, which the limit leaves alone.
     reply_bytes: usize,
     closed: Option<CloseReason>,
+    /// Replies made while events for this client were still on their way (held): they
+    /// follow those events, so a reply never overtakes something that happened first.
+    /// Boxed: 8 bytes in every connection's outbox rather than a `VecDeque`'s 32, for
+    /// what only a client with events on their way needs.
+    #[allow(clippy::box_collection)]
+    parked: Option<Box<VecDeque<Bytes>>>,
 }
 
 /// The queue between the hub and one client's writer.
@@ -68,6 +74,9 @@ pub struct Outbox {
     news: AtomicBool,
     /// The writer's waker, while it waits.
     writer: AtomicWaker,
+    /// Events resolved to this client but not yet delivered (they wait for the store's
+    /// commit): see [`Outbox::hold`].
+    held: AtomicU32,
     /// Bytes; a `u32` (4 GiB is far past any sane limit) keeps the session handle, one per
     /// connection, in a smaller allocation.
     limit: u32,
@@ -79,6 +88,7 @@ impl Outbox {
             state: Mutex::new(State::default()),
             news: AtomicBool::new(false),
             writer: AtomicWaker::new(),
+            held: AtomicU32::new(0),
             limit: u32::try_from(limit).unwrap_or(u32::MAX),
         }
     }
@@ -87,17 +97,48 @@ impl Outbox {
         self.limit as usize
     }
 
+    /// Reserves the place of an event that will be pushed later with
+    /// [`Outbox::push_held_event`] (or given up with [`Outbox::release_hold`]): replies
+    /// made meanwhile wait behind it. Called under the hub's lock, so it is one atomic add.
+    pub fn hold(&self) {
+        self.held.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Pushes an event whose place was held; when it was the last one held, the replies
+    /// parked behind it follow.
+    pub fn push_held_event(&self, event: Arc<Event>) -> Result<(), Overflow> {
+        self.push(Some(event), true)
+    }
+
+    /// Gives up a held place without an event (it was never delivered).
+    pub fn release_hold(&self) {
+        let _ = self.push(None, true);
+    }
+
     /// Queues an event, or closes the outbox if it would pass its limit.
     pub fn push_event(&self, event: Arc<Event>) -> Result<(), Overflow> {
-        let cost = event.cost();
+        self.push(Some(event), false)
+    }
+
+    fn push(&self, event: Option<Arc<Event>>, held: bool) -> Result<(), Overflow> {
+        let cost = event.as_ref().map_or(0, |e| e.cost());
         {
             let mut state = self.lock();
+            if held && self.held.fetch_sub(1, Ordering::AcqRel) == 1 {
+                unpark(&mut state);
+            }
+            let Some(event) = event else {
+                drop(state);
+                self.wake();
+                return Ok(());
+            };
             if state.closed.is_some() {
                 return Err(Overflow);
             }
             if state.bytes + cost > self.limit() {
                 state.closed = Some(CloseReason::Overflow);
                 state.queue.clear();
+                state.parked = None;
                 state.bytes = 0;
                 drop(state);
                 self.wake();
@@ -120,12 +161,20 @@ impl Outbox {
                 return;
             }
             state.reply_bytes += bytes.len();
-            state.queue.push_back(Delivery::Bytes(bytes));
+            if self.held.load(Ordering::Acquire) > 0 {
+                state
+                    .parked
+                    .get_or_insert_with(Box::default)
+                    .push_back(bytes);
+            } else {
+                state.queue.push_back(Delivery::Bytes(bytes));
+            }
             // A client that keeps asking and never reads still has a bound: replies may
             // take several times the limit before it is cut off like any slow consumer.
             if state.reply_bytes > self.limit().saturating_mul(REPLY_ALLOWANCE) {
                 state.closed = Some(CloseReason::Overflow);
                 state.queue.clear();
+                state.parked = None;
                 state.bytes = 0;
                 state.reply_bytes = 0;
             }
@@ -133,12 +182,14 @@ impl Outbox {
         self.wake();
     }
 
-    /// Stops taking deliveries; what is queued stays for the writer to drain.
+    /// Stops taking deliveries; what is queued stays for the writer to drain, parked
+    /// replies included (nothing more is coming for them to wait for).
     pub fn close(&self, reason: CloseReason) {
         let mut state = self.lock();
         if state.closed.is_none() {
             state.closed = Some(reason);
         }
+        unpark(&mut state);
         drop(state);
         self.wake();
     }
@@ -198,6 +249,13 @@ impl Outbox {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Moves the parked replies to the end of the queue.
+fn unpark(state: &mut State) {
+    if let Some(parked) = state.parked.take() {
+        state.queue.extend(parked.into_iter().map(Delivery::Bytes));
     }
 }
 
@@ -285,5 +343,43 @@ mod tests {
             .await
             .expect("woken")
             .unwrap();
+    }
+
+    #[test]
+    fn a_reply_waits_behind_events_held_for_the_client_and_follows_the_last() {
+        let outbox = Outbox::new(10_000);
+        outbox.hold();
+        outbox.hold();
+        outbox.push_reply(Bytes::from_static(b"reply"));
+        let mut out = Vec::new();
+        outbox.drain(&mut out);
+        assert!(out.is_empty(), "the reply waits for the held events");
+        outbox.push_held_event(said("one")).unwrap();
+        outbox.release_hold();
+        outbox.drain(&mut out);
+        let order: Vec<String> = out
+            .iter()
+            .map(|d| match d {
+                Delivery::Event(_) => "event".to_string(),
+                Delivery::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            })
+            .collect();
+        assert_eq!(order, ["event", "reply"]);
+        // With nothing held, replies go straight in.
+        outbox.push_reply(Bytes::from_static(b"now"));
+        out.clear();
+        outbox.drain(&mut out);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn closing_lets_parked_replies_out() {
+        let outbox = Outbox::new(10_000);
+        outbox.hold();
+        outbox.push_reply(Bytes::from_static(b"bye"));
+        outbox.close(CloseReason::Shutdown);
+        let mut out = Vec::new();
+        assert_eq!(outbox.drain(&mut out), Some(CloseReason::Shutdown));
+        assert_eq!(out.len(), 1);
     }
 }

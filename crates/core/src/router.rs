@@ -1,32 +1,86 @@
 //! The seam between the hub and what happens to an event after the verb that made it.
 //!
-//! Every event leaves the hub in the order the hub made it. Without a [`Stage`] the hub
-//! routes it at once: resolves its audience to this process's sessions and pushes it into
-//! their outboxes. With one (the store, later the cluster), the hub hands the events to
-//! the stage, which passes them on, in order, to [`crate::Hub::route`] when it is done
-//! with them: the store after its commit, so nobody receives a message that a crash
-//! could lose. Events from another node enter at [`crate::Hub::route`] too.
+//! Every event leaves the hub in the order the hub made it, with the sessions of this
+//! process it reaches, resolved under the hub's lock by the verb that made it (so who
+//! hears of something is decided at the moment it happens, however late it is pushed).
+//! Without a [`Stage`] the hub pushes them into those outboxes at once, after releasing
+//! its lock. With one (the store, later the cluster), the hub hands them to the stage,
+//! which delivers them, in order, when it is done with them: the store after its commit,
+//! so nobody receives a message that a crash could lose. Events from another node are
+//! resolved and delivered by [`crate::Hub::route`].
 
 use std::sync::Arc;
 
 use crate::event::Event;
 use crate::session::Session;
 
-/// A step between the hub and routing, implemented outside the core (SQL, Redis).
-pub trait Stage: Send + Sync + 'static {
-    /// Takes events in the order the hub made them. Called under the hub's lock, so it
-    /// must not block and must not call back into the hub; it hands each event on to
-    /// [`crate::Hub::route`] later, in the same order.
-    fn submit(&self, events: Vec<Arc<Event>>);
+/// An event and the local sessions it reaches (none, for an event only history keeps).
+pub struct Routed {
+    pub event: Arc<Event>,
+    recipients: Vec<Arc<Session>>,
+    /// Each recipient's outbox holds this event's place ([`crate::Outbox::hold`]), so
+    /// their replies made before it is delivered wait behind it.
+    held: bool,
 }
 
-/// Pushes each event into the outboxes of its resolved recipients. A full outbox closes
-/// itself; that session's writer sees it and disconnects the slow client. The sender is
-/// never held up.
-pub fn deliver(routes: Vec<(Vec<Arc<Session>>, Arc<Event>)>) {
-    for (recipients, event) in routes {
-        for session in recipients {
-            let _ = session.outbox().push_event(event.clone());
+impl Routed {
+    /// An event delivered at once.
+    pub fn new(event: Arc<Event>, recipients: Vec<Arc<Session>>) -> Routed {
+        Routed {
+            event,
+            recipients,
+            held: false,
         }
     }
+
+    /// An event delivered later (past a stage): its place in each recipient's outbox is
+    /// held now, in the hub's order.
+    pub fn held(event: Arc<Event>, recipients: Vec<Arc<Session>>) -> Routed {
+        for session in &recipients {
+            session.outbox().hold();
+        }
+        Routed {
+            event,
+            recipients,
+            held: true,
+        }
+    }
+
+    pub fn recipients(&self) -> &[Arc<Session>] {
+        &self.recipients
+    }
+
+    /// Pushes the event into each recipient's outbox. A full outbox closes itself; that
+    /// session's writer sees it and disconnects the slow client. The sender is never held
+    /// up.
+    pub fn deliver(mut self) {
+        for session in std::mem::take(&mut self.recipients) {
+            let outbox = session.outbox();
+            let _ = if self.held {
+                outbox.push_held_event(self.event.clone())
+            } else {
+                outbox.push_event(self.event.clone())
+            };
+        }
+    }
+}
+
+/// An event dropped undelivered (its stage stopped) gives its held places back, so no
+/// reply waits for it for ever.
+impl Drop for Routed {
+    fn drop(&mut self) {
+        if self.held {
+            for session in self.recipients.drain(..) {
+                session.outbox().release_hold();
+            }
+        }
+    }
+}
+
+/// A step between the hub and delivery, implemented outside the core (SQL, Redis).
+pub trait Stage: Send + Sync + 'static {
+    /// Takes events in the order the hub made them. Called under the hub's lock, so it
+    /// must not block and must not call back into the hub; it delivers each one
+    /// ([`Routed::deliver`]) later, in the same order.
+    fn submit(&self, events: Vec<Routed>);
 }

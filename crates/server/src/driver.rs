@@ -619,6 +619,7 @@ mod tests {
             admission: Admission::new(&config.limits),
             alarms: Alarms::new(),
             history: None,
+            accounts: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())

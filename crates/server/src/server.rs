@@ -103,12 +103,17 @@ impl Server {
             rooms_max: config.limits.rooms_per_user,
             node: 0,
         }));
+        // The services' name is nobody's, on every protocol (the server's own name, with
+        // its dots, can never be a nick).
+        let _ = hub.reserve(crate::adapter::irc::NICKSERV);
         let history = History::open(&config.data, &config.history, &hub)?;
         match &history {
             Some(history) => {
                 let path = history.database().path();
                 let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
                 tracing::info!(database = %path.display(), "keeping accounts and history");
+                let accounts = crate::accounts::load_names(history, &hub)?;
+                tracing::info!(accounts, "registered names protected");
             }
             None => tracing::info!("history not kept (--data none)"),
         }
@@ -126,10 +131,14 @@ impl Server {
             shared: Arc::new(Shared {
                 hub,
                 limits: config.limits.clone(),
-                irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
+                irc: Arc::new(
+                    Settings::with_limits(&config.irc, &config.limits)
+                        .with_history(history.is_some()),
+                ),
                 admission: Admission::new(&config.limits),
                 alarms: Alarms::new(),
                 history: history.map(Arc::new),
+                accounts: Default::default(),
             }),
         })
     }

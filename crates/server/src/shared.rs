@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use confab_core::Hub;
 
+use crate::accounts::Accounts;
 use crate::adapter::irc::Settings;
 use crate::alarms::Alarms;
 use crate::config::Limits;
@@ -21,4 +22,6 @@ pub struct Shared {
     pub alarms: Alarms,
     /// The data directory's accounts and history; `None` with `--data none`.
     pub history: Option<Arc<History>>,
+    /// The password pool and failed-login counts (`crate::accounts`).
+    pub accounts: Arc<Accounts>,
 }

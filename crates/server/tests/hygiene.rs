@@ -315,12 +315,12 @@ async fn an_echoed_label_cannot_inject_a_command() {
     let server = server().await;
     ok(async {
         let mut alice = Irc::connect(&server, "alice").await?;
-        // labeled-response is not offered, so nothing echoes a label back.
-        alice.send("CAP REQ :labeled-response").await?;
-        alice.expect(":irc.test CAP * NAK labeled-response").await?;
-        alice.send("CAP REQ :message-tags echo-message").await?;
+        // labeled-response echoes a label back, still escaped as sent.
         alice
-            .expect(":irc.test CAP * ACK :message-tags echo-message")
+            .send("CAP REQ :labeled-response message-tags echo-message")
+            .await?;
+        alice
+            .expect(":irc.test CAP * ACK :labeled-response message-tags echo-message")
             .await?;
         alice
             .send("NICK alice\r\nUSER alice 0 * :A\r\nCAP END")
@@ -331,16 +331,23 @@ async fn an_echoed_label_cannot_inject_a_command() {
         alice.join("#c").await?;
         bob.expect(":alice!alice@127.0.0.1 JOIN #c").await?;
 
-        // A label (escaped CRLF and all) on a PING: the PONG carries no tag at all.
+        // A label (escaped CRLF and all) on a PING: the PONG carries it as sent, one line.
         alice.send(r"@label=x\r\nQUIT\s:pwned PING tok").await?;
-        alice.expect(":irc.test PONG irc.test tok").await?;
-        // On a PRIVMSG the echo and the relay carry the msgid alone: `label` is not a
-        // client tag, so it is dropped, not echoed.
+        alice
+            .expect(r"@label=x\r\nQUIT\s:pwned :irc.test PONG irc.test tok")
+            .await?;
+        // On a PRIVMSG the echo carries the label (as sent) and the msgid, the relay the
+        // msgid alone: `label` is not a client tag, so it is never relayed.
         alice
             .send(r"@label=x\r\nKICK\s#c\sbob PRIVMSG #c :hi")
             .await?;
         let line = ":alice!alice@127.0.0.1 PRIVMSG #c hi";
-        let echoed = alice.expect_msgid("", line).await?;
+        let echo = String::from_utf8_lossy(&alice.wire.read_line().await?).to_string();
+        let (tags, rest) = echo.trim_end().split_once(' ').unwrap_or_default();
+        let echoed = tags
+            .strip_prefix(r"@label=x\r\nKICK\s#c\sbob;msgid=")
+            .unwrap_or_default();
+        assert!(!echoed.is_empty() && rest == line, "{echo}");
         assert_eq!(bob.expect_msgid("", line).await?, echoed);
 
         // A raw CRLF in the tags ends the line there: `@label=x` alone is a line with no
@@ -420,6 +427,42 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
         "LUSERS" => vec![("LUSERS", ":irc.test 251 t :")],
         "MOTD" => vec![("MOTD", ":irc.test 375 t :")],
         "TIME" => vec![("TIME", ":irc.test 391 t irc.test ")],
+        "AUTHENTICATE" => vec![(
+            "AUTHENTICATE",
+            ":irc.test 461 t AUTHENTICATE :Not enough parameters",
+        )],
+        "REGISTER" => vec![
+            (
+                "REGISTER",
+                ":irc.test 461 t REGISTER :Not enough parameters",
+            ),
+            (
+                "REGISTER t *",
+                ":irc.test 461 t REGISTER :Not enough parameters",
+            ),
+        ],
+        "VERIFY" => vec![
+            ("VERIFY", ":irc.test 461 t VERIFY :Not enough parameters"),
+            ("VERIFY t", ":irc.test 461 t VERIFY :Not enough parameters"),
+        ],
+        "NS" => vec![(
+            "NS",
+            ":NickServ!NickServ@services NOTICE t :Commands: REGISTER <password>",
+        )],
+        "NICKSERV" => vec![(
+            "NICKSERV",
+            ":NickServ!NickServ@services NOTICE t :Commands: REGISTER <password>",
+        )],
+        "CHATHISTORY" => vec![
+            (
+                "CHATHISTORY",
+                ":irc.test FAIL CHATHISTORY NEED_MORE_PARAMS * :Missing parameters",
+            ),
+            (
+                "CHATHISTORY LATEST #c *",
+                ":irc.test FAIL CHATHISTORY NEED_MORE_PARAMS LATEST :Missing parameters",
+            ),
+        ],
         other => panic!("command {other} of the table has no missing-parameter case here"),
     }
 }

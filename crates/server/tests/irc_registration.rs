@@ -33,7 +33,7 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
              :are supported by this server",
             ":irc.test 005 alice PREFIX=(ov)@+ TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,\
              PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 USERLEN=16 UTF8ONLY WHOX \
-             :are supported by this server",
+             CHATHISTORY=100 MSGREFTYPES=msgid,timestamp :are supported by this server",
             ":irc.test 251 alice :There are 1 users and 0 invisible on 1 servers",
             ":irc.test 252 alice 0 :operator(s) online",
             ":irc.test 253 alice 0 :unknown connection(s)",
@@ -91,16 +91,20 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         let mut c = Irc::connect(&server, "carl").await?;
         c.send("CAP LS 302").await?;
         c.expect(
-            ":irc.test CAP * LS :away-notify cap-notify echo-message extended-join \
-             message-tags multi-prefix server-time userhost-in-names",
+            ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
+             draft/chathistory draft/event-playback echo-message extended-join \
+             labeled-response message-tags multi-prefix \
+             draft/account-registration=before-connect sasl=PLAIN server-time \
+             userhost-in-names",
         )
         .await?;
         c.send("NICK carl").await?;
         c.send("USER carl 0 * :Carl").await?;
         // Registration waits for CAP END.
         c.silence().await?;
-        c.send("CAP REQ :multi-prefix sasl").await?;
-        c.expect(":irc.test CAP * NAK :multi-prefix sasl").await?;
+        c.send("CAP REQ :multi-prefix draft/unknown").await?;
+        c.expect(":irc.test CAP * NAK :multi-prefix draft/unknown")
+            .await?;
         c.send("CAP REQ :multi-prefix away-notify").await?;
         // Before registration the client has no nick yet: `*`.
         c.expect(":irc.test CAP * ACK :multi-prefix away-notify")

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use super::state::{Ban, Topic};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, ModeChange};
+use crate::msgid::MsgId;
 use crate::session::Session;
 use crate::text::Text;
 
@@ -22,13 +23,14 @@ pub struct ModeOutcome {
 pub const MAX_BANS: usize = 100;
 
 impl Hub {
-    /// Sets or clears a room's topic. Under `+t` only operators may. The others hear it.
+    /// Sets or clears a room's topic. Under `+t` only operators may. The others hear it;
+    /// the change's id is returned (an IRC echo shows it).
     pub fn set_topic(
         &self,
         session: &Session,
         room: &str,
         topic: Option<Text>,
-    ) -> Result<(), HubError> {
+    ) -> Result<MsgId, HubError> {
         let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();
@@ -49,9 +51,11 @@ impl Hub {
             by,
             topic,
         };
-        out.push(state.event(Some(id), kind));
+        let event = state.event(Some(id), kind);
+        let msgid = event.msgid();
+        out.push(event);
         self.send(state, out);
-        Ok(())
+        Ok(msgid)
     }
 
     /// Applies mode changes; needs operator status. Changes that do nothing (setting a

@@ -7,10 +7,12 @@
 //!
 //! Lock order: the hub's state lock may be taken before an outbox lock, never after; a
 //! stage's own lock may be taken under the hub's, never the reverse.
-//! The verbs live in three files: names and sessions here, rooms and messages in
-//! `rooms.rs`, channel rules (topic, modes, kick, invite) in `channel.rs`, and what a user
-//! tells about themself (profile, away, operator) in `profile.rs`.
+//! The verbs live in these files: names and sessions here, rooms and messages in
+//! `rooms.rs`, channel rules (topic, modes, kick, invite) in `channel.rs`, what a user
+//! tells about themself (profile, away, operator) in `profile.rs`, and registered names
+//! and logins in `accounts.rs`.
 
+mod accounts;
 mod channel;
 mod profile;
 mod rooms;
@@ -24,9 +26,10 @@ use crate::event::{Departure, Event, EventKind};
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
 use crate::outbox::{CloseReason, DEFAULT_OUTBOX_BYTES};
-use crate::router::{deliver, Stage};
+use crate::router::{Routed, Stage};
 use crate::session::{Session, SessionId};
 
+pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
 pub use state::{Ban, ChannelModes, Topic};
 pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
@@ -69,6 +72,10 @@ pub enum HubError {
     BadRoom(NameError),
     #[error("name {0} is taken")]
     NameTaken(String),
+    /// The name belongs to a registered account the session is not logged in to, or is
+    /// reserved for the services: each protocol answers it as it answers a taken name.
+    #[error("name {0} belongs to an account")]
+    NameReserved(String),
     #[error("choose a name first")]
     NoName,
     #[error("no user named {0}")]
@@ -148,29 +155,28 @@ impl Hub {
         self.lock().msgids.resume_after(newest);
     }
 
-    /// Routes events to this process's sessions: resolves each one's audience against the
-    /// rooms and names as they are now, then pushes, after releasing the lock. The stage
-    /// calls this with the events it was given; another node's events arrive here too.
-    pub fn route(&self, events: &[Arc<Event>]) {
-        let routes = {
-            let state = self.lock();
-            state.resolve_all(events)
-        };
-        deliver(routes);
+    /// Delivers events made elsewhere (another node) to this process's sessions: resolves
+    /// each one's audience against the rooms and names as they are now (members who
+    /// joined before it), then pushes, after releasing the lock.
+    pub fn route(&self, events: Vec<Arc<Event>>) {
+        let routed = self.lock().resolve_all(events, false);
+        routed.into_iter().for_each(Routed::deliver);
     }
 
-    /// Hands one verb's events on, under the lock that made them so their order is the
-    /// hub's: to the stage, or resolved now and pushed once the lock is released.
+    /// Hands one verb's events on, resolved under the lock that made them, so who hears
+    /// of each is decided as it happens and their order is the hub's: to the stage, or
+    /// pushed at once after the lock is released.
     pub(crate) fn send(&self, state: MutexGuard<'_, State>, out: Outgoing) {
         if out.0.is_empty() {
             return;
         }
-        match self.stage.get() {
-            Some(stage) => stage.submit(out.0),
+        let stage = self.stage.get();
+        let routed = state.resolve_all(out.0, stage.is_some());
+        match stage {
+            Some(stage) => stage.submit(routed),
             None => {
-                let routes = state.resolve_all(&out.0);
                 drop(state);
-                deliver(routes);
+                routed.into_iter().for_each(Routed::deliver);
             }
         }
     }
@@ -239,6 +245,9 @@ impl Hub {
                 return Err(HubError::NameTaken(name.to_string()));
             }
         }
+        if !state.may_take(id, &name) {
+            return Err(HubError::NameReserved(name.to_string()));
+        }
         match state.member(id)?.name.clone() {
             // The very same name, case and all: nothing changes, nobody hears of it.
             Some((old_name, _)) if old_name == name => return Ok(name),
@@ -296,6 +305,12 @@ impl Hub {
         let state = self.lock();
         let id = *state.names.get(Folded::new(name))?;
         state.peer(id).ok()
+    }
+
+    /// The session with this id, if it is still attached.
+    pub fn session(&self, id: SessionId) -> Option<Arc<Session>> {
+        let state = self.lock();
+        state.sessions.get(&id).map(|m| m.session.clone())
     }
 
     /// How many clients are attached.

@@ -196,18 +196,26 @@ impl Hub {
         let mut state = self.lock();
         let id = session.id();
         let from = state.peer(id)?;
+        let mut waiting = false;
         let target = match to {
             To::Room(room) => Target::Room(may_speak(&state, id, room)?),
-            To::User(user) => {
-                let target = state.session_named(user)?;
-                Target::User(
+            To::User(user) => match state.session_named(user) {
+                Ok(target) => Target::User(
                     state
                         .named(target)
                         .map_err(|_| HubError::NoSuchUser(user.to_string()))?,
-                )
-            }
+                ),
+                // A registered account not online: the text waits for its login (the
+                // store keeps it); tags alone are not worth keeping.
+                Err(nobody) => {
+                    let account = state.account_named(user).filter(|_| message.text.is_some());
+                    waiting = true;
+                    Target::User(account.ok_or(nobody)?)
+                }
+            },
         };
-        let event = state.event(Some(id), message.into_event(from, target));
+        let kind = message.into_event(from, target, waiting);
+        let event = state.event(Some(id), kind);
         let msgid = event.msgid();
         out.push(event);
         self.send(state, out);
@@ -278,8 +286,9 @@ impl Message {
         }
     }
 
-    /// A room message, a direct message, or (without text) tags alone to either.
-    fn into_event(self, from: Peer, to: Target) -> EventKind {
+    /// A room message, a direct message (`waiting` for an offline account), or (without
+    /// text) tags alone to either.
+    fn into_event(self, from: Peer, to: Target, waiting: bool) -> EventKind {
         let Message {
             text,
             tone,
@@ -299,6 +308,7 @@ impl Message {
                 text,
                 tone,
                 client_tags,
+                waiting,
             },
             (None, to) => EventKind::Tagged {
                 from,

@@ -13,6 +13,7 @@ use crate::mask::mask_matches;
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
+use crate::router::Routed;
 use crate::session::{Session, SessionId};
 use crate::text::Text;
 
@@ -96,6 +97,8 @@ pub(crate) struct Member {
     pub oper: bool,
     /// Hidden from lists of users to those who share no room with it (IRC user mode `+i`).
     pub invisible: bool,
+    /// The account the session is logged in to, which lets it take that account's name.
+    pub account: Option<Name>,
     /// When the session began, in whole seconds since the Unix epoch (all WHOIS shows):
     /// four bytes that fit beside the flags, where a `SystemTime` took sixteen more.
     signon_secs: u32,
@@ -114,6 +117,7 @@ impl Member {
             away: None,
             oper: false,
             invisible: false,
+            account: None,
             signon_secs: u32::try_from(secs).unwrap_or(u32::MAX),
         }
     }
@@ -215,6 +219,11 @@ pub(crate) struct State {
     pub msgids: MsgIds,
     /// Set by [`super::Hub::close_all`]: sessions attached after it are closed at once.
     pub closing: Option<CloseReason>,
+    /// The registered accounts' names: only a session logged in to one may take it. The
+    /// server loads them from its store; the core only keeps the set.
+    pub accounts: HashSet<NameKey>,
+    /// Names nobody may take (the services' `NickServ`).
+    pub reserved: HashSet<NameKey>,
 }
 
 impl State {
@@ -261,6 +270,7 @@ impl State {
             user: member.user.clone(),
             host: member.host.clone(),
             realname: member.realname.clone(),
+            account: member.account.clone(),
         })
     }
 
@@ -305,15 +315,13 @@ impl State {
             .unwrap_or_else(|| Arc::from([]))
     }
 
-    /// Each event with the sessions of this process it reaches now (events that reach
-    /// nobody here are left out).
-    pub fn resolve_all(&self, events: &[Arc<Event>]) -> Vec<(Vec<Arc<Session>>, Arc<Event>)> {
+    /// Each event with the sessions of this process it reaches now; `held` when it will
+    /// be delivered later, past a stage.
+    pub fn resolve_all(&self, events: Vec<Arc<Event>>, held: bool) -> Vec<Routed> {
+        let make = if held { Routed::held } else { Routed::new };
         events
-            .iter()
-            .filter_map(|event| {
-                let recipients = self.resolve(event);
-                (!recipients.is_empty()).then(|| (recipients, event.clone()))
-            })
+            .into_iter()
+            .map(|event| make(event.clone(), self.resolve(&event)))
             .collect()
     }
 

@@ -52,6 +52,8 @@ pub struct UserView {
     pub signon: SystemTime,
     /// Each room with the user's status in it and whether the room is secret.
     pub rooms: Vec<(Name, bool, bool, bool)>,
+    /// The account the user is logged in to (WHOIS `330`).
+    pub account: Option<Name>,
 }
 
 /// One line of a room list.
@@ -124,6 +126,7 @@ fn user_view(state: &State, id: SessionId) -> Option<UserView> {
         invisible: member.invisible,
         signon: member.signon(),
         rooms,
+        account: member.account.clone(),
     })
 }
 

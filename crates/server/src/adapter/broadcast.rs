@@ -49,7 +49,8 @@ impl BroadcastAdapter {
                 self.name = Some(name);
                 Flow::Continue
             }
-            Err(HubError::NameTaken(_)) => {
+            // A registered account's name is as taken as one in use.
+            Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
                 line(cx, ServerLine::Taken);
                 Flow::Close
             }

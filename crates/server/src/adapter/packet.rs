@@ -2,6 +2,7 @@
 //! exactly one LIST or RESPONSE. Layouts in PROTOCOLS.md § packet.
 
 use bytes::BytesMut;
+use confab_core::hub::Reach;
 use confab_core::{Departure, Event, EventKind, RenderSlot, Text};
 use confab_proto::packet::{
     encode_list, encode_response, encode_sendto, ClientPacket, Decoded, Decoder, ResultCode,
@@ -75,7 +76,8 @@ fn login(name: &str, cx: &Context<'_>) -> ResultCode {
 fn send_to(to: &str, text: &str, cx: &Context<'_>) {
     let deliverable = text.chars().count() <= MAX_TEXT_CHARS
         && cx.hub.name_of(cx.session).is_some()
-        && cx.hub.lookup(to).is_some();
+        // A registered account that is offline counts: the message waits for its login.
+        && cx.hub.reach(to) != Reach::Nobody;
     if !deliverable {
         respond(ResultCode::Failure, cx);
         return;

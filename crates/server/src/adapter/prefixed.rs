@@ -73,7 +73,10 @@ impl PrefixedAdapter {
                 cx.log_named(Protocol::Prefixed, &taken);
                 self.reply(cx, Reply::Hello(taken.as_str()));
             }
-            Err(HubError::NameTaken(_)) => self.reply(cx, Reply::Taken(name)),
+            // A registered account's name is as taken as one in use.
+            Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
+                self.reply(cx, Reply::Taken(name))
+            }
             Err(_) => self.reply(cx, Reply::BadName),
         }
     }

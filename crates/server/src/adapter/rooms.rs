@@ -113,7 +113,8 @@ impl RoomsAdapter {
                     }
                 }
             }
-            Err(HubError::NameTaken(_)) => code(cx, 2),
+            // A registered account's name is as taken as one in use.
+            Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => code(cx, 2),
             Err(_) => code(cx, 1),
         }
     }

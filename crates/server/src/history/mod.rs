@@ -4,11 +4,12 @@
 //! The reader answers history queries off the async threads.
 
 pub mod record;
+mod replay;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use confab_core::{Event, Hub, MsgId, Stage};
+use confab_core::{Hub, MsgId, Routed, Stage};
 use tokio::sync::oneshot;
 
 use confab_store::{DataDir, Database, Reader, Retention, StoreError, WriterConfig, WriterHandle};
@@ -23,10 +24,11 @@ pub struct History {
     writer: WriterHandle<Passing>,
 }
 
-/// What passes through the writer: the hub's events, and markers that tell whoever
-/// waits that everything queued before them has been committed and routed.
+/// What passes through the writer: the hub's events with their recipients, and markers
+/// that tell whoever waits that everything queued before them has been committed and
+/// delivered.
 enum Passing {
-    Event(Arc<Event>),
+    Event(Routed),
     Barrier(oneshot::Sender<()>),
 }
 
@@ -34,10 +36,10 @@ enum Passing {
 struct StoreStage(WriterHandle<Passing>);
 
 impl Stage for StoreStage {
-    fn submit(&self, events: Vec<Arc<Event>>) {
-        for event in events {
+    fn submit(&self, events: Vec<Routed>) {
+        for routed in events {
             self.0
-                .submit(record::record_of(&event), Passing::Event(event));
+                .submit(record::record_of(&routed.event), Passing::Event(routed));
         }
     }
 }
@@ -60,7 +62,8 @@ impl History {
             hub.resume_msgids_after(MsgId::from_bytes(newest));
         }
         let reader = db.reader()?;
-        let writer = spawn_writer(&db, config, Arc::downgrade(hub))?;
+        let replay = replay::Replay::new(reader.clone(), config.replay_on_join);
+        let writer = spawn_writer(&db, config, Arc::downgrade(hub), replay)?;
         if hub.set_stage(Arc::new(StoreStage(writer.clone()))).is_err() {
             tracing::warn!("the hub already had a stage; history is not kept");
         }
@@ -98,11 +101,13 @@ impl History {
 }
 
 /// The writer thread, routing each committed batch through the hub (if the hub is still
-/// there: at shutdown it may be gone first) and releasing the barriers in it in order.
+/// there: at shutdown it may be gone first), releasing the barriers in it and replaying
+/// history to classroom joiners, each at its place in the order.
 fn spawn_writer(
     db: &Database,
     config: &HistoryConfig,
     hub: Weak<Hub>,
+    replay: Option<replay::Replay>,
 ) -> Result<WriterHandle<Passing>, StoreError> {
     let writer_config = WriterConfig {
         retention: Retention {
@@ -112,25 +117,40 @@ fn spawn_writer(
         retention_first: Duration::from_secs(5),
         ..WriterConfig::default()
     };
-    confab_store::Writer::spawn(db, writer_config, move |batch: Vec<Passing>| {
-        let hub = hub.upgrade();
-        let mut events = Vec::with_capacity(batch.len());
+    let mut after = AfterCommit { hub, replay };
+    confab_store::Writer::spawn(db, writer_config, move |batch| after.batch(batch))
+}
+
+/// What the writer thread does with each committed batch: delivers it, in order,
+/// releasing barriers and replaying history to classroom joiners at their places.
+struct AfterCommit {
+    hub: Weak<Hub>,
+    replay: Option<replay::Replay>,
+}
+
+impl AfterCommit {
+    fn batch(&mut self, batch: Vec<Passing>) {
         for passing in batch {
             match passing {
-                Passing::Event(event) => events.push(event),
+                Passing::Event(routed) => self.event(routed),
                 Passing::Barrier(done) => {
-                    route(hub.as_deref(), &mut events);
                     let _ = done.send(());
                 }
             }
         }
-        route(hub.as_deref(), &mut events);
-    })
-}
-
-fn route(hub: Option<&Hub>, events: &mut Vec<Arc<Event>>) {
-    if let (Some(hub), false) = (hub, events.is_empty()) {
-        hub.route(events);
     }
-    events.clear();
+
+    /// Delivers an event; a join that gets a replay is followed by the replay before
+    /// anything later.
+    fn event(&mut self, routed: Routed) {
+        let joiner = match (&self.replay, self.hub.upgrade()) {
+            (Some(replay), Some(hub)) => replay.joiner(&hub, &routed.event),
+            _ => None,
+        };
+        let event = routed.event.clone();
+        routed.deliver();
+        if let (Some(joiner), Some(replay)) = (joiner, &self.replay) {
+            replay.play(&joiner, &event);
+        }
+    }
 }

@@ -9,6 +9,10 @@ use std::time::UNIX_EPOCH;
 use confab_core::{Event, EventKind, Name, Tone};
 use confab_store::{Conversation, Record, Stored};
 
+/// The kinds of the rows that are messages (`PRIVMSG` and `NOTICE`), as opposed to
+/// joins, parts, kicks, topic and mode changes.
+pub const MESSAGE_KINDS: [&str; 2] = ["privmsg", "notice"];
+
 /// A room's or user's key in history: the name folded as the core compares names.
 pub fn key(name: &Name) -> String {
     name.as_str().to_ascii_lowercase()
@@ -49,11 +53,33 @@ pub fn record_of(event: &Event) -> Option<Record> {
         peer,
         kind: Cow::Borrowed(kind),
         author: author.to_string(),
-        account: None,
+        account: account_of(event.kind()).map(key),
         text: text.map(str::to_string),
         body,
-        pending_for: None,
+        pending_for: waiting_for(event.kind()).map(key),
     })
+}
+
+/// The account the author was logged in to, for the kinds history keeps.
+fn account_of(kind: &EventKind) -> Option<&Name> {
+    match kind {
+        EventKind::Said { from, .. } | EventKind::Direct { from, .. } => from.account.as_ref(),
+        EventKind::Joined { who, .. } | EventKind::Left { who, .. } => who.account.as_ref(),
+        EventKind::Kicked { by, .. }
+        | EventKind::TopicChanged { by, .. }
+        | EventKind::ModesChanged { by, .. } => by.account.as_ref(),
+        _ => None,
+    }
+}
+
+/// The offline account a direct message waits for (the hub marked it `waiting`).
+fn waiting_for(kind: &EventKind) -> Option<&Name> {
+    match kind {
+        EventKind::Direct {
+            to, waiting: true, ..
+        } => Some(to),
+        _ => None,
+    }
 }
 
 /// The conversation, the kind's name, the author and the text of a kept event.
@@ -103,7 +129,8 @@ fn describe(kind: &EventKind) -> Option<(Conversation, &'static str, &Name, Opti
         | EventKind::Renamed { .. }
         | EventKind::Tagged { .. }
         | EventKind::Invited { .. }
-        | EventKind::AwayChanged { .. } => return None,
+        | EventKind::AwayChanged { .. }
+        | EventKind::AccountChanged { .. } => return None,
     })
 }
 
@@ -179,18 +206,38 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            waiting: false,
         };
         let record = record_of(&Event::new(MsgId::default(), None, kind)).expect("kept");
         assert_eq!(
             (record.target.as_str(), record.peer.as_deref()),
             ("amy", Some("zed"))
         );
+        assert_eq!((record.account, record.pending_for), (None, None));
         let typing = EventKind::Tagged {
             from: Peer::classroom(n("Zed"), "irc"),
             to: confab_core::Target::User(n("amy")),
             client_tags: Some(Arc::from("+typing=active")),
         };
         assert!(record_of(&Event::new(MsgId::default(), None, typing)).is_none());
+    }
+
+    #[test]
+    fn the_authors_account_is_kept_and_a_waiting_message_waits_for_its_account() {
+        let kind = EventKind::Direct {
+            from: Peer {
+                account: Some(n("Zed")),
+                ..Peer::classroom(n("zeddy"), "irc")
+            },
+            to: n("Amy"),
+            text: Text::new("later"),
+            tone: Tone::Chat,
+            client_tags: None,
+            waiting: true,
+        };
+        let record = record_of(&Event::new(MsgId::default(), None, kind)).expect("kept");
+        assert_eq!(record.account.as_deref(), Some("zed"));
+        assert_eq!(record.pending_for.as_deref(), Some("amy"));
     }
 
     #[test]

@@ -13,17 +13,33 @@ pub enum Cap {
     CapNotify,
     UserhostInNames,
     MessageTags,
+    LabeledResponse,
+    Batch,
+    ChatHistory,
+    EventPlayback,
+    Sasl,
+    AccountRegistration,
+    AccountTag,
+    AccountNotify,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 8] = [
+    pub const ALL: [Cap; 16] = [
+        Cap::AccountNotify,
+        Cap::AccountTag,
         Cap::AwayNotify,
+        Cap::Batch,
         Cap::CapNotify,
+        Cap::ChatHistory,
+        Cap::EventPlayback,
         Cap::EchoMessage,
         Cap::ExtendedJoin,
+        Cap::LabeledResponse,
         Cap::MessageTags,
         Cap::MultiPrefix,
+        Cap::AccountRegistration,
+        Cap::Sasl,
         Cap::ServerTime,
         Cap::UserhostInNames,
     ];
@@ -38,21 +54,48 @@ impl Cap {
             Cap::CapNotify => "cap-notify",
             Cap::UserhostInNames => "userhost-in-names",
             Cap::MessageTags => "message-tags",
+            Cap::LabeledResponse => "labeled-response",
+            Cap::Batch => "batch",
+            Cap::ChatHistory => "draft/chathistory",
+            Cap::EventPlayback => "draft/event-playback",
+            Cap::Sasl => "sasl",
+            Cap::AccountRegistration => "draft/account-registration",
+            Cap::AccountTag => "account-tag",
+            Cap::AccountNotify => "account-notify",
         }
+    }
+
+    /// The value `CAP LS 302` shows after the name (`sasl=PLAIN`).
+    pub fn value(self) -> Option<&'static str> {
+        match self {
+            Cap::Sasl => Some("PLAIN"),
+            // Registering needs no connection first, and no email or verification.
+            Cap::AccountRegistration => Some("before-connect"),
+            _ => None,
+        }
+    }
+
+    /// Offered only by a server that keeps history (not with `--data none`).
+    pub fn needs_history(self) -> bool {
+        // Accounts live in the data directory too.
+        matches!(
+            self,
+            Cap::ChatHistory | Cap::EventPlayback | Cap::Sasl | Cap::AccountRegistration
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Cap> {
         Cap::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u16 {
-        1 << self as u16
+    fn bit(self) -> u32 {
+        1 << self as u32
     }
 }
 
 /// The capabilities one client has enabled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Caps(u16);
+pub struct Caps(u32);
 
 impl Caps {
     pub fn has(self, cap: Cap) -> bool {
@@ -99,8 +142,13 @@ mod tests {
             parse_request("server-time -echo-message"),
             Some(vec![(Cap::ServerTime, true), (Cap::EchoMessage, false)])
         );
-        assert_eq!(parse_request("server-time sasl"), None);
+        assert_eq!(parse_request("server-time draft/unknown"), None);
         assert_eq!(parse_request(""), Some(vec![]));
+        assert_eq!(
+            parse_request("sasl account-tag"),
+            Some(vec![(Cap::Sasl, true), (Cap::AccountTag, true)])
+        );
+        assert_eq!(Cap::Sasl.value(), Some("PLAIN"));
     }
 
     #[test]

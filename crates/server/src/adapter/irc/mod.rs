@@ -8,7 +8,10 @@
 
 mod caps;
 mod commands;
+mod label;
+mod login;
 pub mod modes;
+mod ordered;
 mod out;
 mod render;
 mod settings;
@@ -27,6 +30,7 @@ use tokio::time::Instant;
 use super::{Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 use caps::Caps;
+pub use login::NICKSERV;
 use out::Out;
 pub use settings::Settings;
 
@@ -50,6 +54,9 @@ struct Pending {
     nick: Option<String>,
     /// USER's user name and real name.
     user: Option<(String, String)>,
+    /// A SASL exchange under way: the base64 received so far (kept after registration
+    /// too, only while an exchange lasts).
+    sasl: Option<String>,
 }
 
 pub struct IrcAdapter {
@@ -74,9 +81,22 @@ pub struct IrcAdapter {
     last_heard: Instant,
     /// When the server's PING went out unanswered.
     ping_sent: Option<Instant>,
-    /// Set by QUIT: how the others hear of this client leaving. Boxed: said once at the
-    /// very end, it need not take room in every connection's task.
-    quit: Option<Box<Departure>>,
+    /// What few connections need (a QUIT, a CHATHISTORY answer): boxed, it takes no
+    /// room in every connection's task.
+    seldom: Option<Box<Seldom>>,
+}
+
+/// The rarely needed part of a connection's state.
+#[derive(Default)]
+struct Seldom {
+    /// Set by QUIT: how the others hear of this client leaving.
+    quit: Option<Departure>,
+    /// Made at the first reply read off the async threads (CHATHISTORY): later replies
+    /// wait behind a pending one.
+    ordered: Option<Arc<ordered::Ordered>>,
+    /// The `labeled-response` label of the line being handled, until its response takes
+    /// it (a CHATHISTORY answer takes it along to its blocking thread).
+    label: Option<String>,
 }
 
 impl IrcAdapter {
@@ -98,8 +118,12 @@ impl IrcAdapter {
             oper: false,
             last_heard: Instant::now(),
             ping_sent: None,
-            quit: None,
+            seldom: None,
         }
+    }
+
+    fn seldom(&mut self) -> &mut Seldom {
+        self.seldom.get_or_insert_with(Box::default)
     }
 
     /// What was sent towards registration so far.
@@ -121,9 +145,20 @@ impl IrcAdapter {
         // Any line proves the client alive.
         self.last_heard = Instant::now();
         self.ping_sent = None;
+        if let Some(found) = label::of(line).filter(|_| self.caps.has(caps::Cap::LabeledResponse)) {
+            self.seldom().label = Some(found);
+        }
         let flow = self.handle(line, cx);
-        if let Some(bytes) = self.out.take() {
-            cx.reply(bytes);
+        let mut reply = self.out.take();
+        if let Some(label) = self.seldom.as_mut().and_then(|s| s.label.take()) {
+            let batch = self.caps.has(caps::Cap::Batch);
+            reply = Some(label::wrap(&label, &self.settings.server, reply, batch));
+        }
+        if let Some(bytes) = reply {
+            match self.seldom.as_ref().and_then(|s| s.ordered.as_ref()) {
+                Some(ordered) => ordered.reply(cx.session, bytes),
+                None => cx.reply(bytes),
+            }
         }
         flow
     }
@@ -250,6 +285,7 @@ impl Adapter for IrcAdapter {
     }
 
     fn departure(&self) -> Departure {
-        self.quit.as_deref().cloned().unwrap_or(Departure::Lost)
+        let quit = self.seldom.as_ref().and_then(|s| s.quit.clone());
+        quit.unwrap_or(Departure::Lost)
     }
 }

@@ -62,7 +62,20 @@ impl Out {
         command: &str,
         params: &[&str],
     ) {
-        let time = self.time_tags.then(|| time_tag(SystemTime::now()));
+        self.line_tagged_at(SystemTime::now(), tags, source, command, params);
+    }
+
+    /// Like [`Out::line_tagged`], showing the time `at` (an echo shows its message's own
+    /// time, as the other recipients and history show it).
+    pub fn line_tagged_at(
+        &mut self,
+        at: SystemTime,
+        tags: Option<&str>,
+        source: &str,
+        command: &str,
+        params: &[&str],
+    ) {
+        let time = self.time_tags.then(|| time_tag(at));
         let all = match (time, tags) {
             (Some(time), Some(tags)) => Some(format!("{time};{tags}")),
             (time, tags) => time.or(tags.map(str::to_string)),

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, MsgId, Peer, RenderSlot, Target, Tone};
+use confab_core::{Departure, Event, EventKind, MsgId, Name, Peer, RenderSlot, Target, Tone};
 
 use super::modes::mode_string;
 use confab_proto::irc::render_truncated;
@@ -28,6 +28,13 @@ const MESSAGE_TAGS_TIMED: RenderSlot = RenderSlot::new(9);
 pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     let kind = event.kind();
     if matches!(kind, EventKind::AwayChanged { .. }) && !caps.has(Cap::AwayNotify) {
+        return;
+    }
+    if matches!(kind, EventKind::AccountChanged { .. }) && !caps.has(Cap::AccountNotify) {
+        return;
+    }
+    if let Some(account) = author_account(kind).filter(|_| caps.has(Cap::AccountTag)) {
+        with_account(event, caps, account, out);
         return;
     }
     let time = caps.has(Cap::ServerTime);
@@ -74,6 +81,47 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     out.extend_from_slice(&bytes);
 }
 
+/// The account a logged-in author's line shows `account-tag` clients.
+fn author_account(kind: &EventKind) -> Option<&Name> {
+    match kind {
+        EventKind::Said { from, .. }
+        | EventKind::Direct { from, .. }
+        | EventKind::Tagged { from, .. } => from.account.as_ref(),
+        EventKind::Joined { who, .. }
+        | EventKind::Left { who, .. }
+        | EventKind::Quit { who, .. }
+        | EventKind::AwayChanged { who, .. }
+        | EventKind::AccountChanged { who, .. } => who.account.as_ref(),
+        EventKind::Renamed { new, .. } => new.account.as_ref(),
+        EventKind::TopicChanged { by, .. }
+        | EventKind::ModesChanged { by, .. }
+        | EventKind::Kicked { by, .. }
+        | EventKind::Invited { by, .. } => by.account.as_ref(),
+    }
+}
+
+/// An event by a logged-in author to an `account-tag` client: the `account=` tag joins
+/// whatever else its caps show. Rendered for this recipient alone, not cached: the
+/// cache's slots are one per common variant, and a slot per combination with this tag
+/// would double them for every event.
+fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
+    let kind = event.kind();
+    let mut tags = Vec::new();
+    if caps.has(Cap::ServerTime) {
+        tags.push(time_tag(event.at()));
+    }
+    match message_tags(event) {
+        Some((msgid, client_tags)) if caps.has(Cap::MessageTags) => {
+            tags.push(message_tags_of(msgid, client_tags));
+        }
+        _ if matches!(kind, EventKind::Tagged { .. }) => return,
+        _ => {}
+    }
+    tags.push(format!("account={account}"));
+    let extended_join = caps.has(Cap::ExtendedJoin);
+    out.extend_from_slice(&put_line(kind, Some(&tags.join(";")), extended_join));
+}
+
 /// A message's id and client-only tags; `None` for events that are not messages.
 fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
     match event.kind() {
@@ -82,6 +130,21 @@ fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
         | EventKind::Tagged { client_tags, .. } => Some((event.msgid(), client_tags.as_ref())),
         _ => None,
     }
+}
+
+/// The event as CHATHISTORY plays it back: its one line tagged with the batch (if any),
+/// its own time and msgid, and for `message-tags` clients the sender's client-only tags.
+/// Not cached: each batch has its own tag.
+pub fn replayed(event: &Event, caps: Caps, batch: Option<&str>) -> Bytes {
+    let mut tags = batch.map_or(String::new(), |id| format!("batch={id};"));
+    tags.push_str(&time_tag(event.at()));
+    tags.push_str(&format!(";msgid={}", event.msgid()));
+    if let (true, Some((_, Some(client)))) = (caps.has(Cap::MessageTags), message_tags(event)) {
+        tags.push(';');
+        tags.push_str(client);
+    }
+    let extended = caps.has(Cap::ExtendedJoin) && matches!(event.kind(), EventKind::Joined { .. });
+    put_line(event.kind(), Some(&tags), extended)
 }
 
 /// `msgid=<id>[;<client tags>]`, the tags a message shows `message-tags` clients (the
@@ -138,7 +201,12 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
     };
     match kind {
         EventKind::Joined { room, who } if extended_join => {
-            put(&source(who), "JOIN", &[&channel(room), "*", who.realname()]);
+            let account = who.account.as_ref().map_or("*", Name::as_str);
+            put(
+                &source(who),
+                "JOIN",
+                &[&channel(room), account, who.realname()],
+            );
         }
         EventKind::Joined { room, who } => put(&source(who), "JOIN", &[&channel(room)]),
         EventKind::Left { room, who, how } => match how {
@@ -205,6 +273,10 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             Some(text) => put(&source(who), "AWAY", &[text.as_str()]),
             None => put(&source(who), "AWAY", &[]),
         },
+        EventKind::AccountChanged { who, .. } => {
+            let account = who.account.as_ref().map_or("*", Name::as_str);
+            put(&source(who), "ACCOUNT", &[account]);
+        }
     }
     out.freeze()
 }
@@ -246,6 +318,7 @@ mod tests {
             user: Some(Arc::from("u")),
             host: Arc::from("127.0.0.1"),
             realname: Some(Arc::from("Real Name")),
+            account: None,
         }
     }
 
@@ -365,6 +438,53 @@ mod tests {
             &out[..],
             b"@msgid=01HF7YAT3V003G00000000001A;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
         );
+    }
+
+    #[test]
+    fn a_logged_in_authors_account_shows_where_the_caps_ask() {
+        let amy = Peer {
+            account: Some(n("Amy")),
+            ..irc_peer("amy")
+        };
+        let join = EventKind::Joined {
+            room: n("c"),
+            who: amy.clone(),
+        };
+        let mut caps = Caps::default();
+        caps.set(Cap::ExtendedJoin, true);
+        assert_eq!(
+            rendered(join.clone(), caps),
+            ":amy!u@127.0.0.1 JOIN #c Amy :Real Name\r\n"
+        );
+        caps.set(Cap::AccountTag, true);
+        assert_eq!(
+            rendered(join, caps),
+            "@account=Amy :amy!u@127.0.0.1 JOIN #c Amy :Real Name\r\n"
+        );
+        let said = EventKind::Said {
+            room: n("c"),
+            from: amy.clone(),
+            text: Text::new("hi"),
+            tone: Tone::Chat,
+            client_tags: None,
+        };
+        caps.set(Cap::MessageTags, true);
+        assert_eq!(
+            rendered(said.clone(), caps),
+            "@msgid=01HF7YAT3V003G00000000001A;account=Amy :amy!u@127.0.0.1 PRIVMSG #c hi\r\n"
+        );
+        assert_eq!(
+            rendered(said, Caps::default()),
+            ":amy!u@127.0.0.1 PRIVMSG #c hi\r\n"
+        );
+        let login = EventKind::AccountChanged {
+            who: amy,
+            rooms: Arc::from([n("c")]),
+        };
+        assert_eq!(rendered(login.clone(), Caps::default()), "");
+        let mut notify = Caps::default();
+        notify.set(Cap::AccountNotify, true);
+        assert_eq!(rendered(login, notify), ":amy!u@127.0.0.1 ACCOUNT Amy\r\n");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub const CHANNEL_MODES_WITH_PARAM: &str = "beklov";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
 pub const ELIST: &str = "CMNTU";
+/// The most messages one `CHATHISTORY` request returns (`CHATHISTORY`); asking for more
+/// gets this many.
+pub const CHATHISTORY_MAX: usize = 100;
 
 pub struct Settings {
     pub server: Arc<str>,
@@ -79,6 +82,18 @@ impl Settings {
             isupport: isupport(&config.network, limits.name_max, limits.rooms_per_user),
             ..Settings::new(config, limits.name_max)
         }
+    }
+
+    /// With history kept, `RPL_ISUPPORT` also names the `CHATHISTORY` limit and the
+    /// message references it takes (`MSGREFTYPES`), after the other tokens.
+    pub fn with_history(mut self, on: bool) -> Settings {
+        if on {
+            let mut tokens: Vec<String> = self.isupport.concat();
+            tokens.push(format!("CHATHISTORY={CHATHISTORY_MAX}"));
+            tokens.push("MSGREFTYPES=msgid,timestamp".into());
+            self.isupport = tokens.chunks(13).map(<[String]>::to_vec).collect();
+        }
+        self
     }
 
     /// The version `002` and `004` show.
@@ -138,5 +153,13 @@ mod tests {
             .flatten()
             .any(|t| t == "CHANLIMIT=#:3"));
         assert!(all.iter().all(|t| t.is_ascii() && !t.contains(' ')));
+        assert!(!all.iter().any(|t| t.starts_with("CHATHISTORY")));
+        let with = Settings::new(&IrcConfig::default(), 20).with_history(true);
+        let tokens = with.isupport.concat();
+        assert_eq!(tokens.len(), all.len() + 2);
+        assert_eq!(
+            tokens[tokens.len() - 2..],
+            ["CHATHISTORY=100", "MSGREFTYPES=msgid,timestamp"]
+        );
     }
 }

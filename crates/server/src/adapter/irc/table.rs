@@ -48,6 +48,11 @@ pub const COMMANDS: &[Command] = &[
     early("PING", 1, c::ping::ping),
     early("PONG", 0, c::ping::pong),
     early("QUIT", 0, c::quit::quit),
+    early("AUTHENTICATE", 1, c::authenticate::authenticate),
+    early("REGISTER", 3, c::account::register),
+    early("VERIFY", 2, c::account::verify),
+    cmd("NS", 0, c::nickserv::command),
+    cmd("NICKSERV", 0, c::nickserv::command),
     cmd("JOIN", 1, c::join::join),
     cmd("PART", 1, c::part::part),
     cmd("PRIVMSG", 0, c::message::privmsg),
@@ -67,6 +72,8 @@ pub const COMMANDS: &[Command] = &[
     cmd("LUSERS", 0, c::info::lusers),
     cmd("MOTD", 0, c::info::motd),
     cmd("TIME", 0, c::info::time),
+    // Its parameters depend on the subcommand: it answers FAIL NEED_MORE_PARAMS itself.
+    cmd("CHATHISTORY", 0, c::chathistory::chathistory),
 ];
 
 pub fn find(name: &str) -> Option<&'static Command> {
@@ -110,7 +117,18 @@ mod tests {
             .collect();
         assert_eq!(
             early,
-            ["CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"]
+            [
+                "CAP",
+                "PASS",
+                "NICK",
+                "USER",
+                "PING",
+                "PONG",
+                "QUIT",
+                "AUTHENTICATE",
+                "REGISTER",
+                "VERIFY"
+            ]
         );
     }
 }

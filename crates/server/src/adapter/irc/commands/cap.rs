@@ -20,7 +20,16 @@ pub fn cap(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             if m.param(1).and_then(|v| v.parse::<u32>().ok()) >= Some(302) {
                 me.caps.set(Cap::CapNotify, true);
             }
-            let all: Vec<&str> = Cap::ALL.iter().map(|c| c.name()).collect();
+            // Values (`sasl=PLAIN`) only for clients that speak CAP LS 302.
+            let v302 = m.param(1).and_then(|v| v.parse::<u32>().ok()) >= Some(302);
+            let all: Vec<String> = Cap::ALL
+                .iter()
+                .filter(|c| offered(cx, **c))
+                .map(|c| match c.value().filter(|_| v302) {
+                    Some(value) => format!("{}={value}", c.name()),
+                    None => c.name().to_string(),
+                })
+                .collect();
             me.out.server_line("CAP", &[&client, "LS", &all.join(" ")]);
         }
         "LIST" => {
@@ -32,7 +41,10 @@ pub fn cap(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
                 me.cap_negotiating = true;
             }
             let list = m.param(1).unwrap_or("");
-            match parse_request(list) {
+            // A cap this server does not offer is refused like an unknown one.
+            let request = parse_request(list)
+                .filter(|changes| changes.iter().all(|(cap, _)| offered(cx, *cap)));
+            match request {
                 Some(changes) => {
                     // The ACK is the last line without the new caps' effects.
                     me.out.server_line("CAP", &[&client, "ACK", list]);
@@ -55,4 +67,9 @@ pub fn cap(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         ),
     }
     Flow::Continue
+}
+
+/// Whether this server offers `cap`: the history caps only when it keeps history.
+fn offered(cx: &Context<'_>, cap: Cap) -> bool {
+    !cap.needs_history() || cx.history().is_some()
 }

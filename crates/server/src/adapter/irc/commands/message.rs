@@ -7,7 +7,9 @@
 //! other tags a client sends are dropped. Every message gets a `msgid` from the hub.
 
 use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
 
+use confab_core::hub::Reach;
 use confab_core::{HubError, MsgId, Text, Tone};
 use confab_proto::irc::{Message, Numeric};
 
@@ -15,7 +17,7 @@ use super::super::caps::Cap;
 use super::super::render::message_tags_of;
 use super::super::settings::MAX_TARGETS;
 use super::super::IrcAdapter;
-use super::{list, room_of};
+use super::{list, nickserv, room_of};
 use crate::adapter::{Context, Flow};
 
 pub fn privmsg(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
@@ -69,6 +71,12 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
         }
         let sent = if target.starts_with('#') {
             to_channel(cx, target, text, tone, tags.clone())
+        } else if nickserv::is_nickserv(target) {
+            // The services answer PRIVMSG; notices and tags to them are dropped.
+            if let (Some(text), Some(Tone::Chat)) = (text, tone) {
+                nickserv::said(me, cx, text);
+            }
+            continue;
         } else {
             to_nick(me, cx, target, text, tone, tags.clone())
         };
@@ -77,11 +85,14 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
                 let mask = me.mask();
                 let mut params = vec![target];
                 params.extend(text);
+                // The message's own time: its id's millisecond, all `time` shows.
+                let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
                 if me.caps.has(Cap::MessageTags) {
                     let tags = message_tags_of(msgid, tags.as_ref());
-                    me.out.line_tagged(Some(&tags), &mask, command, &params);
+                    me.out
+                        .line_tagged_at(at, Some(&tags), &mask, command, &params);
                 } else if text.is_some() {
-                    me.out.line(&mask, command, &params);
+                    me.out.line_tagged_at(at, None, &mask, command, &params);
                 }
             }
             Ok(_) => {}
@@ -160,6 +171,11 @@ fn to_nick(
     if tone == Some(Tone::Chat) {
         if let Some(away) = cx.hub.away_of(nick) {
             me.out.num_text(Numeric::RPL_AWAY, &[nick], away.as_str());
+        } else if cx.hub.reach(nick) == Reach::Waiting {
+            let text =
+                format!("{nick} is not online; your message will be delivered when they log in");
+            let client = me.out.client.clone();
+            me.out.server_line("NOTICE", &[&client, &text]);
         }
     }
     Ok(msgid)

@@ -1,8 +1,12 @@
 //! One small handler per IRC command (sable's shape), each with its wire syntax in its doc
 //! comment. `table.rs` has already checked registration and the parameter count.
 
+pub mod account;
+pub mod authenticate;
 pub mod away;
 pub mod cap;
+pub mod chathistory;
+pub mod history_batch;
 pub mod info;
 pub mod invite;
 pub mod join;
@@ -11,6 +15,7 @@ pub mod list;
 pub mod message;
 pub mod mode;
 pub mod names;
+pub mod nickserv;
 pub mod oper;
 pub mod part;
 pub mod ping;

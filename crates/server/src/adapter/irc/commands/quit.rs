@@ -17,6 +17,6 @@ pub fn quit(me: &mut IrcAdapter, _cx: &Context<'_>, m: &Message<'_>) -> Flow {
         "Closing link: ({}@{}) [{shown}]",
         me.user, me.host
     ));
-    me.quit = Some(Box::new(Departure::Quit { reason }));
+    me.seldom().quit = Some(Departure::Quit { reason });
     Flow::Close
 }

@@ -5,7 +5,7 @@ use confab_core::{HubError, Name};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::settings::USER_LEN;
-use super::super::{welcome, IrcAdapter};
+use super::super::{login, welcome, IrcAdapter};
 use crate::adapter::{Context, Flow};
 use crate::protocol::Protocol;
 
@@ -48,7 +48,10 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             me.out.client = new.to_string();
             me.nick = Some(new);
         }
-        Err(HubError::NameTaken(_)) => me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted]),
+        // A registered account's nick is in use as far as others are concerned.
+        Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
+            me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted])
+        }
         Err(_) => me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[wanted]),
     }
     Flow::Continue
@@ -106,7 +109,7 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
     let name = match cx.hub.take_name(cx.session, &nick) {
         Ok(name) => name,
         // Someone took it since NICK: the client picks another and registers then.
-        Err(HubError::NameTaken(_)) => {
+        Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[&nick]);
             me.pending().nick = None;
             return Flow::Continue;
@@ -128,6 +131,8 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
     me.nick = Some(name);
     me.pending = None;
     welcome::welcome(me, cx);
+    // The welcome goes out first; what waited for the account follows it.
+    login::play_waiting_after_registration(me, cx);
     Flow::Continue
 }
 

@@ -1,10 +1,13 @@
 //! `TOPIC <channel> [:<topic>]`: ask for the topic (`332`+`333` or `331`), or set it
 //! (`:` alone clears it); under `+t` only operators may set it.
 
+use std::time::{Duration, UNIX_EPOCH};
+
 use confab_core::hub::Topic;
 use confab_core::{HubError, Text};
 use confab_proto::irc::{Message, Numeric};
 
+use super::super::caps::Cap;
 use super::super::out::unix_secs;
 use super::super::settings::TOPIC_LEN;
 use super::super::IrcAdapter;
@@ -33,9 +36,16 @@ pub fn topic(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     let text = clip(text, TOPIC_LEN);
     let topic = (!text.is_empty()).then(|| Text::new(text));
     match cx.hub.set_topic(cx.session, view.name.as_str(), topic) {
-        Ok(()) => {
+        Ok(msgid) => {
+            // As history and `message-tags` recipients show it: its id and own time.
             let mask = me.mask();
-            me.out.line(&mask, "TOPIC", &[&chan, text]);
+            let tags = me
+                .caps
+                .has(Cap::MessageTags)
+                .then(|| format!("msgid={msgid}"));
+            let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
+            me.out
+                .line_tagged_at(at, tags.as_deref(), &mask, "TOPIC", &[&chan, text]);
         }
         Err(HubError::ChanOpNeeded(_)) => me.out.num(Numeric::ERR_CHANOPRIVSNEEDED, &[&chan]),
         Err(_) => me.out.num(Numeric::ERR_NOTONCHANNEL, &[&chan]),

@@ -9,7 +9,7 @@ use super::list;
 use crate::adapter::{Context, Flow};
 
 /// `311`, `319` (the channels the asker may see), `312`, `301` if away, `313` for an
-/// operator, then `318`; `401` for an unknown nick.
+/// operator, `330` for a logged-in user, then `318`; `401` for an unknown nick.
 pub fn whois(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     // With two parameters the first names a server; there is only this one.
     let targets = m.params[m.params.len() - 1];
@@ -67,6 +67,10 @@ fn send_whois(me: &mut IrcAdapter, cx: &Context<'_>, user: &UserView) {
     }
     if user.oper {
         me.out.num(Numeric::RPL_WHOISOPERATOR, &[nick]);
+    }
+    if let Some(account) = &user.account {
+        me.out
+            .num(Numeric::RPL_WHOISACCOUNT, &[nick, account.as_str()]);
     }
 }
 

@@ -1,0 +1,149 @@
+//! Accounts on a running server: logging in and registering, with the password work on
+//! a bounded pool (`pool.rs`), failures answered late and throttled per address
+//! (`throttle.rs`), hashes made and checked in `password.rs`. `admin.rs` is the
+//! `confab account` command's side. The hub learns only names: the registered ones at
+//! startup and as they are registered, and who is logged in to which.
+
+pub mod admin;
+pub mod password;
+pub mod pool;
+pub mod throttle;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use confab_core::name::NAME_MAX_CEILING;
+use confab_core::{Hub, Name};
+
+use crate::history::{record, History};
+use pool::Pool;
+use throttle::Throttle;
+
+/// How long a failed login waits before it is answered (on the connection's own task).
+pub const FAIL_DELAY: Duration = Duration::from_secs(1);
+/// The longest password accepted, in bytes (argon2 takes any length; this bounds work,
+/// and still takes what fits in one SASL exchange of a few chunks).
+pub const PASSWORD_MAX: usize = 400;
+
+/// Why a login did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid account or password")]
+    Failed,
+    #[error("too many logins at once; try again later")]
+    Busy,
+    #[error("accounts are not available")]
+    Unavailable,
+}
+
+/// Why a registration did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the account already exists")]
+    Exists,
+    #[error("the password must be 1 to {PASSWORD_MAX} bytes")]
+    BadPassword,
+    #[error("too many registrations at once; try again later")]
+    Busy,
+    #[error("accounts are not available")]
+    Unavailable,
+}
+
+/// One server's password pool and failure counts.
+#[derive(Default)]
+pub struct Accounts {
+    pool: Pool,
+    throttle: Throttle,
+}
+
+impl Accounts {
+    /// Checks `password` for the account `name`: the account's name as registered, or
+    /// why not. A failure is answered after [`FAIL_DELAY`]; an address with too many
+    /// recent failures is refused without a check.
+    pub async fn log_in(
+        &self,
+        history: Option<Arc<History>>,
+        ip: IpAddr,
+        name: &str,
+        password: String,
+    ) -> Result<Name, LoginError> {
+        let history = history.ok_or(LoginError::Unavailable)?;
+        let found = if self.throttle.blocked(ip) || password.len() > PASSWORD_MAX {
+            None
+        } else {
+            let key = name.to_ascii_lowercase();
+            let checked = self
+                .pool
+                .run(move || {
+                    let row = history.database().account(&key)?;
+                    let ok = password::verify(row.as_ref().map(|r| r.hash.as_str()), &password);
+                    Ok::<_, confab_store::StoreError>(row.filter(|_| ok).map(|r| r.name))
+                })
+                .await
+                .map_err(|_| LoginError::Busy)?;
+            checked.map_err(|error| {
+                tracing::error!(%error, "cannot read an account");
+                LoginError::Unavailable
+            })?
+        };
+        match found.and_then(|n| Name::parse(&n, NAME_MAX_CEILING).ok()) {
+            Some(account) => Ok(account),
+            None => {
+                self.throttle.failed(ip);
+                tokio::time::sleep(FAIL_DELAY).await;
+                Err(LoginError::Failed)
+            }
+        }
+    }
+
+    /// Registers the account `name` with `password` and tells the hub, so the name is
+    /// protected from now on.
+    pub async fn register(
+        &self,
+        history: Option<Arc<History>>,
+        hub: &Hub,
+        name: &Name,
+        password: String,
+    ) -> Result<(), RegisterError> {
+        let history = history.ok_or(RegisterError::Unavailable)?;
+        if password.is_empty() || password.len() > PASSWORD_MAX {
+            return Err(RegisterError::BadPassword);
+        }
+        if hub.is_account(name.as_str()) {
+            return Err(RegisterError::Exists);
+        }
+        let (key, shown) = (record::key(name), name.to_string());
+        let created = self
+            .pool
+            .run(move || {
+                let phc = password::hash(&password).map_err(|_| RegisterError::Unavailable)?;
+                history
+                    .database()
+                    .create_account(&key, &shown, &phc, false)
+                    .map_err(|error| {
+                        tracing::error!(%error, "cannot create an account");
+                        RegisterError::Unavailable
+                    })
+            })
+            .await
+            .map_err(|_| RegisterError::Busy)??;
+        if !created {
+            return Err(RegisterError::Exists);
+        }
+        hub.add_account(name);
+        Ok(())
+    }
+}
+
+/// Tells the hub every registered account's name (at startup).
+pub fn load_names(history: &History, hub: &Hub) -> Result<usize, confab_store::StoreError> {
+    let rows = history.database().list_accounts()?;
+    let names: Vec<Name> = rows
+        .iter()
+        .filter_map(|row| Name::parse(&row.name, NAME_MAX_CEILING).ok())
+        .collect();
+    let count = names.len();
+    hub.set_accounts(names);
+    Ok(count)
+}

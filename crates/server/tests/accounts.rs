@@ -1,0 +1,340 @@
+//! Accounts end to end: registering (NickServ, REGISTER), logging in (SASL PLAIN,
+//! NickServ IDENTIFY), registered names refused on every protocol with that protocol's
+//! own "taken" bytes, what others see of a logged-in user (account-tag, account-notify,
+//! extended-join, WHOIS 330), and direct messages that wait for an offline account.
+
+mod irc_support;
+
+use std::time::{Duration, Instant};
+
+use confab_check::wire::{name_field, packet, text_field};
+use irc_support::{ok, server, Irc, Step, TestServer, Wire, SERVER};
+
+/// `base64("\0amy\0sesame")`, SASL PLAIN's credentials for amy.
+const AMY_PLAIN: &str = "AGFteQBzZXNhbWU=";
+
+/// Registers `nick` with password `sesame` through NickServ and disconnects.
+async fn register_account(server: &TestServer, nick: &str) -> Step {
+    let mut irc = Irc::register(server, nick).await?;
+    // NS REGISTER, as irctest's registerUser does: NickServ's notice, then 900.
+    irc.send("NS REGISTER sesame").await?;
+    irc.expect_all(&[
+        &format!(":NickServ!NickServ@services NOTICE {nick} :Account created"),
+        &format!(
+            ":{SERVER} 900 {nick} {nick}!{nick}@127.0.0.1 {nick} :You are now logged in as {nick}"
+        ),
+    ])
+    .await?;
+    irc.send("QUIT").await?;
+    irc.expect(&format!("ERROR :Closing link: ({nick}@127.0.0.1) [Quit]"))
+        .await?;
+    irc.wire.expect_closed().await
+}
+
+/// Connects, logs in to amy with SASL PLAIN before registering, and registers as amy
+/// with the caps asked for (`sasl` added).
+async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, irc_support::Failure> {
+    let mut irc = Irc::connect(server, "amy").await?;
+    let caps = format!("sasl {caps}").trim().to_string();
+    irc.send(&format!("CAP REQ :{caps}")).await?;
+    let colon = if caps.contains(' ') { ":" } else { "" };
+    irc.expect(&format!(":{SERVER} CAP * ACK {colon}{caps}"))
+        .await?;
+    irc.send("NICK amy").await?;
+    irc.send("USER amy 0 * :Real amy").await?;
+    irc.send("AUTHENTICATE PLAIN").await?;
+    irc.expect("AUTHENTICATE +").await?;
+    irc.send(&format!("AUTHENTICATE {AMY_PLAIN}")).await?;
+    irc.expect_all(&[
+        &format!(":{SERVER} 900 amy amy!amy@127.0.0.1 amy :You are now logged in as amy"),
+        &format!(":{SERVER} 903 amy :SASL authentication successful"),
+    ])
+    .await?;
+    irc.send("CAP END").await?;
+    irc.skip_past(" 376 amy :End of /MOTD command.").await?;
+    Ok(irc)
+}
+
+#[tokio::test]
+async fn a_registered_name_is_taken_on_every_classroom_protocol() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    // prefixed: the seed's own refusal, as the client typed the name.
+    let mut p = Wire::connect(server.addr("prefixed"), "prefixed")
+        .await
+        .unwrap();
+    ok(p.send_frame(2, b"NAME Amy").await);
+    ok(p.expect_frame(2, b"Error: name Amy is taken").await);
+    // rooms: code 2.
+    let mut r = Wire::connect(server.addr("rooms"), "rooms").await.unwrap();
+    ok(r.send(b"/join lobby\n/nick AMY\n").await);
+    ok(r.expect(b"0\n2\n").await);
+    // packet: RESPONSE 1.
+    let mut k = Wire::connect(server.addr("packet"), "packet")
+        .await
+        .unwrap();
+    ok(k.send(&packet(1, &name_field(b"amy"))).await);
+    ok(k.expect(b"\x82\x00\x00\x00\x01\x01").await);
+    // broadcast: taken, then closed.
+    let mut b = Wire::connect(server.addr("broadcast"), "broadcast")
+        .await
+        .unwrap();
+    ok(b.send(b"amy\n").await);
+    ok(b.expect(b"Username already taken!\n").await);
+    ok(b.expect_closed().await);
+    // IRC: 433 without the account.
+    let mut i = Irc::connect(&server, "i").await.unwrap();
+    ok(i.send("NICK amy").await);
+    ok(i.send("USER amy 0 * :x").await);
+    ok(
+        i.expect(&format!(":{SERVER} 433 * amy :Nickname is already in use"))
+            .await,
+    );
+    // NickServ is nobody's, on any protocol.
+    ok(p.send_frame(2, b"NAME nickserv").await);
+    ok(p.expect_frame(2, b"Error: name nickserv is taken").await);
+}
+
+#[tokio::test]
+async fn sasl_plain_logs_in_and_the_owner_takes_the_name() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    let mut amy = sasl_amy(&server, "").await.unwrap();
+    ok(amy.send("WHOIS amy").await);
+    ok(amy.skip_past(" 312 amy amy irc.test :TestNet (irc)").await);
+    ok(amy
+        .expect(&format!(":{SERVER} 330 amy amy amy :is logged in as"))
+        .await);
+    ok(amy
+        .expect(&format!(":{SERVER} 318 amy amy :End of /WHOIS list"))
+        .await);
+    // Once logged in, another AUTHENTICATE is refused.
+    ok(amy.send("AUTHENTICATE PLAIN").await);
+    ok(amy
+        .expect(&format!(
+            ":{SERVER} 907 amy :You have already authenticated using SASL"
+        ))
+        .await);
+}
+
+#[tokio::test]
+async fn sasl_failures_abort_and_limits() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    let mut c = Irc::connect(&server, "c").await.unwrap();
+    // Without the cap: 904.
+    ok(c.send("AUTHENTICATE PLAIN").await);
+    ok(
+        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
+            .await,
+    );
+    ok(c.send("CAP REQ sasl").await);
+    ok(c.expect(&format!(":{SERVER} CAP * ACK sasl")).await);
+    // An unknown mechanism: 908 then 904.
+    ok(c.send("AUTHENTICATE EXTERNAL").await);
+    ok(c.expect_all(&[
+        &format!(":{SERVER} 908 * PLAIN :are available SASL mechanisms"),
+        &format!(":{SERVER} 904 * :SASL authentication failed"),
+    ])
+    .await);
+    // Aborted: 906.
+    ok(c.send("AUTHENTICATE PLAIN").await);
+    ok(c.expect("AUTHENTICATE +").await);
+    ok(c.send("AUTHENTICATE *").await);
+    ok(
+        c.expect(&format!(":{SERVER} 906 * :SASL authentication aborted"))
+            .await,
+    );
+    // One chunk over 400 bytes: 905.
+    ok(c.send("AUTHENTICATE PLAIN").await);
+    ok(c.expect("AUTHENTICATE +").await);
+    ok(c.send(&format!("AUTHENTICATE {}", "A".repeat(401))).await);
+    ok(c.expect(&format!(":{SERVER} 905 * :SASL message too long"))
+        .await);
+    // Over 8 KiB in 400-byte chunks: 904.
+    ok(c.send("AUTHENTICATE PLAIN").await);
+    ok(c.expect("AUTHENTICATE +").await);
+    let chunk = "A".repeat(400);
+    for _ in 0..20 {
+        ok(c.send(&format!("AUTHENTICATE {chunk}")).await);
+    }
+    ok(c.sync().await);
+    ok(c.send(&format!("AUTHENTICATE {chunk}")).await);
+    ok(
+        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
+            .await,
+    );
+    // A wrong password: 904, answered only after the failure delay.
+    ok(c.send("AUTHENTICATE PLAIN").await);
+    ok(c.expect("AUTHENTICATE +").await);
+    let asked = Instant::now();
+    // base64("\0amy\0wrong")
+    ok(c.send("AUTHENTICATE AGFteQB3cm9uZw==").await);
+    ok(
+        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
+            .await,
+    );
+    assert!(
+        asked.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        asked.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn register_before_connect_then_what_others_see_of_the_account() {
+    let server = server().await;
+    let mut bob =
+        Irc::register_with_caps(&server, "bob", "account-notify account-tag extended-join")
+            .await
+            .unwrap();
+    ok(bob.join("#r").await);
+    // amy registers before completing registration (draft/account-registration).
+    let mut amy = Irc::connect(&server, "amy").await.unwrap();
+    ok(amy.send("CAP LS 302").await);
+    ok(amy
+        .skip_past(" sasl=PLAIN server-time userhost-in-names")
+        .await);
+    ok(amy.send("CAP REQ draft/account-registration").await);
+    ok(amy
+        .expect(&format!(":{SERVER} CAP * ACK draft/account-registration"))
+        .await);
+    ok(amy.send("NICK amy").await);
+    ok(amy.send("REGISTER * * sesame").await);
+    ok(amy
+        .expect_all(&[
+            &format!(":{SERVER} REGISTER SUCCESS amy :Account successfully registered"),
+            &format!(":{SERVER} 900 amy amy!*@127.0.0.1 amy :You are now logged in as amy"),
+        ])
+        .await);
+    ok(amy.send("USER amy 0 * :Real amy").await);
+    ok(amy.send("CAP END").await);
+    ok(amy.skip_past(" 376 amy :End of /MOTD command.").await);
+    ok(amy.join("#r").await);
+    // extended-join shows the account; account-tag tags amy's lines.
+    ok(bob
+        .expect("@account=amy :amy!amy@127.0.0.1 JOIN #r amy :Real amy")
+        .await);
+    ok(amy.send("PRIVMSG #r :hi").await);
+    ok(bob
+        .expect("@account=amy :amy!amy@127.0.0.1 PRIVMSG #r hi")
+        .await);
+    // VERIFY: nothing to verify.
+    ok(amy.send("VERIFY amy 123").await);
+    ok(amy
+        .expect(&format!(
+            ":{SERVER} FAIL VERIFY INVALID_CODE amy :No verification is needed"
+        ))
+        .await);
+    // A second REGISTER of a taken account, by someone else.
+    let mut cy = Irc::register_with_caps(&server, "cy", "draft/account-registration")
+        .await
+        .unwrap();
+    ok(cy.send("REGISTER amy * pw").await);
+    ok(cy
+        .expect(&format!(
+            ":{SERVER} FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK amy :The account must be your nick"
+        ))
+        .await);
+    // cy registers through NickServ and identifies later: bob hears ACCOUNT.
+    ok(cy.join("#r").await);
+    ok(bob.expect(":cy!cy@127.0.0.1 JOIN #r * :Real cy").await);
+    ok(cy.send("PRIVMSG NickServ :REGISTER pw").await);
+    ok(cy.skip_past(" :You are now logged in as cy").await);
+    ok(bob.expect("@account=cy :cy!cy@127.0.0.1 ACCOUNT cy").await);
+}
+
+#[tokio::test]
+async fn nickserv_identify_logs_in_a_guest_who_then_takes_the_name() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    let mut g = Irc::register(&server, "guest").await.unwrap();
+    ok(g.send("NICK amy").await);
+    ok(g.expect(&format!(
+        ":{SERVER} 433 guest amy :Nickname is already in use"
+    ))
+    .await);
+    ok(g.send("PRIVMSG NickServ :IDENTIFY amy nope").await);
+    ok(
+        g.expect(":NickServ!NickServ@services NOTICE guest :Invalid account credentials")
+            .await,
+    );
+    // A PING sent right behind the IDENTIFY is answered after it: the answer, checked
+    // off the connection's task, keeps its place.
+    ok(g.send("NICKSERV IDENTIFY amy sesame\r\nPING behind").await);
+    ok(g.expect_all(&[
+        &format!(":{SERVER} 900 guest guest!guest@127.0.0.1 amy :You are now logged in as amy"),
+        ":NickServ!NickServ@services NOTICE guest :You're now logged in as amy",
+        &format!(":{SERVER} PONG {SERVER} behind"),
+    ])
+    .await);
+    ok(g.send("NICK amy").await);
+    ok(g.expect(":guest!guest@127.0.0.1 NICK amy").await);
+}
+
+#[tokio::test]
+async fn a_message_to_an_offline_account_waits_for_its_login() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    // prefixed: no error, as for anyone online.
+    let mut p = Wire::connect(server.addr("prefixed"), "prefixed")
+        .await
+        .unwrap();
+    ok(p.send_frame(2, b"NAME bob").await);
+    ok(p.expect_frame(2, b"Hello bob").await);
+    ok(p.send_frame(2, b"MSG amy first").await);
+    ok(p.send_frame(2, b"MSG nobody x").await);
+    ok(p.expect_frame(2, b"Error: no user named nobody").await);
+    // packet: RESPONSE ok.
+    let mut k = Wire::connect(server.addr("packet"), "packet")
+        .await
+        .unwrap();
+    ok(k.send(&packet(1, &name_field(b"kit"))).await);
+    ok(k.expect(b"\x82\x00\x00\x00\x01\x00").await);
+    let mut body = name_field(b"amy");
+    body.extend(text_field(b"second"));
+    ok(k.send(&packet(3, &body)).await);
+    ok(k.expect(b"\x82\x00\x00\x00\x01\x00").await);
+    // IRC: told it waits.
+    let mut c = Irc::register(&server, "cy").await.unwrap();
+    ok(c.send("PRIVMSG amy :third").await);
+    ok(c.expect(&format!(
+        ":{SERVER} NOTICE cy :amy is not online; your message will be delivered when they log in"
+    ))
+    .await);
+    // amy logs in: after the welcome, the three, in order, with their times.
+    let mut amy = sasl_amy(&server, "").await.unwrap();
+    ok(amy
+        .expect_timed(":bob!bob@prefixed PRIVMSG amy first")
+        .await);
+    ok(amy.expect_timed(":kit!kit@packet PRIVMSG amy second").await);
+    ok(amy.expect_timed(":cy!cy@127.0.0.1 PRIVMSG amy third").await);
+    // Handed over once: a second login gets nothing.
+    ok(amy.send("QUIT").await);
+    ok(amy
+        .expect("ERROR :Closing link: (amy@127.0.0.1) [Quit]")
+        .await);
+    ok(amy.wire.expect_closed().await);
+    let mut again = sasl_amy(&server, "").await.unwrap();
+    ok(again.silence().await);
+    ok(again.send("QUIT").await);
+    ok(again
+        .expect("ERROR :Closing link: (amy@127.0.0.1) [Quit]")
+        .await);
+    ok(again.wire.expect_closed().await);
+    // A login after registration (NickServ IDENTIFY) plays what waited right after it.
+    ok(c.send("PRIVMSG amy :fourth").await);
+    ok(c.expect(&format!(
+        ":{SERVER} NOTICE cy :amy is not online; your message will be delivered when they log in"
+    ))
+    .await);
+    let mut g = Irc::register(&server, "guest").await.unwrap();
+    ok(g.send("NS IDENTIFY amy sesame").await);
+    ok(g.expect_all(&[
+        &format!(":{SERVER} 900 guest guest!guest@127.0.0.1 amy :You are now logged in as amy"),
+        ":NickServ!NickServ@services NOTICE guest :You're now logged in as amy",
+    ])
+    .await);
+    ok(g.expect_timed(":cy!cy@127.0.0.1 PRIVMSG amy fourth").await);
+    ok(g.silence().await);
+}

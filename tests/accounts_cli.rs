@@ -1,0 +1,118 @@
+//! `confab account`: adding with the password on stdin, listing, clear errors, and a
+//! server started on that data directory honouring the account (its name refused to a
+//! classroom user, a SASL login accepted).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+
+/// Runs `confab account ARGS --data DIR` with `stdin` as its input.
+fn account(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("account")
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("confab starts");
+    let mut input = child.stdin.take().expect("piped stdin");
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().expect("confab ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn accounts_added_on_the_command_line_are_honoured_by_the_server() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    // add, with the password as one line of stdin.
+    let out = account(dir, &["add", "amy"], "sesame\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "account amy created\n");
+    let out = account(dir, &["add", "Amy"], "x\n");
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr),
+        "confab: an account named Amy exists already\n"
+    );
+    let out = account(dir, &["del", "bob"], "");
+    assert_eq!(text(&out.stderr), "confab: no account named bob\n");
+    // list: name, created, no oper flag.
+    let out = account(dir, &["list"], "");
+    let listed = text(&out.stdout);
+    assert!(
+        listed.starts_with("amy  20") && listed.ends_with("Z\n"),
+        "{listed}"
+    );
+
+    let mut server = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "prefixed=127.0.0.1:0",
+            "--listen",
+            "irc=127.0.0.1:0",
+        ])
+        .arg("--data")
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("confab serve starts");
+    let mut lines = BufReader::new(server.stdout.take().unwrap());
+    let mut addr = |expected: &str| -> SocketAddr {
+        let mut line = String::new();
+        lines.read_line(&mut line).unwrap();
+        let rest = line
+            .trim_end()
+            .strip_prefix(&format!("listening {expected} "));
+        rest.unwrap_or_else(|| panic!("{line:?}")).parse().unwrap()
+    };
+    let (prefixed, irc) = (addr("prefixed"), addr("irc"));
+
+    // A prefixed user cannot take the name: the protocol's own "taken" reply.
+    let mut p = TcpStream::connect(prefixed).unwrap();
+    p.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    p.write_all(b"08NAME amy").unwrap();
+    let reply = b"24Error: name amy is taken";
+    let mut got = vec![0; reply.len()];
+    p.read_exact(&mut got).unwrap();
+    assert_eq!(text(&got), text(reply));
+
+    // IRC: SASL PLAIN with the password given on the command line.
+    let mut i = TcpStream::connect(irc).unwrap();
+    i.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    i.write_all(b"CAP REQ sasl\r\nNICK amy\r\nUSER amy 0 * :amy\r\nAUTHENTICATE PLAIN\r\n")
+        .unwrap();
+    i.write_all(b"AUTHENTICATE AGFteQBzZXNhbWU=\r\n").unwrap();
+    let mut seen = String::new();
+    let mut reader = BufReader::new(i.try_clone().unwrap());
+    while !seen.contains(" 903 ") {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    assert!(
+        seen.contains(":confab 900 amy amy!amy@127.0.0.1 amy :You are now logged in as amy\r\n"),
+        "{seen}"
+    );
+    i.write_all(b"CAP END\r\n").unwrap();
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.contains(" 001 amy "), "{line}");
+    let _ = server.kill();
+    let _ = server.wait();
+}
