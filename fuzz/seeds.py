@@ -187,6 +187,21 @@ write("adapter_irc", "oper", WHOLE + b"\r\n".join(REGISTER + [
     b"PRIVMSG #lobby,carol :\x01ACTION waves\x01", b"NOTICE #chan :x", b"TAGMSG #lobby",
     b"@+draft/reply=1;label=a\\sb PRIVMSG carol :tagged", b"PING x", b"PONG x",
     b"PART #new :bye", b"QUIT :done"]) + b"\r\n")
+# History and accounts: every subcommand and selector, SASL in chunks, REGISTER, NickServ.
+write("adapter_irc", "history_accounts", WHOLE + b"\r\n".join([
+    b"CAP LS 302", b"CAP REQ :sasl batch draft/chathistory draft/event-playback labeled-response",
+    b"AUTHENTICATE PLAIN", b"AUTHENTICATE AGFteQBodW50ZXIy", b"AUTHENTICATE +",
+    b"AUTHENTICATE *", b"AUTHENTICATE " + b"A" * 400, b"NICK amy", b"USER amy 0 * :amy",
+    b"CAP END", b"REGISTER amy * hunter2", b"REGISTER * * x", b"VERIFY amy 123",
+    b"PRIVMSG NickServ :REGISTER hunter2", b"NS IDENTIFY amy hunter2", b"NS IDENTIFY",
+    b"JOIN #lobby", b"PRIVMSG #lobby :one",
+    b"CHATHISTORY LATEST #lobby * 10", b"CHATHISTORY BEFORE #lobby msgid=01HF7YAT3V003G00000000001A 5",
+    b"CHATHISTORY AFTER #lobby timestamp=2026-12-06T00:00:00.000Z 5",
+    b"CHATHISTORY AROUND #lobby msgid=x 5",
+    b"CHATHISTORY BETWEEN #lobby timestamp=2026-01-01T00:00:00.000Z timestamp=2027-01-01T00:00:00.000Z 500",
+    b"CHATHISTORY TARGETS timestamp=2026-01-01T00:00:00.000Z timestamp=2027-01-01T00:00:00.000Z 10",
+    b"CHATHISTORY LATEST carol * 1", b"CHATHISTORY NOPE #lobby * 1", b"CHATHISTORY LATEST",
+    b"@label=x CHATHISTORY LATEST #lobby * -1"]) + b"\r\n")
 write("adapter_irc", "unregistered", SMALL_TIMED + b"PRIVMSG #x :hi\r\nPASS x\r\n"
       b"NICK\r\nNICK carol\r\nNICK a b\r\nUSER\r\nJOIN #a\r\nPING\r\n\xff\xfe\r\n"
       b"@" + b"a" * 5000 + b" PING x\r\n")

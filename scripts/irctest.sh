@@ -9,11 +9,13 @@
 #   python3 -m venv ~/irctest-venv && ~/irctest-venv/bin/pip install -r IRCTEST_DIR/requirements.txt
 #   PYTHON=~/irctest-venv/bin/python scripts/irctest.sh IRCTEST_DIR
 #
-# By default it runs the core modules with the markers below; IRCTEST_MODULES (paths
+# By default it runs the core modules and those of history and accounts (chathistory,
+# sasl, account_registration, account_tag, extended_join, labeled_responses) with the
+# markers below; IRCTEST_MODULES (paths
 # relative to IRCTEST_DIR) and IRCTEST_MARKERS replace them, e.g. for an IRCv3 module:
 #   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
-# The cargo build uses $CARGO_TARGET_DIR like any cargo command; CONFAB_BIN overrides the
-# binary the controller starts.
+# The cargo build uses $CARGO_TARGET_DIR like any cargo command; CONFAB_BIN names the
+# binary the controller starts instead (and then nothing is built).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,20 +43,23 @@ if ! "$python" -c 'import pytest' 2>/dev/null; then
 fi
 
 # Build confab, and tell the controller where the binary is.
-(cd "$repo" && cargo build --release --quiet)
+if [ -z "${CONFAB_BIN:-}" ]; then
+  (cd "$repo" && cargo build --release --quiet)
+fi
 export CONFAB_BIN="${CONFAB_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/confab}"
 case "$CONFAB_BIN" in /*) ;; *) CONFAB_BIN="$repo/$CONFAB_BIN" ;; esac
 
 default_modules=""
 for m in connection_registration pingpong quit join part messages names topic list who \
-  whois kick invite isupport lusers away regressions; do
+  whois kick invite isupport lusers away regressions \
+  chathistory sasl account_registration account_tag extended_join labeled_responses; do
   default_modules+=" irctest/server_tests/$m.py"
 done
 for m in key limit moderated no_external secret operator ban modeis; do
   default_modules+=" irctest/server_tests/chmodes/$m.py"
 done
 modules="${IRCTEST_MODULES:-$default_modules}"
-markers="${IRCTEST_MARKERS:-not IRCv3 and not implementation-specific and not deprecated and not strict and not services}"
+markers="${IRCTEST_MARKERS:-not implementation-specific and not deprecated and not strict}"
 
 cd "$irctest_dir"
 set +e
