@@ -103,6 +103,14 @@ fn populated_hub(limits: &Limits) -> (Hub, Vec<Arc<Session>>) {
 /// the chunk size minus one, bit 6 fires the adapter's timer after every chunk (the
 /// 500 ms rules, IRC's PING), bit 7 ends with EOF rather than leaving the rest buffered.
 fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
+    // Some commands hand work to the runtime (a login checked on the accounts pool, a
+    // history query): they need one to spawn into, as under the server. The tasks are
+    // never run here, and go with the runtime at the end of the run; what the adapter
+    // does synchronously is what is fuzzed.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let _inside = runtime.enter();
     let (&ctl, rest) = data.split_first().unwrap_or((&0, &[]));
     let chunk = usize::from(ctl & 0x3f) + 1;
     let fire_timer = ctl & 0x40 != 0;
