@@ -4,19 +4,10 @@
 
 use std::time::Duration;
 
-use confab_testkit::TestServer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use confab_testkit::{expect_bytes as expect, TestServer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::time::{sleep, timeout};
-
-async fn expect(stream: &mut TcpStream, expected: &[u8]) {
-    let mut got = vec![0; expected.len()];
-    timeout(Duration::from_secs(5), stream.read_exact(&mut got))
-        .await
-        .expect("bytes within 5 s")
-        .expect("read");
-    assert_eq!(got, expected, "got {:?}", String::from_utf8_lossy(&got));
-}
+use tokio::time::sleep;
 
 #[tokio::test]
 async fn packet_sendto_oneself_answers_before_delivering() {

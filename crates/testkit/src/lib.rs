@@ -82,3 +82,20 @@ impl Drop for TestServer {
         self.shutdown.cancel();
     }
 }
+
+/// Reads exactly `expected.len()` bytes within 5 s and asserts they are `expected`.
+///
+/// # Panics
+/// On a timeout, a read error or other bytes: the test fails there.
+pub async fn expect_bytes(stream: &mut tokio::net::TcpStream, expected: &[u8]) {
+    use tokio::io::AsyncReadExt;
+    let mut got = vec![0; expected.len()];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_exact(&mut got),
+    )
+    .await
+    .expect("bytes within 5 s")
+    .expect("read");
+    assert_eq!(got, expected, "got {:?}", String::from_utf8_lossy(&got));
+}

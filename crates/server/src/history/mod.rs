@@ -143,10 +143,11 @@ impl AfterCommit {
     /// Delivers an event; a join that gets a replay is followed by the replay before
     /// anything later.
     fn event(&mut self, routed: Routed) {
-        let joiner = match (&self.replay, self.hub.upgrade()) {
-            (Some(replay), Some(hub)) => replay.joiner(&hub, &routed.event),
-            _ => None,
-        };
+        // Only a server that replays looks for the joiner: the rest pay nothing per event.
+        let joiner = self.replay.as_ref().and_then(|replay| {
+            let hub = self.hub.upgrade()?;
+            replay.joiner(&hub, &routed.event)
+        });
         let event = routed.event.clone();
         routed.deliver();
         if let (Some(joiner), Some(replay)) = (joiner, &self.replay) {
