@@ -245,6 +245,10 @@ pub enum EventKind {
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        /// The account the recipient was logged in to (the account itself when
+        /// `waiting`): direct history is kept between accounts when there are some.
+        #[serde(default)]
+        to_account: Option<Name>,
         #[serde(default)]
         waiting: bool,
     },
@@ -491,6 +495,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            to_account: None,
             waiting: false,
         };
         let event = Event::new(MsgId::new(1, 0, 0), None, kind);

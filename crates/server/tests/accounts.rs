@@ -338,3 +338,63 @@ async fn a_message_to_an_offline_account_waits_for_its_login() {
     ok(g.expect_timed(":cy!cy@127.0.0.1 PRIVMSG amy fourth").await);
     ok(g.silence().await);
 }
+
+/// Expects a played-back history line: `@time=<t>;msgid=<id> ` and then exactly `rest`.
+async fn expect_played(irc: &mut Irc, rest: &str) -> Step {
+    let line = irc.wire.read_line().await?;
+    let text = String::from_utf8_lossy(&line);
+    let shown = text
+        .strip_prefix("@time=")
+        .and_then(|t| t.split_once(' '))
+        .filter(|(tags, _)| tags.contains(";msgid="))
+        .map(|(_, after)| after.trim_end_matches(['\r', '\n']));
+    if shown == Some(rest) {
+        return Ok(());
+    }
+    Err(irc_support::Failure::new(
+        format!("{}: expect a played-back line", irc.nick),
+        format!("@time=T;msgid=ID {rest}\r\n").as_bytes(),
+        &line,
+    ))
+}
+
+#[tokio::test]
+async fn direct_history_is_kept_between_accounts_not_nicks() {
+    let server = server().await;
+    ok(async {
+        // cy talks to amy before amy is an account: that conversation is nick to nick.
+        let mut cy = Irc::register(&server, "cy").await?;
+        let mut amy = Irc::register(&server, "amy").await?;
+        cy.send("PRIVMSG amy :before").await?;
+        amy.expect(":cy!cy@127.0.0.1 PRIVMSG amy before").await?;
+        amy.send("QUIT").await?;
+        amy.skip_past("[Quit]").await?;
+        register_account(&server, "amy").await?;
+        // Whoever registers the nick later does not read it.
+        let mut amy = sasl_amy(&server, "draft/chathistory").await?;
+        amy.send("CHATHISTORY LATEST cy * 10").await?;
+        amy.sync().await?;
+        cy.send("PRIVMSG amy :after").await?;
+        amy.expect(":cy!cy@127.0.0.1 PRIVMSG amy after").await?;
+        amy.send("CHATHISTORY LATEST cy * 10").await?;
+        expect_played(&mut amy, ":cy!cy@127.0.0.1 PRIVMSG amy after").await?;
+        amy.sync().await?;
+        // The account reads it under another nick, logged in with NickServ.
+        let mut guest = Irc::register_with_caps(&server, "guest", "draft/chathistory").await?;
+        guest.send("NS IDENTIFY amy sesame").await?;
+        guest
+            .skip_past(" NOTICE guest :You're now logged in as amy")
+            .await?;
+        guest.send("CHATHISTORY LATEST cy * 10").await?;
+        expect_played(&mut guest, ":cy!cy@127.0.0.1 PRIVMSG amy after").await?;
+        guest.sync().await?;
+        // cy's side: "amy" is the account now, whoever holds the nick.
+        cy.send("CAP REQ draft/chathistory").await?;
+        cy.expect(&format!(":{SERVER} CAP cy ACK draft/chathistory"))
+            .await?;
+        cy.send("CHATHISTORY LATEST amy * 10").await?;
+        expect_played(&mut cy, ":cy!cy@127.0.0.1 PRIVMSG amy after").await?;
+        cy.sync().await
+    }
+    .await);
+}

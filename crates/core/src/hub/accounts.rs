@@ -79,6 +79,17 @@ impl Hub {
         self.lock().sessions.get(&session.id())?.account.clone()
     }
 
+    /// The account behind `name` for direct history: the account of whoever holds the
+    /// name now (`None` if they are not logged in), or, when nobody holds it, the
+    /// registered account of that name.
+    pub fn account_behind(&self, name: &str) -> Option<Name> {
+        let state = self.lock();
+        match state.session_named(name) {
+            Ok(id) => state.sessions.get(&id)?.account.clone(),
+            Err(_) => state.account_named(name),
+        }
+    }
+
     /// Whether a direct message to `name` reaches someone now, waits for an account's
     /// login, or has nobody to go to.
     pub fn reach(&self, name: &str) -> Reach {
@@ -202,7 +213,31 @@ mod tests {
         let kept = kept.0.lock().unwrap();
         assert!(matches!(
             kept[..],
-            [ref e] if matches!(e.kind(), EventKind::Direct { to, waiting: true, .. } if to.as_str() == "Amy")
+            [ref e] if matches!(e.kind(), EventKind::Direct { to, waiting: true, to_account: Some(a), .. }
+                if to.as_str() == "Amy" && a.as_str() == "Amy")
+        ));
+    }
+
+    #[test]
+    fn the_account_behind_a_name_is_its_holders_or_else_its_registrations() {
+        let hub = Hub::new(HubConfig::default());
+        let kept = Arc::new(Keep::default());
+        hub.set_stage(kept.clone()).ok().unwrap();
+        hub.set_accounts([n("Amy"), n("Bo")]);
+        let (amy, cy) = (hub.attach("irc"), hub.attach("rooms"));
+        hub.log_in(&amy, n("Amy")).unwrap();
+        hub.take_name(&amy, "amy_away").unwrap();
+        hub.take_name(&cy, "cy").unwrap();
+        assert_eq!(hub.account_behind("AMY_AWAY"), Some(n("Amy")));
+        assert_eq!(hub.account_behind("bo"), Some(n("Bo")), "offline account");
+        assert_eq!(hub.account_behind("cy"), None, "online, not logged in");
+        assert_eq!(hub.account_behind("dee"), None, "nobody");
+        hub.whisper(&cy, "amy_away", Text::new("hi")).unwrap();
+        let kept = kept.0.lock().unwrap();
+        assert!(matches!(
+            kept[..],
+            [ref e] if matches!(e.kind(), EventKind::Direct { to_account: Some(a), waiting: false, .. }
+                if a.as_str() == "Amy")
         ));
     }
 

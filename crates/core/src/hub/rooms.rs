@@ -196,25 +196,32 @@ impl Hub {
         let mut state = self.lock();
         let id = session.id();
         let from = state.peer(id)?;
-        let mut waiting = false;
+        let mut recipient = Recipient::default();
         let target = match to {
             To::Room(room) => Target::Room(may_speak(&state, id, room)?),
             To::User(user) => match state.session_named(user) {
-                Ok(target) => Target::User(
-                    state
-                        .named(target)
-                        .map_err(|_| HubError::NoSuchUser(user.to_string()))?,
-                ),
+                Ok(target) => {
+                    recipient.account = state.member(target)?.account.clone();
+                    Target::User(
+                        state
+                            .named(target)
+                            .map_err(|_| HubError::NoSuchUser(user.to_string()))?,
+                    )
+                }
                 // A registered account not online: the text waits for its login (the
                 // store keeps it); tags alone are not worth keeping.
                 Err(nobody) => {
                     let account = state.account_named(user).filter(|_| message.text.is_some());
-                    waiting = true;
-                    Target::User(account.ok_or(nobody)?)
+                    let account = account.ok_or(nobody)?;
+                    recipient = Recipient {
+                        account: Some(account.clone()),
+                        waiting: true,
+                    };
+                    Target::User(account)
                 }
             },
         };
-        let kind = message.into_event(from, target, waiting);
+        let kind = message.into_event(from, target, recipient);
         let event = state.event(Some(id), kind);
         let msgid = event.msgid();
         out.push(event);
@@ -270,6 +277,15 @@ enum To<'a> {
     User(&'a str),
 }
 
+/// What the hub knows of a direct message's recipient when it is sent.
+#[derive(Default)]
+struct Recipient {
+    /// The account the recipient is logged in to (or, when waiting, the account itself).
+    account: Option<Name>,
+    /// Nobody holds the name: the text waits for the account's login.
+    waiting: bool,
+}
+
 /// A message before it knows its kind of event.
 struct Message {
     text: Option<Text>,
@@ -286,9 +302,9 @@ impl Message {
         }
     }
 
-    /// A room message, a direct message (`waiting` for an offline account), or (without
-    /// text) tags alone to either.
-    fn into_event(self, from: Peer, to: Target, waiting: bool) -> EventKind {
+    /// A room message, a direct message (to `recipient`), or (without text) tags alone
+    /// to either.
+    fn into_event(self, from: Peer, to: Target, recipient: Recipient) -> EventKind {
         let Message {
             text,
             tone,
@@ -308,7 +324,8 @@ impl Message {
                 text,
                 tone,
                 client_tags,
-                waiting,
+                to_account: recipient.account,
+                waiting: recipient.waiting,
             },
             (None, to) => EventKind::Tagged {
                 from,

@@ -332,6 +332,7 @@ fn whisper_reaches_one_user_even_oneself() {
             text: Text::new("HELLO"),
             tone: Tone::Chat,
             client_tags: None,
+            to_account: None,
             waiting: false,
         }]
     );

@@ -23,8 +23,28 @@ pub fn room_conversation(room: &Name) -> Conversation {
     Conversation::Room(key(room))
 }
 
-pub fn direct_conversation(a: &Name, b: &Name) -> Conversation {
-    Conversation::direct(key(a), key(b))
+/// A direct conversation is kept between its two parties' keys ([`party_key`]).
+pub fn direct_conversation(a: String, b: String) -> Conversation {
+    Conversation::direct(a, b)
+}
+
+/// What marks a party key as an account's: no name may contain it, so an account and an
+/// unregistered nick of the same spelling are two parties.
+const ACCOUNT_MARK: char = '~';
+
+/// One side of a direct conversation: the account when logged in (so a nick's history
+/// before someone registered it is not theirs, and an account keeps its history under any
+/// nick), else the nick.
+pub fn party_key(nick: &Name, account: Option<&Name>) -> String {
+    match account {
+        Some(account) => format!("{ACCOUNT_MARK}{}", key(account)),
+        None => key(nick),
+    }
+}
+
+/// The name a party key shows as (`CHATHISTORY TARGETS`): the account or nick, folded.
+pub fn party_name(key: &str) -> &str {
+    key.strip_prefix(ACCOUNT_MARK).unwrap_or(key)
 }
 
 /// The row an event is kept as, or `None` for what history does not keep (typing
@@ -104,11 +124,15 @@ fn describe(kind: &EventKind) -> Option<(Conversation, &'static str, &Name, Opti
         EventKind::Direct {
             from,
             to,
+            to_account,
             text,
             tone: t,
             ..
         } => (
-            direct_conversation(&from.name, to),
+            direct_conversation(
+                party_key(&from.name, from.account.as_ref()),
+                party_key(to, to_account.as_ref()),
+            ),
             tone(t),
             &from.name,
             Some(text.as_str()),
@@ -206,6 +230,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            to_account: None,
             waiting: false,
         };
         let record = record_of(&Event::new(MsgId::default(), None, kind)).expect("kept");
@@ -233,11 +258,19 @@ mod tests {
             text: Text::new("later"),
             tone: Tone::Chat,
             client_tags: None,
+            to_account: Some(n("Amy")),
             waiting: true,
         };
         let record = record_of(&Event::new(MsgId::default(), None, kind)).expect("kept");
         assert_eq!(record.account.as_deref(), Some("zed"));
         assert_eq!(record.pending_for.as_deref(), Some("amy"));
+        assert_eq!(
+            (record.target.as_str(), record.peer.as_deref()),
+            ("~amy", Some("~zed")),
+            "kept between the accounts, not the nicks"
+        );
+        assert_eq!(party_name("~amy"), "amy");
+        assert_eq!(party_name("zeddy"), "zeddy");
     }
 
     #[test]

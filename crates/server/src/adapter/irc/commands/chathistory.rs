@@ -23,7 +23,7 @@ use super::super::IrcAdapter;
 use super::history_batch::{self, Job, Read};
 use super::room_of;
 use crate::adapter::{Context, Flow};
-use crate::history::record::{direct_conversation, key, room_conversation};
+use crate::history::record::{direct_conversation, key, party_key, room_conversation};
 
 /// What to read from one conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,8 @@ fn fail(me: &mut IrcAdapter, rest: &[&str]) -> Flow {
 }
 
 /// The conversation `target` names, if the client may read it: a channel it is in now,
-/// or the direct conversation between its nick and a nick.
+/// or the direct conversation between the client and the party behind a nick (each side
+/// its account when logged in, else its nick: [`party_key`]).
 fn conversation(me: &IrcAdapter, cx: &Context<'_>, target: &str) -> Option<Conversation> {
     let nick = me.nick.as_ref()?;
     if target.starts_with('#') {
@@ -120,7 +121,11 @@ fn conversation(me: &IrcAdapter, cx: &Context<'_>, target: &str) -> Option<Conve
         return Some(room_conversation(&Name::parse(room, ROOM_NAME_MAX).ok()?));
     }
     let other = Name::parse(target, me.settings.nick_max).ok()?;
-    Some(direct_conversation(nick, &other))
+    let other_account = cx.hub.account_behind(other.as_str());
+    Some(direct_conversation(
+        party_key(nick, cx.hub.account_of(cx.session).as_ref()),
+        party_key(&other, other_account.as_ref()),
+    ))
 }
 
 /// TARGETS looks through the channels the client is in now and its own direct
@@ -132,7 +137,11 @@ fn targets(me: &IrcAdapter, cx: &Context<'_>, from: i64, to: i64, limit: usize) 
         .iter()
         .map(|room| (key(room), format!("#{room}")))
         .collect();
-    let party = me.nick.as_ref().map_or(String::new(), key);
+    let account = cx.hub.account_of(cx.session);
+    let party = me
+        .nick
+        .as_ref()
+        .map_or(String::new(), |nick| party_key(nick, account.as_ref()));
     Read::Targets {
         party,
         rooms,

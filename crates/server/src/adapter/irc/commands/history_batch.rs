@@ -31,7 +31,7 @@ use super::super::render::replayed;
 use super::super::IrcAdapter;
 use super::chathistory::Query;
 use crate::adapter::Context;
-use crate::history::record::{event_of, MESSAGE_KINDS};
+use crate::history::record::{event_of, party_name, MESSAGE_KINDS};
 
 /// What to read.
 pub enum Read {
@@ -153,8 +153,8 @@ impl Job {
                     .iter()
                     .find(|(k, _)| k == key)
                     .map_or_else(|| format!("#{key}"), |(_, shown)| shown.clone()),
-                Conversation::Direct(a, b) if a == party => b.clone(),
-                Conversation::Direct(a, _) => a.clone(),
+                Conversation::Direct(a, b) if a == party => party_name(b).to_string(),
+                Conversation::Direct(a, _) => party_name(a).to_string(),
             };
             let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(*at_ms).unwrap_or(0));
             let params = ["TARGETS", name.as_str(), &iso8601(at)];
