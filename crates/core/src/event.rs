@@ -258,6 +258,9 @@ pub enum EventKind {
         from: Peer,
         to: Target,
         client_tags: Option<Arc<str>>,
+        /// To a user: the account they were logged in to (as for `Direct`).
+        #[serde(default)]
+        to_account: Option<Name>,
     },
     /// Sent once to everyone who shares one of `rooms` with the user.
     Renamed {
@@ -567,6 +570,7 @@ mod tests {
             from: amy,
             to: Target::User(n("c")),
             client_tags: None,
+            to_account: None,
         };
         assert_eq!(tagged.audience(), Audience::User(&n("c")));
     }

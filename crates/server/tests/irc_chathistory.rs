@@ -237,11 +237,19 @@ async fn channel_events(server: &TestServer, alice: &mut Irc) -> Step {
     cat.skip_past(":alice!alice@127.0.0.1 KICK #ev bob bye")
         .await?;
     cat.send("PART #ev :later").await?;
-    alice.skip_past(":cat!cat@127.0.0.1 PART #ev later").await
+    alice.skip_past(":cat!cat@127.0.0.1 PART #ev later").await?;
+    let mut dee = Irc::register(server, "dee").await?;
+    dee.join("#ev").await?;
+    dee.send("NICK dot").await?;
+    alice.skip_past(":dee!dee@127.0.0.1 NICK dot").await?;
+    alice.send("@+draft/persist TAGMSG #ev").await?;
+    alice.send("@+typing=active TAGMSG #ev").await?;
+    dee.send("QUIT :gone").await?;
+    alice.skip_past(":dot!dee@127.0.0.1 QUIT :Quit: gone").await
 }
 
 #[tokio::test]
-async fn event_playback_adds_joins_parts_kicks_topics_and_modes() {
+async fn event_playback_adds_joins_parts_quits_kicks_renames_topics_and_modes() {
     let server = server().await;
     ok(async {
         let mut alice = Irc::register_with_caps(&server, "alice", PLAYBACK).await?;
@@ -257,9 +265,16 @@ async fn event_playback_adds_joins_parts_kicks_topics_and_modes() {
             ":alice!alice@127.0.0.1 MODE #ev +v bob",
             ":alice!alice@127.0.0.1 KICK #ev bob bye",
             ":cat!cat@127.0.0.1 PART #ev later",
+            ":dee!dee@127.0.0.1 JOIN #ev",
+            ":dee!dee@127.0.0.1 NICK dot",
         ]
         .into_iter()
         .map(tagged)
+        .chain([
+            // Tags alone are kept only with +draft/persist.
+            "@batch=REF;time=T;msgid=ID;+draft/persist :alice!alice@127.0.0.1 TAGMSG #ev".into(),
+            tagged(":dot!dee@127.0.0.1 QUIT :Quit: gone"),
+        ])
         .collect();
         assert_eq!(lines(&got), expected);
         // Without event playback, the same history is its one message; the limit

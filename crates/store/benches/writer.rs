@@ -8,7 +8,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use confab_store::{
-    Conversation, DataDir, Database, Record, Retention, Writer, WriterConfig, WriterHandle,
+    Conversation, DataDir, Database, Record, Retention, WithRecord, Writer, WriterConfig,
+    WriterHandle,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -50,9 +51,9 @@ fn keep_everything() -> WriterConfig {
 }
 
 /// A writer whose callback reports how many payloads each batch handed on.
-fn counting_writer(db: &Database) -> (WriterHandle<()>, mpsc::Receiver<usize>) {
+fn counting_writer(db: &Database) -> (WriterHandle<WithRecord<()>>, mpsc::Receiver<usize>) {
     let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(db, keep_everything(), move |batch: Vec<()>| {
+    let writer = Writer::spawn(db, keep_everything(), move |batch: Vec<WithRecord<()>>| {
         let _ = tx.send(batch.len());
     })
     .expect("spawn the writer");
@@ -60,9 +61,14 @@ fn counting_writer(db: &Database) -> (WriterHandle<()>, mpsc::Receiver<usize>) {
 }
 
 /// Submits `count` records starting at number `first` and waits until all are committed.
-fn persist(writer: &WriterHandle<()>, done: &mpsc::Receiver<usize>, first: u64, count: u64) {
+fn persist(
+    writer: &WriterHandle<WithRecord<()>>,
+    done: &mpsc::Receiver<usize>,
+    first: u64,
+    count: u64,
+) {
     for n in first..first + count {
-        writer.submit(Some(record(n)), ());
+        writer.submit(WithRecord(Some(record(n)), ()));
     }
     let mut seen = 0;
     while seen < count {

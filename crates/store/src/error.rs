@@ -41,6 +41,17 @@ pub enum StoreError {
         known: i64,
     },
 
+    /// A migration left rows pointing at nothing; it was rolled back.
+    #[error(
+        "{}: migrating to schema version {version} failed ({why}); nothing was changed",
+        path.display()
+    )]
+    Migration {
+        path: PathBuf,
+        version: i64,
+        why: String,
+    },
+
     /// Any other SQLite failure: permissions, disk full, I/O, corruption.
     #[error("{}: could not {doing}: {source}", path.display())]
     Sqlite {

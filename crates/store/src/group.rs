@@ -1,5 +1,5 @@
-//! The writer thread: waits for the first item, drains what else is queued, commits all
-//! records in one transaction, then hands the payloads on in order. Between batches it
+//! The writer thread: waits for the first item, drains what else is queued, commits the
+//! rows of all of them in one transaction, then hands the items on in order. Between batches it
 //! advances a retention pass by one small step.
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use crate::batch;
 use crate::checkpoint::Checkpointer;
 use crate::dir::DirLock;
 use crate::ratelog::RateLimit;
-use crate::record::Record;
+use crate::record::{Keep, Record};
 use crate::retention::Job;
 use crate::writer::{Counters, Msg, WriterConfig};
 
@@ -44,7 +44,7 @@ enum Next {
     Stop,
 }
 
-impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
+impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
     pub(crate) fn new(
         conn: Connection,
         path: PathBuf,
@@ -87,7 +87,7 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
                     .saturating_duration_since(Instant::now()),
             };
             let next = match self.rx.recv_timeout(wait) {
-                Ok(Msg::Item(record, payload)) => self.batch((record, payload)),
+                Ok(Msg::Item(store, item)) => self.batch((store, item)),
                 Ok(Msg::Stop) => Next::Stop,
                 Err(RecvTimeoutError::Timeout) => Next::Continue,
                 // Every handle is gone and the queue is empty.
@@ -102,12 +102,12 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
     }
 
     /// Takes `first` and up to `batch_max - 1` more queued items, commits and hands on.
-    fn batch(&mut self, first: (Option<Record>, T)) -> Next {
+    fn batch(&mut self, first: (bool, T)) -> Next {
         let mut items = vec![first];
         let mut next = Next::Continue;
         while items.len() < self.config.batch_max.max(1) {
             match self.rx.try_recv() {
-                Ok(Msg::Item(record, payload)) => items.push((record, payload)),
+                Ok(Msg::Item(store, item)) => items.push((store, item)),
                 Ok(Msg::Stop) => {
                     next = Next::Stop;
                     break;
@@ -125,7 +125,7 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
             let mut items = Vec::new();
             while items.len() < self.config.batch_max.max(1) {
                 match self.rx.try_recv() {
-                    Ok(Msg::Item(record, payload)) => items.push((record, payload)),
+                    Ok(Msg::Item(store, item)) => items.push((store, item)),
                     Ok(Msg::Stop) => {}
                     Err(_) => break,
                 }
@@ -137,16 +137,21 @@ impl<T, F: FnMut(Vec<T>)> GroupWriter<T, F> {
         }
     }
 
-    fn commit_and_hand_on(&mut self, items: Vec<(Option<Record>, T)>) {
+    fn commit_and_hand_on(&mut self, mut items: Vec<(bool, T)>) {
         let taken = items.len() as u64;
         self.counters.queued.fetch_sub(taken, Ordering::Relaxed);
-        let (records, payloads): (Vec<_>, Vec<_>) = items.into_iter().unzip();
-        if records.iter().any(Option::is_some) {
-            self.commit(records.iter().flatten());
+        let mut rows = Vec::with_capacity(items.len());
+        for (store, item) in &mut items {
+            if *store {
+                item.take_rows(&mut rows);
+            }
         }
-        drop(records);
-        // Only now, with the records durable (or given up on), may anyone see them.
-        (self.on_committed)(payloads);
+        if !rows.is_empty() {
+            self.commit(rows.iter());
+        }
+        drop(rows);
+        // Only now, with the rows durable (or given up on), may anyone see the items.
+        (self.on_committed)(items.into_iter().map(|(_, item)| item).collect());
     }
 
     fn commit<'a>(&mut self, records: impl Iterator<Item = &'a Record>) {
@@ -240,7 +245,7 @@ fn now_ms() -> i64 {
 mod tests {
     use std::sync::mpsc;
 
-    use crate::{DataDir, Record, Retention, Writer, WriterConfig};
+    use crate::{DataDir, Record, Retention, WithRecord, Writer, WriterConfig};
 
     fn record(n: u8, author: &str) -> Record {
         Record {
@@ -277,13 +282,14 @@ mod tests {
             ..WriterConfig::default()
         };
         let (tx, rx) = mpsc::channel();
-        let writer = Writer::spawn(&db, config, move |batch: Vec<u8>| {
-            tx.send(batch).unwrap();
+        let writer = Writer::spawn(&db, config, move |batch: Vec<WithRecord<u8>>| {
+            tx.send(batch.into_iter().map(|row| row.1).collect::<Vec<_>>())
+                .unwrap();
         })
         .unwrap();
         // One item at a time, so each is its own batch.
         for (n, author) in [(1, "ann"), (2, "doom"), (3, "ann")] {
-            writer.submit(Some(record(n, author)), n);
+            writer.submit(WithRecord(Some(record(n, author)), n));
             assert_eq!(rx.recv().unwrap(), [n]);
         }
         let stats = writer.stats();

@@ -27,7 +27,7 @@ pub use db::Database;
 pub use dir::DataDir;
 pub use error::StoreError;
 pub use read::Reader;
-pub use record::{Record, Stored};
+pub use record::{Keep, Record, Stored, WithRecord};
 pub use retention::Retention;
 pub use writer::{Writer, WriterConfig, WriterHandle, WriterStats};
 

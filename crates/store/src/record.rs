@@ -5,10 +5,29 @@ use std::borrow::Cow;
 
 use rusqlite::Row;
 
-/// One event to persist, as the writer receives it.
+/// What the writer is handed: each item gives up the rows it is stored as (none for what
+/// history does not keep, one per room for an event of several rooms) when its batch is
+/// committed, and is then handed on.
+pub trait Keep: Send + 'static {
+    /// Moves this item's rows into `into`.
+    fn take_rows(&mut self, into: &mut Vec<Record>);
+}
+
+/// An item with its row (or none): for tools, tests and benchmarks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithRecord<P>(pub Option<Record>, pub P);
+
+impl<P: Send + 'static> Keep for WithRecord<P> {
+    fn take_rows(&mut self, into: &mut Vec<Record>) {
+        into.extend(self.0.take());
+    }
+}
+
+/// One row of an event to persist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Unique and chronological: byte order is time order.
+    /// Chronological (byte order is time order) and unique within a conversation: an event
+    /// of several rooms (a quit) has one row per room, all with its msgid.
     pub msgid: [u8; 16],
     /// When the event was first made, unix milliseconds.
     pub at_ms: i64,

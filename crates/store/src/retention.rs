@@ -218,7 +218,7 @@ fn next_conversation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DataDir, Record, Writer, WriterConfig};
+    use crate::{DataDir, Record, WithRecord, Writer, WriterConfig};
 
     #[test]
     fn deleting_an_event_deletes_its_pending_row() {
@@ -231,7 +231,7 @@ mod tests {
             },
             ..WriterConfig::default()
         };
-        let writer = Writer::spawn(&db, config, |_: Vec<()>| {}).unwrap();
+        let writer = Writer::spawn(&db, config, |_: Vec<WithRecord<()>>| {}).unwrap();
         let record = Record {
             msgid: [1; 16],
             at_ms: 0,
@@ -244,7 +244,7 @@ mod tests {
             body: Vec::new(),
             pending_for: Some("bob".into()),
         };
-        writer.submit(Some(record), ());
+        writer.submit(WithRecord(Some(record), ()));
         writer.shutdown();
         let pending_rows = || {
             db.with("count pending", |conn| {

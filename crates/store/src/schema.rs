@@ -7,12 +7,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{on, StoreError};
 
 /// The migration steps, in order. Step `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: events, pending direct messages, accounts.
 ///
@@ -53,6 +53,33 @@ CREATE TABLE accounts (
 );
 ";
 
+/// Version 2: an event may have several rows, one per conversation (a quit or a rename
+/// is kept in each of the user's rooms), so a msgid is unique within a conversation only.
+/// SQLite cannot drop a constraint: the table is rebuilt (with foreign keys off, see
+/// [`migrate`], so `pending` keeps its rows) and its indexes made again.
+const V2: &str = "
+CREATE TABLE events_v2 (
+    id      INTEGER PRIMARY KEY,
+    msgid   BLOB NOT NULL,
+    at_ms   INTEGER NOT NULL,
+    target  TEXT NOT NULL,
+    peer    TEXT,
+    kind    TEXT NOT NULL,
+    author  TEXT NOT NULL,
+    account TEXT,
+    text    TEXT,
+    body    BLOB NOT NULL
+);
+INSERT INTO events_v2 (id, msgid, at_ms, target, peer, kind, author, account, text, body)
+    SELECT id, msgid, at_ms, target, peer, kind, author, account, text, body FROM events;
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
+-- One row per event and conversation; led by msgid, it also finds the newest msgid.
+CREATE UNIQUE INDEX events_msgid ON events (msgid, target, ifnull(peer, ''));
+CREATE INDEX events_conversation ON events (target, peer, at_ms, msgid);
+CREATE INDEX events_peer ON events (peer, at_ms) WHERE peer IS NOT NULL;
+";
+
 /// The newest schema version this code knows.
 pub(crate) const KNOWN_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -89,17 +116,47 @@ pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection, StoreErro
 
 /// Applies every migration step newer than the database, each in its own transaction
 /// together with the version bump, so a crash mid-way leaves a consistent version.
+///
+/// Foreign keys are off while migrating, as SQLite's procedure for rebuilding a table
+/// asks: dropping the old `events` would otherwise delete the `pending` rows that point
+/// at it. Each step checks the keys still hold before it commits.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let found = user_version(conn, path)?;
-    for (step, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-        let tx = conn.transaction().map_err(on(path, "begin a migration"))?;
-        tx.execute_batch(sql)
-            .map_err(on(path, "apply a schema migration"))?;
-        tx.pragma_update(None, "user_version", step as i64 + 1)
-            .map_err(on(path, "record the schema version"))?;
-        tx.commit().map_err(on(path, "commit a schema migration"))?;
-        tracing::debug!(path = %path.display(), version = step + 1, "migrated the database");
+    if found >= KNOWN_VERSION {
+        return Ok(());
     }
+    conn.pragma_update(None, "foreign_keys", "OFF")
+        .map_err(on(path, "turn foreign keys off to migrate"))?;
+    let migrated = MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(found.max(0) as usize)
+        .try_for_each(|(step, sql)| apply(conn, path, step as i64 + 1, sql));
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(on(path, "turn foreign keys back on"))?;
+    migrated
+}
+
+/// One migration step, in one transaction, to `version`.
+fn apply(conn: &mut Connection, path: &Path, version: i64, sql: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(on(path, "begin a migration"))?;
+    tx.execute_batch(sql)
+        .map_err(on(path, "apply a schema migration"))?;
+    let broken: Option<String> = tx
+        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+        .optional()
+        .map_err(on(path, "check foreign keys after a migration"))?;
+    if let Some(table) = broken {
+        return Err(StoreError::Migration {
+            path: path.to_path_buf(),
+            version,
+            why: format!("rows of {table} lost what they refer to"),
+        });
+    }
+    tx.pragma_update(None, "user_version", version)
+        .map_err(on(path, "record the schema version"))?;
+    tx.commit().map_err(on(path, "commit a schema migration"))?;
+    tracing::info!(path = %path.display(), version, "migrated the database");
     Ok(())
 }
 
@@ -144,5 +201,56 @@ mod tests {
         migrate(&mut conn, &path).unwrap();
         migrate(&mut conn, &path).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
+    }
+
+    #[test]
+    fn version_1_is_brought_forward_with_its_rows_and_pending_messages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.db");
+        let mut conn = connect(&path, true).unwrap();
+        apply(&mut conn, &path, 1, V1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO events (id, msgid, at_ms, target, peer, kind, author, text, body)
+                 VALUES (7, x'01', 5, 'amy', 'bob', 'privmsg', 'bob', 'hi', x'00');
+             INSERT INTO pending (account, event) VALUES ('amy', 7);",
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
+        let pending: Vec<(String, i64, String)> = conn
+            .prepare(
+                "SELECT p.account, e.id, e.text FROM pending p JOIN events e ON e.id = p.event",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(pending, [("amy".to_string(), 7, "hi".to_string())]);
+        // One msgid in two rooms, but not twice in one conversation.
+        let insert = "INSERT OR IGNORE INTO events (msgid, at_ms, target, peer, kind, author, body)
+                      VALUES (x'02', 6, ?1, ?2, 'quit', 'amy', x'00')";
+        let mut added = 0;
+        for (target, peer) in [
+            ("#a", None),
+            ("#b", None),
+            ("#a", None),
+            ("amy", Some("bob")),
+        ] {
+            added += conn
+                .execute(insert, rusqlite::params![target, peer])
+                .unwrap();
+        }
+        assert_eq!(added, 3);
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again");
+        // The cascade still works on the rebuilt table.
+        conn.execute("DELETE FROM events WHERE id = 7", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM pending", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 }

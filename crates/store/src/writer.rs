@@ -13,7 +13,7 @@ use crate::db::Database;
 use crate::error::{on, StoreError};
 use crate::group::GroupWriter;
 use crate::ratelog::RateLimit;
-use crate::record::Record;
+use crate::record::Keep;
 use crate::retention::Retention;
 use crate::schema;
 
@@ -24,7 +24,7 @@ const WAL_LIMIT_BYTES: i64 = 64 << 20;
 pub struct WriterConfig {
     /// The most items one commit takes.
     pub batch_max: usize,
-    /// Above this many queued items new records are dropped (their payloads still pass).
+    /// Above this many queued items new items are not stored (they still pass).
     pub queue_max: usize,
     /// How often a retention pass starts.
     pub retention_every: Duration,
@@ -52,7 +52,7 @@ pub struct WriterStats {
     pub queued: u64,
     pub committed_records: u64,
     pub batches: u64,
-    /// Records not stored because the queue was full or the writer had stopped.
+    /// Items not stored because the queue was full or the writer had stopped.
     pub dropped: u64,
     /// Records skipped because their msgid was already stored.
     pub duplicates: u64,
@@ -76,12 +76,13 @@ pub(crate) struct Counters {
     pub(crate) pruned: AtomicU64,
 }
 
-/// What travels down the queue.
+/// What travels down the queue: an item, and whether to store it (not when it came
+/// with the queue full).
 // `Stop` is sent once per writer: boxing `Item` to shrink it would cost an allocation per
 // message instead.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Msg<T> {
-    Item(Option<Record>, T),
+    Item(bool, T),
     /// Finish what is queued, then end.
     Stop,
 }
@@ -91,15 +92,16 @@ pub enum Writer {}
 
 impl Writer {
     /// Starts the writer thread on its own connection to `db`. `on_committed` runs on
-    /// that thread with each batch's payloads, in submission order, after the batch's
-    /// records are committed (or after the commit failed: chat goes on without history).
+    /// that thread with each batch's items, in submission order, after the batch's rows
+    /// ([`Keep::take_rows`]) are committed (or after the commit failed: chat goes on without
+    /// history).
     pub fn spawn<T, F>(
         db: &Database,
         config: WriterConfig,
         on_committed: F,
     ) -> Result<WriterHandle<T>, StoreError>
     where
-        T: Send + 'static,
+        T: Keep,
         F: FnMut(Vec<T>) + Send + 'static,
     {
         let conn = connect(db.path())?;
@@ -150,7 +152,7 @@ fn connect(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     Ok(conn)
 }
 
-/// Submits records to the writer. Cloning is cheap; all clones feed one thread.
+/// Submits items to the writer. Cloning is cheap; all clones feed one thread.
 pub struct WriterHandle<T> {
     shared: Arc<Shared<T>>,
 }
@@ -171,25 +173,21 @@ impl<T> Clone for WriterHandle<T> {
     }
 }
 
-impl<T: Send + 'static> WriterHandle<T> {
-    /// Queues `record` (if any) to be stored and `payload` to be handed to `on_committed`
-    /// after it. Never blocks. With the queue over `queue_max` the record is dropped but
-    /// the payload still passes, so a slow disk never holds up chat.
-    pub fn submit(&self, record: Option<Record>, payload: T) {
+impl<T: Keep> WriterHandle<T> {
+    /// Queues `item` to be stored and then handed to `on_committed`. Never blocks. With
+    /// the queue over `queue_max` the item is not stored but still passes, so a slow disk
+    /// never holds up chat.
+    pub fn submit(&self, item: T) {
         let counters = &self.shared.counters;
         let ahead = counters.queued.fetch_add(1, Ordering::Relaxed);
-        let record = match record {
-            Some(_) if ahead >= self.shared.queue_max => {
-                self.note_dropped(ahead);
-                None
-            }
-            record => record,
-        };
-        let had_record = record.is_some();
-        if self.shared.tx.send(Msg::Item(record, payload)).is_err() {
+        let store = ahead < self.shared.queue_max;
+        if !store {
+            self.note_dropped(ahead);
+        }
+        if self.shared.tx.send(Msg::Item(store, item)).is_err() {
             // The writer has stopped (shut down, or `on_committed` panicked).
             counters.queued.fetch_sub(1, Ordering::Relaxed);
-            if had_record {
+            if store {
                 counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use confab_store::{
-    Bound, Conversation, DataDir, Database, Record, Retention, StoreError, Stored, Writer,
-    WriterConfig, SCHEMA_VERSION,
+    Bound, Conversation, DataDir, Database, Record, Retention, StoreError, Stored, WithRecord,
+    Writer, WriterConfig, SCHEMA_VERSION,
 };
 use tempfile::TempDir;
 
@@ -73,9 +73,9 @@ fn open() -> (TempDir, Database) {
 
 /// Stores `records` through a writer and waits until they are committed.
 fn store(db: &Database, records: Vec<Record>) {
-    let writer = Writer::spawn(db, keep_everything(), |_: Vec<()>| {}).unwrap();
+    let writer = Writer::spawn(db, keep_everything(), |_: Vec<WithRecord<()>>| {}).unwrap();
     for record in records {
-        writer.submit(Some(record), ());
+        writer.submit(WithRecord(Some(record), ()));
     }
     writer.shutdown();
 }
@@ -171,7 +171,8 @@ fn payloads_are_handed_on_in_order_only_after_their_records_are_committed() {
     let (_tmp, db) = open();
     let reader = db.reader().unwrap();
     let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<u8>| {
+    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<WithRecord<u8>>| {
+        let batch: Vec<u8> = batch.into_iter().map(|row| row.1).collect();
         // Every payload's record must already be readable from another connection.
         let stored = reader.latest(&room("#a"), None, 1000).unwrap();
         let stored: HashSet<u8> = numbers(&stored).into_iter().collect();
@@ -181,7 +182,7 @@ fn payloads_are_handed_on_in_order_only_after_their_records_are_committed() {
     })
     .unwrap();
     for n in 1..=200u8 {
-        writer.submit(Some(room_msg(n, 1000 + i64::from(n), "#a")), n);
+        writer.submit(WithRecord(Some(room_msg(n, 1000 + i64::from(n), "#a")), n));
     }
     writer.shutdown();
     let seen: Vec<(u8, bool)> = rx.iter().collect();
@@ -193,11 +194,16 @@ fn payloads_are_handed_on_in_order_only_after_their_records_are_committed() {
 fn items_without_a_record_pass_through_in_order() {
     let (_tmp, db) = open();
     let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<u32>| {
-        for n in batch {
-            tx.send(n).unwrap();
-        }
-    })
+    let writer = Writer::spawn(
+        &db,
+        keep_everything(),
+        move |batch: Vec<WithRecord<u32>>| {
+            let batch: Vec<u32> = batch.into_iter().map(|row| row.1).collect();
+            for n in batch {
+                tx.send(n).unwrap();
+            }
+        },
+    )
     .unwrap();
     for n in 0..1000u32 {
         // Every third item is a room event without history (e.g. a typing notice).
@@ -205,7 +211,7 @@ fn items_without_a_record_pass_through_in_order() {
             msgid: msgid(0, i64::from(n)),
             ..room_msg(0, i64::from(n), "#a")
         });
-        writer.submit(record, n);
+        writer.submit(WithRecord(record, n));
     }
     let stats_handle = writer.clone();
     writer.shutdown();
@@ -221,14 +227,19 @@ fn items_without_a_record_pass_through_in_order() {
 fn shutdown_loses_nothing() {
     let (_tmp, db) = open();
     let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<u32>| {
-        tx.send(batch.len()).unwrap();
-    })
+    let writer = Writer::spawn(
+        &db,
+        keep_everything(),
+        move |batch: Vec<WithRecord<u32>>| {
+            let batch: Vec<u32> = batch.into_iter().map(|row| row.1).collect();
+            tx.send(batch.len()).unwrap();
+        },
+    )
     .unwrap();
     for n in 0..10_000u32 {
         let mut record = room_msg(0, 1_000_000 + i64::from(n), "#a");
         record.msgid[12..].copy_from_slice(&n.to_be_bytes());
-        writer.submit(Some(record), n);
+        writer.submit(WithRecord(Some(record), n));
     }
     let stats_handle = writer.clone();
     writer.shutdown();
@@ -247,12 +258,13 @@ fn shutdown_loses_nothing() {
 fn dropping_the_last_handle_drains_and_ends_the_thread() {
     let (_tmp, db) = open();
     let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<u8>| {
+    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<WithRecord<u8>>| {
+        let batch: Vec<u8> = batch.into_iter().map(|row| row.1).collect();
         tx.send(batch).unwrap();
     })
     .unwrap();
     for n in 1..=50u8 {
-        writer.submit(Some(room_msg(n, i64::from(n), "#a")), n);
+        writer.submit(WithRecord(Some(room_msg(n, i64::from(n), "#a")), n));
     }
     drop(writer);
     // The callback (and its sender) goes with the thread, which ends the iteration.
@@ -269,14 +281,15 @@ fn over_the_queue_limit_records_are_dropped_but_payloads_pass() {
         queue_max: 0,
         ..keep_everything()
     };
-    let writer = Writer::spawn(&db, config, move |batch: Vec<u8>| {
+    let writer = Writer::spawn(&db, config, move |batch: Vec<WithRecord<u8>>| {
+        let batch: Vec<u8> = batch.into_iter().map(|row| row.1).collect();
         for n in batch {
             tx.send(n).unwrap();
         }
     })
     .unwrap();
     for n in 1..=20u8 {
-        writer.submit(Some(room_msg(n, i64::from(n), "#a")), n);
+        writer.submit(WithRecord(Some(room_msg(n, i64::from(n), "#a")), n));
     }
     let stats_handle = writer.clone();
     writer.shutdown();
@@ -288,10 +301,10 @@ fn over_the_queue_limit_records_are_dropped_but_payloads_pass() {
 #[test]
 fn a_repeated_msgid_is_skipped_without_failing_its_batch() {
     let (_tmp, db) = open();
-    let writer = Writer::spawn(&db, keep_everything(), |_: Vec<()>| {}).unwrap();
-    writer.submit(Some(room_msg(1, 10, "#a")), ());
-    writer.submit(Some(room_msg(1, 10, "#a")), ());
-    writer.submit(Some(room_msg(2, 20, "#a")), ());
+    let writer = Writer::spawn(&db, keep_everything(), |_: Vec<WithRecord<()>>| {}).unwrap();
+    writer.submit(WithRecord(Some(room_msg(1, 10, "#a")), ()));
+    writer.submit(WithRecord(Some(room_msg(1, 10, "#a")), ()));
+    writer.submit(WithRecord(Some(room_msg(2, 20, "#a")), ()));
     let stats_handle = writer.clone();
     writer.shutdown();
     let stats = stats_handle.stats();
@@ -302,10 +315,10 @@ fn a_repeated_msgid_is_skipped_without_failing_its_batch() {
 #[test]
 fn submitting_after_shutdown_counts_the_record_as_dropped() {
     let (_tmp, db) = open();
-    let writer = Writer::spawn(&db, keep_everything(), |_: Vec<()>| {}).unwrap();
+    let writer = Writer::spawn(&db, keep_everything(), |_: Vec<WithRecord<()>>| {}).unwrap();
     let late = writer.clone();
     writer.shutdown();
-    late.submit(Some(room_msg(1, 10, "#a")), ());
+    late.submit(WithRecord(Some(room_msg(1, 10, "#a")), ()));
     assert_eq!(late.stats().dropped, 1);
     assert_eq!(late.stats().queued, 0);
 }
@@ -669,7 +682,7 @@ fn the_writer_runs_retention_in_the_background() {
         },
         ..WriterConfig::default()
     };
-    let writer = Writer::spawn(&db, config, |_: Vec<()>| {}).unwrap();
+    let writer = Writer::spawn(&db, config, |_: Vec<WithRecord<()>>| {}).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while writer.stats().pruned < 30 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));

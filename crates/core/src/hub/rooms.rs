@@ -331,6 +331,7 @@ impl Message {
                 from,
                 to,
                 client_tags,
+                to_account: recipient.account,
             },
         }
     }

@@ -284,11 +284,13 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
                 from: hub.lookup("b").unwrap(),
                 to: Target::Room(n("r")),
                 client_tags: tags,
+                to_account: None,
             },
             EventKind::Tagged {
                 from: hub.lookup("b").unwrap(),
                 to: Target::User(n("a")),
                 client_tags: None,
+                to_account: None,
             },
         ]
     );

@@ -12,7 +12,9 @@ use std::time::Duration;
 use confab_core::{Hub, MsgId, Routed, Stage};
 use tokio::sync::oneshot;
 
-use confab_store::{DataDir, Database, Reader, Retention, StoreError, WriterConfig, WriterHandle};
+use confab_store::{
+    DataDir, Database, Keep, Reader, Record, Retention, StoreError, WriterConfig, WriterHandle,
+};
 
 use crate::data::{DataSetting, HistoryConfig};
 
@@ -28,18 +30,33 @@ pub struct History {
 /// that tell whoever waits that everything queued before them has been committed and
 /// delivered.
 enum Passing {
-    Event(Routed),
+    /// An event and the rows it is stored as.
+    Event(Routed, Vec<Record>),
     Barrier(oneshot::Sender<()>),
 }
 
-/// The stage the hub submits to: each event with its row, if history keeps it.
+impl Keep for Passing {
+    fn take_rows(&mut self, into: &mut Vec<Record>) {
+        if let Passing::Event(_, rows) = self {
+            into.append(rows);
+        }
+    }
+}
+
+/// The stage the hub submits to: every event with its rows, in the hub's order.
+///
+/// The rows are made here, under the hub's lock, on the sender's task, rather than on the
+/// writer thread: with history on, that thread commits and then delivers every event, and
+/// is the one stage that cannot run on two cores; serialising there would lengthen it and
+/// let senders run ahead of it.
 struct StoreStage(WriterHandle<Passing>);
 
 impl Stage for StoreStage {
     fn submit(&self, events: Vec<Routed>) {
         for routed in events {
-            self.0
-                .submit(record::record_of(&routed.event), Passing::Event(routed));
+            let mut rows = Vec::new();
+            record::records_of(&routed.event, &mut rows);
+            self.0.submit(Passing::Event(routed, rows));
         }
     }
 }
@@ -82,7 +99,7 @@ impl History {
     /// a shutdown, before the outboxes close, so nothing accepted is left undelivered).
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        self.writer.submit(None, Passing::Barrier(done));
+        self.writer.submit(Passing::Barrier(done));
         let _ = wait.await;
     }
 
@@ -132,7 +149,7 @@ impl AfterCommit {
     fn batch(&mut self, batch: Vec<Passing>) {
         for passing in batch {
             match passing {
-                Passing::Event(routed) => self.event(routed),
+                Passing::Event(routed, _) => self.event(routed),
                 Passing::Barrier(done) => {
                     let _ = done.send(());
                 }

@@ -6,11 +6,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
-use confab_core::{Event, EventKind, Name, Tone};
+use confab_core::{Departure, Event, EventKind, Name, Peer, Target, Tone};
 use confab_store::{Conversation, Record, Stored};
 
 /// The kinds of the rows that are messages (`PRIVMSG` and `NOTICE`), as opposed to
-/// joins, parts, kicks, topic and mode changes.
+/// joins, parts, quits, kicks, renames, topic and mode changes and kept `TAGMSG`s.
 pub const MESSAGE_KINDS: [&str; 2] = ["privmsg", "notice"];
 
 /// A room's or user's key in history: the name folded as the core compares names.
@@ -47,48 +47,68 @@ pub fn party_name(key: &str) -> &str {
     key.strip_prefix(ACCOUNT_MARK).unwrap_or(key)
 }
 
-/// The row an event is kept as, or `None` for what history does not keep (typing
-/// notifications, invitations, away changes, quits and renames, which belong to no one
-/// conversation).
-pub fn record_of(event: &Event) -> Option<Record> {
-    let (conversation, kind, author, text) = describe(event.kind())?;
-    let (target, peer) = match conversation {
-        Conversation::Room(room) => (room, None),
-        Conversation::Direct(a, b) => (a, Some(b)),
+/// What history keeps of an event: the conversations it is kept in (several for a quit
+/// or a rename, one row each), its kind's name, the author and the text.
+struct Kept<'a> {
+    conversations: Vec<Conversation>,
+    kind: &'static str,
+    author: &'a Name,
+    account: Option<&'a Name>,
+    text: Option<&'a str>,
+}
+
+impl<'a> Kept<'a> {
+    fn by(
+        conversations: Vec<Conversation>,
+        kind: &'static str,
+        by: &'a Peer,
+        text: Option<&'a str>,
+    ) -> Kept<'a> {
+        Kept {
+            conversations,
+            kind,
+            author: &by.name,
+            account: by.account.as_ref(),
+            text,
+        }
+    }
+}
+
+/// Appends the rows an event is kept as: none for what history does not keep
+/// (typing notifications and other tags alone, invitations, away and account changes),
+/// one per room for a quit or a rename.
+pub fn records_of(event: &Event, into: &mut Vec<Record>) {
+    let Some(kept) = describe(event.kind()) else {
+        return;
     };
     let mut body = Vec::with_capacity(128);
     let mut serializer = rmp_serde::Serializer::new(&mut body).with_struct_map();
     if let Err(error) = event.serialize(&mut serializer) {
         tracing::error!(%error, msgid = %event.msgid(), "cannot serialise an event for history");
-        return None;
+        return;
     }
     let at_ms = event
         .at()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Some(Record {
-        msgid: event.msgid().to_bytes(),
-        at_ms,
-        target,
-        peer,
-        kind: Cow::Borrowed(kind),
-        author: author.to_string(),
-        account: account_of(event.kind()).map(key),
-        text: text.map(str::to_string),
-        body,
-        pending_for: waiting_for(event.kind()).map(key),
-    })
-}
-
-/// The account the author was logged in to, for the kinds history keeps.
-fn account_of(kind: &EventKind) -> Option<&Name> {
-    match kind {
-        EventKind::Said { from, .. } | EventKind::Direct { from, .. } => from.account.as_ref(),
-        EventKind::Joined { who, .. } | EventKind::Left { who, .. } => who.account.as_ref(),
-        EventKind::Kicked { by, .. }
-        | EventKind::TopicChanged { by, .. }
-        | EventKind::ModesChanged { by, .. } => by.account.as_ref(),
-        _ => None,
+    let pending_for = waiting_for(event.kind()).map(key);
+    for conversation in kept.conversations {
+        let (target, peer) = match conversation {
+            Conversation::Room(room) => (room, None),
+            Conversation::Direct(a, b) => (a, Some(b)),
+        };
+        into.push(Record {
+            msgid: event.msgid().to_bytes(),
+            at_ms,
+            target,
+            peer,
+            kind: Cow::Borrowed(kept.kind),
+            author: kept.author.to_string(),
+            account: kept.account.map(key),
+            text: kept.text.map(str::to_string),
+            body: body.clone(),
+            pending_for: pending_for.clone(),
+        });
     }
 }
 
@@ -102,61 +122,92 @@ fn waiting_for(kind: &EventKind) -> Option<&Name> {
     }
 }
 
-/// The conversation, the kind's name, the author and the text of a kept event.
-fn describe(kind: &EventKind) -> Option<(Conversation, &'static str, &Name, Option<&str>)> {
-    let tone = |tone: &Tone| match tone {
-        Tone::Chat => "privmsg",
-        Tone::Notice => "notice",
-    };
+/// What history keeps of an event of this kind, if anything.
+fn describe(kind: &EventKind) -> Option<Kept<'_>> {
+    let one = |room: &Name| vec![room_conversation(room)];
+    let each = |rooms: &[Name]| rooms.iter().map(room_conversation).collect();
+    let kept = Kept::by;
     Some(match kind {
         EventKind::Said {
             room,
             from,
             text,
-            tone: t,
+            tone,
             ..
-        } => (
-            room_conversation(room),
-            tone(t),
-            &from.name,
-            Some(text.as_str()),
-        ),
+        } => kept(one(room), tone_kind(*tone), from, Some(text.as_str())),
         EventKind::Direct {
             from,
             to,
             to_account,
             text,
-            tone: t,
+            tone,
             ..
-        } => (
-            direct_conversation(
-                party_key(&from.name, from.account.as_ref()),
-                party_key(to, to_account.as_ref()),
-            ),
-            tone(t),
-            &from.name,
-            Some(text.as_str()),
-        ),
-        EventKind::Joined { room, who } => (room_conversation(room), "join", &who.name, None),
-        EventKind::Left { room, who, .. } => (room_conversation(room), "part", &who.name, None),
-        EventKind::Kicked { room, by, .. } => (room_conversation(room), "kick", &by.name, None),
-        EventKind::TopicChanged { room, by, topic } => (
-            room_conversation(room),
-            "topic",
-            &by.name,
-            topic.as_ref().map(|t| t.as_str()),
-        ),
-        EventKind::ModesChanged { room, by, .. } => {
-            (room_conversation(room), "mode", &by.name, None)
+        } => {
+            let pair = vec![direct_between(from, to, to_account.as_ref())];
+            kept(pair, tone_kind(*tone), from, Some(text.as_str()))
         }
-        EventKind::Quit { .. }
-        | EventKind::Renamed { .. }
-        | EventKind::Tagged { .. }
+        EventKind::Tagged {
+            from,
+            to,
+            client_tags,
+            to_account,
+        } if client_tags.as_deref().is_some_and(persists) => {
+            let conversations = match to {
+                Target::Room(room) => one(room),
+                Target::User(to) => vec![direct_between(from, to, to_account.as_ref())],
+            };
+            kept(conversations, "tagmsg", from, None)
+        }
+        EventKind::Joined { room, who } => kept(one(room), "join", who, None),
+        EventKind::Left { room, who, .. } => kept(one(room), "part", who, None),
+        EventKind::Kicked { room, by, .. } => kept(one(room), "kick", by, None),
+        EventKind::TopicChanged { room, by, topic } => {
+            kept(one(room), "topic", by, topic.as_ref().map(|t| t.as_str()))
+        }
+        EventKind::ModesChanged { room, by, .. } => kept(one(room), "mode", by, None),
+        EventKind::Quit { who, how, rooms } => {
+            let reason = match how {
+                Departure::Quit { reason } | Departure::Parted { reason } => reason.as_ref(),
+                Departure::Lost => None,
+            };
+            kept(each(rooms), "quit", who, reason.map(|r| r.as_str()))
+        }
+        EventKind::Renamed { old, new, rooms } => Kept {
+            author: old,
+            ..kept(each(rooms), "nick", new, Some(new.name.as_str()))
+        },
+        EventKind::Tagged { .. }
         | EventKind::Invited { .. }
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. } => return None,
     })
 }
+
+fn tone_kind(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Chat => "privmsg",
+        Tone::Notice => "notice",
+    }
+}
+
+/// The direct conversation between an author and a recipient (with the account the
+/// recipient was logged in to).
+fn direct_between(from: &Peer, to: &Name, to_account: Option<&Name>) -> Conversation {
+    direct_conversation(
+        party_key(&from.name, from.account.as_ref()),
+        party_key(to, to_account),
+    )
+}
+
+/// Whether client tags ask for a tags-only message to be kept (`+draft/persist`, as
+/// ergo does): typing notifications and reactions without it are not.
+fn persists(client_tags: &str) -> bool {
+    client_tags
+        .split(';')
+        .any(|tag| tag.split('=').next() == Some(PERSIST_TAG))
+}
+
+const PERSIST_TAG: &str = "+draft/persist";
 
 /// The event a row was made from, with its id and original time; `None` (logged) for a
 /// body this build cannot read.
@@ -174,7 +225,15 @@ pub fn event_of(stored: &Stored) -> Option<Arc<Event>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confab_core::{MsgId, Peer, SessionId, Text};
+    use confab_core::{MsgId, SessionId, Text};
+
+    /// The one row an event is kept as, if any.
+    fn record_of(event: &Event) -> Option<Record> {
+        let mut rows = Vec::new();
+        records_of(event, &mut rows);
+        assert!(rows.len() <= 1, "one row at most: {rows:?}");
+        rows.pop()
+    }
 
     fn n(name: &str) -> Name {
         Name::parse(name, 20).unwrap()
@@ -243,6 +302,7 @@ mod tests {
             from: Peer::classroom(n("Zed"), "irc"),
             to: confab_core::Target::User(n("amy")),
             client_tags: Some(Arc::from("+typing=active")),
+            to_account: None,
         };
         assert!(record_of(&Event::new(MsgId::default(), None, typing)).is_none());
     }
@@ -271,6 +331,80 @@ mod tests {
         );
         assert_eq!(party_name("~amy"), "amy");
         assert_eq!(party_name("zeddy"), "zeddy");
+    }
+
+    #[test]
+    fn a_quit_and_a_rename_are_kept_in_each_of_the_users_rooms() {
+        let rooms: Arc<[Name]> = Arc::from([n("A"), n("b")]);
+        let quit = EventKind::Quit {
+            who: Peer::classroom(n("Zed"), "rooms"),
+            how: Departure::Quit {
+                reason: Some(Text::new("bye")),
+            },
+            rooms: rooms.clone(),
+        };
+        let event = Event::new(MsgId::new(5, 0, 1), None, quit);
+        let mut rows = Vec::new();
+        records_of(&event, &mut rows);
+        let shown: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.target.as_str(),
+                    &*r.kind,
+                    r.author.as_str(),
+                    r.text.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("a", "quit", "Zed", Some("bye")),
+                ("b", "quit", "Zed", Some("bye"))
+            ]
+        );
+        assert!(rows.iter().all(|r| r.msgid == event.msgid().to_bytes()));
+        let renamed = EventKind::Renamed {
+            old: n("Zed"),
+            new: Peer::classroom(n("Zee"), "rooms"),
+            rooms,
+        };
+        rows.clear();
+        records_of(&Event::new(MsgId::default(), None, renamed), &mut rows);
+        let shown: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.target.as_str(),
+                    &*r.kind,
+                    r.author.as_str(),
+                    r.text.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("a", "nick", "Zed", Some("Zee")),
+                ("b", "nick", "Zed", Some("Zee"))
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_alone_are_kept_only_when_they_ask_to_persist() {
+        let tagged = |tags: &str| EventKind::Tagged {
+            from: Peer::classroom(n("Zed"), "irc"),
+            to: confab_core::Target::Room(n("a")),
+            client_tags: Some(Arc::from(tags)),
+            to_account: None,
+        };
+        let kept = |tags: &str| record_of(&Event::new(MsgId::default(), None, tagged(tags)));
+        assert!(kept("+typing=active").is_none());
+        assert!(kept("+draft/persisted;+x=1").is_none());
+        let record = kept("+react=1;+draft/persist").expect("kept");
+        assert_eq!((&*record.kind, record.target.as_str()), ("tagmsg", "a"));
     }
 
     #[test]

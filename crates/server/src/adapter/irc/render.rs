@@ -425,6 +425,7 @@ mod tests {
             from: irc_peer("al"),
             to: Target::User(n("bob")),
             client_tags: Some(Arc::from("+typing=active")),
+            to_account: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
