@@ -398,3 +398,64 @@ async fn direct_history_is_kept_between_accounts_not_nicks() {
     }
     .await);
 }
+
+/// cy (IRC) sends amy a direct message while amy is offline; it waits.
+async fn leave_for_amy(cy: &mut Irc, text: &str) -> Step {
+    cy.send(&format!("PRIVMSG amy :{text}")).await?;
+    cy.expect(&format!(
+        ":{SERVER} NOTICE cy :amy is not online; your message will be delivered when they log in"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn classroom_users_log_in_with_name_and_password_and_get_what_waited() {
+    let server = server().await;
+    ok(register_account(&server, "amy").await);
+    let mut cy = Irc::register(&server, "cy").await.unwrap();
+    ok(async {
+        // prefixed: a wrong password is "taken"; the right one takes the name, then what
+        // waited comes as ordinary direct messages.
+        leave_for_amy(&mut cy, "for prefixed").await?;
+        let mut p = Wire::connect(server.addr("prefixed"), "prefixed").await?;
+        p.send_frame(2, b"NAME amy wrong").await?;
+        p.send_frame(2, b"GET_NAMES").await?;
+        p.expect_frame(2, b"Error: name amy is taken").await?;
+        p.expect_frame(2, b"cy").await?;
+        p.send_frame(2, b"NAME amy sesame").await?;
+        p.expect_frame(2, b"Hello amy").await?;
+        p.expect_frame(2, b"cy sent for prefixed").await?;
+        p.send_frame(2, b"EXIT").await?;
+        p.expect_closed().await?;
+        // packet: RESPONSE 0, then the SENDTO.
+        leave_for_amy(&mut cy, "for packet").await?;
+        let mut k = Wire::connect(server.addr("packet"), "packet").await?;
+        k.send(&packet(1, &name_field(b"amy sesame"))).await?;
+        k.expect(b"\x82\x00\x00\x00\x01\x00").await?;
+        let mut sendto = name_field(b"cy");
+        sendto.extend(text_field(b"for packet"));
+        k.expect(&packet(0x83, &sendto)).await?;
+        k.close().await;
+        // rooms: /nick with the password; the private line follows the welcome.
+        leave_for_amy(&mut cy, "for rooms").await?;
+        let mut r = Wire::connect(server.addr("rooms"), "rooms").await?;
+        r.send(b"/join lobby\n/nick amy sesame\n/who\n").await?;
+        r.expect(b"0\n0\n").await?;
+        r.skip_until(b"* cy (private): for rooms\n").await?;
+        r.expect(b"1\namy\n").await?;
+        r.send(b"/logout\n").await?;
+        r.expect_closed().await?;
+        // broadcast: a wrong password is "taken" and the connection closes.
+        let mut b = Wire::connect(server.addr("broadcast"), "broadcast").await?;
+        b.send(b"amy wrong\n").await?;
+        b.expect(b"Username already taken!\n").await?;
+        b.expect_closed().await?;
+        leave_for_amy(&mut cy, "for broadcast").await?;
+        let mut b = Wire::connect(server.addr("broadcast"), "broadcast").await?;
+        b.send(b"amy sesame\n").await?;
+        b.expect(b"Welcome to the chat. Enter 'bye' anytime to exit.\n")
+            .await?;
+        b.expect(b"* cy (private): for broadcast\n").await
+    }
+    .await);
+}

@@ -9,6 +9,7 @@ use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
 use tokio::time::Instant;
 
+use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
@@ -24,6 +25,8 @@ pub struct BroadcastAdapter {
     /// When the first bytes of the name arrived (starts the 500 ms rule).
     name_started: Option<Instant>,
     said_bye: bool,
+    /// A first line `amy sesame` being checked: no further line is read until it answers.
+    login: Option<PendingLogin>,
 }
 
 impl BroadcastAdapter {
@@ -33,12 +36,17 @@ impl BroadcastAdapter {
             name: None,
             name_started: None,
             said_bye: false,
+            login: None,
         }
     }
 
     /// The name line: welcome and join the lobby, or refuse and close.
     fn take_name(&mut self, raw: &[u8], cx: &Context<'_>) -> Flow {
         let typed = std::str::from_utf8(raw).map(str::trim).unwrap_or("");
+        if let Some(login) = PendingLogin::begin(cx, typed) {
+            self.login = Some(login);
+            return Flow::Continue;
+        }
         match cx.hub.take_name(cx.session, typed) {
             Ok(name) => {
                 cx.log_named(Protocol::Broadcast, &name);
@@ -59,6 +67,25 @@ impl BroadcastAdapter {
                 Flow::Close
             }
         }
+    }
+
+    /// A login answered: the welcome and what waited for the account, or "taken".
+    fn logged_in(&mut self, name: &str, outcome: Outcome, cx: &Context<'_>) -> Flow {
+        let Outcome::LoggedIn { waiting, .. } = outcome else {
+            line(cx, ServerLine::Taken);
+            return Flow::Close;
+        };
+        if self.take_name(name.as_bytes(), cx) == Flow::Close {
+            return Flow::Close;
+        }
+        let mut out = BytesMut::new();
+        for event in &waiting {
+            self.render(event, &mut out);
+        }
+        if !out.is_empty() {
+            cx.reply(out.freeze());
+        }
+        Flow::Continue
     }
 
     fn handle(&mut self, raw: &[u8], cx: &Context<'_>) -> Flow {
@@ -107,7 +134,10 @@ impl Adapter for BroadcastAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(next) = cx.metered(|| self.lines.decode(input)) {
+        while self.login.is_none() {
+            let Some(next) = cx.metered(|| self.lines.decode(input)) else {
+                break;
+            };
             let flow = match (next, self.name.is_some()) {
                 (Line::Complete(raw), false) => self.take_name(&raw, cx),
                 (Line::TooLong, false) => {
@@ -124,7 +154,7 @@ impl Adapter for BroadcastAdapter {
                 return Flow::Close;
             }
         }
-        if self.name.is_none() && !input.is_empty() {
+        if self.name.is_none() && self.login.is_none() && !input.is_empty() {
             self.name_started.get_or_insert_with(Instant::now);
         }
         Flow::Continue
@@ -146,14 +176,27 @@ impl Adapter for BroadcastAdapter {
     }
 
     fn deadline(&self) -> Option<Instant> {
+        if let Some(login) = &self.login {
+            return Some(login.deadline());
+        }
         match self.name {
             None => self.name_started.map(|t| t + NAME_SILENCE),
             Some(_) => None,
         }
     }
 
-    /// No newline came after the name: take what arrived as the name (the classic client).
+    /// A login answered; or no newline came after the name: take what arrived as the name
+    /// (the classic client).
     fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        if self.login.is_some() {
+            let Some((name, outcome)) = answered(&mut self.login) else {
+                return Flow::Continue;
+            };
+            if self.logged_in(&name, outcome, cx) == Flow::Close {
+                return Flow::Close;
+            }
+            return self.on_input(input, cx);
+        }
         self.name_started = None;
         let raw = input.split();
         if self.take_name(&raw, cx) == Flow::Close {

@@ -3,6 +3,7 @@
 //! and replies, and renders events; the driver owns the socket and the clock.
 
 pub mod broadcast;
+pub mod classroom_login;
 pub mod irc;
 pub mod packet;
 pub mod prefixed;

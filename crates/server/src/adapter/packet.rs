@@ -9,6 +9,9 @@ use confab_proto::packet::{
     MAX_TEXT_CHARS,
 };
 
+use tokio::time::Instant;
+
+use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{Adapter, Context, Flow};
 use crate::protocol::Protocol;
 
@@ -16,16 +19,19 @@ const SLOT: RenderSlot = RenderSlot::new(2);
 
 pub struct PacketAdapter {
     decoder: Decoder,
+    /// A login `amy sesame` being checked: no further packet is read until it answers.
+    login: Option<PendingLogin>,
 }
 
 impl PacketAdapter {
     pub fn new(max_body: usize) -> Self {
         PacketAdapter {
             decoder: Decoder::new(max_body),
+            login: None,
         }
     }
 
-    fn handle(&self, packet: ClientPacket, cx: &Context<'_>) {
+    fn handle(&mut self, packet: ClientPacket, cx: &Context<'_>) {
         let code = match packet {
             ClientPacket::List => {
                 let names = cx.hub.names();
@@ -34,7 +40,16 @@ impl PacketAdapter {
                 cx.reply(out.freeze());
                 return;
             }
-            ClientPacket::Login { name } => login(&name, cx),
+            ClientPacket::Login { name } if cx.hub.name_of(cx.session).is_some() => {
+                login(&name, cx)
+            }
+            ClientPacket::Login { name } => match PendingLogin::begin(cx, &name) {
+                Some(pending) => {
+                    self.login = Some(pending);
+                    return;
+                }
+                None => login(&name, cx),
+            },
             ClientPacket::SendTo { to, text } => {
                 send_to(&to, &text, cx);
                 return;
@@ -48,6 +63,22 @@ impl PacketAdapter {
             },
         };
         respond(code, cx);
+    }
+}
+
+/// A login answered: RESPONSE `0` and what waited for the account, or RESPONSE `1`.
+fn logged_in(adapter: &PacketAdapter, name: &str, outcome: Outcome, cx: &Context<'_>) {
+    let Outcome::LoggedIn { waiting, .. } = outcome else {
+        respond(ResultCode::Failure, cx);
+        return;
+    };
+    respond(login(name, cx), cx);
+    let mut out = BytesMut::new();
+    for event in &waiting {
+        adapter.render(event, &mut out);
+    }
+    if !out.is_empty() {
+        cx.reply(out.freeze());
     }
 }
 
@@ -93,7 +124,10 @@ impl Adapter for PacketAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(decoded) = cx.metered(|| self.decoder.decode(input)) {
+        while self.login.is_none() {
+            let Some(decoded) = cx.metered(|| self.decoder.decode(input)) else {
+                break;
+            };
             match decoded {
                 Decoded::TooLarge => {
                     // The stream cannot be resynchronised past a body we will not read.
@@ -107,6 +141,18 @@ impl Adapter for PacketAdapter {
             }
         }
         Flow::Continue
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.login.as_ref().map(PendingLogin::deadline)
+    }
+
+    fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        let Some((name, outcome)) = answered(&mut self.login) else {
+            return Flow::Continue;
+        };
+        logged_in(self, &name, outcome, cx);
+        self.on_input(input, cx)
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {

@@ -8,6 +8,7 @@ use confab_core::{Departure, Event, EventKind, HubError, RenderSlot, Text};
 use confab_proto::prefixed::{Command, CommandError, Decoder, Frame, Reply, Width};
 use tokio::time::Instant;
 
+use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
@@ -22,6 +23,8 @@ pub struct PrefixedAdapter {
     /// When the last bytes arrived while the width is undecided (the 500 ms rule).
     undecided_since: Option<Instant>,
     exited: bool,
+    /// A `NAME amy sesame` being checked: no further input is read until it answers.
+    login: Option<PendingLogin>,
 }
 
 impl PrefixedAdapter {
@@ -41,7 +44,10 @@ impl PrefixedAdapter {
 
     fn handle(&mut self, payload: &[u8], cx: &Context<'_>) -> Flow {
         match Command::parse(payload) {
-            Ok(Command::Name(name)) => self.name(name.trim(), cx),
+            Ok(Command::Name(name)) => match PendingLogin::begin(cx, name.trim()) {
+                Some(login) => self.login = Some(login),
+                None => self.name(name.trim(), cx),
+            },
             Ok(Command::GetNames) => {
                 let names = cx.hub.names();
                 let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
@@ -64,6 +70,23 @@ impl PrefixedAdapter {
             Err(CommandError::Unknown(word)) => self.reply(cx, Reply::Unknown(word)),
         }
         Flow::Continue
+    }
+
+    /// A login answered: the name and what waited for the account, or "taken".
+    fn logged_in(&mut self, name: &str, outcome: Outcome, cx: &Context<'_>) {
+        match outcome {
+            Outcome::LoggedIn { waiting, .. } => {
+                self.name(name, cx);
+                let mut out = BytesMut::new();
+                for event in &waiting {
+                    self.render(event, &mut out);
+                }
+                if !out.is_empty() {
+                    cx.reply(out.freeze());
+                }
+            }
+            Outcome::Refused => self.reply(cx, Reply::Taken(name)),
+        }
     }
 
     /// `NAME x`: take it (releasing an old name) or say why not.
@@ -92,7 +115,10 @@ impl Adapter for PrefixedAdapter {
         if self.decoder.width().is_none() && !input.is_empty() {
             self.undecided_since = Some(Instant::now());
         }
-        while let Some(frame) = cx.metered(|| self.decoder.decode(input)) {
+        while self.login.is_none() {
+            let Some(frame) = cx.metered(|| self.decoder.decode(input)) else {
+                break;
+            };
             match frame {
                 Frame::BadLength => self.reply(cx, Reply::BadLength),
                 Frame::Payload(payload) => {
@@ -106,6 +132,9 @@ impl Adapter for PrefixedAdapter {
     }
 
     fn deadline(&self) -> Option<Instant> {
+        if let Some(login) = &self.login {
+            return Some(login.deadline());
+        }
         match self.decoder.width() {
             None => self.undecided_since.map(|t| t + WIDTH_SILENCE),
             Some(_) => None,
@@ -113,7 +142,14 @@ impl Adapter for PrefixedAdapter {
     }
 
     fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        self.decoder.settle_width();
+        if self.login.is_some() {
+            let Some((name, outcome)) = answered(&mut self.login) else {
+                return Flow::Continue;
+            };
+            self.logged_in(&name, outcome, cx);
+        } else {
+            self.decoder.settle_width();
+        }
         self.on_input(input, cx)
     }
 

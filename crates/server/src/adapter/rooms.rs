@@ -11,6 +11,9 @@ use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text}
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
 
+use tokio::time::Instant;
+
+use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
@@ -22,6 +25,8 @@ pub struct RoomsAdapter {
     room: Option<Name>,
     named: bool,
     logged_out: bool,
+    /// A `/nick amy sesame` being checked: no further line is read until it answers.
+    login: Option<PendingLogin>,
 }
 
 impl RoomsAdapter {
@@ -31,6 +36,7 @@ impl RoomsAdapter {
             room: None,
             named: false,
             logged_out: false,
+            login: None,
         }
     }
 
@@ -45,7 +51,15 @@ impl RoomsAdapter {
                 list(cx, rooms.iter().map(|r| r.as_str()));
             }
             Command::Join(room) => self.join(room, cx),
-            Command::Nick(nick) => self.nick(nick, cx),
+            Command::Nick(nick) => {
+                self.login = self
+                    .room
+                    .as_ref()
+                    .and_then(|_| PendingLogin::begin(cx, nick));
+                if self.login.is_none() {
+                    self.nick(nick, cx);
+                }
+            }
             Command::Who => {
                 let members = match &self.room {
                     Some(room) => cx.hub.members(room.as_str()),
@@ -119,6 +133,22 @@ impl RoomsAdapter {
         }
     }
 
+    /// A login answered: the nickname and what waited for the account, or `2`.
+    fn logged_in(&mut self, nick: &str, outcome: Outcome, cx: &Context<'_>) {
+        let Outcome::LoggedIn { waiting, .. } = outcome else {
+            code(cx, 2);
+            return;
+        };
+        self.nick(nick, cx);
+        let mut out = BytesMut::new();
+        for event in &waiting {
+            self.render(event, &mut out);
+        }
+        if !out.is_empty() {
+            cx.reply(out.freeze());
+        }
+    }
+
     fn on_line(&mut self, line: Line, cx: &Context<'_>) -> Flow {
         match line {
             Line::TooLong => {
@@ -177,7 +207,10 @@ impl Adapter for RoomsAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        while let Some(line) = cx.metered(|| self.lines.decode(input)) {
+        while self.login.is_none() {
+            let Some(line) = cx.metered(|| self.lines.decode(input)) else {
+                break;
+            };
             if self.on_line(line, cx) == Flow::Close {
                 return Flow::Close;
             }
@@ -185,9 +218,24 @@ impl Adapter for RoomsAdapter {
         Flow::Continue
     }
 
+    fn deadline(&self) -> Option<Instant> {
+        self.login.as_ref().map(PendingLogin::deadline)
+    }
+
+    fn on_deadline(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        let Some((nick, outcome)) = answered(&mut self.login) else {
+            return Flow::Continue;
+        };
+        self.logged_in(&nick, outcome, cx);
+        self.on_input(input, cx)
+    }
+
     /// A last line without a newline (`printf '/join a\n/nick b\nhi' | nc`) still counts.
     fn on_eof(&mut self, input: &mut BytesMut, cx: &Context<'_>) {
-        while let Some(line) = self.lines.decode_eof(input) {
+        while self.login.is_none() {
+            let Some(line) = self.lines.decode_eof(input) else {
+                break;
+            };
             if self.on_line(line, cx) == Flow::Close {
                 return;
             }

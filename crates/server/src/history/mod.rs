@@ -9,7 +9,7 @@ mod replay;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use confab_core::{Hub, MsgId, Routed, Stage};
+use confab_core::{Event, Hub, MsgId, Name, Routed, Stage};
 use tokio::sync::oneshot;
 
 use confab_store::{
@@ -93,6 +93,21 @@ impl History {
 
     pub fn reader(&self) -> &Reader {
         &self.reader
+    }
+
+    /// Takes the direct messages that waited for `account` out of history (each is handed
+    /// over once), oldest first; nothing if they cannot be read (logged).
+    pub async fn take_waiting(self: Arc<History>, account: &Name) -> Vec<Arc<Event>> {
+        let key = record::key(account);
+        let taken = tokio::task::spawn_blocking(move || self.reader.take_pending(&key)).await;
+        match taken {
+            Ok(Ok(stored)) => stored.iter().filter_map(record::event_of).collect(),
+            Ok(Err(error)) => {
+                tracing::error!(%error, "cannot read the messages waiting for an account");
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Waits until every event the hub made before this call is committed and routed (at

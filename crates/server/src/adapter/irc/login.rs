@@ -17,7 +17,7 @@ use super::ordered::{Ordered, Place};
 use super::IrcAdapter;
 use crate::accounts::{Accounts, LoginError, RegisterError};
 use crate::adapter::Context;
-use crate::history::{record, History};
+use crate::history::History;
 
 /// The services' nick, reserved on every protocol.
 pub const NICKSERV: &str = "NickServ";
@@ -206,21 +206,12 @@ async fn play_waiting(asker: &mut Asker, account: &Name) {
     let Some(history) = asker.history.clone() else {
         return;
     };
-    let key = record::key(account);
-    let taken = tokio::task::spawn_blocking(move || history.reader().take_pending(&key)).await;
-    let stored = match taken {
-        Ok(Ok(stored)) => stored,
-        Ok(Err(error)) => {
-            tracing::error!(%error, "cannot read the messages waiting for an account");
-            return;
-        }
-        Err(_) => return,
-    };
+    let waiting = history.take_waiting(account).await;
     let mut caps = asker.caps;
     caps.set(Cap::ServerTime, true);
     let mut out = BytesMut::new();
-    for event in stored.iter().filter_map(record::event_of) {
-        super::render::event(&event, caps, &mut out);
+    for event in &waiting {
+        super::render::event(event, caps, &mut out);
     }
     asker.push(out);
 }
