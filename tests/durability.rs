@@ -6,52 +6,12 @@
 mod serve_support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
 use confab_store::{Conversation, DataDir};
-use serve_support::Serve;
-
-/// A broadcast user: named, welcomed, reading lines with a timeout.
-struct User {
-    stream: TcpStream,
-    lines: BufReader<TcpStream>,
-}
-
-impl User {
-    fn join(addr: SocketAddr, name: &str) -> User {
-        let stream = TcpStream::connect(addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let lines = BufReader::new(stream.try_clone().expect("clone"));
-        let mut user = User { stream, lines };
-        user.send(&format!("{name}\n"));
-        assert_eq!(
-            user.line().as_deref(),
-            Some("Welcome to the chat. Enter 'bye' anytime to exit.")
-        );
-        user
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("writes");
-    }
-
-    /// The next line without its `\n`; `None` once the connection is gone.
-    fn line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line) {
-            Ok(n) if n > 0 && line.ends_with('\n') => {
-                line.pop();
-                Some(line)
-            }
-            _ => None,
-        }
-    }
-}
+use serve_support::{Serve, User};
 
 /// The texts of the lobby's stored messages, oldest first, with their ids, read from the
 /// data directory after the server is gone.

@@ -60,6 +60,13 @@ impl Database {
         Ok(count.unsigned_abs())
     }
 
+    /// SQLite's `PRAGMA integrity_check`: `"ok"`, or the first problem it found.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        self.with("check the database's integrity", |conn| {
+            conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        })
+    }
+
     /// The stored schema version (after opening, always [`crate::SCHEMA_VERSION`]).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         let conn = self.conn();

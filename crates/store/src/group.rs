@@ -181,7 +181,7 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
                         path = %self.path.display(),
                         %error,
                         failed_since_last_report = held_back + 1,
-                        "cannot store history; chat goes on without it until storing works"
+                        "cannot store history (what was stored before is kept); chat goes on without storing until it works again"
                     );
                 }
             }
