@@ -57,12 +57,15 @@ struct State {
     /// Bytes of queued replies, which the limit leaves alone.
     reply_bytes: usize,
     closed: Option<CloseReason>,
-    /// Replies made while events for this client were still on their way (held): they
-    /// follow those events, so a reply never overtakes something that happened first.
-    /// Boxed: 8 bytes in every connection's outbox rather than a `VecDeque`'s 32, for
-    /// what only a client with events on their way needs.
+    /// Held places filled or given up so far (wrapping): see [`Outbox::hold`].
+    holds_done: u32,
+    /// Replies made while events for this client were still on their way (held), each
+    /// with the number of holds taken when it was made: it follows exactly those events,
+    /// so a reply never overtakes something that happened first, and never waits for
+    /// events held after it. Boxed: 8 bytes in every connection's outbox rather than a
+    /// `VecDeque`'s 32, for what only a client with events on their way needs.
     #[allow(clippy::box_collection)]
-    parked: Option<Box<VecDeque<Bytes>>>,
+    parked: Option<Box<VecDeque<(u32, Bytes)>>>,
 }
 
 /// The queue between the hub and one client's writer.
@@ -74,9 +77,9 @@ pub struct Outbox {
     news: AtomicBool,
     /// The writer's waker, while it waits.
     writer: AtomicWaker,
-    /// Events resolved to this client but not yet delivered (they wait for the store's
-    /// commit): see [`Outbox::hold`].
-    held: AtomicU32,
+    /// How many events were ever resolved to this client ahead of their delivery (they
+    /// wait for the store's commit), wrapping: see [`Outbox::hold`].
+    holds_taken: AtomicU32,
     /// Bytes; a `u32` (4 GiB is far past any sane limit) keeps the session handle, one per
     /// connection, in a smaller allocation.
     limit: u32,
@@ -88,7 +91,7 @@ impl Outbox {
             state: Mutex::new(State::default()),
             news: AtomicBool::new(false),
             writer: AtomicWaker::new(),
-            held: AtomicU32::new(0),
+            holds_taken: AtomicU32::new(0),
             limit: u32::try_from(limit).unwrap_or(u32::MAX),
         }
     }
@@ -99,13 +102,14 @@ impl Outbox {
 
     /// Reserves the place of an event that will be pushed later with
     /// [`Outbox::push_held_event`] (or given up with [`Outbox::release_hold`]): replies
-    /// made meanwhile wait behind it. Called under the hub's lock, so it is one atomic add.
+    /// made meanwhile wait behind it. Called under the hub's lock, so it is one atomic add;
+    /// holds are filled in the order they were taken (the hub's order).
     pub fn hold(&self) {
-        self.held.fetch_add(1, Ordering::AcqRel);
+        self.holds_taken.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Pushes an event whose place was held; when it was the last one held, the replies
-    /// parked behind it follow.
+    /// Pushes an event whose place was held; the replies parked behind it (and behind
+    /// nothing later) follow it.
     pub fn push_held_event(&self, event: Arc<Event>) -> Result<(), Overflow> {
         self.push(Some(event), true)
     }
@@ -121,33 +125,37 @@ impl Outbox {
     }
 
     fn push(&self, event: Option<Arc<Event>>, held: bool) -> Result<(), Overflow> {
-        let cost = event.as_ref().map_or(0, |e| e.cost());
-        {
+        let result = {
             let mut state = self.lock();
-            if held && self.held.fetch_sub(1, Ordering::AcqRel) == 1 {
-                unpark(&mut state);
-            }
-            let Some(event) = event else {
-                drop(state);
-                self.wake();
-                return Ok(());
+            let result = match event {
+                Some(event) => self.enqueue(&mut state, event),
+                None => Ok(()),
             };
-            if state.closed.is_some() {
-                return Err(Overflow);
+            if held {
+                state.holds_done = state.holds_done.wrapping_add(1);
+                release_parked(&mut state);
             }
-            if state.bytes + cost > self.limit() {
-                state.closed = Some(CloseReason::Overflow);
-                state.queue.clear();
-                state.parked = None;
-                state.bytes = 0;
-                drop(state);
-                self.wake();
-                return Err(Overflow);
-            }
-            state.bytes += cost;
-            state.queue.push_back(Delivery::Event(event));
-        }
+            result
+        };
         self.wake();
+        result
+    }
+
+    /// Queues an event under the lock, or closes the outbox if it would pass its limit.
+    fn enqueue(&self, state: &mut State, event: Arc<Event>) -> Result<(), Overflow> {
+        if state.closed.is_some() {
+            return Err(Overflow);
+        }
+        let cost = event.cost();
+        if state.bytes + cost > self.limit() {
+            state.closed = Some(CloseReason::Overflow);
+            state.queue.clear();
+            state.parked = None;
+            state.bytes = 0;
+            return Err(Overflow);
+        }
+        state.bytes += cost;
+        state.queue.push_back(Delivery::Event(event));
         Ok(())
     }
 
@@ -155,17 +163,19 @@ impl Outbox {
     /// only a client that lets [`REPLY_ALLOWANCE`] times the limit of them pile up unread
     /// is cut off.
     pub fn push_reply(&self, bytes: Bytes) {
+        // A hold taken after this load is for an event made after the reply: not waited for.
+        let ticket = self.holds_taken.load(Ordering::Acquire);
         {
             let mut state = self.lock();
             if state.closed.is_some() {
                 return;
             }
             state.reply_bytes += bytes.len();
-            if self.held.load(Ordering::Acquire) > 0 {
+            if state.parked.is_some() || !reached(state.holds_done, ticket) {
                 state
                     .parked
                     .get_or_insert_with(Box::default)
-                    .push_back(bytes);
+                    .push_back((ticket, bytes));
             } else {
                 state.queue.push_back(Delivery::Bytes(bytes));
             }
@@ -255,8 +265,32 @@ impl Outbox {
 /// Moves the parked replies to the end of the queue.
 fn unpark(state: &mut State) {
     if let Some(parked) = state.parked.take() {
-        state.queue.extend(parked.into_iter().map(Delivery::Bytes));
+        state
+            .queue
+            .extend(parked.into_iter().map(|(_, bytes)| Delivery::Bytes(bytes)));
     }
+}
+
+/// Moves the parked replies whose events have all been delivered to the queue, in order.
+fn release_parked(state: &mut State) {
+    let Some(parked) = state.parked.as_mut() else {
+        return;
+    };
+    while let Some((ticket, _)) = parked.front() {
+        if !reached(state.holds_done, *ticket) {
+            return;
+        }
+        if let Some((_, bytes)) = parked.pop_front() {
+            state.queue.push_back(Delivery::Bytes(bytes));
+        }
+    }
+    state.parked = None;
+}
+
+/// Whether `done` holds (a wrapping count) have reached `ticket`, also across the wrap.
+fn reached(done: u32, ticket: u32) -> bool {
+    // Fewer than 2^31 holds are ever outstanding at once.
+    (done.wrapping_sub(ticket) as i32) >= 0
 }
 
 #[cfg(test)]
@@ -354,22 +388,55 @@ mod tests {
         let mut out = Vec::new();
         outbox.drain(&mut out);
         assert!(out.is_empty(), "the reply waits for the held events");
-        outbox.push_held_event(said("one")).unwrap();
         outbox.release_hold();
+        outbox.push_held_event(said("one")).unwrap();
         outbox.drain(&mut out);
-        let order: Vec<String> = out
-            .iter()
-            .map(|d| match d {
-                Delivery::Event(_) => "event".to_string(),
-                Delivery::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-            })
-            .collect();
-        assert_eq!(order, ["event", "reply"]);
+        assert_eq!(shown(&out), ["event", "reply"], "after the last held event");
         // With nothing held, replies go straight in.
         outbox.push_reply(Bytes::from_static(b"now"));
         out.clear();
         outbox.drain(&mut out);
         assert_eq!(out.len(), 1);
+    }
+
+    fn shown(out: &[Delivery]) -> Vec<String> {
+        out.iter()
+            .map(|d| match d {
+                Delivery::Event(_) => "event".to_string(),
+                Delivery::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_reply_waits_only_for_events_held_before_it_not_for_traffic_after() {
+        let outbox = Outbox::new(10_000);
+        outbox.hold();
+        outbox.push_reply(Bytes::from_static(b"first"));
+        outbox.hold();
+        outbox.push_reply(Bytes::from_static(b"second"));
+        outbox.hold();
+        // Events keep coming: each reply is let out after its own events.
+        outbox.push_held_event(said("a")).unwrap();
+        let mut out = Vec::new();
+        outbox.drain(&mut out);
+        assert_eq!(shown(&out), ["event", "first"]);
+        outbox.hold();
+        outbox.push_held_event(said("b")).unwrap();
+        out.clear();
+        outbox.drain(&mut out);
+        assert_eq!(shown(&out), ["event", "second"]);
+        outbox.push_held_event(said("c")).unwrap();
+        outbox.push_held_event(said("d")).unwrap();
+        out.clear();
+        outbox.drain(&mut out);
+        assert_eq!(shown(&out), ["event", "event"]);
+    }
+
+    #[test]
+    fn tickets_compare_across_the_wrap() {
+        assert!(reached(5, 5) && reached(6, 5) && !reached(4, 5));
+        assert!(reached(2, u32::MAX) && !reached(u32::MAX, 2));
     }
 
     #[test]
