@@ -248,10 +248,73 @@ fn a_port_in_use_is_reported() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
+    // The cause once, exactly as the operating system words it: not `…: X: X`.
+    let cause = std::net::TcpListener::bind(taken.local_addr().unwrap()).unwrap_err();
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!("confab: cannot listen for {spec}: {cause}")]
+    );
+}
+
+/// The `confab: ` lines of stderr (the log lines left out).
+fn error_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.starts_with("confab: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_cause_of_an_error_is_printed_once() {
+    // A file that cannot be read: the io error once.
+    let missing = "/nonexistent/confab.toml";
+    let cause = std::fs::read_to_string(missing).unwrap_err();
+    let output = Command::new(BIN)
+        .args(["serve", "--config", missing])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!("confab: cannot read {missing}: {cause}")]
+    );
+
+    // A typo in the file: TOML's own message (several lines) once.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confab.toml");
+    std::fs::write(&path, "lissten = 1\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(&format!("cannot listen for {spec}")),
+    assert_eq!(
+        stderr.matches("unknown field `lissten`").count(),
+        1,
         "{stderr}"
+    );
+    assert_eq!(stderr.matches("TOML parse error").count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("confab: {}: TOML parse error", path.display())),
+        "{stderr}"
+    );
+
+    // A data directory that is a file: the store's io error once.
+    let cause = std::fs::create_dir_all(&path).unwrap_err();
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "irc=127.0.0.1:0", "--data"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!(
+            "confab: cannot use {}: cannot create the directory: {cause}",
+            path.display()
+        )]
     );
 }
 

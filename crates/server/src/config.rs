@@ -273,17 +273,16 @@ impl Default for Config {
     }
 }
 
+/// Each message names its cause itself (the field is `cause`, not `source`, so that
+/// `confab: {error:#}` does not print it a second time).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
+    #[error("{path}: {cause}")]
     Parse {
         path: String,
-        source: Box<toml::de::Error>,
+        cause: Box<toml::de::Error>,
     },
     #[error("{0}")]
     Invalid(String),
@@ -292,14 +291,14 @@ pub enum ConfigError {
 impl Config {
     /// Reads a TOML file; settings it leaves out keep their defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         let mut config = Config::from_toml(&text).map_err(|e| match e {
-            ConfigError::Parse { source, .. } => ConfigError::Parse {
+            ConfigError::Parse { cause, .. } => ConfigError::Parse {
                 path: path.display().to_string(),
-                source,
+                cause,
             },
             other => other,
         })?;
@@ -317,9 +316,9 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|cause| ConfigError::Parse {
             path: "config".into(),
-            source: Box::new(source),
+            cause: Box::new(cause),
         })?;
         config.validated()
     }
