@@ -1,5 +1,6 @@
 //! The `confab serve` command line as other tools rely on it: the exact `listening` lines,
-//! `--config` with flags winning, clear errors, and a graceful stop on SIGTERM.
+//! `--config` with flags winning, clear errors, the log of names taken, and a graceful stop
+//! on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,19 +15,27 @@ struct Serve {
     /// The server's own data directory, removed on drop.
     _data: tempfile::TempDir,
     stdout: BufReader<ChildStdout>,
+    /// Where the server's log (stderr) goes.
+    log: tempfile::NamedTempFile,
 }
 
 impl Serve {
     fn start(args: &[&str]) -> Serve {
+        Serve::start_logging(args, "warn")
+    }
+
+    /// Starts a server whose log keeps what `filter` (`RUST_LOG`) lets through.
+    fn start_logging(args: &[&str], filter: &str) -> Serve {
         let data = tempfile::tempdir().expect("a data directory");
+        let log = tempfile::NamedTempFile::new().expect("a log file");
         let mut child = Command::new(BIN)
             .arg("serve")
             .arg("--data")
             .arg(data.path())
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().expect("the log file"))
             .spawn()
             .expect("confab starts");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -34,6 +43,24 @@ impl Serve {
             child,
             _data: data,
             stdout,
+            log,
+        }
+    }
+
+    /// The log lines holding `what`, once there are `count` of them (within 5 s).
+    fn log_lines(&self, what: &str, count: usize) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let log = std::fs::read_to_string(self.log.path()).expect("the log reads");
+            let lines: Vec<String> = log
+                .lines()
+                .filter(|l| l.contains(what))
+                .map(str::to_owned)
+                .collect();
+            if lines.len() >= count || start.elapsed() > Duration::from_secs(5) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -253,6 +280,50 @@ fn a_port_in_use_is_reported() {
     assert_eq!(
         error_lines(&output.stderr),
         [format!("confab: cannot listen for {spec}: {cause}")]
+    );
+}
+
+#[test]
+fn irc_nick_changes_are_logged_like_rooms_renames() {
+    let mut serve = Serve::start_logging(
+        &[
+            "--listen",
+            "rooms=127.0.0.1:0",
+            "--listen",
+            "irc=127.0.0.1:0",
+        ],
+        "info",
+    );
+    let addrs = serve.listening(2);
+    // rooms: a first nickname, then a rename.
+    let mut rooms = connect(addrs[0].1);
+    rooms
+        .write_all(b"/join lobby\n/nick bo\n/nick bo2\n")
+        .unwrap();
+    assert_eq!(read_exact(&mut rooms, 6), b"0\n0\n0\n");
+    // IRC: registered as cy, then NICK cy2 (echoed once done).
+    let mut irc = connect(addrs[1].1);
+    irc.write_all(b"NICK cy\r\nUSER cy 0 * cy\r\nNICK cy2\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(irc);
+    let mut line = String::new();
+    while !line.ends_with(" NICK cy2\r\n") {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "NICK echoed");
+    }
+    let named: Vec<String> = serve
+        .log_lines(" named ", 4)
+        .iter()
+        .map(|l| l[l.find("protocol=").expect("a protocol field")..].to_owned())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "protocol=\"rooms\" name=bo",
+            "protocol=\"rooms\" name=bo2",
+            "protocol=\"irc\" name=cy",
+            "protocol=\"irc\" name=cy2",
+        ]
     );
 }
 
