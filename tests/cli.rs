@@ -267,6 +267,50 @@ fn bad_arguments_get_clear_errors() {
 }
 
 #[test]
+fn listen_takes_a_host_name_and_binds_each_of_its_addresses() {
+    use std::net::ToSocketAddrs;
+    // What localhost is here: 127.0.0.1, and ::1 too where the hosts file says so.
+    let mut ips: Vec<std::net::IpAddr> = Vec::new();
+    for addr in ("localhost", 0).to_socket_addrs().unwrap() {
+        if !ips.contains(&addr.ip()) {
+            ips.push(addr.ip());
+        }
+    }
+    let mut serve = Serve::start(&["--listen", "rooms=localhost:0"]);
+    let addrs = serve.listening(ips.len());
+    assert_eq!(
+        addrs
+            .iter()
+            .map(|(kind, a)| (kind.as_str(), a.ip()))
+            .collect::<Vec<_>>(),
+        ips.iter().map(|ip| ("rooms", *ip)).collect::<Vec<_>>()
+    );
+    for (_, addr) in addrs {
+        let mut rooms = connect(addr);
+        rooms.write_all(b"/join lobby\n").unwrap();
+        assert_eq!(read_exact(&mut rooms, 2), b"0\n", "{addr} serves rooms");
+    }
+
+    // A name that resolves to nothing is refused by name, before anything starts.
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--data",
+            "none",
+            "--listen",
+            "rooms=nohost.invalid:5220",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot resolve \"nohost.invalid:5220\""),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_port_in_use_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let spec = format!("rooms={}", taken.local_addr().unwrap());
