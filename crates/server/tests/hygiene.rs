@@ -551,6 +551,48 @@ async fn a_missing_parameter_on_every_command_is_answered_and_the_server_goes_on
 }
 
 #[tokio::test]
+async fn a_reply_echoing_an_over_long_parameter_is_cut_to_512_bytes() {
+    let server = server().await;
+    ok(async {
+        let mut t = Irc::register(&server, "t").await?;
+        let long = "x".repeat(480);
+        // Each line fits 512 bytes; its reply echoes the long word and must fit too.
+        let cases = [
+            ("X".repeat(500), vec!["421"]),
+            (format!("NICK {long}"), vec!["432"]),
+            (format!("JOIN #{long}"), vec!["403"]),
+            (format!("NAMES #{long}"), vec!["366"]),
+            (format!("PRIVMSG {long} :hi"), vec!["401"]),
+            (format!("WHOIS {long}"), vec!["401", "318"]),
+            (format!("WHO {long}"), vec!["315"]),
+            (format!("TOPIC #{long}"), vec!["403"]),
+        ];
+        for (line, numerics) in cases {
+            let got = replies_to(&mut t, &line).await?;
+            let codes: Vec<&str> = got.iter().filter_map(|l| l.split(' ').nth(1)).collect();
+            assert_eq!(codes, numerics, "{line:.20}: {got:?}");
+            for reply in &got {
+                // 510 bytes and the CR LF.
+                assert!(reply.len() <= 510, "{line:.20}: {} bytes", reply.len());
+            }
+        }
+        // The cut is exact: the echo loses what the line overflowed by, and the reason
+        // stays whole.
+        let got = replies_to(&mut t, &"X".repeat(500)).await?;
+        let cut = 510 - ":irc.test 421 t ".len() - " :Unknown command".len();
+        assert_eq!(
+            got,
+            [format!(
+                ":irc.test 421 t {} :Unknown command",
+                "X".repeat(cut)
+            )]
+        );
+        t.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
 async fn a_nick_differing_only_by_case_is_taken_on_every_protocol() {
     let server = server().await;
     ok(async {
