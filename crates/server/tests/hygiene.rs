@@ -2,7 +2,8 @@
 //! test per class, each asserting the exact bytes every other client receives.
 //!
 //! - CR/LF injection: text relayed from any protocol cannot forge a line in another's
-//!   stream (CR, LF and NUL inside become spaces; IRC refuses such a line outright).
+//!   stream (CR, LF and NUL inside become spaces; IRC refuses such a line outright, with
+//!   `FAIL <command> INVALID_BYTE`).
 //! - Invalid UTF-8 is refused with each protocol's error and never relayed.
 //! - Message tags from clients are relayed still escaped, and length-checked (`417`).
 //! - An echoed label tag cannot inject a command (`labeled-response` is not offered; the
@@ -132,12 +133,24 @@ async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
         pete.expect_frame(2, b"kim sent q  05EXIT").await?;
 
         // IRC: a lone CR or a NUL inside a line refuses the whole line: nothing relayed,
-        // nothing answered, the connection goes on.
+        // the sender told why (a standard reply naming the command), the connection goes on.
         alice
             .wire
             .send(b"PRIVMSG #lobby :a\rKICK #lobby carol\r\n")
             .await?;
+        let refused = ":irc.test FAIL PRIVMSG INVALID_BYTE \
+                       :Message rejected, your message contained a NUL or CR byte";
+        alice.expect(refused).await?;
         alice.wire.send(b"PRIVMSG #lobby :b\0c\r\n").await?;
+        alice.expect(refused).await?;
+        // Whatever the byte's place, even in the command.
+        alice.wire.send(b"\0\r\n").await?;
+        alice
+            .expect(
+                ":irc.test FAIL * INVALID_BYTE \
+                 :Message rejected, your message contained a NUL or CR byte",
+            )
+            .await?;
         alice.sync().await?;
         alice.send("PRIVMSG #lobby :clean").await?;
         carol.expect_line(b"alice: clean").await?;
@@ -357,10 +370,17 @@ async fn an_echoed_label_cannot_inject_a_command() {
         alice
             .expect(":irc.test 482 alice #c :You're not channel operator")
             .await?;
-        // A raw CR inside the tags refuses the whole line.
+        // A raw CR inside the tags refuses the whole line, and says so (the command named
+        // is the line's as if the CR were a space).
         alice
             .wire
             .send(b"@+label=x\rQUIT PRIVMSG #c :sneaky\r\n")
+            .await?;
+        alice
+            .expect(
+                ":irc.test FAIL QUIT INVALID_BYTE \
+                 :Message rejected, your message contained a NUL or CR byte",
+            )
             .await?;
         alice.sync().await?;
         alice.silence().await?;
