@@ -151,6 +151,8 @@ numerics! {
     ERR_BANNEDFROMCHAN = 474, t("Cannot join channel (+b)");
     ERR_BADCHANNELKEY = 475, t("Cannot join channel (+k)");
     ERR_BADCHANMASK = 476, t("Bad Channel Mask");
+    // `<channel> <mask>`, as ircd-hybrid and others send it.
+    ERR_BANLISTFULL = 478, t("Channel ban list is full");
     ERR_NOPRIVILEGES = 481, t("Permission Denied- You're not an IRC operator");
     ERR_CHANOPRIVSNEEDED = 482, t("You're not channel operator");
     ERR_NOOPERHOST = 491, t("No O-lines for your host");
