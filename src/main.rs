@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
-use confab_server::{Config, DataSetting, ListenSpec, Server};
+use confab_server::{Config, DataSetting, ListenSpecs, Server};
 use tokio_util::sync::CancellationToken;
 
 mod account;
@@ -62,11 +62,12 @@ enum Command {
 
 #[derive(Parser)]
 struct ServeArgs {
-    /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port);
+    /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port;
+    /// a host name, e.g. `rooms=localhost:5220`, listens on each of its addresses);
     /// `PROTOCOL+tls=ADDR` for TLS, e.g. `irc+tls=0.0.0.0:6697`. Repeatable; when given,
     /// only these listeners run.
     #[arg(long = "listen", value_name = "PROTOCOL=ADDR")]
-    listen: Vec<ListenSpec>,
+    listen: Vec<ListenSpecs>,
     /// The TLS certificate chain (PEM) for `+tls` listeners.
     #[arg(long, value_name = "FILE")]
     tls_cert: Option<PathBuf>,
@@ -149,7 +150,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => Config::default(),
     };
     if !args.listen.is_empty() {
-        config.listen = args.listen;
+        config.listen = args.listen.into_iter().flat_map(|specs| specs.0).collect();
     }
     if let Some(data) = args.data {
         config.data = data;

@@ -1,5 +1,6 @@
 //! The `confab serve` command line as other tools rely on it: the exact `listening` lines,
-//! `--config` with flags winning, clear errors, and a graceful stop on SIGTERM.
+//! `--config` with flags winning, clear errors, the log of names taken, and a graceful stop
+//! on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,19 +15,27 @@ struct Serve {
     /// The server's own data directory, removed on drop.
     _data: tempfile::TempDir,
     stdout: BufReader<ChildStdout>,
+    /// Where the server's log (stderr) goes.
+    log: tempfile::NamedTempFile,
 }
 
 impl Serve {
     fn start(args: &[&str]) -> Serve {
+        Serve::start_logging(args, "warn")
+    }
+
+    /// Starts a server whose log keeps what `filter` (`RUST_LOG`) lets through.
+    fn start_logging(args: &[&str], filter: &str) -> Serve {
         let data = tempfile::tempdir().expect("a data directory");
+        let log = tempfile::NamedTempFile::new().expect("a log file");
         let mut child = Command::new(BIN)
             .arg("serve")
             .arg("--data")
             .arg(data.path())
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().expect("the log file"))
             .spawn()
             .expect("confab starts");
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
@@ -34,6 +43,24 @@ impl Serve {
             child,
             _data: data,
             stdout,
+            log,
+        }
+    }
+
+    /// The log lines holding `what`, once there are `count` of them (within 5 s).
+    fn log_lines(&self, what: &str, count: usize) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let log = std::fs::read_to_string(self.log.path()).expect("the log reads");
+            let lines: Vec<String> = log
+                .lines()
+                .filter(|l| l.contains(what))
+                .map(str::to_owned)
+                .collect();
+            if lines.len() >= count || start.elapsed() > Duration::from_secs(5) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -240,6 +267,50 @@ fn bad_arguments_get_clear_errors() {
 }
 
 #[test]
+fn listen_takes_a_host_name_and_binds_each_of_its_addresses() {
+    use std::net::ToSocketAddrs;
+    // What localhost is here: 127.0.0.1, and ::1 too where the hosts file says so.
+    let mut ips: Vec<std::net::IpAddr> = Vec::new();
+    for addr in ("localhost", 0).to_socket_addrs().unwrap() {
+        if !ips.contains(&addr.ip()) {
+            ips.push(addr.ip());
+        }
+    }
+    let mut serve = Serve::start(&["--listen", "rooms=localhost:0"]);
+    let addrs = serve.listening(ips.len());
+    assert_eq!(
+        addrs
+            .iter()
+            .map(|(kind, a)| (kind.as_str(), a.ip()))
+            .collect::<Vec<_>>(),
+        ips.iter().map(|ip| ("rooms", *ip)).collect::<Vec<_>>()
+    );
+    for (_, addr) in addrs {
+        let mut rooms = connect(addr);
+        rooms.write_all(b"/join lobby\n").unwrap();
+        assert_eq!(read_exact(&mut rooms, 2), b"0\n", "{addr} serves rooms");
+    }
+
+    // A name that resolves to nothing is refused by name, before anything starts.
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--data",
+            "none",
+            "--listen",
+            "rooms=nohost.invalid:5220",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot resolve \"nohost.invalid:5220\""),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_port_in_use_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let spec = format!("rooms={}", taken.local_addr().unwrap());
@@ -248,10 +319,117 @@ fn a_port_in_use_is_reported() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
+    // The cause once, exactly as the operating system words it: not `…: X: X`.
+    let cause = std::net::TcpListener::bind(taken.local_addr().unwrap()).unwrap_err();
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!("confab: cannot listen for {spec}: {cause}")]
+    );
+}
+
+#[test]
+fn irc_nick_changes_are_logged_like_rooms_renames() {
+    let mut serve = Serve::start_logging(
+        &[
+            "--listen",
+            "rooms=127.0.0.1:0",
+            "--listen",
+            "irc=127.0.0.1:0",
+        ],
+        "info",
+    );
+    let addrs = serve.listening(2);
+    // rooms: a first nickname, then a rename.
+    let mut rooms = connect(addrs[0].1);
+    rooms
+        .write_all(b"/join lobby\n/nick bo\n/nick bo2\n")
+        .unwrap();
+    assert_eq!(read_exact(&mut rooms, 6), b"0\n0\n0\n");
+    // IRC: registered as cy, then NICK cy2 (echoed once done).
+    let mut irc = connect(addrs[1].1);
+    irc.write_all(b"NICK cy\r\nUSER cy 0 * cy\r\nNICK cy2\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(irc);
+    let mut line = String::new();
+    while !line.ends_with(" NICK cy2\r\n") {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "NICK echoed");
+    }
+    let named: Vec<String> = serve
+        .log_lines(" named ", 4)
+        .iter()
+        .map(|l| l[l.find("protocol=").expect("a protocol field")..].to_owned())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "protocol=\"rooms\" name=bo",
+            "protocol=\"rooms\" name=bo2",
+            "protocol=\"irc\" name=cy",
+            "protocol=\"irc\" name=cy2",
+        ]
+    );
+}
+
+/// The `confab: ` lines of stderr (the log lines left out).
+fn error_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.starts_with("confab: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_cause_of_an_error_is_printed_once() {
+    // A file that cannot be read: the io error once.
+    let missing = "/nonexistent/confab.toml";
+    let cause = std::fs::read_to_string(missing).unwrap_err();
+    let output = Command::new(BIN)
+        .args(["serve", "--config", missing])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!("confab: cannot read {missing}: {cause}")]
+    );
+
+    // A typo in the file: TOML's own message (several lines) once.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("confab.toml");
+    std::fs::write(&path, "lissten = 1\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(&format!("cannot listen for {spec}")),
+    assert_eq!(
+        stderr.matches("unknown field `lissten`").count(),
+        1,
         "{stderr}"
+    );
+    assert_eq!(stderr.matches("TOML parse error").count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("confab: {}: TOML parse error", path.display())),
+        "{stderr}"
+    );
+
+    // A data directory that is a file: the store's io error once.
+    let cause = std::fs::create_dir_all(&path).unwrap_err();
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "irc=127.0.0.1:0", "--data"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        error_lines(&output.stderr),
+        [format!(
+            "confab: cannot use {}: cannot create the directory: {cause}",
+            path.display()
+        )]
     );
 }
 

@@ -399,6 +399,46 @@ fn irc_channel_message_arriving_mid_line_leaves_the_typed_half_intact() {
 }
 
 #[test]
+fn irc_nick_asked_again_registers_without_a_second_user() {
+    let server = Server::start();
+    let mut bob = Peer::connect(&server.addr("broadcast"));
+    bob.send("bob\n");
+    bob.line();
+    let irc = server.addr("irc");
+    let Some(tmux) = Tmux::start("irc-reask", &client(&irc), 80, 20) else {
+        return;
+    };
+    // The first nick is taken: asked again, the second one registers.
+    tmux.wait_row("Enter nickname:");
+    tmux.type_text("bob");
+    tmux.keys(&["Enter"]);
+    tmux.wait_row("Choose another nickname.");
+    tmux.type_text("rob");
+    tmux.keys(&["Enter"]);
+    // The user name is the first nick's: USER went once, with it.
+    tmux.wait_row("Welcome to the confab Network, rob!bob@127.0.0.1");
+    // An answer after the welcome: by then a second USER would have had its 462.
+    tmux.type_text("/msg nobody hi");
+    tmux.keys(&["Enter"]);
+    let screen = trimmed(&tmux.wait_row("error: nobody: No such nick/channel"));
+    assert_eq!(
+        screen,
+        [
+            "Enter nickname: bob",
+            "error: bob: Nickname is already in use",
+            "Choose another nickname.",
+            "Enter nickname: rob",
+            "Welcome to the confab Network, rob!bob@127.0.0.1",
+            "Welcome to confab: one chat for every protocol.",
+            "Channels are shared with the rooms and broadcast users (#lobby).",
+            "[rob] /msg nobody hi",
+            "error: nobody: No such nick/channel",
+            "[rob]",
+        ]
+    );
+}
+
+#[test]
 fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
     let server = Server::start();
     let irc = server.addr("irc");

@@ -253,7 +253,7 @@ fn broadcast_name_flag_and_a_taken_name() {
     assert_eq!(code, Some(1), "refused by the server: exit 1");
     let (code, rest) = first.finish();
     assert_eq!(code, Some(0), "the end of a script is a normal end");
-    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(rest, ["Disconnected from the server"], "after its bye");
 }
 
 /// Reads whatever arrives on `stream` until it has been quiet for a moment.
@@ -408,6 +408,60 @@ fn seed_003_every_re_ask_then_chat_who_and_logout() {
     assert_eq!(code, Some(0));
     assert!(rest.is_empty(), "{rest:?}");
     assert_eq!(bob.line(), "* carol left");
+}
+
+#[test]
+fn the_end_of_a_script_says_the_protocols_goodbye() {
+    let server = Server::start();
+    // A broadcast user in the lobby hears how each script leaves.
+    let mut watcher = Peer::connect(&server.addr("broadcast"));
+    watcher.send("wat\n");
+    watcher.line();
+
+    let mut ann = Script::start(&[
+        "--protocol",
+        "broadcast",
+        "--name",
+        "ann",
+        &server.addr("broadcast"),
+    ]);
+    assert_eq!(watcher.line(), "ann joined the conversation");
+    ann.expect(1); // Welcome to the chat.
+    let (code, rest) = ann.finish();
+    assert_eq!(
+        watcher.line(),
+        "ann left the conversation",
+        "bye, not a lost connection"
+    );
+    assert_eq!(
+        (code, rest),
+        (Some(0), vec!["Disconnected from the server".into()])
+    );
+
+    let mut bo = Script::start(&["--protocol", "rooms", &server.addr("rooms")]);
+    bo.send("lobby");
+    bo.send("bo");
+    assert_eq!(watcher.line(), "bo joined the conversation");
+    let (code, _) = bo.finish();
+    assert_eq!(code, Some(0));
+    assert_eq!(watcher.line(), "bo left the conversation", "/logout");
+
+    let cy = Script::start(&["--nick", "cy", "--join", "#lobby", &server.addr("irc")]);
+    assert_eq!(watcher.line(), "cy joined the conversation");
+    let (code, _) = cy.finish();
+    assert_eq!(code, Some(0));
+    assert_eq!(watcher.line(), "cy left the conversation", "QUIT");
+
+    // prefixed: EXIT is the last frame sent (a fake server, to see the bytes).
+    let fake = FakeServer::bind();
+    let dee = Script::start(&["--protocol", "prefixed", &fake.addr().to_string()]);
+    let mut wire = fake.accept();
+    let finished = std::thread::spawn(move || dee.finish());
+    let mut got = [0u8; 6];
+    wire.read_exact(&mut got).expect("a frame before the close");
+    assert_eq!(&got, b"04EXIT");
+    drop(wire);
+    assert_eq!(finished.join().unwrap().0, Some(0));
 }
 
 #[test]

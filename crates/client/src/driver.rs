@@ -29,7 +29,7 @@ pub enum UserInput {
     Line(String),
     /// Ctrl-D or Ctrl-C at the prompt: leave the way the protocol says goodbye.
     Leave,
-    /// A script's input ended: wait for the replies, then exit.
+    /// A script's input ended: wait for the replies, then leave as [`UserInput::Leave`].
     End,
 }
 
@@ -142,7 +142,7 @@ impl<F: Frontend> Driver<'_, F> {
             let step = match wake {
                 Wake::Read(read) => self.on_read(read, buf).await,
                 Wake::Input(input) => self.on_input(input).await,
-                Wake::Deadline => Some(self.on_deadline()),
+                Wake::Deadline => self.on_deadline().await,
             };
             if let Some(outcome) = step {
                 return outcome;
@@ -183,9 +183,9 @@ impl<F: Frontend> Driver<'_, F> {
         })
     }
 
-    fn on_deadline(&mut self) -> Outcome {
+    async fn on_deadline(&mut self) -> Option<Outcome> {
         if self.leave_by.is_some() {
-            return Outcome::Done;
+            return Some(Outcome::Done);
         }
         if self.session.settle() == Settle::Waiting {
             let secs = SETTLE_MAX.as_secs();
@@ -194,9 +194,18 @@ impl<F: Frontend> Driver<'_, F> {
                 text: format!("No reply from the server within {secs} s"),
                 window: None,
             }]);
-            return Outcome::Failed;
+            return Some(Outcome::Failed);
         }
-        Outcome::Done
+        // A script's input ended and its replies came: leave as Ctrl-D does, so the others
+        // hear the protocol's goodbye rather than a connection lost.
+        let mut fx = Effects::default();
+        self.session.leave(&mut fx);
+        let waits = fx.end == Some(End::WhenClosed);
+        match self.apply(fx).await {
+            None if waits => None,
+            None => Some(Outcome::Done),
+            outcome => outcome,
+        }
     }
 
     async fn on_read(

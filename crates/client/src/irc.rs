@@ -129,6 +129,9 @@ pub struct IrcSession {
     sync: bool,
     /// `/quit` (or Ctrl-D) sent: the server's ERROR and close are the expected end.
     quitting: bool,
+    /// USER went with the first nick: a nick asked again after a refusal is NICK alone,
+    /// since USER a second time would meet 462 once that NICK completes registration.
+    user_sent: bool,
 }
 
 impl IrcSession {
@@ -147,6 +150,7 @@ impl IrcSession {
             sync: false,
             other_names: Vec::new(),
             quitting: false,
+            user_sent: false,
         }
     }
 
@@ -168,7 +172,9 @@ impl IrcSession {
         };
         self.stage = Stage::Registering;
         self.send("NICK", &[&nick], fx);
-        self.send("USER", &[&nick, "0", "*", &nick], fx);
+        if !std::mem::replace(&mut self.user_sent, true) {
+            self.send("USER", &[&nick, "0", "*", &nick], fx);
+        }
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -1004,10 +1010,15 @@ mod tests {
         );
         assert!(fx.send.is_empty());
         assert_eq!(s.prompt().as_deref(), Some(ASK_NICK));
+        // USER went with the first nick; sent again, the server would finish registering
+        // on the NICK and answer the second USER with 462.
         let fx = typed(&mut s, "rob");
-        assert_eq!(sent(&fx), "NICK rob\r\nUSER rob 0 * rob\r\n");
-        feed(&mut s, &[":confab 001 rob :Welcome"]);
-        assert_eq!(s.prompt().as_deref(), Some("[rob] "));
+        assert_eq!(sent(&fx), "NICK rob\r\n");
+        let fx = feed(&mut s, &[":confab 432 * 9x :Erroneous nickname"]);
+        assert_eq!(texts(&fx)[1], "Choose another nickname.");
+        assert_eq!(sent(&typed(&mut s, "ron")), "NICK ron\r\n");
+        feed(&mut s, &[":confab 001 ron :Welcome"]);
+        assert_eq!(s.prompt().as_deref(), Some("[ron] "));
     }
 
     #[test]

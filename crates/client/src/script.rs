@@ -1,7 +1,8 @@
 //! The scriptable UI, used when stdin is not a terminal: commands are read from stdin line
 //! by line and everything the session shows goes to stdout, plain, one line each, so the
 //! client works in pipes and tests. The end of stdin ends the session once the server's
-//! replies to what was sent have arrived (see [`crate::session::Settle`]).
+//! replies to what was sent have arrived (see [`crate::session::Settle`]), with the
+//! protocol's goodbye as Ctrl-D would.
 
 use std::io::{BufRead, Write};
 

@@ -70,13 +70,26 @@ pub enum ListenSpecError {
     Protocol(#[from] crate::protocol::UnknownProtocol),
     #[error("unknown transport {0:?} after the protocol (only +tls, e.g. irc+tls=0.0.0.0:6697)")]
     Transport(String),
-    #[error("bad address {0:?}: expected IP:PORT, e.g. 127.0.0.1:5220 or [::1]:5220")]
-    Addr(String),
+    #[error(
+        "cannot resolve {0:?}: {1} (expected HOST:PORT, e.g. 127.0.0.1:5220, [::1]:5220 or \
+         localhost:5220)"
+    )]
+    Resolve(String, String),
+    #[error("{0:?} resolves to no address")]
+    NoAddress(String),
 }
 
-impl FromStr for ListenSpec {
+/// What one `--listen` (or `listen` entry) names: a listener on each address its host
+/// resolves to, so `rooms=localhost:5220` serves both 127.0.0.1 and ::1 where `localhost`
+/// is both (a client may try either); an IP address is one listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenSpecs(pub Vec<ListenSpec>);
+
+impl FromStr for ListenSpecs {
     type Err = ListenSpecError;
 
+    /// Resolves a host name with the system's resolver, which blocks: this runs once at
+    /// startup, for the flags and the configuration file.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (protocol, addr) = s
             .split_once('=')
@@ -87,15 +100,24 @@ impl FromStr for ListenSpec {
             None => (protocol.trim(), false),
         };
         let protocol = protocol.parse()?;
-        let addr = addr
-            .trim()
-            .parse()
-            .map_err(|_| ListenSpecError::Addr(addr.to_string()))?;
-        Ok(ListenSpec {
-            protocol,
-            addr,
-            tls,
-        })
+        let addr = addr.trim();
+        let resolved = std::net::ToSocketAddrs::to_socket_addrs(addr)
+            .map_err(|error| ListenSpecError::Resolve(addr.to_string(), error.to_string()))?;
+        let mut specs: Vec<ListenSpec> = Vec::new();
+        for addr in resolved {
+            // A hosts file may name one address twice; it can be bound only once.
+            if !specs.iter().any(|spec| spec.addr == addr) {
+                specs.push(ListenSpec {
+                    protocol,
+                    addr,
+                    tls,
+                });
+            }
+        }
+        if specs.is_empty() {
+            return Err(ListenSpecError::NoAddress(addr.to_string()));
+        }
+        Ok(ListenSpecs(specs))
     }
 }
 
@@ -105,11 +127,16 @@ impl fmt::Display for ListenSpec {
     }
 }
 
-impl<'de> Deserialize<'de> for ListenSpec {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+/// The `listen` list of a configuration file: every entry's listeners, in order.
+fn deserialize_listen<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ListenSpec>, D::Error> {
+    let mut specs = Vec::new();
+    for text in Vec::<String>::deserialize(deserializer)? {
+        let ListenSpecs(more) = text.parse().map_err(serde::de::Error::custom)?;
+        specs.extend(more);
     }
+    Ok(specs)
 }
 
 /// Every limit, with the defaults of PROTOCOLS.md.
@@ -248,6 +275,7 @@ impl Default for TlsConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Listeners to run; every protocol on its default port when empty.
+    #[serde(deserialize_with = "deserialize_listen")]
     pub listen: Vec<ListenSpec>,
     /// Where accounts and history are kept (`none`: nowhere).
     pub data: DataSetting,
@@ -273,17 +301,16 @@ impl Default for Config {
     }
 }
 
+/// Each message names its cause itself (the field is `cause`, not `source`, so that
+/// `confab: {error:#}` does not print it a second time).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
+    #[error("{path}: {cause}")]
     Parse {
         path: String,
-        source: Box<toml::de::Error>,
+        cause: Box<toml::de::Error>,
     },
     #[error("{0}")]
     Invalid(String),
@@ -292,14 +319,14 @@ pub enum ConfigError {
 impl Config {
     /// Reads a TOML file; settings it leaves out keep their defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         let mut config = Config::from_toml(&text).map_err(|e| match e {
-            ConfigError::Parse { source, .. } => ConfigError::Parse {
+            ConfigError::Parse { cause, .. } => ConfigError::Parse {
                 path: path.display().to_string(),
-                source,
+                cause,
             },
             other => other,
         })?;
@@ -317,9 +344,9 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|cause| ConfigError::Parse {
             path: "config".into(),
-            source: Box::new(source),
+            cause: Box::new(cause),
         })?;
         config.validated()
     }
@@ -423,41 +450,66 @@ impl IrcConfig {
 mod tests {
     use super::*;
 
+    /// The one listener `text` names.
+    fn one(text: &str) -> Result<ListenSpec, ListenSpecError> {
+        let ListenSpecs(specs) = text.parse()?;
+        assert_eq!(specs.len(), 1, "{text} names one listener");
+        Ok(specs[0])
+    }
+
     #[test]
     fn parses_listen_specs() {
-        let spec: ListenSpec = "rooms=127.0.0.1:0".parse().unwrap();
+        let spec = one("rooms=127.0.0.1:0").unwrap();
         assert_eq!(spec.protocol, Protocol::Rooms);
         assert_eq!(spec.addr, "127.0.0.1:0".parse().unwrap());
+        assert!(matches!(one("rooms"), Err(ListenSpecError::Shape(_))));
         assert!(matches!(
-            "rooms".parse::<ListenSpec>(),
-            Err(ListenSpecError::Shape(_))
-        ));
-        assert!(matches!(
-            "smtp=1.2.3.4:5".parse::<ListenSpec>(),
+            one("smtp=1.2.3.4:5"),
             Err(ListenSpecError::Protocol(_))
         ));
+        // A host name needs its port.
         assert!(matches!(
-            "rooms=localhost".parse::<ListenSpec>(),
-            Err(ListenSpecError::Addr(_))
+            one("rooms=localhost"),
+            Err(ListenSpecError::Resolve(..))
         ));
         assert!(!spec.tls);
+        assert_eq!(one("irc=[::1]:6667").unwrap().addr.port(), 6667);
+    }
+
+    #[test]
+    fn a_host_name_is_a_listener_on_each_of_its_addresses() {
+        let ListenSpecs(specs) = "irc+tls=localhost:6697".parse().unwrap();
+        let expected: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs("localhost:6697")
+            .unwrap()
+            .fold(Vec::new(), |mut all, addr| {
+                if !all.contains(&addr) {
+                    all.push(addr);
+                }
+                all
+            });
+        assert_eq!(specs.iter().map(|s| s.addr).collect::<Vec<_>>(), expected);
+        assert!(specs.iter().all(|s| s.tls && s.protocol == Protocol::Irc));
+        assert!(specs.iter().any(|s| s.addr.ip().is_loopback()));
+        // The configuration file takes the same form.
+        let config = Config::from_toml("listen = [\"irc+tls=localhost:6697\"]\n").unwrap();
+        assert_eq!(config.listen, specs);
     }
 
     #[test]
     fn a_tls_suffix_makes_a_tls_listener_of_any_protocol() {
         for protocol in Protocol::ALL {
             let text = format!("{protocol}+tls=127.0.0.1:0");
-            let spec: ListenSpec = text.parse().unwrap();
+            let spec = one(&text).unwrap();
             assert_eq!(spec.protocol, protocol);
             assert!(spec.tls);
             assert_eq!(spec.kind(), format!("{protocol}+tls"));
             assert_eq!(spec.to_string(), text);
         }
-        let err = "irc+ssl=127.0.0.1:6697".parse::<ListenSpec>().unwrap_err();
+        let err = one("irc+ssl=127.0.0.1:6697").unwrap_err();
         assert_eq!(err, ListenSpecError::Transport("ssl".into()));
         assert!(err.to_string().contains("only +tls"), "{err}");
         assert!(matches!(
-            "smtp+tls=127.0.0.1:1".parse::<ListenSpec>(),
+            one("smtp+tls=127.0.0.1:1"),
             Err(ListenSpecError::Protocol(_))
         ));
     }
@@ -521,7 +573,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             config.listen,
-            vec!["broadcast=127.0.0.1:7000".parse().unwrap()]
+            vec![one("broadcast=127.0.0.1:7000").unwrap()]
         );
         assert_eq!(config.limits.outbox_bytes, 1000);
         assert_eq!(config.limits.name_max, 32);

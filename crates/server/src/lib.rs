@@ -15,7 +15,7 @@ pub mod shared;
 pub mod socket;
 pub mod tls;
 
-pub use config::{Config, IrcConfig, Limits, ListenSpec, Oper, TlsConfig};
+pub use config::{Config, IrcConfig, Limits, ListenSpec, ListenSpecs, Oper, TlsConfig};
 pub use data::{DataSetting, HistoryConfig};
 pub use protocol::Protocol;
 pub use server::{BindError, Server};

@@ -49,12 +49,14 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a refused connection may take to receive its refusal line.
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
+/// A message that names its cause does not also return it as `source()`, which
+/// `confab: {error:#}` would print a second time (issue 15 #7).
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
-    #[error("cannot listen for {spec}: {source}")]
+    #[error("cannot listen for {spec}: {cause}")]
     Listen {
         spec: ListenSpec,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A `+tls` listener without both a certificate and a key.
     #[error(transparent)]
@@ -122,7 +124,7 @@ impl Server {
             let spec = *spec;
             let listener = TcpListener::bind(spec.addr)
                 .await
-                .map_err(|source| BindError::Listen { spec, source })?;
+                .map_err(|cause| BindError::Listen { spec, cause })?;
             listeners.push((spec, listener));
         }
         Ok(Server {

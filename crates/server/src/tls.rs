@@ -23,37 +23,40 @@ pub const KEY_FILE: &str = "confab-key.pem";
 /// How long a `confab cert` certificate is valid; `confab cert --force` makes a new one.
 pub const CERT_VALID_DAYS: i64 = 365;
 
+/// Each message names its cause itself, so no variant also returns it as `source()`:
+/// `confab: {error:#}` would print it a second time (issue 15 #7).
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot read TLS certificate {path}: {source}")]
-    ReadCert {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read TLS certificate {path}: {cause}")]
+    ReadCert { path: String, cause: std::io::Error },
     #[error("cannot read TLS certificate {path}: {reason}")]
     BadCert { path: String, reason: String },
-    #[error("cannot read TLS key {path}: {source}")]
-    ReadKey {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read TLS key {path}: {cause}")]
+    ReadKey { path: String, cause: std::io::Error },
     #[error("cannot read TLS key {path}: {reason}")]
     BadKey { path: String, reason: String },
-    #[error("cannot use TLS certificate {cert} with key {key}: {source}")]
+    #[error("cannot use TLS certificate {cert} with key {key}: {cause}")]
     Mismatch {
         cert: String,
         key: String,
-        source: rustls::Error,
+        cause: rustls::Error,
     },
     #[error("cannot make a certificate: {0}")]
-    Generate(#[from] rcgen::Error),
+    Generate(rcgen::Error),
     #[error("{} already exists (use --force to replace it)", .0.display())]
     Exists(PathBuf),
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {cause}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+}
+
+/// By hand rather than `#[from]`, which would make the error the `source()` too.
+impl From<rcgen::Error> for TlsError {
+    fn from(cause: rcgen::Error) -> Self {
+        TlsError::Generate(cause)
+    }
 }
 
 /// Loads the certificate chain (leaf first) and its private key, both PEM, into an
@@ -61,9 +64,9 @@ pub enum TlsError {
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     let cert_path = cert.display().to_string();
     let key_path = key.display().to_string();
-    let pem = std::fs::read(cert).map_err(|source| TlsError::ReadCert {
+    let pem = std::fs::read(cert).map_err(|cause| TlsError::ReadCert {
         path: cert_path.clone(),
-        source,
+        cause,
     })?;
     let chain = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
@@ -77,9 +80,9 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
             reason: "no PEM certificate in it (-----BEGIN CERTIFICATE-----)".into(),
         });
     }
-    let pem = std::fs::read(key).map_err(|source| TlsError::ReadKey {
+    let pem = std::fs::read(key).map_err(|cause| TlsError::ReadKey {
         path: key_path.clone(),
-        source,
+        cause,
     })?;
     let private_key = PrivateKeyDer::from_pem_slice(&pem).map_err(|error| TlsError::BadKey {
         path: key_path.clone(),
@@ -98,10 +101,10 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
                 .with_no_client_auth()
                 .with_single_cert(chain, private_key)
         })
-        .map_err(|source| TlsError::Mismatch {
+        .map_err(|cause| TlsError::Mismatch {
             cert: cert_path,
             key: key_path,
-            source,
+            cause,
         })?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
@@ -150,9 +153,9 @@ pub fn write_self_signed(
         }
     }
     let pair = self_signed(names)?;
-    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write {
+    std::fs::create_dir_all(dir).map_err(|cause| TlsError::Write {
         path: dir.to_path_buf(),
-        source,
+        cause,
     })?;
     write_file(&key_path, &pair.key_pem, force, true)?;
     write_file(&cert_path, &pair.cert_pem, force, false)?;
@@ -162,9 +165,9 @@ pub fn write_self_signed(
 /// Writes `text` to `path`; `create_new` unless `force`, so a file that appeared since the
 /// check is still not overwritten. A private file gets mode 0600 even when it existed.
 fn write_file(path: &Path, text: &str, force: bool, private: bool) -> Result<(), TlsError> {
-    let failed = |source| TlsError::Write {
+    let failed = |cause| TlsError::Write {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let mut options = OpenOptions::new();
     options.write(true);

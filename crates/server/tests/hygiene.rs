@@ -2,7 +2,8 @@
 //! test per class, each asserting the exact bytes every other client receives.
 //!
 //! - CR/LF injection: text relayed from any protocol cannot forge a line in another's
-//!   stream (CR, LF and NUL inside become spaces; IRC refuses such a line outright).
+//!   stream (CR, LF and NUL inside become spaces; IRC refuses such a line outright, with
+//!   `FAIL <command> INVALID_BYTE`).
 //! - Invalid UTF-8 is refused with each protocol's error and never relayed.
 //! - Message tags from clients are relayed still escaped, and length-checked (`417`).
 //! - An echoed label tag cannot inject a command (`labeled-response` is not offered; the
@@ -132,12 +133,24 @@ async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
         pete.expect_frame(2, b"kim sent q  05EXIT").await?;
 
         // IRC: a lone CR or a NUL inside a line refuses the whole line: nothing relayed,
-        // nothing answered, the connection goes on.
+        // the sender told why (a standard reply naming the command), the connection goes on.
         alice
             .wire
             .send(b"PRIVMSG #lobby :a\rKICK #lobby carol\r\n")
             .await?;
+        let refused = ":irc.test FAIL PRIVMSG INVALID_BYTE \
+                       :Message rejected, your message contained a NUL or CR byte";
+        alice.expect(refused).await?;
         alice.wire.send(b"PRIVMSG #lobby :b\0c\r\n").await?;
+        alice.expect(refused).await?;
+        // Whatever the byte's place, even in the command.
+        alice.wire.send(b"\0\r\n").await?;
+        alice
+            .expect(
+                ":irc.test FAIL * INVALID_BYTE \
+                 :Message rejected, your message contained a NUL or CR byte",
+            )
+            .await?;
         alice.sync().await?;
         alice.send("PRIVMSG #lobby :clean").await?;
         carol.expect_line(b"alice: clean").await?;
@@ -357,10 +370,17 @@ async fn an_echoed_label_cannot_inject_a_command() {
         alice
             .expect(":irc.test 482 alice #c :You're not channel operator")
             .await?;
-        // A raw CR inside the tags refuses the whole line.
+        // A raw CR inside the tags refuses the whole line, and says so (the command named
+        // is the line's as if the CR were a space).
         alice
             .wire
             .send(b"@+label=x\rQUIT PRIVMSG #c :sneaky\r\n")
+            .await?;
+        alice
+            .expect(
+                ":irc.test FAIL QUIT INVALID_BYTE \
+                 :Message rejected, your message contained a NUL or CR byte",
+            )
             .await?;
         alice.sync().await?;
         alice.silence().await?;
@@ -546,6 +566,48 @@ async fn a_missing_parameter_on_every_command_is_answered_and_the_server_goes_on
         t.wire.expect_closed().await?;
         let mut u = Irc::register(&server, "u").await?;
         u.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_reply_echoing_an_over_long_parameter_is_cut_to_512_bytes() {
+    let server = server().await;
+    ok(async {
+        let mut t = Irc::register(&server, "t").await?;
+        let long = "x".repeat(480);
+        // Each line fits 512 bytes; its reply echoes the long word and must fit too.
+        let cases = [
+            ("X".repeat(500), vec!["421"]),
+            (format!("NICK {long}"), vec!["432"]),
+            (format!("JOIN #{long}"), vec!["403"]),
+            (format!("NAMES #{long}"), vec!["366"]),
+            (format!("PRIVMSG {long} :hi"), vec!["401"]),
+            (format!("WHOIS {long}"), vec!["401", "318"]),
+            (format!("WHO {long}"), vec!["315"]),
+            (format!("TOPIC #{long}"), vec!["403"]),
+        ];
+        for (line, numerics) in cases {
+            let got = replies_to(&mut t, &line).await?;
+            let codes: Vec<&str> = got.iter().filter_map(|l| l.split(' ').nth(1)).collect();
+            assert_eq!(codes, numerics, "{line:.20}: {got:?}");
+            for reply in &got {
+                // 510 bytes and the CR LF.
+                assert!(reply.len() <= 510, "{line:.20}: {} bytes", reply.len());
+            }
+        }
+        // The cut is exact: the echo loses what the line overflowed by, and the reason
+        // stays whole.
+        let got = replies_to(&mut t, &"X".repeat(500)).await?;
+        let cut = 510 - ":irc.test 421 t ".len() - " :Unknown command".len();
+        assert_eq!(
+            got,
+            [format!(
+                ":irc.test 421 t {} :Unknown command",
+                "X".repeat(cut)
+            )]
+        );
+        t.sync().await
     }
     .await);
 }

@@ -1,5 +1,5 @@
 //! IRC channel rules: the first member is operator; MODE +o +v +m +k +l +i +b +s +n +t
-//! with their effects and errors; KICK and INVITE.
+//! with their effects and errors (478 for a full ban list); KICK and INVITE.
 
 mod irc_support;
 
@@ -180,6 +180,43 @@ async fn bans_keep_people_out_and_are_listed() {
         op.expect(":op!op@127.0.0.1 MODE #chan -b bar!*@*").await?;
         bar.send("JOIN #chan").await?;
         bar.expect(":bar!bar@127.0.0.1 JOIN #chan").await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_full_ban_or_exception_list_is_answered_478() {
+    let server = server().await;
+    ok(async {
+        let mut op = Irc::register(&server, "op").await?;
+        op.join("#chan").await?;
+        // MAXLIST=b:100,e:100: a hundred of each go in.
+        for i in 1..=100 {
+            op.send(&format!("MODE #chan +b u{i}")).await?;
+            op.expect(&format!(":op!op@127.0.0.1 MODE #chan +b u{i}!*@*"))
+                .await?;
+            op.send(&format!("MODE #chan +e x{i}")).await?;
+            op.expect(&format!(":op!op@127.0.0.1 MODE #chan +e x{i}!*@*"))
+                .await?;
+        }
+        // The 101st is refused, and said so; the other changes of the line still apply.
+        op.send("MODE #chan +bm u101").await?;
+        op.expect_all(&[
+            ":irc.test 478 op #chan u101!*@* :Channel ban list is full",
+            ":op!op@127.0.0.1 MODE #chan +m",
+        ])
+        .await?;
+        op.send("MODE #chan +e x101").await?;
+        op.expect(":irc.test 478 op #chan x101!*@* :Channel exception list is full")
+            .await?;
+        // A mask already listed changes nothing and is no error; removing makes room.
+        op.send("MODE #chan +b u1").await?;
+        op.send("MODE #chan -b u1").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan -b u1!*@*").await?;
+        op.send("MODE #chan +b u101").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +b u101!*@*").await?;
+        op.sync().await?;
+        op.silence().await
     }
     .await);
 }

@@ -40,9 +40,9 @@ impl Checkpointer {
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
             })
-            .map_err(|source| StoreError::Thread {
+            .map_err(|cause| StoreError::Thread {
                 path: path.to_path_buf(),
-                source,
+                cause,
             })?;
         Ok(Checkpointer { _stop: stop })
     }

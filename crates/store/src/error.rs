@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::ErrorCode;
 
 /// What went wrong opening, migrating, reading or writing the data directory.
+///
+/// Each message names its cause itself, so the cause is a field named `cause`, not
+/// `source`: a caller printing the error chain (`{error:#}`) would show it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another process holds `confab.lock`: two servers writing one database would
@@ -19,11 +22,11 @@ pub enum StoreError {
     InUse { dir: PathBuf, pid: Option<u32> },
 
     /// A filesystem step failed: creating the directory, opening or writing the lock file.
-    #[error("cannot use {}: {doing}: {source}", path.display())]
+    #[error("cannot use {}: {doing}: {cause}", path.display())]
     Io {
         path: PathBuf,
         doing: &'static str,
-        source: io::Error,
+        cause: io::Error,
     },
 
     /// `confab.db` exists but is not SQLite (or is encrypted, or truncated garbage).
@@ -53,23 +56,23 @@ pub enum StoreError {
     },
 
     /// Any other SQLite failure: permissions, disk full, I/O, corruption.
-    #[error("{}: could not {doing}: {source}", path.display())]
+    #[error("{}: could not {doing}: {cause}", path.display())]
     Sqlite {
         path: PathBuf,
         doing: &'static str,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 
     /// The operating system refused to start the writer thread.
-    #[error("{}: cannot start the history writer thread: {source}", path.display())]
-    Thread { path: PathBuf, source: io::Error },
+    #[error("{}: cannot start the history writer thread: {cause}", path.display())]
+    Thread { path: PathBuf, cause: io::Error },
 }
 
 impl StoreError {
     /// Wraps a SQLite error about `path`, singling out "not a database" so that case reads
     /// plainly instead of as an opaque SQLite code.
-    pub(crate) fn sqlite(path: &Path, doing: &'static str, source: rusqlite::Error) -> Self {
-        if source.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
+    pub(crate) fn sqlite(path: &Path, doing: &'static str, cause: rusqlite::Error) -> Self {
+        if cause.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
             return StoreError::NotADatabase {
                 path: path.to_path_buf(),
             };
@@ -77,15 +80,15 @@ impl StoreError {
         StoreError::Sqlite {
             path: path.to_path_buf(),
             doing,
-            source,
+            cause,
         }
     }
 
-    pub(crate) fn io(path: &Path, doing: &'static str, source: io::Error) -> Self {
+    pub(crate) fn io(path: &Path, doing: &'static str, cause: io::Error) -> Self {
         StoreError::Io {
             path: path.to_path_buf(),
             doing,
-            source,
+            cause,
         }
     }
 }
@@ -95,7 +98,7 @@ pub(crate) fn on<'a>(
     path: &'a Path,
     doing: &'static str,
 ) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
-    move |source| StoreError::sqlite(path, doing, source)
+    move |cause| StoreError::sqlite(path, doing, cause)
 }
 
 fn pid_text(pid: Option<u32>) -> String {

@@ -122,9 +122,9 @@ impl Writer {
         let join = thread::Builder::new()
             .name("confab-store-writer".into())
             .spawn(move || group.run())
-            .map_err(|source| StoreError::Thread {
+            .map_err(|cause| StoreError::Thread {
                 path: db.path().to_path_buf(),
-                source,
+                cause,
             })?;
         let shared = Shared {
             tx,

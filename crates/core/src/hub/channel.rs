@@ -214,27 +214,33 @@ fn apply(
             };
             std::mem::replace(slot, *on) != *on
         }
-        ModeChange::Ban { on, mask } => edit_list(&mut room.bans, *on, mask, by),
-        ModeChange::Except { on, mask } => edit_list(&mut room.exceptions, *on, mask, by),
+        ModeChange::Ban { on, mask } => edit_list(&mut room.bans, *on, mask, by)
+            .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
+        ModeChange::Except { on, mask } => edit_list(&mut room.exceptions, *on, mask, by)
+            .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
     })
 }
 
 /// Adds or removes a mask on a ban or exception list (masks compare without ASCII case);
-/// `false` when nothing changes, including adding to a full list.
-fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &str, by: &crate::name::Name) -> bool {
+/// `Some(false)` when nothing changes, `None` when a new mask finds the list full (the
+/// requester is told, unlike a change that changes nothing).
+fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &str, by: &crate::name::Name) -> Option<bool> {
     let known = list.iter().any(|b| b.mask.eq_ignore_ascii_case(mask));
     if on {
-        if known || list.len() >= MAX_BANS {
-            return false;
+        if known {
+            return Some(false);
+        }
+        if list.len() >= MAX_BANS {
+            return None;
         }
         list.push(Ban {
             mask: mask.to_string(),
             set_by: by.to_string(),
             set_at: SystemTime::now(),
         });
-        true
+        Some(true)
     } else {
         list.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
-        known
+        Some(known)
     }
 }

@@ -102,6 +102,9 @@ pub enum HubError {
     Banned(String),
     #[error("{0} is full")]
     Full(String),
+    /// A room's ban or exception list holds [`MAX_BANS`] masks already.
+    #[error("the list of {0} is full")]
+    ListFull(String),
     /// The user is in as many rooms as [`HubConfig::rooms_max`] allows.
     #[error("too many rooms joined, cannot join {0}")]
     TooManyRooms(String),

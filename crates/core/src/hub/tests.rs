@@ -643,6 +643,11 @@ fn exception_lists_are_bounded_like_bans() {
         .change_modes(&alice, "r", (0..=MAX_BANS).map(except).collect())
         .unwrap();
     assert_eq!(outcome.applied.len(), MAX_BANS);
+    // The one past the bound is refused, and the refusal says why.
+    assert_eq!(
+        outcome.refused,
+        [(except(MAX_BANS), HubError::ListFull("r".into()))]
+    );
     assert_eq!(hub.room_view("r").unwrap().exceptions.len(), MAX_BANS);
     assert!(hub.room_view("r").unwrap().bans.is_empty());
 }

@@ -170,8 +170,9 @@ pub fn render(
 
 /// Like [`render`], but the part after the tags fits [`MAX_LINE`] bytes with its CRLF:
 /// the last parameter is cut at a UTF-8 boundary if needed (as servers do when relaying a
-/// long PRIVMSG whose source made it grow). Returns true if it cut. Only the last
-/// parameter is ever cut, so a line whose other parts alone exceed the limit stays long.
+/// long PRIVMSG whose source made it grow), and when the middle parameters alone leave no
+/// room, the longest of them are cut first (see [`put_params`]). Returns true if it cut.
+/// Only a line whose source and command alone exceed the limit stays long.
 pub fn render_truncated(
     out: &mut BytesMut,
     tags: Option<&str>,
@@ -206,7 +207,14 @@ pub(super) fn put_head(
     body_start
 }
 
-/// Writes ` middle... [:]last\r\n`, cutting `last` to keep the body within `limit`.
+/// Writes ` middle... [:]last\r\n`, keeping the body (from `body_start`) within `limit`.
+///
+/// Past the limit `last` is cut, as a relayed message's text is. But when the middles
+/// leave `last` less than half the room or less than it needs, a middle is what is long:
+/// a word the client sent, echoed back (`421 nick <500 bytes> :Unknown command`). Then
+/// the longest middles are cut, never below one character, until `last` fits whole (up
+/// to half the room), so the reply keeps its reason. Names the server checked are short
+/// and never the longest, so only the echo is cut.
 pub(super) fn put_params(
     out: &mut BytesMut,
     body_start: usize,
@@ -215,14 +223,46 @@ pub(super) fn put_params(
 ) -> bool {
     let mut cut = false;
     if let Some((last, middles)) = params.split_last() {
-        for middle in middles {
+        let room = limit.map(|limit| limit.saturating_sub(2 + out.len() - body_start));
+        let fitted = room.and_then(|room| fit_middles(middles, last, room));
+        cut = fitted.is_some();
+        for middle in fitted.as_deref().unwrap_or(middles) {
             put_middle(out, middle);
         }
         let budget = limit.map(|limit| limit.saturating_sub(2 + out.len() - body_start));
-        cut = put_last(out, last, budget);
+        cut |= put_last(out, last, budget);
     }
     out.extend_from_slice(b"\r\n");
     cut
+}
+
+/// The middles, the longest cut so that they and `last` (whole, or half the room if it is
+/// longer) take at most `room` bytes; `None` when they fit as they are: see [`put_params`].
+fn fit_middles<'a>(middles: &[&'a str], last: &str, room: usize) -> Option<Vec<&'a str>> {
+    // ` word` each (an empty word is written `*`), and ` :last` at most.
+    let used: usize = middles.iter().map(|m| 1 + m.len().max(1)).sum();
+    let want_last = (2 + last.len()).min(room / 2);
+    let mut excess = (used + want_last).saturating_sub(room);
+    if excess == 0 {
+        return None;
+    }
+    let mut kept = middles.to_vec();
+    while excess > 0 {
+        let Some((at, longest)) = kept.iter().enumerate().max_by_key(|(_, m)| m.len()) else {
+            break;
+        };
+        let first = longest.chars().next().map_or(0, char::len_utf8);
+        if longest.len() <= first {
+            break;
+        }
+        let mut end = longest.len().saturating_sub(excess).max(first);
+        while !longest.is_char_boundary(end) {
+            end -= 1;
+        }
+        excess = excess.saturating_sub(longest.len() - end);
+        kept[at] = &longest[..end];
+    }
+    Some(kept)
 }
 
 /// Writes ` word`.
@@ -528,7 +568,7 @@ mod tests {
     }
 
     #[test]
-    fn truncation_when_middles_fill_the_line_leaves_an_empty_last() {
+    fn a_long_middle_is_cut_so_the_line_fits_with_its_last_whole() {
         let long = "m".repeat(600);
         let mut out = BytesMut::new();
         assert!(render_truncated(
@@ -536,11 +576,25 @@ mod tests {
             None,
             None,
             "CMD",
-            &[&long, "text"]
+            &["a", &long, "text here"]
         ));
+        assert_eq!(out.len(), MAX_LINE);
         let line = String::from_utf8(out.to_vec()).unwrap();
         let m = parse(line.trim_end_matches("\r\n")).unwrap();
-        assert_eq!(m.params, [long.as_str(), ""]);
+        let kept = MAX_LINE - "CMD a  :text here\r\n".len();
+        assert_eq!(m.params, ["a", &long[..kept], "text here"]);
+        // At a UTF-8 boundary, never below one character.
+        let wide = "é".repeat(300);
+        let mut out = BytesMut::new();
+        render_truncated(&mut out, None, None, "CMD", &[&wide, "text"]);
+        assert!(out.len() <= MAX_LINE && out.len() >= MAX_LINE - 1);
+        let line = String::from_utf8(out.to_vec()).unwrap();
+        assert_eq!(parse(line.trim_end()).unwrap().params[1], "text");
+        // A long last with short middles: only the last is cut (a relayed message).
+        let mut out = BytesMut::new();
+        render_truncated(&mut out, None, None, "CMD", &["#chan", &long]);
+        assert!(out.starts_with(b"CMD #chan :mmm"));
+        assert_eq!(out.len(), MAX_LINE);
     }
 
     fn middle() -> impl Strategy<Value = String> {
@@ -613,9 +667,15 @@ mod tests {
         fn truncated_rendering_fits(
             source in "[a-z!@.]{1,60}",
             text in any::<String>(),
+            echo in "[^ \r\n\0:]{1,600}",
         ) {
             let mut out = BytesMut::new();
             render_truncated(&mut out, None, Some(&source), "PRIVMSG", &["#chan", &text]);
+            prop_assert!(out.len() <= MAX_LINE);
+            prop_assert!(std::str::from_utf8(&out).is_ok());
+            // However long an echoed middle is, the line fits.
+            let mut out = BytesMut::new();
+            render_truncated(&mut out, None, Some(&source), "FAIL", &["X", &echo, &text]);
             prop_assert!(out.len() <= MAX_LINE);
             prop_assert!(std::str::from_utf8(&out).is_ok());
         }

@@ -3,7 +3,7 @@
 //! numeric is one line here; the enum, `code`, `name`, `default_text` and `from_code` are
 //! all generated from it.
 
-use super::message::{put_head, put_last, put_middle};
+use super::message::{put_head, put_params};
 use super::MAX_LINE;
 use bytes::BytesMut;
 
@@ -151,6 +151,8 @@ numerics! {
     ERR_BANNEDFROMCHAN = 474, t("Cannot join channel (+b)");
     ERR_BADCHANNELKEY = 475, t("Cannot join channel (+k)");
     ERR_BADCHANMASK = 476, t("Bad Channel Mask");
+    // `<channel> <mask>`, as ircd-hybrid and others send it.
+    ERR_BANLISTFULL = 478, t("Channel ban list is full");
     ERR_NOPRIVILEGES = 481, t("Permission Denied- You're not an IRC operator");
     ERR_CHANOPRIVSNEEDED = 482, t("You're not channel operator");
     ERR_NOOPERHOST = 491, t("No O-lines for your host");
@@ -191,8 +193,8 @@ impl Numeric {
     /// Appends `:server CODE client params... :text\r\n`. `client` is the recipient's
     /// nick (`*` before it has one). `text` overrides [`default_text`](Self::default_text);
     /// with neither, the last of `params` is the last parameter. The line is kept within
-    /// [`MAX_LINE`] by cutting the last parameter, like
-    /// [`render_truncated`](super::render_truncated).
+    /// [`MAX_LINE`] like [`render_truncated`](super::render_truncated): by cutting the last
+    /// parameter, or a parameter that echoes an over-long word the client sent.
     ///
     /// `Numeric::ERR_NOSUCHNICK.render(out, "irc.example", "alice", &["bob"], None)`
     /// writes `:irc.example 401 alice bob :No such nick/channel\r\n`.
@@ -212,15 +214,14 @@ impl Numeric {
                 None => (&[][..], client),
             },
         };
+        let mut all = Vec::with_capacity(params.len() + 2);
         if !(text.is_none() && self.default_text().is_none() && params.is_empty()) {
-            put_middle(out, client);
+            all.push(client);
         }
-        for middle in middles {
-            put_middle(out, middle);
-        }
-        let budget = MAX_LINE.saturating_sub(2 + out.len() - body_start);
-        put_last(out, last, Some(budget));
-        out.extend_from_slice(b"\r\n");
+        all.extend_from_slice(middles);
+        all.push(last);
+        // Within 512 bytes, cutting an echoed parameter if that is what is long.
+        put_params(out, body_start, &all, Some(MAX_LINE));
     }
 }
 
@@ -354,5 +355,20 @@ mod tests {
         Numeric::RPL_MOTD.render(&mut out, "irc.example", "alice", &[], Some(&long));
         assert_eq!(out.len(), MAX_LINE);
         assert!(out.ends_with(b"mm\r\n"));
+    }
+
+    #[test]
+    fn render_cuts_an_echoed_parameter_and_keeps_the_reason() {
+        let command = "X".repeat(500);
+        let mut out = BytesMut::new();
+        Numeric::ERR_UNKNOWNCOMMAND.render(&mut out, "irc.example", "alice", &[&command], None);
+        let kept = MAX_LINE - ":irc.example 421 alice  :Unknown command\r\n".len();
+        assert_eq!(
+            String::from_utf8(out.to_vec()).unwrap(),
+            format!(
+                ":irc.example 421 alice {} :Unknown command\r\n",
+                &command[..kept]
+            )
+        );
     }
 }

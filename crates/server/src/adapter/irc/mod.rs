@@ -172,23 +172,35 @@ impl IrcAdapter {
             Ok(message) => table::dispatch(self, cx, &message),
             Err(ParseError::NotUtf8) => {
                 // UTF8ONLY: refuse and say so (IRCv3 standard replies), never relay.
-                let lossy = String::from_utf8_lossy(line);
-                let command = Message::parse(lossy.as_bytes())
-                    .map(|m| m.command_upper().into_owned())
-                    .unwrap_or_else(|_| "*".into());
                 let text = "Message rejected, your message contained invalid UTF-8";
-                self.out
-                    .server_line("FAIL", &[&command, "INVALID_UTF8", text]);
+                self.refuse(line, "INVALID_UTF8", text);
+                Flow::Continue
+            }
+            Err(ParseError::ForbiddenByte) => {
+                // A NUL or a lone CR: refused whole rather than guessed at, and said so,
+                // as the classroom protocols answer a line they cannot take.
+                let text = "Message rejected, your message contained a NUL or CR byte";
+                self.refuse(line, "INVALID_BYTE", text);
                 Flow::Continue
             }
             Err(ParseError::TagsTooLong) => {
                 self.out.num(Numeric::ERR_INPUTTOOLONG, &[]);
                 Flow::Continue
             }
-            // Empty lines are ignored (Modern IRC); lines with no command or a stray
-            // NUL are dropped like ergo does.
+            // Empty lines are ignored (Modern IRC); lines with no command are dropped
+            // like ergo does.
             Err(_) => Flow::Continue,
         }
+    }
+
+    /// `FAIL <command> <code> :<text>` for a line that is not handled; the command is
+    /// read from the line with its bad bytes made harmless (`*` if there is none).
+    fn refuse(&mut self, line: &[u8], code: &str, text: &str) {
+        let lossy = String::from_utf8_lossy(line).replace(['\0', '\r'], " ");
+        let command = Message::parse(lossy.as_bytes())
+            .map(|m| m.command_upper().into_owned())
+            .unwrap_or_else(|_| "*".into());
+        self.out.server_line("FAIL", &[&command, code, text]);
     }
 }
 

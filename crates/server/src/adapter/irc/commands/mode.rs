@@ -42,6 +42,7 @@ pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
                     HubError::UserNotInRoom { user, .. } => {
                         me.out.num(Numeric::ERR_USERNOTINCHANNEL, &[&user, &chan])
                     }
+                    HubError::ListFull(_) => list_full(me, &chan, &change),
                     other => tracing::debug!(?change, %other, "mode change refused"),
                 }
             }
@@ -58,6 +59,19 @@ pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         Err(_) => me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[&chan]),
     }
     Flow::Continue
+}
+
+/// `478 <channel> <mask>`: a ban or exception list holds `MAXLIST` masks already.
+fn list_full(me: &mut IrcAdapter, chan: &str, change: &ModeChange) {
+    match change {
+        ModeChange::Ban { mask, .. } => me.out.num(Numeric::ERR_BANLISTFULL, &[chan, mask]),
+        ModeChange::Except { mask, .. } => me.out.num_text(
+            Numeric::ERR_BANLISTFULL,
+            &[chan, mask],
+            "Channel exception list is full",
+        ),
+        _ => {}
+    }
 }
 
 /// Reads `+mk-o key bob` into changes, answering what cannot be a change at once:

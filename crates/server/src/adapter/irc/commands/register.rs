@@ -44,6 +44,7 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         // The very same nick, case and all, changes nothing and is not echoed.
         Ok(new) if new.as_str() == old.as_str() => {}
         Ok(new) => {
+            cx.log_named(Protocol::Irc, &new);
             me.out.line(&old_mask, "NICK", &[new.as_str()]);
             me.out.client = new.to_string();
             me.nick = Some(new);
