@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use bytes::BytesMut;
-use confab_core::{Delivery, Hub, HubConfig, Session};
+use confab_core::{Delivery, Hub, HubConfig, Name, Session};
 use confab_server::adapter::broadcast::BroadcastAdapter;
 use confab_server::adapter::irc::{IrcAdapter, Settings};
 use confab_server::adapter::packet::PacketAdapter;
@@ -89,13 +89,14 @@ fn populated_hub(limits: &Limits) -> (Hub, Vec<Arc<Session>>) {
         outbox_bytes: limits.outbox_bytes,
         ..HubConfig::default()
     });
+    let name = |text| Name::room(text).expect("a valid name");
     let bob = hub.attach("rooms");
-    hub.take_name(&bob, "bob").expect("bob");
-    hub.join(&bob, "lobby").expect("bob joins lobby");
+    hub.take_name(&bob, name("bob")).expect("bob");
+    hub.join(&bob, name("lobby")).expect("bob joins lobby");
     let carol = hub.attach_from("irc", "127.0.0.2");
-    hub.take_name(&carol, "carol").expect("carol");
-    hub.join(&carol, "lobby").expect("carol joins lobby");
-    hub.join(&carol, "chat").expect("carol joins chat");
+    hub.take_name(&carol, name("carol")).expect("carol");
+    hub.join(&carol, name("lobby")).expect("carol joins lobby");
+    hub.join(&carol, name("chat")).expect("carol joins chat");
     (hub, vec![bob, carol])
 }
 

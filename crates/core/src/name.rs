@@ -39,6 +39,11 @@ impl Name {
         Ok(Name(Arc::from(text)))
     }
 
+    /// Checks a room name (the same rules, up to [`ROOM_NAME_MAX`] characters).
+    pub fn room(text: &str) -> Result<Name, NameError> {
+        Name::parse(text, ROOM_NAME_MAX)
+    }
+
     /// The name as its owner typed it.
     pub fn as_str(&self) -> &str {
         &self.0

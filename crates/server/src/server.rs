@@ -107,7 +107,7 @@ impl Server {
         }));
         // The services' name is nobody's, on every protocol (the server's own name, with
         // its dots, can never be a nick).
-        let _ = hub.reserve(crate::adapter::irc::NICKSERV);
+        hub.reserve(crate::adapter::irc::nickserv());
         let history = History::open(&config.data, &config.history, &hub)?;
         match &history {
             Some(history) => {

@@ -49,6 +49,15 @@ pub struct HubConfig {
     pub node: u16,
 }
 
+impl HubConfig {
+    /// Checks a user name against the rules and this hub's longest name. Adapters
+    /// validate before calling a verb, so the hub only ever sees valid names and each
+    /// protocol answers a bad one in its own form.
+    pub fn user_name(&self, text: &str) -> Result<Name, NameError> {
+        Name::parse(text, self.name_max)
+    }
+}
+
 /// Rooms one user may be in at once by default.
 pub const DEFAULT_ROOMS_MAX: usize = 100;
 
@@ -66,10 +75,6 @@ impl Default for HubConfig {
 /// Why a verb was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HubError {
-    #[error("bad name: {0}")]
-    BadName(NameError),
-    #[error("bad room name: {0}")]
-    BadRoom(NameError),
     #[error("name {0} is taken")]
     NameTaken(String),
     /// The name belongs to a registered account the session is not logged in to, or is
@@ -238,8 +243,7 @@ impl Hub {
 
     /// Takes `name` for the session, releasing its old name. Rooms it is in hear of the
     /// change. Returns the name as typed.
-    pub fn take_name(&self, session: &Session, name: &str) -> Result<Name, HubError> {
-        let name = Name::parse(name, self.config.name_max).map_err(HubError::BadName)?;
+    pub fn take_name(&self, session: &Session, name: Name) -> Result<Name, HubError> {
         let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();

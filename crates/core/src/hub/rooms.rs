@@ -7,14 +7,14 @@ use super::state::{Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, Peer, Target, Tone};
 use crate::msgid::MsgId;
-use crate::name::{Folded, Name, ROOM_NAME_MAX};
+use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
 use crate::text::Text;
 
 impl Hub {
     /// Joins a room, creating it if it does not exist (its first member becomes its
     /// operator). The others in it hear of it. Returns the room's name as first typed.
-    pub fn join(&self, session: &Session, room: &str) -> Result<Name, HubError> {
+    pub fn join(&self, session: &Session, room: Name) -> Result<Name, HubError> {
         self.join_with_key(session, room, None)
     }
 
@@ -22,10 +22,9 @@ impl Hub {
     pub fn join_with_key(
         &self,
         session: &Session,
-        room: &str,
+        room: Name,
         key: Option<&str>,
     ) -> Result<Name, HubError> {
-        let room = Name::parse(room, ROOM_NAME_MAX).map_err(HubError::BadRoom)?;
         let mut out = Outgoing::default();
         let mut guard = self.lock();
         let state = &mut *guard;

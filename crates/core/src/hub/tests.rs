@@ -42,7 +42,7 @@ fn rooms(names: &[&str]) -> Arc<[Name]> {
 
 fn named(hub: &Hub, origin: &'static str, name: &str) -> Arc<Session> {
     let s = hub.attach(origin);
-    hub.take_name(&s, name).unwrap();
+    hub.take_name(&s, n(name)).unwrap();
     s
 }
 
@@ -57,28 +57,27 @@ fn names_are_unique_without_case_and_listed_in_taken_order() {
     let _b = named(&hub, "prefixed", "B");
     let other = hub.attach("packet");
     assert_eq!(
-        hub.take_name(&other, "a"),
+        hub.take_name(&other, n("a")),
         Err(HubError::NameTaken("a".into()))
     );
     assert_eq!(hub.names(), vec![n("A"), n("B")]);
     hub.detach(&a, Departure::Quit { reason: None });
     assert_eq!(hub.names(), vec![n("B")]);
-    hub.take_name(&other, "a").unwrap();
+    hub.take_name(&other, n("a")).unwrap();
     assert_eq!(hub.names(), vec![n("B"), n("a")]);
 }
 
 #[test]
-fn bad_names_are_refused() {
-    let hub = hub();
-    let s = hub.attach("rooms");
+fn bad_names_are_refused_by_the_hubs_rules() {
+    let config = HubConfig::default();
+    assert_eq!(config.user_name("1x"), Err(NameError::BadStart));
     assert_eq!(
-        hub.take_name(&s, "1x"),
-        Err(HubError::BadName(NameError::BadStart))
+        config.user_name(&"x".repeat(21)),
+        Err(NameError::TooLong(20))
     );
-    assert_eq!(
-        hub.take_name(&s, &"x".repeat(21)),
-        Err(HubError::BadName(NameError::TooLong(20)))
-    );
+    assert_eq!(config.user_name(&"x".repeat(20)), Ok(n(&"x".repeat(20))));
+    assert_eq!(Name::room("bad room"), Err(NameError::BadCharacter));
+    assert_eq!(Name::room(&"r".repeat(33)), Err(NameError::TooLong(32)));
 }
 
 #[test]
@@ -86,12 +85,12 @@ fn rename_keeps_order_and_tells_room_mates_once() {
     let hub = hub();
     let a = named(&hub, "rooms", "alice");
     let b = named(&hub, "rooms", "bob");
-    hub.join(&a, "r1").unwrap();
-    hub.join(&a, "r2").unwrap();
-    hub.join(&b, "r1").unwrap();
-    hub.join(&b, "r2").unwrap();
+    hub.join(&a, n("r1")).unwrap();
+    hub.join(&a, n("r2")).unwrap();
+    hub.join(&b, n("r1")).unwrap();
+    hub.join(&b, n("r2")).unwrap();
     events(&a);
-    hub.take_name(&b, "bert").unwrap();
+    hub.take_name(&b, n("bert")).unwrap();
     assert_eq!(
         events(&a),
         vec![EventKind::Renamed {
@@ -110,10 +109,10 @@ fn join_say_part_reach_everyone_else_only() {
     let hub = hub();
     let a = named(&hub, "rooms", "alice");
     let b = named(&hub, "broadcast", "bob");
-    assert_eq!(hub.join(&a, "Lobby").unwrap(), n("Lobby"));
-    assert_eq!(hub.join(&b, "lobby").unwrap(), n("Lobby"));
+    assert_eq!(hub.join(&a, n("Lobby")).unwrap(), n("Lobby"));
+    assert_eq!(hub.join(&b, n("lobby")).unwrap(), n("Lobby"));
     assert_eq!(
-        hub.join(&b, "lobby"),
+        hub.join(&b, n("lobby")),
         Err(HubError::AlreadyMember("Lobby".into()))
     );
     let bob = Peer::classroom(n("bob"), "broadcast");
@@ -159,8 +158,8 @@ fn join_say_part_reach_everyone_else_only() {
 fn rooms_appear_in_creation_order_and_vanish_with_the_last_member() {
     let hub = hub();
     let a = named(&hub, "rooms", "alice");
-    hub.join(&a, "zeta").unwrap();
-    hub.join(&a, "alpha").unwrap();
+    hub.join(&a, n("zeta")).unwrap();
+    hub.join(&a, n("alpha")).unwrap();
     assert_eq!(hub.rooms(), vec![n("zeta"), n("alpha")]);
     assert_eq!(hub.rooms_of(&a), vec![n("zeta"), n("alpha")]);
     hub.detach(&a, Departure::Lost);
@@ -173,8 +172,8 @@ fn a_lost_client_is_announced_as_lost() {
     let hub = hub();
     let a = named(&hub, "broadcast", "alice");
     let b = named(&hub, "broadcast", "bob");
-    hub.join(&a, "lobby").unwrap();
-    hub.join(&b, "lobby").unwrap();
+    hub.join(&a, n("lobby")).unwrap();
+    hub.join(&b, n("lobby")).unwrap();
     events(&a);
     hub.detach(&b, Departure::Lost);
     assert_eq!(
@@ -195,10 +194,10 @@ fn leaving_the_server_is_one_quit_per_room_mate_however_many_rooms_are_shared() 
     let b = named(&hub, "irc", "bob");
     let c = named(&hub, "rooms", "carol");
     for room in ["r1", "r2"] {
-        hub.join(&a, room).unwrap();
-        hub.join(&b, room).unwrap();
+        hub.join(&a, n(room)).unwrap();
+        hub.join(&b, n(room)).unwrap();
     }
-    hub.join(&c, "r2").unwrap();
+    hub.join(&c, n("r2")).unwrap();
     events(&a);
     events(&c);
     let reason = Some(Text::new("bye"));
@@ -223,12 +222,12 @@ fn retaking_ones_own_name_is_silent_but_a_case_change_is_heard() {
     let hub = hub();
     let a = named(&hub, "rooms", "bo");
     let b = named(&hub, "rooms", "cy");
-    hub.join(&a, "r").unwrap();
-    hub.join(&b, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
+    hub.join(&b, n("r")).unwrap();
     events(&b);
-    hub.take_name(&a, "bo").unwrap();
+    hub.take_name(&a, n("bo")).unwrap();
     assert!(events(&b).is_empty());
-    hub.take_name(&a, "Bo").unwrap();
+    hub.take_name(&a, n("Bo")).unwrap();
     assert_eq!(
         events(&b),
         vec![EventKind::Renamed {
@@ -244,8 +243,8 @@ fn a_quiet_detach_tells_no_one() {
     let hub = hub();
     let a = named(&hub, "rooms", "alice");
     let b = named(&hub, "rooms", "bob");
-    hub.join(&a, "r").unwrap();
-    hub.join(&b, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
+    hub.join(&b, n("r")).unwrap();
     events(&a);
     hub.detach_quietly(&b);
     assert!(events(&a).is_empty());
@@ -258,8 +257,8 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
     let hub = hub();
     let a = named(&hub, "irc", "a");
     let b = named(&hub, "irc", "b");
-    hub.join(&a, "r").unwrap();
-    hub.join(&b, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
+    hub.join(&b, n("r")).unwrap();
     events(&a);
     let tags: Option<Arc<str>> = Some(Arc::from("+draft/react=\\o/"));
     let first = hub
@@ -355,12 +354,9 @@ fn whisper_reaches_one_user_even_oneself() {
 fn joining_needs_a_name_and_a_good_room() {
     let hub = hub();
     let s = hub.attach("rooms");
-    assert_eq!(hub.join(&s, "r"), Err(HubError::NoName));
-    hub.take_name(&s, "x").unwrap();
-    assert_eq!(
-        hub.join(&s, "bad room"),
-        Err(HubError::BadRoom(NameError::BadCharacter))
-    );
+    assert_eq!(hub.join(&s, n("r")), Err(HubError::NoName));
+    hub.take_name(&s, n("x")).unwrap();
+    assert_eq!(hub.join(&s, n("r")).unwrap(), n("r"));
 }
 
 #[test]
@@ -373,7 +369,7 @@ fn a_slow_consumer_is_closed_and_the_sender_goes_on() {
     let fast = named(&hub, "rooms", "fast");
     let slow = named(&hub, "rooms", "slow");
     for s in [&talker, &fast, &slow] {
-        hub.join(s, "r").unwrap();
+        hub.join(s, n("r")).unwrap();
     }
     events(&talker);
     events(&fast);
@@ -390,7 +386,7 @@ fn a_slow_consumer_is_closed_and_the_sender_goes_on() {
 fn release_name_leaves_rooms_and_frees_the_name() {
     let hub = hub();
     let a = named(&hub, "packet", "A");
-    hub.join(&a, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
     assert_eq!(
         hub.release_name(&a, Departure::Quit { reason: None }),
         Some(n("A"))
@@ -411,8 +407,8 @@ fn room_with_op() -> (Hub, Arc<Session>, Arc<Session>) {
     let hub = hub();
     let alice = named(&hub, "irc", "alice");
     let bob = named(&hub, "rooms", "bob");
-    hub.join(&alice, "r").unwrap();
-    hub.join(&bob, "r").unwrap();
+    hub.join(&alice, n("r")).unwrap();
+    hub.join(&bob, n("r")).unwrap();
     events(&alice);
     (hub, alice, bob)
 }
@@ -542,9 +538,9 @@ fn keys_limits_invitations_and_bans_guard_the_door() {
     let carol = named(&hub, "broadcast", "carol");
     hub.change_modes(&alice, "r", vec![ModeChange::Key(Some("sesame".into()))])
         .unwrap();
-    assert_eq!(hub.join(&carol, "r"), Err(HubError::BadKey("r".into())));
+    assert_eq!(hub.join(&carol, n("r")), Err(HubError::BadKey("r".into())));
     assert_eq!(
-        hub.join_with_key(&carol, "r", Some("nope")),
+        hub.join_with_key(&carol, n("r"), Some("nope")),
         Err(HubError::BadKey("r".into()))
     );
     hub.change_modes(
@@ -553,14 +549,14 @@ fn keys_limits_invitations_and_bans_guard_the_door() {
         vec![ModeChange::Key(None), ModeChange::Limit(Some(2))],
     )
     .unwrap();
-    assert_eq!(hub.join(&carol, "r"), Err(HubError::Full("r".into())));
+    assert_eq!(hub.join(&carol, n("r")), Err(HubError::Full("r".into())));
     hub.change_modes(
         &alice,
         "r",
         vec![ModeChange::Limit(None), flag(ChannelFlag::InviteOnly, true)],
     )
     .unwrap();
-    assert_eq!(hub.join(&carol, "r"), Err(HubError::InviteOnly("r".into())));
+    assert_eq!(hub.join(&carol, n("r")), Err(HubError::InviteOnly("r".into())));
     hub.change_modes(&alice, "r", vec![flag(ChannelFlag::InviteOnly, false)])
         .unwrap();
     hub.change_modes(
@@ -572,11 +568,11 @@ fn keys_limits_invitations_and_bans_guard_the_door() {
         }],
     )
     .unwrap();
-    assert_eq!(hub.join(&carol, "r"), Err(HubError::Banned("r".into())));
+    assert_eq!(hub.join(&carol, n("r")), Err(HubError::Banned("r".into())));
     // An invitation gets past the ban once.
     hub.invite(&alice, "carol", "r").unwrap();
     assert!(matches!(&events(&carol)[..], [EventKind::Invited { .. }]));
-    hub.join(&carol, "r").unwrap();
+    hub.join(&carol, n("r")).unwrap();
     assert_eq!(
         hub.invite(&alice, "carol", "r"),
         Err(HubError::UserInRoom {
@@ -617,8 +613,8 @@ fn ban_exceptions_let_matching_users_past_bans() {
     assert_eq!(view.exceptions.len(), 1);
     assert_eq!(view.exceptions[0].mask, "CAROL!*@*");
     assert_eq!(view.exceptions[0].set_by, "alice");
-    assert_eq!(hub.join(&dave, "r"), Err(HubError::Banned("r".into())));
-    hub.join(&carol, "r").unwrap();
+    assert_eq!(hub.join(&dave, n("r")), Err(HubError::Banned("r".into())));
+    hub.join(&carol, n("r")).unwrap();
     hub.say(&carol, "r", Text::new("hi")).unwrap();
     // Without the exception the ban holds again, for speaking too.
     let outcome = hub
@@ -656,7 +652,7 @@ fn exception_lists_are_bounded_like_bans() {
 fn a_kick_is_heard_by_all_and_removes_the_target() {
     let (hub, alice, bob) = room_with_op();
     let carol = named(&hub, "irc", "carol");
-    hub.join(&carol, "r").unwrap();
+    hub.join(&carol, n("r")).unwrap();
     events(&alice);
     events(&bob);
     assert_eq!(
@@ -715,7 +711,7 @@ fn invisibility_peak_and_user_lists_feed_lusers_and_who() {
     let _unnamed = hub.attach("irc");
     hub.set_invisible(&a, true).unwrap();
     hub.set_oper(&b, true).unwrap();
-    hub.join(&a, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
     assert!(hub.room_exists("R") && !hub.room_exists("s"));
     let counts = hub.counts();
     assert_eq!(
@@ -743,7 +739,7 @@ fn peers_carry_the_real_name_for_extended_join() {
     hub.set_profile(&bob, "b", "Bob Real").unwrap();
     hub.part(&bob, "r", None).unwrap();
     events(&alice);
-    hub.join(&bob, "r").unwrap();
+    hub.join(&bob, n("r")).unwrap();
     match &events(&alice)[..] {
         [EventKind::Joined { who, .. }] => {
             assert_eq!((who.user(), who.realname()), ("b", "Bob Real"));
@@ -757,12 +753,12 @@ fn peers_carry_the_real_name_for_extended_join() {
 fn invitations_are_listed_until_used_and_summaries_carry_times() {
     let (hub, alice, _bob) = room_with_op();
     let carol = named(&hub, "irc", "carol");
-    hub.join(&alice, "s").unwrap();
+    hub.join(&alice, n("s")).unwrap();
     assert!(hub.invitations(&carol).is_empty());
     hub.invite(&alice, "carol", "s").unwrap();
     hub.invite(&alice, "carol", "r").unwrap();
     assert_eq!(hub.invitations(&carol), vec![n("r"), n("s")]);
-    hub.join(&carol, "r").unwrap();
+    hub.join(&carol, n("r")).unwrap();
     assert_eq!(hub.invitations(&carol), vec![n("s")]);
     hub.set_topic(&alice, "r", Some(Text::new("hello")))
         .unwrap();
@@ -777,7 +773,7 @@ fn joining_while_away_tells_the_room_after_the_join() {
     hub.part(&bob, "r", None).unwrap();
     hub.set_away(&bob, Some(Text::new("lunch"))).unwrap();
     events(&alice);
-    hub.join(&bob, "r").unwrap();
+    hub.join(&bob, n("r")).unwrap();
     assert!(matches!(
         &events(&alice)[..],
         [EventKind::Joined { .. }, EventKind::AwayChanged { away: Some(text), .. }]
@@ -793,15 +789,15 @@ fn a_user_may_be_in_at_most_rooms_max_rooms() {
         ..HubConfig::default()
     });
     let s = named(&hub, "irc", "amy");
-    hub.join(&s, "a").unwrap();
-    hub.join(&s, "b").unwrap();
-    assert_eq!(hub.join(&s, "c"), Err(HubError::TooManyRooms("c".into())));
+    hub.join(&s, n("a")).unwrap();
+    hub.join(&s, n("b")).unwrap();
+    assert_eq!(hub.join(&s, n("c")), Err(HubError::TooManyRooms("c".into())));
     // Joining a room one is in is still only "already a member".
-    assert_eq!(hub.join(&s, "a"), Err(HubError::AlreadyMember("a".into())));
+    assert_eq!(hub.join(&s, n("a")), Err(HubError::AlreadyMember("a".into())));
     // The refused room was not created.
     assert!(hub.room_view("c").is_none());
     hub.part(&s, "a", None).unwrap();
-    hub.join(&s, "c").unwrap();
+    hub.join(&s, n("c")).unwrap();
 }
 
 /// A stage that keeps what it is given until the test delivers it, as the store does
@@ -832,11 +828,11 @@ fn with_a_stage_nothing_is_delivered_until_it_delivers_and_then_in_the_hubs_orde
     assert!(hub.set_stage(Arc::new(HeldStage::default())).is_err());
     let a = named(&hub, "irc", "a");
     let b = named(&hub, "rooms", "b");
-    hub.join(&a, "r").unwrap();
-    hub.join(&b, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
+    hub.join(&b, n("r")).unwrap();
     hub.say(&b, "r", Text::new("one")).unwrap();
     // A room with only its speaker still makes the event: history keeps it.
-    hub.join(&b, "alone").unwrap();
+    hub.join(&b, n("alone")).unwrap();
     hub.say(&b, "alone", Text::new("nobody hears")).unwrap();
     hub.whisper(&b, "a", Text::new("two")).unwrap();
     assert!(events(&a).is_empty(), "nothing before the stage delivers");
@@ -867,13 +863,13 @@ fn who_hears_of_an_event_is_decided_when_it_happens_not_when_it_is_delivered() {
     let c = named(&hub, "irc", "c");
     let d = named(&hub, "irc", "d");
     for s in [&a, &b, &c] {
-        hub.join(s, "r").unwrap();
+        hub.join(s, n("r")).unwrap();
     }
     // Two kicks in a row: c was still in the room when b was kicked, so hears of it,
     // though c is out too by the time anything is delivered. d joins after both.
     hub.kick(&a, "r", "b", None).unwrap();
     hub.kick(&a, "r", "c", None).unwrap();
-    hub.join(&d, "r").unwrap();
+    hub.join(&d, n("r")).unwrap();
     stage.release();
     let kicks = |kinds: Vec<EventKind>| {
         kinds
@@ -891,7 +887,7 @@ fn who_hears_of_an_event_is_decided_when_it_happens_not_when_it_is_delivered() {
 fn an_event_from_another_node_reaches_its_author_namesake_too() {
     let hub = hub();
     let a = named(&hub, "irc", "a");
-    hub.join(&a, "r").unwrap();
+    hub.join(&a, n("r")).unwrap();
     let from = Peer::classroom(n("z"), "rooms");
     let kind = EventKind::Said {
         room: n("r"),

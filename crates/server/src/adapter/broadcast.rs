@@ -16,6 +16,11 @@ use crate::protocol::Protocol;
 const SLOT: RenderSlot = RenderSlot::new(4);
 /// The one conversation, shared with `rooms` and IRC's `#lobby`.
 pub const LOBBY: &str = "lobby";
+
+/// [`LOBBY`] as the validated name the hub takes.
+fn lobby() -> Name {
+    Name::room(LOBBY).expect("the lobby's name follows the rules")
+}
 /// The classic client sends its name with no newline: take it after this much silence.
 const NAME_SILENCE: Duration = Duration::from_millis(500);
 
@@ -47,11 +52,15 @@ impl BroadcastAdapter {
             self.login = Some(login);
             return Flow::Continue;
         }
-        match cx.hub.take_name(cx.session, typed) {
+        let Ok(wanted) = cx.hub.config().user_name(typed) else {
+            line(cx, ServerLine::NotAllowed);
+            return Flow::Close;
+        };
+        match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
                 cx.log_named(Protocol::Broadcast, &name);
                 line(cx, ServerLine::Welcome);
-                if let Err(error) = cx.hub.join(cx.session, LOBBY) {
+                if let Err(error) = cx.hub.join(cx.session, lobby()) {
                     tracing::warn!(%error, "broadcast join of the lobby failed");
                 }
                 self.name = Some(name);

@@ -93,7 +93,10 @@ fn login(name: &str, cx: &Context<'_>) -> ResultCode {
     if cx.hub.name_of(cx.session).is_some() {
         return ResultCode::Failure;
     }
-    match cx.hub.take_name(cx.session, name) {
+    let Ok(wanted) = cx.hub.config().user_name(name) else {
+        return ResultCode::Failure;
+    };
+    match cx.hub.take_name(cx.session, wanted) {
         Ok(taken) => {
             cx.log_named(Protocol::Packet, &taken);
             ResultCode::Ok

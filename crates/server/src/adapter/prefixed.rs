@@ -91,7 +91,10 @@ impl PrefixedAdapter {
 
     /// `NAME x`: take it (releasing an old name) or say why not.
     fn name(&self, name: &str, cx: &Context<'_>) {
-        match cx.hub.take_name(cx.session, name) {
+        let Ok(wanted) = cx.hub.config().user_name(name) else {
+            return self.reply(cx, Reply::BadName);
+        };
+        match cx.hub.take_name(cx.session, wanted) {
             Ok(taken) => {
                 cx.log_named(Protocol::Prefixed, &taken);
                 self.reply(cx, Reply::Hello(taken.as_str()));

@@ -6,7 +6,6 @@
 //! is remembered here.
 
 use bytes::{Bytes, BytesMut};
-use confab_core::name::ROOM_NAME_MAX;
 use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
@@ -79,7 +78,7 @@ impl RoomsAdapter {
 
     /// `/join ROOM`: `0`, or `1` for a missing or bad room name. A named user moves rooms.
     fn join(&mut self, room: &str, cx: &Context<'_>) {
-        let Ok(room) = Name::parse(room, ROOM_NAME_MAX) else {
+        let Ok(room) = Name::room(room) else {
             code(cx, 1);
             return;
         };
@@ -89,7 +88,7 @@ impl RoomsAdapter {
                 if let Some(old) = self.room.take() {
                     let _ = cx.hub.part(cx.session, old.as_str(), None);
                 }
-                match cx.hub.join(cx.session, room.as_str()) {
+                match cx.hub.join(cx.session, room) {
                     Ok(shown) => self.room = Some(shown),
                     Err(_) => {
                         code(cx, 1);
@@ -110,14 +109,17 @@ impl RoomsAdapter {
             notice(cx, Notice::JoinFirst);
             return;
         };
-        match cx.hub.take_name(cx.session, nick) {
+        let Ok(wanted) = cx.hub.config().user_name(nick) else {
+            return code(cx, 1);
+        };
+        match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
                 cx.log_named(Protocol::Rooms, &name);
                 code(cx, 0);
                 if !self.named {
                     self.named = true;
                     // The reply goes first; the room hears `* name joined` after it.
-                    match cx.hub.join(cx.session, room.as_str()) {
+                    match cx.hub.join(cx.session, room.clone()) {
                         Ok(shown) => self.room = Some(shown),
                         // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
                         Err(error) => {

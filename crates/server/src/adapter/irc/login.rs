@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{Hub, Name, Session};
 use confab_proto::irc::{render, Numeric};
 
@@ -21,6 +22,11 @@ use crate::history::History;
 
 /// The services' nick, reserved on every protocol.
 pub const NICKSERV: &str = "NickServ";
+
+/// [`NICKSERV`] as the validated name the hub reserves.
+pub fn nickserv() -> Name {
+    Name::parse(NICKSERV, NAME_MAX_CEILING).expect("NickServ follows the name rules")
+}
 /// The source of NickServ's notices.
 const NICKSERV_MASK: &str = "NickServ!NickServ@services";
 
@@ -57,7 +63,7 @@ impl Asker {
     pub fn new(me: &mut IrcAdapter, cx: &Context<'_>) -> Asker {
         // Before registration the nick and user name sent so far stand in.
         let pending = me.pending.as_deref();
-        let (client, mask) = match (&me.nick, pending.and_then(|p| p.nick.as_deref())) {
+        let (client, mask) = match (&me.nick, pending.and_then(|p| p.nick.as_ref().map(Name::as_str))) {
             (None, Some(nick)) => {
                 let user = pending
                     .and_then(|p| p.user.as_ref())

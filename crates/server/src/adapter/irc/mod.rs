@@ -30,7 +30,7 @@ use tokio::time::Instant;
 use super::{Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 use caps::Caps;
-pub use login::NICKSERV;
+pub use login::{nickserv, NICKSERV};
 use out::Out;
 pub use settings::Settings;
 
@@ -51,7 +51,7 @@ pub fn command_table() -> impl Iterator<Item = (&'static str, usize, bool)> {
 #[derive(Default)]
 struct Pending {
     pass: Option<String>,
-    nick: Option<String>,
+    nick: Option<Name>,
     /// USER's user name and real name.
     user: Option<(String, String)>,
     /// A SASL exchange under way: the base64 received so far (kept after registration

@@ -12,11 +12,11 @@ use crate::adapter::{Context, Flow};
 pub fn register(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     let (wanted, password) = (m.params[0], m.params[2]);
     let nick = match &me.nick {
-        Some(nick) => Some(nick.to_string()),
+        Some(nick) => Some(nick.clone()),
         None => me.pending.as_ref().and_then(|p| p.nick.clone()),
     };
     let shown = if wanted == "*" {
-        nick.clone().unwrap_or_else(|| "*".into())
+        nick.as_ref().map_or_else(|| "*".into(), Name::to_string)
     } else {
         wanted.to_string()
     };
@@ -35,25 +35,22 @@ pub fn register(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow 
     let Some(nick) = nick else {
         return refuse(me, "NEED_NICK", "Choose a nick first");
     };
-    if !shown.eq_ignore_ascii_case(&nick) {
+    if !shown.eq_ignore_ascii_case(nick.as_str()) {
         return refuse(
             me,
             "ACCOUNT_NAME_MUST_BE_NICK",
             "The account must be your nick",
         );
     }
-    let Ok(account) = Name::parse(&nick, me.settings.nick_max) else {
-        return refuse(me, "BAD_ACCOUNT_NAME", "That cannot be an account name");
-    };
     // Someone else holds the nick now: registering it would take it from under them.
-    let held = cx.hub.lookup(&nick).is_some() && me.nick.is_none();
-    if held || cx.hub.is_account(&nick) {
+    let held = cx.hub.lookup(nick.as_str()).is_some() && me.nick.is_none();
+    if held || cx.hub.is_account(nick.as_str()) {
         return refuse(me, "ACCOUNT_EXISTS", "Account already exists");
     }
     login::register(
         Asker::new(me, cx),
         Via::Register,
-        account,
+        nick,
         password.to_string(),
     );
     Flow::Continue

@@ -8,7 +8,7 @@ use super::super::caps::Cap;
 use super::super::IrcAdapter;
 use super::names::send_names;
 use super::topic::send_topic;
-use super::{channel, list, room_of};
+use super::{channel, list, room_name_of};
 use crate::adapter::{Context, Flow};
 
 pub fn join(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
@@ -27,7 +27,7 @@ pub fn join(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
 }
 
 fn join_one(me: &mut IrcAdapter, cx: &Context<'_>, chan: &str, key: Option<&str>) {
-    let Some(room) = room_of(chan) else {
+    let Some(room) = room_name_of(chan) else {
         me.out.num(Numeric::ERR_NOSUCHCHANNEL, &[chan]);
         return;
     };

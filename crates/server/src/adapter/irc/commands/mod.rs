@@ -36,6 +36,11 @@ pub fn room_of(channel: &str) -> Option<&str> {
     Name::parse(room, ROOM_NAME_MAX).ok().map(|_| room)
 }
 
+/// The validated room name of `#room` (for the verbs that create a room).
+pub fn room_name_of(channel: &str) -> Option<Name> {
+    Name::room(channel.strip_prefix('#')?).ok()
+}
+
 /// The channel name of a hub room.
 pub fn channel(room: &Name) -> String {
     format!("#{room}")

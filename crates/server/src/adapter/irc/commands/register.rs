@@ -27,20 +27,20 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         me.out.num(Numeric::ERR_NONICKNAMEGIVEN, &[]);
         return Flow::Continue;
     }
-    if Name::parse(wanted, me.settings.nick_max).is_err() {
+    let Ok(name) = Name::parse(wanted, me.settings.nick_max) else {
         me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[wanted]);
         return Flow::Continue;
-    }
+    };
     let Some(old) = me.nick.clone() else {
         if cx.hub.lookup(wanted).is_some() {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted]);
             return Flow::Continue;
         }
-        me.pending().nick = Some(wanted.to_string());
+        me.pending().nick = Some(name);
         return try_register(me, cx);
     };
     let old_mask = me.mask();
-    match cx.hub.take_name(cx.session, wanted) {
+    match cx.hub.take_name(cx.session, name) {
         // The very same nick, case and all, changes nothing and is not echoed.
         Ok(new) if new.as_str() == old.as_str() => {}
         Ok(new) => {
@@ -107,16 +107,16 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
             return Flow::Close;
         }
     }
-    let name = match cx.hub.take_name(cx.session, &nick) {
+    let name = match cx.hub.take_name(cx.session, nick.clone()) {
         Ok(name) => name,
         // Someone took it since NICK: the client picks another and registers then.
         Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
-            me.out.num(Numeric::ERR_NICKNAMEINUSE, &[&nick]);
+            me.out.num(Numeric::ERR_NICKNAMEINUSE, &[nick.as_str()]);
             me.pending().nick = None;
             return Flow::Continue;
         }
         Err(_) => {
-            me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[&nick]);
+            me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[nick.as_str()]);
             me.pending().nick = None;
             return Flow::Continue;
         }
