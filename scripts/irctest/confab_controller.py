@@ -25,6 +25,7 @@ name_max = 32
 [irc]
 server_name = "My.Little.Server"
 network = "MyTestNet"
+register_before_connect = {before_connect}
 {password_field}
 
 [[irc.opers]]
@@ -112,7 +113,11 @@ class ConfabController(BaseServerController, DirectoryBasedController):
         assert self.directory
         password_field = f"password = {json.dumps(password)}" if password else ""
         with self.open_file("confab.toml") as fd:
-            fd.write(TEMPLATE_CONFIG.format(password_field=password_field))
+            before_connect = self.test_config.account_registration_before_connect
+            fd.write(TEMPLATE_CONFIG.format(
+                password_field=password_field,
+                before_connect="true" if before_connect else "false",
+            ))
         binary = os.environ.get("CONFAB_BIN", str(REPO / "target/release/confab"))
         self.proc = self.execute(
             [

@@ -227,6 +227,10 @@ pub struct IrcConfig {
     pub ping_interval_secs: u64,
     /// Seconds the server waits for any answer to its PING before dropping the client.
     pub ping_timeout_secs: u64,
+    /// Whether `REGISTER` (draft/account-registration) is accepted before the client has
+    /// completed its connection (the cap's `before-connect`). On by default; off, a
+    /// client must be connected, with a nick the network accepted, to register it.
+    pub register_before_connect: bool,
 }
 
 impl Default for IrcConfig {
@@ -243,6 +247,7 @@ impl Default for IrcConfig {
             // A PING after 90 s of silence, a disconnect 60 s later (150 s in all).
             ping_interval_secs: 90,
             ping_timeout_secs: 60,
+            register_before_connect: true,
         }
     }
 }

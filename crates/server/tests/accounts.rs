@@ -8,7 +8,7 @@ mod irc_support;
 use std::time::{Duration, Instant};
 
 use confab_check::wire::{name_field, packet, text_field};
-use irc_support::{ok, server, Irc, Step, TestServer, Wire, SERVER};
+use irc_support::{ok, server, server_with, Irc, Step, TestServer, Wire, SERVER};
 
 /// `base64("\0amy\0sesame")`, SASL PLAIN's credentials for amy.
 const AMY_PLAIN: &str = "AGFteQBzZXNhbWU=";
@@ -107,6 +107,28 @@ async fn sasl_plain_logs_in_and_the_owner_takes_the_name() {
         .await);
     ok(amy
         .expect(&format!(":{SERVER} 318 amy amy :End of /WHOIS list"))
+        .await);
+    // WHOX's account field: the account, or 0 for a user logged in to none.
+    let mut bob = Irc::register(&server, "bob").await.unwrap();
+    ok(amy.send("JOIN #club").await);
+    ok(amy.skip_past(" 366 amy #club :End of /NAMES list").await);
+    ok(bob.send("JOIN #club").await);
+    ok(bob.skip_past(" 366 bob #club :End of /NAMES list").await);
+    ok(amy.expect(":bob!bob@127.0.0.1 JOIN #club").await);
+    ok(bob.send("WHO #club %tcna,7").await);
+    ok(bob
+        .expect_all(&[
+            &format!(":{SERVER} 354 bob 7 #club amy amy"),
+            &format!(":{SERVER} 354 bob 7 #club bob 0"),
+            &format!(":{SERVER} 315 bob #club :End of WHO list"),
+        ])
+        .await);
+    ok(bob.send("WHO amy %na").await);
+    ok(bob
+        .expect_all(&[
+            &format!(":{SERVER} 354 bob amy amy"),
+            &format!(":{SERVER} 315 bob amy :End of WHO list"),
+        ])
         .await);
     // Once logged in, another AUTHENTICATE is refused.
     ok(amy.send("AUTHENTICATE PLAIN").await);
@@ -458,4 +480,37 @@ async fn classroom_users_log_in_with_name_and_password_and_get_what_waited() {
         b.expect(b"* cy (private): for broadcast\n").await
     }
     .await);
+}
+
+#[tokio::test]
+async fn register_can_be_kept_until_the_connection_completes() {
+    let server = server_with(|config| config.irc.register_before_connect = false).await;
+    let mut amy = Irc::connect(&server, "amy").await.unwrap();
+    ok(amy.send("CAP LS 302").await);
+    // The cap is offered without `before-connect`.
+    ok(amy
+        .skip_past(" draft/account-registration sasl=PLAIN server-time userhost-in-names")
+        .await);
+    ok(amy.send("CAP REQ draft/account-registration").await);
+    ok(amy
+        .expect(&format!(":{SERVER} CAP * ACK draft/account-registration"))
+        .await);
+    ok(amy.send("NICK amy").await);
+    ok(amy.send("REGISTER * * sesame").await);
+    ok(amy
+        .expect(&format!(
+            ":{SERVER} FAIL REGISTER COMPLETE_CONNECTION_REQUIRED amy \
+             :Complete the connection before registering"
+        ))
+        .await);
+    ok(amy.send("USER amy 0 * :Real amy").await);
+    ok(amy.send("CAP END").await);
+    ok(amy.skip_past(" 376 amy :End of /MOTD command.").await);
+    ok(amy.send("REGISTER * * sesame").await);
+    ok(amy
+        .expect_all(&[
+            &format!(":{SERVER} REGISTER SUCCESS amy :Account successfully registered"),
+            &format!(":{SERVER} 900 amy amy!amy@127.0.0.1 amy :You are now logged in as amy"),
+        ])
+        .await);
 }

@@ -556,7 +556,10 @@ fn keys_limits_invitations_and_bans_guard_the_door() {
         vec![ModeChange::Limit(None), flag(ChannelFlag::InviteOnly, true)],
     )
     .unwrap();
-    assert_eq!(hub.join(&carol, n("r")), Err(HubError::InviteOnly("r".into())));
+    assert_eq!(
+        hub.join(&carol, n("r")),
+        Err(HubError::InviteOnly("r".into()))
+    );
     hub.change_modes(&alice, "r", vec![flag(ChannelFlag::InviteOnly, false)])
         .unwrap();
     hub.change_modes(
@@ -791,9 +794,15 @@ fn a_user_may_be_in_at_most_rooms_max_rooms() {
     let s = named(&hub, "irc", "amy");
     hub.join(&s, n("a")).unwrap();
     hub.join(&s, n("b")).unwrap();
-    assert_eq!(hub.join(&s, n("c")), Err(HubError::TooManyRooms("c".into())));
+    assert_eq!(
+        hub.join(&s, n("c")),
+        Err(HubError::TooManyRooms("c".into()))
+    );
     // Joining a room one is in is still only "already a member".
-    assert_eq!(hub.join(&s, n("a")), Err(HubError::AlreadyMember("a".into())));
+    assert_eq!(
+        hub.join(&s, n("a")),
+        Err(HubError::AlreadyMember("a".into()))
+    );
     // The refused room was not created.
     assert!(hub.room_view("c").is_none());
     hub.part(&s, "a", None).unwrap();

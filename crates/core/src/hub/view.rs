@@ -23,6 +23,8 @@ pub struct MemberView {
     pub invisible: bool,
     pub op: bool,
     pub voice: bool,
+    /// The account the member is logged in to (WHOX's `a` field).
+    pub account: Option<Name>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,7 @@ fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView
         invisible: member.invisible,
         op,
         voice,
+        account: member.account.clone(),
     }
 }
 

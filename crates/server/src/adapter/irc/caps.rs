@@ -65,12 +65,14 @@ impl Cap {
         }
     }
 
-    /// The value `CAP LS 302` shows after the name (`sasl=PLAIN`).
-    pub fn value(self) -> Option<&'static str> {
+    /// The value `CAP LS 302` shows after the name (`sasl=PLAIN`), given whether
+    /// `REGISTER` is allowed before the connection completes.
+    pub fn value(self, register_before_connect: bool) -> Option<&'static str> {
         match self {
             Cap::Sasl => Some("PLAIN"),
-            // Registering needs no connection first, and no email or verification.
-            Cap::AccountRegistration => Some("before-connect"),
+            // Registering needs no email or verification; and, unless configured
+            // otherwise, no connection first.
+            Cap::AccountRegistration if register_before_connect => Some("before-connect"),
             _ => None,
         }
     }
@@ -148,7 +150,9 @@ mod tests {
             parse_request("sasl account-tag"),
             Some(vec![(Cap::Sasl, true), (Cap::AccountTag, true)])
         );
-        assert_eq!(Cap::Sasl.value(), Some("PLAIN"));
+        assert_eq!(Cap::Sasl.value(true), Some("PLAIN"));
+        assert_eq!(Cap::AccountRegistration.value(true), Some("before-connect"));
+        assert_eq!(Cap::AccountRegistration.value(false), None);
     }
 
     #[test]

@@ -63,7 +63,10 @@ impl Asker {
     pub fn new(me: &mut IrcAdapter, cx: &Context<'_>) -> Asker {
         // Before registration the nick and user name sent so far stand in.
         let pending = me.pending.as_deref();
-        let (client, mask) = match (&me.nick, pending.and_then(|p| p.nick.as_ref().map(Name::as_str))) {
+        let (client, mask) = match (
+            &me.nick,
+            pending.and_then(|p| p.nick.as_ref().map(Name::as_str)),
+        ) {
             (None, Some(nick)) => {
                 let user = pending
                     .and_then(|p| p.user.as_ref())

@@ -52,6 +52,8 @@ pub struct Settings {
     pub created: String,
     /// The `RPL_ISUPPORT` tokens, at most 13 per line.
     pub isupport: Vec<Vec<String>>,
+    /// `REGISTER` before the connection completes (`[irc] register_before_connect`).
+    pub register_before_connect: bool,
 }
 
 impl Settings {
@@ -67,6 +69,7 @@ impl Settings {
             ping_timeout: Duration::from_secs(config.ping_timeout_secs),
             read_max: confab_proto::irc::DEFAULT_READ_MAX,
             created: iso8601(SystemTime::now()),
+            register_before_connect: config.register_before_connect,
             isupport: isupport(
                 &config.network,
                 nick_max,

@@ -29,6 +29,13 @@ pub fn register(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow 
     if cx.history().is_none() {
         return refuse(me, "TEMPORARILY_UNAVAILABLE", "Accounts are not available");
     }
+    if !me.registered() && !me.settings.register_before_connect {
+        return refuse(
+            me,
+            "COMPLETE_CONNECTION_REQUIRED",
+            "Complete the connection before registering",
+        );
+    }
     if cx.hub.account_of(cx.session).is_some() {
         return refuse(me, "ALREADY_AUTHENTICATED", "You are already logged in");
     }

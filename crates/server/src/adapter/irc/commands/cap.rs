@@ -22,10 +22,11 @@ pub fn cap(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             }
             // Values (`sasl=PLAIN`) only for clients that speak CAP LS 302.
             let v302 = m.param(1).and_then(|v| v.parse::<u32>().ok()) >= Some(302);
+            let early = me.settings.register_before_connect;
             let all: Vec<String> = Cap::ALL
                 .iter()
                 .filter(|c| offered(cx, **c))
-                .map(|c| match c.value().filter(|_| v302) {
+                .map(|c| match c.value(early).filter(|_| v302) {
                     Some(value) => format!("{}={value}", c.name()),
                     None => c.name().to_string(),
                 })

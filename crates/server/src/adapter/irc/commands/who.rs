@@ -22,6 +22,8 @@ struct Row {
     /// `H` or `G` (away), `*` for operators, then the channel prefix.
     flags: String,
     realname: String,
+    /// WHOX's `a`: the account, or `0` when not logged in.
+    account: String,
 }
 
 pub fn who(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
@@ -76,6 +78,7 @@ fn channel_rows(me: &IrcAdapter, cx: &Context<'_>, chan: &str) -> Vec<Row> {
             nick: m.name.to_string(),
             flags: flags(m.away, m.oper, &prefix(m, multi)),
             realname: m.realname.to_string(),
+            account: account_field(m.account.as_ref()),
         })
         .collect()
 }
@@ -110,8 +113,13 @@ fn user_rows(me: &IrcAdapter, cx: &Context<'_>, mask: &str) -> Vec<Row> {
             nick: u.name.to_string(),
             flags: flags(u.away.is_some(), u.oper, ""),
             realname: u.realname.to_string(),
+            account: account_field(u.account.as_ref()),
         })
         .collect()
+}
+
+fn account_field(account: Option<&Name>) -> String {
+    account.map_or_else(|| "0".to_string(), Name::to_string)
 }
 
 fn flags(away: bool, oper: bool, prefix: &str) -> String {
@@ -141,7 +149,7 @@ fn send_whox(me: &mut IrcAdapter, row: &Row, spec: &str) {
             'f' => &row.flags,
             'd' => "0",
             'l' => "0",
-            'a' => "0",
+            'a' => &row.account,
             'o' => "n/a",
             _ => &row.realname,
         });
