@@ -514,3 +514,20 @@ async fn register_can_be_kept_until_the_connection_completes() {
         ])
         .await);
 }
+
+#[tokio::test]
+async fn register_star_after_a_refused_nick_is_told_the_nick_is_taken() {
+    let server = server().await;
+    let _root = Irc::register(&server, "root").await.unwrap();
+    let mut bar = Irc::connect(&server, "bar").await.unwrap();
+    ok(bar.send("NICK root").await);
+    ok(bar
+        .expect(&format!(":{SERVER} 433 * root :Nickname is already in use"))
+        .await);
+    ok(bar.send("REGISTER * * sesame").await);
+    ok(bar
+        .expect(&format!(
+            ":{SERVER} FAIL REGISTER ACCOUNT_EXISTS root :Account already exists"
+        ))
+        .await);
+}

@@ -52,6 +52,9 @@ pub fn command_table() -> impl Iterator<Item = (&'static str, usize, bool)> {
 struct Pending {
     pass: Option<String>,
     nick: Option<Name>,
+    /// The last nick refused as in use: `REGISTER *` then names it, to be told the
+    /// account exists rather than that no nick was given.
+    refused_nick: Option<Name>,
     /// USER's user name and real name.
     user: Option<(String, String)>,
     /// A SASL exchange under way: the base64 received so far (kept after registration

@@ -13,7 +13,10 @@ pub fn register(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow 
     let (wanted, password) = (m.params[0], m.params[2]);
     let nick = match &me.nick {
         Some(nick) => Some(nick.clone()),
-        None => me.pending.as_ref().and_then(|p| p.nick.clone()),
+        None => me
+            .pending
+            .as_ref()
+            .and_then(|p| p.nick.clone().or_else(|| p.refused_nick.clone())),
     };
     let shown = if wanted == "*" {
         nick.as_ref().map_or_else(|| "*".into(), Name::to_string)

@@ -34,6 +34,7 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     let Some(old) = me.nick.clone() else {
         if cx.hub.lookup(wanted).is_some() {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted]);
+            me.pending().refused_nick = Some(name);
             return Flow::Continue;
         }
         me.pending().nick = Some(name);
