@@ -152,6 +152,12 @@ mod tests {
             Err(AdminError::BadName(..))
         ));
         assert!(matches!(add(&db, "bob", ""), Err(AdminError::BadPassword)));
+        let longest = "p".repeat(PASSWORD_MAX);
+        assert!(matches!(
+            add(&db, "bob", &format!("{longest}p")),
+            Err(AdminError::BadPassword)
+        ));
+        assert_eq!(add(&db, "bob", &longest).unwrap(), "account bob created");
         let row = db.account("amy").unwrap().unwrap();
         assert!(password::verify(Some(&row.hash), "sesame"));
         assert_eq!(
@@ -166,6 +172,7 @@ mod tests {
             "{listed}"
         );
         assert_eq!(delete(&db, "amy").unwrap(), "account amy deleted");
+        assert_eq!(delete(&db, "bob").unwrap(), "account bob deleted");
         assert_eq!(
             delete(&db, "amy").unwrap_err().to_string(),
             "no account named amy"
