@@ -92,7 +92,7 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         scenario!(
             P,
             "prefixed_long_reply_split",
-            "PROTOCOLS.md § prefixed: framing (a reply longer than 99 bytes is split after the last space that fits)",
+            "PROTOCOLS.md § prefixed: framing (a reply longer than 99 bytes is split after the last space that fits; a direct message into messages that each carry the real sender)",
             long_reply_split
         ),
         scenario!(
@@ -405,7 +405,8 @@ const LONG_TEXT: &str =
     "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut.";
 
 /// Replies over 99 bytes at width 2 arrive as several frames, split after the last
-/// space that fits; at width 4 the same reply is one frame.
+/// space that fits (a direct message as several messages, each with its sender); at
+/// width 4 the same reply is one frame.
 async fn long_reply_split(addr: SocketAddr) -> Result<(), Failure> {
     // A sender with a long name so the relayed text outgrows its 99-byte command.
     let mut sender = named(addr, 2, "Longsendername").await?;
@@ -416,7 +417,14 @@ async fn long_reply_split(addr: SocketAddr) -> Result<(), Failure> {
     sender
         .send_frame(2, format!("MSG Rcv {text}").as_bytes())
         .await?;
-    rcv.expect_reply(2, format!("Longsendername sent {text}").as_bytes())
+    // A direct message comes as several messages, each naming its real sender, so no
+    // part can pass for a message from someone else.
+    rcv.expect_frame(
+        2,
+        b"Longsendername sent lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ",
+    )
+    .await?;
+    rcv.expect_frame(2, b"Longsendername sent incididunt ut.")
         .await?;
     // The same message to the 4-digit client comes in one frame.
     sender

@@ -268,9 +268,46 @@ impl Reply<'_> {
         }
     }
 
-    /// Renders and frames the reply (split into several frames if it is too long).
+    /// Renders and frames the reply (split into several frames if it is too long; a
+    /// direct message into several messages, see [`encode_delivered`]).
     pub fn encode(&self, width: Width, out: &mut BytesMut) {
-        encode(width, self.render().as_bytes(), out);
+        match self {
+            Reply::Delivered { from, text } => encode_delivered(width, from, text, out),
+            _ => encode(width, self.render().as_bytes(), out),
+        }
+    }
+}
+
+/// A direct message too long for one frame: several messages, each `A sent <part>`
+/// with its real sender, the text split as [`encode`] splits. A bare continuation frame
+/// could begin `bob sent ...` and pass for a message from bob.
+fn encode_delivered(width: Width, from: &str, text: &str, out: &mut BytesMut) {
+    let head = format!("{from} sent ");
+    // Room for at least one character of any size after the head; names are at most
+    // 32 bytes, so at width 2 there are 61 bytes or more.
+    let Some(room) = width
+        .max_payload()
+        .checked_sub(head.len())
+        .filter(|r| *r >= 4)
+    else {
+        return encode(width, format!("{head}{text}").as_bytes(), out);
+    };
+    let mut rest = text.as_bytes();
+    loop {
+        let cut = if rest.len() > room {
+            split_point(rest, room, true)
+        } else {
+            rest.len()
+        };
+        let (part, tail) = rest.split_at(cut);
+        let mut payload = Vec::with_capacity(head.len() + part.len());
+        payload.extend_from_slice(head.as_bytes());
+        payload.extend_from_slice(part);
+        put_frame(width, &payload, out);
+        rest = tail;
+        if rest.is_empty() {
+            return;
+        }
     }
 }
 
@@ -432,6 +469,23 @@ mod tests {
         assert_eq!(&out[..], b"07Hello A");
     }
 
+    #[test]
+    fn a_long_direct_message_cannot_carry_a_forged_one() {
+        // Issue 15 #16: the tail of a split message must not read as bob's message.
+        let text = format!("{} bob sent you owe me 5 dollars", "y".repeat(85));
+        let mut out = BytesMut::new();
+        Reply::Delivered {
+            from: "atkpre4",
+            text: &text,
+        }
+        .encode(Width::Two, &mut out);
+        let want = format!(
+            "99atkpre4 sent {} 42atkpre4 sent bob sent you owe me 5 dollars",
+            "y".repeat(85)
+        );
+        assert_eq!(&out[..], want.as_bytes());
+    }
+
     /// Decodes every frame of `buf` with a fixed width.
     fn decode_all(width: Width, buf: &mut BytesMut) -> Vec<u8> {
         let mut d = Decoder::with_width(width);
@@ -478,6 +532,29 @@ mod tests {
             let mut buf = encoded(width, text.as_bytes());
             prop_assert_eq!(decode_all(width, &mut buf), text.as_bytes());
             prop_assert!(buf.is_empty());
+        }
+
+        #[test]
+        fn every_part_of_a_long_direct_message_names_its_sender(
+            from in "[a-z]{1,32}",
+            text in ".{0,400}",
+            four in any::<bool>(),
+        ) {
+            let width = if four { Width::Four } else { Width::Two };
+            let mut out = BytesMut::new();
+            Reply::Delivered { from: &from, text: &text }.encode(width, &mut out);
+            let head = format!("{from} sent ");
+            let mut joined = Vec::new();
+            let mut decoder = Decoder::with_width(width);
+            while !out.is_empty() {
+                let Some(Frame::Payload(payload)) = decoder.decode(&mut out) else {
+                    panic!("a whole frame");
+                };
+                prop_assert!(payload.starts_with(head.as_bytes()));
+                prop_assert!(std::str::from_utf8(&payload).is_ok());
+                joined.extend_from_slice(&payload[head.len()..]);
+            }
+            prop_assert_eq!(joined, text.as_bytes());
         }
 
         #[test]
