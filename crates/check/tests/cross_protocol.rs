@@ -44,12 +44,15 @@ async fn prefixed_and_packet(server: &TestServer) -> Result<(), Failure> {
         .await?;
     pak.expect_response(result::OK).await?;
     pre.expect_frame(2, b"pak sent hi").await?;
-    // A long text with no spaces is split for Pre at UTF-8 character boundaries.
+    // A long text with no spaces is split for Pre at UTF-8 character boundaries, each
+    // part a message of its own from pak: 9 bytes of "pak sent " and 45 é fill 99.
     let text = "é".repeat(60);
     pak.send_packet(kind::SENDTO, &sendto_body(b"Pre", text.as_bytes()))
         .await?;
     pak.expect_response(result::OK).await?;
-    pre.expect_reply(2, format!("pak sent {text}").as_bytes())
+    pre.expect_frame(2, format!("pak sent {}", "é".repeat(45)).as_bytes())
+        .await?;
+    pre.expect_frame(2, format!("pak sent {}", "é".repeat(15)).as_bytes())
         .await?;
     // Both leave.
     pre.send_frame(2, b"EXIT").await?;

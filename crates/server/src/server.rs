@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use confab_core::{CloseReason, Hub, HubConfig};
+use confab_core::name::NAME_MAX_CEILING;
+use confab_core::{CloseReason, Hub, HubConfig, Name};
 use confab_store::StoreError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -105,9 +106,11 @@ impl Server {
             rooms_max: config.limits.rooms_per_user,
             node: 0,
         }));
-        // The services' name is nobody's, on every protocol (the server's own name, with
-        // its dots, can never be a nick).
-        hub.reserve(crate::adapter::irc::nickserv());
+        // The services' and the server's own names are nobody's, on every protocol, so
+        // nobody can pass for them (a server name with dots can never be a name anyway).
+        for name in reserved_names(&config.irc.server_name) {
+            hub.reserve(name);
+        }
         let history = History::open(&config.data, &config.history, &hub)?;
         match &history {
             Some(history) => {
@@ -418,4 +421,16 @@ fn refuse(
         })
         .await;
     });
+}
+
+/// Names no user may take: the services (`NickServ`, `ChanServ`), the server's own name
+/// as IRC shows it, and `confab`, the program's.
+fn reserved_names(server_name: &str) -> Vec<Name> {
+    let mut names = vec![crate::adapter::irc::nickserv()];
+    names.extend(
+        ["ChanServ", "confab", server_name]
+            .into_iter()
+            .filter_map(|text| Name::parse(text, NAME_MAX_CEILING).ok()),
+    );
+    names
 }

@@ -93,6 +93,9 @@ async fn a_registered_name_is_taken_on_every_classroom_protocol() {
     // NickServ is nobody's, on any protocol.
     ok(p.send_frame(2, b"NAME nickserv").await);
     ok(p.expect_frame(2, b"Error: name nickserv is taken").await);
+    // Nor are ChanServ and the server's own name ("confab" by default), here over rooms.
+    ok(r.send(b"/nick chanserv\n/nick CONFAB\n").await);
+    ok(r.expect(b"2\n2\n").await);
 }
 
 #[tokio::test]
