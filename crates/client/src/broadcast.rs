@@ -54,6 +54,8 @@ impl BroadcastSession {
             .or_else(|| line.strip_suffix(" left the conversation unexpectedly"))
         {
             self.roster.remove_name(name);
+        } else if let Some(name) = kicked(line) {
+            self.roster.remove_name(name);
         } else if let Some((from, _)) = line.split_once(": ") {
             if !from.contains(' ') && !from.starts_with('*') {
                 self.roster.add_name(from);
@@ -135,6 +137,12 @@ impl Session for BroadcastSession {
     }
 }
 
+/// Whom `bob was kicked by alice (spam)` is about (a name holds no space).
+fn kicked(line: &str) -> Option<&str> {
+    let (name, _) = line.split_once(" was kicked by ")?;
+    (!name.contains(' ') && !name.is_empty()).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +207,13 @@ mod tests {
             ]
         );
         assert_eq!(s.roster().names, ["Ryuka", "Ash"]);
+        // An action naming nobody leaves the pane alone; a kick removes the kicked.
+        let mut action = BytesMut::from(&b"* Ash (action): left the conversation\n"[..]);
+        s.on_bytes(&mut action, &mut Effects::default());
+        assert_eq!(s.roster().names, ["Ryuka", "Ash"]);
+        let mut kick = BytesMut::from(&b"Ash was kicked by Ryuka (spam)\n"[..]);
+        s.on_bytes(&mut kick, &mut Effects::default());
+        assert_eq!(s.roster().names, ["Ryuka"]);
         let mut fx = Effects::default();
         s.on_closed(&mut buf, &mut fx);
         assert_eq!(texts(&fx), ["Cy", DISCONNECTED]);

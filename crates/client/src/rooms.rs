@@ -285,16 +285,17 @@ impl RoomsSession {
         }
     }
 
-    /// A chat line or a notice: shown as sent; joins, departures and renames keep the
-    /// side pane current.
+    /// A chat line or a notice: shown as sent; joins, departures, kicks and renames keep
+    /// the side pane current. A name holds no space, so the first word of a notice is
+    /// whom it is about (`* amy (action): left` is about nobody leaving).
     fn on_event(&mut self, line: &str, fx: &mut Effects) {
-        if let Some(notice) = line.strip_prefix("* ") {
-            if let Some(name) = notice.strip_suffix(" joined") {
+        if let Some((name, what)) = line.strip_prefix("* ").and_then(|n| n.split_once(' ')) {
+            if what == "joined" {
                 self.roster.add_name(name);
-            } else if let Some(name) = notice.strip_suffix(" left") {
+            } else if what == "left" || what.starts_with("was kicked by ") {
                 self.roster.remove_name(name);
-            } else if let Some((old, new)) = notice.split_once(" is now known as ") {
-                self.roster.rename(old, new);
+            } else if let Some(new) = what.strip_prefix("is now known as ") {
+                self.roster.rename(name, new);
             }
         }
         fx.received(line);
@@ -329,6 +330,8 @@ impl Session for RoomsSession {
         match &self.stage {
             // The next question depends on the answer still due.
             Stage::Lobby | Stage::Nick { .. } if !self.due.is_empty() => None,
+            // The prompt shows the nickname, so it waits for a rename's answer.
+            Stage::Chat { .. } if self.due.iter().any(|due| matches!(due, Due::Nick(_))) => None,
             Stage::Lobby => Some("room> ".to_owned()),
             Stage::Nick { .. } => Some("nickname> ".to_owned()),
             Stage::Chat { nick, .. } => Some(format!("{nick}> ")),
@@ -521,6 +524,28 @@ mod tests {
         assert_eq!(roster.rooms, ["r"]);
         assert_eq!(roster.room.as_deref(), Some("r"));
         assert_eq!(roster.me.as_deref(), Some("amy"));
+        // An action that reads like a departure removes nobody; a kick removes the kicked.
+        run.server("* dan (action): left\n");
+        assert_eq!(run.s.roster().names, ["amy", "dan"]);
+        run.server("* dan was kicked by amy (spam)\n");
+        assert_eq!(run.s.roster().names, ["amy"]);
+    }
+
+    #[test]
+    fn the_prompt_waits_for_a_renames_answer() {
+        let mut run = Run::new(false);
+        run.typed("r");
+        run.server("0\n");
+        run.typed("amy");
+        run.server("0\n");
+        assert_eq!(run.s.prompt().as_deref(), Some("amy> "));
+        run.typed("/nick anna");
+        assert_eq!(run.s.prompt(), None, "not amy> for the line after /nick");
+        run.server("0\n");
+        assert_eq!(run.s.prompt().as_deref(), Some("anna> "));
+        run.typed("/nick bob");
+        run.server("2\n");
+        assert_eq!(run.s.prompt().as_deref(), Some("anna> "));
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum ServerLine<'a> {
     Said { from: &'a str, text: &'a str },
     /// `* A (private): hi`
     Private { from: &'a str, text: &'a str },
+    /// `* A (action): waves`, an IRC `/me`: a form of its own, so that no action text can
+    /// read as a line the server sends (`A left the conversation`).
+    Action { from: &'a str, text: &'a str },
     /// `alice is now known as bob`
     Renamed { old: &'a str, new: &'a str },
     /// `Message not sent: too long (4096 bytes at most).`
@@ -70,6 +73,7 @@ impl ServerLine<'_> {
             }
             ServerLine::Said { from, text } => put(out, &[from, ": ", text]),
             ServerLine::Private { from, text } => put(out, &["* ", from, " (private): ", text]),
+            ServerLine::Action { from, text } => put(out, &["* ", from, " (action): ", text]),
             ServerLine::Renamed { old, new } => put(out, &[old, " is now known as ", new]),
             ServerLine::TooLong(max) => {
                 // Writing into a BytesMut cannot fail.
@@ -136,6 +140,13 @@ mod tests {
                     text: "hi",
                 },
                 "* A (private): hi\n",
+            ),
+            (
+                ServerLine::Action {
+                    from: "A",
+                    text: "left the conversation",
+                },
+                "* A (action): left the conversation\n",
             ),
             (
                 ServerLine::Renamed {

@@ -63,6 +63,9 @@ pub enum Notice<'a> {
     Renamed { old: &'a str, new: &'a str },
     /// `* A (private): hi`
     Private { from: &'a str, text: &'a str },
+    /// `* A (action): waves`, an IRC `/me`: a form of its own, so that no action text can
+    /// read as a notice the server sends (`* A left`).
+    Action { from: &'a str, text: &'a str },
     /// `* line over 1024 bytes dropped`
     LineTooLong(usize),
     /// `* join a room first: /join ROOM`
@@ -86,6 +89,7 @@ impl Notice<'_> {
             Notice::Left(name) => put_parts(out, &[name, " left"]),
             Notice::Renamed { old, new } => put_parts(out, &[old, " is now known as ", new]),
             Notice::Private { from, text } => put_parts(out, &[from, " (private): ", text]),
+            Notice::Action { from, text } => put_parts(out, &[from, " (action): ", text]),
             Notice::LineTooLong(max) => {
                 // Writing into a BytesMut cannot fail.
                 let _ = write!(out, "line over {max} bytes dropped");
@@ -176,6 +180,13 @@ mod tests {
                     text: "hi",
                 },
                 "* A (private): hi\n",
+            ),
+            (
+                Notice::Action {
+                    from: "A",
+                    text: "left",
+                },
+                "* A (action): left\n",
             ),
             (
                 Notice::LineTooLong(1024),

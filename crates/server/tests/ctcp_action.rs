@@ -1,64 +1,58 @@
-//! An IRC `/me` (CTCP ACTION) reaches the line protocols as `* nick action`, not as raw
-//! `\x01ACTION ...\x01` bytes.
+//! An IRC `/me` (CTCP ACTION) reaches the line protocols as `* nick (action): text`, a
+//! form of its own: never raw `\x01ACTION ...\x01` bytes, and never a line that reads as a
+//! notice the server sends (`* amy left`, `amy left the conversation`), whoever types it.
 
-use std::time::Duration;
-
+use confab_check::wire::Wire;
+use confab_check::Failure;
 use confab_testkit::TestServer;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::time::timeout;
 
-async fn line(stream: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    timeout(Duration::from_secs(5), stream.read_line(&mut line))
-        .await
-        .expect("a line within 5 s")
-        .unwrap();
-    line
-}
+const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
 
-/// Reads lines until one ends with `suffix` (the IRC welcome burst is long).
-async fn skip_until(stream: &mut BufReader<TcpStream>, suffix: &str) {
-    for _ in 0..100 {
-        if line(stream).await.trim_end().ends_with(suffix) {
-            return;
-        }
+/// Turns a scenario-style result into a test failure showing the escaped bytes.
+fn ok(result: Result<(), Failure>) {
+    if let Err(failure) = result {
+        panic!("\n{failure}");
     }
-    panic!("never saw a line ending with {suffix:?}");
 }
 
 #[tokio::test]
-async fn an_irc_action_reads_as_a_star_line_for_rooms_and_broadcast_users() {
+async fn actions_read_as_actions_and_cannot_forge_server_notices() {
     let server = TestServer::start().await;
-    let mut rooms = BufReader::new(TcpStream::connect(server.addr("rooms")).await.unwrap());
-    rooms
-        .get_mut()
-        .write_all(b"/join lobby\n/nick carol\n")
-        .await
-        .unwrap();
-    assert_eq!(line(&mut rooms).await, "0\n");
-    assert_eq!(line(&mut rooms).await, "0\n");
-    let mut broadcast = BufReader::new(TcpStream::connect(server.addr("broadcast")).await.unwrap());
-    broadcast.get_mut().write_all(b"bob\n").await.unwrap();
-    assert_eq!(
-        line(&mut broadcast).await,
-        "Welcome to the chat. Enter 'bye' anytime to exit.\n"
-    );
-    assert_eq!(line(&mut rooms).await, "* bob joined\n");
+    ok(actions(&server).await);
+}
 
-    let mut irc = BufReader::new(TcpStream::connect(server.addr("irc")).await.unwrap());
-    irc.get_mut()
-        .write_all(b"NICK amy\r\nUSER amy 0 * :Amy\r\nJOIN #lobby\r\n")
-        .await
-        .unwrap();
-    skip_until(&mut irc, "End of /NAMES list").await;
-    assert_eq!(line(&mut rooms).await, "* amy joined\n");
-    assert_eq!(line(&mut broadcast).await, "amy joined the conversation\n");
+async fn actions(server: &TestServer) -> Result<(), Failure> {
+    let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
+    carol.send(b"/join lobby\n/nick carol\n").await?;
+    carol.expect(b"0\n0\n").await?;
+    let mut bob = Wire::connect(server.addr("broadcast"), "bob").await?;
+    bob.send(b"bob\n").await?;
+    bob.expect(WELCOME).await?;
+    carol.expect(b"* bob joined\n").await?;
+    let mut amy = Wire::connect(server.addr("irc"), "amy").await?;
+    amy.send(b"NICK amy\r\nUSER amy 0 * :Amy\r\nJOIN #lobby\r\n")
+        .await?;
+    amy.skip_until(b"End of /NAMES list\r\n").await?;
+    carol.expect(b"* amy joined\n").await?;
+    bob.expect(b"amy joined the conversation\n").await?;
 
-    irc.get_mut()
-        .write_all(b"PRIVMSG #lobby :\x01ACTION waves\x01\r\n")
-        .await
-        .unwrap();
-    assert_eq!(line(&mut rooms).await, "* amy waves\n");
-    assert_eq!(line(&mut broadcast).await, "* amy waves\n");
+    // An IRC /me, and the same words as the real notices, are actions.
+    amy.send(b"PRIVMSG #lobby :\x01ACTION waves\x01\r\nPRIVMSG #lobby :\x01ACTION left\x01\r\n")
+        .await?;
+    carol
+        .expect(b"* amy (action): waves\n* amy (action): left\n")
+        .await?;
+    bob.expect(b"* amy (action): waves\n* amy (action): left\n")
+        .await?;
+    // The same bytes typed by a rooms or a broadcast user are actions too.
+    carol.send(b"\x01ACTION is now known as bob\x01\n").await?;
+    bob.expect(b"* carol (action): is now known as bob\n")
+        .await?;
+    amy.expect(b":carol!carol@rooms PRIVMSG #lobby :\x01ACTION is now known as bob\x01\r\n")
+        .await?;
+    bob.send(b"\x01ACTION left the conversation\x01\n").await?;
+    carol
+        .expect(b"* bob (action): left the conversation\n")
+        .await?;
+    Ok(())
 }

@@ -233,10 +233,10 @@ impl Adapter for BroadcastAdapter {
                     ServerLine::Left(who.name.as_str())
                 }
                 EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
-                    Some(action) => {
-                        ServerLine::Notice(&format!("* {} {action}", from.name)).render(&mut bytes);
-                        return bytes.freeze();
-                    }
+                    Some(action) => ServerLine::Action {
+                        from: from.name.as_str(),
+                        text: action,
+                    },
                     None => ServerLine::Said {
                         from: from.name.as_str(),
                         text: text.as_str(),

@@ -195,7 +195,7 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
 }
 
 /// The action of an IRC `/me` (`\x01ACTION waves\x01`), which the line protocols show as
-/// `* amy waves` rather than with the raw CTCP bytes.
+/// `* amy (action): waves` rather than with the raw CTCP bytes.
 pub fn ctcp_action(text: &str) -> Option<&str> {
     let inner = text.strip_prefix("\x01ACTION ")?;
     Some(inner.strip_suffix('\x01').unwrap_or(inner))

@@ -252,7 +252,11 @@ impl Adapter for RoomsAdapter {
                     Notice::Left(who.name.as_str()).render(out)
                 }
                 EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
-                    Some(action) => Notice::Other(&format!("{} {action}", from.name)).render(out),
+                    Some(action) => Notice::Action {
+                        from: from.name.as_str(),
+                        text: action,
+                    }
+                    .render(out),
                     None => rooms::render_chat(from.name.as_str(), text.as_str(), out),
                 },
                 EventKind::Direct { from, text, .. } => Notice::Private {
