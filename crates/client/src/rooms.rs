@@ -65,6 +65,9 @@ pub struct RoomsSession {
     listing: Option<Listing>,
     roster: Roster,
     leaving: bool,
+    /// The server said why it refused a room (`* cannot join lobby: banned from lobby`):
+    /// the `1` that follows needs no guess at the reason.
+    turned_away: bool,
     /// Ask for `/who` and `/list` on entering a room, for the full-screen side pane.
     track: bool,
 }
@@ -78,6 +81,7 @@ impl RoomsSession {
             listing: None,
             roster: Roster::default(),
             leaving: false,
+            turned_away: false,
             track,
         }
     }
@@ -202,7 +206,9 @@ impl RoomsSession {
 
     fn on_join_answer(&mut self, room: String, code: usize, fx: &mut Effects) {
         if code != 0 {
-            fx.info(ROOM_REFUSED);
+            if !std::mem::take(&mut self.turned_away) {
+                fx.info(ROOM_REFUSED);
+            }
             self.ask(fx);
             return;
         }
@@ -221,6 +227,11 @@ impl RoomsSession {
 
     fn on_nick_answer(&mut self, nick: String, code: usize, fx: &mut Effects) {
         match (code, &self.stage) {
+            // The room refused us as we took the name: the server put us in the lobby.
+            (1, Stage::Nick { .. }) if std::mem::take(&mut self.turned_away) => {
+                self.stage = Stage::Lobby;
+                self.ask(fx);
+            }
             (0, Stage::Nick { room }) => {
                 let room = room.clone();
                 fx.info(format!(
@@ -289,8 +300,13 @@ impl RoomsSession {
     /// the side pane current. A name holds no space, so the first word of a notice is
     /// whom it is about (`* amy (action): left` is about nobody leaving).
     fn on_event(&mut self, line: &str, fx: &mut Effects) {
+        let mut kicked_out = false;
         if let Some((name, what)) = line.strip_prefix("* ").and_then(|n| n.split_once(' ')) {
-            if what == "joined" {
+            if name == "cannot" && what.starts_with("join ") {
+                self.turned_away = true;
+            } else if what.starts_with("was kicked by ") && self.is_me(name) {
+                kicked_out = true;
+            } else if what == "joined" {
                 self.roster.add_name(name);
             } else if what == "left" || what.starts_with("was kicked by ") {
                 self.roster.remove_name(name);
@@ -299,6 +315,16 @@ impl RoomsSession {
             }
         }
         fx.received(line);
+        // Kicked, we lost the nickname with the room: the server put us in the lobby.
+        if kicked_out {
+            self.stage = Stage::Lobby;
+            self.roster = Roster::default();
+            self.ask(fx);
+        }
+    }
+
+    fn is_me(&self, name: &str) -> bool {
+        matches!(&self.stage, Stage::Chat { nick, .. } if nick.eq_ignore_ascii_case(name))
     }
 
     fn on_decoded(&mut self, line: Line, fx: &mut Effects) {
@@ -529,6 +555,37 @@ mod tests {
         assert_eq!(run.s.roster().names, ["amy", "dan"]);
         run.server("* dan was kicked by amy (spam)\n");
         assert_eq!(run.s.roster().names, ["amy"]);
+    }
+
+    #[test]
+    fn a_kick_or_a_refused_room_puts_us_back_in_the_lobby() {
+        let mut run = Run::new(false);
+        run.drain();
+        run.typed("lobby");
+        run.server("0\n");
+        run.typed("zed");
+        run.server("* cannot join lobby: banned from lobby\n1\n");
+        assert_eq!(
+            run.drain().0,
+            [
+                "You chose the room lobby.",
+                ASK_NICK,
+                "* cannot join lobby: banned from lobby",
+                ASK_ROOM
+            ]
+        );
+        assert_eq!(run.s.prompt().as_deref(), Some("room> "));
+        run.typed("side");
+        run.server("0\n");
+        run.typed("zed");
+        run.server("0\n");
+        run.drain();
+        run.server("* zed was kicked by teach (spam)\n");
+        assert_eq!(
+            run.drain().0,
+            ["* zed was kicked by teach (spam)", ASK_ROOM]
+        );
+        assert_eq!(run.s.prompt().as_deref(), Some("room> "));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum CloseReason {
     Overflow,
     /// The server is shutting down.
     Shutdown,
+    /// Someone put the user out of the one room its protocol lives in (a `broadcast`
+    /// user kicked from `lobby`): there is nowhere left for it to be.
+    Removed,
 }
 
 /// An event was refused because the outbox is full or closed.

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use crate::event::Event;
+use crate::outbox::CloseReason;
 use crate::session::Session;
 
 /// An event and the local sessions it reaches (none, for an event only history keeps).
@@ -21,6 +22,9 @@ pub struct Routed {
     /// Each recipient's outbox holds this event's place ([`crate::Outbox::hold`]), so
     /// their replies made before it is delivered wait behind it.
     held: bool,
+    /// A session this event puts out for good (a `broadcast` user kicked from its one
+    /// room): its outbox closes right after the event is in it, so the user reads why.
+    close_after: Option<Arc<Session>>,
 }
 
 impl Routed {
@@ -30,6 +34,7 @@ impl Routed {
             event,
             recipients,
             held: false,
+            close_after: None,
         }
     }
 
@@ -43,6 +48,7 @@ impl Routed {
             event,
             recipients,
             held: true,
+            close_after: None,
         }
     }
 
@@ -62,6 +68,18 @@ impl Routed {
                 outbox.push_event(self.event.clone())
             };
         }
+        self.close_removed();
+    }
+
+    /// Closes `session`'s outbox with [`CloseReason::Removed`] once this event is in it.
+    pub(crate) fn close_after(&mut self, session: Arc<Session>) {
+        self.close_after = Some(session);
+    }
+
+    fn close_removed(&mut self) {
+        if let Some(session) = self.close_after.take() {
+            session.outbox().close(CloseReason::Removed);
+        }
     }
 }
 
@@ -74,6 +92,7 @@ impl Drop for Routed {
                 session.outbox().release_hold();
             }
         }
+        self.close_removed();
     }
 }
 

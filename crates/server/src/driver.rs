@@ -57,6 +57,8 @@ enum End {
     Failed,
     Overflow,
     Shutdown,
+    /// Put out of the one room its protocol lives in.
+    Removed,
     /// A limit of the connection's own: registration timeout, excess flood.
     Limit(Farewell),
 }
@@ -70,6 +72,7 @@ impl End {
             End::Failed => "connection lost",
             End::Overflow => "too slow: outbox full",
             End::Shutdown => "server shutdown",
+            End::Removed => "removed from its room",
             End::Limit(why) => why.text(),
         }
     }
@@ -290,7 +293,7 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
             End::Closed | End::Eof => self.shared.hub.detach(&session, self.adapter.departure()),
             // Everyone is told the server is going; a departure per user would be noise.
             End::Shutdown => self.shared.hub.detach_quietly(&session),
-            End::Failed | End::Overflow | End::Limit(_) => {
+            End::Failed | End::Overflow | End::Removed | End::Limit(_) => {
                 self.shared.hub.detach(&session, Departure::Lost)
             }
         }
@@ -497,6 +500,7 @@ async fn write_out<S: Socket>(
             _ = session.outbox().ready() => match session.outbox().closed() {
                 Some(CloseReason::Overflow) => return Err(End::Overflow),
                 Some(CloseReason::Shutdown) => return Err(End::Shutdown),
+                Some(CloseReason::Removed) => return Err(End::Removed),
                 None => {}
             },
         }
@@ -545,6 +549,7 @@ fn write_now<S: Socket, A: Adapter>(
         }
         match closed {
             Some(CloseReason::Shutdown) => Err(End::Shutdown),
+            Some(CloseReason::Removed) => Err(End::Removed),
             _ => Ok(written),
         }
     })
@@ -584,6 +589,7 @@ async fn say_goodbye<S: Socket, A: Adapter>(
     match end {
         End::Shutdown => adapter.farewell(Farewell::Shutdown, output),
         End::Overflow => adapter.farewell(Farewell::Overflow, output),
+        End::Removed => adapter.farewell(Farewell::Removed, output),
         End::Limit(why) => adapter.farewell(why, output),
         _ => {}
     }

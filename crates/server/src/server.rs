@@ -105,6 +105,9 @@ impl Server {
             outbox_bytes: config.limits.outbox_bytes,
             rooms_max: config.limits.rooms_per_user,
             node: 0,
+            // The lobby, broadcast's one conversation, is the server's: nobody owns it for
+            // being first (server operators run it).
+            server_rooms: vec![crate::adapter::broadcast::lobby()],
         }));
         // The services' and the server's own names are nobody's, on every protocol, so
         // nobody can pass for them (a server name with dots can never be a name anyway).

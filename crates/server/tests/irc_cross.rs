@@ -21,11 +21,12 @@ async fn irc_and_rooms_share_lobby() {
         carol.expect_line(b"0").await?;
         let mut alice = Irc::register(&server, "alice").await?;
         alice.send("JOIN #lobby").await?;
-        // carol came first, so she is the channel's operator.
+        // carol came first, but the lobby is the server's and rooms has no commands to
+        // run a channel: nobody is its operator.
         alice
             .expect_all(&[
                 ":alice!alice@127.0.0.1 JOIN #lobby",
-                ":irc.test 353 alice = #lobby :@carol alice",
+                ":irc.test 353 alice = #lobby :carol alice",
                 ":irc.test 366 alice #lobby :End of /NAMES list",
             ])
             .await?;
@@ -39,7 +40,7 @@ async fn irc_and_rooms_share_lobby() {
         alice.send("WHO #lobby").await?;
         alice
             .expect_all(&[
-                ":irc.test 352 alice #lobby carol rooms irc.test carol H@ :0 carol",
+                ":irc.test 352 alice #lobby carol rooms irc.test carol H :0 carol",
                 ":irc.test 352 alice #lobby alice 127.0.0.1 irc.test alice H :0 Real alice",
                 ":irc.test 315 alice #lobby :End of WHO list",
             ])
@@ -81,6 +82,15 @@ async fn irc_and_broadcast_share_lobby() {
             .await?;
         alice.send("PRIVMSG #lobby :hello dave").await?;
         dave.expect_line(b"alice: hello dave").await?;
+        // The lobby is the server's: its server operators run it.
+        alice.send("MODE #lobby +m").await?;
+        alice
+            .expect(":irc.test 482 alice #lobby :You're not channel operator")
+            .await?;
+        alice.send("OPER operuser operpassword").await?;
+        alice
+            .skip_past(":alice!alice@127.0.0.1 MODE alice +o")
+            .await?;
         alice.send("MODE #lobby +m").await?;
         alice
             .expect(":alice!alice@127.0.0.1 MODE #lobby +m")

@@ -36,7 +36,7 @@ impl Hub {
         let id = session.id();
         let by = state.peer(id)?;
         let entry = state.joined_room(room, id)?;
-        if entry.modes.topic_lock && !entry.is_op(id) {
+        if entry.modes.topic_lock && !state.may_run(entry, id) {
             return Err(HubError::ChanOpNeeded(entry.name.to_string()));
         }
         let name = entry.name.clone();
@@ -71,7 +71,7 @@ impl Hub {
         let id = session.id();
         let by = state.peer(id)?;
         let entry = state.joined_room(room, id)?;
-        if !entry.is_op(id) {
+        if !state.may_run(entry, id) {
             return Err(HubError::ChanOpNeeded(entry.name.to_string()));
         }
         let room_name = entry.name.clone();
@@ -118,13 +118,12 @@ impl Hub {
         target: &str,
         reason: Option<Text>,
     ) -> Result<(), HubError> {
-        let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();
         let by = state.peer(id)?;
         let entry = state.joined_room(room, id)?;
         let name = entry.name.clone();
-        if !entry.is_op(id) {
+        if !state.may_run(entry, id) {
             return Err(HubError::ChanOpNeeded(name.to_string()));
         }
         let target_id = state.session_named(target)?;
@@ -149,8 +148,12 @@ impl Hub {
             target,
             reason,
         };
-        out.push(state.event(Some(id), kind));
-        self.send(state, out);
+        let event = state.event(Some(id), kind);
+        let mut routed = state.resolve_all(vec![event], self.stage.get().is_some());
+        if let Some(kick) = routed.first_mut() {
+            state.put_out(target_id, kick);
+        }
+        self.dispatch(state, routed);
         Ok(())
     }
 
@@ -165,7 +168,7 @@ impl Hub {
         let target_name = state.named(target_id)?;
         let entry = state.joined_room(room, id)?;
         let name = entry.name.clone();
-        if entry.modes.invite_only && !entry.is_op(id) {
+        if entry.modes.invite_only && !state.may_run(entry, id) {
             return Err(HubError::ChanOpNeeded(name.to_string()));
         }
         if entry.members.contains_key(&target_id) {

@@ -15,6 +15,7 @@
 mod accounts;
 mod channel;
 mod profile;
+mod residence;
 mod rooms;
 mod state;
 mod view;
@@ -31,6 +32,7 @@ use crate::session::{Session, SessionId};
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
+pub use residence::Residence;
 pub use state::{Ban, ChannelModes, Topic};
 pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
 
@@ -47,6 +49,9 @@ pub struct HubConfig {
     pub rooms_max: usize,
     /// This node's number, part of every message id it makes (0 for a lone server).
     pub node: u16,
+    /// Rooms that belong to the server (`lobby`): their first member is not made their
+    /// operator, whoever it is.
+    pub server_rooms: Vec<Name>,
 }
 
 impl HubConfig {
@@ -55,6 +60,11 @@ impl HubConfig {
     /// protocol answers a bad one in its own form.
     pub fn user_name(&self, text: &str) -> Result<Name, NameError> {
         Name::parse(text, self.name_max)
+    }
+
+    /// Whether `room` belongs to the server rather than to its first member.
+    pub fn is_server_room(&self, room: &Name) -> bool {
+        self.server_rooms.iter().any(|r| r.key() == room.key())
     }
 }
 
@@ -68,6 +78,7 @@ impl Default for HubConfig {
             outbox_bytes: DEFAULT_OUTBOX_BYTES,
             rooms_max: DEFAULT_ROOMS_MAX,
             node: 0,
+            server_rooms: Vec::new(),
         }
     }
 }
@@ -178,9 +189,14 @@ impl Hub {
         if out.0.is_empty() {
             return;
         }
-        let stage = self.stage.get();
-        let routed = state.resolve_all(out.0, stage.is_some());
-        match stage {
+        let routed = state.resolve_all(out.0, self.stage.get().is_some());
+        self.dispatch(state, routed);
+    }
+
+    /// Hands events already resolved under `state`'s lock on: to the stage, or pushed at
+    /// once after the lock is released.
+    pub(crate) fn dispatch(&self, state: MutexGuard<'_, State>, routed: Vec<Routed>) {
+        match self.stage.get() {
             Some(stage) => stage.submit(routed),
             None => {
                 drop(state);
@@ -197,6 +213,16 @@ impl Hub {
 
     /// Registers a new client whose host others see as `host` (IRC shows the address).
     pub fn attach_from(&self, origin: &'static str, host: impl Into<Arc<str>>) -> Arc<Session> {
+        self.attach_as(origin, host, Residence::Free)
+    }
+
+    /// Registers a new client whose protocol lives in rooms as `residence` says.
+    pub fn attach_as(
+        &self,
+        origin: &'static str,
+        host: impl Into<Arc<str>>,
+        residence: Residence,
+    ) -> Arc<Session> {
         let mut state = self.lock();
         state.next_id += 1;
         let id = SessionId(state.next_id);
@@ -205,7 +231,8 @@ impl Hub {
             // Arrived as the server closes: its writer ends it at once, like everyone's.
             session.outbox().close(reason);
         }
-        let member = Member::new(session.clone(), host.into(), SystemTime::now());
+        let mut member = Member::new(session.clone(), host.into(), SystemTime::now());
+        member.residence = residence;
         state.sessions.insert(id, Box::new(member));
         session
     }

@@ -36,10 +36,11 @@ impl Hub {
             _ => String::new(),
         };
         let member = state.member(id)?;
-        let (handle, joined, away) = (
+        let (handle, joined, away, residence) = (
             member.session.clone(),
             member.rooms.len(),
             member.away.clone(),
+            member.residence,
         );
         let already = state
             .rooms
@@ -68,9 +69,12 @@ impl Hub {
             who: who.clone(),
         };
         let joined = state.event(Some(id), joined);
+        // A new room is run by its first member, if their protocol can run one; the
+        // server's own rooms by nobody but server operators.
+        let op = fresh && residence.runs_rooms() && !self.config.is_server_room(&shown);
         let seat = Seat {
             session: handle,
-            op: fresh,
+            op,
             voice: false,
             since: joined.msgid(),
         };
@@ -337,7 +341,8 @@ impl Message {
 }
 
 /// The room's name if `id` may speak in it: a non-member only under `-n`; under `+m`
-/// only operators and voiced members; a banned member not at all.
+/// only operators (the room's or the server's) and voiced members; a banned member not
+/// at all.
 fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError> {
     let entry = state
         .room(room)
@@ -352,6 +357,7 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
     if !privileged
         && (entry.modes.moderated
             || (entry.has_bans() && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
+        && !state.is_oper(id)
     {
         return Err(HubError::CannotSend(entry.name.to_string()));
     }

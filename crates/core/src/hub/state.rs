@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use indexmap::IndexMap;
 
-use super::{HubError, Outgoing};
+use super::{HubError, Outgoing, Residence};
 use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer};
 use crate::mask::mask_matches;
 use crate::msgid::{MsgId, MsgIds};
@@ -95,6 +95,7 @@ pub(crate) struct Member {
     pub host: Arc<str>,
     pub away: Option<Text>,
     pub oper: bool,
+    pub residence: Residence,
     /// Hidden from lists of users to those who share no room with it (IRC user mode `+i`).
     pub invisible: bool,
     /// The account the session is logged in to, which lets it take that account's name.
@@ -116,6 +117,7 @@ impl Member {
             host,
             away: None,
             oper: false,
+            residence: Residence::Free,
             invisible: false,
             account: None,
             signon_secs: u32::try_from(secs).unwrap_or(u32::MAX),
@@ -385,6 +387,36 @@ impl State {
             }
         }
         recipients
+    }
+
+    /// What becomes of a user someone else put out of a room, by its residence, once
+    /// the event that says so is resolved (so that they hear it): nothing while it is in
+    /// another room; otherwise a `Lobby` user's name is free at once, and a `Fixed` user's
+    /// connection closes once the event is in its outbox.
+    pub fn put_out(&mut self, id: SessionId, event: &mut Routed) {
+        let Some(member) = self.sessions.get(&id) else {
+            return;
+        };
+        if !member.rooms.is_empty() {
+            return;
+        }
+        match member.residence {
+            Residence::Free => {}
+            Residence::Lobby => {
+                self.release(id);
+            }
+            Residence::Fixed => event.close_after(member.session.clone()),
+        }
+    }
+
+    /// Whether `id` may run `room`: its operator, or a server operator, who runs every
+    /// room.
+    pub fn may_run(&self, room: &Room, id: SessionId) -> bool {
+        room.is_op(id) || self.is_oper(id)
+    }
+
+    pub fn is_oper(&self, id: SessionId) -> bool {
+        self.sessions.get(&id).is_some_and(|member| member.oper)
     }
 
     pub fn release(&mut self, id: SessionId) -> Option<Name> {

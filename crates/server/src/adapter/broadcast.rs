@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text};
+use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
 use tokio::time::Instant;
@@ -18,7 +18,7 @@ const SLOT: RenderSlot = RenderSlot::new(4);
 pub const LOBBY: &str = "lobby";
 
 /// [`LOBBY`] as the validated name the hub takes.
-fn lobby() -> Name {
+pub fn lobby() -> Name {
     Name::room(LOBBY).expect("the lobby's name follows the rules")
 }
 /// The classic client sends its name with no newline: take it after this much silence.
@@ -58,11 +58,15 @@ impl BroadcastAdapter {
         };
         match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
+                // The lobby's rules (set from IRC) can refuse: a ban, a key, a limit. Then
+                // there is no conversation to welcome the user to.
+                if let Err(error) = cx.hub.join(cx.session, lobby()) {
+                    let why = format!("Cannot join the conversation: {error}.");
+                    line(cx, ServerLine::Notice(&why));
+                    return Flow::Close;
+                }
                 cx.log_named(Protocol::Broadcast, &name);
                 line(cx, ServerLine::Welcome);
-                if let Err(error) = cx.hub.join(cx.session, lobby()) {
-                    tracing::warn!(%error, "broadcast join of the lobby failed");
-                }
                 self.name = Some(name);
                 Flow::Continue
             }
@@ -140,6 +144,11 @@ fn line(cx: &Context<'_>, line: ServerLine<'_>) {
 impl Adapter for BroadcastAdapter {
     fn protocol(&self) -> Protocol {
         Protocol::Broadcast
+    }
+
+    /// The lobby is the whole conversation: a user put out of it is disconnected.
+    fn residence(&self) -> Residence {
+        Residence::Fixed
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, Hub, Name, Session};
+use confab_core::{Departure, Event, EventKind, Hub, Name, Residence, Session};
 
 use self::irc::modes::mode_string;
 use tokio::time::Instant;
@@ -45,6 +45,8 @@ pub enum Farewell {
     ExcessFlood,
     /// The connection was refused as it arrived, before the adapter heard anything.
     Refused(Refusal),
+    /// Put out of the one room its protocol lives in (a `broadcast` user kicked).
+    Removed,
 }
 
 impl Farewell {
@@ -56,6 +58,7 @@ impl Farewell {
             Farewell::RegistrationTimeout => "registration timed out",
             Farewell::ExcessFlood => "excess flood",
             Farewell::Refused(refusal) => refusal.text(),
+            Farewell::Removed => "removed from the conversation",
         }
     }
 }
@@ -131,10 +134,16 @@ impl Context<'_> {
 pub trait Adapter: Send + 'static {
     fn protocol(&self) -> Protocol;
 
+    /// How this protocol lives in rooms (who may run one; what a kick does).
+    fn residence(&self) -> Residence {
+        Residence::Free
+    }
+
     /// Registers the connection with the hub. Others see a classroom user's host as its
     /// protocol (`name!name@rooms`); IRC overrides this to show the peer's address.
     fn attach(&self, hub: &Hub, _peer: SocketAddr) -> Arc<Session> {
-        hub.attach(self.protocol().name())
+        let name = self.protocol().name();
+        hub.attach_as(name, name, self.residence())
     }
 
     /// Handles every complete unit buffered in `input`, leaving a partial one there.

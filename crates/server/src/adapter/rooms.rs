@@ -6,7 +6,7 @@
 //! is remembered here.
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Text};
+use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
 
@@ -84,16 +84,16 @@ impl RoomsAdapter {
         };
         if self.named {
             let same = self.room.as_ref().is_some_and(|r| r.key() == room.key());
+            // Into the new room before out of the old one: the new room's rules (set
+            // from IRC) can refuse, and then the user stays where they were.
             if !same {
-                if let Some(old) = self.room.take() {
-                    let _ = cx.hub.part(cx.session, old.as_str(), None);
-                }
-                match cx.hub.join(cx.session, room) {
-                    Ok(shown) => self.room = Some(shown),
-                    Err(_) => {
-                        code(cx, 1);
-                        return;
+                match cx.hub.join(cx.session, room.clone()) {
+                    Ok(shown) => {
+                        if let Some(old) = self.room.replace(shown) {
+                            let _ = cx.hub.part(cx.session, old.as_str(), None);
+                        }
                     }
+                    Err(error) => return refused_room(cx, &room, &error),
                 }
             }
         } else {
@@ -114,24 +114,34 @@ impl RoomsAdapter {
         };
         match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
-                cx.log_named(Protocol::Rooms, &name);
-                code(cx, 0);
                 if !self.named {
-                    self.named = true;
-                    // The reply goes first; the room hears `* name joined` after it.
+                    // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
+                    // Then the name goes back and the user is in the lobby again.
                     match cx.hub.join(cx.session, room.clone()) {
                         Ok(shown) => self.room = Some(shown),
-                        // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
                         Err(error) => {
+                            cx.hub.release_name(cx.session, Departure::Lost);
                             self.room = None;
-                            notice(cx, Notice::Other(&format!("cannot join {room}: {error}")));
+                            return refused_room(cx, &room, &error);
                         }
                     }
+                    self.named = true;
                 }
+                cx.log_named(Protocol::Rooms, &name);
+                code(cx, 0);
             }
             // A registered account's name is as taken as one in use.
             Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => code(cx, 2),
             Err(_) => code(cx, 1),
+        }
+    }
+
+    /// Put out of the room by someone else (a kick), the user lost the name with it (the
+    /// hub took it back at once): they are in the lobby again.
+    fn follow_the_hub(&mut self, cx: &Context<'_>) {
+        if self.named && cx.hub.name_of(cx.session).is_none() {
+            self.named = false;
+            self.room = None;
         }
     }
 
@@ -185,6 +195,12 @@ impl RoomsAdapter {
     }
 }
 
+/// A join the room's rules refused: why, then `1`.
+fn refused_room(cx: &Context<'_>, room: &Name, error: &HubError) {
+    notice(cx, Notice::Other(&format!("cannot join {room}: {error}")));
+    code(cx, 1);
+}
+
 fn bytes_of(render: impl FnOnce(&mut BytesMut)) -> Bytes {
     let mut out = BytesMut::new();
     render(&mut out);
@@ -208,7 +224,13 @@ impl Adapter for RoomsAdapter {
         Protocol::Rooms
     }
 
+    /// Put out of the room, a user is back in the lobby without a nickname.
+    fn residence(&self) -> Residence {
+        Residence::Lobby
+    }
+
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
+        self.follow_the_hub(cx);
         while self.login.is_none() {
             let Some(line) = cx.metered(|| self.lines.decode(input)) else {
                 break;

@@ -1,0 +1,152 @@
+//! Moderation reaches every protocol in its own words (issue 15 #1-#4): who runs a room,
+//! server operators running every room, and kicked or banned `rooms` and `broadcast`
+//! users told why and removed cleanly, never left holding a name in no room.
+
+mod irc_support;
+
+use irc_support::*;
+
+const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
+
+/// An IRC user in `#lobby` with server operator status.
+async fn oper_in_lobby(server: &TestServer, nick: &str) -> Result<Irc, Failure> {
+    let mut irc = Irc::register(server, nick).await?;
+    irc.send("OPER operuser operpassword").await?;
+    irc.skip_past(&format!(":{nick}!{nick}@127.0.0.1 MODE {nick} +o"))
+        .await?;
+    irc.join("#lobby").await?;
+    Ok(irc)
+}
+
+/// A rooms user named `nick` in `room`.
+async fn rooms_user(server: &TestServer, room: &str, nick: &str) -> Result<Wire, Failure> {
+    let mut wire = Wire::connect(server.addr("rooms"), nick).await?;
+    wire.send(format!("/join {room}\n/nick {nick}\n").as_bytes())
+        .await?;
+    wire.expect(b"0\n0\n").await?;
+    Ok(wire)
+}
+
+#[tokio::test]
+async fn a_room_is_run_by_a_first_member_who_can_run_it_and_by_server_operators() {
+    let server = server().await;
+    ok(async {
+        // A rooms user who makes a room first does not run it: rooms has no commands to.
+        let _carol = rooms_user(&server, "study", "carol").await?;
+        let mut bob = Irc::register(&server, "bob").await?;
+        bob.send("JOIN #study").await?;
+        bob.skip_past(":irc.test 353 bob = #study :carol bob")
+            .await?;
+        // An IRC user who makes a room runs it; nobody runs the server's lobby.
+        bob.send("JOIN #own").await?;
+        bob.skip_past(":irc.test 353 bob = #own @bob").await?;
+        bob.join("#lobby").await?;
+        bob.send("TOPIC #lobby :mine").await?;
+        bob.expect(":irc.test 482 bob #lobby :You're not channel operator")
+            .await?;
+        // A server operator runs every room: topic, modes and kicks.
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        bob.expect(":teach!teach@127.0.0.1 JOIN #lobby").await?;
+        op.send("TOPIC #lobby welcome").await?;
+        op.expect(":teach!teach@127.0.0.1 TOPIC #lobby welcome")
+            .await?;
+        op.send("MODE #lobby +o bob").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby +o bob")
+            .await?;
+        op.send("JOIN #study").await?;
+        op.skip_past(" 366 teach #study :End of /NAMES list")
+            .await?;
+        op.send("KICK #study bob enough").await?;
+        op.expect(":teach!teach@127.0.0.1 KICK #study bob enough")
+            .await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_kicked_rooms_user_is_back_in_the_lobby_without_the_name() {
+    let server = server().await;
+    ok(async {
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        carol.expect(b"* teach joined\n").await?;
+        op.send("KICK #lobby carol spam").await?;
+        op.expect(":teach!teach@127.0.0.1 KICK #lobby carol spam")
+            .await?;
+        carol
+            .expect(b"* carol was kicked by teach (spam)\n")
+            .await?;
+        // The name is free at once: another user takes it.
+        let mut other = Irc::connect(&server, "other").await?;
+        other.send("NICK carol").await?;
+        other.send("USER c 0 * :c").await?;
+        other
+            .skip_past(":irc.test 376 carol :End of /MOTD command.")
+            .await?;
+        // carol is in the lobby: chat needs a room, and she can come back under a name.
+        carol.send(b"hi\n/who\n").await?;
+        carol
+            .expect(b"* join a room first: /join ROOM\n0\n")
+            .await?;
+        carol.send(b"/join lobby\n/nick carol2\n").await?;
+        carol.expect(b"0\n0\n").await?;
+        op.expect(":carol2!carol2@rooms JOIN #lobby").await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_kicked_broadcast_user_is_told_and_disconnected() {
+    let server = server().await;
+    ok(async {
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
+        dave.send(b"dave\n").await?;
+        dave.expect(WELCOME).await?;
+        op.expect(":dave!dave@broadcast JOIN #lobby").await?;
+        op.send("KICK #lobby dave spam").await?;
+        op.expect(":teach!teach@127.0.0.1 KICK #lobby dave spam")
+            .await?;
+        dave.expect(b"dave was kicked by teach (spam)\nRemoved from the conversation\n")
+            .await?;
+        dave.expect_closed().await?;
+        // Out of every room already, dave leaves without another word to anyone.
+        op.silence().await?;
+        let mut again = Wire::connect(server.addr("broadcast"), "dave2").await?;
+        again.send(b"dave\n").await?;
+        again.expect(WELCOME).await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_banned_user_is_refused_in_their_protocols_words() {
+    let server = server().await;
+    ok(async {
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        op.send("MODE #lobby +b zed*!*@*").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby +b zed*!*@*")
+            .await?;
+        // broadcast: the reason, and the connection closes; no welcome, nothing relayed.
+        let mut zed = Wire::connect(server.addr("broadcast"), "zed").await?;
+        zed.send(b"zed\n").await?;
+        zed.expect(b"Cannot join the conversation: banned from lobby.\n")
+            .await?;
+        zed.expect_closed().await?;
+        // rooms, choosing a nickname: the reason and `1`; the name is not kept and the
+        // user is back in the lobby.
+        let mut zed = Wire::connect(server.addr("rooms"), "zed").await?;
+        zed.send(b"/join lobby\n/nick zed2\n").await?;
+        zed.expect(b"0\n* cannot join lobby: banned from lobby\n1\n")
+            .await?;
+        zed.send(b"/nick zed3\n").await?;
+        zed.expect(b"* join a room first: /join ROOM\n").await?;
+        // rooms, named in another room: the move is refused and the user stays.
+        zed.send(b"/join side\n/nick zed4\n/join lobby\n/who\n")
+            .await?;
+        zed.expect(b"0\n0\n* cannot join lobby: banned from lobby\n1\n1\nzed4\n")
+            .await?;
+        op.silence().await
+    }
+    .await);
+}
