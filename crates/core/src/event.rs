@@ -131,6 +131,9 @@ pub enum Departure {
     Quit { reason: Option<Text> },
     /// The connection was lost: reset, EOF without goodbye, timeout or a full outbox.
     Lost,
+    /// Put out by a server operator, with the reason as shown: `Killed (teach (spam))`
+    /// (never `Quit: ...`, so no user's own quit message can pass for one).
+    Removed { reason: Text },
 }
 
 /// Whether a message is ordinary talk or a notice (IRC NOTICE: never answered by bots).
@@ -285,6 +288,13 @@ pub enum EventKind {
         target: Peer,
         reason: Option<Text>,
     },
+    /// A server operator disconnected `target` (IRC `KILL`); sent to the target only,
+    /// whose connection closes once it is delivered. The rooms they were in hear a `Quit`.
+    Killed {
+        by: Peer,
+        target: Name,
+        reason: Option<Text>,
+    },
     /// Sent to the invited user only.
     Invited {
         room: Name,
@@ -339,6 +349,7 @@ impl EventKind {
             | EventKind::AccountChanged { rooms, .. } => Audience::Rooms(rooms),
             EventKind::Direct { to, .. }
             | EventKind::Invited { target: to, .. }
+            | EventKind::Killed { target: to, .. }
             | EventKind::Tagged {
                 to: Target::User(to),
                 ..
@@ -468,6 +479,7 @@ impl Event {
                     reason.as_ref().map_or(0, Text::len)
                 }
                 Departure::Lost => 0,
+                Departure::Removed { reason } => reason.len(),
             },
             EventKind::TopicChanged { topic, .. } => topic.as_ref().map_or(0, Text::len),
             EventKind::Kicked { reason, .. } => reason.as_ref().map_or(0, Text::len),

@@ -444,6 +444,7 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
                 ":irc.test 461 t OPER :Not enough parameters",
             ),
         ],
+        "KILL" => vec![("KILL", ":irc.test 461 t KILL :Not enough parameters")],
         "LUSERS" => vec![("LUSERS", ":irc.test 251 t :")],
         "MOTD" => vec![("MOTD", ":irc.test 375 t :")],
         "TIME" => vec![("TIME", ":irc.test 391 t irc.test ")],

@@ -4,6 +4,7 @@
 
 mod irc_support;
 
+use confab_check::wire::{kind, name_field, result};
 use irc_support::*;
 
 const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
@@ -147,6 +148,69 @@ async fn a_banned_user_is_refused_in_their_protocols_words() {
         zed.expect(b"0\n0\n* cannot join lobby: banned from lobby\n1\n1\nzed4\n")
             .await?;
         op.silence().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn a_server_operator_kills_a_user_of_any_protocol() {
+    let server = server().await;
+    ok(async {
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        // Only server operators may; the nick must exist.
+        let mut bob = Irc::register(&server, "bob").await?;
+        bob.join("#lobby").await?;
+        op.expect(":bob!bob@127.0.0.1 JOIN #lobby").await?;
+        bob.send("KILL teach :no").await?;
+        bob.expect(":irc.test 481 bob :Permission Denied- You're not an IRC operator")
+            .await?;
+        op.send("KILL nobody :x").await?;
+        op.expect(":irc.test 401 teach nobody :No such nick/channel")
+            .await?;
+        // IRC: the KILL, then the closing ERROR; the room hears the reason.
+        op.send("KILL bob :spam").await?;
+        op.expect(":bob!bob@127.0.0.1 QUIT :Killed (teach (spam))")
+            .await?;
+        op.expect(":irc.test NOTICE teach :bob was disconnected").await?;
+        bob.wire
+            .expect(b":teach!teach@127.0.0.1 KILL bob spam\r\nERROR :Closing link: removed by an operator\r\n")
+            .await?;
+        bob.wire.expect_closed().await?;
+        // rooms and broadcast: why, in their words, and the close.
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        op.expect(":carol!carol@rooms JOIN #lobby").await?;
+        op.send("KILL carol :spam").await?;
+        carol
+            .expect(b"* disconnected by teach (spam)\n* removed by an operator\n")
+            .await?;
+        carol.expect_closed().await?;
+        op.expect(":carol!carol@rooms QUIT :Killed (teach (spam))")
+            .await?;
+        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
+        dave.send(b"dave\n").await?;
+        dave.expect(WELCOME).await?;
+        op.send("KILL dave").await?;
+        dave.expect(b"Disconnected by teach\nRemoved from the conversation\n")
+            .await?;
+        dave.expect_closed().await?;
+        // prefixed: an error frame; packet: the close (it has no words for it).
+        let mut pre = Wire::connect(server.addr("prefixed"), "pre").await?;
+        pre.send_frame(2, b"NAME pre").await?;
+        pre.expect_frame(2, b"Hello pre").await?;
+        op.send("KILL pre :spam").await?;
+        pre.expect_frame(2, b"Error: disconnected by teach (spam)")
+            .await?;
+        pre.expect_frame(2, b"Error: removed by an operator").await?;
+        pre.expect_closed().await?;
+        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
+        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
+        pak.expect_response(result::OK).await?;
+        op.send("KILL pak").await?;
+        pak.expect_closed().await?;
+        // Every name is free again.
+        op.skip_past(":irc.test NOTICE teach :pak was disconnected").await?;
+        op.send("NAMES #lobby").await?;
+        op.expect(":irc.test 353 teach = #lobby teach").await
     }
     .await);
 }

@@ -29,6 +29,7 @@ use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
 use crate::outbox::{CloseReason, DEFAULT_OUTBOX_BYTES};
 use crate::router::{Routed, Stage};
 use crate::session::{Session, SessionId};
+use crate::text::Text;
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
@@ -126,6 +127,9 @@ pub enum HubError {
     TooManyRooms(String),
     #[error("the session is not attached")]
     Detached,
+    /// Only a server operator may do this (IRC `KILL`).
+    #[error("permission denied: not a server operator")]
+    NotOper,
 }
 
 /// The events one verb made, in order, waiting to be handed on by [`Hub::send`].
@@ -307,6 +311,47 @@ impl Hub {
             }
         }
         self.send(state, out);
+        Ok(name)
+    }
+
+    /// Disconnects `target` (a server operator's `KILL`): they hear why, and their
+    /// connection closes once that is delivered; everyone who shared a room with them
+    /// hears them quit `Killed (by (reason))`. Their name is free at once.
+    pub fn kill(
+        &self,
+        session: &Session,
+        target: &str,
+        reason: Option<Text>,
+    ) -> Result<Name, HubError> {
+        let mut out = Outgoing::default();
+        let mut state = self.lock();
+        let id = session.id();
+        let by = state.peer(id)?;
+        if !state.is_oper(id) {
+            return Err(HubError::NotOper);
+        }
+        let target_id = state.session_named(target)?;
+        let name = state.named(target_id)?;
+        let why = match &reason {
+            Some(reason) => format!("Killed ({} ({reason}))", by.name),
+            None => format!("Killed ({})", by.name),
+        };
+        let told = EventKind::Killed {
+            by,
+            target: name.clone(),
+            reason,
+        };
+        out.push(state.event(Some(id), told));
+        let how = Departure::Removed {
+            reason: Text::new(&why),
+        };
+        state.leave_all_rooms(target_id, &how, &mut out);
+        let mut routed = state.resolve_all(out.0, self.stage.get().is_some());
+        if let (Some(told), Ok(member)) = (routed.first_mut(), state.member(target_id)) {
+            told.close_after(member.session.clone());
+        }
+        state.release(target_id);
+        self.dispatch(state, routed);
         Ok(name)
     }
 

@@ -95,6 +95,21 @@ impl Hub {
         Ok(shown)
     }
 
+    /// Whether the session could join `room` now (its rules: a limit, invitation only, a
+    /// key, bans), without joining: for a protocol that must answer "yes" before the join
+    /// (whose events, such as a replay of history, then follow the answer).
+    pub fn check_join(&self, session: &Session, room: &Name) -> Result<(), HubError> {
+        let state = self.lock();
+        let id = session.id();
+        match state.rooms.get(room.folded()) {
+            Some(entry) if !entry.members.is_empty() && !entry.members.contains_key(&id) => {
+                let hostmask = state.hostmask(id).unwrap_or_default();
+                check_entry(entry, id, &hostmask, None)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Leaves a room; the others hear `Parted`. An emptied room disappears.
     pub fn part(
         &self,

@@ -59,14 +59,18 @@ impl BroadcastAdapter {
         match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
                 // The lobby's rules (set from IRC) can refuse: a ban, a key, a limit. Then
-                // there is no conversation to welcome the user to.
-                if let Err(error) = cx.hub.join(cx.session, lobby()) {
+                // there is no conversation to welcome the user to. The welcome goes
+                // before the join, so a replay of the lobby's history follows it.
+                let refused = cx.hub.check_join(cx.session, &lobby()).err().or_else(|| {
+                    line(cx, ServerLine::Welcome);
+                    cx.hub.join(cx.session, lobby()).err()
+                });
+                if let Some(error) = refused {
                     let why = format!("Cannot join the conversation: {error}.");
                     line(cx, ServerLine::Notice(&why));
                     return Flow::Close;
                 }
                 cx.log_named(Protocol::Broadcast, &name);
-                line(cx, ServerLine::Welcome);
                 self.name = Some(name);
                 Flow::Continue
             }
@@ -261,6 +265,11 @@ impl Adapter for BroadcastAdapter {
                 },
                 other => {
                     if let Some(text) = describe_channel_event(other) {
+                        // `Disconnected by teach`: about no one else, so a sentence.
+                        let text = match other {
+                            EventKind::Killed { .. } => capitalised(&text),
+                            _ => text,
+                        };
                         ServerLine::Notice(&text).render(&mut bytes);
                     }
                     return bytes.freeze();
@@ -275,6 +284,7 @@ impl Adapter for BroadcastAdapter {
         let text = match why {
             Farewell::Shutdown => "Server shutting down".to_string(),
             Farewell::Overflow => "Disconnected: too many unread messages".to_string(),
+            Farewell::Removed => "Removed from the conversation".to_string(),
             other => capitalised(other.text()),
         };
         ServerLine::Notice(&text).render(out);

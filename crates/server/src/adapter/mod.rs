@@ -58,7 +58,7 @@ impl Farewell {
             Farewell::RegistrationTimeout => "registration timed out",
             Farewell::ExcessFlood => "excess flood",
             Farewell::Refused(refusal) => refusal.text(),
-            Farewell::Removed => "removed from the conversation",
+            Farewell::Removed => "removed by an operator",
         }
     }
 }
@@ -199,6 +199,10 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
         EventKind::Invited { room, by, .. } => {
             format!("{} invites you to join {room}", by.name)
         }
+        EventKind::Killed { by, reason, .. } => match reason {
+            Some(reason) => format!("disconnected by {} ({reason})", by.name),
+            None => format!("disconnected by {}", by.name),
+        },
         _ => return None,
     })
 }

@@ -9,7 +9,7 @@ use confab_proto::prefixed::{Command, CommandError, Decoder, Frame, Reply, Width
 use tokio::time::Instant;
 
 use super::classroom_login::{answered, Outcome, PendingLogin};
-use super::{Adapter, Context, Farewell, Flow};
+use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
 use crate::protocol::Protocol;
 
 /// How long the server waits for a 4th byte before it settles on 2-digit lengths.
@@ -157,9 +157,17 @@ impl Adapter for PrefixedAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
-        // Prefixed users are in no room, so a direct message is all that reaches them.
-        let EventKind::Direct { from, text, .. } = event.kind() else {
-            return;
+        // Prefixed users are in no room: a direct message, or an operator's KILL, is all
+        // that reaches them.
+        let (from, text) = match event.kind() {
+            EventKind::Direct { from, text, .. } => (from, text),
+            killed @ EventKind::Killed { .. } => {
+                if let Some(why) = describe_channel_event(killed) {
+                    Reply::Notice(&format!("Error: {why}")).encode(self.width(), out);
+                }
+                return;
+            }
+            _ => return,
         };
         let width = self.width();
         let slot = if width == Width::Two {

@@ -82,24 +82,33 @@ impl RoomsAdapter {
             code(cx, 1);
             return;
         };
-        if self.named {
-            let same = self.room.as_ref().is_some_and(|r| r.key() == room.key());
-            // Into the new room before out of the old one: the new room's rules (set
-            // from IRC) can refuse, and then the user stays where they were.
-            if !same {
-                match cx.hub.join(cx.session, room.clone()) {
-                    Ok(shown) => {
-                        if let Some(old) = self.room.replace(shown) {
-                            let _ = cx.hub.part(cx.session, old.as_str(), None);
-                        }
-                    }
-                    Err(error) => return refused_room(cx, &room, &error),
-                }
-            }
-        } else {
+        let same = self.room.as_ref().is_some_and(|r| r.key() == room.key());
+        if self.named && !same {
+            return self.move_to(room, cx);
+        }
+        if !self.named {
             self.room = Some(room);
         }
         code(cx, 0);
+    }
+
+    /// A named user's `/join` of another room: into the new room before out of the old
+    /// one, so that when the new room's rules (set from IRC) refuse, the user stays where
+    /// they were. The `0` goes before the join, so a replay of the room's history follows.
+    fn move_to(&mut self, room: Name, cx: &Context<'_>) {
+        if let Err(error) = cx.hub.check_join(cx.session, &room) {
+            return refused_room(cx, &room, &error);
+        }
+        code(cx, 0);
+        match cx.hub.join(cx.session, room.clone()) {
+            Ok(shown) => {
+                if let Some(old) = self.room.replace(shown) {
+                    let _ = cx.hub.part(cx.session, old.as_str(), None);
+                }
+            }
+            // A rule set in the instant since the check: the `0` is out, the notice says.
+            Err(error) => notice(cx, Notice::Other(&format!("cannot join {room}: {error}"))),
+        }
     }
 
     /// `/nick NAME`: `0`, `1` for a missing or bad name, `2` when taken. The first nickname
@@ -114,25 +123,42 @@ impl RoomsAdapter {
         };
         match cx.hub.take_name(cx.session, wanted) {
             Ok(name) => {
-                if !self.named {
-                    // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
-                    // Then the name goes back and the user is in the lobby again.
-                    match cx.hub.join(cx.session, room.clone()) {
-                        Ok(shown) => self.room = Some(shown),
-                        Err(error) => {
-                            cx.hub.release_name(cx.session, Departure::Lost);
-                            self.room = None;
-                            return refused_room(cx, &room, &error);
-                        }
-                    }
-                    self.named = true;
+                if self.named {
+                    cx.log_named(Protocol::Rooms, &name);
+                    return code(cx, 0);
                 }
+                // The room's rules (set from IRC) can refuse: a key, a ban, a limit.
+                // Then the name goes back and the user is in the lobby again.
+                if let Err(error) = cx.hub.check_join(cx.session, &room) {
+                    cx.hub.release_name(cx.session, Departure::Lost);
+                    self.room = None;
+                    return refused_room(cx, &room, &error);
+                }
+                // The `0` goes before the join, so a replay of the room's history follows.
                 cx.log_named(Protocol::Rooms, &name);
                 code(cx, 0);
+                self.enter(room, cx);
             }
             // A registered account's name is as taken as one in use.
             Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => code(cx, 2),
             Err(_) => code(cx, 1),
+        }
+    }
+
+    /// Joins the chosen room with the nickname just taken. Only a rule set in the instant
+    /// since [`Hub::check_join`](confab_core::Hub::check_join) can refuse now: then the
+    /// `0` is out already, and the notice says why the user is back in the lobby.
+    fn enter(&mut self, room: Name, cx: &Context<'_>) {
+        match cx.hub.join(cx.session, room.clone()) {
+            Ok(shown) => {
+                self.room = Some(shown);
+                self.named = true;
+            }
+            Err(error) => {
+                cx.hub.release_name(cx.session, Departure::Lost);
+                self.room = None;
+                notice(cx, Notice::Other(&format!("cannot join {room}: {error}")));
+            }
         }
     }
 

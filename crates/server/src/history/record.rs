@@ -168,6 +168,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         EventKind::Quit { who, how, rooms } => {
             let reason = match how {
                 Departure::Quit { reason } | Departure::Parted { reason } => reason.as_ref(),
+                Departure::Removed { reason } => Some(reason),
                 Departure::Lost => None,
             };
             kept(each(rooms), "quit", who, reason.map(|r| r.as_str()))
@@ -178,6 +179,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         },
         EventKind::Tagged { .. }
         | EventKind::Invited { .. }
+        | EventKind::Killed { .. }
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. } => return None,
     })

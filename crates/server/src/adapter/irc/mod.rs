@@ -295,7 +295,7 @@ impl Adapter for IrcAdapter {
             Farewell::RegistrationTimeout => "Closing link: Registration timed out".to_string(),
             Farewell::ExcessFlood => format!("Closing link: {} (Excess Flood)", self.host),
             Farewell::Refused(refusal) => format!("Closing link: ({})", refusal.text()),
-            Farewell::Removed => "Closing link: removed".to_string(),
+            Farewell::Removed => "Closing link: removed by an operator".to_string(),
         };
         confab_proto::irc::render(out, None, None, "ERROR", &[&text]);
     }

@@ -96,6 +96,7 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         EventKind::TopicChanged { by, .. }
         | EventKind::ModesChanged { by, .. }
         | EventKind::Kicked { by, .. }
+        | EventKind::Killed { by, .. }
         | EventKind::Invited { by, .. } => by.account.as_ref(),
     }
 }
@@ -180,6 +181,7 @@ fn quit_reason(how: &Departure) -> String {
         } => format!("Quit: {reason}"),
         Departure::Quit { reason: None } => "Quit".into(),
         Departure::Lost => "Connection lost".into(),
+        Departure::Removed { reason } => reason.to_string(),
         Departure::Parted { .. } => "Left".into(),
     }
 }
@@ -268,6 +270,10 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         }
         EventKind::Invited { room, by, target } => {
             put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
+        }
+        EventKind::Killed { by, target, reason } => {
+            let reason = reason.as_ref().map_or(by.name.as_str(), |r| r.as_str());
+            put(&source(by), "KILL", &[target.as_str(), reason]);
         }
         EventKind::AwayChanged { who, away, .. } => match away {
             Some(text) => put(&source(who), "AWAY", &[text.as_str()]),

@@ -66,6 +66,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("TOPIC", 1, c::topic::topic),
     cmd("MODE", 1, c::mode::mode),
     cmd("KICK", 2, c::kick::kick),
+    cmd("KILL", 1, c::kill::kill),
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("OPER", 2, c::oper::oper),

@@ -11,6 +11,7 @@ pub mod info;
 pub mod invite;
 pub mod join;
 pub mod kick;
+pub mod kill;
 pub mod list;
 pub mod message;
 pub mod mode;
