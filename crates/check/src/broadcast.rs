@@ -15,43 +15,43 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         scenario!(
             P,
             "broadcast_welcome_relay_bye",
-            "PROTOCOLS.md § broadcast: welcome, `NAME joined the conversation`, `NAME: text`, `bye` (any case) then close",
+            "docs/protocols/broadcast.md: welcome, `NAME joined the conversation`, `NAME: text`, `bye` (any case) then close",
             welcome_relay_bye
         ),
         scenario!(
             P,
             "broadcast_lost_connection",
-            "PROTOCOLS.md § broadcast: a connection lost without `bye` -> `NAME left the conversation unexpectedly`",
+            "docs/protocols/broadcast.md: a connection lost without `bye` -> `NAME left the conversation unexpectedly`",
             lost_connection
         ),
         scenario!(
             P,
             "broadcast_taken_name",
-            "PROTOCOLS.md § broadcast: a taken name -> `Username already taken!`, then close",
+            "docs/protocols/broadcast.md: a taken name -> `Username already taken!`, then close",
             taken_name
         ),
         scenario!(
             P,
             "broadcast_bad_name",
-            "PROTOCOLS.md § broadcast: a name that breaks the rules -> `Username not allowed!`, then close",
+            "docs/protocols/broadcast.md: a name that breaks the rules -> `Username not allowed!`, then close",
             bad_name
         ),
         scenario!(
             P,
             "broadcast_name_without_newline",
-            "PROTOCOLS.md § broadcast: the classic client's name with no newline is taken after 500 ms",
+            "docs/protocols/broadcast.md: the classic client's name with no newline is taken after 500 ms",
             name_without_newline
         ),
         scenario!(
             P,
             "broadcast_too_long_and_not_utf8",
-            "PROTOCOLS.md § broadcast: a line over 4096 bytes or not UTF-8 is not relayed; `Message not sent: ...` to the sender",
+            "docs/protocols/broadcast.md: a line over 4096 bytes or not UTF-8 is not relayed; `Message not sent: ...` to the sender",
             too_long_and_not_utf8
         ),
         scenario!(
             P,
             "broadcast_robustness",
-            "PROTOCOLS.md § common rules (nothing a client sends can crash the server; a vanished client is removed at once)",
+            "docs/protocols/common.md (nothing a client sends can crash the server; a vanished client is removed at once)",
             robustness
         ),
     ]

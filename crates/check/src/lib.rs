@@ -1,5 +1,5 @@
 //! confab-check: the conformance scenarios for the four classroom protocols of
-//! PROTOCOLS.md, written once and run both by `cargo test` and by `confab check`
+//! docs/protocols/, written once and run both by `cargo test` and by `confab check`
 //! against any server. It speaks only bytes on sockets.
 
 use std::future::Future;
@@ -37,7 +37,7 @@ impl Protocol {
         Protocol::Broadcast,
     ];
 
-    /// The name used on the command line and in PROTOCOLS.md's headings.
+    /// The name used on the command line and in docs/protocols/'s page names.
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Prefixed => "prefixed",
@@ -79,7 +79,7 @@ pub type RunFn = fn(SocketAddr) -> Pin<Box<dyn Future<Output = Result<(), Failur
 pub struct Scenario {
     pub name: &'static str,
     pub protocol: Protocol,
-    /// Where PROTOCOLS.md specifies what the scenario checks.
+    /// Where docs/protocols/ specifies what the scenario checks.
     pub section: &'static str,
     run: RunFn,
 }
@@ -170,7 +170,7 @@ mod tests {
             for s in list {
                 assert_eq!(s.protocol, p);
                 assert!(names.insert(s.name), "duplicate scenario {}", s.name);
-                assert!(s.section.starts_with("PROTOCOLS.md § "), "{}", s.name);
+                assert!(s.section.starts_with("docs/protocols/"), "{}", s.name);
             }
         }
     }

@@ -16,31 +16,31 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         scenario!(
             P,
             "packet_login_list_sendto_logout",
-            "PROTOCOLS.md § packet: types 0x01-0x04, LIST 0x81, RESPONSE 0x82, SENDTO 0x83; logout keeps the connection",
+            "docs/protocols/packet.md: types 0x01-0x04, LIST 0x81, RESPONSE 0x82, SENDTO 0x83; logout keeps the connection",
             login_list_sendto_logout
         ),
         scenario!(
             P,
             "packet_failures",
-            "PROTOCOLS.md § packet: RESPONSE failure (taken or bad name, login while logged in, logout while logged out, sendto unknown, before login, over 65535 characters)",
+            "docs/protocols/packet.md: RESPONSE failure (taken or bad name, login while logged in, logout while logged out, sendto unknown, before login, over 65535 characters)",
             failures
         ),
         scenario!(
             P,
             "packet_malformed_goes_on",
-            "PROTOCOLS.md § packet: RESPONSE malformed (unknown type, body shorter or longer than its strings, invalid UTF-8), resynchronised by the length field",
+            "docs/protocols/packet.md: RESPONSE malformed (unknown type, body shorter or longer than its strings, invalid UTF-8), resynchronised by the length field",
             malformed_goes_on
         ),
         scenario!(
             P,
             "packet_oversized_body_closes",
-            "PROTOCOLS.md § packet: a body length over 70,000 bytes gets RESPONSE malformed, then the server closes",
+            "docs/protocols/packet.md: a body length over 70,000 bytes gets RESPONSE malformed, then the server closes",
             oversized_body_closes
         ),
         scenario!(
             P,
             "packet_robustness",
-            "PROTOCOLS.md § common rules (nothing a client sends can crash the server; a vanished client is removed at once)",
+            "docs/protocols/common.md (nothing a client sends can crash the server; a vanished client is removed at once)",
             robustness
         ),
     ]

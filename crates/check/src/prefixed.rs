@@ -1,5 +1,5 @@
 //! Scenarios for `prefixed` (seeds 000 and 001): seed 000's example run at both widths,
-//! every row of seed 001's rubric, every row of PROTOCOLS.md's prefixed table, long
+//! every row of seed 001's rubric, every row of docs/protocols/prefixed.md's table, long
 //! replies split into frames, and robustness against garbage and vanishing clients.
 
 use crate::wire::{garbage, Wire, DEFAULT_TIMEOUT};
@@ -14,91 +14,91 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         scenario!(
             P,
             "prefixed_example_run_width2",
-            "PROTOCOLS.md § prefixed: seed 000's example run, 2-digit length fields",
+            "docs/protocols/prefixed.md: seed 000's example run, 2-digit length fields",
             example_run_width2
         ),
         scenario!(
             P,
             "prefixed_example_run_width4",
-            "PROTOCOLS.md § prefixed: seed 000's example run, 4-digit length fields",
+            "docs/protocols/prefixed.md: seed 000's example run, 4-digit length fields",
             example_run_width4
         ),
         scenario!(
             P,
             "prefixed_rubric_name_then_getnames",
-            "PROTOCOLS.md § prefixed, rows `NAME A` and `GET_NAMES` (seed 001 rubric: both clients NAME then GETNAMES)",
+            "docs/protocols/prefixed.md, rows `NAME A` and `GET_NAMES` (seed 001 rubric: both clients NAME then GETNAMES)",
             rubric_name_then_getnames
         ),
         scenario!(
             P,
             "prefixed_rubric_one_word_message",
-            "PROTOCOLS.md § prefixed, row `MSG B HELLO` (seed 001 rubric: a one-word message with the sender's name)",
+            "docs/protocols/prefixed.md, row `MSG B HELLO` (seed 001 rubric: a one-word message with the sender's name)",
             rubric_one_word_message
         ),
         scenario!(
             P,
             "prefixed_rubric_exit_server_goes_on",
-            "PROTOCOLS.md § prefixed, row `EXIT` (seed 001 rubric: the server goes on after EXIT)",
+            "docs/protocols/prefixed.md, row `EXIT` (seed 001 rubric: the server goes on after EXIT)",
             rubric_exit_server_goes_on
         ),
         scenario!(
             P,
             "prefixed_rubric_unknown_command",
-            "PROTOCOLS.md § prefixed, row `anything else` (seed 001 rubric: an undefined message)",
+            "docs/protocols/prefixed.md, row `anything else` (seed 001 rubric: an undefined message)",
             rubric_unknown_command
         ),
         scenario!(
             P,
             "prefixed_rubric_message_to_himself",
-            "PROTOCOLS.md § prefixed, row `MSG A hi` sent by A (seed 001 rubric: a message to himself)",
+            "docs/protocols/prefixed.md, row `MSG A hi` sent by A (seed 001 rubric: a message to himself)",
             rubric_message_to_himself
         ),
         scenario!(
             P,
             "prefixed_name_taken",
-            "PROTOCOLS.md § prefixed, row `NAME a` while A is taken (names compared case-insensitively, echoed as typed)",
+            "docs/protocols/prefixed.md, row `NAME a` while A is taken (names compared case-insensitively, echoed as typed)",
             name_taken
         ),
         scenario!(
             P,
             "prefixed_rename",
-            "PROTOCOLS.md § prefixed, row `NAME C` when already named",
+            "docs/protocols/prefixed.md, row `NAME C` when already named",
             rename
         ),
         scenario!(
             P,
             "prefixed_bad_name",
-            "PROTOCOLS.md § prefixed, row `NAME` with a bad or missing name; common rules: names",
+            "docs/protocols/prefixed.md, row `NAME` with a bad or missing name; common rules: names",
             bad_name
         ),
         scenario!(
             P,
             "prefixed_msg_errors",
-            "PROTOCOLS.md § prefixed, rows `MSG` to a name nobody has, `MSG` before `NAME`, `MSG` without a name or text",
+            "docs/protocols/prefixed.md, rows `MSG` to a name nobody has, `MSG` before `NAME`, `MSG` without a name or text",
             msg_errors
         ),
         scenario!(
             P,
             "prefixed_not_utf8",
-            "PROTOCOLS.md § prefixed, row text that is not UTF-8",
+            "docs/protocols/prefixed.md, row text that is not UTF-8",
             not_utf8
         ),
         scenario!(
             P,
             "prefixed_empty_and_bad_length",
-            "PROTOCOLS.md § prefixed: framing (`Error: bad length field`, the connection stays open) and the empty command",
+            "docs/protocols/prefixed.md: framing (`Error: bad length field`, the connection stays open) and the empty command",
             empty_and_bad_length
         ),
         scenario!(
             P,
             "prefixed_long_reply_split",
-            "PROTOCOLS.md § prefixed: framing (a reply longer than 99 bytes is split after the last space that fits; a direct message into messages that each carry the real sender)",
+            "docs/protocols/prefixed.md: framing (a reply longer than 99 bytes is split after the last space that fits; a direct message into messages that each carry the real sender)",
             long_reply_split
         ),
         scenario!(
             P,
             "prefixed_robustness",
-            "PROTOCOLS.md § common rules (nothing a client sends can crash the server; a vanished client is removed at once)",
+            "docs/protocols/common.md (nothing a client sends can crash the server; a vanished client is removed at once)",
             robustness
         ),
     ]

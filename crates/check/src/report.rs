@@ -103,7 +103,7 @@ impl Report {
     }
 
     /// One row per scenario (name, PASS or FAIL); under a failing row its step, the
-    /// expected and received bytes and the PROTOCOLS.md section; then `N passed, M failed`.
+    /// expected and received bytes and the section of docs/protocols/ it checks; then `N passed, M failed`.
     pub fn render_table(&self) -> String {
         let width = self
             .outcomes
@@ -160,12 +160,12 @@ mod tests {
             outcomes: vec![
                 Outcome {
                     name: "good",
-                    section: "PROTOCOLS.md § rooms",
+                    section: "docs/protocols/rooms.md",
                     result: Ok(()),
                 },
                 Outcome {
                     name: "bad",
-                    section: "PROTOCOLS.md § rooms, `/list`",
+                    section: "docs/protocols/rooms.md, `/list`",
                     result: Err(Failure::new("A: expect", b"0\n", b"1\n")),
                 },
             ],
@@ -175,7 +175,7 @@ mod tests {
         assert!(table.contains("bad       FAIL\n"));
         assert!(table.contains("    expected: b\"0\\n\"\n"));
         assert!(table.contains("    received: b\"1\\n\"\n"));
-        assert!(table.contains("    section:  PROTOCOLS.md § rooms, `/list`\n"));
+        assert!(table.contains("    section:  docs/protocols/rooms.md, `/list`\n"));
         assert!(table.ends_with("\n1 passed, 1 failed\n"));
         assert!(!report.all_passed());
     }

@@ -14,43 +14,43 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         scenario!(
             P,
             "rooms_list_and_join_replies",
-            "PROTOCOLS.md § rooms: `/list`, `/join ROOM` -> `0` or `1`, `/who` outside a room",
+            "docs/protocols/rooms.md: `/list`, `/join ROOM` -> `0` or `1`, `/who` outside a room",
             list_and_join_replies
         ),
         scenario!(
             P,
             "rooms_nick_replies_and_joined_notice",
-            "PROTOCOLS.md § rooms: `/nick NAME` -> `0`, `1` or `2` (unique server-wide), `* bob joined`",
+            "docs/protocols/rooms.md: `/nick NAME` -> `0`, `1` or `2` (unique server-wide), `* bob joined`",
             nick_replies_and_joined_notice
         ),
         scenario!(
             P,
             "rooms_chat_relay_and_who",
-            "PROTOCOLS.md § rooms: chat relayed to everyone else in the room as `NAME: text`; `/who` with the count first",
+            "docs/protocols/rooms.md: chat relayed to everyone else in the room as `NAME: text`; `/who` with the count first",
             chat_relay_and_who
         ),
         scenario!(
             P,
             "rooms_logout_and_left_notice",
-            "PROTOCOLS.md § rooms: `/logout` removes the user and closes; `* bob left`",
+            "docs/protocols/rooms.md: `/logout` removes the user and closes; `* bob left`",
             logout_and_left_notice
         ),
         scenario!(
             P,
             "rooms_room_shows_in_list",
-            "PROTOCOLS.md § rooms: `/list`; a room empties and disappears when its last member leaves",
+            "docs/protocols/rooms.md: `/list`; a room empties and disappears when its last member leaves",
             room_shows_in_list
         ),
         scenario!(
             P,
             "rooms_notices",
-            "PROTOCOLS.md § rooms: the server's `* ` notices (join first, nickname first, unknown command, not UTF-8, over 1024 bytes)",
+            "docs/protocols/rooms.md: the server's `* ` notices (join first, nickname first, unknown command, not UTF-8, over 1024 bytes)",
             notices
         ),
         scenario!(
             P,
             "rooms_robustness",
-            "PROTOCOLS.md § common rules (nothing a client sends can crash the server; a vanished client is removed at once)",
+            "docs/protocols/common.md (nothing a client sends can crash the server; a vanished client is removed at once)",
             robustness
         ),
     ]

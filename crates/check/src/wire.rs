@@ -338,7 +338,7 @@ impl Wire {
 
 // ---- packet: type u8, body length u32 big-endian, body ----
 
-/// Packet types of PROTOCOLS.md § packet.
+/// Packet types of docs/protocols/packet.md.
 pub mod kind {
     pub const LOGIN: u8 = 0x01;
     pub const LIST: u8 = 0x02;

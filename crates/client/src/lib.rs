@@ -41,7 +41,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// The port each seed used (PROTOCOLS.md).
+    /// The port each seed used (docs/protocols/).
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Prefixed => 8820,

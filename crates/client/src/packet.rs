@@ -25,7 +25,7 @@ pub const INVALID_COMMAND: &str = "Invalid command";
 pub const BAD_MESSAGE: &str = "Bad message";
 pub const EMPTY_LIST: &str = "(nobody is logged in)";
 
-/// A request whose one reply (LIST or RESPONSE, PROTOCOLS.md § packet) is still due.
+/// A request whose one reply (LIST or RESPONSE, docs/protocols/packet.md) is still due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Due {
     Login(String),

@@ -8,9 +8,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// The default longest user name (PROTOCOLS.md: 1 to 20 characters, configurable up to 32).
+/// The default longest user name (docs/protocols/common.md: 1 to 20 characters, configurable up to 32).
 pub const DEFAULT_USER_NAME_MAX: usize = 20;
-/// The longest room name (PROTOCOLS.md: room names follow the same rules, up to 32).
+/// The longest room name (docs/protocols/common.md: room names follow the same rules, up to 32).
 pub const ROOM_NAME_MAX: usize = 32;
 /// The ceiling for a configured user-name limit.
 pub const NAME_MAX_CEILING: usize = 32;

@@ -1,7 +1,7 @@
 //! Relayed text: valid UTF-8 that can never forge a line in someone else's stream.
 //!
 //! Text is cleaned once, when it enters the core, so every protocol's renderer can trust it
-//! (PROTOCOLS.md, common rules): trailing CR/LF are stripped, any other CR, LF or NUL
+//! (docs/protocols/common.md): trailing CR/LF are stripped, any other CR, LF or NUL
 //! becomes a space.
 
 use std::fmt;

@@ -2,7 +2,7 @@
 //!
 //! Nothing here touches a socket, a runtime or the hub: each module turns bytes into
 //! typed values and typed values back into bytes, so it can be tested and fuzzed alone.
-//! The exact bytes of every protocol are fixed in `PROTOCOLS.md`.
+//! The exact bytes of every classroom protocol are fixed in `docs/protocols/`.
 
 pub mod broadcast;
 pub mod irc;

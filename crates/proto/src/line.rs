@@ -139,7 +139,7 @@ fn strip_cr(line: &mut BytesMut) {
 }
 
 /// Appends `text` so it cannot end or forge a line: a trailing run of `\r`/`\n` is
-/// dropped and any other CR, LF or NUL becomes a space (PROTOCOLS.md, common rules).
+/// dropped and any other CR, LF or NUL becomes a space (docs/protocols/common.md).
 pub fn put_sanitized(out: &mut BytesMut, text: &str) {
     let text = text.trim_end_matches(['\r', '\n']);
     out.reserve(text.len());

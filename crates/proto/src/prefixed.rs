@@ -70,7 +70,7 @@ impl Decoder {
     ///
     /// Until the width is decided (4 bytes buffered: `Four` if bytes 3 and 4 are digits,
     /// else `Two`) this returns `None`. A length field with a non-digit yields
-    /// [`Frame::BadLength`] and empties `buf`, as PROTOCOLS.md says the server does.
+    /// [`Frame::BadLength`] and empties `buf`, as docs/protocols/prefixed.md says the server does.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Option<Frame> {
         let width = match self.width {
             Some(width) => width,
@@ -217,7 +217,7 @@ fn parse_msg(rest: &str) -> Result<Command<'_>, CommandError<'_>> {
     }
 }
 
-/// A server reply; [`Reply::render`] gives PROTOCOLS.md's exact payload.
+/// A server reply; [`Reply::render`] gives docs/protocols/prefixed.md's exact payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply<'a> {
     /// `Hello A`

@@ -139,7 +139,7 @@ fn deserialize_listen<'de, D: Deserializer<'de>>(
     Ok(specs)
 }
 
-/// Every limit, with the defaults of PROTOCOLS.md.
+/// Every limit, with the defaults of docs/protocols/.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {

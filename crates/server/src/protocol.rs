@@ -32,7 +32,7 @@ impl Protocol {
         }
     }
 
-    /// The port each seed used (PROTOCOLS.md); IRC's usual plain-text port.
+    /// The port each seed used (docs/protocols/); IRC's usual plain-text port.
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Prefixed => 8820,

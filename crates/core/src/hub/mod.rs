@@ -42,7 +42,7 @@ use state::{Member, State};
 /// The hub's settings.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
-    /// Longest user name in characters (PROTOCOLS.md: 20 by default, at most 32).
+    /// Longest user name in characters (docs/protocols/common.md: 20 by default, at most 32).
     pub name_max: usize,
     /// Outbox limit per session, in bytes.
     pub outbox_bytes: usize,

@@ -1,5 +1,5 @@
 //! `broadcast` (seed 004): the first line is the name, then every line is said to everyone
-//! else in the room `lobby`; `bye` leaves. Lines of PROTOCOLS.md § broadcast.
+//! else in the room `lobby`; `bye` leaves. Lines of docs/protocols/broadcast.md.
 
 use std::time::Duration;
 

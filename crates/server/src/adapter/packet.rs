@@ -1,5 +1,5 @@
 //! `packet` (seed 002): binary packets login, list, sendto, logout; every client packet gets
-//! exactly one LIST or RESPONSE. Layouts in PROTOCOLS.md § packet.
+//! exactly one LIST or RESPONSE. Layouts in docs/protocols/packet.md.
 
 use bytes::BytesMut;
 use confab_core::hub::Reach;
@@ -88,7 +88,7 @@ fn respond(code: ResultCode, cx: &Context<'_>) {
     cx.reply(out.freeze());
 }
 
-/// Logging in while logged in fails (PROTOCOLS.md), unlike `prefixed`'s rename.
+/// Logging in while logged in fails (docs/protocols/packet.md), unlike `prefixed`'s rename.
 fn login(name: &str, cx: &Context<'_>) -> ResultCode {
     if cx.hub.name_of(cx.session).is_some() {
         return ResultCode::Failure;

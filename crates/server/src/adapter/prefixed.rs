@@ -1,5 +1,5 @@
 //! `prefixed` (seeds 000 and 001): length-prefixed commands NAME, GET_NAMES, MSG, EXIT.
-//! The reply table is PROTOCOLS.md § prefixed.
+//! The reply table is docs/protocols/prefixed.md.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! `rooms` (seed 003): a lobby, `/list`, `/join`, `/nick`, chat, `/who`, `/logout`, with the
-//! numeric answers and `* ` notices of PROTOCOLS.md § rooms.
+//! numeric answers and `* ` notices of docs/protocols/rooms.md.
 //!
 //! A room is joined in the hub when the user has a nickname: the seed joins first and picks
 //! a nickname second, and the hub's members always have names. Until then the chosen room
