@@ -357,7 +357,7 @@ fn irc_channel_message_arriving_mid_line_leaves_the_typed_half_intact() {
     let Some(tmux) = Tmux::start("irc-midline", &command, 80, 20) else {
         return;
     };
-    tmux.wait_row("* Names in #lobby: @amy");
+    tmux.wait_row("* Names in #lobby: amy");
     tmux.wait_row("[#lobby]");
     let mut bob = Peer::connect(&server.addr("broadcast"));
     bob.send("bob\n");
@@ -455,9 +455,9 @@ fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
     let screen = tmux.wait_for("the status bar", |s| s[19].starts_with(&status));
     assert!(screen[0].starts_with("┌ #lobby ─"), "{screen:#?}");
     assert!(screen[0].ends_with("┐┌ names ───────────┐"), "{screen:#?}");
-    // The nick list: bob came first, so he is the channel's operator.
+    // The nick list, sorted (the lobby is the server's: nobody is its operator).
     let screen = tmux.wait_for("the nick list", |s| {
-        s[1].ends_with("││@bob              │") && s[2].ends_with("││amy               │")
+        s[1].ends_with("││amy               │") && s[2].ends_with("││bob               │")
     });
     assert!(
         screen.iter().any(|r| r.ends_with("│┌ windows ─────────┐")),

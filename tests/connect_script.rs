@@ -571,7 +571,7 @@ fn irc_client_joins_lobby_and_talks_with_a_broadcast_user() {
     let mut expected = irc_welcome("amy");
     expected.extend([
         "* You joined #lobby".into(),
-        "* Names in #lobby: @amy".into(),
+        "* Names in #lobby: amy".into(),
     ]);
     assert_eq!(amy.expect(5), expected);
 
@@ -588,9 +588,13 @@ fn irc_client_joins_lobby_and_talks_with_a_broadcast_user() {
     bob.send("hi amy\n");
     assert_eq!(amy.expect(1), ["[#lobby] <bob> hi amy"]);
     amy.send("/names");
-    assert_eq!(amy.expect(1), ["* Names in #lobby: @amy bob"]);
+    assert_eq!(amy.expect(1), ["* Names in #lobby: amy bob"]);
+    // The lobby is the server's: only server operators run it.
     amy.send("/topic the lobby");
-    assert_eq!(amy.expect(1), ["* amy set the topic of #lobby: the lobby"]);
+    assert_eq!(
+        amy.expect(1),
+        ["error: #lobby: You're not channel operator"]
+    );
     amy.send("/msg nobody hi");
     assert_eq!(amy.expect(1), ["error: nobody: No such nick/channel"]);
 

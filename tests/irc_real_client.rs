@@ -303,8 +303,8 @@ fn weechat_headless_joins_lobby_and_talks_with_a_broadcast_user() {
     weechat.wait_log("#lobby", "wuser", "hello from irc", WAIT);
 
     bob.send("hello from broadcast\n");
-    // bob was in the conversation first, so bob is #lobby's operator.
-    weechat.wait_log("#lobby", "@bob", "hello from broadcast", WAIT);
+    // #lobby is the server's: bob, first in it, is no operator of it.
+    weechat.wait_log("#lobby", "bob", "hello from broadcast", WAIT);
 
     weechat.send("#lobby", "/quit see you");
     assert_eq!(bob.line(), "wuser left the conversation");
@@ -377,12 +377,12 @@ fn irssi_in_tmux_joins_lobby_and_talks_with_a_broadcast_user() {
     wait_log("< iuser> hello from irc", WAIT);
 
     bob.send("hello from broadcast\n");
-    // bob was in the conversation first, so bob is #lobby's operator.
-    wait_log("<@bob> hello from broadcast", WAIT);
+    // #lobby is the server's: bob, first in it, is no operator of it.
+    wait_log("< bob> hello from broadcast", WAIT);
     tmux.wait_for("bob's message on the screen", |screen| {
         screen
             .iter()
-            .any(|r| irssi_line(r).as_deref() == Some("<@bob> hello from broadcast"))
+            .any(|r| irssi_line(r).as_deref() == Some("< bob> hello from broadcast"))
     });
 
     tmux.type_text("/quit see you");
