@@ -1,4 +1,4 @@
-//! `confab account add|passwd|del|list [--data DIR]`: the password from the terminal
+//! `confab account add|passwd|del|op|deop|list [--data DIR]`: the password from the terminal
 //! without echo, or one line of stdin when it is not a terminal; the work is
 //! `confab_server::accounts::admin`'s.
 
@@ -28,6 +28,11 @@ enum Action {
     Passwd { name: String },
     /// Delete an account and the messages waiting for it.
     Del { name: String },
+    /// Make an account a server operator: logged in to it, a user runs every room and
+    /// may KILL.
+    Op { name: String },
+    /// Make an account an ordinary one again.
+    Deop { name: String },
     /// List the accounts: name, when created (UTC), `oper` for operators.
     List,
 }
@@ -49,6 +54,8 @@ pub fn run(args: AccountArgs) -> anyhow::Result<ExitCode> {
                 admin::passwd(&db, name, &password("New password: ")?)?
             }
             Action::Del { name } => admin::delete(&db, name)?,
+            Action::Op { name } => admin::set_oper(&db, name, true)?,
+            Action::Deop { name } => admin::set_oper(&db, name, false)?,
             Action::List => admin::list(&db)?.trim_end().to_string(),
         })
     };

@@ -56,7 +56,8 @@ enum Command {
     Bench(confab_bench::BenchArgs),
     /// Make a self-signed TLS certificate and key for local use (`--listen irc+tls=...`).
     Cert(CertArgs),
-    /// Manage accounts in a data directory the server is not using: add, passwd, del, list.
+    /// Manage accounts in a data directory the server is not using: add, passwd, del, op,
+    /// deop, list.
     Account(account::AccountArgs),
 }
 

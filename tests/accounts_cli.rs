@@ -116,3 +116,77 @@ fn accounts_added_on_the_command_line_are_honoured_by_the_server() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// Reads lines from `reader` until one contains `needle`; everything read, or a panic
+/// naming what was missing.
+fn read_until(reader: &mut impl BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("no {needle:?} in {seen}");
+        }
+        seen.push_str(&line);
+    }
+    seen
+}
+
+#[test]
+fn an_operator_account_runs_every_room_once_logged_in() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    assert!(account(dir, &["add", "teach"], "sesame\n").status.success());
+    let out = account(dir, &["op", "teach"], "");
+    assert_eq!(text(&out.stdout), "account teach is a server operator\n");
+    let out = account(dir, &["op", "nobody"], "");
+    assert_eq!(text(&out.stderr), "confab: no account named nobody\n");
+    assert!(!out.status.success());
+    let listed = text(&account(dir, &["list"], "").stdout);
+    assert!(listed.ends_with("Z  oper\n"), "{listed}");
+
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", "irc=127.0.0.1:0"])
+        .arg("--data")
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("confab serve starts");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let irc: SocketAddr = line.trim_end()["listening irc ".len()..].parse().unwrap();
+
+    // A plain user makes no topic in the server's lobby; once logged in to teach, does.
+    let mut i = TcpStream::connect(irc).unwrap();
+    i.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut reader = BufReader::new(i.try_clone().unwrap());
+    i.write_all(b"NICK guest\r\nUSER t 0 * :t\r\nJOIN #lobby\r\nTOPIC #lobby :one\r\n")
+        .unwrap();
+    read_until(
+        &mut reader,
+        ":confab 482 guest #lobby :You're not channel operator\r\n",
+    );
+    i.write_all(b"PRIVMSG NickServ :IDENTIFY teach sesame\r\n")
+        .unwrap();
+    let seen = read_until(&mut reader, "MODE guest +o\r\n");
+    assert!(
+        seen.ends_with(
+            ":confab 381 guest :You are now an IRC operator\r\n:guest!t@127.0.0.1 MODE guest +o\r\n"
+        ),
+        "{seen}"
+    );
+    i.write_all(b"MODE guest\r\nTOPIC #lobby :two\r\n").unwrap();
+    read_until(&mut reader, ":confab 221 guest +o\r\n");
+    read_until(&mut reader, ":guest!t@127.0.0.1 TOPIC #lobby two\r\n");
+    // Deop takes effect at the next login (the running server keeps the grant).
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = account(dir, &["deop", "teach"], "");
+    assert_eq!(
+        text(&out.stdout),
+        "account teach is no longer a server operator\n"
+    );
+}

@@ -55,6 +55,11 @@ impl Hub {
     }
 
     /// Grants or withdraws server operator status (IRC OPER).
+    /// Whether the session is a server operator (IRC `OPER`, or an operator account).
+    pub fn is_oper(&self, session: &Session) -> bool {
+        self.lock().is_oper(session.id())
+    }
+
     pub fn set_oper(&self, session: &Session, oper: bool) -> Result<(), HubError> {
         let mut state = self.lock();
         let member = state

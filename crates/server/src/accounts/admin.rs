@@ -95,6 +95,19 @@ pub fn delete(db: &Database, name: &str) -> Result<String, AdminError> {
     Ok(format!("account {name} deleted"))
 }
 
+/// Makes an account a server operator (`oper`), or no longer one: whoever logs in to
+/// it then runs every room, can `KILL` and ban (docs/accounts.md).
+pub fn set_oper(db: &Database, name: &str, oper: bool) -> Result<String, AdminError> {
+    let name = account_name(name)?;
+    if !db.set_oper(&record::key(&name), oper)? {
+        return Err(AdminError::NoSuchAccount(name.to_string()));
+    }
+    Ok(match oper {
+        true => format!("account {name} is a server operator"),
+        false => format!("account {name} is no longer a server operator"),
+    })
+}
+
 /// Every account, one a line: name, created (UTC), `oper` for an operator; or
 /// `no accounts`.
 pub fn list(db: &Database) -> Result<String, AdminError> {

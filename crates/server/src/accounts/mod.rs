@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use confab_core::name::NAME_MAX_CEILING;
-use confab_core::{Hub, Name};
+use confab_core::{Hub, Name, Session};
 
 use crate::history::{record, History};
 use pool::Pool;
@@ -26,6 +26,25 @@ pub const FAIL_DELAY: Duration = Duration::from_secs(1);
 /// Longer than an IRC line can carry, so a passphrase set with `confab account` that
 /// only SASL's chunks can send (irctest's 592 bytes) is still taken.
 pub const PASSWORD_MAX: usize = 1024;
+
+/// A login that succeeded: the account's name as registered, and whether it is a
+/// server operator's (`confab account op`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedIn {
+    pub account: Name,
+    pub oper: bool,
+}
+
+impl LoggedIn {
+    /// Tells the hub: the session is logged in, and an operator account's session runs
+    /// every room from now on.
+    pub fn apply(&self, hub: &Hub, session: &Session) {
+        let _ = hub.log_in(session, self.account.clone());
+        if self.oper {
+            let _ = hub.set_oper(session, true);
+        }
+    }
+}
 
 /// Why a login did not succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -59,8 +78,7 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    /// Checks `password` for the account `name`: the account's name as registered, or
-    /// why not. A failure is answered after [`FAIL_DELAY`]; an address with too many
+    /// Checks `password` for the account `name`: the account as registered, or why not. A failure is answered after [`FAIL_DELAY`]; an address with too many
     /// recent failures is refused without a check.
     pub async fn log_in(
         &self,
@@ -68,7 +86,7 @@ impl Accounts {
         ip: IpAddr,
         name: &str,
         password: String,
-    ) -> Result<Name, LoginError> {
+    ) -> Result<LoggedIn, LoginError> {
         let history = history.ok_or(LoginError::Unavailable)?;
         let found = if self.throttle.blocked(ip) || password.len() > PASSWORD_MAX {
             None
@@ -79,7 +97,7 @@ impl Accounts {
                 .run(move || {
                     let row = history.database().account(&key)?;
                     let ok = password::verify(row.as_ref().map(|r| r.hash.as_str()), &password);
-                    Ok::<_, confab_store::StoreError>(row.filter(|_| ok).map(|r| r.name))
+                    Ok::<_, confab_store::StoreError>(row.filter(|_| ok).map(|r| (r.name, r.oper)))
                 })
                 .await
                 .map_err(|_| LoginError::Busy)?;
@@ -88,8 +106,10 @@ impl Accounts {
                 LoginError::Unavailable
             })?
         };
-        match found.and_then(|n| Name::parse(&n, NAME_MAX_CEILING).ok()) {
-            Some(account) => Ok(account),
+        let found =
+            found.and_then(|(name, oper)| Some((Name::parse(&name, NAME_MAX_CEILING).ok()?, oper)));
+        match found {
+            Some((account, oper)) => Ok(LoggedIn { account, oper }),
             None => {
                 self.throttle.failed(ip);
                 tokio::time::sleep(FAIL_DELAY).await;

@@ -73,9 +73,10 @@ impl PendingLogin {
                 .log_in(history.clone(), ip, &account, password)
                 .await;
             let outcome = match checked {
-                Ok(account) => {
+                Ok(login) => {
                     // Logged in before the name is taken, so the name is the owner's.
-                    let _ = hub.log_in(&session, account.clone());
+                    login.apply(&hub, &session);
+                    let account = login.account;
                     let waiting = match history {
                         Some(history) => history.take_waiting(&account).await,
                         None => Vec::new(),

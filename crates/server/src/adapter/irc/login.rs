@@ -126,6 +126,15 @@ impl Asker {
     }
 
     /// `900 <nick> <mask> <account> :You are now logged in as <account>`.
+    /// An operator account's login, as OPER answers: `381` and `MODE nick +o` (before
+    /// registration there is no nick for them yet; the status holds all the same).
+    fn now_oper(&self, out: &mut BytesMut) {
+        if self.registered {
+            self.num(out, Numeric::RPL_YOUREOPER, &[], None);
+            render(out, None, Some(&self.mask), "MODE", &[&self.client, "+o"]);
+        }
+    }
+
     fn logged_in(&self, out: &mut BytesMut, account: &Name) {
         let text = format!("You are now logged in as {account}");
         let params = [self.mask.as_str(), account.as_str()];
@@ -143,9 +152,13 @@ pub fn log_in(mut asker: Asker, via: Via, account: String, password: String) {
             .await;
         let mut out = BytesMut::new();
         match outcome {
-            Ok(name) => {
-                let _ = asker.hub.log_in(&asker.session, name.clone());
+            Ok(login) => {
+                login.apply(&asker.hub, &asker.session);
+                let name = login.account;
                 asker.logged_in(&mut out, &name);
+                if login.oper {
+                    asker.now_oper(&mut out);
+                }
                 match via {
                     Via::Sasl => asker.num(&mut out, Numeric::RPL_SASLSUCCESS, &[], None),
                     _ => asker.nickserv(&mut out, &format!("You're now logged in as {name}")),

@@ -78,9 +78,9 @@ pub struct IrcAdapter {
     host: Arc<str>,
     /// USER's real name (extended-join shows it on the client's own JOIN).
     realname: Arc<str>,
-    /// User modes `+i` and `+o`, mirrored here to answer `MODE nick`.
+    /// User mode `+i`, mirrored here to answer `MODE nick`. `+o` is the hub's to know:
+    /// an operator account's login grants it off this task.
     invisible: bool,
-    oper: bool,
     last_heard: Instant,
     /// When the server's PING went out unanswered.
     ping_sent: Option<Instant>,
@@ -118,7 +118,6 @@ impl IrcAdapter {
             host: Arc::from(host_of(peer)),
             realname: Arc::from(""),
             invisible: false,
-            oper: false,
             last_heard: Instant::now(),
             ping_sent: None,
             seldom: None,

@@ -16,10 +16,10 @@ pub fn oper(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         me.out.num(Numeric::ERR_PASSWDMISMATCH, &[]);
         return Flow::Continue;
     }
+    let already = cx.hub.is_oper(cx.session);
     let _ = cx.hub.set_oper(cx.session, true);
     me.out.num(Numeric::RPL_YOUREOPER, &[]);
-    if !me.oper {
-        me.oper = true;
+    if !already {
         let (mask, nick) = (me.mask(), me.out.client.clone());
         me.out.line(&mask, "MODE", &[&nick, "+o"]);
     }

@@ -21,7 +21,7 @@ pub fn umode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         return Flow::Continue;
     }
     let Some(modes) = m.param(1) else {
-        let current = me.umodes();
+        let current = me.umodes(cx.hub.is_oper(cx.session));
         me.out.num(Numeric::RPL_UMODEIS, &[&current]);
         return Flow::Continue;
     };
@@ -36,8 +36,7 @@ pub fn umode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
                 let _ = cx.hub.set_invisible(cx.session, on);
                 applied.push((on, 'i'));
             }
-            'o' if !on && me.oper => {
-                me.oper = false;
+            'o' if !on && cx.hub.is_oper(cx.session) => {
                 let _ = cx.hub.set_oper(cx.session, false);
                 applied.push((false, 'o'));
             }
@@ -73,12 +72,12 @@ fn mode_letters(changes: &[(bool, char)]) -> String {
 
 impl IrcAdapter {
     /// The client's user modes as `221` shows them: `+`, `+i`, `+io`.
-    pub(crate) fn umodes(&self) -> String {
+    pub(crate) fn umodes(&self, oper: bool) -> String {
         let mut modes = String::from("+");
         if self.invisible {
             modes.push('i');
         }
-        if self.oper {
+        if oper {
             modes.push('o');
         }
         modes
