@@ -15,7 +15,7 @@ pub mod text;
 pub use event::{
     Audience, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Target, Tone,
 };
-pub use hub::{Hub, HubConfig, HubError, Residence};
+pub use hub::{Hub, HubConfig, HubError, Residence, ServerBan};
 pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};

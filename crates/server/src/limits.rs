@@ -92,6 +92,8 @@ pub enum Refusal {
     Full,
     /// The address connects faster than `connect_burst`/`connect_per_sec` allow.
     Throttled,
+    /// A server operator banned the address (IRC `DLINE`).
+    Banned,
 }
 
 impl Refusal {
@@ -101,6 +103,7 @@ impl Refusal {
             Refusal::PerIp => "too many connections from your address",
             Refusal::Full => "too many connections",
             Refusal::Throttled => "connecting too fast from your address",
+            Refusal::Banned => "your address is banned from this server",
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct Admission {
     exempt_loopback: bool,
     open: AtomicUsize,
     addresses: Mutex<Addresses>,
+    /// Addresses a server operator banned (IRC `DLINE`): refused whatever the limits.
+    banned: std::sync::RwLock<Vec<crate::bans::AddressBan>>,
 }
 
 #[derive(Default)]
@@ -138,12 +143,29 @@ impl Admission {
             exempt_loopback: limits.exempt_loopback,
             open: AtomicUsize::new(0),
             addresses: Mutex::new(Addresses::default()),
+            banned: Default::default(),
         })
     }
 
     /// True when `ip` skips the per-IP limits and flood control.
     pub fn exempt(&self, ip: IpAddr) -> bool {
         self.exempt_loopback && ip.to_canonical().is_loopback()
+    }
+
+    /// Whether a ban in force covers `ip`.
+    pub fn is_banned(&self, ip: IpAddr) -> bool {
+        let banned = self.banned.read().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::SystemTime::now();
+        banned.iter().any(|ban| ban.covers(ip, now))
+    }
+
+    /// The address bans, for the operator's `DLINE`, `UNDLINE` and `STATS D`: lapsed ones
+    /// are dropped on the way.
+    pub fn address_bans(&self) -> std::sync::RwLockWriteGuard<'_, Vec<crate::bans::AddressBan>> {
+        let mut banned = self.banned.write().unwrap_or_else(|p| p.into_inner());
+        let now = std::time::SystemTime::now();
+        banned.retain(|ban| !ban.lapsed(now));
+        banned
     }
 
     /// Connections open now.
@@ -156,6 +178,9 @@ impl Admission {
         let ip = peer.ip().to_canonical();
         if self.open.load(Ordering::Relaxed) >= self.max {
             return Err(Refusal::Full);
+        }
+        if self.is_banned(ip) {
+            return Err(Refusal::Banned);
         }
         let per_ip = !self.exempt(ip);
         if per_ip {

@@ -115,6 +115,7 @@ impl Server {
             hub.reserve(name);
         }
         let history = History::open(&config.data, &config.history, &hub)?;
+        let admission = Admission::new(&config.limits);
         match &history {
             Some(history) => {
                 let path = history.database().path();
@@ -122,6 +123,8 @@ impl Server {
                 tracing::info!(database = %path.display(), "keeping accounts and history");
                 let accounts = crate::accounts::load_names(history, &hub)?;
                 tracing::info!(accounts, "registered names protected");
+                let bans = crate::bans::load(history, &hub, &admission)?;
+                tracing::info!(bans, "server-wide bans in force");
             }
             None => tracing::info!("history not kept (--data none)"),
         }
@@ -143,7 +146,7 @@ impl Server {
                     Settings::with_limits(&config.irc, &config.limits)
                         .with_history(history.is_some()),
                 ),
-                admission: Admission::new(&config.limits),
+                admission,
                 alarms: Alarms::new(),
                 history: history.map(Arc::new),
                 accounts: Default::default(),

@@ -214,3 +214,94 @@ async fn a_server_operator_kills_a_user_of_any_protocol() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn a_server_wide_ban_puts_out_refuses_in_every_protocol_and_outlives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_path_buf();
+    let with_dir = |dir: std::path::PathBuf| {
+        move |config: &mut confab_server::Config| {
+            config.data = confab_server::DataSetting::Dir(dir);
+        }
+    };
+    let server = server_with(with_dir(dir.clone())).await;
+    ok(async {
+        let mut zed = rooms_user(&server, "lobby", "zed").await?;
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        zed.expect(b"* teach joined\n").await?;
+        // Only server operators ban.
+        let mut bob = Irc::register(&server, "bob").await?;
+        bob.send("KLINE zed :spam").await?;
+        bob.expect(":irc.test 481 bob :Permission Denied- You're not an IRC operator")
+            .await?;
+        // A ban puts out whoever it matches now, told why.
+        op.send("KLINE 0 zed :spam").await?;
+        op.expect(":zed!zed@rooms QUIT :Banned (teach (spam))")
+            .await?;
+        op.expect(":irc.test NOTICE teach :zed!*@* is banned (spam); put out: zed")
+            .await?;
+        zed.expect(b"* disconnected by teach (banned: spam)\n* removed by an operator\n")
+            .await?;
+        zed.expect_closed().await?;
+        op.send("STATS k").await?;
+        op.expect_all(&[
+            ":irc.test 216 teach K zed!*@* spam",
+            ":irc.test 219 teach K :End of /STATS report",
+        ])
+        .await
+    }
+    .await);
+    server.stop().await;
+    // After a restart the ban holds, and every protocol refuses the name in its words.
+    let server = server_with(with_dir(dir.clone())).await;
+    ok(async {
+        let mut r = Wire::connect(server.addr("rooms"), "rooms").await?;
+        r.send(b"/join lobby\n/nick Zed\n").await?;
+        r.expect(b"0\n* banned from this server: spam\n1\n").await?;
+        let mut p = Wire::connect(server.addr("prefixed"), "prefixed").await?;
+        p.send_frame(2, b"NAME zed").await?;
+        p.expect_frame(2, b"Error: banned from this server: spam")
+            .await?;
+        let mut b = Wire::connect(server.addr("broadcast"), "broadcast").await?;
+        b.send(b"zed\n").await?;
+        b.expect(b"Banned from this server: spam.\n").await?;
+        b.expect_closed().await?;
+        let mut i = Irc::connect(&server, "zed").await?;
+        i.send("NICK zed").await?;
+        i.send("USER z 0 * :z").await?;
+        i.wire
+            .expect(b":irc.test 465 * :You are banned from this server: spam\r\nERROR :Closing link: banned (spam)\r\n")
+            .await?;
+        i.wire.expect_closed().await?;
+        // Lifted, the name is free again.
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        op.send("UNKLINE zed").await?;
+        op.expect(":irc.test NOTICE teach :zed!*@* is no longer banned")
+            .await?;
+        r.send(b"/join lobby\n/nick zed\n").await?;
+        r.expect(b"0\n0\n").await?;
+        op.expect(":zed!zed@rooms JOIN #lobby").await?;
+        // An address ban refuses new connections; lifted, they come in again.
+        op.send("DLINE 127.0.0.1/8 :flood").await?;
+        op.expect(":irc.test NOTICE teach :127.0.0.0/8 is banned (flood)")
+            .await?;
+        op.send("STATS D").await?;
+        op.expect_all(&[
+            ":irc.test 225 teach D 127.0.0.0/8 flood",
+            ":irc.test 219 teach D :End of /STATS report",
+        ])
+        .await?;
+        let mut refused = Wire::connect(server.addr("rooms"), "refused").await?;
+        refused
+            .expect(b"* your address is banned from this server\n")
+            .await?;
+        refused.expect_closed().await?;
+        op.send("UNDLINE 127.0.0.1/8").await?;
+        op.expect(":irc.test NOTICE teach :127.0.0.0/8 is no longer banned")
+            .await?;
+        let mut back = Wire::connect(server.addr("rooms"), "back").await?;
+        back.send(b"/list\n").await?;
+        back.expect(b"1\nlobby\n").await
+    }
+    .await);
+}

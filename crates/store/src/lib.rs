@@ -4,6 +4,7 @@
 //! knows nothing of the chat core or of any protocol.
 
 mod accounts;
+mod bans;
 mod batch;
 mod checkpoint;
 mod conversation;
@@ -22,6 +23,7 @@ mod targets;
 mod writer;
 
 pub use accounts::AccountRow;
+pub use bans::BanRow;
 pub use conversation::{Bound, Conversation};
 pub use db::Database;
 pub use dir::DataDir;

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{on, StoreError};
 
 /// The migration steps, in order. Step `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: events, pending direct messages, accounts.
 ///
@@ -78,6 +78,18 @@ ALTER TABLE events_v2 RENAME TO events;
 CREATE UNIQUE INDEX events_msgid ON events (msgid, target, ifnull(peer, ''));
 CREATE INDEX events_conversation ON events (target, peer, at_ms, msgid);
 CREATE INDEX events_peer ON events (peer, at_ms) WHERE peer IS NOT NULL;
+";
+
+/// Version 3: server-wide bans (IRC `KLINE`, `DLINE`), one row per ban target.
+const V3: &str = "
+CREATE TABLE server_bans (
+    target     TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    set_by     TEXT NOT NULL,
+    set_at_ms  INTEGER NOT NULL,
+    expires_ms INTEGER
+);
 ";
 
 /// The newest schema version this code knows.
@@ -186,7 +198,10 @@ mod tests {
         assert_eq!(user_version(&conn, &path).unwrap(), 0);
         migrate(&mut conn, &path).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
-        assert_eq!(table_names(&conn), ["accounts", "events", "pending"]);
+        assert_eq!(
+            table_names(&conn),
+            ["accounts", "events", "pending", "server_bans"]
+        );
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();

@@ -15,6 +15,7 @@
 mod accounts;
 mod channel;
 mod profile;
+mod removal;
 mod residence;
 mod rooms;
 mod state;
@@ -29,10 +30,10 @@ use crate::name::{Folded, Name, NameError, DEFAULT_USER_NAME_MAX};
 use crate::outbox::{CloseReason, DEFAULT_OUTBOX_BYTES};
 use crate::router::{Routed, Stage};
 use crate::session::{Session, SessionId};
-use crate::text::Text;
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
+pub use removal::ServerBan;
 pub use residence::Residence;
 pub use state::{Ban, ChannelModes, Topic};
 pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
@@ -130,6 +131,9 @@ pub enum HubError {
     /// Only a server operator may do this (IRC `KILL`).
     #[error("permission denied: not a server operator")]
     NotOper,
+    /// A server-wide ban (IRC `KLINE`) matches whoever would take the name; its reason.
+    #[error("banned from this server: {0}")]
+    ServerBanned(String),
 }
 
 /// The events one verb made, in order, waiting to be handed on by [`Hub::send`].
@@ -286,6 +290,9 @@ impl Hub {
         if !state.may_take(id, &name) {
             return Err(HubError::NameReserved(name.to_string()));
         }
+        if let Some(reason) = state.server_ban_on(id, &name) {
+            return Err(HubError::ServerBanned(reason));
+        }
         match state.member(id)?.name.clone() {
             // The very same name, case and all: nothing changes, nobody hears of it.
             Some((old_name, _)) if old_name == name => return Ok(name),
@@ -311,47 +318,6 @@ impl Hub {
             }
         }
         self.send(state, out);
-        Ok(name)
-    }
-
-    /// Disconnects `target` (a server operator's `KILL`): they hear why, and their
-    /// connection closes once that is delivered; everyone who shared a room with them
-    /// hears them quit `Killed (by (reason))`. Their name is free at once.
-    pub fn kill(
-        &self,
-        session: &Session,
-        target: &str,
-        reason: Option<Text>,
-    ) -> Result<Name, HubError> {
-        let mut out = Outgoing::default();
-        let mut state = self.lock();
-        let id = session.id();
-        let by = state.peer(id)?;
-        if !state.is_oper(id) {
-            return Err(HubError::NotOper);
-        }
-        let target_id = state.session_named(target)?;
-        let name = state.named(target_id)?;
-        let why = match &reason {
-            Some(reason) => format!("Killed ({} ({reason}))", by.name),
-            None => format!("Killed ({})", by.name),
-        };
-        let told = EventKind::Killed {
-            by,
-            target: name.clone(),
-            reason,
-        };
-        out.push(state.event(Some(id), told));
-        let how = Departure::Removed {
-            reason: Text::new(&why),
-        };
-        state.leave_all_rooms(target_id, &how, &mut out);
-        let mut routed = state.resolve_all(out.0, self.stage.get().is_some());
-        if let (Some(told), Ok(member)) = (routed.first_mut(), state.member(target_id)) {
-            told.close_after(member.session.clone());
-        }
-        state.release(target_id);
-        self.dispatch(state, routed);
         Ok(name)
     }
 

@@ -226,6 +226,8 @@ pub(crate) struct State {
     pub accounts: HashSet<NameKey>,
     /// Names nobody may take (the services' `NickServ`).
     pub reserved: HashSet<NameKey>,
+    /// Server-wide bans by mask or account (IRC `KLINE`): see `removal.rs`.
+    pub server_bans: Vec<super::ServerBan>,
 }
 
 impl State {

@@ -62,7 +62,11 @@ numerics! {
     RPL_CREATED = 003, NONE; // "This server was created <datetime>"
     RPL_MYINFO = 004, NONE;
     RPL_ISUPPORT = 005, t("are supported by this server");
+    // STATS (server-wide bans).
+    RPL_STATSKLINE = 216, NONE;
+    RPL_ENDOFSTATS = 219, t("End of /STATS report");
     RPL_UMODEIS = 221, NONE;
+    RPL_STATSDLINE = 225, NONE;
     // LUSERS.
     RPL_LUSERCLIENT = 251, NONE; // "There are <u> users and <i> invisible on <s> servers"
     RPL_LUSEROP = 252, t("operator(s) online");

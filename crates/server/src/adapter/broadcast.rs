@@ -79,6 +79,11 @@ impl BroadcastAdapter {
                 line(cx, ServerLine::Taken);
                 Flow::Close
             }
+            Err(banned @ HubError::ServerBanned(_)) => {
+                let why = capitalised(&format!("{banned}."));
+                line(cx, ServerLine::Notice(&why));
+                Flow::Close
+            }
             Err(_) => {
                 line(cx, ServerLine::NotAllowed);
                 Flow::Close

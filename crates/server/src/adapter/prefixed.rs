@@ -103,6 +103,9 @@ impl PrefixedAdapter {
             Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
                 self.reply(cx, Reply::Taken(name))
             }
+            Err(banned @ HubError::ServerBanned(_)) => {
+                self.reply(cx, Reply::Notice(&format!("Error: {banned}")))
+            }
             Err(_) => self.reply(cx, Reply::BadName),
         }
     }

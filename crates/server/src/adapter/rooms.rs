@@ -141,6 +141,10 @@ impl RoomsAdapter {
             }
             // A registered account's name is as taken as one in use.
             Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => code(cx, 2),
+            Err(banned @ HubError::ServerBanned(_)) => {
+                notice(cx, Notice::Other(&banned.to_string()));
+                code(cx, 1);
+            }
             Err(_) => code(cx, 1),
         }
     }

@@ -12,6 +12,7 @@ pub mod invite;
 pub mod join;
 pub mod kick;
 pub mod kill;
+pub mod kline;
 pub mod list;
 pub mod message;
 pub mod mode;

@@ -54,9 +54,19 @@ pub fn nick(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         Err(HubError::NameTaken(_) | HubError::NameReserved(_)) => {
             me.out.num(Numeric::ERR_NICKNAMEINUSE, &[wanted])
         }
+        Err(HubError::ServerBanned(reason)) => return banned(me, &reason),
         Err(_) => me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[wanted]),
     }
     Flow::Continue
+}
+
+/// A server-wide ban matches the nick the client asked for: `465` with the reason, and
+/// the connection closes.
+fn banned(me: &mut IrcAdapter, reason: &str) -> Flow {
+    let text = format!("You are banned from this server: {reason}");
+    me.out.num_text(Numeric::ERR_YOUREBANNEDCREEP, &[], &text);
+    me.out.error(&format!("Closing link: banned ({reason})"));
+    Flow::Close
 }
 
 /// `USER <username> <mode> <unused> :<realname>`: neither may be empty (Modern IRC).
@@ -116,6 +126,7 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
             me.pending().nick = None;
             return Flow::Continue;
         }
+        Err(HubError::ServerBanned(reason)) => return banned(me, &reason),
         Err(_) => {
             me.out.num(Numeric::ERR_ERRONEUSNICKNAME, &[nick.as_str()]);
             me.pending().nick = None;

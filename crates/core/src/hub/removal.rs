@@ -1,0 +1,225 @@
+//! Putting users out of the server on a server operator's word: `KILL` one user, or a
+//! server-wide ban (IRC `KLINE`) that refuses a name to whoever would match it and puts
+//! out at once everyone it matches. Whoever is put out hears why in their protocol's
+//! words (a `Killed` event addressed to them, after which their connection closes); the
+//! rooms they were in hear them quit with the reason, which no user's own quit can forge.
+//!
+//! The core keeps the bans only to match them; the server stores them and loads them at
+//! start. Bans by address (`DLINE`) are the server's alone: they refuse a connection
+//! before it reaches the hub.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::state::State;
+use super::{Hub, HubError, Outgoing};
+use crate::event::{Departure, EventKind, Peer};
+use crate::mask::mask_matches;
+use crate::name::Name;
+use crate::router::Routed;
+use crate::session::{Session, SessionId};
+use crate::text::Text;
+
+/// One server-wide ban: `nick!user@host` with `*` and `?`, compared without regard to
+/// ASCII case, or `$a:ACCOUNT` for whoever is logged in to that account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerBan {
+    /// As given, lower-cased.
+    pub mask: String,
+    pub reason: String,
+    /// When it lapses; `None` for a ban without end.
+    pub expires: Option<SystemTime>,
+}
+
+impl ServerBan {
+    pub fn new(mask: &str, reason: &str, expires: Option<SystemTime>) -> ServerBan {
+        ServerBan {
+            mask: mask.to_ascii_lowercase(),
+            reason: reason.to_string(),
+            expires,
+        }
+    }
+
+    fn lapsed(&self, now: SystemTime) -> bool {
+        self.expires.is_some_and(|at| at <= now)
+    }
+
+    /// Whether it matches a user with this (lower-cased) hostmask and account.
+    fn matches(&self, hostmask: &str, account: Option<&Name>) -> bool {
+        match self.mask.strip_prefix("$a:") {
+            Some(banned) => account.is_some_and(|a| a.as_str().eq_ignore_ascii_case(banned)),
+            None => mask_matches(&self.mask, hostmask),
+        }
+    }
+}
+
+impl State {
+    /// The reason of a ban in force that matches `id` as it would be named `name`.
+    pub(crate) fn server_ban_on(&self, id: SessionId, name: &Name) -> Option<String> {
+        if self.server_bans.is_empty() {
+            return None;
+        }
+        let member = self.sessions.get(&id)?;
+        let user = member.user.as_deref().unwrap_or(name.as_str());
+        let hostmask = format!("{name}!{user}@{}", member.host).to_ascii_lowercase();
+        let now = SystemTime::now();
+        self.server_bans
+            .iter()
+            .find(|ban| !ban.lapsed(now) && ban.matches(&hostmask, member.account.as_ref()))
+            .map(|ban| ban.reason.clone())
+    }
+
+    /// Takes `target` out of every room on `by`'s word: the `Killed` event for them first
+    /// (the returned session closes once it is delivered), then the `Quit` their rooms
+    /// hear with `quit` as the reason.
+    fn put_out_by_oper(
+        &mut self,
+        by: &Peer,
+        target: SessionId,
+        reason: Option<Text>,
+        quit: String,
+        out: &mut Outgoing,
+    ) -> Option<Arc<Session>> {
+        let name = self.name_of(target)?;
+        let told = EventKind::Killed {
+            by: by.clone(),
+            target: name,
+            reason,
+        };
+        out.push(self.event(by_id(self, by), told));
+        let how = Departure::Removed {
+            reason: Text::new(&quit),
+        };
+        self.leave_all_rooms(target, &how, out);
+        Some(self.member(target).ok()?.session.clone())
+    }
+}
+
+/// The session id of the operator `by` (the author of the events it causes).
+fn by_id(state: &State, by: &Peer) -> Option<SessionId> {
+    state.names.get(by.name.folded()).copied()
+}
+
+impl Hub {
+    /// Disconnects `target` (a server operator's `KILL`): they hear why, and their
+    /// connection closes once that is delivered; everyone who shared a room with them
+    /// hears them quit `Killed (by (reason))`. Their name is free at once.
+    pub fn kill(
+        &self,
+        session: &Session,
+        target: &str,
+        reason: Option<Text>,
+    ) -> Result<Name, HubError> {
+        let state = self.lock();
+        let by = self.oper(&state, session)?;
+        let target_id = state.session_named(target)?;
+        let name = state.named(target_id)?;
+        let quit = match &reason {
+            Some(reason) => format!("Killed ({} ({reason}))", by.name),
+            None => format!("Killed ({})", by.name),
+        };
+        self.put_out_all(state, &by, &[target_id], reason, quit);
+        Ok(name)
+    }
+
+    /// Sets a server-wide ban (replacing one with the same mask) and puts out everyone
+    /// it matches now but the operator: the names put out.
+    pub fn ban_server_wide(
+        &self,
+        session: &Session,
+        ban: ServerBan,
+    ) -> Result<Vec<Name>, HubError> {
+        let mut state = self.lock();
+        let by = self.oper(&state, session)?;
+        let matched: Vec<SessionId> = state
+            .names
+            .values()
+            .copied()
+            .filter(|&id| id != session.id())
+            .filter(|&id| {
+                let Some(name) = state.name_of(id) else {
+                    return false;
+                };
+                let member = state.sessions.get(&id);
+                let user = member
+                    .and_then(|m| m.user.as_deref())
+                    .unwrap_or(name.as_str());
+                let host = member.map_or("", |m| &m.host);
+                let hostmask = format!("{name}!{user}@{host}").to_ascii_lowercase();
+                ban.matches(&hostmask, member.and_then(|m| m.account.as_ref()))
+            })
+            .collect();
+        let names = matched.iter().filter_map(|&id| state.name_of(id)).collect();
+        let reason = Text::new(&format!("banned: {}", ban.reason));
+        let quit = format!("Banned ({} ({}))", by.name, ban.reason);
+        state.server_bans.retain(|b| b.mask != ban.mask);
+        state.server_bans.push(ban);
+        self.put_out_all(state, &by, &matched, Some(reason), quit);
+        Ok(names)
+    }
+
+    /// Lifts a server-wide ban; `false` if there was none with that mask.
+    pub fn lift_server_ban(&self, session: &Session, mask: &str) -> Result<bool, HubError> {
+        let mut state = self.lock();
+        self.oper(&state, session)?;
+        let before = state.server_bans.len();
+        state
+            .server_bans
+            .retain(|b| !b.mask.eq_ignore_ascii_case(mask));
+        Ok(state.server_bans.len() < before)
+    }
+
+    /// Replaces the server-wide bans (the server loads them from its store at start).
+    pub fn set_server_bans(&self, bans: Vec<ServerBan>) {
+        self.lock().server_bans = bans;
+    }
+
+    /// The server-wide bans in force, in the order they were set.
+    pub fn server_bans(&self) -> Vec<ServerBan> {
+        let now = SystemTime::now();
+        let mut state = self.lock();
+        state.server_bans.retain(|b| !b.lapsed(now));
+        state.server_bans.clone()
+    }
+
+    /// The session's peer, if it is a server operator.
+    fn oper(&self, state: &State, session: &Session) -> Result<Peer, HubError> {
+        let by = state.peer(session.id())?;
+        if !state.is_oper(session.id()) {
+            return Err(HubError::NotOper);
+        }
+        Ok(by)
+    }
+
+    /// Puts each of `targets` out (see [`State::put_out_by_oper`]), then frees their names once
+    /// the events that tell of it are resolved.
+    fn put_out_all(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State>,
+        by: &Peer,
+        targets: &[SessionId],
+        reason: Option<Text>,
+        quit: String,
+    ) {
+        let mut out = Outgoing::default();
+        let mut closes: Vec<(usize, Arc<Session>)> = Vec::new();
+        for &target in targets {
+            let told_at = out.0.len();
+            if let Some(session) =
+                state.put_out_by_oper(by, target, reason.clone(), quit.clone(), &mut out)
+            {
+                closes.push((told_at, session));
+            }
+        }
+        let mut routed: Vec<Routed> = state.resolve_all(out.0, self.stage.get().is_some());
+        for (at, session) in closes {
+            if let Some(told) = routed.get_mut(at) {
+                told.close_after(session);
+            }
+        }
+        for &target in targets {
+            state.release(target);
+        }
+        self.dispatch(state, routed);
+    }
+}
