@@ -4,7 +4,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use http_body_util::Full;
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE, UPGRADE};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::page::page;
@@ -49,7 +49,13 @@ fn websocket_or_refusal<B>(
 ) -> (Response<Full<Bytes>>, Option<Mode>) {
     match accept(request, tls, &settings.origins) {
         Ok(accepted) => (accepted.response, Some(accepted.mode)),
-        Err(refusal) => (refusal, None),
+        // A client that wanted a WebSocket has no use for the connection, and keeping it
+        // would hold its admission slot.
+        Err(mut refusal) => {
+            let close = HeaderValue::from_static("close");
+            refusal.headers_mut().insert(CONNECTION, close);
+            (refusal, None)
+        }
     }
 }
 
