@@ -61,13 +61,19 @@ async fn open(server: &TestServer, extra: &str, expected: &str) -> TcpStream {
         .write_all(upgrade_request("/irc", extra).as_bytes())
         .await
         .expect("send");
+    assert_eq!(read_head(&mut stream).await, expected);
+    stream
+}
+
+/// Reads an answer's head, up to its blank line (and no further: WebSocket frames may
+/// follow), without its date.
+async fn read_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         let byte = tokio::time::timeout(STEP, stream.read_u8()).await;
-        head.push(byte.expect("a 101 within 5 s").expect("read"));
+        head.push(byte.expect("an answer within 5 s").expect("read"));
     }
-    assert_eq!(without_date(&String::from_utf8(head).unwrap()), expected);
-    stream
+    without_date(&String::from_utf8(head).expect("UTF-8"))
 }
 
 /// The `101` for a client that asked for `protocol`.
@@ -332,4 +338,143 @@ async fn a_text_message_that_is_not_utf8_is_closed_with_1007() {
         .await
         .unwrap();
     expect_raw(&mut stream, &close(1007, "text message not UTF-8")).await;
+}
+
+#[tokio::test]
+async fn without_a_subprotocol_the_socket_speaks_text_and_slash_serves_it_too() {
+    let server = server().await;
+    // A client given only ws://host:port (irctest) asks for `/`.
+    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
+    stream
+        .write_all(upgrade_request("/", "").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        read_head(&mut stream).await,
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+             sec-websocket-accept: {ACCEPT}\r\n\r\n"
+        )
+    );
+    let mut ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
+    ws.send(Message::text("PING plain")).await.unwrap();
+    let pong = tokio::time::timeout(STEP, ws.next()).await.unwrap();
+    assert_eq!(
+        pong.unwrap().unwrap(),
+        Message::text(":irc.test PONG irc.test plain")
+    );
+}
+
+#[tokio::test]
+async fn head_gets_the_page_s_headers_without_its_body() {
+    let server = server().await;
+    let page = include_str!("../../../web/index.html");
+    let request = "HEAD / HTTP/1.1\r\nHost: confab.test\r\nConnection: close\r\n\r\n";
+    let answer = exchange(server.addr("http"), request).await;
+    assert!(
+        answer.ends_with(&format!("content-length: {}\r\n\r\n", page.len())),
+        "{answer:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_and_oversized_headers_431() {
+    let server = server().await;
+    let addr = server.addr("http");
+    assert_eq!(
+        exchange(addr, "GET / HTTP/1.1\r\nHost confab.test\r\n\r\n").await,
+        "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    );
+    // 16 KiB of head at most.
+    let cookie = "c".repeat(16 * 1024);
+    let request = format!("GET / HTTP/1.1\r\nHost: confab.test\r\nCookie: {cookie}\r\n\r\n");
+    assert_eq!(
+        exchange(addr, &request).await,
+        "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\
+         content-length: 0\r\n\r\n"
+    );
+}
+
+#[tokio::test]
+async fn the_hundredth_request_on_one_connection_is_the_last() {
+    let server = server().await;
+    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
+    let request = "GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n";
+    // Pipelined: every answer is a 404 of known length; only the last says close.
+    stream
+        .write_all(request.repeat(100).as_bytes())
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    tokio::time::timeout(STEP, stream.read_to_end(&mut answers))
+        .await
+        .expect("closed after the 100th answer")
+        .unwrap();
+    let answers = String::from_utf8(answers).unwrap();
+    assert_eq!(answers.matches("HTTP/1.1 404 Not Found\r\n").count(), 100);
+    assert_eq!(answers.matches("connection: close\r\n").count(), 1);
+    let last = answers.rsplit("HTTP/1.1 ").next().unwrap();
+    assert!(last.contains("connection: close\r\n"), "{last:?}");
+}
+
+#[tokio::test]
+async fn a_slow_handshake_is_closed_and_costs_others_nothing() {
+    let server = server_with(|config| config.http.header_timeout_secs = 1).await;
+    let mut slow = TcpStream::connect(server.addr("http")).await.unwrap();
+    slow.write_all(b"GET /irc HTTP/1.1\r\nHost: confab.test\r\n")
+        .await
+        .unwrap();
+    // Silent, and idle after one answer: both wait no longer than a slow one.
+    let mut silent = TcpStream::connect(server.addr("http")).await.unwrap();
+    let mut idle = TcpStream::connect(server.addr("http")).await.unwrap();
+    idle.write_all(b"GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n")
+        .await
+        .unwrap();
+    // Meanwhile another client gets its WebSocket and chats.
+    let mut web = Web::connect(&server, "quick", "text.ircv3.net", "text.ircv3.net").await;
+    web.register().await;
+    let started = tokio::time::Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(STEP, slow.read_to_end(&mut answer))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&answer), "");
+    let mut nothing = Vec::new();
+    tokio::time::timeout(STEP, silent.read_to_end(&mut nothing))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert_eq!(nothing, b"");
+    let mut one_answer = Vec::new();
+    tokio::time::timeout(STEP, idle.read_to_end(&mut one_answer))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert!(one_answer.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    web.send("PING after").await;
+    web.expect(":irc.test PONG irc.test after").await;
+}
+
+#[tokio::test]
+async fn a_shutdown_says_goodbye_in_irc_and_in_the_close_frame() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    let server = server().await;
+    let mut web = Web::connect(&server, "last", "text.ircv3.net", "text.ircv3.net").await;
+    web.register().await;
+    let stopped = tokio::spawn(server.stop());
+    web.expect("ERROR :Closing link: server shutting down")
+        .await;
+    assert_eq!(
+        web.next().await,
+        Message::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "Closing link: server shutting down".into(),
+        }))
+    );
+    stopped.await.unwrap();
 }
