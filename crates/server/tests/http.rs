@@ -478,3 +478,14 @@ async fn a_shutdown_says_goodbye_in_irc_and_in_the_close_frame() {
     );
     stopped.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_websocket_ping_gets_its_pong() {
+    let server = server().await;
+    let mut web = Web::connect(&server, "pinger", "text.ircv3.net", "text.ircv3.net").await;
+    web.ws
+        .send(Message::Ping("are you there".into()))
+        .await
+        .unwrap();
+    assert_eq!(web.next().await, Message::Pong("are you there".into()));
+}
