@@ -38,8 +38,7 @@ impl Protocol {
         }
     }
 
-    /// The port each seed used (PROTOCOLS.md); IRC's usual plain-text port; the usual
-    /// alternative HTTP port, as a server for a class need not run as root.
+    /// The port each seed used (PROTOCOLS.md); IRC's usual plain-text port.
     pub fn default_port(self) -> u16 {
         match self {
             Protocol::Prefixed => 8820,
@@ -47,6 +46,7 @@ impl Protocol {
             Protocol::Rooms => 5220,
             Protocol::Broadcast => 5001,
             Protocol::Irc => 6667,
+            // The usual alternative HTTP port: serving a class needs no root.
             Protocol::Http => 8080,
         }
     }
