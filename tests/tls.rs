@@ -1,7 +1,8 @@
 //! TLS on the real `confab serve` binary, with certificates made by the real `confab cert`:
 //! `openssl s_client` registering over `irc+tls` and checking the certificate; TLS 1.2 and
 //! 1.3 spoken and TLS 1.1 refused; a tokio-rustls rooms client talking with a plain-TCP
-//! rooms client on the same server; stalled and garbage handshakes holding up nobody; and
+//! rooms client on the same server; the web page over HTTPS and an IRC user over `wss://`
+//! talking with a plain IRC user; stalled and garbage handshakes holding up nobody; and
 //! the clear errors. Everything on 127.0.0.1, every wait bounded. The openssl tests are
 //! skipped, with a notice, when openssl is not installed (`scripts/test.sh` installs it).
 
@@ -440,6 +441,127 @@ async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
         .expect("with a clean TLS close_notify");
     assert_eq!(String::from_utf8_lossy(&rest), "* server shutting down\n");
 }
+
+/// Reads an HTTP answer's head, up to its blank line (WebSocket frames may follow).
+async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = tokio::time::timeout(WAIT, stream.read_u8()).await;
+        head.push(byte.expect("an answer in time").expect("read"));
+    }
+    String::from_utf8(head).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn the_page_over_https_and_a_wss_irc_user_talking_with_a_plain_irc_user() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{protocol::Role, Message};
+    let dir = TempDir::new("https");
+    let (cert, key) = make_cert(&dir.0);
+    let serve = Serve::start(
+        &[
+            "--listen",
+            "http+tls=127.0.0.1:0",
+            "--listen",
+            "irc=127.0.0.1:0",
+            "--listen",
+            "http=127.0.0.1:0",
+        ],
+        &cert,
+        &key,
+    );
+    let listening = serve.listening(3);
+    let kinds: Vec<&str> = listening.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["http+tls", "irc", "http"]);
+    let https = listening[0].1;
+    let name = ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
+
+    // The page, over HTTPS and over plain HTTP alike.
+    let tcp = tokio::net::TcpStream::connect(https).await.unwrap();
+    let secure = connector(&cert).connect(name.clone(), tcp).await.unwrap();
+    let plain = tokio::net::TcpStream::connect(listening[2].1)
+        .await
+        .unwrap();
+    for mut stream in [Box::new(secure) as Box<dyn Duplex>, Box::new(plain)] {
+        let get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        stream.write_all(get.as_bytes()).await.unwrap();
+        let mut page = Vec::new();
+        tokio::time::timeout(WAIT, stream.read_to_end(&mut page))
+            .await
+            .expect("the page in time")
+            .expect("read");
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+        assert!(page.ends_with("</html>\n"), "{page}");
+    }
+
+    // wss:// from the server's own page, which over TLS is https://HOST.
+    let tcp = tokio::net::TcpStream::connect(https).await.unwrap();
+    let mut tls = connector(&cert).connect(name, tcp).await.unwrap();
+    let upgrade = format!(
+        "GET /irc HTTP/1.1\r\nHost: {https}\r\nOrigin: https://{https}\r\n\
+         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n\r\n"
+    );
+    tls.write_all(upgrade.as_bytes()).await.unwrap();
+    let head = read_head(&mut tls).await;
+    assert!(
+        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.contains("\r\nsec-websocket-protocol: text.ircv3.net\r\n"),
+        "{head}"
+    );
+    let mut web =
+        tokio_tungstenite::WebSocketStream::from_raw_socket(tls, Role::Client, None).await;
+    for line in ["NICK web", "USER web 0 * :Web"] {
+        web.send(Message::text(line)).await.unwrap();
+    }
+    let end_of_motd = Message::text(":confab 376 web :End of /MOTD command.");
+    while tokio::time::timeout(WAIT, web.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        != end_of_motd
+    {}
+
+    let mut tcp = tokio::net::TcpStream::connect(listening[1].1)
+        .await
+        .unwrap();
+    tcp.write_all(b"NICK tcp\r\nUSER tcp 0 * :Tcp\r\n")
+        .await
+        .unwrap();
+    let mut burst = Vec::new();
+    while !burst.ends_with(b" 376 tcp :End of /MOTD command.\r\n") {
+        let byte = tokio::time::timeout(WAIT, tcp.read_u8()).await;
+        burst.push(byte.expect("the welcome in time").unwrap());
+    }
+    web.send(Message::text("PRIVMSG tcp :over wss"))
+        .await
+        .unwrap();
+    expect(
+        &mut tcp,
+        b":web!web@127.0.0.1 PRIVMSG tcp :over wss\r\n",
+        "tcp hears web",
+    )
+    .await;
+    tcp.write_all(b"PRIVMSG web :over tcp\r\n").await.unwrap();
+    let heard = tokio::time::timeout(WAIT, web.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        heard,
+        Message::text(":tcp!tcp@127.0.0.1 PRIVMSG web :over tcp")
+    );
+}
+
+/// A stream of either transport, to run the same steps on both.
+trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> Duplex for S {}
 
 #[tokio::test]
 async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {

@@ -122,6 +122,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
     let shared = Shared {
         hub: Arc::new(hub),
         irc: Arc::new(Settings::with_limits(&IrcConfig::default(), &limits)),
+        http: Default::default(),
         admission: Admission::new(&limits),
         alarms: Alarms::new(),
         history: None,

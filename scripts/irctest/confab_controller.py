@@ -92,8 +92,6 @@ class ConfabController(BaseServerController, DirectoryBasedController):
         websocket_hostname: Optional[str] = None,
         websocket_port: Optional[int] = None,
     ) -> None:
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
         if ssl:
             raise NotImplementedByController("TLS")
         # NickServ is built in (and accounts live in the data directory beside the
@@ -129,6 +127,13 @@ class ConfabController(BaseServerController, DirectoryBasedController):
             self.directory / "confab.toml",
             "--listen",
             f"irc={hostname}:{port}",
+            # websocket.py asks for a WebSocket port too: an http listener, whose
+            # WebSockets carry IRC (at /irc, and at the bare ws://host:port it uses).
+            *(
+                ["--listen", f"http={websocket_hostname or hostname}:{websocket_port}"]
+                if websocket_port is not None
+                else []
+            ),
             # A fresh data directory per server: history (CHATHISTORY) and accounts
             # start empty for every test.
             "--data",

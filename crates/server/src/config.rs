@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! listen = ["rooms=0.0.0.0:5220", "broadcast=127.0.0.1:5001", "irc=0.0.0.0:6667",
-//!           "irc+tls=0.0.0.0:6697"]
+//!           "irc+tls=0.0.0.0:6697", "http=0.0.0.0:8080"]
 //! data = "/var/lib/confab"    # or "none"; relative to this file
 //! [history]
 //! keep_days = 90
@@ -20,6 +20,8 @@
 //! [[irc.opers]]
 //! name = "admin"
 //! password = "secret"
+//! [http]
+//! allowed_origins = ["https://chat.example.org"]
 //! ```
 
 use std::fmt;
@@ -30,6 +32,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer};
 
 use crate::data::{DataSetting, HistoryConfig};
+use crate::http::HttpConfig;
 use crate::protocol::Protocol;
 
 /// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`),
@@ -288,6 +291,8 @@ pub struct Config {
     pub limits: Limits,
     pub irc: IrcConfig,
     pub tls: TlsConfig,
+    /// The `http` listener's page and WebSocket origins (`crate::http`).
+    pub http: HttpConfig,
 }
 
 impl Default for Config {
@@ -302,6 +307,7 @@ impl Default for Config {
             limits: Limits::default(),
             irc: IrcConfig::default(),
             tls: TlsConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -400,6 +406,13 @@ impl Config {
             ));
         }
         self.irc.validate()?;
+        crate::http::Settings::new(&self.http)
+            .map_err(|error| ConfigError::Invalid(error.to_string()))?;
+        if self.http.header_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "http.header_timeout_secs must be above 0".into(),
+            ));
+        }
         Ok(self)
     }
 
@@ -564,8 +577,10 @@ mod tests {
     fn an_empty_file_is_the_defaults() {
         let config = Config::from_toml("").unwrap();
         assert_eq!(config, Config::default());
-        assert_eq!(config.listen.len(), 5);
+        assert_eq!(config.listen.len(), 6);
         assert_eq!(config.listen[4].addr.port(), 6667);
+        assert_eq!(config.listen[5].addr.port(), 8080);
+        assert_eq!(config.listen[5].kind(), "http");
         assert_eq!(config.irc.server_name, "confab");
         assert_eq!(config.listen[0].addr.port(), 8820);
     }
@@ -628,6 +643,30 @@ mod tests {
         let err = Config::from_toml("[irc]\nserver_name = \"a b\"\n").unwrap_err();
         assert!(err.to_string().contains("one word"), "{err}");
         assert!(Config::from_toml("[irc]\nping_timeout_secs = 0\n").is_err());
+    }
+
+    #[test]
+    fn the_http_table_sets_allowed_origins() {
+        let config =
+            Config::from_toml("[http]\nallowed_origins = [\"https://chat.example.org\", \"*\"]\n")
+                .unwrap();
+        assert_eq!(
+            config.http.allowed_origins,
+            ["https://chat.example.org", "*"]
+        );
+        assert_eq!(config.http.header_timeout_secs, 10);
+        let defaults = Config::default().http.allowed_origins;
+        assert!(
+            defaults.contains(&"http://127.0.0.1:*".to_string()),
+            "{defaults:?}"
+        );
+        let err = Config::from_toml("[http]\nallowed_origins = [\"example.org\"]\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("http.allowed_origins: \"example.org\" is not an origin"),
+            "{err}"
+        );
+        assert!(Config::from_toml("[http]\nheader_timeout_secs = 0\n").is_err());
     }
 
     #[test]

@@ -622,6 +622,7 @@ mod tests {
             hub: Arc::new(Hub::new(HubConfig::default())),
             limits: config.limits.clone(),
             irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
+            http: Default::default(),
             admission: Admission::new(&config.limits),
             alarms: Alarms::new(),
             history: None,

@@ -9,6 +9,7 @@ pub mod config;
 pub mod data;
 pub mod driver;
 pub mod history;
+pub mod http;
 pub mod limits;
 pub mod protocol;
 pub mod server;
@@ -18,5 +19,6 @@ pub mod tls;
 
 pub use config::{Config, IrcConfig, Limits, ListenSpec, ListenSpecs, Oper, TlsConfig};
 pub use data::{DataSetting, HistoryConfig};
+pub use http::HttpConfig;
 pub use protocol::Protocol;
 pub use server::{BindError, Server};

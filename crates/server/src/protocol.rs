@@ -1,4 +1,6 @@
 //! The protocols a listener can speak, their names on the command line and default ports.
+//! `http` is the one listener that is not a chat protocol itself: it serves the web page and
+//! carries IRC over WebSocket (see `crate::http`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,15 +12,18 @@ pub enum Protocol {
     Rooms,
     Broadcast,
     Irc,
+    /// HTTP/1.1: the web page at `/` and IRC over WebSocket at `/irc`.
+    Http,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 5] = [
+    pub const ALL: [Protocol; 6] = [
         Protocol::Prefixed,
         Protocol::Packet,
         Protocol::Rooms,
         Protocol::Broadcast,
         Protocol::Irc,
+        Protocol::Http,
     ];
 
     /// The name used in `--listen`, the `listening` lines and the logs.
@@ -29,6 +34,7 @@ impl Protocol {
             Protocol::Rooms => "rooms",
             Protocol::Broadcast => "broadcast",
             Protocol::Irc => "irc",
+            Protocol::Http => "http",
         }
     }
 
@@ -40,6 +46,8 @@ impl Protocol {
             Protocol::Rooms => 5220,
             Protocol::Broadcast => 5001,
             Protocol::Irc => 6667,
+            // The usual alternative HTTP port: serving a class needs no root.
+            Protocol::Http => 8080,
         }
     }
 }
@@ -51,7 +59,7 @@ impl fmt::Display for Protocol {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast, irc)")]
+#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast, irc, http)")]
 pub struct UnknownProtocol(pub String);
 
 impl FromStr for Protocol {

@@ -1,6 +1,6 @@
 //! The server: binds every configured listener, accepts connections and hands each to the
-//! driver with its protocol's adapter (after a TLS handshake on a `+tls` listener), and
-//! shuts down gracefully.
+//! driver with its protocol's adapter (after a TLS handshake on a `+tls` listener), or to
+//! `crate::http` on an `http` listener, and shuts down gracefully.
 //!
 //! Admission happens here, before any TLS handshake: the limits on connections in all and
 //! per IP address and the connection rate per address. A refused connection, and one that
@@ -31,6 +31,7 @@ use crate::alarms::Alarms;
 use crate::config::{Config, ConfigError, ListenSpec};
 use crate::driver::drive;
 use crate::history::History;
+use crate::http;
 use crate::limits::{Admission, Ticket};
 use crate::protocol::Protocol;
 use crate::shared::Shared;
@@ -146,6 +147,8 @@ impl Server {
                     Settings::with_limits(&config.irc, &config.limits)
                         .with_history(history.is_some()),
                 ),
+                http: crate::http::Settings::new(&config.http)
+                    .map_err(|error| ConfigError::Invalid(error.to_string()))?,
                 admission,
                 alarms: Alarms::new(),
                 history: history.map(Arc::new),
@@ -276,6 +279,11 @@ async fn accept_loop(
                 // Plain and TLS connections are separate tasks, so a plain connection's
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match &transport {
+                    Transport::Plain if protocol == Protocol::Http => {
+                        let serve =
+                            http::serve(stream, false, shared.clone(), ticket, shutdown.clone());
+                        connections.spawn(serve);
+                    }
                     Transport::Plain => {
                         spawn_driver(&connections, protocol, stream, &shared, ticket);
                     }
@@ -336,6 +344,9 @@ async fn serve_tls(
             return;
         }
     };
+    if protocol == Protocol::Http {
+        return http::serve(stream, true, shared, ticket, shutdown).await;
+    }
     serve_tls_stream(protocol, stream, shared, ticket).await
 }
 
@@ -366,6 +377,8 @@ macro_rules! with_adapter {
                 let $adapter = IrcAdapter::new($shared.irc.clone(), $peer);
                 $body
             }
+            // Served by `crate::http`, which drives IRC itself after a WebSocket upgrade.
+            Protocol::Http => unreachable!("an http connection has no adapter of its own"),
         }
     }};
 }
@@ -409,8 +422,11 @@ fn refuse(
 ) {
     let mut line = BytesMut::new();
     if !tls {
-        with_adapter!(protocol, shared, peer, |adapter| adapter
-            .farewell(why, &mut line));
+        match protocol {
+            Protocol::Http => http::refusal(why, &mut line),
+            _ => with_adapter!(protocol, shared, peer, |adapter| adapter
+                .farewell(why, &mut line)),
+        }
     }
     if line.is_empty() {
         return;

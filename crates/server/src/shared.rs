@@ -1,5 +1,5 @@
-//! What every connection of a server shares: the hub, the limits, the IRC settings, the
-//! admission counts and the alarms.
+//! What every connection of a server shares: the hub, the limits, the IRC and HTTP
+//! settings, the admission counts and the alarms.
 
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ pub struct Shared {
     pub hub: Arc<Hub>,
     pub limits: Limits,
     pub irc: Arc<Settings>,
+    /// The `http` listener's origins and header timeout.
+    pub http: crate::http::Settings,
     /// Connections open, in all and per address, and each address's connection rate.
     pub admission: Arc<Admission>,
     /// Every connection's deadlines, rung by one task that [`crate::Server::run`] starts.

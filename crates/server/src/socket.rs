@@ -1,5 +1,6 @@
-//! What the driver needs of a connection besides `AsyncRead + AsyncWrite`: waiting for
-//! input without holding a buffer, and reading and writing without waiting. An idle
+//! What the driver needs of a connection besides `AsyncWrite`: waiting for input without
+//! holding a buffer, and reading and writing without waiting (a WebSocket, `crate::http::ws`,
+//! reads messages rather than bytes, so reading is only this). An idle
 //! connection then owns no read or write buffer at all; every connection's reads and
 //! writes go through one scratch buffer per worker thread (see `driver.rs`).
 
@@ -12,11 +13,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
-pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send {
+pub trait Socket: AsyncWrite + Unpin + Send {
     /// Ready when a read may make progress (it may still find nothing); otherwise the
     /// task is woken when one may. A poll rather than a future, so waiting for input
-    /// takes no room in the connection's task.
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// takes no room in the connection's task. `&mut`: a WebSocket finds out by reading.
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
     /// Reads what has arrived without waiting: `WouldBlock` when nothing has, `Ok(0)` at
     /// end of stream.
@@ -29,7 +30,7 @@ pub trait Socket: AsyncRead + AsyncWrite + Unpin + Send {
 }
 
 impl Socket for TcpStream {
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         TcpStream::poll_read_ready(self, cx)
     }
 
@@ -45,7 +46,7 @@ impl Socket for TcpStream {
 impl Socket for TlsStream<TcpStream> {
     /// New TLS records arrive on the TCP socket; plaintext rustls still holds was already
     /// handed out, because `read_now` is called until it finds nothing.
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_ref().0.poll_read_ready(cx)
     }
 

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use confab_server::{Config, DataSetting, ListenSpec, Protocol, Server};
 use tokio_util::sync::CancellationToken;
 
-/// A running server with every classroom listener on 127.0.0.1 and a free port.
+/// A running server with every listener (the classroom protocols, IRC and `http`) on
+/// 127.0.0.1 and a free port.
 pub struct TestServer {
     addrs: Vec<(Protocol, SocketAddr)>,
     /// The data directory, removed when the server is dropped.
@@ -50,7 +51,8 @@ impl TestServer {
         }
     }
 
-    /// The address of the listener for `protocol` ("prefixed", "packet", "rooms", "broadcast").
+    /// The address of the listener for `protocol` ("prefixed", "packet", "rooms",
+    /// "broadcast", "irc", "http").
     ///
     /// # Panics
     /// If the server has no listener for it: a test asking for one is wrong.

@@ -1,0 +1,491 @@
+//! The `http` listener: the page at `/`, a 404 elsewhere, and IRC over WebSocket at `/irc`
+//! (IRCv3 WebSocket), whose users meet TCP IRC and rooms users in the one core. HTTP
+//! answers are compared whole, byte for byte, but for their `date` line; WebSocket frames
+//! the server must close with are written and read as raw bytes.
+
+mod irc_support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use irc_support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+const STEP: Duration = Duration::from_secs(5);
+/// RFC 6455's example key, and the accept value it must get.
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+/// Sends `request` on a new connection and reads the answer until the server closes.
+async fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    tokio::time::timeout(STEP, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes within 5 s")
+        .expect("read");
+    without_date(&String::from_utf8(answer).expect("UTF-8"))
+}
+
+/// The answer without its `date` line, the one part that changes from run to run.
+fn without_date(answer: &str) -> String {
+    let mut lines: Vec<&str> = answer.split_inclusive("\r\n").collect();
+    let date = lines.iter().position(|line| line.starts_with("date: "));
+    let date = date.unwrap_or_else(|| panic!("no date line in {answer:?}"));
+    lines.remove(date);
+    lines.concat()
+}
+
+/// A WebSocket request for `path` with these extra header lines (each ending in CRLF).
+fn upgrade_request(path: &str, extra: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: confab.test\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {KEY}\r\n\
+         {extra}\r\n"
+    )
+}
+
+/// Opens a WebSocket to `/irc` by hand, checks the `101` answer is exactly `expected`
+/// (but for its date), and returns the connection.
+async fn open(server: &TestServer, extra: &str, expected: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(server.addr("http"))
+        .await
+        .expect("connect");
+    stream
+        .write_all(upgrade_request("/irc", extra).as_bytes())
+        .await
+        .expect("send");
+    assert_eq!(read_head(&mut stream).await, expected);
+    stream
+}
+
+/// Reads an answer's head, up to its blank line (and no further: WebSocket frames may
+/// follow), without its date.
+async fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let byte = tokio::time::timeout(STEP, stream.read_u8()).await;
+        head.push(byte.expect("an answer within 5 s").expect("read"));
+    }
+    without_date(&String::from_utf8(head).expect("UTF-8"))
+}
+
+/// The `101` for a client that asked for `protocol`.
+fn switching(protocol: &str) -> String {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+         sec-websocket-accept: {ACCEPT}\r\nsec-websocket-protocol: {protocol}\r\n\r\n"
+    )
+}
+
+/// An IRC client on a WebSocket: one message per line.
+struct Web {
+    ws: WebSocketStream<TcpStream>,
+    nick: String,
+}
+
+impl Web {
+    async fn connect(server: &TestServer, nick: &str, protocols: &str, chosen: &str) -> Web {
+        let extra = format!("Sec-WebSocket-Protocol: {protocols}\r\n");
+        let stream = open(server, &extra, &switching(chosen)).await;
+        let ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
+        Web {
+            ws,
+            nick: nick.into(),
+        }
+    }
+
+    async fn send(&mut self, line: &str) {
+        self.ws.send(Message::text(line)).await.expect("send");
+    }
+
+    /// The next message, of any kind.
+    async fn next(&mut self) -> Message {
+        let next = tokio::time::timeout(STEP, self.ws.next()).await;
+        let next = next.unwrap_or_else(|_| panic!("{}: nothing within 5 s", self.nick));
+        next.expect("a message").expect("no error")
+    }
+
+    /// Expects exactly this text message next.
+    async fn expect(&mut self, line: &str) {
+        assert_eq!(self.next().await, Message::text(line), "{}", self.nick);
+    }
+
+    /// Reads text messages up to and including `line`.
+    async fn skip_past(&mut self, line: &str) {
+        while self.next().await != Message::text(line) {}
+    }
+
+    async fn register(&mut self) {
+        let nick = self.nick.clone();
+        self.send(&format!("NICK {nick}")).await;
+        self.send(&format!("USER {nick} 0 * :Web {nick}")).await;
+        self.expect(&format!(
+            ":irc.test 001 {nick} :Welcome to the TestNet Network, {nick}!{nick}@127.0.0.1"
+        ))
+        .await;
+        self.skip_past(&format!(":irc.test 376 {nick} :End of /MOTD command."))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_user_chats_with_irc_and_rooms_users() {
+    let server = server().await;
+    // The subprotocol asked for is echoed in the handshake (in `Web::connect`).
+    let mut wes = Web::connect(&server, "wes", "text.ircv3.net", "text.ircv3.net").await;
+    wes.register().await;
+    wes.send("JOIN #lobby").await;
+    wes.expect(":wes!wes@127.0.0.1 JOIN #lobby").await;
+    wes.skip_past(":irc.test 366 wes #lobby :End of /NAMES list")
+        .await;
+    ok(async {
+        let mut alice = Irc::register(&server, "alice").await?;
+        alice.join("#lobby").await?;
+        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
+        carol.send_line(b"/join lobby").await?;
+        carol.expect_line(b"0").await?;
+        carol.send_line(b"/nick carol").await?;
+        carol.expect_line(b"0").await?;
+        wes.expect(":alice!alice@127.0.0.1 JOIN #lobby").await;
+        wes.expect(":carol!carol@rooms JOIN #lobby").await;
+        alice.expect(":carol!carol@rooms JOIN #lobby").await?;
+
+        // The WebSocket user speaks: one message, no CR LF; others get ordinary lines.
+        wes.send("PRIVMSG #lobby :hello from the web").await;
+        alice
+            .expect(":wes!wes@127.0.0.1 PRIVMSG #lobby :hello from the web")
+            .await?;
+        carol.expect_line(b"wes: hello from the web").await?;
+        // And hears them, each line one message.
+        alice.send("PRIVMSG #lobby :hi wes").await?;
+        wes.expect(":alice!alice@127.0.0.1 PRIVMSG #lobby :hi wes")
+            .await;
+        carol.expect_line(b"alice: hi wes").await?;
+        carol.send_line(b"hello from rooms").await?;
+        wes.expect(":carol!carol@rooms PRIVMSG #lobby :hello from rooms")
+            .await;
+        alice
+            .expect(":carol!carol@rooms PRIVMSG #lobby :hello from rooms")
+            .await?;
+        // Direct messages both ways.
+        alice.send("PRIVMSG wes :psst").await?;
+        wes.expect(":alice!alice@127.0.0.1 PRIVMSG wes psst").await;
+        wes.send("PRIVMSG alice :yes?").await;
+        alice
+            .expect(":wes!wes@127.0.0.1 PRIVMSG alice yes?")
+            .await?;
+        // QUIT ends it like on TCP.
+        wes.send("QUIT :bye").await;
+        alice.expect(":wes!wes@127.0.0.1 QUIT :Quit: bye").await?;
+        Ok(())
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn binary_is_chosen_when_offered_first_and_lines_come_as_binary_messages() {
+    let server = server().await;
+    let protocols = "binary.ircv3.net, text.ircv3.net";
+    let mut web = Web::connect(&server, "bin", protocols, "binary.ircv3.net").await;
+    web.send("PING first").await;
+    assert_eq!(
+        web.next().await,
+        Message::binary(&b":irc.test PONG irc.test first"[..])
+    );
+}
+
+#[tokio::test]
+async fn a_page_of_another_origin_is_refused_with_403() {
+    let server = server().await;
+    let request = upgrade_request("/irc", "Origin: http://evil.example\r\n");
+    let text = "403 Forbidden: pages from http://evil.example may not open /irc on this \
+                server; its operator can add the origin to [http] allowed_origins\n";
+    assert_eq!(
+        exchange(server.addr("http"), &request).await,
+        format!(
+            "HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{text}",
+            text.len()
+        )
+    );
+    // The page's own origin and loopback pages are welcome.
+    for origin in ["http://confab.test", "http://localhost:3000"] {
+        let extra = format!("Origin: {origin}\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n");
+        open(&server, &extra, &switching("text.ircv3.net")).await;
+    }
+}
+
+#[tokio::test]
+async fn the_page_has_an_etag_and_a_matching_if_none_match_gets_304() {
+    let server = server().await;
+    let addr = server.addr("http");
+    let page = include_str!("../../../web/index.html");
+    let answer = exchange(
+        addr,
+        "GET / HTTP/1.1\r\nHost: confab.test\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let etag = answer
+        .split("\r\n")
+        .find_map(|line| line.strip_prefix("etag: "))
+        .expect("an etag")
+        .to_string();
+    assert_eq!(
+        answer,
+        format!(
+            "HTTP/1.1 200 OK\r\netag: {etag}\r\ncache-control: no-cache\r\n\
+             content-type: text/html; charset=utf-8\r\nconnection: close\r\n\
+             content-length: {}\r\n\r\n{page}",
+            page.len()
+        )
+    );
+    let conditional = format!(
+        "GET / HTTP/1.1\r\nHost: confab.test\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(
+        exchange(addr, &conditional).await,
+        format!(
+            "HTTP/1.1 304 Not Modified\r\netag: {etag}\r\ncache-control: no-cache\r\n\
+             connection: close\r\n\r\n"
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_path_gets_the_404_page() {
+    let server = server().await;
+    let body = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Not found</title></head>\n<body><h1>404 Not Found</h1>\n<p>This confab serves its page \
+at <a href=\"/\">/</a> and IRC over WebSocket at <code>/irc</code>.</p></body></html>\n";
+    let request = "GET /nowhere HTTP/1.1\r\nHost: confab.test\r\nConnection: close\r\n\r\n";
+    assert_eq!(
+        exchange(server.addr("http"), request).await,
+        format!(
+            "HTTP/1.1 404 Not Found\r\ncontent-type: text/html; charset=utf-8\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    );
+}
+
+/// A masked client frame with this first byte (FIN and opcode) and payload, the length
+/// in its shortest form (RFC 6455 section 5.2). The mask is all zeros: masking is still
+/// required, and the payload stays readable.
+fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![first];
+    match payload.len() {
+        len @ 0..=125 => frame.push(0x80 | len as u8),
+        len @ 126..=65535 => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&[0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// The server's close frame with `code` and `reason` (unmasked, as servers send).
+fn close(code: u16, reason: &str) -> Vec<u8> {
+    let mut frame = vec![0x88, 2 + reason.len() as u8];
+    frame.extend_from_slice(&code.to_be_bytes());
+    frame.extend_from_slice(reason.as_bytes());
+    frame
+}
+
+/// Reads exactly `expected` next.
+async fn expect_raw(stream: &mut TcpStream, expected: &[u8]) {
+    confab_testkit::expect_bytes(stream, expected).await;
+}
+
+#[tokio::test]
+async fn a_message_over_the_line_limit_is_closed_with_1009_and_others_chat_on() {
+    let server = server().await;
+    let mut bystander = Web::connect(&server, "by", "text.ircv3.net", "text.ircv3.net").await;
+    bystander.register().await;
+    let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
+    let mut stream = open(&server, extra, &switching("text.ircv3.net")).await;
+    // 16 KiB with CR LF is the IRC read limit, so 16 KiB - 1 without is one too many.
+    let long = vec![b'a'; 16 * 1024 - 1];
+    stream.write_all(&frame(0x81, &long)).await.unwrap();
+    expect_raw(&mut stream, &close(1009, "message too long")).await;
+    let mut rest = Vec::new();
+    let end = tokio::time::timeout(STEP, stream.read_to_end(&mut rest)).await;
+    assert_eq!(rest, b"", "{end:?}");
+    // The other user did not notice.
+    bystander.send("PING still-here").await;
+    bystander.expect(":irc.test PONG irc.test still-here").await;
+}
+
+#[tokio::test]
+async fn a_text_message_that_is_not_utf8_is_closed_with_1007() {
+    let server = server().await;
+    let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
+    let mut stream = open(&server, extra, &switching("text.ircv3.net")).await;
+    stream
+        .write_all(&frame(0x81, b"PRIVMSG x :caf\xe9"))
+        .await
+        .unwrap();
+    expect_raw(&mut stream, &close(1007, "text message not UTF-8")).await;
+}
+
+#[tokio::test]
+async fn without_a_subprotocol_the_socket_speaks_text_and_slash_serves_it_too() {
+    let server = server().await;
+    // A client given only ws://host:port (irctest) asks for `/`.
+    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
+    stream
+        .write_all(upgrade_request("/", "").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(
+        read_head(&mut stream).await,
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
+             sec-websocket-accept: {ACCEPT}\r\n\r\n"
+        )
+    );
+    let mut ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
+    ws.send(Message::text("PING plain")).await.unwrap();
+    let pong = tokio::time::timeout(STEP, ws.next()).await.unwrap();
+    assert_eq!(
+        pong.unwrap().unwrap(),
+        Message::text(":irc.test PONG irc.test plain")
+    );
+}
+
+#[tokio::test]
+async fn head_gets_the_page_s_headers_without_its_body() {
+    let server = server().await;
+    let page = include_str!("../../../web/index.html");
+    let request = "HEAD / HTTP/1.1\r\nHost: confab.test\r\nConnection: close\r\n\r\n";
+    let answer = exchange(server.addr("http"), request).await;
+    assert!(
+        answer.ends_with(&format!("content-length: {}\r\n\r\n", page.len())),
+        "{answer:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_400_and_oversized_headers_431() {
+    let server = server().await;
+    let addr = server.addr("http");
+    assert_eq!(
+        exchange(addr, "GET / HTTP/1.1\r\nHost confab.test\r\n\r\n").await,
+        "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    );
+    // 16 KiB of head at most.
+    let cookie = "c".repeat(16 * 1024);
+    let request = format!("GET / HTTP/1.1\r\nHost: confab.test\r\nCookie: {cookie}\r\n\r\n");
+    assert_eq!(
+        exchange(addr, &request).await,
+        "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\
+         content-length: 0\r\n\r\n"
+    );
+}
+
+#[tokio::test]
+async fn the_hundredth_request_on_one_connection_is_the_last() {
+    let server = server().await;
+    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
+    let request = "GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n";
+    // Pipelined: every answer is a 404 of known length; only the last says close.
+    stream
+        .write_all(request.repeat(100).as_bytes())
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    tokio::time::timeout(STEP, stream.read_to_end(&mut answers))
+        .await
+        .expect("closed after the 100th answer")
+        .unwrap();
+    let answers = String::from_utf8(answers).unwrap();
+    assert_eq!(answers.matches("HTTP/1.1 404 Not Found\r\n").count(), 100);
+    assert_eq!(answers.matches("connection: close\r\n").count(), 1);
+    let last = answers.rsplit("HTTP/1.1 ").next().unwrap();
+    assert!(last.contains("connection: close\r\n"), "{last:?}");
+}
+
+#[tokio::test]
+async fn a_slow_handshake_is_closed_and_costs_others_nothing() {
+    let server = server_with(|config| config.http.header_timeout_secs = 1).await;
+    let mut slow = TcpStream::connect(server.addr("http")).await.unwrap();
+    slow.write_all(b"GET /irc HTTP/1.1\r\nHost: confab.test\r\n")
+        .await
+        .unwrap();
+    // Silent, and idle after one answer: both wait no longer than a slow one.
+    let mut silent = TcpStream::connect(server.addr("http")).await.unwrap();
+    let mut idle = TcpStream::connect(server.addr("http")).await.unwrap();
+    idle.write_all(b"GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n")
+        .await
+        .unwrap();
+    // Meanwhile another client gets its WebSocket and chats.
+    let mut web = Web::connect(&server, "quick", "text.ircv3.net", "text.ircv3.net").await;
+    web.register().await;
+    let started = tokio::time::Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(STEP, slow.read_to_end(&mut answer))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&answer), "");
+    let mut nothing = Vec::new();
+    tokio::time::timeout(STEP, silent.read_to_end(&mut nothing))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert_eq!(nothing, b"");
+    let mut one_answer = Vec::new();
+    tokio::time::timeout(STEP, idle.read_to_end(&mut one_answer))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
+    assert!(one_answer.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    web.send("PING after").await;
+    web.expect(":irc.test PONG irc.test after").await;
+}
+
+#[tokio::test]
+async fn a_shutdown_says_goodbye_in_irc_and_in_the_close_frame() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    let server = server().await;
+    let mut web = Web::connect(&server, "last", "text.ircv3.net", "text.ircv3.net").await;
+    web.register().await;
+    let stopped = tokio::spawn(server.stop());
+    web.expect("ERROR :Closing link: server shutting down")
+        .await;
+    assert_eq!(
+        web.next().await,
+        Message::Close(Some(CloseFrame {
+            code: CloseCode::Normal,
+            reason: "Closing link: server shutting down".into(),
+        }))
+    );
+    stopped.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_websocket_ping_gets_its_pong() {
+    let server = server().await;
+    let mut web = Web::connect(&server, "pinger", "text.ircv3.net", "text.ircv3.net").await;
+    web.ws
+        .send(Message::Ping("are you there".into()))
+        .await
+        .unwrap();
+    assert_eq!(web.next().await, Message::Pong("are you there".into()));
+}
