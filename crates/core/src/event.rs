@@ -187,6 +187,13 @@ pub enum ModeChange {
         on: bool,
         mask: String,
     },
+    /// `+q mask` / `-q mask`: a mute (whoever matches it may not speak).
+    Quiet {
+        on: bool,
+        mask: String,
+    },
+    /// `+f seconds` / `-f`: slow mode, one message per member per that many seconds.
+    Slow(Option<u32>),
 }
 
 impl ModeChange {
@@ -197,9 +204,11 @@ impl ModeChange {
             | ModeChange::Op { on, .. }
             | ModeChange::Voice { on, .. }
             | ModeChange::Ban { on, .. }
-            | ModeChange::Except { on, .. } => *on,
+            | ModeChange::Except { on, .. }
+            | ModeChange::Quiet { on, .. } => *on,
             ModeChange::Key(key) => key.is_some(),
             ModeChange::Limit(limit) => limit.is_some(),
+            ModeChange::Slow(seconds) => seconds.is_some(),
         }
     }
 }

@@ -22,6 +22,8 @@
 //! password = "secret"
 //! [http]
 //! allowed_origins = ["https://chat.example.org"]
+//! [moderation]
+//! filtered_words = ["darn"]
 //! ```
 
 use std::fmt;
@@ -278,6 +280,15 @@ impl Default for TlsConfig {
     }
 }
 
+/// Rules for what users say (the `[moderation]` table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationConfig {
+    /// Words no message (in a room or direct) may hold, as whole words in any case: the
+    /// sender is told why and nothing is relayed.
+    pub filtered_words: Vec<String>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -293,6 +304,7 @@ pub struct Config {
     pub tls: TlsConfig,
     /// The `http` listener's page and WebSocket origins (`crate::http`).
     pub http: HttpConfig,
+    pub moderation: ModerationConfig,
 }
 
 impl Default for Config {
@@ -308,6 +320,7 @@ impl Default for Config {
             irc: IrcConfig::default(),
             tls: TlsConfig::default(),
             http: HttpConfig::default(),
+            moderation: ModerationConfig::default(),
         }
     }
 }

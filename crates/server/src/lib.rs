@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod adapter;
 pub mod alarms;
+pub mod audit;
 pub mod bans;
 pub mod config;
 pub mod data;

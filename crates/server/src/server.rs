@@ -109,6 +109,7 @@ impl Server {
             // The lobby, broadcast's one conversation, is the server's: nobody owns it for
             // being first (server operators run it).
             server_rooms: vec![crate::adapter::broadcast::lobby()],
+            filtered_words: config.moderation.filtered_words.clone(),
         }));
         // The services' and the server's own names are nobody's, on every protocol, so
         // nobody can pass for them (a server name with dots can never be a name anyway).

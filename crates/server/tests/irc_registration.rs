@@ -28,7 +28,7 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
         c.expect_all(&[
             ":irc.test 004 alice irc.test confab-0.1.0 io beiklmnostv beklov",
             ":irc.test 005 alice AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:100 \
-             CHANMODES=be,k,l,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
+             CHANMODES=beq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
              KICKLEN=255 MAXLIST=b:100,e:100 MODES=6 NETWORK=TestNet NICKLEN=20 \
              :are supported by this server",
             ":irc.test 005 alice PREFIX=(ov)@+ TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,\

@@ -305,3 +305,84 @@ async fn a_server_wide_ban_puts_out_refuses_in_every_protocol_and_outlives_a_res
     }
     .await);
 }
+
+#[tokio::test]
+async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
+    let server = server_with(|c| c.moderation.filtered_words = vec!["darn".into()]).await;
+    ok(async {
+        let mut op = oper_in_lobby(&server, "teach").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        op.expect(":carol!carol@rooms JOIN #lobby").await?;
+        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
+        dave.send(b"dave\n").await?;
+        dave.expect(WELCOME).await?;
+        carol.expect(b"* dave joined\n").await?;
+        let mut amy = Irc::register(&server, "amy").await?;
+        amy.join("#lobby").await?;
+        carol.expect(b"* amy joined\n").await?;
+        dave.expect(b"amy joined the conversation\n").await?;
+        op.skip_past(":amy!amy@127.0.0.1 JOIN #lobby").await?;
+
+        // Mutes: a rooms user and an IRC user are told, in their words.
+        op.send("MODE #lobby +qq carol amy").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby +qq carol!*@* amy!*@*")
+            .await?;
+        carol
+            .expect(b"* teach set mode +qq carol!*@* amy!*@*\n")
+            .await?;
+        dave.expect(b"teach set mode +qq carol!*@* amy!*@*\n").await?;
+        amy.skip_past(":teach!teach@127.0.0.1 MODE #lobby +qq carol!*@* amy!*@*")
+            .await?;
+        carol.send(b"hello\n").await?;
+        carol
+            .expect(b"* message not sent: you are muted in lobby\n")
+            .await?;
+        amy.send("PRIVMSG #lobby :hi").await?;
+        amy.expect(":irc.test 404 amy #lobby :Cannot send to channel: you are muted in lobby")
+            .await?;
+        op.send("MODE #lobby q").await?;
+        let first = op.wire.read_line().await?;
+        assert!(first.starts_with(b":irc.test 728 teach #lobby q carol!*@* teach "));
+        let second = op.wire.read_line().await?;
+        assert!(second.starts_with(b":irc.test 728 teach #lobby q amy!*@* teach "));
+        op.expect(":irc.test 729 teach #lobby q :End of channel quiet list")
+            .await?;
+        op.send("MODE #lobby -qq carol amy").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby -qq carol!*@* amy!*@*")
+            .await?;
+        carol
+            .expect(b"* teach set mode -qq carol!*@* amy!*@*\n")
+            .await?;
+        dave.expect(b"teach set mode -qq carol!*@* amy!*@*\n").await?;
+
+        // Slow mode: one message a minute; the second is refused with the wait.
+        op.send("MODE #lobby +f 60").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby +f 60").await?;
+        carol.expect(b"* teach set mode +f 60\n").await?;
+        dave.expect(b"teach set mode +f 60\n").await?;
+        dave.send(b"one\ntwo\n").await?;
+        carol.expect(b"dave: one\n").await?;
+        dave.expect(b"Message not sent: slow mode in lobby: wait 60 s.\n")
+            .await?;
+        // A server operator is not held back.
+        op.send("PRIVMSG #lobby :a\r\nPRIVMSG #lobby :b").await?;
+        carol.expect(b"teach: a\nteach: b\n").await?;
+        op.send("MODE #lobby -f").await?;
+        op.skip_past(":teach!teach@127.0.0.1 MODE #lobby -f").await?;
+        carol.expect(b"* teach set mode -f\n").await?;
+        dave.expect(b"teach: a\nteach: b\nteach set mode -f\n").await?;
+
+        // The word filter, in rooms and in direct messages, in any case.
+        dave.send(b"oh DARN\n").await?;
+        dave.expect(b"Message not sent: it contains a word that is not allowed here.\n")
+            .await?;
+        amy.send("PRIVMSG carol :darn it").await?;
+        amy.skip_past(":teach!teach@127.0.0.1 MODE #lobby -f").await?;
+        amy.expect(
+            ":irc.test 404 amy carol :Cannot send to channel: it contains a word that is not allowed here",
+        )
+        .await?;
+        carol.expect_silence(std::time::Duration::from_millis(200)).await
+    }
+    .await);
+}

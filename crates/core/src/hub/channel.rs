@@ -221,6 +221,9 @@ fn apply(
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
         ModeChange::Except { on, mask } => edit_list(&mut room.exceptions, *on, mask, by)
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
+        ModeChange::Quiet { on, mask } => edit_list(&mut room.quiets, *on, mask, by)
+            .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
+        ModeChange::Slow(seconds) => std::mem::replace(&mut room.modes.slow, *seconds) != *seconds,
     })
 }
 

@@ -14,6 +14,7 @@
 
 mod accounts;
 mod channel;
+mod moderation;
 mod profile;
 mod removal;
 mod residence;
@@ -54,6 +55,9 @@ pub struct HubConfig {
     /// Rooms that belong to the server (`lobby`): their first member is not made their
     /// operator, whoever it is.
     pub server_rooms: Vec<Name>,
+    /// Words no message may hold (whole words, any case): the sender is told, nothing
+    /// is relayed.
+    pub filtered_words: Vec<String>,
 }
 
 impl HubConfig {
@@ -81,6 +85,7 @@ impl Default for HubConfig {
             rooms_max: DEFAULT_ROOMS_MAX,
             node: 0,
             server_rooms: Vec::new(),
+            filtered_words: Vec::new(),
         }
     }
 }
@@ -112,6 +117,15 @@ pub enum HubError {
     ChanOpNeeded(String),
     #[error("cannot speak in {0}")]
     CannotSend(String),
+    /// A mute (`+q`) in the room matches the speaker.
+    #[error("you are muted in {0}")]
+    Muted(String),
+    /// Slow mode: the member spoke less than the room's interval ago.
+    #[error("slow mode in {room}: wait {wait} s")]
+    SlowMode { room: String, wait: u64 },
+    /// The text holds a word of the server's filter (`[moderation] filtered_words`).
+    #[error("it contains a word that is not allowed here")]
+    Filtered,
     #[error("{0} needs the right key")]
     BadKey(String),
     #[error("{0} is invitation only")]

@@ -77,6 +77,7 @@ impl Hub {
             op,
             voice: false,
             since: joined.msgid(),
+            last_said: None,
         };
         if let Some(entry) = state.rooms.get_mut(shown.folded()) {
             entry.members.insert(id, seat);
@@ -210,13 +211,23 @@ impl Hub {
         to: To<'_>,
         message: Message,
     ) -> Result<MsgId, HubError> {
+        let filtered_words = &self.config.filtered_words;
+        if let Some(text) = &message.text {
+            if super::moderation::filtered(filtered_words, text.as_str()) {
+                return Err(HubError::Filtered);
+            }
+        }
         let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();
         let from = state.peer(id)?;
         let mut recipient = Recipient::default();
         let target = match to {
-            To::Room(room) => Target::Room(may_speak(&state, id, room)?),
+            To::Room(room) => {
+                let name = may_speak(&state, id, room)?;
+                super::moderation::check_room_rules(&mut state, id, &name.key())?;
+                Target::Room(name)
+            }
             To::User(user) => match state.session_named(user) {
                 Ok(target) => {
                     recipient.account = state.member(target)?.account.clone();

@@ -43,6 +43,8 @@ pub struct ChannelModes {
     pub invite_only: bool,
     pub key: Option<String>,
     pub limit: Option<usize>,
+    /// Slow mode (`+f N`): a member may say one message per N seconds.
+    pub slow: Option<u32>,
 }
 
 impl Default for ChannelModes {
@@ -55,6 +57,7 @@ impl Default for ChannelModes {
             invite_only: false,
             key: None,
             limit: None,
+            slow: None,
         }
     }
 }
@@ -154,6 +157,8 @@ pub(crate) struct Seat {
     /// an event made before they joined, but routed after (past the store's commit), is
     /// not theirs.
     pub since: MsgId,
+    /// When the member last spoke, kept only while the room is in slow mode.
+    pub last_said: Option<std::time::Instant>,
 }
 
 pub(crate) struct Room {
@@ -168,6 +173,8 @@ pub(crate) struct Room {
     pub bans: Vec<Ban>,
     /// Ban exceptions (`+e`): a hostmask matching one is not banned.
     pub exceptions: Vec<Ban>,
+    /// Mutes (`+q`): a member matching one may not speak, unless voiced or an operator.
+    pub quiets: Vec<Ban>,
     pub invited: HashSet<SessionId>,
 }
 
@@ -182,6 +189,7 @@ impl Room {
             modes: ChannelModes::default(),
             bans: Vec::new(),
             exceptions: Vec::new(),
+            quiets: Vec::new(),
             invited: HashSet::new(),
         }
     }

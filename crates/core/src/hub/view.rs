@@ -38,6 +38,8 @@ pub struct RoomView {
     pub bans: Vec<Ban>,
     /// Ban exceptions (`+e`), in the order they were set.
     pub exceptions: Vec<Ban>,
+    /// Mutes (`+q`), in the order they were set.
+    pub quiets: Vec<Ban>,
 }
 
 /// A user as WHOIS shows them.
@@ -154,6 +156,7 @@ impl Hub {
             created_at: entry.created_at,
             bans: entry.bans.clone(),
             exceptions: entry.exceptions.clone(),
+            quiets: entry.quiets.clone(),
         })
     }
 

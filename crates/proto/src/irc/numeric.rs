@@ -119,6 +119,8 @@ numerics! {
     RPL_WHOISHOST = 378, NONE; // "is connecting from *@<host> <ip>"
     RPL_YOUREOPER = 381, t("You are now an IRC operator");
     RPL_TIME = 391, NONE;
+    RPL_QUIETLIST = 728, NONE;
+    RPL_ENDOFQUIETLIST = 729, t("End of channel quiet list");
     // Errors.
     ERR_UNKNOWNERROR = 400, NONE;
     ERR_NOSUCHNICK = 401, t("No such nick/channel");

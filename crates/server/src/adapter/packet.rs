@@ -109,6 +109,7 @@ fn login(name: &str, cx: &Context<'_>) -> ResultCode {
 /// matters when a user sends to themself.
 fn send_to(to: &str, text: &str, cx: &Context<'_>) {
     let deliverable = text.chars().count() <= MAX_TEXT_CHARS
+        && !cx.hub.filters(text)
         && cx.hub.name_of(cx.session).is_some()
         // A registered account that is offline counts: the message waits for its login.
         && cx.hub.reach(to) != Reach::Nobody;

@@ -57,6 +57,10 @@ impl PrefixedAdapter {
                 match cx.hub.whisper(cx.session, to, Text::new(text)) {
                     Ok(()) => {}
                     Err(HubError::NoName) => self.reply(cx, Reply::NameFirst),
+                    Err(filtered @ HubError::Filtered) => {
+                        let text = format!("Error: message not sent: {filtered}");
+                        self.reply(cx, Reply::Notice(&text))
+                    }
                     Err(_) => self.reply(cx, Reply::NoSuchUser(to)),
                 }
             }

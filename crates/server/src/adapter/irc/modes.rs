@@ -25,17 +25,22 @@ pub fn change_letter(change: &ModeChange) -> char {
         ModeChange::Voice { .. } => 'v',
         ModeChange::Ban { .. } => 'b',
         ModeChange::Except { .. } => 'e',
+        ModeChange::Quiet { .. } => 'q',
+        ModeChange::Slow(_) => 'f',
     }
 }
 
 /// The parameter a change carries on the wire, if any (`-k` carries `*`).
 fn parameter(change: &ModeChange) -> Option<String> {
     match change {
-        ModeChange::Flag { .. } | ModeChange::Limit(None) => None,
+        ModeChange::Flag { .. } | ModeChange::Limit(None) | ModeChange::Slow(None) => None,
+        ModeChange::Slow(Some(seconds)) => Some(seconds.to_string()),
         ModeChange::Key(key) => Some(key.clone().unwrap_or_else(|| "*".into())),
         ModeChange::Limit(Some(n)) => Some(n.to_string()),
         ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => Some(who.to_string()),
-        ModeChange::Ban { mask, .. } | ModeChange::Except { mask, .. } => Some(mask.clone()),
+        ModeChange::Ban { mask, .. }
+        | ModeChange::Except { mask, .. }
+        | ModeChange::Quiet { mask, .. } => Some(mask.clone()),
     }
 }
 

@@ -110,7 +110,7 @@ fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String
         format!("AWAYLEN={AWAY_LEN}"),
         "CASEMAPPING=ascii".into(),
         format!("CHANLIMIT=#:{chan_limit}"),
-        "CHANMODES=be,k,l,imnst".into(),
+        "CHANMODES=beq,k,fl,imnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
         format!("ELIST={ELIST}"),

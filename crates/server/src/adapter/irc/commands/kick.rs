@@ -42,6 +42,12 @@ fn kick_one(me: &mut IrcAdapter, cx: &Context<'_>, chan: &str, nick: &str, reaso
         .kick(cx.session, view.name.as_str(), nick, reason.map(Text::new))
     {
         Ok(()) => {
+            crate::audit::record(
+                &me.out.client,
+                "kick",
+                &format!("{chan} {nick}"),
+                reason.unwrap_or(""),
+            );
             let mask = me.mask();
             let own = me.out.client.clone();
             let target = view

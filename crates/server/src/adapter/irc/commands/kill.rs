@@ -19,6 +19,7 @@ pub fn kill(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     match cx.hub.kill(cx.session, nick, reason) {
         Ok(name) => {
             let client = me.out.client.clone();
+            crate::audit::record(&client, "kill", name.as_str(), m.param(1).unwrap_or(""));
             let done = format!("{name} was disconnected");
             me.out.server_line("NOTICE", &[&client, &done]);
         }

@@ -47,6 +47,7 @@ pub fn kline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     match cx.hub.ban_server_wide(cx.session, set) {
         Ok(put_out) => {
             let by = me.out.client.clone();
+            crate::audit::record(&by, "kline", &mask, ban.reason);
             let row = bans::row(bans::MASK, &mask, ban.reason, &by, expires);
             tokio::spawn(bans::keep(cx.shared.history.clone(), row));
             let names: Vec<String> = put_out.iter().map(ToString::to_string).collect();
@@ -73,6 +74,7 @@ pub fn unkline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     };
     match cx.hub.lift_server_ban(cx.session, &mask) {
         Ok(true) => {
+            crate::audit::record(&me.out.client, "unkline", &mask, "");
             tokio::spawn(bans::forget(cx.shared.history.clone(), mask.clone()));
             notice(me, &format!("{mask} is no longer banned"));
         }
@@ -107,6 +109,7 @@ pub fn dline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         });
     }
     let by = me.out.client.clone();
+    crate::audit::record(&by, "dline", &target, ban.reason);
     let row = bans::row(bans::ADDRESS, &target, ban.reason, &by, expires);
     tokio::spawn(bans::keep(cx.shared.history.clone(), row));
     notice(me, &format!("{target} is banned ({})", ban.reason));
@@ -130,6 +133,7 @@ pub fn undline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     };
     let target = net.to_string();
     if lifted {
+        crate::audit::record(&me.out.client, "undline", &target, "");
         tokio::spawn(bans::forget(cx.shared.history.clone(), target.clone()));
         notice(me, &format!("{target} is no longer banned"));
     } else {

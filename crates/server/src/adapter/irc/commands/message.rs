@@ -96,7 +96,11 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
                 }
             }
             Ok(_) => {}
-            Err(numeric) if errors => me.out.num(numeric, &[target]),
+            Err(Refused(numeric, None)) if errors => me.out.num(numeric, &[target]),
+            Err(Refused(numeric, Some(why))) if errors => {
+                let text = format!("{}: {why}", numeric.default_text().unwrap_or(""));
+                me.out.num_text(numeric, &[target], &text)
+            }
             Err(_) => {}
         }
     }
@@ -124,6 +128,16 @@ fn client_tags(raw: &str) -> Option<Arc<str>> {
     (!kept.is_empty()).then(|| Arc::from(kept.join(";")))
 }
 
+/// Why a message was not sent: the numeric, and the rule that refused it where the
+/// numeric's own text does not say (a mute, slow mode, the word filter).
+struct Refused(Numeric, Option<String>);
+
+impl From<Numeric> for Refused {
+    fn from(numeric: Numeric) -> Refused {
+        Refused(numeric, None)
+    }
+}
+
 /// Says `text` (or only the tags) in a channel: the message's id, or the numeric that
 /// refuses it.
 fn to_channel(
@@ -132,9 +146,9 @@ fn to_channel(
     text: Option<&str>,
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
-) -> Result<MsgId, Numeric> {
+) -> Result<MsgId, Refused> {
     let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
-        return Err(Numeric::ERR_NOSUCHCHANNEL);
+        return Err(Numeric::ERR_NOSUCHCHANNEL.into());
     };
     let tone = tone.unwrap_or_default();
     match cx
@@ -143,8 +157,13 @@ fn to_channel(
     {
         Ok(msgid) => Ok(msgid),
         // The room is +n and the sender is outside it, or +m, or the sender is banned.
-        Err(HubError::NotMember(_) | HubError::CannotSend(_)) => Err(Numeric::ERR_CANNOTSENDTOCHAN),
-        Err(_) => Err(Numeric::ERR_NOSUCHCHANNEL),
+        Err(HubError::NotMember(_) | HubError::CannotSend(_)) => {
+            Err(Numeric::ERR_CANNOTSENDTOCHAN.into())
+        }
+        Err(why @ (HubError::Muted(_) | HubError::SlowMode { .. } | HubError::Filtered)) => Err(
+            Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string())),
+        ),
+        Err(_) => Err(Numeric::ERR_NOSUCHCHANNEL.into()),
     }
 }
 
@@ -157,7 +176,7 @@ fn to_nick(
     text: Option<&str>,
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
-) -> Result<MsgId, Numeric> {
+) -> Result<MsgId, Refused> {
     let msgid = cx
         .hub
         .whisper_tagged(
@@ -167,7 +186,10 @@ fn to_nick(
             tone.unwrap_or_default(),
             tags,
         )
-        .map_err(|_| Numeric::ERR_NOSUCHNICK)?;
+        .map_err(|error| match error {
+            HubError::Filtered => Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(error.to_string())),
+            _ => Numeric::ERR_NOSUCHNICK.into(),
+        })?;
     if tone == Some(Tone::Chat) {
         if let Some(away) = cx.hub.away_of(nick) {
             me.out.num_text(Numeric::RPL_AWAY, &[nick], away.as_str());

@@ -48,6 +48,7 @@ pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             }
             if !outcome.applied.is_empty() {
                 let modes = mode_string(&outcome.applied);
+                crate::audit::record(&me.out.client, "mode", &chan, &modes);
                 let mut params = vec![chan.as_str()];
                 params.extend(modes.split(' '));
                 let mask = me.mask();
@@ -70,6 +71,11 @@ fn list_full(me: &mut IrcAdapter, chan: &str, change: &ModeChange) {
             &[chan, mask],
             "Channel exception list is full",
         ),
+        ModeChange::Quiet { mask, .. } => me.out.num_text(
+            Numeric::ERR_BANLISTFULL,
+            &[chan, mask],
+            "Channel quiet list is full",
+        ),
         _ => {}
     }
 }
@@ -87,7 +93,7 @@ fn parse_changes(
     let mut args = args.iter().copied();
     let mut changes = Vec::new();
     let mut on = true;
-    let (mut bans_listed, mut exceptions_listed) = (false, false);
+    let mut listed = Vec::new();
     for letter in modes.chars() {
         let flag = |flag| ModeChange::Flag { flag, on };
         let change = match letter {
@@ -100,27 +106,28 @@ fn parse_changes(
             'm' => flag(ChannelFlag::Moderated),
             's' => flag(ChannelFlag::Secret),
             'i' => flag(ChannelFlag::InviteOnly),
-            'b' | 'e' => match args.next() {
-                Some(mask) if letter == 'b' => ModeChange::Ban {
-                    on,
-                    mask: normalize_mask(mask),
-                },
-                Some(mask) => ModeChange::Except {
-                    on,
-                    mask: normalize_mask(mask),
-                },
+            'b' | 'e' | 'q' => match args.next() {
+                Some(mask) => list_change(letter, on, normalize_mask(mask)),
                 None => {
-                    let listed = if letter == 'b' {
-                        &mut bans_listed
-                    } else {
-                        &mut exceptions_listed
-                    };
-                    if !std::mem::replace(listed, true) {
+                    if !listed.contains(&letter) {
+                        listed.push(letter);
                         send_list(me, view, chan, letter);
                     }
                     continue;
                 }
             },
+            'f' if on => match args.next().and_then(|a| a.parse::<u32>().ok()) {
+                Some(seconds @ 1..=SLOW_MAX) => ModeChange::Slow(Some(seconds)),
+                _ => {
+                    me.out.num_text(
+                        Numeric::ERR_INVALIDMODEPARAM,
+                        &[chan, "f", "*"],
+                        "Invalid slow mode: seconds between messages, 1 to 3600",
+                    );
+                    continue;
+                }
+            },
+            'f' => ModeChange::Slow(None),
             'k' if on => match args.next() {
                 Some(key) if is_valid_key(key) => ModeChange::Key(Some(key.to_string())),
                 _ => {
@@ -177,6 +184,18 @@ fn parse_changes(
     changes
 }
 
+/// The longest slow mode interval, in seconds: an hour.
+const SLOW_MAX: u32 = 3600;
+
+/// A change to the list of `letter`: bans (`b`), exceptions (`e`) or mutes (`q`).
+fn list_change(letter: char, on: bool, mask: String) -> ModeChange {
+    match letter {
+        'b' => ModeChange::Ban { on, mask },
+        'e' => ModeChange::Except { on, mask },
+        _ => ModeChange::Quiet { on, mask },
+    }
+}
+
 /// RFC 2812's key: 1 to 23 printable ASCII characters, no spaces or commas.
 fn is_valid_key(key: &str) -> bool {
     (1..=KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
@@ -224,6 +243,10 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
         let member = cx.hub.is_member(cx.session, view.name.as_str());
         params.push(if member { key.clone() } else { "*".into() });
     }
+    if let Some(seconds) = modes.slow {
+        letters.push('f');
+        params.push(seconds.to_string());
+    }
     if let Some(limit) = modes.limit {
         letters.push('l');
         params.push(limit.to_string());
@@ -238,24 +261,33 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
 }
 
 /// Bans (`b`): `367 RPL_BANLIST` each, then `368 RPL_ENDOFBANLIST`; exceptions (`e`):
-/// `348 RPL_EXCEPTLIST` each, then `349 RPL_ENDOFEXCEPTLIST`.
+/// `348`, then `349`; mutes (`q`): `728 <chan> q <mask> ...` each, then `729 <chan> q`.
 fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
-    let (list, item, end) = if letter == 'b' {
-        (&view.bans, Numeric::RPL_BANLIST, Numeric::RPL_ENDOFBANLIST)
-    } else {
-        (
+    let (list, item, end) = match letter {
+        'b' => (&view.bans, Numeric::RPL_BANLIST, Numeric::RPL_ENDOFBANLIST),
+        'e' => (
             &view.exceptions,
             Numeric::RPL_EXCEPTLIST,
             Numeric::RPL_ENDOFEXCEPTLIST,
-        )
+        ),
+        _ => (
+            &view.quiets,
+            Numeric::RPL_QUIETLIST,
+            Numeric::RPL_ENDOFQUIETLIST,
+        ),
     };
+    // The quiet list names its letter, as other servers' 728 and 729 do.
+    let quiet = letter == 'q';
     for entry in list {
-        me.out.num(
-            item,
-            &[chan, &entry.mask, &entry.set_by, &unix_secs(entry.set_at)],
-        );
+        let at = unix_secs(entry.set_at);
+        let mut params = vec![chan];
+        params.extend(quiet.then_some("q"));
+        params.extend([entry.mask.as_str(), entry.set_by.as_str(), at.as_str()]);
+        me.out.num(item, &params);
     }
-    me.out.num(end, &[chan]);
+    let mut params = vec![chan];
+    params.extend(quiet.then_some("q"));
+    me.out.num(end, &params);
 }
 
 #[cfg(test)]
