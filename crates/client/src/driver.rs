@@ -3,17 +3,18 @@
 //!
 //! Exit codes: 0 when the user ended the session (a goodbye, the end of a script after
 //! its replies), 1 when the server did (closed, reset, unreadable) or never answered.
+//!
+//! A connection the server drops before the user has used it (see [`crate::link`]) is no
+//! end: it is made again when the user first has something to send (issue 15 #10).
 
 use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use crate::link::Link;
 use crate::session::{Effects, End, Kind, Roster, Session, Settle, Shown};
 use crate::transport::describe;
 
@@ -21,6 +22,10 @@ use crate::transport::describe;
 const LEAVE_WAIT: Duration = Duration::from_secs(2);
 /// After a script's last line, the longest wait for the replies to arrive.
 const SETTLE_MAX: Duration = Duration::from_secs(5);
+/// How long what a fresh connection brings is held back before it is shown: a server that
+/// times out a user still reading says so and closes at once, and that farewell goes
+/// unshown with the connection it was about.
+const FRESH_HOLD: Duration = Duration::from_millis(250);
 
 /// What the user did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +88,9 @@ impl From<Outcome> for ExitCode {
 struct Driver<'a, F> {
     session: Box<dyn Session>,
     ui: &'a mut F,
-    writer: OwnedWriteHalf,
+    link: Link,
+    /// Bytes a fresh connection brought wait in the buffer until this moment.
+    held_until: Option<Instant>,
     /// The prompt has been offered and no line has come since.
     offered: bool,
     /// The prompt that was offered, to echo before the line in the full-screen UI.
@@ -97,17 +104,13 @@ struct Driver<'a, F> {
     roster: Roster,
 }
 
-/// Runs `session` over `stream` with `ui` until one of them ends it.
-pub async fn drive<F: Frontend>(
-    session: Box<dyn Session>,
-    stream: TcpStream,
-    ui: &mut F,
-) -> Outcome {
-    let (mut reader, writer) = stream.into_split();
+/// Runs `session` over `link` with `ui` until one of them ends it.
+pub async fn drive<F: Frontend>(session: Box<dyn Session>, link: Link, ui: &mut F) -> Outcome {
     let mut driver = Driver {
         session,
         ui,
-        writer,
+        link,
+        held_until: None,
         offered: false,
         prompt: String::new(),
         leave_by: None,
@@ -116,15 +119,11 @@ pub async fn drive<F: Frontend>(
         roster: Roster::default(),
     };
     let mut buf = BytesMut::with_capacity(16 * 1024);
-    driver.run(&mut reader, &mut buf).await
+    driver.run(&mut buf).await
 }
 
 impl<F: Frontend> Driver<'_, F> {
-    async fn run(
-        &mut self,
-        reader: &mut tokio::net::tcp::OwnedReadHalf,
-        buf: &mut BytesMut,
-    ) -> Outcome {
+    async fn run(&mut self, buf: &mut BytesMut) -> Outcome {
         let mut fx = Effects::default();
         self.session.start(&mut fx);
         if let Some(outcome) = self.apply(fx).await {
@@ -135,14 +134,14 @@ impl<F: Frontend> Driver<'_, F> {
             let deadline = self.deadline();
             let accepting = self.leave_by.is_none() && self.input_ended.is_none();
             let wake = tokio::select! {
-                read = reader.read_buf(buf) => Wake::Read(read),
+                read = self.link.read(buf) => Wake::Read(read),
                 input = self.ui.next_input(), if accepting => Wake::Input(input),
                 () = sleep_until(deadline), if deadline.is_some() => Wake::Deadline,
             };
             let step = match wake {
                 Wake::Read(read) => self.on_read(read, buf).await,
-                Wake::Input(input) => self.on_input(input).await,
-                Wake::Deadline => self.on_deadline().await,
+                Wake::Input(input) => self.on_input(input, buf).await,
+                Wake::Deadline => self.on_deadline(buf).await,
             };
             if let Some(outcome) = step {
                 return outcome;
@@ -168,6 +167,14 @@ impl<F: Frontend> Driver<'_, F> {
     /// The next moment the loop must wake without I/O: the goodbye's wait running out,
     /// a script's replies overdue, or a finished script's replies having settled.
     fn deadline(&self) -> Option<Instant> {
+        match (self.held_until, self.session_deadline()) {
+            (Some(held), Some(other)) => Some(held.min(other)),
+            (held, other) => held.or(other),
+        }
+    }
+
+    /// [`Driver::deadline`] for the session's own waits.
+    fn session_deadline(&self) -> Option<Instant> {
         if let Some(leave_by) = self.leave_by {
             return Some(leave_by);
         }
@@ -183,7 +190,10 @@ impl<F: Frontend> Driver<'_, F> {
         })
     }
 
-    async fn on_deadline(&mut self) -> Option<Outcome> {
+    async fn on_deadline(&mut self, buf: &mut BytesMut) -> Option<Outcome> {
+        if self.held_until.is_some_and(|held| held <= Instant::now()) {
+            return self.release_held(buf).await;
+        }
         if self.leave_by.is_some() {
             return Some(Outcome::Done);
         }
@@ -214,6 +224,19 @@ impl<F: Frontend> Driver<'_, F> {
         buf: &mut BytesMut,
     ) -> Option<Outcome> {
         self.last_activity = Instant::now();
+        let closed = !matches!(read, Ok(n) if n > 0);
+        if self.link.is_fresh() {
+            if closed {
+                self.let_go(buf);
+            } else {
+                self.held_until.get_or_insert(Instant::now() + FRESH_HOLD);
+            }
+            return None;
+        }
+        if closed && self.leave_by.is_none() && self.session.restart() {
+            self.let_go(buf);
+            return None;
+        }
         let mut fx = Effects::default();
         match read {
             Ok(0) => return Some(self.on_closed(buf, fx)),
@@ -223,6 +246,23 @@ impl<F: Frontend> Driver<'_, F> {
                 return Some(self.on_closed(buf, fx));
             }
         }
+        self.apply(fx).await
+    }
+
+    /// The server dropped a connection it held nothing of the user's on: forget it and
+    /// what it said; the next line sent connects again.
+    fn let_go(&mut self, buf: &mut BytesMut) {
+        self.link.let_go();
+        self.held_until = None;
+        buf.clear();
+    }
+
+    /// Shows what a fresh connection brought: it has stayed open, so it is the user's.
+    async fn release_held(&mut self, buf: &mut BytesMut) -> Option<Outcome> {
+        self.held_until.take()?;
+        self.link.used();
+        let mut fx = Effects::default();
+        self.session.on_bytes(buf, &mut fx);
         self.apply(fx).await
     }
 
@@ -237,7 +277,11 @@ impl<F: Frontend> Driver<'_, F> {
         }
     }
 
-    async fn on_input(&mut self, input: UserInput) -> Option<Outcome> {
+    async fn on_input(&mut self, input: UserInput, buf: &mut BytesMut) -> Option<Outcome> {
+        // What the server said came before what the user now types.
+        if let Some(outcome) = self.release_held(buf).await {
+            return Some(outcome);
+        }
         let mut fx = Effects::default();
         match input {
             UserInput::Line(line) => {
@@ -256,12 +300,19 @@ impl<F: Frontend> Driver<'_, F> {
     /// Shows, sends, then ends if asked; `Some` when the loop must stop.
     async fn apply(&mut self, fx: Effects) -> Option<Outcome> {
         self.show_all(&fx.shown);
+        if !fx.send.is_empty() && !self.link.is_open() && fx.end.is_some() {
+            // A goodbye to a server that holds nothing of the user's: no connection for it.
+            return Some(match fx.end {
+                Some(End::Broken) => Outcome::Failed,
+                _ => Outcome::Done,
+            });
+        }
         if !fx.send.is_empty() {
             self.last_activity = Instant::now();
-            if let Err(error) = self.writer.write_all(&fx.send).await {
+            if let Err(error) = self.link.send(&fx.send).await {
                 self.show_all(&[Shown {
                     kind: Kind::Error,
-                    text: format!("Connection lost: {}", describe(&error)),
+                    text: error.to_string(),
                     window: None,
                 }]);
                 return Some(Outcome::Failed);
@@ -269,7 +320,7 @@ impl<F: Frontend> Driver<'_, F> {
         }
         match fx.end? {
             End::Now => {
-                let _ = self.writer.shutdown().await;
+                self.link.shutdown().await;
                 Some(Outcome::Done)
             }
             End::Broken => Some(Outcome::Failed),
