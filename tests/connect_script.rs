@@ -721,20 +721,28 @@ fn users_reading_the_first_question_past_the_registration_timeout_still_get_in()
 }
 
 #[test]
-fn a_server_gone_while_the_user_reads_is_reported_at_the_first_line() {
+fn a_server_gone_while_the_user_reads_is_reported_at_once_or_at_the_first_line() {
     let mut server = Server::start();
-    let addr = server.addr("broadcast");
-    let mut client = Script::start(&["--protocol", "broadcast", &addr]);
-    // Connected (a server that is down would have been reported already); then it goes.
+    // A protocol with a goodbye says it at once, as before (tests/connect_pty.rs too).
+    let mut broadcast = Script::start(&["--protocol", "broadcast", &server.addr("broadcast")]);
+    // packet has none: a close before a login may be the registration timeout, so the
+    // client goes on and tells when it cannot connect again.
+    let addr = server.addr("packet");
+    let mut packet = Script::start(&["--protocol", "packet", &addr]);
     std::thread::sleep(Duration::from_millis(300));
     server.stop();
-    std::thread::sleep(Duration::from_millis(300));
-    client.send("Ann");
-    let (code, rest) = client.wait();
+    let (code, rest) = broadcast.wait();
     assert_eq!(
         rest,
-        [format!("cannot connect to {addr}: connection refused")],
-        "the shutdown notice to a connection never used is not shown"
+        ["Server shutting down", "Disconnected from the server"]
+    );
+    assert_eq!(code, Some(1));
+    std::thread::sleep(Duration::from_millis(300));
+    packet.send("login Ann");
+    let (code, rest) = packet.wait();
+    assert_eq!(
+        rest,
+        [format!("cannot connect to {addr}: connection refused")]
     );
     assert_eq!(code, Some(1));
 }

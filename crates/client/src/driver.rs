@@ -4,8 +4,9 @@
 //! Exit codes: 0 when the user ended the session (a goodbye, the end of a script after
 //! its replies), 1 when the server did (closed, reset, unreadable) or never answered.
 //!
-//! A connection the server drops before the user has used it (see [`crate::link`]) is no
-//! end: it is made again when the user first has something to send (issue 15 #10).
+//! A connection the server drops for its registration timeout while the user is still
+//! reading a question is no end when the session says so ([`Session::restart`]): the
+//! [`Link`] connects again when the user next has something to send (issue 15 #10).
 
 use std::future::Future;
 use std::process::ExitCode;
@@ -22,10 +23,6 @@ use crate::transport::describe;
 const LEAVE_WAIT: Duration = Duration::from_secs(2);
 /// After a script's last line, the longest wait for the replies to arrive.
 const SETTLE_MAX: Duration = Duration::from_secs(5);
-/// How long what a fresh connection brings is held back before it is shown: a server that
-/// times out a user still reading says so and closes at once, and that farewell goes
-/// unshown with the connection it was about.
-const FRESH_HOLD: Duration = Duration::from_millis(250);
 
 /// What the user did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,8 +86,6 @@ struct Driver<'a, F> {
     session: Box<dyn Session>,
     ui: &'a mut F,
     link: Link,
-    /// Bytes a fresh connection brought wait in the buffer until this moment.
-    held_until: Option<Instant>,
     /// The prompt has been offered and no line has come since.
     offered: bool,
     /// The prompt that was offered, to echo before the line in the full-screen UI.
@@ -110,7 +105,6 @@ pub async fn drive<F: Frontend>(session: Box<dyn Session>, link: Link, ui: &mut 
         session,
         ui,
         link,
-        held_until: None,
         offered: false,
         prompt: String::new(),
         leave_by: None,
@@ -140,8 +134,8 @@ impl<F: Frontend> Driver<'_, F> {
             };
             let step = match wake {
                 Wake::Read(read) => self.on_read(read, buf).await,
-                Wake::Input(input) => self.on_input(input, buf).await,
-                Wake::Deadline => self.on_deadline(buf).await,
+                Wake::Input(input) => self.on_input(input).await,
+                Wake::Deadline => self.on_deadline().await,
             };
             if let Some(outcome) = step {
                 return outcome;
@@ -167,14 +161,6 @@ impl<F: Frontend> Driver<'_, F> {
     /// The next moment the loop must wake without I/O: the goodbye's wait running out,
     /// a script's replies overdue, or a finished script's replies having settled.
     fn deadline(&self) -> Option<Instant> {
-        match (self.held_until, self.session_deadline()) {
-            (Some(held), Some(other)) => Some(held.min(other)),
-            (held, other) => held.or(other),
-        }
-    }
-
-    /// [`Driver::deadline`] for the session's own waits.
-    fn session_deadline(&self) -> Option<Instant> {
         if let Some(leave_by) = self.leave_by {
             return Some(leave_by);
         }
@@ -190,10 +176,7 @@ impl<F: Frontend> Driver<'_, F> {
         })
     }
 
-    async fn on_deadline(&mut self, buf: &mut BytesMut) -> Option<Outcome> {
-        if self.held_until.is_some_and(|held| held <= Instant::now()) {
-            return self.release_held(buf).await;
-        }
+    async fn on_deadline(&mut self) -> Option<Outcome> {
         if self.leave_by.is_some() {
             return Some(Outcome::Done);
         }
@@ -225,16 +208,10 @@ impl<F: Frontend> Driver<'_, F> {
     ) -> Option<Outcome> {
         self.last_activity = Instant::now();
         let closed = !matches!(read, Ok(n) if n > 0);
-        if self.link.is_fresh() {
-            if closed {
-                self.let_go(buf);
-            } else {
-                self.held_until.get_or_insert(Instant::now() + FRESH_HOLD);
-            }
-            return None;
-        }
         if closed && self.leave_by.is_none() && self.session.restart() {
-            self.let_go(buf);
+            // The registration timeout of a user still reading: nothing to tell them.
+            self.link.let_go();
+            buf.clear();
             return None;
         }
         let mut fx = Effects::default();
@@ -249,23 +226,6 @@ impl<F: Frontend> Driver<'_, F> {
         self.apply(fx).await
     }
 
-    /// The server dropped a connection it held nothing of the user's on: forget it and
-    /// what it said; the next line sent connects again.
-    fn let_go(&mut self, buf: &mut BytesMut) {
-        self.link.let_go();
-        self.held_until = None;
-        buf.clear();
-    }
-
-    /// Shows what a fresh connection brought: it has stayed open, so it is the user's.
-    async fn release_held(&mut self, buf: &mut BytesMut) -> Option<Outcome> {
-        self.held_until.take()?;
-        self.link.used();
-        let mut fx = Effects::default();
-        self.session.on_bytes(buf, &mut fx);
-        self.apply(fx).await
-    }
-
     /// The server closed: a goodbye's expected end, else a failure.
     fn on_closed(&mut self, buf: &mut BytesMut, mut fx: Effects) -> Outcome {
         self.session.on_closed(buf, &mut fx);
@@ -277,11 +237,7 @@ impl<F: Frontend> Driver<'_, F> {
         }
     }
 
-    async fn on_input(&mut self, input: UserInput, buf: &mut BytesMut) -> Option<Outcome> {
-        // What the server said came before what the user now types.
-        if let Some(outcome) = self.release_held(buf).await {
-            return Some(outcome);
-        }
+    async fn on_input(&mut self, input: UserInput) -> Option<Outcome> {
         let mut fx = Effects::default();
         match input {
             UserInput::Line(line) => {

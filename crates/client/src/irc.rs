@@ -28,6 +28,9 @@ pub const STATUS: &str = "status";
 /// The token of the PINGs a script sends to know its replies have come.
 const PING_TOKEN: &str = "confab-";
 const CTCP: char = '\x01';
+/// The end of the server's ERROR to a connection that did not register in time
+/// (docs/security.md, registration timeout).
+const TIMED_OUT: &str = "Registration timed out";
 
 /// Where registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,7 +497,7 @@ impl IrcSession {
             "MODE" => self.on_mode(m, source, fx),
             "INVITE" => fx.info(format!("* {source} invites you to {}", p(1))),
             "ERROR" if self.quitting => {}
-            "ERROR" if self.stage == Stage::AskNick => {
+            "ERROR" if self.stage == Stage::AskNick && p(0).ends_with(TIMED_OUT) => {
                 self.farewell = Some(format!("error: {}", p(0)));
             }
             "ERROR" => fx.error(format!("error: {}", p(0))),
@@ -836,10 +839,11 @@ impl Session for IrcSession {
         }
     }
 
-    /// Asking for another nick after a refusal, the server holds nothing of the user's:
-    /// a new connection registers afresh, USER included (issue 15 #10).
+    /// After the registration timeout's ERROR while asking for a nick (the first, or
+    /// another after a refusal) the server holds nothing of the user's: a new connection
+    /// registers afresh, USER included (issue 15 #10).
     fn restart(&mut self) -> bool {
-        if self.stage != Stage::AskNick || self.quitting {
+        if self.stage != Stage::AskNick || self.quitting || self.farewell.is_none() {
             return false;
         }
         self.decoder = irc::Decoder::new();

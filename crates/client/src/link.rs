@@ -1,8 +1,7 @@
 //! The connection as the driver holds it (issue 15 #10). It is opened at start, so a server
 //! that is down or a certificate not trusted is reported at once. When the server drops it
-//! while it is still *fresh* (nothing sent on it, nothing it brought shown: the
-//! registration timeout of a user still reading the first question), the driver lets it
-//! go silently and the link connects again the moment the user has something to send.
+//! for its registration timeout while the user is still reading a question, the driver
+//! lets it go and the link connects again the moment the user has something to send.
 
 use std::io;
 
@@ -25,9 +24,6 @@ pub struct Link {
     dialer: Dialer,
     /// `None` once the server dropped a connection that can be made again.
     stream: Option<Stream>,
-    /// Nothing was sent on `stream` and nothing it brought was shown: losing it loses
-    /// the user nothing.
-    fresh: bool,
 }
 
 impl Link {
@@ -37,7 +33,6 @@ impl Link {
         Ok(Link {
             dialer,
             stream: Some(stream),
-            fresh: true,
         })
     }
 
@@ -45,20 +40,9 @@ impl Link {
         self.stream.is_some()
     }
 
-    /// See [`Link::fresh`](Link).
-    pub fn is_fresh(&self) -> bool {
-        self.fresh
-    }
-
-    /// What the connection brought is being shown: it is the user's now.
-    pub fn used(&mut self) {
-        self.fresh = false;
-    }
-
     /// Forgets the connection the server dropped; the next [`Link::send`] connects again.
     pub fn let_go(&mut self) {
         self.stream = None;
-        self.fresh = true;
     }
 
     /// Reads into `buf`; never completes while there is no connection. Cancel-safe, as
@@ -77,7 +61,6 @@ impl Link {
             let stream = self.dialer.connect().await.map_err(SendError::Connect)?;
             self.stream = Some(stream);
         }
-        self.fresh = false;
         let Some(stream) = &mut self.stream else {
             return Ok(());
         };

@@ -423,10 +423,12 @@ impl Session for RoomsSession {
         self.logout(fx);
     }
 
-    /// Before a nickname the server holds nothing a new connection cannot redo: at most
-    /// the chosen room, chosen again with the next line sent. Not while an answer is due.
+    /// After the registration timeout's farewell. Before a nickname the server holds
+    /// nothing a new connection cannot redo: at most the chosen room, chosen again with the
+    /// next line sent. Not while an answer is due.
     fn restart(&mut self) -> bool {
-        if self.leaving || !self.due.is_empty() || self.listing.is_some() {
+        let asked = self.due.is_empty() && self.listing.is_none();
+        if self.leaving || !asked || self.farewell.is_none() {
             return false;
         }
         match self.stage {
