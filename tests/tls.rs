@@ -1,10 +1,10 @@
 //! TLS on the real `confab serve` binary, with certificates made by the real `confab cert`:
 //! `openssl s_client` registering over `irc+tls` and checking the certificate; TLS 1.2 and
 //! 1.3 spoken and TLS 1.1 refused; a tokio-rustls rooms client talking with a plain-TCP
-//! rooms client on the same server; stalled and garbage handshakes holding up nobody;
-//! `confab connect --tls`/`--ca` IRC and rooms sessions and their refusals (issue 15 #12);
-//! and the clear errors. Everything on 127.0.0.1, every wait bounded. The openssl tests are
+//! rooms client on the same server; stalled and garbage handshakes holding up nobody; and
+//! the clear errors. Everything on 127.0.0.1, every wait bounded. The openssl tests are
 //! skipped, with a notice, when openssl is not installed (`scripts/test.sh` installs it).
+//! `confab connect --tls`/`--ca`: IRC and rooms sessions, and its refusals (issue 15 #12).
 
 #![cfg(unix)]
 
