@@ -1,6 +1,7 @@
 //! `confab connect` in its scriptable mode (stdin a pipe): the seeds' example runs line for
 //! line, every client-side error of seed 002, every re-ask of seed 003, and the errors a
-//! user sees when the server is missing, leaves, or sends garbage.
+//! user sees when the server is missing, leaves, or sends garbage; and nobody cut off by
+//! the registration timeout while reading the client's questions (issue 15 #10).
 
 mod connect_support;
 
@@ -668,4 +669,80 @@ fn irc_nick_in_use_is_tried_again_with_an_underscore() {
         assert_eq!(code, Some(0));
         assert!(rest.is_empty(), "{rest:?}");
     }
+}
+
+/// Past a server's registration timeout of 1 s.
+const READING: Duration = Duration::from_millis(2200);
+
+#[test]
+fn users_reading_the_first_question_past_the_registration_timeout_still_get_in() {
+    let server = Server::start_with(|c| c.limits.registration_timeout_secs = 1);
+    let start = |protocol: &str| Script::start(&["--protocol", protocol, &server.addr(protocol)]);
+    // Every client is connected at start and asks its first question; nobody answers yet.
+    let mut broadcast = start("broadcast");
+    let mut irc = start("irc");
+    let mut prefixed = start("prefixed");
+    assert_eq!(prefixed.expect(2), ["Pls enter commands", ""]);
+    let mut packet = start("packet");
+    let mut rooms = start("rooms");
+    assert_eq!(rooms.expect(2).len(), 2);
+    std::thread::sleep(READING);
+
+    // Each server connection has timed out; each client connects again for the answer,
+    // with nothing of the first connection shown.
+    broadcast.send("Ann");
+    assert_eq!(
+        broadcast.expect(1),
+        ["Welcome to the chat. Enter 'bye' anytime to exit."]
+    );
+    irc.send("ivy");
+    assert_eq!(irc.expect(3), irc_welcome("ivy"));
+    prefixed.send("NAME Pam");
+    assert_eq!(prefixed.expect(1), ["Server sent: Hello Pam"]);
+    packet.send("login Pat");
+    assert_eq!(packet.expect(1), ["Success"]);
+    rooms.send("lobby");
+    assert_eq!(
+        rooms.expect(2),
+        ["You chose the room lobby.", "Choose a nickname:"]
+    );
+    // And again at the nickname question: the room is chosen again unseen.
+    std::thread::sleep(READING);
+    rooms.send("rob");
+    let got = rooms.expect(1);
+    assert!(got[0].starts_with("You are in lobby as rob."), "{got:?}");
+    rooms.send("/who");
+    assert_eq!(rooms.expect(1), ["In lobby: Ann, rob"]);
+
+    for client in [broadcast, irc, prefixed, packet, rooms] {
+        let (code, _) = client.finish();
+        assert_eq!(code, Some(0), "each left as the user said, not cut off");
+    }
+}
+
+#[test]
+fn a_server_gone_while_the_user_reads_is_reported_at_once_or_at_the_first_line() {
+    let mut server = Server::start();
+    // A protocol with a goodbye says it at once, as before (tests/connect_pty.rs too).
+    let mut broadcast = Script::start(&["--protocol", "broadcast", &server.addr("broadcast")]);
+    // packet has none: a close before a login may be the registration timeout, so the
+    // client goes on and tells when it cannot connect again.
+    let addr = server.addr("packet");
+    let mut packet = Script::start(&["--protocol", "packet", &addr]);
+    std::thread::sleep(Duration::from_millis(300));
+    server.stop();
+    let (code, rest) = broadcast.wait();
+    assert_eq!(
+        rest,
+        ["Server shutting down", "Disconnected from the server"]
+    );
+    assert_eq!(code, Some(1));
+    std::thread::sleep(Duration::from_millis(300));
+    packet.send("login Ann");
+    let (code, rest) = packet.wait();
+    assert_eq!(
+        rest,
+        [format!("cannot connect to {addr}: connection refused")]
+    );
+    assert_eq!(code, Some(1));
 }

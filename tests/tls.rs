@@ -5,8 +5,11 @@
 //! talking with a plain IRC user; stalled and garbage handshakes holding up nobody; and
 //! the clear errors. Everything on 127.0.0.1, every wait bounded. The openssl tests are
 //! skipped, with a notice, when openssl is not installed (`scripts/test.sh` installs it).
+//! `confab connect --tls`/`--ca`: IRC and rooms sessions, and its refusals (issue 15 #12).
 
 #![cfg(unix)]
+
+mod connect_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -753,4 +756,134 @@ fn tls_without_a_usable_certificate_is_a_clear_startup_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("only +tls"), "{stderr}");
+}
+
+/// The welcome `confab connect` shows an IRC user (as in tests/connect_script.rs).
+fn irc_welcome(nick: &str) -> Vec<String> {
+    vec![
+        format!("Welcome to the confab Network, {nick}!{nick}@127.0.0.1"),
+        "Welcome to confab: one chat for every protocol.".into(),
+        "Channels are shared with the rooms and broadcast users (#lobby).".into(),
+    ]
+}
+
+#[test]
+fn connect_with_ca_runs_irc_and_rooms_sessions_over_tls() {
+    let dir = TempDir::new("connect-ca");
+    let (cert, key) = make_cert(&dir.0);
+    let listen = [
+        "--listen",
+        "irc+tls=127.0.0.1:0",
+        "--listen",
+        "rooms+tls=127.0.0.1:0",
+    ];
+    let serve = Serve::start(&listen, &cert, &key);
+    let addrs = serve.listening(2);
+    let addr_of = |kind: &str| {
+        let (_, addr) = addrs.iter().find(|(k, _)| k == kind).expect("listener");
+        addr.to_string()
+    };
+    let (irc, rooms) = (addr_of("irc+tls"), addr_of("rooms+tls"));
+    let ca = cert.to_str().expect("a UTF-8 path");
+
+    // An IRC user over TLS, trusting the self-signed certificate given with --ca.
+    let mut amy =
+        connect_support::Script::start(&["--ca", ca, "--nick", "amy", "--join", "#lobby", &irc]);
+    let mut expected = irc_welcome("amy");
+    expected.extend([
+        "* You joined #lobby".into(),
+        "* Names in #lobby: amy".into(),
+    ]);
+    assert_eq!(amy.expect(5), expected);
+
+    // A rooms user over TLS (--tls said too: --ca alone implies it, both are fine).
+    let mut bob =
+        connect_support::Script::start(&["--protocol", "rooms", "--tls", "--ca", ca, &rooms]);
+    bob.send("lobby");
+    bob.send("bob");
+    let lines = bob.expect(5);
+    assert!(
+        lines[4].starts_with("You are in lobby as bob."),
+        "{lines:?}"
+    );
+    assert_eq!(amy.expect(1), ["* bob joined #lobby"]);
+
+    // Each hears the other through the encrypted connections.
+    bob.send("hello amy");
+    assert_eq!(amy.expect(1), ["[#lobby] <bob> hello amy"]);
+    amy.send("hi bob");
+    assert_eq!(bob.expect(1), ["amy: hi bob"]);
+
+    let (code, rest) = bob.finish();
+    assert_eq!((code, rest), (Some(0), vec![]), "/logout over TLS, exit 0");
+    assert_eq!(amy.expect(1), ["* bob quit (Quit)"]);
+    let (code, _) = amy.finish();
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn connect_tls_refuses_an_untrusted_or_misnamed_certificate_and_a_plain_port() {
+    let dir = TempDir::new("connect-refused");
+    let (cert, key) = make_cert(&dir.0);
+    let listen = [
+        "--listen",
+        "irc+tls=127.0.0.1:0",
+        "--listen",
+        "irc=127.0.0.1:0",
+    ];
+    let serve = Serve::start(&listen, &cert, &key);
+    let addrs = serve.listening(2);
+    let addr_of = |kind: &str| {
+        let (_, addr) = addrs.iter().find(|(k, _)| k == kind).expect("listener");
+        addr.to_string()
+    };
+    let (tls, plain) = (addr_of("irc+tls"), addr_of("irc"));
+    // One line on stderr, nothing on stdout, exit 1: never a panic or garbage.
+    let refused = |args: &[&str]| {
+        let mut client = connect_support::Script::start(args);
+        let (code, rest) = client.wait();
+        assert_eq!(code, Some(1), "{args:?}");
+        assert!(rest.is_empty(), "{args:?}: {rest:?}");
+        let stderr = client.stderr();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        stderr
+    };
+
+    // Self-signed, not in the system's roots: refused without --ca.
+    let stderr = refused(&["--tls", "--nick", "amy", &tls]);
+    let expected = format!(
+        "confab: cannot connect to {tls} over TLS: invalid peer certificate: UnknownIssuer ("
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert!(stderr.contains("--ca FILE"), "names the remedy: {stderr}");
+
+    // Trusted, but made for other names than the one connected to.
+    let other = dir.0.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let output = Command::new(BIN)
+        .args(["cert", "--name", "chat.example.test", "--out"])
+        .arg(&other)
+        .output()
+        .expect("confab cert runs");
+    assert!(output.status.success(), "{output:?}");
+    let (other_cert, other_key) = (other.join("confab-cert.pem"), other.join("confab-key.pem"));
+    let misnamed = Serve::start(
+        &["--listen", "irc+tls=127.0.0.1:0"],
+        &other_cert,
+        &other_key,
+    );
+    let misnamed_addr = misnamed.listening(1)[0].1.to_string();
+    let ca = other_cert.to_str().expect("a UTF-8 path");
+    let stderr = refused(&["--ca", ca, "--nick", "amy", &misnamed_addr]);
+    assert!(
+        stderr.contains("invalid peer certificate: certificate not valid for name \"127.0.0.1\""),
+        "{stderr}"
+    );
+
+    // --tls to a plain port: the server answers in plain text, which is said plainly.
+    let ca = cert.to_str().expect("a UTF-8 path");
+    let stderr = refused(&["--ca", ca, "--nick", "amy", &plain]);
+    let expected =
+        format!("confab: cannot connect to {plain} over TLS: the server does not speak TLS here");
+    assert!(stderr.starts_with(&expected), "{stderr}");
 }

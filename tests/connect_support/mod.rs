@@ -27,12 +27,17 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(|_| {})
+    }
+
+    /// Starts one after `adjust` has changed its configuration (e.g. a limit).
+    pub fn start_with(adjust: impl FnOnce(&mut confab_server::Config)) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
-        let server = runtime.block_on(TestServer::start());
+        let server = runtime.block_on(TestServer::start_with(adjust));
         Server {
             server: Some(server),
             runtime,

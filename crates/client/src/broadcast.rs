@@ -14,6 +14,8 @@ const MAX_LINE: usize = 64 * 1024;
 pub const ASK_NAME: &str = "Enter username: ";
 pub const PROMPT: &str = "You: ";
 pub const DISCONNECTED: &str = "Disconnected from the server";
+/// The server's farewell to a connection that sent no name in time (docs/security.md).
+const TIMED_OUT: &str = "Registration timed out";
 
 pub struct BroadcastSession {
     lines: LineDecoder,
@@ -21,6 +23,8 @@ pub struct BroadcastSession {
     name: Option<String>,
     roster: Roster,
     said_bye: bool,
+    /// The registration timeout's farewell, shown only if the session then ends.
+    farewell: Option<String>,
 }
 
 impl BroadcastSession {
@@ -31,6 +35,7 @@ impl BroadcastSession {
             name,
             roster: Roster::default(),
             said_bye: false,
+            farewell: None,
         }
     }
 
@@ -42,6 +47,10 @@ impl BroadcastSession {
     /// One server line: shown as sent; joins, departures and speakers fill the side pane
     /// (the protocol has no way to ask who is there).
     fn on_server_line(&mut self, line: &str, fx: &mut Effects) {
+        if line == TIMED_OUT && self.name.is_none() {
+            self.farewell = Some(line.to_owned());
+            return;
+        }
         if line == "Welcome to the chat. Enter 'bye' anytime to exit." {
             self.roster.me = self.name.clone();
             if let Some(name) = &self.name {
@@ -114,6 +123,9 @@ impl Session for BroadcastSession {
     /// The seed's client prints its disconnect line however the session ended, `bye`
     /// included.
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
+        if let Some(farewell) = self.farewell.take() {
+            fx.received(farewell);
+        }
         while let Some(line) = self.lines.decode_eof(buf) {
             self.on_decoded(line, fx);
         }
@@ -126,6 +138,16 @@ impl Session for BroadcastSession {
         } else {
             fx.end(End::Now);
         }
+    }
+
+    /// Timed out while the user was still reading `Enter username: `: the name goes on
+    /// a new connection (issue 15 #10).
+    fn restart(&mut self) -> bool {
+        if self.name.is_some() || self.farewell.take().is_none() {
+            return false;
+        }
+        self.lines = LineDecoder::new(MAX_LINE);
+        true
     }
 
     fn settle(&self) -> Settle {

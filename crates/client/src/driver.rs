@@ -3,17 +3,19 @@
 //!
 //! Exit codes: 0 when the user ended the session (a goodbye, the end of a script after
 //! its replies), 1 when the server did (closed, reset, unreadable) or never answered.
+//!
+//! A connection the server drops for its registration timeout while the user is still
+//! reading a question is no end when the session says so ([`Session::restart`]): the
+//! [`Link`] connects again when the user next has something to send (issue 15 #10).
 
 use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use crate::link::Link;
 use crate::session::{Effects, End, Kind, Roster, Session, Settle, Shown};
 use crate::transport::describe;
 
@@ -83,7 +85,7 @@ impl From<Outcome> for ExitCode {
 struct Driver<'a, F> {
     session: Box<dyn Session>,
     ui: &'a mut F,
-    writer: OwnedWriteHalf,
+    link: Link,
     /// The prompt has been offered and no line has come since.
     offered: bool,
     /// The prompt that was offered, to echo before the line in the full-screen UI.
@@ -97,17 +99,12 @@ struct Driver<'a, F> {
     roster: Roster,
 }
 
-/// Runs `session` over `stream` with `ui` until one of them ends it.
-pub async fn drive<F: Frontend>(
-    session: Box<dyn Session>,
-    stream: TcpStream,
-    ui: &mut F,
-) -> Outcome {
-    let (mut reader, writer) = stream.into_split();
+/// Runs `session` over `link` with `ui` until one of them ends it.
+pub async fn drive<F: Frontend>(session: Box<dyn Session>, link: Link, ui: &mut F) -> Outcome {
     let mut driver = Driver {
         session,
         ui,
-        writer,
+        link,
         offered: false,
         prompt: String::new(),
         leave_by: None,
@@ -116,15 +113,11 @@ pub async fn drive<F: Frontend>(
         roster: Roster::default(),
     };
     let mut buf = BytesMut::with_capacity(16 * 1024);
-    driver.run(&mut reader, &mut buf).await
+    driver.run(&mut buf).await
 }
 
 impl<F: Frontend> Driver<'_, F> {
-    async fn run(
-        &mut self,
-        reader: &mut tokio::net::tcp::OwnedReadHalf,
-        buf: &mut BytesMut,
-    ) -> Outcome {
+    async fn run(&mut self, buf: &mut BytesMut) -> Outcome {
         let mut fx = Effects::default();
         self.session.start(&mut fx);
         if let Some(outcome) = self.apply(fx).await {
@@ -135,7 +128,7 @@ impl<F: Frontend> Driver<'_, F> {
             let deadline = self.deadline();
             let accepting = self.leave_by.is_none() && self.input_ended.is_none();
             let wake = tokio::select! {
-                read = reader.read_buf(buf) => Wake::Read(read),
+                read = self.link.read(buf) => Wake::Read(read),
                 input = self.ui.next_input(), if accepting => Wake::Input(input),
                 () = sleep_until(deadline), if deadline.is_some() => Wake::Deadline,
             };
@@ -214,6 +207,13 @@ impl<F: Frontend> Driver<'_, F> {
         buf: &mut BytesMut,
     ) -> Option<Outcome> {
         self.last_activity = Instant::now();
+        let closed = !matches!(read, Ok(n) if n > 0);
+        if closed && self.leave_by.is_none() && self.session.restart() {
+            // The registration timeout of a user still reading: nothing to tell them.
+            self.link.let_go();
+            buf.clear();
+            return None;
+        }
         let mut fx = Effects::default();
         match read {
             Ok(0) => return Some(self.on_closed(buf, fx)),
@@ -256,12 +256,19 @@ impl<F: Frontend> Driver<'_, F> {
     /// Shows, sends, then ends if asked; `Some` when the loop must stop.
     async fn apply(&mut self, fx: Effects) -> Option<Outcome> {
         self.show_all(&fx.shown);
+        if !fx.send.is_empty() && !self.link.is_open() && fx.end.is_some() {
+            // A goodbye to a server that holds nothing of the user's: no connection for it.
+            return Some(match fx.end {
+                Some(End::Broken) => Outcome::Failed,
+                _ => Outcome::Done,
+            });
+        }
         if !fx.send.is_empty() {
             self.last_activity = Instant::now();
-            if let Err(error) = self.writer.write_all(&fx.send).await {
+            if let Err(error) = self.link.send(&fx.send).await {
                 self.show_all(&[Shown {
                     kind: Kind::Error,
-                    text: format!("Connection lost: {}", describe(&error)),
+                    text: error.to_string(),
                     window: None,
                 }]);
                 return Some(Outcome::Failed);
@@ -269,7 +276,7 @@ impl<F: Frontend> Driver<'_, F> {
         }
         match fx.end? {
             End::Now => {
-                let _ = self.writer.shutdown().await;
+                self.link.shutdown().await;
                 Some(Outcome::Done)
             }
             End::Broken => Some(Outcome::Failed),

@@ -28,6 +28,9 @@ pub const STATUS: &str = "status";
 /// The token of the PINGs a script sends to know its replies have come.
 const PING_TOKEN: &str = "confab-";
 const CTCP: char = '\x01';
+/// The end of the server's ERROR to a connection that did not register in time
+/// (docs/security.md, registration timeout).
+const TIMED_OUT: &str = "Registration timed out";
 
 /// Where registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +135,9 @@ pub struct IrcSession {
     /// USER went with the first nick: a nick asked again after a refusal is NICK alone,
     /// since USER a second time would meet 462 once that NICK completes registration.
     user_sent: bool,
+    /// An ERROR that came while asking for a nick again, shown only if the session then
+    /// ends: the registration timeout's, when the session starts over instead.
+    farewell: Option<String>,
 }
 
 impl IrcSession {
@@ -151,6 +157,7 @@ impl IrcSession {
             other_names: Vec::new(),
             quitting: false,
             user_sent: false,
+            farewell: None,
         }
     }
 
@@ -489,11 +496,11 @@ impl IrcSession {
             }
             "MODE" => self.on_mode(m, source, fx),
             "INVITE" => fx.info(format!("* {source} invites you to {}", p(1))),
-            "ERROR" => {
-                if !self.quitting {
-                    fx.error(format!("error: {}", p(0)));
-                }
+            "ERROR" if self.quitting => {}
+            "ERROR" if self.stage == Stage::AskNick && p(0).ends_with(TIMED_OUT) => {
+                self.farewell = Some(format!("error: {}", p(0)));
             }
+            "ERROR" => fx.error(format!("error: {}", p(0))),
             "CAP" | "AUTHENTICATE" => {}
             command => match command.parse::<u16>() {
                 Ok(code) if command.len() == 3 => self.on_numeric(code, m, fx),
@@ -810,6 +817,9 @@ impl Session for IrcSession {
     }
 
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
+        if let Some(farewell) = self.farewell.take() {
+            fx.error(farewell);
+        }
         while let Some(line) = self.decoder.decode_eof(buf) {
             self.on_decoded(line, fx);
         }
@@ -827,6 +837,19 @@ impl Session for IrcSession {
             self.send("QUIT", &["Leaving"], fx);
             fx.end(End::Now);
         }
+    }
+
+    /// After the registration timeout's ERROR while asking for a nick (the first, or
+    /// another after a refusal) the server holds nothing of the user's: a new connection
+    /// registers afresh, USER included (issue 15 #10).
+    fn restart(&mut self) -> bool {
+        if self.stage != Stage::AskNick || self.quitting || self.farewell.is_none() {
+            return false;
+        }
+        self.decoder = irc::Decoder::new();
+        self.user_sent = false;
+        self.farewell = None;
+        true
     }
 
     fn settle(&self) -> Settle {
@@ -1019,6 +1042,36 @@ mod tests {
         assert_eq!(sent(&typed(&mut s, "ron")), "NICK ron\r\n");
         feed(&mut s, &[":confab 001 ron :Welcome"]);
         assert_eq!(s.prompt().as_deref(), Some("[ron] "));
+    }
+
+    #[test]
+    fn a_connection_timed_out_while_asking_again_registers_afresh() {
+        let mut s = IrcSession::new(None, vec![], false);
+        typed(&mut s, "bob");
+        feed(&mut s, &[":confab 433 * bob :Nickname is already in use"]);
+        let fx = feed(&mut s, &["ERROR :Closing link: Registration timed out"]);
+        assert!(texts(&fx).is_empty(), "held back: {:?}", texts(&fx));
+        assert!(s.restart());
+        // The new connection has seen no USER yet.
+        assert_eq!(
+            sent(&typed(&mut s, "rob")),
+            "NICK rob\r\nUSER rob 0 * rob\r\n"
+        );
+        assert!(!s.restart(), "registering: answers are due");
+    }
+
+    #[test]
+    fn a_farewell_held_back_is_shown_when_the_session_ends() {
+        let mut s = IrcSession::new(None, vec![], false);
+        typed(&mut s, "bob");
+        feed(&mut s, &[":confab 433 * bob :Nickname is already in use"]);
+        feed(&mut s, &["ERROR :Closing link: Registration timed out"]);
+        let mut fx = Effects::default();
+        s.on_closed(&mut BytesMut::new(), &mut fx);
+        assert_eq!(
+            texts(&fx),
+            ["error: Closing link: Registration timed out", CLOSED]
+        );
     }
 
     #[test]

@@ -10,15 +10,18 @@ pub mod broadcast;
 pub mod driver;
 pub mod irc;
 pub mod line_ui;
+pub mod link;
 pub mod packet;
 pub mod prefixed;
 pub mod rooms;
 pub mod script;
 pub mod session;
+pub mod tls;
 pub mod transport;
 pub mod tui;
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use confab_proto::prefixed::Width;
@@ -78,6 +81,14 @@ pub struct ConnectArgs {
     /// Full-screen UI: message pane, names pane, status bar, scrollback.
     #[arg(long)]
     pub tui: bool,
+    /// Connect over TLS (to a `PROTOCOL+tls` listener), checking the server's
+    /// certificate against the system's trusted roots and the host name given.
+    #[arg(long)]
+    pub tls: bool,
+    /// A PEM file of extra trusted certificates, e.g. a self-signed server's own
+    /// (`confab cert` writes confab-cert.pem). Implies --tls.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
 }
 
 impl ConnectArgs {
@@ -122,16 +133,24 @@ enum Ui {
 pub async fn run(args: ConnectArgs) -> anyhow::Result<ExitCode> {
     let ui = choose_ui(args.tui)?;
     let addr = args.address();
-    let stream = transport::connect(&addr).await?;
+    let tls = match (&args.ca, args.tls) {
+        (None, false) => None,
+        (ca, _) => Some(tls::connector(ca.as_deref())?),
+    };
+    let link = link::Link::open(transport::Dialer {
+        addr: addr.clone(),
+        tls,
+    })
+    .await?;
     let session = new_session(&args, ui);
     Ok(match ui {
-        Ui::Script => driver::drive(session, stream, &mut script::ScriptUi::start()?)
+        Ui::Script => driver::drive(session, link, &mut script::ScriptUi::start()?)
             .await
             .into(),
-        Ui::Line => driver::drive(session, stream, &mut line_ui::LineUi::start()?)
+        Ui::Line => driver::drive(session, link, &mut line_ui::LineUi::start()?)
             .await
             .into(),
-        Ui::Full => tui::run(session, stream, &addr, args.protocol == Protocol::Rooms).await?,
+        Ui::Full => tui::run(session, link, &addr, args.protocol == Protocol::Rooms).await?,
     })
 }
 

@@ -232,6 +232,18 @@ impl Session for PacketSession {
         }
     }
 
+    /// Closed before a login with nothing due: the protocol has no farewell, and the
+    /// registration timeout of a user still reading is the likely cause; a new connection
+    /// goes on (issue 15 #10). A server that really went away is reported at the next
+    /// line, when connecting again fails.
+    fn restart(&mut self) -> bool {
+        if self.roster.me.is_some() || !self.due.is_empty() {
+            return false;
+        }
+        self.decoder = Decoder::new(MAX_BODY);
+        true
+    }
+
     fn roster(&self) -> Roster {
         self.roster.clone()
     }

@@ -9,6 +9,8 @@ use crate::session::{Effects, End, Roster, Session, Settle, QUIET};
 
 /// Printed first, then an empty line, exactly as the seed's client does.
 pub const GREETING: &str = "Pls enter commands";
+/// The server's farewell to a connection that took no name in time (docs/security.md).
+const TIMED_OUT: &str = "Error: registration timed out";
 
 pub struct PrefixedSession {
     width: Width,
@@ -19,6 +21,8 @@ pub struct PrefixedSession {
     names_due: usize,
     /// `EXIT` was sent: the close that follows is expected, not an error.
     leaving: bool,
+    /// The registration timeout's farewell, shown only if the session then ends.
+    farewell: Option<String>,
 }
 
 impl PrefixedSession {
@@ -29,12 +33,17 @@ impl PrefixedSession {
             roster: Roster::default(),
             names_due: 0,
             leaving: false,
+            farewell: None,
         }
     }
 
     /// One payload from the server: printed, and read for the side pane.
     fn on_payload(&mut self, payload: &[u8], fx: &mut Effects) {
         let text = String::from_utf8_lossy(payload);
+        if text == TIMED_OUT && self.roster.me.is_none() {
+            self.farewell = Some(format!("Server sent: {text}"));
+            return;
+        }
         self.track(&text);
         fx.received(format!("Server sent: {text}"));
     }
@@ -107,6 +116,9 @@ impl Session for PrefixedSession {
     }
 
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
+        if let Some(farewell) = self.farewell.take() {
+            fx.received(farewell);
+        }
         self.on_bytes(buf, fx);
         if !buf.is_empty() {
             fx.error("The server closed the connection in the middle of a frame");
@@ -119,6 +131,17 @@ impl Session for PrefixedSession {
 
     fn leave(&mut self, fx: &mut Effects) {
         self.on_line("EXIT", fx);
+    }
+
+    /// Timed out before a name was taken (the user still reading, or typing commands
+    /// other than NAME): nothing the server held is lost, so a new connection goes on.
+    fn restart(&mut self) -> bool {
+        if self.leaving || self.farewell.take().is_none() {
+            return false;
+        }
+        self.decoder = Decoder::with_width(self.width);
+        self.names_due = 0;
+        true
     }
 
     fn settle(&self) -> Settle {

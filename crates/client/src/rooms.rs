@@ -24,6 +24,9 @@ pub const NICK_REFUSED: &str = "That nickname is not allowed: use letters, digit
      _-[]\\^{}|`, not starting with a digit or -.";
 pub const NICK_TAKEN: &str = "That nickname is taken.";
 pub const JOIN_FIRST: &str = "Join a room first.";
+/// The server's farewell to a connection that took no nickname in time
+/// (docs/security.md, registration timeout).
+const TIMED_OUT: &str = "* registration timed out";
 
 /// Where the user is in the seed's sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +43,9 @@ enum Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Due {
     Join(String),
+    /// The room chosen before the server dropped an unnamed connection, chosen again on
+    /// the new one; the answer is not shown unless it refuses.
+    Rejoin(String),
     Nick(String),
     /// `quiet`: asked by the client itself for the side pane; the answer is not shown.
     Rooms {
@@ -70,6 +76,11 @@ pub struct RoomsSession {
     turned_away: bool,
     /// Ask for `/who` and `/list` on entering a room, for the full-screen side pane.
     track: bool,
+    /// The server's registration-timeout farewell, shown only if the session then ends.
+    farewell: Option<String>,
+    /// The connection was dropped after a room was chosen: the next line sent chooses
+    /// it again first (issue 15 #10).
+    rejoin: bool,
 }
 
 impl RoomsSession {
@@ -83,10 +94,16 @@ impl RoomsSession {
             leaving: false,
             turned_away: false,
             track,
+            farewell: None,
+            rejoin: false,
         }
     }
 
     fn send(&mut self, line: &str, due: Option<Due>, fx: &mut Effects) {
+        if let (true, Stage::Nick { room }) = (std::mem::take(&mut self.rejoin), &self.stage) {
+            let room = room.clone();
+            self.send(&format!("/join {room}"), Some(Due::Rejoin(room)), fx);
+        }
         fx.send.extend_from_slice(line.as_bytes());
         fx.send.extend_from_slice(b"\n");
         if let Some(due) = due {
@@ -190,6 +207,14 @@ impl RoomsSession {
     fn on_answer(&mut self, due: Due, number: usize, fx: &mut Effects) {
         match due {
             Due::Join(room) => self.on_join_answer(room, number, fx),
+            Due::Rejoin(_) if number == 0 => {}
+            Due::Rejoin(room) => {
+                // Refused now: back to the lobby. A /nick sent with it meets the lobby's
+                // notice, not a number, so it is no longer due.
+                self.due.retain(|due| !matches!(due, Due::Nick(_)));
+                self.stage = Stage::Lobby;
+                self.on_join_answer(room, number, fx);
+            }
             Due::Nick(nick) => self.on_nick_answer(nick, number, fx),
             Due::Rooms { .. } | Due::Who { .. } => {
                 self.listing = Some(Listing {
@@ -292,7 +317,7 @@ impl RoomsSession {
                 }
                 self.roster.names = items;
             }
-            Due::Join(_) | Due::Nick(_) => {}
+            Due::Join(_) | Due::Rejoin(_) | Due::Nick(_) => {}
         }
     }
 
@@ -300,6 +325,10 @@ impl RoomsSession {
     /// the side pane current. A name holds no space, so the first word of a notice is
     /// whom it is about (`* amy (action): left` is about nobody leaving).
     fn on_event(&mut self, line: &str, fx: &mut Effects) {
+        if line == TIMED_OUT && !matches!(self.stage, Stage::Chat { .. }) {
+            self.farewell = Some(line.to_owned());
+            return;
+        }
         let mut kicked_out = false;
         if let Some((name, what)) = line.strip_prefix("* ").and_then(|n| n.split_once(' ')) {
             if name == "cannot" && what.starts_with("join ") {
@@ -378,6 +407,9 @@ impl Session for RoomsSession {
     }
 
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
+        if let Some(farewell) = self.farewell.take() {
+            fx.received(farewell);
+        }
         while let Some(line) = self.lines.decode_eof(buf) {
             self.on_decoded(line, fx);
         }
@@ -389,6 +421,24 @@ impl Session for RoomsSession {
 
     fn leave(&mut self, fx: &mut Effects) {
         self.logout(fx);
+    }
+
+    /// After the registration timeout's farewell. Before a nickname the server holds
+    /// nothing a new connection cannot redo: at most the chosen room, chosen again with the
+    /// next line sent. Not while an answer is due.
+    fn restart(&mut self) -> bool {
+        let asked = self.due.is_empty() && self.listing.is_none();
+        if self.leaving || !asked || self.farewell.is_none() {
+            return false;
+        }
+        match self.stage {
+            Stage::Lobby => {}
+            Stage::Nick { .. } => self.rejoin = true,
+            Stage::Chat { .. } => return false,
+        }
+        self.lines = LineDecoder::new(MAX_LINE);
+        self.farewell = None;
+        true
     }
 
     fn settle(&self) -> Settle {
@@ -494,6 +544,47 @@ mod tests {
             "{shown:?}"
         );
         assert_eq!(run.s.prompt().as_deref(), Some("carol> "));
+    }
+
+    #[test]
+    fn a_connection_dropped_at_the_nickname_question_chooses_the_room_again() {
+        let mut run = Run::new(false);
+        run.typed("lobby");
+        run.server("0\n");
+        run.drain();
+        // The server's registration timeout: its farewell is not shown, the session goes on.
+        run.server("* registration timed out\n");
+        assert_eq!(run.drain().0, Vec::<String>::new());
+        assert!(run.s.restart());
+        assert_eq!(run.s.prompt().as_deref(), Some("nickname> "));
+        run.typed("carol");
+        assert_eq!(run.drain().1, "/join lobby\n/nick carol\n");
+        run.server("0\n0\n");
+        let (shown, _) = run.drain();
+        assert!(
+            shown[0].starts_with("You are in lobby as carol."),
+            "{shown:?}"
+        );
+        // In a room the session is the user's: a drop ends it.
+        assert!(!run.s.restart());
+    }
+
+    #[test]
+    fn a_timeout_farewell_is_shown_when_the_session_ends_on_it() {
+        let mut run = Run::new(false);
+        run.typed("/list");
+        run.server("* registration timed out\n");
+        run.drain();
+        let mut fx = Effects::default();
+        run.s.on_closed(&mut BytesMut::new(), &mut fx);
+        run.take(fx);
+        assert_eq!(
+            run.drain().0,
+            [
+                "* registration timed out",
+                "The server closed the connection"
+            ]
+        );
     }
 
     #[test]

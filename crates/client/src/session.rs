@@ -177,6 +177,15 @@ pub trait Session: Send {
     /// See [`Roster`].
     fn roster(&self) -> Roster;
 
+    /// The server closed the connection before the user took a name on it (its
+    /// registration timeout, while the user was reading a question): true when the
+    /// session can go on as if nothing happened on a new connection, which the driver
+    /// opens when the session next sends; the session then redoes whatever of its steps
+    /// the server must see again. False (the default) ends the session as any close does.
+    fn restart(&mut self) -> bool {
+        false
+    }
+
     /// Whether the full-screen UI echoes each typed line after the prompt. A session
     /// that shows the user's own lines itself, as [`Kind::Own`], says no.
     fn echo_typed(&self) -> bool {

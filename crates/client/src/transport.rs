@@ -1,10 +1,16 @@
-//! Reaching the server: resolve `HOST:PORT`, connect, and say what went wrong in words a
-//! user understands (`cannot connect to 127.0.0.1:8820: connection refused`).
+//! Reaching the server: resolve `HOST:PORT`, connect (over TLS when asked), and say what
+//! went wrong in words a user understands (`cannot connect to 127.0.0.1:8820: connection
+//! refused`). A [`Stream`] is plain TCP or TLS over it, one type for the driver.
 
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
 
 /// How long one connection attempt may take before it is reported as timed out.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,6 +21,91 @@ pub enum ConnectError {
     Resolve { addr: String, reason: String },
     #[error("cannot connect to {addr}: {reason}")]
     Connect { addr: String, reason: String },
+    #[error("cannot connect to {addr} over TLS: {reason}")]
+    Tls { addr: String, reason: String },
+}
+
+/// How to reach the server: kept by the driver, which connects again when a connection
+/// the server dropped before it was used is needed after all (issue 15 #10).
+pub struct Dialer {
+    /// As the user typed it (with the default port added), for messages.
+    pub addr: String,
+    /// `Some` for `--tls`.
+    pub tls: Option<TlsConnector>,
+}
+
+impl Dialer {
+    /// Connects, and over TLS shakes hands and checks the certificate, within
+    /// [`CONNECT_TIMEOUT`] each: a plain port that never answers the TLS hello is an error,
+    /// not a hang.
+    pub async fn connect(&self) -> Result<Stream, ConnectError> {
+        let tcp = connect(&self.addr).await?;
+        let Some(connector) = &self.tls else {
+            return Ok(Stream::Plain(tcp));
+        };
+        let handshake = crate::tls::handshake(connector, &self.addr, tcp);
+        let reason = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+            Ok(Ok(stream)) => return Ok(Stream::Tls(Box::new(stream))),
+            Ok(Err(reason)) => reason,
+            Err(_) => format!(
+                "no TLS answer within {} s (is this a TLS port?)",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        };
+        Err(ConnectError::Tls {
+            addr: self.addr.clone(),
+            reason,
+        })
+    }
+}
+
+/// A connection to the server: plain TCP, or TLS over it. An enum rather than a boxed
+/// trait object or `tokio::io::split`: the plain path costs one match per call, no
+/// allocation and no lock, and the driver never reads and writes at the same moment, so
+/// it needs no halves.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Stream::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
 }
 
 /// `addr` as typed, with `default_port` added when it names only a host.

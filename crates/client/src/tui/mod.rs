@@ -10,9 +10,9 @@ use std::process::ExitCode;
 use crossterm::event::EventStream;
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
-use tokio::net::TcpStream;
 
 use crate::driver::{self, Frontend, Outcome, UserInput};
+use crate::link::Link;
 use crate::session::{Roster, Session, Shown};
 use app::{Action, App};
 
@@ -81,7 +81,7 @@ impl Frontend for TuiUi {
 /// line is printed again after the screen is restored, so the reason stays visible.
 pub async fn run(
     session: Box<dyn Session>,
-    stream: TcpStream,
+    link: Link,
     addr: &str,
     has_rooms: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -93,7 +93,7 @@ pub async fn run(
         events: EventStream::new(),
     };
     ui.draw();
-    let outcome = driver::drive(session, stream, &mut ui).await;
+    let outcome = driver::drive(session, link, &mut ui).await;
     let last = ui.app.messages.last().map(|m| m.text.clone());
     drop(ui);
     drop(restore);
