@@ -223,7 +223,12 @@ fn apply(
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
         ModeChange::Quiet { on, mask } => edit_list(&mut room.quiets, *on, mask, by)
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
-        ModeChange::Slow(seconds) => std::mem::replace(&mut room.modes.slow, *seconds) != *seconds,
+        ModeChange::Slow(seconds) => {
+            if seconds.is_none() {
+                room.last_said = Default::default();
+            }
+            std::mem::replace(&mut room.modes.slow, *seconds) != *seconds
+        }
     })
 }
 

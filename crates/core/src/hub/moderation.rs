@@ -39,11 +39,11 @@ pub(crate) fn check_room_rules(
     if is_muted(room, &hostmask) {
         return Err(HubError::Muted(room.name.to_string()));
     }
-    let (Some(interval), Some(seat)) = (room.modes.slow, room.members.get_mut(&id)) else {
+    let Some(interval) = room.modes.slow else {
         return Ok(());
     };
     let now = Instant::now();
-    if let Some(last) = seat.last_said {
+    if let Some(&last) = room.last_said.get(&id) {
         let passed = now.duration_since(last).as_secs();
         if passed < u64::from(interval) {
             let wait = u64::from(interval) - passed;
@@ -53,7 +53,7 @@ pub(crate) fn check_room_rules(
             });
         }
     }
-    seat.last_said = Some(now);
+    room.last_said.insert(id, now);
     Ok(())
 }
 

@@ -77,7 +77,6 @@ impl Hub {
             op,
             voice: false,
             since: joined.msgid(),
-            last_said: None,
         };
         if let Some(entry) = state.rooms.get_mut(shown.folded()) {
             entry.members.insert(id, seat);

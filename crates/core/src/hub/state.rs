@@ -157,8 +157,6 @@ pub(crate) struct Seat {
     /// an event made before they joined, but routed after (past the store's commit), is
     /// not theirs.
     pub since: MsgId,
-    /// When the member last spoke, kept only while the room is in slow mode.
-    pub last_said: Option<std::time::Instant>,
 }
 
 pub(crate) struct Room {
@@ -175,6 +173,9 @@ pub(crate) struct Room {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`): a member matching one may not speak, unless voiced or an operator.
     pub quiets: Vec<Ban>,
+    /// When each member last spoke, kept only while the room is in slow mode (`+f`): here
+    /// rather than in every seat, so rooms without it pay nothing per member.
+    pub last_said: HashMap<SessionId, std::time::Instant>,
     pub invited: HashSet<SessionId>,
 }
 
@@ -190,6 +191,7 @@ impl Room {
             bans: Vec::new(),
             exceptions: Vec::new(),
             quiets: Vec::new(),
+            last_said: HashMap::new(),
             invited: HashSet::new(),
         }
     }
@@ -488,10 +490,23 @@ impl State {
     pub fn remove_from_room(&mut self, key: &NameKey, id: SessionId) -> Option<Name> {
         let room = self.rooms.get_mut(key)?;
         room.members.shift_remove(&id)?;
+        room.last_said.remove(&id);
         let name = room.name.clone();
         if room.members.is_empty() {
             self.rooms.remove(key);
         }
         Some(name)
+    }
+}
+
+#[cfg(test)]
+mod sizes {
+    /// Every connection has a member, and every membership a seat: what they weigh is
+    /// most of what an idle user costs (docs/benchmarks.md, idle memory). A field that
+    /// makes them bigger must earn it; moderation state lives in the rooms instead.
+    #[test]
+    fn members_and_seats_stay_small() {
+        assert_eq!(std::mem::size_of::<super::Member>(), 136);
+        assert_eq!(std::mem::size_of::<super::Seat>(), 32);
     }
 }
