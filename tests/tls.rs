@@ -251,11 +251,16 @@ fn openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls() {
         }
     };
     assert!(welcome.starts_with(":confab 001 ann :"), "{welcome}");
-    let verified: Vec<String> = errors.try_iter().collect();
-    assert!(
-        verified.iter().any(|l| l.contains("verify return:1")),
-        "the certificate was verified: {verified:?}"
-    );
+    // openssl prints its verification on stderr, read by another thread: wait for it
+    // (bounded) rather than take what has arrived by now.
+    let mut verified: Vec<String> = Vec::new();
+    while !verified.iter().any(|l| l.contains("verify return:1")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match errors.recv_timeout(left) {
+            Ok(line) => verified.push(line),
+            Err(_) => panic!("the certificate was not verified: {verified:?}"),
+        }
+    }
     serve.expect_log("ann");
 
     // QUIT closes the connection; s_client sees the end and exits.

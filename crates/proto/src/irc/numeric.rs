@@ -119,8 +119,6 @@ numerics! {
     RPL_WHOISHOST = 378, NONE; // "is connecting from *@<host> <ip>"
     RPL_YOUREOPER = 381, t("You are now an IRC operator");
     RPL_TIME = 391, NONE;
-    RPL_QUIETLIST = 728, NONE;
-    RPL_ENDOFQUIETLIST = 729, t("End of channel quiet list");
     // Errors.
     ERR_UNKNOWNERROR = 400, NONE;
     ERR_NOSUCHNICK = 401, t("No such nick/channel");
@@ -168,6 +166,8 @@ numerics! {
     ERR_INVALIDMODEPARAM = 696, NONE; // "<target> <mode char> <parameter> :<description>"
     ERR_NOPRIVS = 723, t("Insufficient oper privileges.");
     // MONITOR (IRCv3 monitor).
+    RPL_QUIETLIST = 728, NONE;
+    RPL_ENDOFQUIETLIST = 729, t("End of channel quiet list");
     RPL_MONONLINE = 730, NONE;
     RPL_MONOFFLINE = 731, NONE;
     RPL_MONLIST = 732, NONE;
