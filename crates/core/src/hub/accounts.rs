@@ -37,11 +37,10 @@ impl Hub {
         state.accounts.remove(Folded::new(name));
         for member in state.sessions.values_mut() {
             if member
-                .account
-                .as_ref()
+                .account()
                 .is_some_and(|a| a.folded() == Folded::new(name))
             {
-                member.account = None;
+                member.set_account(None);
             }
         }
     }
@@ -62,7 +61,7 @@ impl Hub {
         let mut state = self.lock();
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
-        member.account = Some(account);
+        member.set_account(Some(account));
         let rooms = state.rooms_named(id);
         if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
             out.push(state.event(Some(id), EventKind::AccountChanged { who, rooms }));
@@ -73,7 +72,7 @@ impl Hub {
 
     /// The account the session is logged in to.
     pub fn account_of(&self, session: &Session) -> Option<Name> {
-        self.lock().sessions.get(&session.id())?.account.clone()
+        self.lock().sessions.get(&session.id())?.account().cloned()
     }
 
     /// The account behind `name` for direct history: the account of whoever holds the
@@ -82,7 +81,7 @@ impl Hub {
     pub fn account_behind(&self, name: &str) -> Option<Name> {
         let state = self.lock();
         match state.session_named(name) {
-            Ok(id) => state.sessions.get(&id)?.account.clone(),
+            Ok(id) => state.sessions.get(&id)?.account().cloned(),
             Err(_) => state.account_named(name),
         }
     }
@@ -112,7 +111,7 @@ impl State {
         if !self.accounts.contains(key) {
             return true;
         }
-        let account = self.sessions.get(&id).and_then(|m| m.account.as_ref());
+        let account = self.sessions.get(&id).and_then(|m| m.account());
         account.is_some_and(|a| a.folded() == key)
     }
 

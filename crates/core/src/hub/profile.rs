@@ -32,7 +32,7 @@ impl Hub {
         let mut state = self.lock();
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
-        member.away = away.clone();
+        member.set_away(away.clone());
         let rooms = state.rooms_named(id);
         if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
             let kind = EventKind::AwayChanged { who, away, rooms };

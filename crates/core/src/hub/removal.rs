@@ -65,7 +65,7 @@ impl State {
         let now = SystemTime::now();
         self.server_bans
             .iter()
-            .find(|ban| !ban.lapsed(now) && ban.matches(&hostmask, member.account.as_ref()))
+            .find(|ban| !ban.lapsed(now) && ban.matches(&hostmask, member.account()))
             .map(|ban| ban.reason.clone())
     }
 
@@ -146,7 +146,7 @@ impl Hub {
                     .unwrap_or(name.as_str());
                 let host = member.map_or("", |m| &m.host);
                 let hostmask = format!("{name}!{user}@{host}").to_ascii_lowercase();
-                ban.matches(&hostmask, member.and_then(|m| m.account.as_ref()))
+                ban.matches(&hostmask, member.and_then(|m| m.account()))
             })
             .collect();
         let names = matched.iter().filter_map(|&id| state.name_of(id)).collect();

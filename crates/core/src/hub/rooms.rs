@@ -39,7 +39,7 @@ impl Hub {
         let (handle, joined, away, residence) = (
             member.session.clone(),
             member.rooms.len(),
-            member.away.clone(),
+            member.away().cloned(),
             member.residence,
         );
         let already = state
@@ -229,7 +229,7 @@ impl Hub {
             }
             To::User(user) => match state.session_named(user) {
                 Ok(target) => {
-                    recipient.account = state.member(target)?.account.clone();
+                    recipient.account = state.member(target)?.account().cloned();
                     Target::User(
                         state
                             .named(target)

@@ -98,12 +98,12 @@ fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView
         name,
         host: member.host.clone(),
         origin: member.session.origin(),
-        away: member.away.is_some(),
+        away: member.away().is_some(),
         oper: member.oper,
         invisible: member.invisible,
         op,
         voice,
-        account: member.account.clone(),
+        account: member.account().cloned(),
     }
 }
 
@@ -126,12 +126,12 @@ fn user_view(state: &State, id: SessionId) -> Option<UserView> {
         host: base.host,
         realname: base.realname,
         origin: base.origin,
-        away: member.away.clone(),
+        away: member.away().cloned(),
         oper: member.oper,
         invisible: member.invisible,
         signon: member.signon(),
         rooms,
-        account: member.account.clone(),
+        account: member.account().cloned(),
     })
 }
 
@@ -222,7 +222,7 @@ impl Hub {
     pub fn away_of(&self, name: &str) -> Option<Text> {
         let state = self.lock();
         let id = state.names.get(Folded::new(name))?;
-        state.sessions.get(id)?.away.clone()
+        state.sessions.get(id)?.away().cloned()
     }
 
     /// The rooms the session holds an unused invitation to, in creation order.
