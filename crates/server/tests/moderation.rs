@@ -4,7 +4,7 @@
 
 mod irc_support;
 
-use confab_check::wire::{kind, name_field, result};
+use confab_check::wire::{kind, name_field, result, sendto_body};
 use irc_support::*;
 
 const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
@@ -382,6 +382,22 @@ async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
             ":irc.test 404 amy carol :Cannot send to channel: it contains a word that is not allowed here",
         )
         .await?;
+        // prefixed and packet users, who only send direct messages, are filtered too.
+        let mut pre = Wire::connect(server.addr("prefixed"), "pre").await?;
+        pre.send_frame(2, b"NAME pre").await?;
+        pre.expect_frame(2, b"Hello pre").await?;
+        pre.send_frame(2, b"MSG carol darn").await?;
+        pre.expect_frame(
+            2,
+            b"Error: message not sent: it contains a word that is not allowed here",
+        )
+        .await?;
+        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
+        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
+        pak.expect_response(result::OK).await?;
+        pak.send_packet(kind::SENDTO, &sendto_body(b"carol", b"Darn"))
+            .await?;
+        pak.expect_response(result::FAILURE).await?;
         carol.expect_silence(std::time::Duration::from_millis(200)).await
     }
     .await);
