@@ -26,6 +26,7 @@ name_max = 32
 [irc]
 server_name = "My.Little.Server"
 network = "MyTestNet"
+description = "test server"
 register_before_connect = {before_connect}
 {password_field}
 

@@ -223,6 +223,8 @@ pub struct IrcConfig {
     pub server_name: String,
     /// The network name of `001` and ISUPPORT `NETWORK`.
     pub network: String,
+    /// A few words about the server, as `LINKS` shows them.
+    pub description: String,
     /// The message of the day, one entry per line; empty means `422 ERR_NOMOTD`.
     pub motd: Vec<String>,
     /// A server password every client must give with PASS before registering.
@@ -243,6 +245,7 @@ impl Default for IrcConfig {
         IrcConfig {
             server_name: "confab".into(),
             network: "confab".into(),
+            description: "a confab chat server".into(),
             motd: vec![
                 "Welcome to confab: one chat for every protocol.".into(),
                 "Channels are shared with the rooms and broadcast users (#lobby).".into(),

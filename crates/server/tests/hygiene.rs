@@ -451,6 +451,10 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
         "UNDLINE" => vec![("UNDLINE", ":irc.test 461 t UNDLINE :Not enough parameters")],
         "STATS" => vec![("STATS", ":irc.test 461 t STATS :Not enough parameters")],
         "LUSERS" => vec![("LUSERS", ":irc.test 251 t :")],
+        "INFO" => vec![("INFO", ":irc.test 371 t :confab ")],
+        "LINKS" => vec![("LINKS", ":irc.test 364 t irc.test irc.test :0 ")],
+        "HELP" => vec![("HELP", ":irc.test 704 t index :")],
+        "HELPOP" => vec![("HELPOP", ":irc.test 704 t index :")],
         "MOTD" => vec![("MOTD", ":irc.test 375 t :")],
         "TIME" => vec![("TIME", ":irc.test 391 t irc.test ")],
         "AUTHENTICATE" => vec![(

@@ -382,3 +382,38 @@ async fn a_client_that_vanishes_is_removed_at_once() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn info_links_and_help_describe_the_server_and_every_command() {
+    let server = server_with(|c| c.irc.description = "the test server".into()).await;
+    ok(async {
+        let mut amy = Irc::register(&server, "amy").await?;
+        amy.send("LINKS").await?;
+        amy.expect_all(&[
+            ":irc.test 364 amy irc.test irc.test :0 the test server",
+            ":irc.test 365 amy * :End of /LINKS list",
+        ])
+        .await?;
+        amy.send("INFO").await?;
+        amy.expect(&format!(":irc.test 371 amy :confab {}", env!("CARGO_PKG_VERSION")))
+            .await?;
+        amy.skip_past(":irc.test 374 amy :End of INFO list").await?;
+        amy.send("HELP privmsg").await?;
+        amy.expect_all(&[
+            ":irc.test 704 amy PRIVMSG :PRIVMSG <#room|nick>[,...] :<text>",
+            ":irc.test 705 amy PRIVMSG :Sends a message.",
+            ":irc.test 706 amy PRIVMSG :End of /HELP",
+        ])
+        .await?;
+        amy.send("HELPOP nothing").await?;
+        amy.expect(":irc.test 524 amy nothing :No help available on this topic")
+            .await?;
+        amy.send("HELP").await?;
+        amy.expect(":irc.test 704 amy index :confab's commands; HELP <command> for one:")
+            .await?;
+        amy.expect(":irc.test 705 amy index :CAP PASS NICK USER PING PONG QUIT AUTHENTICATE REGISTER VERIFY")
+            .await?;
+        amy.skip_past(":irc.test 706 amy index :End of /HELP").await
+    }
+    .await);
+}

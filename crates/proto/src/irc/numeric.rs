@@ -109,11 +109,15 @@ numerics! {
     RPL_WHOREPLY = 352, NONE;
     RPL_NAMREPLY = 353, NONE;
     RPL_WHOSPCRPL = 354, NONE;
+    RPL_LINKS = 364, NONE;
+    RPL_ENDOFLINKS = 365, t("End of /LINKS list");
     RPL_ENDOFNAMES = 366, t("End of /NAMES list");
     RPL_BANLIST = 367, NONE;
     RPL_ENDOFBANLIST = 368, t("End of channel ban list");
     // MOTD, OPER, TIME.
+    RPL_INFO = 371, NONE;
     RPL_MOTD = 372, NONE;
+    RPL_ENDOFINFO = 374, t("End of INFO list");
     RPL_MOTDSTART = 375, NONE; // "- <server> Message of the day - "
     RPL_ENDOFMOTD = 376, t("End of /MOTD command.");
     RPL_WHOISHOST = 378, NONE; // "is connecting from *@<host> <ip>"
@@ -162,8 +166,12 @@ numerics! {
     ERR_NOOPERHOST = 491, t("No O-lines for your host");
     ERR_UMODEUNKNOWNFLAG = 501, t("Unknown MODE flag");
     ERR_USERSDONTMATCH = 502, t("Cant change mode for other users");
+    ERR_HELPNOTFOUND = 524, t("No help available on this topic");
     ERR_INVALIDKEY = 525, t("Key is not well-formed");
     ERR_INVALIDMODEPARAM = 696, NONE; // "<target> <mode char> <parameter> :<description>"
+    RPL_HELPSTART = 704, NONE;
+    RPL_HELPTXT = 705, NONE;
+    RPL_ENDOFHELP = 706, t("End of /HELP");
     ERR_NOPRIVS = 723, t("Insufficient oper privileges.");
     // MONITOR (IRCv3 monitor).
     RPL_QUIETLIST = 728, NONE;

@@ -8,6 +8,7 @@
 
 mod caps;
 mod commands;
+mod help;
 mod label;
 mod login;
 pub mod modes;

@@ -39,6 +39,8 @@ pub const CHATHISTORY_MAX: usize = 100;
 pub struct Settings {
     pub server: Arc<str>,
     pub network: String,
+    /// `[irc] description`, as `LINKS` shows it.
+    pub description: String,
     pub motd: Vec<String>,
     pub password: Option<String>,
     pub opers: Vec<Oper>,
@@ -61,6 +63,7 @@ impl Settings {
         Settings {
             server: Arc::from(config.server_name.as_str()),
             network: config.network.clone(),
+            description: config.description.clone(),
             motd: config.motd.clone(),
             password: config.password.clone(),
             opers: config.opers.clone(),

@@ -78,6 +78,10 @@ pub const COMMANDS: &[Command] = &[
     cmd("LUSERS", 0, c::info::lusers),
     cmd("MOTD", 0, c::info::motd),
     cmd("TIME", 0, c::info::time),
+    cmd("INFO", 0, c::info::info),
+    cmd("LINKS", 0, c::info::links),
+    cmd("HELP", 0, c::info::help),
+    cmd("HELPOP", 0, c::info::help),
     // Its parameters depend on the subcommand: it answers FAIL NEED_MORE_PARAMS itself.
     cmd("CHATHISTORY", 0, c::chathistory::chathistory),
 ];
