@@ -304,6 +304,11 @@ pub enum EventKind {
         target: Name,
         reason: Option<Text>,
     },
+    /// A server operator's message to every server operator (IRC `WALLOPS`).
+    Wallops {
+        from: Peer,
+        text: Text,
+    },
     /// Sent to the invited user only.
     Invited {
         room: Name,
@@ -336,6 +341,8 @@ pub enum Audience<'a> {
     Rooms(&'a [Name]),
     /// One user (themself too: a message to oneself is delivered).
     User(&'a Name),
+    /// Every server operator, the author too (IRC `WALLOPS`).
+    Opers,
 }
 
 impl EventKind {
@@ -363,6 +370,7 @@ impl EventKind {
                 to: Target::User(to),
                 ..
             } => Audience::User(to),
+            EventKind::Wallops { .. } => Audience::Opers,
         }
     }
 }
@@ -492,6 +500,7 @@ impl Event {
             },
             EventKind::TopicChanged { topic, .. } => topic.as_ref().map_or(0, Text::len),
             EventKind::Kicked { reason, .. } => reason.as_ref().map_or(0, Text::len),
+            EventKind::Wallops { text, .. } => text.len(),
             EventKind::AwayChanged { away, .. } => away.as_ref().map_or(0, Text::len),
             EventKind::ModesChanged { changes, .. } => changes.len() * 40,
             _ => 0,

@@ -402,3 +402,30 @@ async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn wallops_reach_every_server_operator_and_nobody_else() {
+    let server = server().await;
+    ok(async {
+        let mut teach = oper_in_lobby(&server, "teach").await?;
+        let mut aide = oper_in_lobby(&server, "aide").await?;
+        teach.skip_past(":aide!aide@127.0.0.1 JOIN #lobby").await?;
+        let mut bob = Irc::register(&server, "bob").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
+        bob.send("WALLOPS :not me").await?;
+        bob.expect(":irc.test 481 bob :Permission Denied- You're not an IRC operator")
+            .await?;
+        teach.send("WALLOPS :class ends at three").await?;
+        teach.expect(":carol!carol@rooms JOIN #lobby").await?;
+        teach
+            .expect(":teach!teach@127.0.0.1 WALLOPS :class ends at three")
+            .await?;
+        aide.skip_past(":teach!teach@127.0.0.1 WALLOPS :class ends at three")
+            .await?;
+        bob.silence().await?;
+        carol
+            .expect_silence(std::time::Duration::from_millis(200))
+            .await
+    }
+    .await);
+}

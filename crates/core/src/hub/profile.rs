@@ -55,6 +55,20 @@ impl Hub {
     }
 
     /// Grants or withdraws server operator status (IRC OPER).
+    /// A server operator's message to every server operator, themself included (IRC
+    /// `WALLOPS`).
+    pub fn wallops(&self, session: &Session, text: Text) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        let mut state = self.lock();
+        let from = state.peer(session.id())?;
+        if !state.is_oper(session.id()) {
+            return Err(HubError::NotOper);
+        }
+        out.push(state.event(Some(session.id()), EventKind::Wallops { from, text }));
+        self.send(state, out);
+        Ok(())
+    }
+
     /// Whether the session is a server operator (IRC `OPER`, or an operator account).
     pub fn is_oper(&self, session: &Session) -> bool {
         self.lock().is_oper(session.id())

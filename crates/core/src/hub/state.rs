@@ -405,6 +405,12 @@ impl State {
                 recipients
             }
             Audience::User(user) => by_name(user).into_iter().collect(),
+            Audience::Opers => self
+                .sessions
+                .values()
+                .filter(|member| member.oper && member.name.is_some())
+                .map(|member| member.session.clone())
+                .collect(),
         }
     }
 

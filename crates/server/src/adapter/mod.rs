@@ -199,6 +199,7 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
         EventKind::Invited { room, by, .. } => {
             format!("{} invites you to join {room}", by.name)
         }
+        EventKind::Wallops { from, text } => format!("{} (to operators): {text}", from.name),
         EventKind::Killed { by, reason, .. } => match reason {
             Some(reason) => format!("disconnected by {} ({reason})", by.name),
             None => format!("disconnected by {}", by.name),

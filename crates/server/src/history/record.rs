@@ -180,6 +180,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         EventKind::Tagged { .. }
         | EventKind::Invited { .. }
         | EventKind::Killed { .. }
+        | EventKind::Wallops { .. }
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. } => return None,
     })

@@ -157,6 +157,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         "OPER",
         &["OPER <name> <password>", "Server operator status."],
     ),
+    (
+        "WALLOPS",
+        &[
+            "WALLOPS :<text>",
+            "To every server operator (server operators).",
+        ],
+    ),
     ("LUSERS", &["LUSERS", "Counts users, rooms and operators."]),
     ("MOTD", &["MOTD", "The message of the day."]),
     ("TIME", &["TIME", "The server's time."]),

@@ -97,6 +97,7 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::ModesChanged { by, .. }
         | EventKind::Kicked { by, .. }
         | EventKind::Killed { by, .. }
+        | EventKind::Wallops { from: by, .. }
         | EventKind::Invited { by, .. } => by.account.as_ref(),
     }
 }
@@ -270,6 +271,9 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         }
         EventKind::Invited { room, by, target } => {
             put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
+        }
+        EventKind::Wallops { from, text } => {
+            put(&source(from), "WALLOPS", &[text.as_str()]);
         }
         EventKind::Killed { by, target, reason } => {
             let reason = reason.as_ref().map_or(by.name.as_str(), |r| r.as_str());

@@ -75,6 +75,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("OPER", 2, c::oper::oper),
+    cmd("WALLOPS", 1, c::oper::wallops),
     cmd("LUSERS", 0, c::info::lusers),
     cmd("MOTD", 0, c::info::motd),
     cmd("TIME", 0, c::info::time),

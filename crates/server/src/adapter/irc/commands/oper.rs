@@ -1,5 +1,7 @@
-//! `OPER <name> <password>`: server operator status from the `[[irc.opers]]` accounts.
+//! `OPER <name> <password>`: server operator status from the `[[irc.opers]]` accounts;
+//! `WALLOPS :<text>`: a server operator's message to every server operator.
 
+use confab_core::Text;
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::IrcAdapter;
@@ -22,6 +24,15 @@ pub fn oper(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     if !already {
         let (mask, nick) = (me.mask(), me.out.client.clone());
         me.out.line(&mask, "MODE", &[&nick, "+o"]);
+    }
+    Flow::Continue
+}
+
+/// `WALLOPS :<text>`: to every server operator, of any protocol, the sender too; `481`
+/// for anyone else.
+pub fn wallops(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
+    if cx.hub.wallops(cx.session, Text::new(m.params[0])).is_err() {
+        me.out.num(Numeric::ERR_NOPRIVILEGES, &[]);
     }
     Flow::Continue
 }
