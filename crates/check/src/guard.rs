@@ -20,20 +20,6 @@ pub enum Occupancy {
     Unknown(String),
 }
 
-/// How `protocol` looks, in words for `--help`, the docs and the refusal.
-pub fn how(protocol: Protocol) -> &'static str {
-    match protocol {
-        Protocol::Prefixed => "names itself and asks GET_NAMES (GETNAMES with --seed 001)",
-        Protocol::Packet => "asks LIST without logging in",
-        Protocol::Rooms => "asks /list from the lobby (any room means someone is in it)",
-        Protocol::Broadcast => {
-            "has no list, so joins under its own name and listens for 1 s: any line from \
-             someone else means the server is in use"
-        }
-        Protocol::Irc => "registers and reads LUSERS (251)",
-    }
-}
-
 /// Looks at the server behind `ctx` with `protocol`'s own means, within [`LOOK_TIMEOUT`].
 pub async fn occupancy(protocol: Protocol, ctx: &Ctx) -> Occupancy {
     let look = async {

@@ -19,8 +19,8 @@ mod rooms;
 mod seed;
 pub mod wire;
 
-pub use ctx::Ctx;
-pub use guard::{how as occupancy_method, occupancy, Occupancy};
+pub use ctx::{Ctx, SUFFIX_LEN};
+pub use guard::{occupancy, Occupancy};
 pub use report::{escape, Failure, Outcome, Report};
 pub(crate) use seed::quotes;
 pub use seed::{Quote, Seed, UnknownSeed};
