@@ -166,10 +166,13 @@ async fn list_and_join_replies(t: Ctx) -> Result<(), Failure> {
         logout(ben).await?;
         ann.expect_line(format!("* {ben_name} left").as_bytes())
             .await?;
+        logout(ann).await
     } else {
+        // The joined and left notices are confab's: whatever ann was told, she leaves.
         logout(ben).await?;
+        ann.send_line(b"/logout").await?;
+        ann.expect_closed_after_anything().await
     }
-    logout(ann).await
 }
 
 /// `/nick`'s replies, names unique server-wide, and `* NAME joined` to the room only.
