@@ -1,6 +1,8 @@
 //! What a checker run produces: a [`Failure`] (the step, the bytes expected and the bytes
-//! received) per failing scenario, and the [`Report`] table a person reads.
+//! received) per failing scenario, notes for what only confab asks, and the [`Report`]
+//! table a person reads.
 
+use crate::Quote;
 use std::fmt;
 
 /// Longest byte string shown whole; longer ones are shown as head, elision, tail, so a
@@ -79,7 +81,52 @@ fn escape_raw(bytes: &[u8]) -> String {
 pub struct Outcome {
     pub name: &'static str,
     pub section: &'static str,
+    /// False when graded against a seed that does not ask for what the scenario checks:
+    /// then a failure is shown as a NOTE and does not fail the run.
+    pub counts: bool,
+    /// The seed's words the scenario checks, printed under a failure.
+    pub quotes: Vec<Quote>,
+    /// Where the server answered otherwise than confab would, but as the seed allows.
+    pub notes: Vec<String>,
     pub result: Result<(), Failure>,
+}
+
+impl Outcome {
+    /// A failure that counts against the server.
+    fn is_failure(&self) -> bool {
+        self.counts && self.result.is_err()
+    }
+
+    /// The row's word: PASS, FAIL, or NOTE (a failure of what only confab asks).
+    fn verdict(&self) -> &'static str {
+        match (&self.result, self.counts) {
+            (Ok(()), _) => "PASS",
+            (Err(_), true) => "FAIL",
+            (Err(_), false) => "NOTE",
+        }
+    }
+
+    /// The lines under the row: the failure's step and bytes, its section and seed's
+    /// words; the step notes.
+    fn details(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Err(failure) = &self.result {
+            lines.extend(failure.to_string().lines().map(str::to_owned));
+            lines.push(format!("section:  {}", self.section));
+            if self.counts {
+                for quote in &self.quotes {
+                    lines.push(format!("seed {}: \"{}\"", quote.seed, quote.words));
+                }
+            } else {
+                lines.push(
+                    "note:     confab's own rule, not the seed's: not counted as a failure"
+                        .to_owned(),
+                );
+            }
+        }
+        lines.extend(self.notes.iter().map(|n| format!("note:     {n}")));
+        lines
+    }
 }
 
 /// The outcomes of a run, in the order the scenarios ran.
@@ -89,9 +136,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// True when no scenario failed (and at least one ran).
+    /// True when no scenario failed (and at least one ran); notes do not count.
     pub fn all_passed(&self) -> bool {
-        !self.outcomes.is_empty() && self.outcomes.iter().all(|o| o.result.is_ok())
+        !self.outcomes.is_empty() && self.failed() == 0
     }
 
     pub fn passed(&self) -> usize {
@@ -99,11 +146,22 @@ impl Report {
     }
 
     pub fn failed(&self) -> usize {
-        self.outcomes.len() - self.passed()
+        self.outcomes.iter().filter(|o| o.is_failure()).count()
     }
 
-    /// One row per scenario (name, PASS or FAIL); under a failing row its step, the
-    /// expected and received bytes and the section of docs/protocols/ it checks; then `N passed, M failed`.
+    /// NOTE rows plus the notes of passing scenarios.
+    pub fn notes(&self) -> usize {
+        let rows = self
+            .outcomes
+            .iter()
+            .filter(|o| !o.counts && o.result.is_err())
+            .count();
+        rows + self.outcomes.iter().map(|o| o.notes.len()).sum::<usize>()
+    }
+
+    /// One row per scenario (name, PASS, FAIL or NOTE); under a failing row its step,
+    /// the expected and received bytes, the section of the spec it checks and the seed's
+    /// words; then `N passed, M failed` (and `, K notes` when there are any).
     pub fn render_table(&self) -> String {
         let width = self
             .outcomes
@@ -114,22 +172,21 @@ impl Report {
             .max("scenario".len());
         let mut out = format!("{:width$}  result\n", "scenario");
         for outcome in &self.outcomes {
-            match &outcome.result {
-                Ok(()) => out.push_str(&format!("{:width$}  PASS\n", outcome.name)),
-                Err(failure) => {
-                    out.push_str(&format!("{:width$}  FAIL\n", outcome.name));
-                    for line in failure.to_string().lines() {
-                        out.push_str(&format!("    {line}\n"));
-                    }
-                    out.push_str(&format!("    section:  {}\n", outcome.section));
-                }
+            out.push_str(&format!("{:width$}  {}\n", outcome.name, outcome.verdict()));
+            for line in outcome.details() {
+                out.push_str(&format!("    {line}\n"));
             }
         }
         out.push_str(&format!(
-            "{} passed, {} failed\n",
+            "{} passed, {} failed",
             self.passed(),
             self.failed()
         ));
+        match self.notes() {
+            0 => out.push('\n'),
+            1 => out.push_str(", 1 note\n"),
+            n => out.push_str(&format!(", {n} notes\n")),
+        }
         out
     }
 }
@@ -161,11 +218,17 @@ mod tests {
                 Outcome {
                     name: "good",
                     section: "docs/protocols/rooms.md",
+                    counts: true,
+                    quotes: vec![],
+                    notes: vec![],
                     result: Ok(()),
                 },
                 Outcome {
                     name: "bad",
                     section: "docs/protocols/rooms.md, `/list`",
+                    counts: true,
+                    quotes: vec![],
+                    notes: vec![],
                     result: Err(Failure::new("A: expect", b"0\n", b"1\n")),
                 },
             ],
@@ -178,5 +241,52 @@ mod tests {
         assert!(table.contains("    section:  docs/protocols/rooms.md, `/list`\n"));
         assert!(table.ends_with("\n1 passed, 1 failed\n"));
         assert!(!report.all_passed());
+    }
+
+    #[test]
+    fn seed_words_under_failures_and_notes_do_not_fail() {
+        let quote = Quote {
+            seed: crate::Seed::S001,
+            words: "GETNAMES will get all client names",
+        };
+        let failed = Err(Failure::new("A: expect", b"x", b"y"));
+        let report = Report {
+            outcomes: vec![
+                Outcome {
+                    name: "names",
+                    section: "s",
+                    counts: true,
+                    quotes: vec![quote],
+                    notes: vec![],
+                    result: failed.clone(),
+                },
+                Outcome {
+                    name: "extra",
+                    section: "s",
+                    counts: false,
+                    quotes: vec![],
+                    notes: vec![],
+                    result: failed,
+                },
+                Outcome {
+                    name: "texts",
+                    section: "s",
+                    counts: true,
+                    quotes: vec![],
+                    notes: vec!["other words".into()],
+                    result: Ok(()),
+                },
+            ],
+        };
+        let table = report.render_table();
+        assert!(table.contains("names     FAIL\n"), "{table}");
+        assert!(table.contains("    seed 001: \"GETNAMES will get all client names\"\n"));
+        assert!(table.contains("extra     NOTE\n"));
+        assert!(table.contains("texts     PASS\n    note:     other words\n"));
+        assert!(
+            table.ends_with("\n1 passed, 1 failed, 2 notes\n"),
+            "{table}"
+        );
+        assert_eq!(report.failed(), 1);
     }
 }

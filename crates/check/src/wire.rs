@@ -142,6 +142,29 @@ impl Wire {
         Err(Failure::new(step, b"", &self.buf))
     }
 
+    /// Discards whatever arrives (a goodbye in the server's own words) until the server
+    /// closes the connection, within the timeout.
+    pub async fn expect_closed_after_anything(&mut self) -> Result<(), Failure> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            self.buf.clear();
+            match self.fill_once(deadline).await {
+                Fill::Data => {}
+                Fill::Closed(_) => {
+                    self.stream = None;
+                    return Ok(());
+                }
+                Fill::Timeout => {
+                    let step = format!(
+                        "{}: expect the server to close the connection (still open)",
+                        self.label
+                    );
+                    return Err(Failure::note(step));
+                }
+            }
+        }
+    }
+
     /// Reads up to and including the next `\n`; returns the line without it.
     pub async fn read_line(&mut self) -> Result<Vec<u8>, Failure> {
         let deadline = Instant::now() + self.timeout;
@@ -391,6 +414,19 @@ pub fn list_body(names: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// The names of a LIST reply's body; None when it is not one.
+pub fn parse_list_body(body: &[u8]) -> Option<Vec<String>> {
+    let (count, mut rest) = body.split_first_chunk::<2>()?;
+    let mut names = Vec::new();
+    for _ in 0..u16::from_be_bytes(*count) {
+        let (len, tail) = rest.split_first()?;
+        let name = tail.get(..usize::from(*len))?;
+        names.push(String::from_utf8_lossy(name).into_owned());
+        rest = &tail[usize::from(*len)..];
+    }
+    rest.is_empty().then_some(names)
+}
+
 /// The body of a sendto (client) or SENDTO (server) packet: name, then text.
 pub fn sendto_body(name: &[u8], text: &[u8]) -> Vec<u8> {
     let mut out = name_field(name);
@@ -488,6 +524,11 @@ mod tests {
         );
         assert_eq!(text_field(b"x"), [0, 0, 0, 1, b'x']);
         assert_eq!(list_body(&[b"a"]), [0, 1, 1, b'a']);
+        assert_eq!(
+            parse_list_body(&list_body(&[b"a", b"bc"])),
+            Some(vec!["a".into(), "bc".into()])
+        );
+        assert_eq!(parse_list_body(&[0, 2, 1, b'a']), None);
     }
 
     #[test]
