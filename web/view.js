@@ -154,8 +154,9 @@ export class View {
         this.chat.ui.join(room.name);
         $('rooms').close();
       };
-      row.append(el('td', 'room-name', room.name), el('td', 'room-users', String(room.users)), el('td', 'room-topic', room.topic));
-      row.append(el('td', '', '')).lastChild.append(join);
+      const action = el('td');
+      action.append(join);
+      row.append(el('td', 'room-name', room.name), el('td', 'room-users', String(room.users)), el('td', 'room-topic', room.topic), action);
       return row;
     });
     if (!rows.length) rows.push(el('tr', '', 'No rooms yet: make one above.'));
