@@ -90,8 +90,13 @@ function openRooms() {
 function notify(buffer, msg) {
   if (!document.hidden || !('Notification' in window) || Notification.permission !== 'granted') return;
   const where = buffer.kind === 'dm' ? msg.nick : `${msg.nick} in ${buffer.name}`;
-  const note = new Notification(where, { body: msg.text, tag: buffer.name });
-  note.onclick = () => { window.focus(); view.show(buffer); };
+  try {
+    const note = new Notification(where, { body: msg.text, tag: buffer.name });
+    note.onclick = () => { window.focus(); view.show(buffer); };
+  } catch {
+    // Some mobile browsers show notifications only from a service worker; the page
+    // goes on without them (the unread counts still tell).
+  }
 }
 
 function wireLogin() {

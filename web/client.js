@@ -47,6 +47,9 @@ export class Chat {
     this.pendingHistory = new Map(); // fold(target) -> [mode, ...] in request order
     this.roomList = [];
     this.wanted = new Set(); // fold(channel) the person asked to join: opened when joined
+    // Where the lines of a BEFORE page go: above the oldest shown, in their order, even
+    // when a burst shares its millisecond with the lines below (times would tie).
+    this.cursor = null;
   }
 
   attach(connection) {
@@ -97,7 +100,8 @@ export class Chat {
     if (msg.id) buffer.ids.add(msg.id);
     const list = buffer.messages;
     let index = list.length;
-    while (index > 0 && list[index - 1].time > msg.time) index -= 1;
+    if (this.cursor !== null) index = this.cursor++;
+    else while (index > 0 && list[index - 1].time > msg.time) index -= 1;
     list.splice(index, 0, msg);
     const chat = msg.kind === 'privmsg' || msg.kind === 'action' || msg.kind === 'notice';
     if (live && chat && !msg.self) this.count(buffer, msg);
@@ -159,7 +163,9 @@ export class Chat {
     const request = queue.shift() || { mode: 'LATEST', limit: PAGE };
     const buffer = this.buffers.get(key);
     if (!buffer) return;
+    if (request.mode === 'BEFORE') this.cursor = 0;
     for (const msg of messages) this.message(msg, false);
+    this.cursor = null;
     if (request.mode !== 'AFTER' && messages.length < request.limit) buffer.complete = true;
     if (request.mode === 'BEFORE') buffer.loading = false;
     // A long absence may need more than one page.

@@ -51,7 +51,9 @@ COMMANDS.leave = COMMANDS.part;
 // back, so the line is shown at once; with it, the echo (with its msgid and time) is.
 export function say(chat, buffer, text) {
   if (buffer.kind === 'server') return chat.note(buffer, 'open a room or a conversation to talk', 'error');
-  chat.conn.send('PRIVMSG', buffer.name, text);
+  if (!chat.conn.registered || !chat.conn.send('PRIVMSG', buffer.name, text)) {
+    return chat.note(buffer, 'not connected: the message was not sent', 'error');
+  }
   if (!chat.conn.caps.has('echo-message')) {
     chat.message({ source: `${chat.me}!me@me`, nick: chat.me, command: 'PRIVMSG', params: [buffer.name, text], tags: {} });
   }

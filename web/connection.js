@@ -65,10 +65,12 @@ export class Connection {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
+  // Whether the line went out: while reconnecting nothing is queued, since it would
+  // reach a new session that may not be in the same rooms yet.
   send(command, ...params) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(format(command, ...params));
-    }
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(format(command, ...params));
+    return true;
   }
 
   quit(reason) {

@@ -165,6 +165,8 @@ const HANDLERS = {
   JOIN: join, PART: part, KICK: kick, QUIT: quit, NICK: nick, TOPIC: topic, MODE: mode, AWAY: away,
   332: topicIs, 331: (chat, msg) => topicIs(chat, { ...msg, params: [...msg.params.slice(0, 2), ''] }),
   353: names, 366: namesEnd, 322: listed, 323: listEnd, 305: awayReply, 306: awayReply, 301: isAway,
+  // 900 carries nick, mask and account before its sentence: the sentence says it all.
+  900: (chat, msg) => chat.note(chat.server, msg.params[msg.params.length - 1], 'info', msg.tags),
   321: () => {}, 333: () => {}, 329: () => {}, 324: () => {},
   ERROR: (chat, msg) => chat.note(chat.server, msg.params[0] || 'closed', 'error', msg.tags),
   FAIL: (chat, msg) => chat.note(chat.active, msg.params.slice(2).join(' '), 'error', msg.tags),
