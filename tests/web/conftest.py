@@ -69,6 +69,16 @@ class Server:
         self.stop()
         self.start()
 
+    def add_account(self, name, password):
+        """`confab account add` on the data directory, between a stop and a start."""
+        self.stop()
+        subprocess.run(
+            [BIN, "account", "add", name, "--data", str(self.data)],
+            input=password + "\n", text=True, check=True, timeout=STEP,
+            capture_output=True,
+        )
+        self.start()
+
     @property
     def url(self):
         host, port = self.addrs["http"]
@@ -163,7 +173,7 @@ def login(browser, server):
     """`login(nick)`: a new browser profile on the page, connected as `nick`."""
     contexts = []
 
-    def login(nick, **options):
+    def login(nick, password=None, **options):
         context = browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
@@ -172,6 +182,9 @@ def login(browser, server):
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         page.goto(server.url)
         page.fill("#nick", nick)
+        if password:
+            page.click("#login summary")
+            page.fill("#password", password)
         page.click("#connect")
         expect(page.locator("#me")).to_have_text(nick)
         expect(page.locator("#status")).to_have_attribute("data-state", "connected")
