@@ -14,7 +14,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 venv=.venv-web
 if ! "$venv/bin/python" -c 'import playwright, pytest' >/dev/null 2>&1; then
-  python3 -m venv "$venv"
+  # Debian's own python3 keeps venv in a package of its own.
+  python3 -m venv "$venv" || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv --clear "$venv"; }
   "$venv/bin/pip" install -q -r tests/web/requirements.txt
 fi
 if [ -z "${CONFAB_BIN:-}" ]; then
