@@ -18,3 +18,7 @@ if [ ${#needed[@]} -gt 0 ]; then
 fi
 
 cargo test --workspace --all-targets "$@"
+
+# The web page in a real browser (Debian's chromium, Playwright for Python), against the
+# binary cargo test just built. That script installs chromium and its pip packages itself.
+CONFAB_BIN=target/debug/confab scripts/web-test.sh

@@ -241,7 +241,8 @@ async fn the_page_has_an_etag_and_a_matching_if_none_match_gets_304() {
         answer,
         format!(
             "HTTP/1.1 200 OK\r\netag: {etag}\r\ncache-control: no-cache\r\n\
-             content-type: text/html; charset=utf-8\r\nconnection: close\r\n\
+             vary: accept-encoding\r\ncontent-type: text/html; charset=utf-8\r\n\
+             connection: close\r\n\
              content-length: {}\r\n\r\n{page}",
             page.len()
         )
@@ -253,8 +254,107 @@ async fn the_page_has_an_etag_and_a_matching_if_none_match_gets_304() {
         exchange(addr, &conditional).await,
         format!(
             "HTTP/1.1 304 Not Modified\r\netag: {etag}\r\ncache-control: no-cache\r\n\
-             connection: close\r\n\r\n"
+             vary: accept-encoding\r\nconnection: close\r\n\r\n"
         )
+    );
+}
+
+#[tokio::test]
+async fn the_page_s_scripts_and_style_are_served_with_their_types_and_gzipped_on_request() {
+    let server = server().await;
+    let addr = server.addr("http");
+    // Every file the page loads, with its type, as the browser asks for it.
+    let files = [
+        (
+            "/style.css",
+            "text/css; charset=utf-8",
+            include_str!("../../../web/style.css"),
+        ),
+        (
+            "/app.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../../web/app.js"),
+        ),
+        (
+            "/irc.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../../web/irc.js"),
+        ),
+    ];
+    for (path, content_type, body) in files {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: confab.test\r\nConnection: close\r\n\r\n");
+        let answer = exchange(addr, &request).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200 OK\r\netag: \""),
+            "{answer:?}"
+        );
+        let tail = format!(
+            "\r\ncache-control: no-cache\r\nvary: accept-encoding\r\ncontent-type: {content_type}\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        assert!(answer.ends_with(&tail), "{path}: {answer:?}");
+    }
+    // Accept-Encoding: gzip gets a smaller gzip body with a tag of its own, and that tag
+    // gets a 304.
+    let app = include_str!("../../../web/app.js");
+    let request = "GET /app.js HTTP/1.1\r\nHost: confab.test\r\nAccept-Encoding: gzip, br\r\n\
+                   Connection: close\r\n\r\n";
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    tokio::time::timeout(STEP, stream.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = without_date(std::str::from_utf8(&answer[..split]).unwrap());
+    let body = &answer[split..];
+    let etag = head
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap()
+        .to_string();
+    assert!(etag.ends_with("-gz\""), "{etag}");
+    assert_eq!(
+        head,
+        format!(
+            "HTTP/1.1 200 OK\r\netag: {etag}\r\ncache-control: no-cache\r\nvary: accept-encoding\r\n\
+             content-type: text/javascript; charset=utf-8\r\ncontent-encoding: gzip\r\n\
+             connection: close\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        )
+    );
+    assert!(
+        body.len() < app.len() / 2,
+        "{} of {}",
+        body.len(),
+        app.len()
+    );
+    assert_eq!(&body[..2], b"\x1f\x8b", "the gzip magic");
+    let conditional = format!(
+        "GET /app.js HTTP/1.1\r\nHost: confab.test\r\nAccept-Encoding: gzip\r\n\
+         If-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+    );
+    assert!(exchange(addr, &conditional)
+        .await
+        .starts_with("HTTP/1.1 304 Not Modified\r\n"));
+}
+
+#[tokio::test]
+async fn a_post_to_a_file_gets_405() {
+    let server = server().await;
+    let request = "POST /app.js HTTP/1.1\r\nHost: confab.test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let answer = exchange(server.addr("http"), request).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"),
+        "{answer:?}"
+    );
+    assert!(answer.contains("\r\nallow: GET, HEAD\r\n"), "{answer:?}");
+    assert!(
+        answer.ends_with("/app.js takes GET or HEAD\n"),
+        "{answer:?}"
     );
 }
 

@@ -1,5 +1,5 @@
-//! Which request gets what: `/` the page, `/irc` the WebSocket handshake, a 404 page for
-//! every other path. A WebSocket request for `/` is taken as one for `/irc`, so a client
+//! Which request gets what: `/` the page and its files, `/irc` the WebSocket handshake, a
+//! 404 page for every other path. A WebSocket request for `/` is taken as one for `/irc`, so a client
 //! given only `ws://host:port` (irctest, some web IRC clients) finds IRC too.
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -7,7 +7,7 @@ use http_body_util::Full;
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, UPGRADE};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::page::page;
+use super::page::find;
 use super::upgrade::accept;
 use super::ws::Mode;
 use super::Settings;
@@ -29,17 +29,25 @@ pub fn route<B>(
     match path {
         "/irc" => websocket_or_refusal(request, tls, settings),
         "/" if websocket => websocket_or_refusal(request, tls, settings),
-        "/" if matches!(*request.method(), Method::GET | Method::HEAD) => {
-            (page(request.headers()), None)
-        }
-        "/" => {
-            let mut refusal = plain(StatusCode::METHOD_NOT_ALLOWED, "/ takes GET or HEAD\n");
-            let allow = HeaderValue::from_static("GET, HEAD");
-            refusal.headers_mut().insert(ALLOW, allow);
-            (refusal, None)
-        }
-        _ => (not_found(), None),
+        _ => match find(path) {
+            Some(asset) if matches!(*request.method(), Method::GET | Method::HEAD) => {
+                (asset.respond(request.headers()), None)
+            }
+            Some(_) => (not_allowed(path), None),
+            None => (not_found(), None),
+        },
     }
+}
+
+fn not_allowed(path: &str) -> Response<Full<Bytes>> {
+    let mut refusal = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{path} takes GET or HEAD\n"),
+    );
+    refusal
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+    refusal
 }
 
 fn websocket_or_refusal<B>(
