@@ -452,6 +452,7 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
         "UNDLINE" => vec![("UNDLINE", ":irc.test 461 t UNDLINE :Not enough parameters")],
         "STATS" => vec![("STATS", ":irc.test 461 t STATS :Not enough parameters")],
         "LUSERS" => vec![("LUSERS", ":irc.test 251 t :")],
+        "WHOWAS" => vec![("WHOWAS", ":irc.test 431 t :No nickname given")],
         "INFO" => vec![("INFO", ":irc.test 371 t :confab ")],
         "LINKS" => vec![("LINKS", ":irc.test 364 t irc.test irc.test :0 ")],
         "HELP" => vec![("HELP", ":irc.test 704 t index :")],

@@ -417,3 +417,50 @@ async fn info_links_and_help_describe_the_server_and_every_command() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn whowas_remembers_names_given_up_on_any_protocol_newest_first() {
+    let server = server().await;
+    ok(async {
+        let mut amy = Irc::register(&server, "amy").await?;
+        amy.send("WHOWAS bob").await?;
+        amy.expect_all(&[
+            ":irc.test 406 amy bob :There was no such nickname",
+            ":irc.test 369 amy bob :End of WHOWAS",
+        ])
+        .await?;
+        // bob renames, then leaves; a rooms user named bob comes and goes.
+        let mut bob = Irc::register(&server, "bob").await?;
+        bob.send("NICK bobby").await?;
+        bob.send("QUIT :bye").await?;
+        bob.wire.skip_until(b"ERROR").await?;
+        let mut rooms = Wire::connect(server.addr("rooms"), "rooms").await?;
+        rooms.send(b"/join r\n/nick bob\n/logout\n").await?;
+        rooms.expect(b"0\n0\n").await?;
+        rooms.expect_closed().await?;
+        amy.send("WHOWAS bob").await?;
+        let first = amy.wire.read_line().await?;
+        assert_eq!(first, b":irc.test 314 amy bob bob rooms * bob\r");
+        let at = amy.wire.read_line().await?;
+        assert!(
+            at.starts_with(b":irc.test 312 amy bob irc.test 20"),
+            "{at:?}"
+        );
+        let second = amy.wire.read_line().await?;
+        assert_eq!(second, b":irc.test 314 amy bob bob 127.0.0.1 * :Real bob\r");
+        amy.wire.read_line().await?;
+        amy.expect(":irc.test 369 amy bob :End of WHOWAS").await?;
+        // A mask, and a count: the two newest whose name starts with bob.
+        amy.send("WHOWAS bob* 2").await?;
+        amy.skip_past(":irc.test 314 amy bob bob rooms * bob")
+            .await?;
+        amy.wire.read_line().await?;
+        amy.expect(":irc.test 314 amy bobby bob 127.0.0.1 * :Real bob")
+            .await?;
+        amy.wire.read_line().await?;
+        amy.expect(":irc.test 369 amy bob* :End of WHOWAS").await?;
+        amy.send("WHOWAS").await?;
+        amy.expect(":irc.test 431 amy :No nickname given").await
+    }
+    .await);
+}

@@ -21,6 +21,7 @@ mod residence;
 mod rooms;
 mod state;
 mod view;
+mod whowas;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
@@ -38,6 +39,7 @@ pub use removal::ServerBan;
 pub use residence::Residence;
 pub use state::{Ban, ChannelModes, Topic};
 pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
+pub use whowas::{WasView, WHOWAS_MAX};
 
 use state::{Member, State};
 
@@ -312,6 +314,8 @@ impl Hub {
             Some((old_name, _)) if old_name == name => return Ok(name),
             Some((old, seq)) => {
                 state.names.remove(old.folded());
+                let was = whowas::WasView::of(state.member(id)?, old.clone());
+                state.remember(was);
                 state.names.insert(name.key(), id);
                 state.set_name(id, Some((name.clone(), seq)));
                 // Room membership is keyed by session id, so only the name changes.

@@ -279,6 +279,8 @@ pub(crate) struct State {
     pub reserved: HashSet<NameKey>,
     /// Server-wide bans by mask or account (IRC `KLINE`): see `removal.rs`.
     pub server_bans: Vec<super::ServerBan>,
+    /// Names given up, newest first (IRC `WHOWAS`): see `whowas.rs`.
+    pub whowas: super::whowas::WhoWas,
 }
 
 impl State {
@@ -481,8 +483,10 @@ impl State {
     pub fn release(&mut self, id: SessionId) -> Option<Name> {
         let member = self.sessions.get_mut(&id)?;
         let (name, seq) = member.name.take()?;
+        let was = super::whowas::WasView::of(member, name.clone());
         self.names.remove(name.folded());
         self.name_order.remove(&seq);
+        self.remember(was);
         Some(name)
     }
 

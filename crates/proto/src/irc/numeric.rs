@@ -84,6 +84,7 @@ numerics! {
     RPL_WHOISUSER = 311, NONE;
     RPL_WHOISSERVER = 312, NONE;
     RPL_WHOISOPERATOR = 313, t("is an IRC operator");
+    RPL_WHOWASUSER = 314, NONE;
     RPL_ENDOFWHO = 315, t("End of WHO list");
     RPL_WHOISIDLE = 317, t("seconds idle, signon time");
     RPL_ENDOFWHOIS = 318, t("End of /WHOIS list");
@@ -114,6 +115,7 @@ numerics! {
     RPL_ENDOFNAMES = 366, t("End of /NAMES list");
     RPL_BANLIST = 367, NONE;
     RPL_ENDOFBANLIST = 368, t("End of channel ban list");
+    RPL_ENDOFWHOWAS = 369, t("End of WHOWAS");
     // MOTD, OPER, TIME.
     RPL_INFO = 371, NONE;
     RPL_MOTD = 372, NONE;

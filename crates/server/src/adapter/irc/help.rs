@@ -91,6 +91,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         &["USERHOST <nick> [<nick>...]", "Nicks with their user@host."],
     ),
     (
+        "WHOWAS",
+        &[
+            "WHOWAS <nick|mask> [<count>]",
+            "Who had a name, newest first.",
+        ],
+    ),
+    (
         "LIST",
         &[
             "LIST [<#room>[,...]]",

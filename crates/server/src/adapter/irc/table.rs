@@ -62,6 +62,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("WHO", 0, c::who::who),
     cmd("WHOIS", 1, c::whois::whois),
     cmd("USERHOST", 1, c::whois::userhost),
+    cmd("WHOWAS", 0, c::whowas::whowas),
     cmd("LIST", 0, c::list::list),
     cmd("TOPIC", 1, c::topic::topic),
     cmd("MODE", 1, c::mode::mode),

@@ -27,6 +27,7 @@ pub mod topic;
 pub mod umode;
 pub mod who;
 pub mod whois;
+pub mod whowas;
 
 use confab_core::name::ROOM_NAME_MAX;
 use confab_core::Name;
