@@ -327,6 +327,12 @@ pub enum EventKind {
         who: Peer,
         rooms: Arc<[Name]>,
     },
+    /// The user changed their real name to `who.realname` (IRC `SETNAME`); sent to
+    /// everyone who shares one of `rooms` with them.
+    RealnameChanged {
+        who: Peer,
+        rooms: Arc<[Name]>,
+    },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The
@@ -362,7 +368,8 @@ impl EventKind {
             EventKind::Quit { rooms, .. }
             | EventKind::Renamed { rooms, .. }
             | EventKind::AwayChanged { rooms, .. }
-            | EventKind::AccountChanged { rooms, .. } => Audience::Rooms(rooms),
+            | EventKind::AccountChanged { rooms, .. }
+            | EventKind::RealnameChanged { rooms, .. } => Audience::Rooms(rooms),
             EventKind::Direct { to, .. }
             | EventKind::Invited { target: to, .. }
             | EventKind::Killed { target: to, .. }

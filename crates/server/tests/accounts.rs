@@ -218,7 +218,7 @@ async fn register_before_connect_then_what_others_see_of_the_account() {
     let mut amy = Irc::connect(&server, "amy").await.unwrap();
     ok(amy.send("CAP LS 302").await);
     ok(amy
-        .skip_past(" sasl=PLAIN server-time userhost-in-names")
+        .skip_past(" sasl=PLAIN server-time setname userhost-in-names")
         .await);
     ok(amy.send("CAP REQ draft/account-registration").await);
     ok(amy
@@ -492,7 +492,7 @@ async fn register_can_be_kept_until_the_connection_completes() {
     ok(amy.send("CAP LS 302").await);
     // The cap is offered without `before-connect`.
     ok(amy
-        .skip_past(" draft/account-registration sasl=PLAIN server-time userhost-in-names")
+        .skip_past(" draft/account-registration sasl=PLAIN server-time setname userhost-in-names")
         .await);
     ok(amy.send("CAP REQ draft/account-registration").await);
     ok(amy

@@ -162,3 +162,29 @@ async fn cap_notify_is_acknowledged_and_caps_can_be_dropped_later() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn setname_changes_the_real_name_for_whois_and_tells_room_mates_with_the_cap() {
+    let server = server().await;
+    ok(async {
+        let mut foo = Irc::register_with_caps(&server, "foo", "setname").await?;
+        let mut bar = Irc::register_with_caps(&server, "bar", "setname").await?;
+        let mut baz = Irc::register(&server, "baz").await?;
+        for irc in [&mut foo, &mut bar, &mut baz] {
+            irc.join("#chan").await?;
+        }
+        foo.skip_past(":baz!baz@127.0.0.1 JOIN #chan").await?;
+        bar.skip_past(":baz!baz@127.0.0.1 JOIN #chan").await?;
+        foo.send("SETNAME :Foo Bar").await?;
+        foo.expect(":foo!foo@127.0.0.1 SETNAME :Foo Bar").await?;
+        bar.expect(":foo!foo@127.0.0.1 SETNAME :Foo Bar").await?;
+        baz.silence().await?;
+        bar.send("WHOIS foo").await?;
+        bar.expect(":irc.test 311 bar foo foo 127.0.0.1 * :Foo Bar")
+            .await?;
+        foo.send("SETNAME :").await?;
+        foo.expect(":irc.test FAIL SETNAME INVALID_REALNAME :Real names are 1 to 150 bytes")
+            .await
+    }
+    .await);
+}

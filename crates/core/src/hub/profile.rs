@@ -26,6 +26,26 @@ impl Hub {
         Ok(())
     }
 
+    /// Changes the IRC real name (SETNAME); room mates hear it. The adapter hands in its
+    /// own `Arc`, so the string exists once.
+    pub fn set_realname(
+        &self,
+        session: &Session,
+        realname: impl Into<Arc<str>>,
+    ) -> Result<(), HubError> {
+        let mut out = Outgoing::default();
+        let mut state = self.lock();
+        let id = session.id();
+        let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
+        member.realname = Some(realname.into());
+        let rooms = state.rooms_named(id);
+        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
+            out.push(state.event(Some(id), EventKind::RealnameChanged { who, rooms }));
+        }
+        self.send(state, out);
+        Ok(())
+    }
+
     /// Marks the user away with a message, or back with `None`. Room mates hear it.
     pub fn set_away(&self, session: &Session, away: Option<Text>) -> Result<(), HubError> {
         let mut out = Outgoing::default();
@@ -54,7 +74,6 @@ impl Hub {
         Ok(())
     }
 
-    /// Grants or withdraws server operator status (IRC OPER).
     /// A server operator's message to every server operator, themself included (IRC
     /// `WALLOPS`).
     pub fn wallops(&self, session: &Session, text: Text) -> Result<(), HubError> {
@@ -74,6 +93,7 @@ impl Hub {
         self.lock().is_oper(session.id())
     }
 
+    /// Grants or withdraws server operator status (IRC OPER).
     pub fn set_oper(&self, session: &Session, oper: bool) -> Result<(), HubError> {
         let mut state = self.lock();
         let member = state

@@ -182,7 +182,8 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::Killed { .. }
         | EventKind::Wallops { .. }
         | EventKind::AwayChanged { .. }
-        | EventKind::AccountChanged { .. } => return None,
+        | EventKind::AccountChanged { .. }
+        | EventKind::RealnameChanged { .. } => return None,
     })
 }
 

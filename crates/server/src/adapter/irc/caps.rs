@@ -21,11 +21,12 @@ pub enum Cap {
     AccountRegistration,
     AccountTag,
     AccountNotify,
+    Setname,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 16] = [
+    pub const ALL: [Cap; 17] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -41,6 +42,7 @@ impl Cap {
         Cap::AccountRegistration,
         Cap::Sasl,
         Cap::ServerTime,
+        Cap::Setname,
         Cap::UserhostInNames,
     ];
 
@@ -62,6 +64,7 @@ impl Cap {
             Cap::AccountRegistration => "draft/account-registration",
             Cap::AccountTag => "account-tag",
             Cap::AccountNotify => "account-notify",
+            Cap::Setname => "setname",
         }
     }
 

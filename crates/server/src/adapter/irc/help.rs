@@ -161,6 +161,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "SETNAME",
+        &[
+            "SETNAME :<real name>",
+            "Changes your real name (cap setname).",
+        ],
+    ),
+    (
         "OPER",
         &["OPER <name> <password>", "Server operator status."],
     ),

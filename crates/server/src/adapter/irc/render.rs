@@ -33,6 +33,9 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     if matches!(kind, EventKind::AccountChanged { .. }) && !caps.has(Cap::AccountNotify) {
         return;
     }
+    if matches!(kind, EventKind::RealnameChanged { .. }) && !caps.has(Cap::Setname) {
+        return;
+    }
     if let Some(account) = author_account(kind).filter(|_| caps.has(Cap::AccountTag)) {
         with_account(event, caps, account, out);
         return;
@@ -91,7 +94,8 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::Left { who, .. }
         | EventKind::Quit { who, .. }
         | EventKind::AwayChanged { who, .. }
-        | EventKind::AccountChanged { who, .. } => who.account.as_ref(),
+        | EventKind::AccountChanged { who, .. }
+        | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
         EventKind::Renamed { new, .. } => new.account.as_ref(),
         EventKind::TopicChanged { by, .. }
         | EventKind::ModesChanged { by, .. }
@@ -283,6 +287,9 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             Some(text) => put(&source(who), "AWAY", &[text.as_str()]),
             None => put(&source(who), "AWAY", &[]),
         },
+        EventKind::RealnameChanged { who, .. } => {
+            put(&source(who), "SETNAME", &[who.realname()]);
+        }
         EventKind::AccountChanged { who, .. } => {
             let account = who.account.as_ref().map_or("*", Name::as_str);
             put(&source(who), "ACCOUNT", &[account]);

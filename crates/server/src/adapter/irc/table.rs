@@ -75,6 +75,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("STATS", 1, c::kline::stats),
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
+    cmd("SETNAME", 1, c::setname::setname),
     cmd("OPER", 2, c::oper::oper),
     cmd("WALLOPS", 1, c::oper::wallops),
     cmd("LUSERS", 0, c::info::lusers),

@@ -23,6 +23,7 @@ pub mod part;
 pub mod ping;
 pub mod quit;
 pub mod register;
+pub mod setname;
 pub mod topic;
 pub mod umode;
 pub mod who;
