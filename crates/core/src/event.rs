@@ -327,6 +327,12 @@ pub enum EventKind {
         who: Peer,
         rooms: Arc<[Name]>,
     },
+    /// A watched name was taken (`online` as whom) or given up (`None`): sent to those
+    /// watching it (IRC `MONITOR`).
+    Presence {
+        name: Name,
+        online: Option<Peer>,
+    },
     /// The user changed their real name to `who.realname` (IRC `SETNAME`); sent to
     /// everyone who shares one of `rooms` with them.
     RealnameChanged {
@@ -349,6 +355,8 @@ pub enum Audience<'a> {
     User(&'a Name),
     /// Every server operator, the author too (IRC `WALLOPS`).
     Opers,
+    /// Those watching a name (IRC `MONITOR`).
+    Watchers(&'a Name),
 }
 
 impl EventKind {
@@ -378,6 +386,7 @@ impl EventKind {
                 ..
             } => Audience::User(to),
             EventKind::Wallops { .. } => Audience::Opers,
+            EventKind::Presence { name, .. } => Audience::Watchers(name),
         }
     }
 }

@@ -188,3 +188,43 @@ async fn setname_changes_the_real_name_for_whois_and_tells_room_mates_with_the_c
     }
     .await);
 }
+
+#[tokio::test]
+async fn monitor_follows_nicks_of_every_protocol_coming_and_going() {
+    let server = server().await;
+    ok(async {
+        let mut amy = Irc::register(&server, "amy").await?;
+        let _bob = Irc::register(&server, "bob").await?;
+        amy.send("MONITOR + bob,carol,*!u@h").await?;
+        amy.expect_all(&[
+            ":irc.test 432 amy *!u@h :Erroneus nickname",
+            ":irc.test 730 amy bob!bob@127.0.0.1",
+            ":irc.test 731 amy carol",
+        ])
+        .await?;
+        // carol comes and goes over rooms, then renames.
+        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
+        carol.send(b"/join r\n/nick carol\n").await?;
+        carol.expect(b"0\n0\n").await?;
+        amy.expect(":irc.test 730 amy carol!carol@rooms").await?;
+        carol.send(b"/nick caro\n").await?;
+        carol.expect(b"0\n").await?;
+        amy.expect(":irc.test 731 amy carol").await?;
+        amy.send("MONITOR L").await?;
+        amy.expect_all(&[
+            ":irc.test 732 amy bob,carol",
+            ":irc.test 733 amy :End of MONITOR list",
+        ])
+        .await?;
+        amy.send("MONITOR - bob").await?;
+        amy.send("MONITOR S").await?;
+        amy.expect(":irc.test 731 amy carol").await?;
+        amy.send("MONITOR C").await?;
+        amy.send("MONITOR L").await?;
+        amy.expect(":irc.test 733 amy :End of MONITOR list").await?;
+        carol.send(b"/nick carol\n").await?;
+        carol.expect(b"0\n").await?;
+        amy.silence().await
+    }
+    .await);
+}

@@ -15,6 +15,7 @@
 mod accounts;
 mod channel;
 mod moderation;
+mod monitor;
 mod profile;
 mod removal;
 mod residence;
@@ -35,6 +36,7 @@ use crate::session::{Session, SessionId};
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
+pub use monitor::{Watched, MONITOR_MAX};
 pub use removal::ServerBan;
 pub use residence::Residence;
 pub use state::{Ban, ChannelModes, Topic};
@@ -209,7 +211,8 @@ impl Hub {
     /// Hands one verb's events on, resolved under the lock that made them, so who hears
     /// of each is decided as it happens and their order is the hub's: to the stage, or
     /// pushed at once after the lock is released.
-    pub(crate) fn send(&self, state: MutexGuard<'_, State>, out: Outgoing) {
+    pub(crate) fn send(&self, mut state: MutexGuard<'_, State>, mut out: Outgoing) {
+        state.take_presence(&mut out);
         if out.0.is_empty() {
             return;
         }
@@ -219,7 +222,14 @@ impl Hub {
 
     /// Hands events already resolved under `state`'s lock on: to the stage, or pushed at
     /// once after the lock is released.
-    pub(crate) fn dispatch(&self, state: MutexGuard<'_, State>, routed: Vec<Routed>) {
+    pub(crate) fn dispatch(&self, mut state: MutexGuard<'_, State>, mut routed: Vec<Routed>) {
+        // Names given up while these events were resolved (a kill): their watchers hear
+        // of it after them.
+        let mut late = Outgoing::default();
+        state.take_presence(&mut late);
+        if !late.0.is_empty() {
+            routed.extend(state.resolve_all(late.0, self.stage.get().is_some()));
+        }
         match self.stage.get() {
             Some(stage) => stage.submit(routed),
             None => {
@@ -314,6 +324,7 @@ impl Hub {
             Some((old_name, _)) if old_name == name => return Ok(name),
             Some((old, seq)) => {
                 state.names.remove(old.folded());
+                state.presence(&old, None);
                 let was = whowas::WasView::of(state.member(id)?, old.clone());
                 state.remember(was);
                 state.names.insert(name.key(), id);
@@ -335,6 +346,8 @@ impl Hub {
                 state.peak_named = state.peak_named.max(state.names.len());
             }
         }
+        let peer = state.peer(id)?;
+        state.presence(&name, Some(peer));
         self.send(state, out);
         Ok(name)
     }

@@ -281,6 +281,8 @@ pub(crate) struct State {
     pub server_bans: Vec<super::ServerBan>,
     /// Names given up, newest first (IRC `WHOWAS`): see `whowas.rs`.
     pub whowas: super::whowas::WhoWas,
+    /// Who watches which names (IRC `MONITOR`): see `monitor.rs`.
+    pub watches: super::monitor::Watches,
 }
 
 impl State {
@@ -407,6 +409,7 @@ impl State {
                 recipients
             }
             Audience::User(user) => by_name(user).into_iter().collect(),
+            Audience::Watchers(name) => self.watchers(name),
             Audience::Opers => self
                 .sessions
                 .values()
@@ -487,12 +490,14 @@ impl State {
         self.names.remove(name.folded());
         self.name_order.remove(&seq);
         self.remember(was);
+        self.presence(&name, None);
         Some(name)
     }
 
     /// Drops the session and every invitation it holds.
     pub fn forget(&mut self, id: SessionId) {
         self.sessions.remove(&id);
+        self.unwatch_all(id);
         for room in self.rooms.values_mut() {
             room.invited.remove(&id);
         }

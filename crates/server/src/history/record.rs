@@ -183,7 +183,8 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::Wallops { .. }
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. }
-        | EventKind::RealnameChanged { .. } => return None,
+        | EventKind::RealnameChanged { .. }
+        | EventKind::Presence { .. } => return None,
     })
 }
 

@@ -168,6 +168,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "MONITOR",
+        &[
+            "MONITOR + nicks | - nicks | C | L | S",
+            "Tells you when nicks come and go.",
+        ],
+    ),
+    (
         "OPER",
         &["OPER <name> <password>", "Server operator status."],
     ),

@@ -285,7 +285,9 @@ impl Adapter for IrcAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
-        render::event(event, self.caps, out);
+        if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out) {
+            render::event(event, self.caps, out);
+        }
     }
 
     fn farewell(&self, why: Farewell, out: &mut BytesMut) {

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use confab_core::{Departure, Event, EventKind, MsgId, Name, Peer, RenderSlot, Target, Tone};
 
 use super::modes::mode_string;
-use confab_proto::irc::render_truncated;
+use confab_proto::irc::{render_truncated, Numeric};
 
 use super::caps::{Cap, Caps};
 use super::out::time_tag;
@@ -84,6 +84,22 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     out.extend_from_slice(&bytes);
 }
 
+/// `730 <me> :nick!user@host` when a watched name is taken, `731 <me> :nick` when it is
+/// given up (IRC `MONITOR`): addressed to one recipient, so never cached.
+pub fn monitor_line(kind: &EventKind, server: &str, me: &str, out: &mut BytesMut) -> bool {
+    let EventKind::Presence { name, online } = kind else {
+        return false;
+    };
+    match online {
+        Some(peer) => {
+            let mask = format!("{}!{}@{}", peer.name, peer.user(), peer.host);
+            Numeric::RPL_MONONLINE.render(out, server, me, &[], Some(&mask));
+        }
+        None => Numeric::RPL_MONOFFLINE.render(out, server, me, &[], Some(name.as_str())),
+    }
+    true
+}
+
 /// The account a logged-in author's line shows `account-tag` clients.
 fn author_account(kind: &EventKind) -> Option<&Name> {
     match kind {
@@ -97,6 +113,7 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::AccountChanged { who, .. }
         | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
         EventKind::Renamed { new, .. } => new.account.as_ref(),
+        EventKind::Presence { .. } => None,
         EventKind::TopicChanged { by, .. }
         | EventKind::ModesChanged { by, .. }
         | EventKind::Kicked { by, .. }
@@ -276,6 +293,8 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         EventKind::Invited { room, by, target } => {
             put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
         }
+        // Numerics for one recipient: rendered by the adapter itself (`monitor_line`).
+        EventKind::Presence { .. } => {}
         EventKind::Wallops { from, text } => {
             put(&source(from), "WALLOPS", &[text.as_str()]);
         }

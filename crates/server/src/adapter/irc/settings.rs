@@ -27,8 +27,8 @@ pub const KEY_LEN: usize = 23;
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
 pub const USER_MODES: &str = "io";
-pub const CHANNEL_MODES: &str = "beiklmnostv";
-pub const CHANNEL_MODES_WITH_PARAM: &str = "beklov";
+pub const CHANNEL_MODES: &str = "befiklmnoqstv";
+pub const CHANNEL_MODES_WITH_PARAM: &str = "befkloqv";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
 pub const ELIST: &str = "CMNTU";
@@ -119,8 +119,9 @@ fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String
         format!("ELIST={ELIST}"),
         "EXCEPTS=e".into(),
         format!("KICKLEN={KICK_LEN}"),
-        format!("MAXLIST=b:{0},e:{0}", confab_core::hub::MAX_BANS),
+        format!("MAXLIST=b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),
         format!("MODES={MAX_MODES}"),
+        format!("MONITOR={}", confab_core::hub::MONITOR_MAX),
         format!("NETWORK={network}"),
         format!("NICKLEN={nick_max}"),
         "PREFIX=(ov)@+".into(),

@@ -76,6 +76,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("SETNAME", 1, c::setname::setname),
+    cmd("MONITOR", 1, c::monitor::monitor),
     cmd("OPER", 2, c::oper::oper),
     cmd("WALLOPS", 1, c::oper::wallops),
     cmd("LUSERS", 0, c::info::lusers),

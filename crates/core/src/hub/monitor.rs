@@ -1,0 +1,165 @@
+//! Who watches whom (IRC `MONITOR`): each session's list of names, and a `Presence` event
+//! to the watchers of a name whenever it is taken or given up, on any protocol, so an
+//! IRC user's buddy list follows classroom users too.
+//!
+//! Nothing here runs for a name nobody watches but one map lookup when a name changes
+//! hands.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::state::State;
+use super::{Hub, HubError, Outgoing};
+use crate::event::{Event, EventKind, Peer};
+use crate::name::{Name, NameKey};
+use crate::session::{Session, SessionId};
+
+/// The most names one session may watch (ISUPPORT `MONITOR`).
+pub const MONITOR_MAX: usize = 100;
+
+/// Both directions of the watch lists.
+#[derive(Default)]
+pub(crate) struct Watches {
+    /// Each watched name's watchers.
+    by_name: HashMap<NameKey, Vec<SessionId>>,
+    /// Each watcher's names, in the order added.
+    by_session: HashMap<SessionId, Vec<Name>>,
+    /// Presence events made by a state change that had no verb's `Outgoing` at hand (a
+    /// name given up on the way out): sent with the verb's own events.
+    pending: Vec<Arc<Event>>,
+}
+
+/// Whether one watched name is online, and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watched {
+    pub name: Name,
+    pub online: Option<Peer>,
+}
+
+impl State {
+    /// Notes that `name` was taken (`online`) or given up: its watchers hear of it.
+    pub(crate) fn presence(&mut self, name: &Name, online: Option<Peer>) {
+        if !self.watches.by_name.contains_key(name.folded()) {
+            return;
+        }
+        let kind = EventKind::Presence {
+            name: name.clone(),
+            online,
+        };
+        let event = self.event(None, kind);
+        self.watches.pending.push(event);
+    }
+
+    /// Presence events waiting for the verb that caused them to send its events.
+    pub(crate) fn take_presence(&mut self, out: &mut Outgoing) {
+        for event in self.watches.pending.drain(..) {
+            out.push(event);
+        }
+    }
+
+    /// The sessions watching `name`.
+    pub(crate) fn watchers(&self, name: &Name) -> Vec<Arc<Session>> {
+        let Some(ids) = self.watches.by_name.get(name.folded()) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| Some(self.sessions.get(id)?.session.clone()))
+            .collect()
+    }
+
+    /// Drops everything a departing session watched.
+    pub(crate) fn unwatch_all(&mut self, id: SessionId) {
+        for name in self.watches.by_session.remove(&id).unwrap_or_default() {
+            self.unwatch_name(id, &name);
+        }
+    }
+
+    fn unwatch_name(&mut self, id: SessionId, name: &Name) {
+        if let Some(ids) = self.watches.by_name.get_mut(name.folded()) {
+            ids.retain(|w| *w != id);
+            if ids.is_empty() {
+                self.watches.by_name.remove(name.folded());
+            }
+        }
+    }
+
+    fn watched(&self, name: Name) -> Watched {
+        let online = self
+            .session_named(name.as_str())
+            .ok()
+            .and_then(|id| self.peer(id).ok());
+        Watched { name, online }
+    }
+}
+
+impl Hub {
+    /// Adds names to the session's watch list; each one's status now, or `Err` with the
+    /// names that did not fit under [`MONITOR_MAX`].
+    pub fn monitor_add(
+        &self,
+        session: &Session,
+        names: Vec<Name>,
+    ) -> Result<Vec<Watched>, (Vec<Watched>, Vec<Name>)> {
+        let mut state = self.lock();
+        let id = session.id();
+        let (mut added, mut refused) = (Vec::new(), Vec::new());
+        for name in names {
+            let list = state.watches.by_session.entry(id).or_default();
+            if list.iter().any(|n| n.key() == name.key()) {
+                added.push(name);
+                continue;
+            }
+            if list.len() >= MONITOR_MAX {
+                refused.push(name);
+                continue;
+            }
+            list.push(name.clone());
+            state
+                .watches
+                .by_name
+                .entry(name.key())
+                .or_default()
+                .push(id);
+            added.push(name);
+        }
+        let statuses = added.into_iter().map(|n| state.watched(n)).collect();
+        match refused.is_empty() {
+            true => Ok(statuses),
+            false => Err((statuses, refused)),
+        }
+    }
+
+    /// Takes names off the session's watch list.
+    pub fn monitor_remove(&self, session: &Session, names: &[Name]) {
+        let mut state = self.lock();
+        let id = session.id();
+        for name in names {
+            if let Some(list) = state.watches.by_session.get_mut(&id) {
+                list.retain(|n| n.key() != name.key());
+            }
+            state.unwatch_name(id, name);
+        }
+    }
+
+    /// Empties the session's watch list.
+    pub fn monitor_clear(&self, session: &Session) {
+        self.lock().unwatch_all(session.id());
+    }
+
+    /// The session's watch list with each name's status now, in the order added.
+    pub fn monitor_list(&self, session: &Session) -> Vec<Watched> {
+        let state = self.lock();
+        let names = state
+            .watches
+            .by_session
+            .get(&session.id())
+            .cloned()
+            .unwrap_or_default();
+        names.into_iter().map(|n| state.watched(n)).collect()
+    }
+
+    /// Checks that the session is attached (for a verb that changes nothing else).
+    pub fn monitor_check(&self, session: &Session) -> Result<(), HubError> {
+        self.lock().member(session.id()).map(|_| ())
+    }
+}
