@@ -319,12 +319,17 @@ impl Hub {
         if let Some(reason) = state.server_ban_on(id, &name) {
             return Err(HubError::ServerBanned(reason));
         }
-        match state.member(id)?.name.clone() {
+        let current = state.member(id)?.name.clone();
+        // Watchers hear of a name taken, not of a change of case.
+        let case_only = matches!(&current, Some((old, _)) if old.key() == name.key());
+        match current {
             // The very same name, case and all: nothing changes, nobody hears of it.
             Some((old_name, _)) if old_name == name => return Ok(name),
             Some((old, seq)) => {
                 state.names.remove(old.folded());
-                state.presence(&old, None);
+                if !case_only {
+                    state.presence(&old, None);
+                }
                 let was = whowas::WasView::of(state.member(id)?, old.clone());
                 state.remember(was);
                 state.names.insert(name.key(), id);
@@ -346,8 +351,10 @@ impl Hub {
                 state.peak_named = state.peak_named.max(state.names.len());
             }
         }
-        let peer = state.peer(id)?;
-        state.presence(&name, Some(peer));
+        if !case_only {
+            let peer = state.peer(id)?;
+            state.presence(&name, Some(peer));
+        }
         self.send(state, out);
         Ok(name)
     }
