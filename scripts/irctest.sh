@@ -13,7 +13,7 @@
 # sasl, account_registration, account_tag, extended_join, labeled_responses) and of IRC
 # over WebSocket (websocket, which needs the Python package websockets from irctest's
 # requirements, and skips itself without it), and the operator and information commands
-# (help, info, whowas, setname, wallops, kill; links.py is left out: its services test
+# (help, info, whowas, setname, wallops, kill, monitor; links.py is left out: its services test
 # wants services linked as a second server) with the markers below; IRCTEST_MODULES (paths
 # relative to IRCTEST_DIR) and IRCTEST_MARKERS replace them, e.g. for an IRCv3 module:
 #   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
@@ -56,7 +56,7 @@ default_modules=""
 for m in connection_registration pingpong quit join part messages names topic list who \
   whois kick invite isupport lusers away regressions \
   chathistory sasl account_registration account_tag extended_join labeled_responses \
-  websocket help info whowas setname wallops kill; do
+  websocket help info whowas setname wallops kill monitor; do
   default_modules+=" irctest/server_tests/$m.py"
 done
 for m in key limit moderated no_external secret operator ban modeis; do
