@@ -266,6 +266,9 @@ async fn a_server_wide_ban_puts_out_refuses_in_every_protocol_and_outlives_a_res
         b.send(b"zed\n").await?;
         b.expect(b"Banned from this server: spam.\n").await?;
         b.expect_closed().await?;
+        let mut k = Wire::connect(server.addr("packet"), "packet").await?;
+        k.send_packet(kind::LOGIN, &name_field(b"zed")).await?;
+        k.expect_response(result::FAILURE).await?;
         let mut i = Irc::connect(&server, "zed").await?;
         i.send("NICK zed").await?;
         i.send("USER z 0 * :z").await?;
@@ -339,6 +342,20 @@ async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
             .await?;
         amy.send("PRIVMSG #lobby :hi").await?;
         amy.expect(":irc.test 404 amy #lobby :Cannot send to channel: you are muted in lobby")
+            .await?;
+        op.send("MODE #lobby +q dave").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby +q dave!*@*").await?;
+        carol.expect(b"* teach set mode +q dave!*@*\n").await?;
+        dave.expect(b"teach set mode +q dave!*@*\n").await?;
+        amy.skip_past(":teach!teach@127.0.0.1 MODE #lobby +q dave!*@*")
+            .await?;
+        dave.send(b"anyone?\n").await?;
+        dave.expect(b"Message not sent: you are muted in lobby.\n").await?;
+        op.send("MODE #lobby -q dave").await?;
+        op.expect(":teach!teach@127.0.0.1 MODE #lobby -q dave!*@*").await?;
+        carol.expect(b"* teach set mode -q dave!*@*\n").await?;
+        dave.expect(b"teach set mode -q dave!*@*\n").await?;
+        amy.skip_past(":teach!teach@127.0.0.1 MODE #lobby -q dave!*@*")
             .await?;
         op.send("MODE #lobby q").await?;
         let first = op.wire.read_line().await?;
