@@ -349,7 +349,15 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
         if end != End::Failed {
             let counts = self.shared.metrics.protocol(self.adapter.protocol());
             let output = &mut self.output;
-            say_goodbye(&mut self.stream, &self.adapter, session, end, output, counts).await;
+            say_goodbye(
+                &mut self.stream,
+                &self.adapter,
+                session,
+                end,
+                output,
+                counts,
+            )
+            .await;
         }
         tracing::info!(
             peer = %self.ticket.peer(),

@@ -297,7 +297,8 @@ async fn accept_loop(
                         connections.spawn(serve);
                     }
                     Transport::Plain if protocol == Protocol::Metrics => {
-                        let serve = metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
+                        let serve =
+                            metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
                         connections.spawn(serve);
                     }
                     Transport::Plain => {

@@ -115,12 +115,18 @@ pub struct ProtocolCounts {
 
 impl ProtocolCounts {
     pub fn refused(&self, why: Refused) -> &Counter {
-        let at = REFUSALS.iter().position(|r| *r == why).expect("every refusal");
+        let at = REFUSALS
+            .iter()
+            .position(|r| *r == why)
+            .expect("every refusal");
         &self.refused[at]
     }
 
     pub fn disconnected(&self, why: Ending) -> &Counter {
-        let at = Ending::ALL.iter().position(|e| *e == why).expect("every ending");
+        let at = Ending::ALL
+            .iter()
+            .position(|e| *e == why)
+            .expect("every ending");
         &self.disconnects[at]
     }
 }
@@ -208,15 +214,35 @@ impl Families {
         let mut add = |name: &str, help: &str, family: &Family<Labels, Counter>| {
             registry.register(name, help, family.clone())
         };
-        add("connections_accepted", "Connections admitted, by listener", &f.accepted);
+        add(
+            "connections_accepted",
+            "Connections admitted, by listener",
+            &f.accepted,
+        );
         add("connections_refused", "Connections refused at the door (an admission limit, or the server shutting down), by listener and reason", &f.refused);
-        add("registrations", "Names taken (a nick, login or name given and accepted), by protocol", &f.registrations);
+        add(
+            "registrations",
+            "Names taken (a nick, login or name given and accepted), by protocol",
+            &f.registrations,
+        );
         add("messages_in", "Messages (lines, frames, packets, WebSocket messages) read from clients and handled, by protocol", &f.messages_in);
-        add("deliveries", "Replies and events taken from clients' outboxes and written to them, by protocol", &f.deliveries);
-        add("outbox_bytes", "Bytes taken from clients' outboxes and written to them, by protocol", &f.outbox_bytes);
+        add(
+            "deliveries",
+            "Replies and events taken from clients' outboxes and written to them, by protocol",
+            &f.deliveries,
+        );
+        add(
+            "outbox_bytes",
+            "Bytes taken from clients' outboxes and written to them, by protocol",
+            &f.outbox_bytes,
+        );
         add("flood_delays", "Times a client's input was held back by flood control until its next token, by protocol", &f.flood_delays);
         add("disconnects", "Chat connections ended, by protocol and reason (overflow: a slow consumer whose outbox filled up)", &f.disconnects);
-        registry.register("connections_open", "Chat connections open now, by protocol (IRC over WebSocket counts as irc)", f.open.clone());
+        registry.register(
+            "connections_open",
+            "Chat connections open now, by protocol (IRC over WebSocket counts as irc)",
+            f.open.clone(),
+        );
         families
     }
 
@@ -246,7 +272,8 @@ impl Families {
             disconnects: Ending::ALL.map(|why| match chat {
                 true => {
                     let reason = Some(why.label());
-                    self.disconnects.get_or_create_owned(&labels(protocol, reason))
+                    self.disconnects
+                        .get_or_create_owned(&labels(protocol, reason))
                 }
                 false => Counter::default(),
             }),

@@ -34,7 +34,12 @@ impl Observed {
 impl Collector for Observed {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let rooms = self.hub.rooms().len() as i64;
-        gauge(&mut encoder, "rooms", "Rooms (channels) that exist now", rooms)?;
+        gauge(
+            &mut encoder,
+            "rooms",
+            "Rooms (channels) that exist now",
+            rooms,
+        )?;
         if let Some(history) = &self.history {
             let stats = history.writer_stats();
             let queued = stats.queued as i64;
@@ -42,13 +47,19 @@ impl Collector for Observed {
             gauge(&mut encoder, "history_queue", help, queued)?;
             let help = "Events not stored because the history queue was full (chat went on)";
             let dropped = ConstCounter::new(stats.dropped);
-            let metric = encoder.encode_descriptor("history_dropped", help, None, dropped.metric_type())?;
+            let metric =
+                encoder.encode_descriptor("history_dropped", help, None, dropped.metric_type())?;
             dropped.encode(metric)?;
             commit_latency(&mut encoder, &stats.commit_latency)?;
         }
         if let Some(bytes) = process::resident_bytes() {
             let help = "Resident memory of the server process, in bytes";
-            gauge(&mut encoder, "process_resident_memory_bytes", help, bytes as i64)?;
+            gauge(
+                &mut encoder,
+                "process_resident_memory_bytes",
+                help,
+                bytes as i64,
+            )?;
         }
         if let Some(files) = process::open_files() {
             let help = "Files (sockets included) the server process has open";

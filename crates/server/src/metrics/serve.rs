@@ -69,7 +69,11 @@ fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
         "/metrics" => text(StatusCode::OK, PROMETHEUS_TEXT, metrics.render()),
         "/healthz" => text(StatusCode::OK, PLAIN, "ok\n"),
         "/readyz" if metrics.is_ready() => text(StatusCode::OK, PLAIN, "ready\n"),
-        "/readyz" => text(StatusCode::SERVICE_UNAVAILABLE, PLAIN, "not ready: shutting down\n"),
+        "/readyz" => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            PLAIN,
+            "not ready: shutting down\n",
+        ),
         _ => text(StatusCode::NOT_FOUND, PLAIN, NOT_FOUND),
     }
 }
@@ -77,7 +81,11 @@ fn answer<B>(request: &Request<B>, shared: &Shared) -> Response<Full<Bytes>> {
 const PLAIN: &str = "text/plain; charset=utf-8";
 const NOT_FOUND: &str = "not found: this listener serves /metrics, /healthz and /readyz\n";
 
-fn text(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+fn text(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
         .header(CONTENT_TYPE, content_type)
