@@ -65,7 +65,7 @@ impl Protocol {
             Protocol::Irc => 6667,
             // The usual alternative HTTP port: serving a class needs no root.
             Protocol::Http => 8080,
-            // Beside Prometheus's own exporters' ports; give an address to change it.
+            // Never opened by default (`--listen` names its address); the docs' example.
             Protocol::Metrics => 9681,
         }
     }
