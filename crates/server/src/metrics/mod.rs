@@ -211,38 +211,21 @@ impl Families {
             disconnects: Family::default(),
         };
         let f = &families;
-        let mut add = |name: &str, help: &str, family: &Family<Labels, Counter>| {
-            registry.register(name, help, family.clone())
-        };
-        add(
-            "connections_accepted",
-            "Connections admitted, by listener",
-            &f.accepted,
-        );
-        add("connections_refused", "Connections refused at the door (an admission limit, or the server shutting down), by listener and reason", &f.refused);
-        add(
-            "registrations",
-            "Names taken (a nick, login or name given and accepted), by protocol",
-            &f.registrations,
-        );
-        add("messages_in", "Messages (lines, frames, packets, WebSocket messages) read from clients and handled, by protocol", &f.messages_in);
-        add(
-            "deliveries",
-            "Replies and events taken from clients' outboxes and written to them, by protocol",
-            &f.deliveries,
-        );
-        add(
-            "outbox_bytes",
-            "Bytes taken from clients' outboxes and written to them, by protocol",
-            &f.outbox_bytes,
-        );
-        add("flood_delays", "Times a client's input was held back by flood control until its next token, by protocol", &f.flood_delays);
-        add("disconnects", "Chat connections ended, by protocol and reason (overflow: a slow consumer whose outbox filled up)", &f.disconnects);
-        registry.register(
-            "connections_open",
-            "Chat connections open now, by protocol (IRC over WebSocket counts as irc)",
-            f.open.clone(),
-        );
+        let counters = [
+            ("connections_accepted", "Connections admitted, by listener", &f.accepted),
+            ("connections_refused", "Connections refused at the door (an admission limit, or the server shutting down), by listener and reason", &f.refused),
+            ("registrations", "Names taken (a nick, login or name given and accepted), by protocol", &f.registrations),
+            ("messages_in", "Messages (lines, frames, packets, WebSocket messages) read from clients and handled, by protocol", &f.messages_in),
+            ("deliveries", "Replies and events taken from clients' outboxes and written to them, by protocol", &f.deliveries),
+            ("outbox_bytes", "Bytes taken from clients' outboxes and written to them, by protocol", &f.outbox_bytes),
+            ("flood_delays", "Times a client's input was held back by flood control until its next token, by protocol", &f.flood_delays),
+            ("disconnects", "Chat connections ended, by protocol and reason (overflow: a slow consumer whose outbox filled up)", &f.disconnects),
+        ];
+        for (name, help, family) in counters {
+            registry.register(name, help, family.clone());
+        }
+        let help = "Chat connections open now, by protocol (IRC over WebSocket counts as irc)";
+        registry.register("connections_open", help, f.open.clone());
         families
     }
 
