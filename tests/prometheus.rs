@@ -1,6 +1,7 @@
 //! Real Prometheus (issue 16, Observe): Debian's `prometheus` scrapes the real `confab serve`
 //! through its `metrics` listener every second, and confab's series come back through
-//! Prometheus's HTTP query API (`/api/v1/query`) with the values the traffic made. Skipped,
+//! Prometheus's HTTP query API (`/api/v1/query`) with the values the traffic made, and every
+//! query of the Grafana dashboard in docs/ is one Prometheus accepts. Skipped,
 //! with a notice, when `prometheus` is not installed (`scripts/test.sh` installs it).
 //! Everything on 127.0.0.1, every wait bounded.
 
@@ -146,4 +147,19 @@ fn prometheus_reads_confabs_series_back() {
     drop(ben);
     prometheus.wait_for("confab_connections_open{protocol=\"broadcast\"}", "1");
     drop(ann);
+    // Every panel of the Grafana dashboard in docs/ is a query Prometheus accepts.
+    let dashboard = include_str!("../docs/grafana-dashboard.json");
+    let dashboard: serde_json::Value = serde_json::from_str(dashboard).unwrap();
+    let panels = dashboard["panels"].as_array().unwrap();
+    for target in panels.iter().flat_map(|p| p["targets"].as_array().unwrap()) {
+        let expr = target["expr"].as_str().unwrap();
+        let body = http_get(
+            prometheus.addr,
+            &format!("/api/v1/query?query={}", escape(expr)),
+        );
+        assert!(
+            body.is_some_and(|b| b.contains("\"status\":\"success\"")),
+            "{expr}"
+        );
+    }
 }
