@@ -127,6 +127,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
         alarms: Alarms::new(),
         history: None,
         accounts: Default::default(),
+        metrics: Default::default(),
         limits,
     };
     let hub = &shared.hub;

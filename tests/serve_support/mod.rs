@@ -51,7 +51,9 @@ impl Serve {
             .expect("confab starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         let mut addrs = HashMap::new();
-        for _ in protocols {
+        // Listeners in `args` (`--listen metrics=…`) print their lines after these.
+        let extra = args.iter().filter(|arg| **arg == "--listen").count();
+        for _ in 0..protocols.len() + extra {
             let mut line = String::new();
             stdout.read_line(&mut line).expect("a listening line");
             let parts: Vec<&str> = line.trim_end().split(' ').collect();

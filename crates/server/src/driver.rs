@@ -7,6 +7,9 @@
 //! connection; the excess waits unread in the input buffer, see [`Pace`]), the bound on
 //! that waiting input (`Excess Flood`), and the registration timeout.
 //!
+//! Counting (`crate::metrics`): one atomic add per read batch (messages in), per write
+//! batch (deliveries, bytes) and per connection's start and end; none per message.
+//!
 //! Memory: an idle connection owns no buffer. Reads and writes go through one scratch
 //! buffer per worker thread; only a partial frame waiting for its end, or output the
 //! client has not taken yet, is copied into the connection's own buffers, which are
@@ -28,6 +31,7 @@ use tokio::time::{timeout, Instant};
 use crate::adapter::{Adapter, Context, Farewell, Flow};
 use crate::alarms::Armed;
 use crate::limits::{Rate, Ticket, TokenBucket};
+use crate::metrics::{Ending, ProtocolCounts};
 use crate::shared::Shared;
 use crate::socket::Socket;
 
@@ -76,6 +80,21 @@ impl End {
             End::Limit(why) => why.text(),
         }
     }
+
+    /// The reason as `confab_disconnects_total` labels it.
+    fn ending(self) -> Ending {
+        match self {
+            End::Closed => Ending::Closed,
+            End::Eof => Ending::Eof,
+            End::Failed => Ending::Failed,
+            End::Overflow => Ending::Overflow,
+            End::Shutdown => Ending::Shutdown,
+            End::Removed => Ending::Removed,
+            End::Limit(Farewell::RegistrationTimeout) => Ending::RegistrationTimeout,
+            // The driver's one other limit of a connection's own.
+            End::Limit(_) => Ending::ExcessFlood,
+        }
+    }
 }
 
 /// Flood control and the registration timeout of one connection: a few bytes, and no
@@ -104,11 +123,12 @@ impl Pace {
     }
 
     /// Calls the adapter with a budget of what the bucket holds now, and charges what it
-    /// decoded. No token, no call: the input waits.
+    /// decoded (and counts it in `counts`). No token, no call: the input waits.
     fn metered(
         &mut self,
         input: &mut BytesMut,
         cx: &Context<'_>,
+        counts: &ProtocolCounts,
         call: impl FnOnce(&mut BytesMut, &Context<'_>) -> Flow,
     ) -> Flow {
         let now = Instant::now();
@@ -117,17 +137,28 @@ impl Pace {
             .bucket
             .map_or(u32::MAX, |bucket| bucket.available(rate, now));
         if granted == 0 {
-            self.held = !input.is_empty();
+            self.hold(!input.is_empty(), counts);
             return Flow::Continue;
         }
         cx.set_budget(granted);
         let flow = call(input, cx);
-        let left = cx.budget();
+        let decoded = granted - cx.budget();
         if let Some(bucket) = &mut self.bucket {
-            bucket.spend(rate, now, granted - left);
+            bucket.spend(rate, now, decoded);
         }
-        self.held = left == 0 && !input.is_empty();
+        if decoded > 0 {
+            counts.messages_in.inc_by(u64::from(decoded));
+        }
+        self.hold(decoded == granted && !input.is_empty(), counts);
         flow
+    }
+
+    /// Notes whether input waits for a token; each time it starts to is a flood delay.
+    fn hold(&mut self, held: bool, counts: &ProtocolCounts) {
+        if held && !self.held {
+            counts.flood_delays.inc();
+        }
+        self.held = held;
     }
 
     /// The next instant the driver must wake for: a token for held input, the
@@ -202,6 +233,7 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
         // Fields are named through `self` rather than bound to locals: each local
         // reference would take room in the task for as long as the connection lives.
         let session = self.adapter.attach(&self.shared.hub, *self.ticket.peer());
+        self.counts().open.inc();
         tracing::info!(peer = %self.ticket.peer(), protocol = self.adapter.protocol().name(), "connected");
         let cx = Context::new(&self.shared, &session, self.ticket.peer());
         let mut pace = Pace::new(&self.shared, *self.ticket.peer());
@@ -249,7 +281,9 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
             .await;
             flow = match woke {
                 Woke::Outbox => loop {
-                    match flush_now(&mut self.stream, &self.adapter, &session, &mut self.output) {
+                    let counts = self.shared.metrics.protocol(self.adapter.protocol());
+                    let output = &mut self.output;
+                    match flush_now(&mut self.stream, &self.adapter, &session, output, counts) {
                         Ok(Flushed::All) => break Ok(Flow::Continue),
                         // Boxed, and awaited here rather than inside a `flush` future:
                         // this state is live only while a client is behind, and inline it
@@ -302,15 +336,26 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
         Box::pin(self.finish(&session, end, name)).await;
     }
 
-    /// Says goodbye (unless the connection failed) and logs the end.
+    /// This connection's series (`crate::metrics`): looked up, not kept, as every field
+    /// kept takes room in every idle connection's task.
+    fn counts(&self) -> &ProtocolCounts {
+        self.shared.metrics.protocol(self.adapter.protocol())
+    }
+
+    /// Says goodbye (unless the connection failed), counts and logs the end.
     async fn finish(&mut self, session: &Session, end: End, name: Option<Name>) {
+        self.counts().open.dec();
+        self.counts().disconnected(end.ending()).inc();
         if end != End::Failed {
+            let counts = self.shared.metrics.protocol(self.adapter.protocol());
+            let output = &mut self.output;
             say_goodbye(
                 &mut self.stream,
                 &self.adapter,
                 session,
                 end,
-                &mut self.output,
+                output,
+                counts,
             )
             .await;
         }
@@ -333,6 +378,7 @@ fn on_timer<A: Adapter>(
     pace: &mut Pace,
 ) -> Result<Flow, End> {
     let now = Instant::now();
+    let counts = cx.shared.metrics.protocol(adapter.protocol());
     if pace.registration.is_some_and(|due| due <= now) {
         if cx.hub.name_of(cx.session).is_none() {
             tracing::info!(peer = %cx.peer, protocol = adapter.protocol().name(), "registration timed out");
@@ -341,14 +387,18 @@ fn on_timer<A: Adapter>(
         pace.registration = None;
     }
     if pace.held {
-        let flow = pace.metered(input.buf(), cx, |input, cx| adapter.on_input(input, cx));
+        let flow = pace.metered(input.buf(), cx, counts, |input, cx| {
+            adapter.on_input(input, cx)
+        });
         input.release_if_empty();
         if flow == Flow::Close {
             return Ok(Flow::Close);
         }
     }
     if adapter.deadline().is_some_and(|due| due <= now) {
-        let flow = pace.metered(input.buf(), cx, |input, cx| adapter.on_deadline(input, cx));
+        let flow = pace.metered(input.buf(), cx, counts, |input, cx| {
+            adapter.on_deadline(input, cx)
+        });
         input.release_if_empty();
         return Ok(flow);
     }
@@ -388,7 +438,8 @@ fn read_and_handle<S: Socket, A: Adapter>(
             }
         }
         let flow = if scratch.len() > before || pace.held {
-            pace.metered(scratch, cx, |input, cx| adapter.on_input(input, cx))
+            let counts = cx.shared.metrics.protocol(adapter.protocol());
+            pace.metered(scratch, cx, counts, |input, cx| adapter.on_input(input, cx))
         } else {
             Flow::Continue
         };
@@ -465,12 +516,13 @@ fn flush_now<S: Socket, A: Adapter>(
     adapter: &A,
     session: &Session,
     output: &mut Spill,
+    counts: &ProtocolCounts,
 ) -> Result<Flushed, End> {
     if !output.is_empty() {
         return Ok(Flushed::Behind);
     }
     loop {
-        match write_now(stream, adapter, session, output)? {
+        match write_now(stream, adapter, session, output, counts)? {
             Written::Nothing => return Ok(Flushed::All),
             Written::All => continue,
             Written::Part => return Ok(Flushed::Behind),
@@ -524,10 +576,11 @@ fn write_now<S: Socket, A: Adapter>(
     adapter: &A,
     session: &Session,
     output: &mut Spill,
+    counts: &ProtocolCounts,
 ) -> Result<Written, End> {
     WRITE_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
-        let closed = drain_rendered(adapter, session, scratch);
+        let closed = drain_rendered(adapter, session, scratch, counts);
         if closed == Some(CloseReason::Overflow) {
             return Err(End::Overflow);
         }
@@ -555,19 +608,28 @@ fn write_now<S: Socket, A: Adapter>(
     })
 }
 
-/// Moves everything queued into `out`, in this protocol's bytes.
+/// Moves everything queued into `out`, in this protocol's bytes, and counts it: once per
+/// drain, however many deliveries it took.
 fn drain_rendered<A: Adapter>(
     adapter: &A,
     session: &Session,
     out: &mut BytesMut,
+    counts: &ProtocolCounts,
 ) -> Option<CloseReason> {
     PENDING.with_borrow_mut(|pending| {
         let closed = session.outbox().drain(pending);
+        if !pending.is_empty() {
+            counts.deliveries.inc_by(pending.len() as u64);
+        }
+        let before = out.len();
         for delivery in pending.drain(..) {
             match delivery {
                 Delivery::Bytes(bytes) => out.extend_from_slice(&bytes),
                 Delivery::Event(event) => adapter.render(&event, out),
             }
+        }
+        if out.len() > before {
+            counts.outbox_bytes.inc_by((out.len() - before) as u64);
         }
         closed
     })
@@ -581,10 +643,11 @@ async fn say_goodbye<S: Socket, A: Adapter>(
     session: &Session,
     end: End,
     output: &mut Spill,
+    counts: &ProtocolCounts,
 ) {
     let output = output.buf();
     if end != End::Overflow {
-        drain_rendered(adapter, session, output);
+        drain_rendered(adapter, session, output, counts);
     }
     match end {
         End::Shutdown => adapter.farewell(Farewell::Shutdown, output),
@@ -627,6 +690,7 @@ mod tests {
             alarms: Alarms::new(),
             history: None,
             accounts: Default::default(),
+            metrics: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())

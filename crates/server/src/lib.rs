@@ -12,6 +12,7 @@ pub mod driver;
 pub mod history;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod protocol;
 pub mod server;
 pub mod shared;

@@ -1,6 +1,7 @@
 //! The protocols a listener can speak, their names on the command line and default ports.
 //! `http` is the one listener that is not a chat protocol itself: it serves the web page and
-//! carries IRC over WebSocket (see `crate::http`).
+//! carries IRC over WebSocket (see `crate::http`). `metrics` is not one either: it serves
+//! Prometheus metrics and the health checks (see `crate::metrics`), and only when asked for.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,9 +15,13 @@ pub enum Protocol {
     Irc,
     /// HTTP/1.1: the web page at `/` and IRC over WebSocket at `/irc`.
     Http,
+    /// HTTP/1.1: `/metrics`, `/healthz` and `/readyz` for the people who run the server.
+    Metrics,
 }
 
 impl Protocol {
+    /// The listeners `confab serve` opens by default: every kind but `metrics`, which
+    /// tells how the server is used and so is opened only when asked for.
     pub const ALL: [Protocol; 6] = [
         Protocol::Prefixed,
         Protocol::Packet,
@@ -24,6 +29,17 @@ impl Protocol {
         Protocol::Broadcast,
         Protocol::Irc,
         Protocol::Http,
+    ];
+
+    /// Every kind of listener there is: [`Protocol::ALL`] and `metrics`.
+    pub const EVERY: [Protocol; 7] = [
+        Protocol::Prefixed,
+        Protocol::Packet,
+        Protocol::Rooms,
+        Protocol::Broadcast,
+        Protocol::Irc,
+        Protocol::Http,
+        Protocol::Metrics,
     ];
 
     /// The name used in `--listen`, the `listening` lines and the logs.
@@ -35,6 +51,7 @@ impl Protocol {
             Protocol::Broadcast => "broadcast",
             Protocol::Irc => "irc",
             Protocol::Http => "http",
+            Protocol::Metrics => "metrics",
         }
     }
 
@@ -48,6 +65,8 @@ impl Protocol {
             Protocol::Irc => 6667,
             // The usual alternative HTTP port: serving a class needs no root.
             Protocol::Http => 8080,
+            // Never opened by default (`--listen` names its address); the docs' example.
+            Protocol::Metrics => 9681,
         }
     }
 }
@@ -59,14 +78,14 @@ impl fmt::Display for Protocol {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast, irc, http)")]
+#[error("unknown protocol {0:?} (expected one of: prefixed, packet, rooms, broadcast, irc, http, metrics)")]
 pub struct UnknownProtocol(pub String);
 
 impl FromStr for Protocol {
     type Err = UnknownProtocol;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Protocol::ALL
+        Protocol::EVERY
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| UnknownProtocol(s.to_string()))

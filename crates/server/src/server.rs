@@ -1,6 +1,7 @@
 //! The server: binds every configured listener, accepts connections and hands each to the
 //! driver with its protocol's adapter (after a TLS handshake on a `+tls` listener), or to
-//! `crate::http` on an `http` listener, and shuts down gracefully.
+//! `crate::http` on an `http` listener (`crate::metrics` on a `metrics` one), and shuts down
+//! gracefully.
 //!
 //! Admission happens here, before any TLS handshake: the limits on connections in all and
 //! per IP address and the connection rate per address. A refused connection, and one that
@@ -33,6 +34,7 @@ use crate::driver::drive;
 use crate::history::History;
 use crate::http;
 use crate::limits::{Admission, Ticket};
+use crate::metrics::{self, Metrics};
 use crate::protocol::Protocol;
 use crate::shared::Shared;
 use crate::tls::{self, TlsError};
@@ -116,7 +118,8 @@ impl Server {
         for name in reserved_names(&config.irc.server_name) {
             hub.reserve(name);
         }
-        let history = History::open(&config.data, &config.history, &hub)?;
+        let history = History::open(&config.data, &config.history, &hub)?.map(Arc::new);
+        let metrics = Metrics::new(&hub, history.clone());
         let admission = Admission::new(&config.limits);
         match &history {
             Some(history) => {
@@ -152,8 +155,9 @@ impl Server {
                     .map_err(|error| ConfigError::Invalid(error.to_string()))?,
                 admission,
                 alarms: Alarms::new(),
-                history: history.map(Arc::new),
+                history,
                 accounts: Default::default(),
+                metrics,
             }),
         })
     }
@@ -204,7 +208,9 @@ impl Server {
                 connections.clone(),
             ));
         }
+        self.shared.metrics.set_ready(true);
         shutdown.cancelled().await;
+        self.shared.metrics.set_ready(false);
         let started = tokio::time::Instant::now();
         if let Some(history) = &self.shared.history {
             // What was accepted before the signal is delivered before the goodbye.
@@ -256,8 +262,11 @@ async fn accept_loop(
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 let tls = matches!(transport, Transport::Tls { .. });
-                if shutdown.is_cancelled() {
+                let counts = shared.metrics.protocol(protocol);
+                // A metrics listener answers on to the end: `/readyz` says 503 then.
+                if shutdown.is_cancelled() && protocol != Protocol::Metrics {
                     tracing::info!(%peer, protocol = protocol.name(), "refused: server shutting down");
+                    counts.refused(None).inc();
                     refuse(protocol, tls, stream, peer, &shared, Farewell::Shutdown);
                     continue;
                 }
@@ -265,6 +274,7 @@ async fn accept_loop(
                 let ticket = match shared.admission.admit(peer, now) {
                     Ok(ticket) => ticket,
                     Err(refusal) => {
+                        counts.refused(Some(refusal)).inc();
                         tracing::warn!(
                             %peer,
                             protocol = protocol.name(),
@@ -277,12 +287,18 @@ async fn accept_loop(
                         continue;
                     }
                 };
+                counts.accepted.inc();
                 // Plain and TLS connections are separate tasks, so a plain connection's
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match &transport {
                     Transport::Plain if protocol == Protocol::Http => {
                         let serve =
                             http::serve(stream, false, shared.clone(), ticket, shutdown.clone());
+                        connections.spawn(serve);
+                    }
+                    Transport::Plain if protocol == Protocol::Metrics => {
+                        let serve =
+                            metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
                         connections.spawn(serve);
                     }
                     Transport::Plain => {
@@ -348,6 +364,9 @@ async fn serve_tls(
     if protocol == Protocol::Http {
         return http::serve(stream, true, shared, ticket, shutdown).await;
     }
+    if protocol == Protocol::Metrics {
+        return metrics::serve(stream, shared, ticket, shutdown).await;
+    }
     serve_tls_stream(protocol, stream, shared, ticket).await
 }
 
@@ -379,7 +398,9 @@ macro_rules! with_adapter {
                 $body
             }
             // Served by `crate::http`, which drives IRC itself after a WebSocket upgrade.
-            Protocol::Http => unreachable!("an http connection has no adapter of its own"),
+            Protocol::Http | Protocol::Metrics => {
+                unreachable!("an http or metrics connection has no adapter of its own")
+            }
         }
     }};
 }
@@ -424,7 +445,7 @@ fn refuse(
     let mut line = BytesMut::new();
     if !tls {
         match protocol {
-            Protocol::Http => http::refusal(why, &mut line),
+            Protocol::Http | Protocol::Metrics => http::refusal(why, &mut line),
             _ => with_adapter!(protocol, shared, peer, |adapter| adapter
                 .farewell(why, &mut line)),
         }

@@ -1,5 +1,5 @@
 //! What every connection of a server shares: the hub, the limits, the IRC and HTTP
-//! settings, the admission counts and the alarms.
+//! settings, the admission counts, the alarms and the metrics.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::alarms::Alarms;
 use crate::config::Limits;
 use crate::history::History;
 use crate::limits::Admission;
+use crate::metrics::Metrics;
 
 pub struct Shared {
     pub hub: Arc<Hub>,
@@ -26,4 +27,6 @@ pub struct Shared {
     pub history: Option<Arc<History>>,
     /// The password pool and failed-login counts (`crate::accounts`).
     pub accounts: Arc<Accounts>,
+    /// What the `metrics` listener serves (`crate::metrics`).
+    pub metrics: Metrics,
 }

@@ -162,6 +162,7 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
             .last_commit_micros
             .store(micros, Ordering::Relaxed);
         let c = &self.counters;
+        c.commit_times.record(micros);
         match result {
             Ok(written) => {
                 c.batches.fetch_add(1, Ordering::Relaxed);

@@ -12,6 +12,7 @@ use crate::checkpoint::Checkpointer;
 use crate::db::Database;
 use crate::error::{on, StoreError};
 use crate::group::GroupWriter;
+use crate::latency::{CommitLatency, CommitTimes};
 use crate::ratelog::RateLimit;
 use crate::record::Keep;
 use crate::retention::Retention;
@@ -61,6 +62,8 @@ pub struct WriterStats {
     pub last_commit_micros: u64,
     /// Events deleted by retention.
     pub pruned: u64,
+    /// Every commit's time, failed ones too.
+    pub commit_latency: CommitLatency,
 }
 
 /// The counters, shared by the handles and the thread.
@@ -74,6 +77,7 @@ pub(crate) struct Counters {
     pub(crate) failed_commits: AtomicU64,
     pub(crate) last_commit_micros: AtomicU64,
     pub(crate) pruned: AtomicU64,
+    pub(crate) commit_times: CommitTimes,
 }
 
 /// What travels down the queue: an item, and whether to store it (not when it came
@@ -206,6 +210,7 @@ impl<T: Keep> WriterHandle<T> {
             failed_commits: get(&c.failed_commits),
             last_commit_micros: get(&c.last_commit_micros),
             pruned: get(&c.pruned),
+            commit_latency: c.commit_times.snapshot(),
         }
     }
 

@@ -52,7 +52,7 @@ impl TestServer {
     }
 
     /// The address of the listener for `protocol` ("prefixed", "packet", "rooms",
-    /// "broadcast", "irc", "http").
+    /// "broadcast", "irc", "http", and "metrics" when `start_with` added one).
     ///
     /// # Panics
     /// If the server has no listener for it: a test asking for one is wrong.
@@ -68,6 +68,12 @@ impl TestServer {
     /// The server's data directory.
     pub fn data_dir(&self) -> &std::path::Path {
         self.data.path()
+    }
+
+    /// Starts a graceful shutdown without waiting for it: the server says goodbye to its
+    /// connections while a test watches (a `metrics` listener's `/readyz` turns 503).
+    pub fn begin_stop(&self) {
+        self.shutdown.cancel();
     }
 
     /// Shuts down gracefully and waits for the server to finish.

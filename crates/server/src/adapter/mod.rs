@@ -125,7 +125,9 @@ impl Context<'_> {
     }
 
     /// Logs that this client took a name (seed 004's server log).
+    /// Counts it too (`confab_registrations_total`).
     pub fn log_named(&self, protocol: Protocol, name: &Name) {
+        self.shared.metrics.protocol(protocol).registrations.inc();
         tracing::info!(peer = %self.peer, protocol = protocol.name(), name = %name, "named");
     }
 }

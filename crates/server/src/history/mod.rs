@@ -95,6 +95,11 @@ impl History {
         &self.reader
     }
 
+    /// The writer's counters now: its queue, drops and commit times (`crate::metrics`).
+    pub fn writer_stats(&self) -> confab_store::WriterStats {
+        self.writer.stats()
+    }
+
     /// Takes the direct messages that waited for `account` out of history (each is handed
     /// over once), oldest first; nothing if they cannot be read (logged).
     pub async fn take_waiting(self: Arc<History>, account: &Name) -> Vec<Arc<Event>> {
