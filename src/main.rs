@@ -28,10 +28,18 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[export_name = "_rjem_malloc_conf"]
 pub static _rjem_malloc_conf: &[u8] = b"narenas:1,tcache:false\0";
 
+/// `confab --version`: the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CONFAB_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "confab",
-    version,
+    version = VERSION,
     about = "One small chat server for every protocol your clients already speak",
     long_about = "One small chat server for every protocol your clients already speak.\n\n\
         `confab serve` runs the server: the four classroom protocols (prefixed on 8820, \
@@ -92,6 +100,11 @@ struct ServeArgs {
     /// Longest user name, in characters (1 to 32).
     #[arg(long, value_name = "N")]
     name_max: Option<usize>,
+    /// Check FILE (all that `--config FILE` would read, with the other flags, the TLS
+    /// certificate and key included) and exit: 0 and `FILE: ok` when it is good, 1 and
+    /// the problem, with its line and key, otherwise. Nothing is served or bound.
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    check_config: Option<PathBuf>,
 }
 
 #[derive(Parser)]
@@ -197,8 +210,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging();
+/// The configuration `serve` runs with: the file's (or the defaults), then the flags,
+/// validated.
+fn configured(args: ServeArgs) -> anyhow::Result<Config> {
     let mut config = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
@@ -221,7 +235,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(key) = args.tls_key {
         config.tls.key = Some(key);
     }
-    let config = config.validated()?;
+    Ok(config.validated()?)
+}
+
+async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = args.check_config.take() {
+        args.config = Some(path.clone());
+        // Every problem names the file once (a TOML error already does).
+        let shown = path.display().to_string();
+        let config = configured(args).map_err(|error| match format!("{error:#}") {
+            text if text.starts_with(&shown) => error,
+            _ => error.context(shown.clone()),
+        })?;
+        if let Some((cert, key)) = config.tls_files()? {
+            confab_server::tls::acceptor(cert, key)?;
+        }
+        let listeners: Vec<String> = config.listen.iter().map(ToString::to_string).collect();
+        println!("{}: ok ({})", path.display(), listeners.join(", "));
+        return Ok(ExitCode::SUCCESS);
+    }
+    init_logging();
+    let config = configured(args)?;
     let server = Server::bind(&config).await?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone())?;

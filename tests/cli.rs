@@ -491,3 +491,91 @@ fn a_client_connecting_during_shutdown_is_told_so() {
     assert_eq!(read_to_close(&mut prefixed), b"20Server shutting down");
     assert_eq!(serve.wait(Duration::from_secs(2)), Some(0));
 }
+
+#[test]
+fn check_config_validates_a_file_without_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let check = |path: &std::path::Path| {
+        let output = Command::new(BIN)
+            .arg("serve")
+            .arg("--check-config")
+            .arg(path)
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    let good = write(
+        "good.toml",
+        "listen = [\"rooms=127.0.0.1:0\", \"irc=127.0.0.1:0\"]\ndata = \"none\"\n",
+    );
+    let (code, stdout, stderr) = check(&good);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "{}: ok (rooms=127.0.0.1:0, irc=127.0.0.1:0)\n",
+            good.display()
+        )
+    );
+    // A value out of range: the key and the file, once.
+    let bad = write("bad.toml", "[limits]\nname_max = 40\n");
+    let (code, stdout, stderr) = check(&bad);
+    assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "confab: {}: limits.name_max must be 1 to 32, not 40\n",
+            bad.display()
+        )
+    );
+    // A misspelt key: the line and the key.
+    let typo = write("typo.toml", "[limits]\nname_maxx = 4\n");
+    let (code, _, stderr) = check(&typo);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.starts_with(&format!(
+            "confab: {}: TOML parse error at line 2, column 1",
+            typo.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `name_maxx`"), "{stderr}");
+    assert_eq!(
+        stderr.matches(&*typo.display().to_string()).count(),
+        1,
+        "{stderr}"
+    );
+    // A TLS listener whose certificate cannot be read.
+    let tls = write(
+        "tls.toml",
+        "listen = [\"irc+tls=127.0.0.1:0\"]\n[tls]\ncert = \"missing.pem\"\nkey = \"missing.pem\"\n",
+    );
+    let (code, _, stderr) = check(&tls);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("missing.pem"), "{stderr}");
+    // Nothing was served: no data directory appeared beside the files.
+    assert!(!dir.path().join("confab-data").exists());
+}
+
+#[test]
+fn version_names_the_release_and_the_commit() {
+    let output = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let commit = stdout
+        .strip_prefix(concat!("confab ", env!("CARGO_PKG_VERSION"), " (commit "))
+        .and_then(|rest| rest.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{stdout:?}"));
+    let hex = commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(hex || commit == "unknown", "{commit:?}");
+}
