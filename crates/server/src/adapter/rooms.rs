@@ -44,7 +44,13 @@ impl RoomsAdapter {
             notice(cx, Notice::NotUtf8);
             return Flow::Continue;
         };
-        match rooms::parse(line) {
+        let command = rooms::parse(line);
+        // A chat line learns of a kick from the refusal it gets (see `chat`): no look at
+        // the hub for every line; the rarer commands look first.
+        if !matches!(command, Command::Chat(_)) {
+            self.follow_the_hub(cx);
+        }
+        match command {
             Command::List => {
                 let rooms = cx.hub.rooms();
                 list(cx, rooms.iter().map(|r| r.as_str()));
@@ -167,7 +173,8 @@ impl RoomsAdapter {
     }
 
     /// Put out of the room by someone else (a kick), the user lost the name with it (the
-    /// hub took it back at once): they are in the lobby again.
+    /// hub took it back at once): they are in the lobby again. Asked only when a command
+    /// needs to know, or a chat line is refused.
     fn follow_the_hub(&mut self, cx: &Context<'_>) {
         if self.named && cx.hub.name_of(cx.session).is_none() {
             self.named = false;
@@ -215,8 +222,9 @@ impl RoomsAdapter {
         }
         match cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
             Ok(()) => {}
-            // Kicked out of the room since: back to the lobby.
-            Err(HubError::NotMember(_)) => {
+            // Kicked out of the room since: back to the lobby, without the name.
+            Err(HubError::NotMember(_) | HubError::NoName) => {
+                self.follow_the_hub(cx);
                 self.room = None;
                 notice(cx, Notice::JoinFirst);
             }
@@ -260,7 +268,6 @@ impl Adapter for RoomsAdapter {
     }
 
     fn on_input(&mut self, input: &mut BytesMut, cx: &Context<'_>) -> Flow {
-        self.follow_the_hub(cx);
         while self.login.is_none() {
             let Some(line) = cx.metered(|| self.lines.decode(input)) else {
                 break;
