@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::state::State;
-use super::{Hub, HubError, Outgoing};
+use super::{Hub, Outgoing};
 use crate::event::{Event, EventKind, Peer};
 use crate::name::{Name, NameKey};
 use crate::session::{Session, SessionId};
@@ -156,10 +156,5 @@ impl Hub {
             .cloned()
             .unwrap_or_default();
         names.into_iter().map(|n| state.watched(n)).collect()
-    }
-
-    /// Checks that the session is attached (for a verb that changes nothing else).
-    pub fn monitor_check(&self, session: &Session) -> Result<(), HubError> {
-        self.lock().member(session.id()).map(|_| ())
     }
 }

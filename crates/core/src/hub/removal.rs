@@ -59,22 +59,31 @@ impl State {
         if self.server_bans.is_empty() {
             return None;
         }
-        let member = self.sessions.get(&id)?;
-        let user = member.user.as_deref().unwrap_or(name.as_str());
-        let hostmask = format!("{name}!{user}@{}", member.host).to_ascii_lowercase();
         let now = SystemTime::now();
         self.server_bans
             .iter()
-            .find(|ban| !ban.lapsed(now) && ban.matches(&hostmask, member.account()))
+            .find(|ban| !ban.lapsed(now) && self.banned(ban, id, name))
             .map(|ban| ban.reason.clone())
     }
 
-    /// Takes `target` out of every room on `by`'s word: the `Killed` event for them first
+    /// Whether `ban` matches `id` named `name` (its name now, or the one it asks for).
+    fn banned(&self, ban: &ServerBan, id: SessionId, name: &Name) -> bool {
+        let Some(member) = self.sessions.get(&id) else {
+            return false;
+        };
+        let user = member.user.as_deref().unwrap_or(name.as_str());
+        // Masks match without regard to ASCII case: nothing is lower-cased here.
+        let hostmask = format!("{name}!{user}@{}", member.host);
+        ban.matches(&hostmask, member.account())
+    }
+
+    /// Takes `target` out of every room on the word of `by` (session `author`): the
+    /// `Killed` event for them first
     /// (the returned session closes once it is delivered), then the `Quit` their rooms
     /// hear with `quit` as the reason.
     fn put_out_by_oper(
         &mut self,
-        by: &Peer,
+        (by, author): (&Peer, SessionId),
         target: SessionId,
         reason: Option<Text>,
         quit: String,
@@ -86,18 +95,13 @@ impl State {
             target: name,
             reason,
         };
-        out.push(self.event(by_id(self, by), told));
+        out.push(self.event(Some(author), told));
         let how = Departure::Removed {
             reason: Text::new(&quit),
         };
         self.leave_all_rooms(target, &how, out);
         Some(self.member(target).ok()?.session.clone())
     }
-}
-
-/// The session id of the operator `by` (the author of the events it causes).
-fn by_id(state: &State, by: &Peer) -> Option<SessionId> {
-    state.names.get(by.name.folded()).copied()
 }
 
 impl Hub {
@@ -118,7 +122,7 @@ impl Hub {
             Some(reason) => format!("Killed ({} ({reason}))", by.name),
             None => format!("Killed ({})", by.name),
         };
-        self.put_out_all(state, &by, &[target_id], reason, quit);
+        self.put_out_all(state, (&by, session.id()), &[target_id], reason, quit);
         Ok(name)
     }
 
@@ -131,30 +135,18 @@ impl Hub {
     ) -> Result<Vec<Name>, HubError> {
         let mut state = self.lock();
         let by = self.oper(&state, session)?;
-        let matched: Vec<SessionId> = state
+        let (matched, names): (Vec<SessionId>, Vec<Name>) = state
             .names
             .values()
-            .copied()
-            .filter(|&id| id != session.id())
-            .filter(|&id| {
-                let Some(name) = state.name_of(id) else {
-                    return false;
-                };
-                let member = state.sessions.get(&id);
-                let user = member
-                    .and_then(|m| m.user.as_deref())
-                    .unwrap_or(name.as_str());
-                let host = member.map_or("", |m| &m.host);
-                let hostmask = format!("{name}!{user}@{host}").to_ascii_lowercase();
-                ban.matches(&hostmask, member.and_then(|m| m.account()))
-            })
-            .collect();
-        let names = matched.iter().filter_map(|&id| state.name_of(id)).collect();
+            .filter(|&&id| id != session.id())
+            .filter_map(|&id| Some((id, state.name_of(id)?)))
+            .filter(|(id, name)| state.banned(&ban, *id, name))
+            .unzip();
         let reason = Text::new(&format!("banned: {}", ban.reason));
         let quit = format!("Banned ({} ({}))", by.name, ban.reason);
         state.server_bans.retain(|b| b.mask != ban.mask);
         state.server_bans.push(ban);
-        self.put_out_all(state, &by, &matched, Some(reason), quit);
+        self.put_out_all(state, (&by, session.id()), &matched, Some(reason), quit);
         Ok(names)
     }
 
@@ -196,7 +188,7 @@ impl Hub {
     fn put_out_all(
         &self,
         mut state: std::sync::MutexGuard<'_, State>,
-        by: &Peer,
+        by: (&Peer, SessionId),
         targets: &[SessionId],
         reason: Option<Text>,
         quit: String,
