@@ -31,6 +31,39 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Starts `confab serve` on `dir` with a loopback listener for each of `protocols`; the
+/// child and the listeners' addresses, in that order.
+fn serve(dir: &std::path::Path, protocols: &[&str]) -> (std::process::Child, Vec<SocketAddr>) {
+    let mut command = Command::new(BIN);
+    command.arg("serve");
+    for protocol in protocols {
+        command
+            .arg("--listen")
+            .arg(format!("{protocol}=127.0.0.1:0"));
+    }
+    let mut server = command
+        .arg("--data")
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("confab serve starts");
+    let mut lines = BufReader::new(server.stdout.take().unwrap());
+    let addrs = protocols
+        .iter()
+        .map(|protocol| {
+            let mut line = String::new();
+            lines.read_line(&mut line).unwrap();
+            let rest = line
+                .trim_end()
+                .strip_prefix(&format!("listening {protocol} "));
+            rest.unwrap_or_else(|| panic!("{line:?}")).parse().unwrap()
+        })
+        .collect();
+    (server, addrs)
+}
+
 #[test]
 fn accounts_added_on_the_command_line_are_honoured_by_the_server() {
     let data = tempfile::tempdir().unwrap();
@@ -55,31 +88,8 @@ fn accounts_added_on_the_command_line_are_honoured_by_the_server() {
         "{listed}"
     );
 
-    let mut server = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "prefixed=127.0.0.1:0",
-            "--listen",
-            "irc=127.0.0.1:0",
-        ])
-        .arg("--data")
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("confab serve starts");
-    let mut lines = BufReader::new(server.stdout.take().unwrap());
-    let mut addr = |expected: &str| -> SocketAddr {
-        let mut line = String::new();
-        lines.read_line(&mut line).unwrap();
-        let rest = line
-            .trim_end()
-            .strip_prefix(&format!("listening {expected} "));
-        rest.unwrap_or_else(|| panic!("{line:?}")).parse().unwrap()
-    };
-    let (prefixed, irc) = (addr("prefixed"), addr("irc"));
+    let (mut server, addrs) = serve(dir, &["prefixed", "irc"]);
+    let (prefixed, irc) = (addrs[0], addrs[1]);
 
     // A prefixed user cannot take the name: the protocol's own "taken" reply.
     let mut p = TcpStream::connect(prefixed).unwrap();
@@ -144,20 +154,8 @@ fn an_operator_account_runs_every_room_once_logged_in() {
     let listed = text(&account(dir, &["list"], "").stdout);
     assert!(listed.ends_with("Z  oper\n"), "{listed}");
 
-    let mut server = Command::new(BIN)
-        .args(["serve", "--listen", "irc=127.0.0.1:0"])
-        .arg("--data")
-        .arg(dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("confab serve starts");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let irc: SocketAddr = line.trim_end()["listening irc ".len()..].parse().unwrap();
+    let (mut server, addrs) = serve(dir, &["irc"]);
+    let irc = addrs[0];
 
     // A plain user makes no topic in the server's lobby; once logged in to teach, does.
     let mut i = TcpStream::connect(irc).unwrap();
