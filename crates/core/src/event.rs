@@ -131,7 +131,8 @@ pub enum Departure {
     Quit { reason: Option<Text> },
     /// The connection was lost: reset, EOF without goodbye, timeout or a full outbox.
     Lost,
-    /// Put out by a server operator, with the reason as shown: `Killed (teach (spam))`
+    /// Put out by a server operator, or by the server (a node of the cluster lost), with
+    /// the reason as shown: `Killed (teach (spam))`, `Node lost`
     /// (never `Quit: ...`, so no user's own quit message can pass for one).
     Removed { reason: Text },
 }
@@ -226,6 +227,10 @@ pub enum EventKind {
     Joined {
         room: Name,
         who: Peer,
+        /// Whether they joined as the room's operator (its first member): other nodes
+        /// seat them so, without knowing the joiner's protocol.
+        #[serde(default)]
+        op: bool,
     },
     /// Someone left one room and stays connected (in practice `Departure::Parted`).
     Left {
@@ -305,16 +310,9 @@ pub enum EventKind {
         reason: Option<Text>,
     },
     /// A server operator's message to every server operator (IRC `WALLOPS`).
-    Wallops {
-        from: Peer,
-        text: Text,
-    },
+    Wallops { from: Peer, text: Text },
     /// Sent to the invited user only.
-    Invited {
-        room: Name,
-        by: Peer,
-        target: Name,
-    },
+    Invited { room: Name, by: Peer, target: Name },
     /// Sent to everyone who shares one of `rooms` with the user (IRC away-notify).
     AwayChanged {
         who: Peer,
@@ -323,22 +321,13 @@ pub enum EventKind {
     },
     /// The user logged in to the account `who.account` (IRC account-notify); sent to
     /// everyone who shares one of `rooms` with them.
-    AccountChanged {
-        who: Peer,
-        rooms: Arc<[Name]>,
-    },
+    AccountChanged { who: Peer, rooms: Arc<[Name]> },
     /// A watched name was taken (`online` as whom) or given up (`None`): sent to those
     /// watching it (IRC `MONITOR`).
-    Presence {
-        name: Name,
-        online: Option<Peer>,
-    },
+    Presence { name: Name, online: Option<Peer> },
     /// The user changed their real name to `who.realname` (IRC `SETNAME`); sent to
     /// everyone who shares one of `rooms` with them.
-    RealnameChanged {
-        who: Peer,
-        rooms: Arc<[Name]>,
-    },
+    RealnameChanged { who: Peer, rooms: Arc<[Name]> },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The

@@ -4,11 +4,23 @@ use std::fmt;
 
 use crate::outbox::Outbox;
 
-/// A session's number, unique for the life of the process.
+/// A session's number, unique for the life of the process. A user of another node
+/// (see `hub/remote.rs`) has one too, with the top bit set, so routing tells them apart
+/// from this node's own sessions without a lookup.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 pub struct SessionId(pub u64);
+
+impl SessionId {
+    /// The bit that marks the id of a user of another node.
+    pub(crate) const REMOTE: u64 = 1 << 63;
+
+    /// Whether the id is a user of another node, who has no connection here.
+    pub fn is_remote(self) -> bool {
+        self.0 & SessionId::REMOTE != 0
+    }
+}
 
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

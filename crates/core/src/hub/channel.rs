@@ -190,7 +190,7 @@ impl Hub {
 }
 
 /// Applies one change to a room; `Ok(false)` when it changes nothing.
-fn apply(
+pub(super) fn apply(
     room: &mut super::state::Room,
     change: &ModeChange,
     target: Option<crate::session::SessionId>,

@@ -14,12 +14,15 @@
 
 mod accounts;
 mod channel;
+mod ghosts;
 mod moderation;
 mod monitor;
 mod profile;
+mod remote;
 mod removal;
 mod residence;
 mod rooms;
+mod snapshot;
 mod state;
 mod view;
 mod whowas;
@@ -39,6 +42,7 @@ pub use channel::{ModeOutcome, MAX_BANS};
 pub use monitor::{Watched, MONITOR_MAX};
 pub use removal::ServerBan;
 pub use residence::Residence;
+pub use snapshot::{NodeSnapshot, RoomSnapshot, SeatSnapshot, UserSnapshot};
 pub use state::{Ban, ChannelModes, Topic};
 pub use view::{Counts, MemberView, RoomSummary, RoomView, UserView};
 pub use whowas::{WasView, WHOWAS_MAX};
@@ -62,6 +66,9 @@ pub struct HubConfig {
     /// Words no message may hold (whole words, any case): the sender is told, nothing
     /// is relayed.
     pub filtered_words: Vec<String>,
+    /// Whether every name taken or given up makes a `Presence` event even when nobody
+    /// watches it: a node of a cluster tells the others which names its users hold.
+    pub announce_names: bool,
 }
 
 impl HubConfig {
@@ -90,6 +97,7 @@ impl Default for HubConfig {
             node: 0,
             server_rooms: Vec::new(),
             filtered_words: Vec::new(),
+            announce_names: false,
         }
     }
 }
@@ -175,6 +183,7 @@ impl Hub {
     pub fn new(config: HubConfig) -> Hub {
         let state = State {
             msgids: MsgIds::new(config.node),
+            announce_names: config.announce_names,
             ..State::default()
         };
         Hub {
@@ -201,8 +210,9 @@ impl Hub {
     }
 
     /// Delivers events made elsewhere (another node) to this process's sessions: resolves
-    /// each one's audience against the rooms and names as they are now (members who
-    /// joined before it), then pushes, after releasing the lock.
+    /// each one's audience against the rooms and names as they are now, then pushes,
+    /// after releasing the lock. (A cluster's events go through [`Hub::apply_remote`],
+    /// which also changes what this hub knows of the other node's users.)
     pub fn route(&self, events: Vec<Arc<Event>>) {
         let routed = self.lock().resolve_all(events, false);
         routed.into_iter().for_each(Routed::deliver);
@@ -411,3 +421,6 @@ impl Hub {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod remote_tests;

@@ -38,8 +38,10 @@ pub struct Watched {
 
 impl State {
     /// Notes that `name` was taken (`online`) or given up: its watchers hear of it.
+    /// In a cluster every change is announced, watched or not: it is how the other
+    /// nodes learn which names this node's users hold.
     pub(crate) fn presence(&mut self, name: &Name, online: Option<Peer>) {
-        if !self.watches.by_name.contains_key(name.folded()) {
+        if !self.announce_names && !self.watches.by_name.contains_key(name.folded()) {
             return;
         }
         let kind = EventKind::Presence {
@@ -48,6 +50,24 @@ impl State {
         };
         let event = self.event(None, kind);
         self.watches.pending.push(event);
+    }
+
+    /// A presence event for this node's watchers only, made now (a user of another node
+    /// came or went: that node announces it to the rest itself); `None` if nobody here
+    /// watches the name.
+    pub(crate) fn presence_here(
+        &mut self,
+        name: &Name,
+        online: Option<Peer>,
+    ) -> Option<Arc<Event>> {
+        if !self.watches.by_name.contains_key(name.folded()) {
+            return None;
+        }
+        let kind = EventKind::Presence {
+            name: name.clone(),
+            online,
+        };
+        Some(self.event(None, kind))
     }
 
     /// Presence events waiting for the verb that caused them to send its events.

@@ -118,10 +118,7 @@ impl Hub {
         let by = self.oper(&state, session)?;
         let target_id = state.session_named(target)?;
         let name = state.named(target_id)?;
-        let quit = match &reason {
-            Some(reason) => format!("Killed ({} ({reason}))", by.name),
-            None => format!("Killed ({})", by.name),
-        };
+        let quit = kill_quit(&by.name, reason.as_ref());
         self.put_out_all(state, (&by, session.id()), &[target_id], reason, quit);
         Ok(name)
     }
@@ -213,5 +210,13 @@ impl Hub {
             state.release(target);
         }
         self.dispatch(state, routed);
+    }
+}
+
+/// The quit reason a kill's room-mates see: `Killed (by (reason))`.
+pub(super) fn kill_quit(by: &Name, reason: Option<&Text>) -> String {
+    match reason {
+        Some(reason) => format!("Killed ({by} ({reason}))"),
+        None => format!("Killed ({by})"),
     }
 }

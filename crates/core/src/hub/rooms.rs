@@ -64,14 +64,15 @@ impl Hub {
             check_entry(entry, id, &hostmask, key)?;
         }
         entry.invited.remove(&id);
-        let joined = EventKind::Joined {
-            room: shown.clone(),
-            who: who.clone(),
-        };
-        let joined = state.event(Some(id), joined);
         // A new room is run by its first member, if their protocol can run one; the
         // server's own rooms by nobody but server operators.
         let op = fresh && residence.runs_rooms() && !self.config.is_server_room(&shown);
+        let joined = EventKind::Joined {
+            room: shown.clone(),
+            who: who.clone(),
+            op,
+        };
+        let joined = state.event(Some(id), joined);
         let seat = Seat {
             session: handle,
             op,

@@ -34,7 +34,7 @@ pub struct Ban {
 }
 
 /// A room's modes. New rooms are `+nt`, as on most IRC networks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChannelModes {
     pub no_external: bool,
     pub topic_lock: bool,
@@ -283,6 +283,14 @@ pub(crate) struct State {
     pub whowas: super::whowas::WhoWas,
     /// Who watches which names (IRC `MONITOR`): see `monitor.rs`.
     pub watches: super::monitor::Watches,
+    /// Whether every name taken or given up makes a `Presence` event, watched or not
+    /// ([`super::HubConfig::announce_names`]).
+    pub announce_names: bool,
+    /// The users of other nodes, by the id this hub gave them, with their node: see
+    /// `ghosts.rs`.
+    pub ghosts: HashMap<SessionId, u16>,
+    /// The last number given to a user of another node.
+    pub next_ghost: u64,
 }
 
 impl State {
@@ -385,14 +393,19 @@ impl State {
     }
 
     /// The sessions an event's audience names, as the rooms and names are now. The author
-    /// is left out of room audiences when it is a session of this node.
+    /// is left out of room audiences when it is a session of this node. An event of
+    /// another node reaches every member seated when it arrives: ids made on two clocks
+    /// do not tell which came first, the order of arrival does.
     pub fn resolve(&self, event: &Event) -> Vec<Arc<Session>> {
-        let msgid = event.msgid();
-        let except = event
-            .author()
-            .filter(|_| msgid.node() == self.msgids.node());
+        let own = event.msgid().node() == self.msgids.node();
+        let except = event.author().filter(|_| own);
+        let msgid = if own {
+            event.msgid()
+        } else {
+            MsgId::from_bytes([0xFF; 16])
+        };
         let by_name = |name: &Name| {
-            let id = self.names.get(name.folded())?;
+            let id = self.names.get(name.folded()).filter(|id| !id.is_remote())?;
             Some(self.sessions.get(id)?.session.clone())
         };
         match event.kind().audience() {
@@ -414,6 +427,7 @@ impl State {
                 .sessions
                 .values()
                 .filter(|member| member.oper && member.name.is_some())
+                .filter(|member| !member.session.id().is_remote())
                 .map(|member| member.session.clone())
                 .collect(),
         }
@@ -427,7 +441,10 @@ impl State {
         except: Option<SessionId>,
         msgid: MsgId,
     ) -> Vec<Arc<Session>> {
-        let hears = |id: &SessionId, seat: &Seat| Some(*id) != except && seat.since < msgid;
+        // Users of other nodes have no connection here: their own node delivers to them.
+        let hears = |id: &SessionId, seat: &Seat| {
+            Some(*id) != except && seat.since < msgid && !id.is_remote()
+        };
         let mut rooms = rooms.iter().filter_map(|r| self.rooms.get(r.folded()));
         let Some(first) = rooms.next() else {
             return Vec::new();

@@ -120,7 +120,8 @@ fn join_say_part_reach_everyone_else_only() {
         events(&a),
         vec![EventKind::Joined {
             room: n("Lobby"),
-            who: bob.clone()
+            who: bob.clone(),
+            op: false
         }]
     );
     assert!(events(&b).is_empty());

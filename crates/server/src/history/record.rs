@@ -158,7 +158,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
             };
             kept(conversations, "tagmsg", from, None)
         }
-        EventKind::Joined { room, who } => kept(one(room), "join", who, None),
+        EventKind::Joined { room, who, .. } => kept(one(room), "join", who, None),
         EventKind::Left { room, who, .. } => kept(one(room), "part", who, None),
         EventKind::Kicked { room, by, .. } => kept(one(room), "kick", by, None),
         EventKind::TopicChanged { room, by, topic } => {

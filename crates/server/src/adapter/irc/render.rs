@@ -224,7 +224,7 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         render_truncated(&mut out, tags, Some(source), command, params);
     };
     match kind {
-        EventKind::Joined { room, who } if extended_join => {
+        EventKind::Joined { room, who, .. } if extended_join => {
             let account = who.account.as_ref().map_or("*", Name::as_str);
             put(
                 &source(who),
@@ -232,7 +232,7 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
                 &[&channel(room), account, who.realname()],
             );
         }
-        EventKind::Joined { room, who } => put(&source(who), "JOIN", &[&channel(room)]),
+        EventKind::Joined { room, who, .. } => put(&source(who), "JOIN", &[&channel(room)]),
         EventKind::Left { room, who, how } => match how {
             Departure::Parted {
                 reason: Some(reason),
@@ -396,6 +396,7 @@ mod tests {
         let join = made(EventKind::Joined {
             room: n("c"),
             who: irc_peer("al"),
+            op: false,
         });
         let mut caps = Caps::default();
         let mut out = BytesMut::new();
@@ -486,6 +487,7 @@ mod tests {
         let join = EventKind::Joined {
             room: n("c"),
             who: amy.clone(),
+            op: false,
         };
         let mut caps = Caps::default();
         caps.set(Cap::ExtendedJoin, true);

@@ -1,0 +1,262 @@
+//! Two hubs as two nodes of a cluster, joined by hand: every event one makes is sent
+//! (serialised and read back, as over Redis) to the other's `apply_remote`.
+
+use super::*;
+use std::sync::Mutex;
+
+use crate::event::{ModeChange, Peer, Tone};
+use crate::outbox::Delivery;
+use crate::text::Text;
+
+/// A stage that keeps what the hub made, as the cluster stage would before publishing.
+#[derive(Default)]
+struct Outbound(Mutex<Vec<Routed>>);
+
+impl Stage for Outbound {
+    fn submit(&self, events: Vec<Routed>) {
+        self.0.lock().unwrap().extend(events);
+    }
+}
+
+struct Node {
+    hub: Hub,
+    out: Arc<Outbound>,
+}
+
+impl Node {
+    fn new(node: u16) -> Node {
+        let hub = Hub::new(HubConfig {
+            node,
+            announce_names: true,
+            ..HubConfig::default()
+        });
+        let out = Arc::new(Outbound::default());
+        assert!(hub.set_stage(out.clone()).is_ok());
+        Node { hub, out }
+    }
+
+    fn named(&self, name: &str) -> Arc<Session> {
+        let s = self.hub.attach("irc");
+        self.hub.take_name(&s, n(name)).unwrap();
+        s
+    }
+}
+
+/// Delivers what each node made to its own sessions and sends it to the other, until
+/// neither has anything left.
+fn pump(a: &Node, b: &Node) {
+    for _ in 0..10 {
+        let moved = send(a, b) + send(b, a);
+        if moved == 0 {
+            return;
+        }
+    }
+    panic!("the nodes kept talking");
+}
+
+fn send(from: &Node, to: &Node) -> usize {
+    let routed: Vec<Routed> = std::mem::take(&mut *from.out.0.lock().unwrap());
+    let count = routed.len();
+    let mut events = Vec::new();
+    for r in routed {
+        let mut wire = Vec::new();
+        r.event
+            .serialize(&mut serde_json::Serializer::new(&mut wire))
+            .unwrap();
+        let mut read = serde_json::Deserializer::from_slice(&wire);
+        events.push(Event::deserialize(&mut read).unwrap());
+        r.deliver();
+    }
+    let node = from.hub.config().node;
+    to.hub
+        .apply_remote(node, events)
+        .into_iter()
+        .for_each(Routed::deliver);
+    count
+}
+
+fn events(session: &Session) -> Vec<EventKind> {
+    let mut out = Vec::new();
+    session.outbox().drain(&mut out);
+    out.into_iter()
+        .filter_map(|d| match d {
+            Delivery::Event(e) => Some(e.kind().clone()),
+            Delivery::Bytes(_) => None,
+        })
+        .collect()
+}
+
+fn n(s: &str) -> Name {
+    Name::parse(s, 32).unwrap()
+}
+
+fn said(text: &str) -> Text {
+    Text::new(text)
+}
+
+#[test]
+fn a_name_held_on_one_node_is_taken_on_the_other_and_free_once_given_up() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    pump(&a, &b);
+    let other = b.hub.attach("rooms");
+    assert_eq!(
+        b.hub.take_name(&other, n("AMY")),
+        Err(HubError::NameTaken("AMY".into()))
+    );
+    assert_eq!(b.hub.names(), vec![n("amy")]);
+    assert_eq!(b.hub.lookup("amy").unwrap().host.as_ref(), "irc");
+    a.hub.detach(&amy, Departure::Quit { reason: None });
+    pump(&a, &b);
+    assert_eq!(b.hub.take_name(&other, n("amy")), Ok(n("amy")));
+}
+
+#[test]
+fn room_members_of_both_nodes_hear_each_other_and_are_listed() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    a.hub.join(&amy, n("c")).unwrap();
+    pump(&a, &b);
+    b.hub.join(&bob, n("c")).unwrap();
+    pump(&a, &b);
+    assert_eq!(a.hub.members("c"), vec![n("amy"), n("bob")]);
+    assert_eq!(b.hub.members("c"), vec![n("amy"), n("bob")]);
+    let joined = events(&amy);
+    assert!(
+        matches!(&joined[..], [EventKind::Joined { who, op: false, .. }] if who.name == n("bob"))
+    );
+    a.hub.say(&amy, "c", said("hi bob")).unwrap();
+    pump(&a, &b);
+    let heard = events(&bob);
+    assert!(
+        matches!(&heard[..], [EventKind::Said { from, text, tone: Tone::Chat, .. }]
+            if from.name == n("amy") && text.as_str() == "hi bob"),
+        "{heard:?}"
+    );
+    assert!(events(&amy).is_empty(), "no echo of one's own message");
+}
+
+#[test]
+fn the_first_member_runs_the_room_on_every_node_and_a_kick_crosses() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    a.hub.join(&amy, n("c")).unwrap();
+    pump(&a, &b);
+    b.hub.join(&bob, n("c")).unwrap();
+    pump(&a, &b);
+    let op = ModeChange::Voice {
+        on: true,
+        who: n("bob"),
+    };
+    assert!(
+        b.hub.change_modes(&bob, "c", vec![op.clone()]).is_err(),
+        "bob is no op"
+    );
+    let outcome = a.hub.change_modes(&amy, "c", vec![op]).unwrap();
+    assert_eq!(outcome.applied.len(), 1);
+    a.hub.kick(&amy, "c", "bob", Some(said("bye"))).unwrap();
+    pump(&a, &b);
+    assert_eq!(b.hub.members("c"), vec![n("amy")]);
+    assert_eq!(a.hub.members("c"), vec![n("amy")]);
+    assert!(!b.hub.is_member(&bob, "c"));
+    let heard = events(&bob);
+    assert!(
+        matches!(heard.last(), Some(EventKind::Kicked { target, .. }) if target.name == n("bob")),
+        "{heard:?}"
+    );
+}
+
+#[test]
+fn a_direct_message_reaches_a_user_of_the_other_node_only() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    pump(&a, &b);
+    a.hub.whisper(&amy, "bob", said("psst")).unwrap();
+    pump(&a, &b);
+    let heard = events(&bob);
+    assert!(
+        matches!(&heard[..], [EventKind::Direct { from, text, .. }]
+            if from.name == n("amy") && text.as_str() == "psst"),
+        "{heard:?}"
+    );
+    assert!(events(&amy).is_empty());
+}
+
+#[test]
+fn a_lost_node_s_users_quit_and_free_their_names() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    a.hub.join(&amy, n("c")).unwrap();
+    pump(&a, &b);
+    b.hub.join(&bob, n("c")).unwrap();
+    pump(&a, &b);
+    events(&bob);
+    let lost = b.hub.forget_node(1, &Departure::Lost);
+    lost.into_iter().for_each(Routed::deliver);
+    let heard = events(&bob);
+    assert!(
+        matches!(&heard[..], [EventKind::Quit { who, how: Departure::Lost, .. }] if who.name == n("amy")),
+        "{heard:?}"
+    );
+    assert_eq!(b.hub.members("c"), vec![n("bob")]);
+    assert_eq!(b.hub.names(), vec![n("bob")]);
+    assert!(b.hub.known_nodes().is_empty());
+}
+
+#[test]
+fn a_snapshot_brings_a_late_node_up_to_date_and_drops_who_is_gone() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let _cy = a.named("cy");
+    a.hub.join(&amy, n("c")).unwrap();
+    a.hub.set_topic(&amy, "c", Some(said("plans"))).unwrap();
+    a.out.0.lock().unwrap().clear();
+    let snapshot = a.hub.local_snapshot();
+    assert_eq!(snapshot.users.len(), 2);
+    b.hub.apply_snapshot(1, &snapshot);
+    assert_eq!(b.hub.names(), vec![n("amy"), n("cy")]);
+    assert_eq!(b.hub.members("c"), vec![n("amy")]);
+    let view = b.hub.room_view("c").unwrap();
+    assert_eq!(
+        view.topic.map(|t| t.text.as_str().to_string()).as_deref(),
+        Some("plans")
+    );
+    let wire = serde_json::to_string(&NodeSnapshot::default()).unwrap();
+    let empty: NodeSnapshot = serde_json::from_str(&wire).unwrap();
+    b.hub.apply_snapshot(1, &empty);
+    assert!(b.hub.names().is_empty());
+    assert!(b.hub.rooms().is_empty());
+}
+
+#[test]
+fn a_name_claimed_elsewhere_is_given_up_here_with_a_reason() {
+    let a = Node::new(1);
+    let amy = a.named("amy");
+    a.out.0.lock().unwrap().clear();
+    a.hub.give_up_name(&n("amy"), "name taken on another node");
+    assert!(a.hub.names().is_empty());
+    assert_eq!(
+        amy.outbox().closed(),
+        Some(crate::outbox::CloseReason::Removed)
+    );
+    let made = std::mem::take(&mut *a.out.0.lock().unwrap());
+    assert!(made
+        .iter()
+        .any(|r| matches!(r.event.kind(), EventKind::Presence { online: None, .. })));
+}
+
+#[test]
+fn names_held_here_are_never_given_to_a_namesake_elsewhere() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let _amy_a = a.named("amy");
+    let amy_b = b.named("amy");
+    pump(&a, &b);
+    assert!(b.hub.known_nodes().is_empty(), "b keeps its own amy");
+    assert_eq!(b.hub.name_of(&amy_b), Some(n("amy")));
+    let peer = Peer::classroom(n("amy"), "irc");
+    assert_eq!(b.hub.lookup("amy").map(|p| p.name), Some(peer.name));
+}
