@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 # in a real terminal; irssi and weechat-headless are real IRC clients (tests/irc_real_client.rs);
 # openssl's s_client is the real TLS client of tests/tls.rs; prometheus scrapes the metrics
 # listener in tests/prometheus.rs; systemd-analyze verifies contrib/confab.service
-# (tests/packaging.rs).
+# (tests/packaging.rs); redis-server joins the nodes of tests/cluster.rs (each test starts
+# its own on a free loopback port).
 # Installed only when the command is missing; needs root.
 needed=()
 for tool in tmux:tmux irssi:irssi weechat-headless:weechat-headless openssl:openssl \
-    prometheus:prometheus systemd-analyze:systemd; do
+    prometheus:prometheus systemd-analyze:systemd redis-server:redis-server; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || needed+=("${tool#*:}")
 done
 if [ ${#needed[@]} -gt 0 ]; then

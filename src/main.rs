@@ -90,6 +90,13 @@ struct ServeArgs {
     /// [default: ./confab-data]
     #[arg(long, value_name = "DIR|none")]
     data: Option<DataSetting>,
+    /// Join a cluster of confab nodes sharing one chat through Redis at URL
+    /// (`redis://HOST:PORT[/DB]`, `rediss://` for TLS); see docs/cluster.md.
+    #[arg(long, value_name = "URL")]
+    cluster: Option<String>,
+    /// This node's number in the cluster (1 to 65535, unique; default: one Redis hands out).
+    #[arg(long, value_name = "N", requires = "cluster", value_parser = clap::value_parser!(u16).range(1..))]
+    node: Option<u16>,
     /// A TOML file with `listen = [...]`, `data`, a `[history]`, `[limits]` and `[irc]`
     /// table (see README and docs/irc.md); flags win over it.
     #[arg(long, value_name = "FILE")]
@@ -222,6 +229,12 @@ fn configured(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(data) = args.data {
         config.data = data;
+    }
+    if let Some(url) = args.cluster {
+        config.cluster.redis = Some(url);
+    }
+    if let Some(node) = args.node {
+        config.cluster.node = Some(node);
     }
     if let Some(bytes) = args.outbox_bytes {
         config.limits.outbox_bytes = bytes;

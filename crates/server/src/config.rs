@@ -292,6 +292,31 @@ pub struct ModerationConfig {
     pub filtered_words: Vec<String>,
 }
 
+/// Joining a cluster of nodes over Redis (the `[cluster]` table; `--cluster URL`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// `redis://HOST:PORT[/DB]` (`rediss://` for TLS); none: a lone server.
+    pub redis: Option<String>,
+    /// This node's number, 1 to 65535, unique in the cluster; none: Redis hands out one.
+    pub node: Option<u16>,
+    /// Seconds a node's lease and its names' claims last without renewal (default 8):
+    /// a node killed outright is gone from the others within this plus a few seconds.
+    pub lease_secs: Option<u64>,
+}
+
+impl ClusterSettings {
+    /// The settings the cluster crate takes, when a Redis URL is set.
+    pub fn to_cluster(&self) -> Option<confab_cluster::ClusterConfig> {
+        let mut config = confab_cluster::ClusterConfig::new(self.redis.clone()?);
+        config.node = self.node;
+        if let Some(secs) = self.lease_secs {
+            config.lease = std::time::Duration::from_secs(secs);
+        }
+        Some(config)
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -308,6 +333,7 @@ pub struct Config {
     /// The `http` listener's page and WebSocket origins (`crate::http`).
     pub http: HttpConfig,
     pub moderation: ModerationConfig,
+    pub cluster: ClusterSettings,
 }
 
 impl Default for Config {
@@ -324,6 +350,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             http: HttpConfig::default(),
             moderation: ModerationConfig::default(),
+            cluster: ClusterSettings::default(),
         }
     }
 }
@@ -415,6 +442,11 @@ impl Config {
                     "limits.{what} must be above 0"
                 )));
             }
+        }
+        if self.cluster.node == Some(0) || self.cluster.lease_secs == Some(0) {
+            return Err(ConfigError::Invalid(
+                "cluster.node must be 1 to 65535 and cluster.lease_secs above 0".into(),
+            ));
         }
         if self.tls.handshake_timeout_secs == 0 {
             return Err(ConfigError::Invalid(

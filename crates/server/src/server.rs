@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use confab_cluster::{Cluster, ClusterError, Joining, Next};
 use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{CloseReason, Hub, HubConfig, Name};
 use confab_store::StoreError;
@@ -48,6 +49,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(1000);
 /// How long a shutdown waits for the events already made to be committed and routed.
 const HISTORY_FLUSH: Duration = Duration::from_millis(300);
+/// How long a shutdown waits for the cluster to hear this node's goodbye.
+const CLUSTER_GOODBYE: Duration = Duration::from_millis(300);
 /// Pause after a failed accept (out of file descriptors) so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// How long a refused connection may take to receive its refusal line.
@@ -69,12 +72,17 @@ pub enum BindError {
     /// unwritable, from a newer confab).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Redis cannot be reached, or this node's number is another live node's.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
     #[error(transparent)]
     Tls(#[from] TlsError),
 }
 
 pub struct Server {
     listeners: Vec<(ListenSpec, TcpListener)>,
+    /// This node's place in a cluster (`--cluster`).
+    cluster: Option<Cluster>,
     shared: Arc<Shared>,
     /// Present when some listener is `+tls`.
     tls: Option<Transport>,
@@ -103,11 +111,17 @@ impl Server {
             }),
             None => None,
         };
+        let joining = match config.cluster.to_cluster() {
+            Some(cluster) => Some(Joining::connect(cluster).await?),
+            None => None,
+        };
         let hub = Arc::new(Hub::new(HubConfig {
             name_max: config.limits.name_max,
             outbox_bytes: config.limits.outbox_bytes,
             rooms_max: config.limits.rooms_per_user,
-            node: 0,
+            node: joining.as_ref().map_or(0, Joining::node),
+            // A node tells the others every name its users take or give up.
+            announce_names: joining.is_some(),
             // The lobby, broadcast's one conversation, is the server's: nobody owns it for
             // being first (server operators run it).
             server_rooms: vec![crate::adapter::broadcast::lobby()],
@@ -119,6 +133,7 @@ impl Server {
             hub.reserve(name);
         }
         let history = History::open(&config.data, &config.history, &hub)?.map(Arc::new);
+        let cluster = join_stages(&hub, history.as_deref(), joining);
         let metrics = Metrics::new(&hub, history.clone());
         let admission = Admission::new(&config.limits);
         match &history {
@@ -143,6 +158,7 @@ impl Server {
         }
         Ok(Server {
             listeners,
+            cluster,
             tls,
             shared: Arc::new(Shared {
                 hub,
@@ -216,6 +232,10 @@ impl Server {
             // What was accepted before the signal is delivered before the goodbye.
             let _ = tokio::time::timeout(HISTORY_FLUSH, history.flush()).await;
         }
+        if let Some(cluster) = &self.cluster {
+            // The other nodes drop this node's users now, not when its lease runs out.
+            cluster.leave(CLUSTER_GOODBYE).await;
+        }
         // Every connection's driver sees its outbox close, delivers what is queued and
         // says goodbye; one attaching from now on is closed as it attaches.
         self.shared.hub.close_all(CloseReason::Shutdown);
@@ -235,6 +255,31 @@ impl Server {
             let _ = tokio::task::spawn_blocking(move || history.shutdown()).await;
         }
     }
+}
+
+/// Puts the stages between the hub and delivery: the cluster (when joining one), then
+/// the store (when history is kept).
+fn join_stages(
+    hub: &Arc<Hub>,
+    history: Option<&History>,
+    joining: Option<Joining>,
+) -> Option<Cluster> {
+    let store = history.map(History::stage);
+    let (cluster, stage) = match joining {
+        Some(joining) => {
+            let node = joining.node();
+            let (cluster, stage) = joining.start(hub.clone(), Next(store));
+            tracing::info!(node, "joined the cluster");
+            (Some(cluster), Some(stage))
+        }
+        None => (None, store),
+    };
+    if let Some(stage) = stage {
+        if hub.set_stage(stage).is_err() {
+            tracing::warn!("the hub already had a stage");
+        }
+    }
+    cluster
 }
 
 /// The two moments of a shutdown: `shutdown` (connections say goodbye, newcomers are

@@ -62,9 +62,9 @@ impl Stage for StoreStage {
 }
 
 impl History {
-    /// Opens the data directory of `setting` (`None` for `--data none`), puts its writer
-    /// between `hub` and routing, and makes the hub's message ids follow the newest stored
-    /// one. Call before any client attaches.
+    /// Opens the data directory of `setting` (`None` for `--data none`) and makes the
+    /// hub's message ids follow the newest stored one; [`History::stage`] puts its writer
+    /// between the hub and routing. Call before any client attaches.
     pub fn open(
         setting: &DataSetting,
         config: &HistoryConfig,
@@ -81,10 +81,13 @@ impl History {
         let reader = db.reader()?;
         let replay = replay::Replay::new(reader.clone(), config.replay_on_join);
         let writer = spawn_writer(&db, config, Arc::downgrade(hub), replay)?;
-        if hub.set_stage(Arc::new(StoreStage(writer.clone()))).is_err() {
-            tracing::warn!("the hub already had a stage; history is not kept");
-        }
         Ok(Some(History { db, reader, writer }))
+    }
+
+    /// The stage that stores events, then delivers them: the hub's own stage, or the one
+    /// after the cluster's. Set it before any client attaches.
+    pub fn stage(&self) -> Arc<dyn Stage> {
+        Arc::new(StoreStage(self.writer.clone()))
     }
 
     pub fn database(&self) -> &Database {

@@ -1,0 +1,195 @@
+//! Several confab nodes as one chat, over Redis. Each node keeps the whole chat in its
+//! hub: its own users, and the users of the other nodes as they announce them. Every
+//! event a node's hub makes is published on one channel and delivered, on every node
+//! including its own, in the order Redis gives; names are claimed in Redis before they
+//! are announced; a node's lease tells the others it is alive. See docs/cluster.md.
+//!
+//! The cluster is a stage of the hub ([`confab_core::Stage`]), between the hub and the
+//! store: the core knows no Redis, and without `--cluster` none of this runs.
+
+mod config;
+mod inbound;
+mod keys;
+mod link;
+mod outbound;
+mod stage;
+mod stats;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use confab_core::{Hub, Stage};
+use redis::aio::MultiplexedConnection;
+use redis::{Client, IntoConnectionInfo};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+pub use config::{redacted, ClusterConfig, DEFAULT_LEASE};
+pub use stage::Next;
+pub use stats::{ClusterStats, StatsNow};
+
+use link::Link;
+use stage::{ClusterStage, OUTGOING_MAX};
+
+/// Why a node cannot join.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("bad cluster URL {url}: {cause}")]
+    Url { url: String, cause: String },
+    #[error("cannot reach Redis at {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    #[error("node number {0} is in use by another running node (its lease in Redis is held); choose another or wait for it to lapse")]
+    NodeTaken(u16),
+    #[error("no free node number in Redis")]
+    NoFreeNode,
+}
+
+/// A node that reached Redis and holds its number, before its hub exists (the hub's
+/// message ids carry the number).
+pub struct Joining {
+    config: ClusterConfig,
+    client: Client,
+    node: u16,
+    run: u64,
+}
+
+impl Joining {
+    /// Reaches Redis and takes this node's number: the configured one (refused if another
+    /// live node holds it) or a free one.
+    pub async fn connect(config: ClusterConfig) -> Result<Joining, ClusterError> {
+        let url = config.shown_url();
+        let info = config
+            .url
+            .as_str()
+            .into_connection_info()
+            .map_err(|e| ClusterError::Url {
+                url: url.clone(),
+                cause: redacted(&e.to_string()),
+            })?;
+        let client = Client::open(info).map_err(|e| ClusterError::Url {
+            url: url.clone(),
+            cause: redacted(&e.to_string()),
+        })?;
+        let unreachable = |e: redis::RedisError| ClusterError::Unreachable {
+            url: url.clone(),
+            cause: redacted(&e.to_string()),
+        };
+        let mut conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| ClusterError::Unreachable {
+            url: url.clone(),
+            cause: "timed out".into(),
+        })?
+        .map_err(unreachable)?;
+        let run = run_token();
+        let node = take_number(&mut conn, &config, run)
+            .await
+            .map_err(unreachable)??;
+        Ok(Joining {
+            config,
+            client,
+            node,
+            run,
+        })
+    }
+
+    /// This node's number.
+    pub fn node(&self) -> u16 {
+        self.node
+    }
+
+    /// Starts the link for `hub` and returns the node and the stage to set on the hub,
+    /// which passes events on to `next` (the store's stage, or delivery).
+    pub fn start(self, hub: Arc<Hub>, next: Next) -> (Cluster, Arc<dyn Stage>) {
+        let stats = Arc::new(ClusterStats::default());
+        let (tx, rx) = mpsc::channel(OUTGOING_MAX);
+        let stage = Arc::new(ClusterStage {
+            outgoing: tx,
+            next: next.clone(),
+            stats: stats.clone(),
+        });
+        let link = Link {
+            config: self.config,
+            client: self.client,
+            node: self.node,
+            run: self.run,
+            hub,
+            next,
+            outgoing: rx,
+            stats: stats.clone(),
+            seq: 0,
+            pending: Default::default(),
+            heard: Default::default(),
+            partial: Default::default(),
+            owe_snapshot: false,
+            owe_hello: false,
+        };
+        let (leave, left) = oneshot::channel();
+        let task = tokio::spawn(link.run(left));
+        let cluster = Cluster {
+            node: self.node,
+            stats,
+            leave: std::sync::Mutex::new(Some((leave, task))),
+        };
+        (cluster, stage)
+    }
+}
+
+/// This node's place in the cluster, while it runs.
+pub struct Cluster {
+    node: u16,
+    stats: Arc<ClusterStats>,
+    leave: std::sync::Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
+}
+
+impl Cluster {
+    pub fn node(&self) -> u16 {
+        self.node
+    }
+
+    pub fn stats(&self) -> StatsNow {
+        self.stats.now()
+    }
+
+    /// Says goodbye (the other nodes drop this node's users at once and its names are
+    /// free) and stops the link; from then on events go straight to the next stage.
+    pub async fn leave(&self, wait: Duration) {
+        let taken = self.leave.lock().map(|mut l| l.take()).unwrap_or(None);
+        if let Some((leave, task)) = taken {
+            let _ = leave.send(());
+            let _ = tokio::time::timeout(wait, task).await;
+        }
+    }
+}
+
+/// A number for this run of the process: its lease's value and its envelopes' `run`.
+fn run_token() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+async fn take_number(
+    conn: &mut MultiplexedConnection,
+    config: &ClusterConfig,
+    run: u64,
+) -> redis::RedisResult<Result<u16, ClusterError>> {
+    let token = run.to_string();
+    Ok(match config.node {
+        Some(node) => {
+            if keys::claim(conn, &keys::node_key(node), &token, config.lease).await? {
+                Ok(node)
+            } else {
+                Err(ClusterError::NodeTaken(node))
+            }
+        }
+        None => keys::take_free_node(conn, &token, config.lease, 64)
+            .await?
+            .ok_or(ClusterError::NoFreeNode),
+    })
+}

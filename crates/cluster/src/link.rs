@@ -1,0 +1,279 @@
+//! The link to Redis: one task that owns both connections (commands and the
+//! subscription), connects and reconnects with backoff, and runs the node's side of the
+//! cluster while connected: publishing (`outbound.rs`), listening (`inbound.rs`),
+//! renewing its lease and claims, and watching for nodes whose lease ran out.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use confab_core::hub::NodeSnapshot;
+use confab_core::{Departure, Hub, Routed, Text};
+use futures_util::StreamExt;
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, RedisResult};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{interval, sleep, Instant, MissedTickBehavior};
+
+use crate::config::ClusterConfig;
+use crate::keys;
+use crate::stage::Next;
+use crate::stats::ClusterStats;
+
+/// How often a node looks for nodes whose lease ran out.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+/// Longest wait between two tries to reach Redis.
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How long a command may take before the connection counts as broken.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long this node's own events wait for their echo before they are delivered anyway.
+pub(crate) const ECHO_WAIT: Duration = Duration::from_secs(2);
+
+/// This node in the cluster: who it is and what it knows while the link runs.
+pub(crate) struct Link {
+    pub(crate) config: ClusterConfig,
+    pub(crate) client: Client,
+    pub(crate) node: u16,
+    /// This run's token: the value of the node's lease, and the `run` of its envelopes.
+    pub(crate) run: u64,
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) next: Next,
+    pub(crate) outgoing: mpsc::Receiver<Vec<Routed>>,
+    pub(crate) stats: Arc<ClusterStats>,
+    /// The last sequence number this node sent.
+    pub(crate) seq: u64,
+    /// This node's events sent and not yet heard back, oldest first, with their number.
+    pub(crate) pending: VecDeque<(u64, Instant, Vec<Routed>)>,
+    /// Each other node's run and the last sequence number heard from it.
+    pub(crate) heard: HashMap<u16, (u64, u64)>,
+    /// Snapshot parts received, per node, until the last one.
+    pub(crate) partial: HashMap<u16, NodeSnapshot>,
+    /// Set when this node owes the others its snapshot (asked by a Hello, or after a gap).
+    pub(crate) owe_snapshot: bool,
+    /// Set when this node should ask the others for theirs (it missed messages).
+    pub(crate) owe_hello: bool,
+}
+
+/// Why a connected session of the link ended.
+enum Ended {
+    Left,
+    Broken(String),
+}
+
+impl Link {
+    /// Runs until `leave` fires: connected as often as Redis allows, serving local users
+    /// alone in between.
+    pub(crate) async fn run(mut self, mut leave: oneshot::Receiver<()>) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.connect().await {
+                Ok((conn, messages)) => {
+                    backoff = Duration::from_millis(100);
+                    let ended = self.serve(conn, messages, &mut leave).await;
+                    self.set_down();
+                    match ended {
+                        Ended::Left => return,
+                        Ended::Broken(why) => tracing::warn!(
+                            redis = %self.config.shown_url(),
+                            error = %why,
+                            "cluster link lost: serving this node's users only until Redis is back"
+                        ),
+                    }
+                }
+                Err(error) => tracing::warn!(
+                    redis = %self.config.shown_url(),
+                    %error,
+                    retry_ms = backoff.as_millis() as u64,
+                    "cannot reach Redis"
+                ),
+            }
+            if self.wait_down(backoff, &mut leave).await {
+                return;
+            }
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+            ClusterStats::add(&self.stats.reconnects, 1);
+        }
+    }
+
+    /// Opens both connections and subscribes; the node's lease is taken again (it may
+    /// have run out while Redis was away).
+    async fn connect(&mut self) -> RedisResult<(MultiplexedConnection, redis::aio::PubSubStream)> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(COMMAND_TIMEOUT))
+            .set_response_timeout(Some(COMMAND_TIMEOUT));
+        let mut conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(keys::CHANNEL).await?;
+        let token = self.run.to_string();
+        if !keys::claim(
+            &mut conn,
+            &keys::node_key(self.node),
+            &token,
+            self.config.lease,
+        )
+        .await?
+        {
+            tracing::error!(
+                node = self.node,
+                "another process holds this node's number in Redis"
+            );
+        }
+        Ok((conn, pubsub.into_on_message()))
+    }
+
+    async fn serve(
+        &mut self,
+        mut conn: MultiplexedConnection,
+        mut messages: redis::aio::PubSubStream,
+        leave: &mut oneshot::Receiver<()>,
+    ) -> Ended {
+        self.stats.up.store(true, Ordering::Release);
+        tracing::info!(node = self.node, redis = %self.config.shown_url(), "cluster link up");
+        // Whoever knew this node from before hears its state anew; everyone answers with
+        // theirs, so this node's picture of the cluster is whole again.
+        (self.owe_hello, self.owe_snapshot) = (true, true);
+        let mut renew = interval(self.config.lease / 3);
+        let mut watch = interval(WATCH_EVERY);
+        renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        watch.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            if let Err(error) = self.settle_debts(&mut conn).await {
+                return Ended::Broken(error.to_string());
+            }
+            let step = tokio::select! {
+                biased;
+                _ = &mut *leave => {
+                    self.say_goodbye(&mut conn).await;
+                    return Ended::Left;
+                }
+                message = messages.next() => match message {
+                    Some(message) => {
+                        self.receive(message.get_payload_bytes());
+                        Ok(())
+                    }
+                    None => return Ended::Broken("the subscription closed".into()),
+                },
+                batch = self.outgoing.recv() => match batch {
+                    Some(batch) => self.publish(&mut conn, batch).await,
+                    None => return Ended::Left,
+                },
+                _ = renew.tick() => self.renew(&mut conn).await,
+                _ = watch.tick() => self.watch(&mut conn).await,
+            };
+            if let Err(error) = step {
+                return Ended::Broken(error.to_string());
+            }
+        }
+    }
+
+    /// The Hello and snapshot this node owes, sent between two steps of the loop.
+    async fn settle_debts(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
+        if std::mem::take(&mut self.owe_hello) {
+            self.send(conn, crate::wire::Body::Hello).await?;
+        }
+        if std::mem::take(&mut self.owe_snapshot) {
+            self.send_snapshot(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Marks the link down and delivers what waited for its echo, in order.
+    fn set_down(&mut self) {
+        self.stats.up.store(false, Ordering::Release);
+        for (_, _, routed) in self.pending.drain(..) {
+            self.next.forward(routed);
+        }
+        while let Ok(batch) = self.outgoing.try_recv() {
+            self.next.forward(batch);
+        }
+    }
+
+    /// Waits `backoff` while the link is down, passing on whatever was still queued for
+    /// it; `true` if the node is leaving.
+    async fn wait_down(&mut self, backoff: Duration, leave: &mut oneshot::Receiver<()>) -> bool {
+        let until = sleep(backoff);
+        tokio::pin!(until);
+        loop {
+            tokio::select! {
+                _ = &mut *leave => return true,
+                _ = &mut until => return false,
+                batch = self.outgoing.recv() => match batch {
+                    Some(batch) => self.next.forward(batch),
+                    None => return true,
+                },
+            }
+        }
+    }
+
+    /// Renews the node's lease and its users' claims; a claim lost (Redis restarted and
+    /// another node's user took the name first) costs this node's user the name.
+    async fn renew(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
+        let token = self.run.to_string();
+        let lease = self.config.lease;
+        if !keys::claim(conn, &keys::node_key(self.node), &token, lease).await? {
+            tracing::error!(
+                node = self.node,
+                "another process holds this node's number in Redis"
+            );
+        }
+        let names = self.hub.local_names();
+        let claims: Vec<String> = names.iter().map(keys::name_key).collect();
+        let value = self.node.to_string();
+        for lost in keys::renew_all(conn, &claims, &value, lease).await? {
+            if !keys::claim_name(conn, &claims[lost], &value, lease).await? {
+                self.lose_name(&names[lost]);
+            }
+        }
+        self.deliver_overdue();
+        Ok(())
+    }
+
+    /// Forgets the nodes whose lease ran out: their users quit here.
+    async fn watch(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
+        for node in self.hub.known_nodes() {
+            if !keys::node_alive(conn, node).await? {
+                tracing::warn!(node, "a node's lease ran out: its users are gone");
+                ClusterStats::add(&self.stats.nodes_lost, 1);
+                self.forget(node, "Node lost");
+            }
+        }
+        self.deliver_overdue();
+        Ok(())
+    }
+
+    /// Forgets every user of `node`, who quit with `reason` for this node's users.
+    pub(crate) fn forget(&mut self, node: u16, reason: &str) {
+        self.heard.remove(&node);
+        self.partial.remove(&node);
+        let how = Departure::Removed {
+            reason: Text::new(reason),
+        };
+        let routed = self.hub.forget_node(node, &how);
+        self.next.forward(routed);
+    }
+
+    /// This node's user loses a name another node holds: disconnected, and the others
+    /// get this node's snapshot so that nothing of the loser stays with them.
+    pub(crate) fn lose_name(&mut self, name: &confab_core::Name) {
+        tracing::warn!(%name, "name claimed by another node first: its holder here is disconnected");
+        self.hub.give_up_name(name, "Name taken on another node");
+        self.owe_snapshot = true;
+    }
+
+    /// Delivers this node's events whose echo is overdue (Redis dropped it).
+    fn deliver_overdue(&mut self) {
+        while let Some((_, sent, _)) = self.pending.front() {
+            if sent.elapsed() < ECHO_WAIT {
+                break;
+            }
+            if let Some((_, _, routed)) = self.pending.pop_front() {
+                ClusterStats::add(&self.stats.missed, 1);
+                self.next.forward(routed);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The cluster stage: the hub's events on their way out. While the link is up each verb's
+//! events go to the link, which publishes them and delivers them here only when they come
+//! back from Redis, so every node delivers in the one order Redis gave. While it is down
+//! they go straight on to the next stage: local users keep chatting.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use confab_core::{Routed, Stage};
+use tokio::sync::mpsc;
+
+use crate::stats::ClusterStats;
+
+/// Verbs' worth of events the link may have waiting before they go on without crossing.
+pub const OUTGOING_MAX: usize = 8192;
+
+/// Where events go after the cluster: the store, or delivery when there is none.
+#[derive(Clone)]
+pub struct Next(pub Option<Arc<dyn Stage>>);
+
+impl Next {
+    pub fn forward(&self, routed: Vec<Routed>) {
+        if routed.is_empty() {
+            return;
+        }
+        match &self.0 {
+            Some(stage) => stage.submit(routed),
+            None => routed.into_iter().for_each(Routed::deliver),
+        }
+    }
+}
+
+pub(crate) struct ClusterStage {
+    pub(crate) outgoing: mpsc::Sender<Vec<Routed>>,
+    pub(crate) next: Next,
+    pub(crate) stats: Arc<ClusterStats>,
+}
+
+impl Stage for ClusterStage {
+    fn submit(&self, events: Vec<Routed>) {
+        if !self.stats.up.load(Ordering::Acquire) {
+            ClusterStats::add(&self.stats.local_only, 1);
+            return self.next.forward(events);
+        }
+        if let Err(refused) = self.outgoing.try_send(events) {
+            ClusterStats::add(&self.stats.local_only, 1);
+            let (mpsc::error::TrySendError::Full(events)
+            | mpsc::error::TrySendError::Closed(events)) = refused;
+            self.next.forward(events);
+        }
+    }
+}

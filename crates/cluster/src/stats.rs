@@ -1,0 +1,52 @@
+//! What the cluster link counts, for logs and the metrics listener: whether it is up, what
+//! crossed, and what went wrong (gaps Redis pub/sub left, payloads refused, nodes lost).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct ClusterStats {
+    pub(crate) up: AtomicBool,
+    pub(crate) published: AtomicU64,
+    pub(crate) received: AtomicU64,
+    /// Messages of other nodes that never arrived (a gap in their sequence).
+    pub(crate) missed: AtomicU64,
+    /// Payloads refused: malformed, oversized, or of another run of this node's number.
+    pub(crate) refused: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
+    pub(crate) nodes_lost: AtomicU64,
+    /// Batches delivered here without crossing (the link was down or its queue full).
+    pub(crate) local_only: AtomicU64,
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsNow {
+    pub up: bool,
+    pub published: u64,
+    pub received: u64,
+    pub missed: u64,
+    pub refused: u64,
+    pub reconnects: u64,
+    pub nodes_lost: u64,
+    pub local_only: u64,
+}
+
+impl ClusterStats {
+    pub fn now(&self) -> StatsNow {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsNow {
+            up: self.up.load(Ordering::Acquire),
+            published: get(&self.published),
+            received: get(&self.received),
+            missed: get(&self.missed),
+            refused: get(&self.refused),
+            reconnects: get(&self.reconnects),
+            nodes_lost: get(&self.nodes_lost),
+            local_only: get(&self.local_only),
+        }
+    }
+
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,234 @@
+//! Several real `confab serve` nodes on one real `redis-server`: users of different
+//! protocols on different nodes share one chat, names are unique across nodes, a node
+//! killed outright or stopped loses only its own users, and Redis can restart.
+
+mod serve_support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serve_support::redis::Redis;
+use serve_support::{Serve, User};
+
+/// A node of the cluster on `redis`, every protocol on a free port.
+fn node(redis: &Redis) -> Serve {
+    Serve::start(&["--cluster", &redis.url()])
+}
+
+/// Reads `user`'s lines until one equals `expected`, for at most `within`.
+fn wait_for(user: &mut User, expected: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        match user.line() {
+            Some(line) if line == expected => return start.elapsed(),
+            Some(_) => {}
+            None => {}
+        }
+    }
+    panic!("{expected:?} did not arrive within {within:?}");
+}
+
+/// An IRC user, registered, reading lines.
+struct Irc {
+    stream: TcpStream,
+    lines: BufReader<TcpStream>,
+}
+
+impl Irc {
+    fn register(addr: SocketAddr, nick: &str) -> Irc {
+        let stream = TcpStream::connect(addr).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let lines = BufReader::new(stream.try_clone().expect("clone"));
+        let mut irc = Irc { stream, lines };
+        irc.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
+        irc.until(" 376 ");
+        irc
+    }
+
+    fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).expect("writes");
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.lines.read_line(&mut line).expect("a line in time");
+        assert!(line.ends_with("\r\n"), "connection closed: {line:?}");
+        line.truncate(line.len() - 2);
+        line
+    }
+
+    /// Reads until a line containing `part`, which it returns.
+    fn until(&mut self, part: &str) -> String {
+        for _ in 0..200 {
+            let line = self.line();
+            if line.contains(part) {
+                return line;
+            }
+        }
+        panic!("no line with {part:?}");
+    }
+}
+
+#[test]
+fn users_of_every_node_share_one_chat_and_one_set_of_names() {
+    let redis = Redis::start();
+    let (one, two, three) = (node(&redis), node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let mut amy = User::join(two.addr("broadcast"), "amy");
+    // bob (node 1) hears amy (node 2) arrive in the one conversation.
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    let mut carol = Irc::register(three.addr("irc"), "carol");
+    carol.send("JOIN #lobby\r\n");
+    assert_eq!(
+        carol.until(" 353 "),
+        ":confab 353 carol = #lobby :bob amy carol"
+    );
+    wait_for(
+        &mut bob,
+        "carol joined the conversation",
+        Duration::from_secs(5),
+    );
+    wait_for(
+        &mut amy,
+        "carol joined the conversation",
+        Duration::from_secs(5),
+    );
+    amy.send("hello from two\n");
+    assert_eq!(bob.line().as_deref(), Some("amy: hello from two"));
+    assert_eq!(
+        carol.until("PRIVMSG"),
+        ":amy!amy@broadcast PRIVMSG #lobby :hello from two"
+    );
+    carol.send("PRIVMSG #lobby :and from three\r\n");
+    assert_eq!(bob.line().as_deref(), Some("carol: and from three"));
+    assert_eq!(amy.line().as_deref(), Some("carol: and from three"));
+    // A direct message crosses to the one node its recipient is on.
+    let mut dave = Irc::register(one.addr("irc"), "dave");
+    carol.send("PRIVMSG dave :psst\r\n");
+    assert_eq!(
+        dave.until("PRIVMSG"),
+        ":carol!carol@127.0.0.1 PRIVMSG dave psst"
+    );
+    // Names held on one node are taken on every other, in each protocol's own words.
+    let mut other = TcpStream::connect(three.addr("broadcast")).expect("connects");
+    other.write_all(b"amy\n").expect("writes");
+    let mut reply = BufReader::new(other);
+    let mut line = String::new();
+    reply.read_line(&mut line).expect("a reply");
+    assert_eq!(line, "Username already taken!\n");
+    let mut eve = TcpStream::connect(two.addr("irc")).expect("connects");
+    eve.write_all(b"NICK dave\r\n").expect("writes");
+    let mut reply = BufReader::new(eve);
+    line.clear();
+    reply.read_line(&mut line).expect("a reply");
+    assert_eq!(line, ":confab 433 * dave :Nickname is already in use\r\n");
+}
+
+#[test]
+fn a_node_killed_outright_loses_only_its_users_who_are_gone_within_15_s() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let _amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    two.kill_9();
+    let took = wait_for(
+        &mut bob,
+        "amy left the conversation",
+        Duration::from_secs(15),
+    );
+    eprintln!("a killed node's user was gone after {took:?}");
+    // Her name is free again, on the node that is left.
+    let _amy_again = User::join(one.addr("broadcast"), "amy");
+    bob.send("still here\n");
+    let mut carol = Irc::register(one.addr("irc"), "carol");
+    carol.send("NAMES #lobby\r\n");
+    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby :bob amy");
+}
+
+#[test]
+fn a_node_stopped_gracefully_says_goodbye_and_frees_its_names_at_once() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let _amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    two.stop(Duration::from_secs(5));
+    wait_for(
+        &mut bob,
+        "amy left the conversation",
+        Duration::from_secs(3),
+    );
+    let _amy_again = User::join(one.addr("broadcast"), "amy");
+}
+
+#[test]
+fn after_redis_restarts_the_nodes_find_each_other_again() {
+    let mut redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let mut amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    redis.kill();
+    // Each node keeps serving its own users meanwhile.
+    let mut cy = User::join(two.addr("broadcast"), "cy");
+    wait_for(
+        &mut amy,
+        "cy joined the conversation",
+        Duration::from_secs(5),
+    );
+    cy.send("while redis is away\n");
+    wait_for(&mut amy, "cy: while redis is away", Duration::from_secs(5));
+    redis.restart();
+    // Within 10 s cross-node chat works again, and node 1 knows of cy.
+    let start = Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        amy.send(&format!("ping {n}\n"));
+        bob.stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .expect("timeout");
+        if let Some(line) = bob.line() {
+            if line.starts_with("amy: ping") {
+                break;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no chat across nodes 10 s after Redis came back"
+        );
+    }
+    eprintln!(
+        "chat crossed again {:?} after Redis came back",
+        start.elapsed()
+    );
+    let mut carol = Irc::register(one.addr("irc"), "carol");
+    carol.send("NAMES #lobby\r\n");
+    let names = carol.until(" 353 ");
+    for who in ["bob", "amy", "cy", "carol"] {
+        assert!(
+            names.split(' ').any(|n| n.trim_start_matches(':') == who),
+            "{who} in {names}"
+        );
+    }
+}
