@@ -232,3 +232,102 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
         );
     }
 }
+
+#[test]
+fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let mut amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    let huge = vec![b'x'; 5 << 20];
+    for payload in [&b"not msgpack"[..], b"\x93\x01", b"", &huge] {
+        // Both nodes hear each one.
+        assert_eq!(redis.publish("confab:events", payload), ":2\r\n");
+    }
+    amy.send("after the garbage\n");
+    assert_eq!(bob.line().as_deref(), Some("amy: after the garbage"));
+}
+
+#[test]
+fn a_node_number_in_use_is_refused_and_no_password_reaches_the_log() {
+    let redis = Redis::start();
+    let _seven = Serve::start(&["--cluster", &redis.url(), "--node", "7"]);
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["serve", "--data", "none", "--listen", "irc=127.0.0.1:0"])
+        .args(["--cluster", &redis.url(), "--node", "7"])
+        .output()
+        .expect("confab runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("node number 7 is in use by another running node"),
+        "{said}"
+    );
+    let secret_url = redis.url().replace("redis://", "redis://:hunter2@");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["serve", "--data", "none", "--listen", "irc=127.0.0.1:0"])
+        .args(["--cluster", &secret_url])
+        .output()
+        .expect("confab runs");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success(),
+        "a password the server does not take fails"
+    );
+    assert!(said.contains(":***@127.0.0.1"), "{said}");
+    assert!(!said.contains("hunter2"), "{said}");
+}
+
+#[test]
+fn history_said_on_one_node_is_read_back_on_another() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let mut amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    amy.send("first\nsecond\n");
+    assert_eq!(bob.line().as_deref(), Some("amy: first"));
+    assert_eq!(bob.line().as_deref(), Some("amy: second"));
+    // A client of node 1 reads what was said on node 2 from node 1's own history.
+    let mut carol = Irc::register(one.addr("irc"), "carol");
+    carol.send("CAP REQ :draft/chathistory batch\r\n");
+    carol.until(" ACK ");
+    carol.send("JOIN #lobby\r\nCHATHISTORY LATEST #lobby * 10\r\n");
+    let mut said = Vec::new();
+    loop {
+        let line = carol.line();
+        if line.starts_with(":confab BATCH -") {
+            break;
+        }
+        if let Some((_, text)) = line.split_once(" PRIVMSG #lobby ") {
+            said.push(text.trim_start_matches(':').to_string());
+        }
+    }
+    assert_eq!(said, ["first", "second"]);
+}
+
+#[test]
+fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
+    let redis = Redis::start();
+    let one = node(&redis);
+    let _bob = User::join(one.addr("broadcast"), "bob");
+    let mut dave = Irc::register(one.addr("irc"), "dave");
+    dave.send("JOIN #team\r\nTOPIC #team :plans\r\n");
+    dave.until(" TOPIC ");
+    // Its listeners open once it has heard node 1's state: no wait, no retry.
+    let two = node(&redis);
+    let mut carol = Irc::register(two.addr("irc"), "carol");
+    carol.send("NAMES #lobby\r\nJOIN #team\r\n");
+    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby bob");
+    assert_eq!(carol.until(" 332 "), ":confab 332 carol #team plans");
+    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #team :@dave carol");
+}

@@ -55,6 +55,29 @@ impl Redis {
     }
 }
 
+impl Redis {
+    /// Publishes `payload` on `channel` as any Redis client could, in RESP by hand (no
+    /// argument list is long enough for the large ones); the server's reply line.
+    pub fn publish(&self, channel: &str, payload: &[u8]) -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
+        let mut command = format!(
+            "*3\r\n$7\r\nPUBLISH\r\n${}\r\n{channel}\r\n${}\r\n",
+            channel.len(),
+            payload.len()
+        )
+        .into_bytes();
+        command.extend_from_slice(payload);
+        command.extend_from_slice(b"\r\n");
+        stream.write_all(&command).expect("writes");
+        let mut reply = String::new();
+        BufReader::new(stream)
+            .read_line(&mut reply)
+            .expect("a reply");
+        reply
+    }
+}
+
 impl Drop for Redis {
     fn drop(&mut self) {
         self.kill();

@@ -94,6 +94,7 @@ impl Link {
             if let Some(snapshot) = self.partial.remove(&node) {
                 let routed = self.hub.apply_snapshot(node, &snapshot);
                 self.next.forward(routed);
+                self.heard_snapshot(Some(node));
             }
         }
     }

@@ -170,3 +170,31 @@ pub async fn take_free_node(
     }
     Ok(None)
 }
+
+/// The numbers of every node whose lease is held now.
+pub async fn live_nodes(conn: &mut MultiplexedConnection) -> RedisResult<Vec<u16>> {
+    let mut nodes = Vec::new();
+    let mut cursor: u64 = 0;
+    // Bounded: a keyspace of a million keys is a thousand rounds at most.
+    for _ in 0..10_000 {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg("confab:node:*")
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await?;
+        nodes.extend(
+            keys.iter()
+                .filter_map(|k| k.strip_prefix("confab:node:")?.parse::<u16>().ok()),
+        );
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    nodes.sort_unstable();
+    nodes.dedup();
+    Ok(nodes)
+}

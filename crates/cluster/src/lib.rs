@@ -107,6 +107,7 @@ impl Joining {
     pub fn start(self, hub: Arc<Hub>, next: Next) -> (Cluster, Arc<dyn Stage>) {
         let stats = Arc::new(ClusterStats::default());
         let (tx, rx) = mpsc::channel(OUTGOING_MAX);
+        let (ready, heard) = oneshot::channel();
         let stage = Arc::new(ClusterStage {
             outgoing: tx,
             next: next.clone(),
@@ -127,6 +128,8 @@ impl Joining {
             partial: Default::default(),
             owe_snapshot: false,
             owe_hello: false,
+            ready: Some(ready),
+            awaited: Default::default(),
         };
         let (leave, left) = oneshot::channel();
         let task = tokio::spawn(link.run(left));
@@ -134,6 +137,7 @@ impl Joining {
             node: self.node,
             stats,
             leave: std::sync::Mutex::new(Some((leave, task))),
+            heard: std::sync::Mutex::new(Some(heard)),
         };
         (cluster, stage)
     }
@@ -144,6 +148,7 @@ pub struct Cluster {
     node: u16,
     stats: Arc<ClusterStats>,
     leave: std::sync::Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
+    heard: std::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl Cluster {
@@ -153,6 +158,16 @@ impl Cluster {
 
     pub fn stats(&self) -> StatsNow {
         self.stats.now()
+    }
+
+    /// Waits, at most `within`, until this node has heard every live node's snapshot
+    /// (or found Redis unreachable): `false` if it is still waiting.
+    pub async fn ready(&self, within: Duration) -> bool {
+        let heard = self.heard.lock().map(|mut h| h.take()).unwrap_or(None);
+        match heard {
+            Some(heard) => matches!(tokio::time::timeout(within, heard).await, Ok(Ok(()))),
+            None => true,
+        }
     }
 
     /// Says goodbye (the other nodes drop this node's users at once and its names are

@@ -53,6 +53,11 @@ pub(crate) struct Link {
     pub(crate) owe_snapshot: bool,
     /// Set when this node should ask the others for theirs (it missed messages).
     pub(crate) owe_hello: bool,
+    /// Told once this node has heard the snapshot of every node alive when it first
+    /// connected (or could not connect), so it opens its listeners knowing the chat.
+    pub(crate) ready: Option<oneshot::Sender<()>>,
+    /// The nodes whose first snapshot this node still waits for.
+    pub(crate) awaited: std::collections::HashSet<u16>,
 }
 
 /// Why a connected session of the link ended.
@@ -81,12 +86,15 @@ impl Link {
                         ),
                     }
                 }
-                Err(error) => tracing::warn!(
-                    redis = %self.config.shown_url(),
-                    %error,
-                    retry_ms = backoff.as_millis() as u64,
-                    "cannot reach Redis"
-                ),
+                Err(error) => {
+                    self.set_ready();
+                    tracing::warn!(
+                        redis = %self.config.shown_url(),
+                        %error,
+                        retry_ms = backoff.as_millis() as u64,
+                        "cannot reach Redis"
+                    )
+                }
             }
             if self.wait_down(backoff, &mut leave).await {
                 return;
@@ -136,6 +144,13 @@ impl Link {
         // Whoever knew this node from before hears its state anew; everyone answers with
         // theirs, so this node's picture of the cluster is whole again.
         (self.owe_hello, self.owe_snapshot) = (true, true);
+        if self.ready.is_some() {
+            match keys::live_nodes(&mut conn).await {
+                Ok(nodes) => self.awaited = nodes.into_iter().filter(|&n| n != self.node).collect(),
+                Err(error) => return Ended::Broken(error.to_string()),
+            }
+            self.heard_snapshot(None);
+        }
         let mut renew = interval(self.config.lease / 3);
         let mut watch = interval(WATCH_EVERY);
         renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -176,9 +191,30 @@ impl Link {
             self.send(conn, crate::wire::Body::Hello).await?;
         }
         if std::mem::take(&mut self.owe_snapshot) {
+            // Events made before the snapshot go first, so it never tells of older times.
+            if let Ok(batch) = self.outgoing.try_recv() {
+                self.publish(conn, batch).await?;
+            }
             self.send_snapshot(conn).await?;
         }
         Ok(())
+    }
+
+    /// Notes the first snapshot of `node` heard; once every awaited node's is, this node
+    /// is ready.
+    pub(crate) fn heard_snapshot(&mut self, node: Option<u16>) {
+        if let Some(node) = node {
+            self.awaited.remove(&node);
+        }
+        if self.awaited.is_empty() {
+            self.set_ready();
+        }
+    }
+
+    fn set_ready(&mut self) {
+        if let Some(ready) = self.ready.take() {
+            let _ = ready.send(());
+        }
     }
 
     /// Marks the link down and delivers what waited for its echo, in order.

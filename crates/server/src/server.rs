@@ -49,6 +49,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 const SHUTDOWN_REFUSALS: Duration = Duration::from_millis(1000);
 /// How long a shutdown waits for the events already made to be committed and routed.
 const HISTORY_FLUSH: Duration = Duration::from_millis(300);
+/// How long a starting node waits to hear the state of the nodes already running.
+const CLUSTER_READY: Duration = Duration::from_secs(3);
 /// How long a shutdown waits for the cluster to hear this node's goodbye.
 const CLUSTER_GOODBYE: Duration = Duration::from_millis(300);
 /// Pause after a failed accept (out of file descriptors) so the loop does not spin.
@@ -134,6 +136,12 @@ impl Server {
         }
         let history = History::open(&config.data, &config.history, &hub)?.map(Arc::new);
         let cluster = join_stages(&hub, history.as_deref(), joining);
+        if let Some(cluster) = &cluster {
+            // Listeners open once this node knows the chat the other nodes hold.
+            if !cluster.ready(CLUSTER_READY).await {
+                tracing::warn!("not every node's state heard yet; serving anyway");
+            }
+        }
         let metrics = Metrics::new(&hub, history.clone());
         let admission = Admission::new(&config.limits);
         match &history {

@@ -87,10 +87,17 @@ impl State {
         ids
     }
 
-    /// Seats a user of another node in `room` (made if new), as its node did.
-    pub(crate) fn seat_ghost(&mut self, id: SessionId, room: &Name, op: bool, since: MsgId) {
+    /// Seats a user of another node in `room` (made if new), as its node did; `false` if
+    /// they were seated already (a snapshot told of it first).
+    pub(crate) fn seat_ghost(
+        &mut self,
+        id: SessionId,
+        room: &Name,
+        op: bool,
+        since: MsgId,
+    ) -> bool {
         let Some(session) = self.sessions.get(&id).map(|m| m.session.clone()) else {
-            return;
+            return false;
         };
         self.next_seq += 1;
         let created = self.next_seq;
@@ -99,7 +106,7 @@ impl State {
             .entry(room.key())
             .or_insert_with(|| super::state::Room::new(room.clone(), created));
         if entry.members.contains_key(&id) {
-            return;
+            return false;
         }
         let seat = Seat {
             session,
@@ -111,19 +118,22 @@ impl State {
         if let Some(member) = self.sessions.get_mut(&id) {
             member.joined(room.key());
         }
+        true
     }
 
     /// Takes a user of another node out of one room, without a word (their node's event
-    /// is the announcement).
-    pub(crate) fn unseat(&mut self, id: SessionId, key: &NameKey) {
-        self.remove_from_room(key, id);
+    /// is the announcement); `false` if they were not in it.
+    pub(crate) fn unseat(&mut self, id: SessionId, key: &NameKey) -> bool {
+        let was_in = self.remove_from_room(key, id).is_some();
         if let Some(member) = self.sessions.get_mut(&id) {
             member.left(key);
         }
+        was_in
     }
 
-    /// Takes a user of another node out of every room, without a word.
-    pub(crate) fn unseat_all(&mut self, id: SessionId) {
+    /// Takes a user of another node out of every room, without a word; `false` if they
+    /// were in none.
+    pub(crate) fn unseat_all(&mut self, id: SessionId) -> bool {
         let rooms = self
             .sessions
             .get_mut(&id)
@@ -132,6 +142,7 @@ impl State {
         for key in rooms.iter() {
             self.remove_from_room(key, id);
         }
+        !rooms.is_empty()
     }
 
     /// Forgets a user of another node: out of every room, its name free. Watchers here

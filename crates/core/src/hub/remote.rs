@@ -26,8 +26,14 @@ impl Hub {
         let mut out = Outgoing::default();
         for event in events {
             let mut local = Vec::new();
-            let victim = state.apply_remote(node, &event, &mut local);
-            let mut here = Routed::new(event.clone(), state.resolve(&event));
+            let Change { news, victim } = state.apply_remote(node, &event, &mut local);
+            // What this hub knew already (from a snapshot) is not told twice.
+            let heard_by = if news {
+                state.resolve(&event)
+            } else {
+                Vec::new()
+            };
+            let mut here = Routed::new(event.clone(), heard_by);
             if let Some(victim) = victim {
                 state.put_out_locally(victim, &event, &mut here, &mut out);
             }
@@ -65,16 +71,25 @@ impl Hub {
     }
 }
 
-impl State {
-    /// Changes this hub's picture as `event` of `node` says. Returns one of this node's
-    /// users whom it puts out of a room or of the server (a kick, a kill), whose
+/// What a remote event changed here.
+struct Change {
+    /// Whether it is news to this hub: a join, part or quit it knew of already (a
+    /// snapshot told it first) is not delivered a second time.
+    news: bool,
+    /// This node's user it puts out of a room or of the server (a kick, a kill), whose
     /// consequences follow once the event is resolved.
-    fn apply_remote(
-        &mut self,
-        node: u16,
-        event: &Event,
-        local: &mut Vec<Arc<Event>>,
-    ) -> Option<SessionId> {
+    victim: Option<SessionId>,
+}
+
+impl Change {
+    fn news(news: bool) -> Change {
+        Change { news, victim: None }
+    }
+}
+
+impl State {
+    /// Changes this hub's picture as `event` of `node` says.
+    fn apply_remote(&mut self, node: u16, event: &Event, local: &mut Vec<Arc<Event>>) -> Change {
         match event.kind() {
             EventKind::Presence {
                 online: Some(peer), ..
@@ -87,19 +102,17 @@ impl State {
                 }
             }
             EventKind::Joined { room, who, op } => {
-                if let Some(id) = self.ghost_for(node, who, local) {
-                    self.seat_ghost(id, room, *op, event.msgid());
-                }
+                let id = self.ghost_for(node, who, local);
+                let news = id.is_some_and(|id| self.seat_ghost(id, room, *op, event.msgid()));
+                return Change::news(news);
             }
             EventKind::Left { room, who, .. } => {
-                if let Some(id) = self.ghost_named(node, &who.name) {
-                    self.unseat(id, &room.key());
-                }
+                let id = self.ghost_named(node, &who.name);
+                return Change::news(id.is_some_and(|id| self.unseat(id, &room.key())));
             }
             EventKind::Quit { who, .. } => {
-                if let Some(id) = self.ghost_named(node, &who.name) {
-                    self.unseat_all(id);
-                }
+                let id = self.ghost_named(node, &who.name);
+                return Change::news(id.is_some_and(|id| self.unseat_all(id)));
             }
             EventKind::Renamed { old, new, .. } => {
                 if let Some(id) = self.ghost_named(node, old) {
@@ -107,23 +120,24 @@ impl State {
                 }
             }
             EventKind::Kicked { room, target, .. } => {
-                let id = self.names.get(target.name.folded()).copied()?;
+                let Some(id) = self.names.get(target.name.folded()).copied() else {
+                    return Change::news(true);
+                };
                 self.remove_from_room(&room.key(), id);
                 if let Some(member) = self.sessions.get_mut(&id) {
                     member.left(&room.key());
                 }
-                return (!id.is_remote()).then_some(id);
+                let victim = (!id.is_remote()).then_some(id);
+                return Change { news: true, victim };
             }
             EventKind::Killed { target, .. } => {
-                return self
-                    .names
-                    .get(target.folded())
-                    .copied()
-                    .filter(|id| !id.is_remote());
+                let id = self.names.get(target.folded()).copied();
+                let victim = id.filter(|id| !id.is_remote());
+                return Change { news: true, victim };
             }
             _ => self.apply_remote_detail(node, event),
         }
-        None
+        Change::news(true)
     }
 
     /// The changes that touch no membership: topics, modes, invitations, profiles.

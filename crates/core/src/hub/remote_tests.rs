@@ -260,3 +260,22 @@ fn names_held_here_are_never_given_to_a_namesake_elsewhere() {
     let peer = Peer::classroom(n("amy"), "irc");
     assert_eq!(b.hub.lookup("amy").map(|p| p.name), Some(peer.name));
 }
+
+#[test]
+fn a_join_a_snapshot_told_of_first_is_not_heard_twice() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let bob = b.named("bob");
+    b.hub.join(&bob, n("c")).unwrap();
+    pump(&a, &b);
+    let amy = a.named("amy");
+    a.hub.join(&amy, n("c")).unwrap();
+    // The snapshot, taken after the join, overtakes the join's own event.
+    let routed = b.hub.apply_snapshot(1, &a.hub.local_snapshot());
+    routed.into_iter().for_each(Routed::deliver);
+    pump(&a, &b);
+    let joins = events(&bob)
+        .into_iter()
+        .filter(|e| matches!(e, EventKind::Joined { who, .. } if who.name == n("amy")))
+        .count();
+    assert_eq!(joins, 1);
+}
