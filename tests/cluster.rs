@@ -236,7 +236,9 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
 #[test]
 fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     let redis = Redis::start();
-    let (one, two) = (node(&redis), node(&redis));
+    let url = redis.url();
+    let one = Serve::start(&["--cluster", &url, "--listen", "metrics=127.0.0.1:0"]);
+    let two = node(&redis);
     let mut bob = User::join(one.addr("broadcast"), "bob");
     let mut amy = User::join(two.addr("broadcast"), "amy");
     wait_for(
@@ -251,6 +253,25 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     }
     amy.send("after the garbage\n");
     assert_eq!(bob.line().as_deref(), Some("amy: after the garbage"));
+    // The operator sees it: each payload refused, and the link up all along.
+    let metrics = scrape(one.addr("metrics"));
+    assert!(metrics.lines().any(|l| l == "confab_cluster_up 1"), "{metrics}");
+    assert!(
+        metrics.lines().any(|l| l == "confab_cluster_refused_total 4"),
+        "{metrics}"
+    );
+}
+
+/// The metrics listener's page.
+fn scrape(addr: SocketAddr) -> String {
+    use std::io::Read;
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("writes");
+    let mut page = String::new();
+    stream.read_to_string(&mut page).expect("a page");
+    page
 }
 
 #[test]
@@ -329,5 +350,8 @@ fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
     carol.send("NAMES #lobby\r\nJOIN #team\r\n");
     assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby bob");
     assert_eq!(carol.until(" 332 "), ":confab 332 carol #team plans");
-    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #team :@dave carol");
+    assert_eq!(
+        carol.until(" 353 "),
+        ":confab 353 carol = #team :@dave carol"
+    );
 }

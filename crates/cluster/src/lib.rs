@@ -160,6 +160,11 @@ impl Cluster {
         self.stats.now()
     }
 
+    /// The link's counters, to read whenever (the metrics listener, at each scrape).
+    pub fn counters(&self) -> Arc<ClusterStats> {
+        self.stats.clone()
+    }
+
     /// Waits, at most `within`, until this node has heard every live node's snapshot
     /// (or found Redis unreachable): `false` if it is still waiting.
     pub async fn ready(&self, within: Duration) -> bool {

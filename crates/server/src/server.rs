@@ -142,7 +142,11 @@ impl Server {
                 tracing::warn!("not every node's state heard yet; serving anyway");
             }
         }
-        let metrics = Metrics::new(&hub, history.clone());
+        let metrics = Metrics::new(
+            &hub,
+            history.clone(),
+            cluster.as_ref().map(Cluster::counters),
+        );
         let admission = Admission::new(&config.limits);
         match &history {
             Some(history) => {

@@ -7,6 +7,7 @@
 //! What the hub, the history writer and the kernel already know (rooms, the writer's queue
 //! and commit times, memory, open files) is read only when scraped (`observed`).
 
+mod cluster;
 mod observed;
 mod process;
 mod serve;
@@ -140,12 +141,19 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Registers every series; `hub` and `history` are read at each scrape.
-    pub fn new(hub: &Arc<Hub>, history: Option<Arc<History>>) -> Metrics {
+    /// Registers every series; `hub`, `history` and `cluster` are read at each scrape.
+    pub fn new(
+        hub: &Arc<Hub>,
+        history: Option<Arc<History>>,
+        cluster: Option<Arc<confab_cluster::ClusterStats>>,
+    ) -> Metrics {
         let mut registry = Registry::with_prefix(PREFIX);
         let families = Families::register(&mut registry);
         let by_protocol = Protocol::EVERY.map(|protocol| families.counts(protocol));
         registry.register_collector(Box::new(observed::Observed::new(hub.clone(), history)));
+        if let Some(stats) = cluster {
+            registry.register_collector(Box::new(cluster::ClusterSeries(stats)));
+        }
         Metrics {
             registry,
             by_protocol,
@@ -179,7 +187,7 @@ impl Metrics {
 impl Default for Metrics {
     /// Series for a hub of their own, without history: for tests that build a `Shared`.
     fn default() -> Metrics {
-        Metrics::new(&Arc::new(Hub::new(Default::default())), None)
+        Metrics::new(&Arc::new(Hub::new(Default::default())), None, None)
     }
 }
 

@@ -1,0 +1,37 @@
+//! The cluster link's series, read at each scrape from its counters: whether this node is
+//! connected to Redis, what crossed, and what was lost on the way (docs/cluster.md says
+//! what each means for users).
+
+use std::sync::Arc;
+
+use confab_cluster::ClusterStats;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+
+#[derive(Debug)]
+pub(super) struct ClusterSeries(pub(super) Arc<ClusterStats>);
+
+impl Collector for ClusterSeries {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let now = self.0.now();
+        let up = ConstGauge::new(i64::from(now.up));
+        let help = "1 while this node is connected to the cluster's Redis, 0 while it serves its own users alone";
+        up.encode(encoder.encode_descriptor("cluster_up", help, None, up.metric_type())?)?;
+        for (name, help, value) in [
+            ("cluster_published", "Messages this node published to the cluster", now.published),
+            ("cluster_received", "Messages this node received from the cluster channel", now.received),
+            ("cluster_missed", "Messages of other nodes that never arrived (gaps in their sequence), and own events delivered without their echo", now.missed),
+            ("cluster_refused", "Payloads on the cluster channel dropped as malformed, oversized or from a process with this node's number", now.refused),
+            ("cluster_reconnects", "Times this node reconnected to Redis", now.reconnects),
+            ("cluster_nodes_lost", "Nodes whose lease ran out while this node watched", now.nodes_lost),
+            ("cluster_local_only", "Verbs' events delivered on this node only, the link being down or its queue full", now.local_only),
+        ] {
+            let counter = ConstCounter::new(value);
+            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            counter.encode(metric)?;
+        }
+        Ok(())
+    }
+}
