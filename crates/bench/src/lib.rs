@@ -53,8 +53,10 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value = "irc")]
     pub protocol: Protocol,
     /// The server's HOST:PORT (default: the protocol's default port on 127.0.0.1).
+    /// Repeatable (fanout, direct, ramp): clients go to the addresses in turn, e.g. the
+    /// nodes of a cluster, so a direct pair and a room's members span nodes.
     #[arg(long, value_name = "HOST:PORT")]
-    pub addr: Option<String>,
+    pub addr: Vec<String>,
     /// Number of client connections.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub clients: usize,
@@ -220,17 +222,34 @@ fn traffic_budget(a: &TrafficArgs) -> f64 {
         + 10.0
 }
 
-/// The server address: `--addr`, or the protocol's default port on loopback.
+/// The server address: the first `--addr`, or the protocol's default port on loopback.
 pub(crate) async fn resolve(common: &CommonArgs) -> anyhow::Result<SocketAddr> {
-    let text = common
-        .addr
-        .clone()
-        .unwrap_or_else(|| format!("127.0.0.1:{}", common.protocol.default_port()));
-    let addr = tokio::net::lookup_host(&text)
-        .await
-        .with_context(|| format!("cannot resolve {text} (expected HOST:PORT)"))?
-        .next();
-    addr.with_context(|| format!("{text} has no address"))
+    let all = resolve_all(common).await?;
+    all.first().copied().context("no server address")
+}
+
+/// Every `--addr`, in order, or the protocol's default port on loopback.
+pub(crate) async fn resolve_all(common: &CommonArgs) -> anyhow::Result<Vec<SocketAddr>> {
+    let default = format!("127.0.0.1:{}", common.protocol.default_port());
+    let texts = match common.addr.is_empty() {
+        true => vec![default],
+        false => common.addr.clone(),
+    };
+    let mut addrs = Vec::with_capacity(texts.len());
+    for text in texts {
+        let addr = tokio::net::lookup_host(&text)
+            .await
+            .with_context(|| format!("cannot resolve {text} (expected HOST:PORT)"))?
+            .next();
+        addrs.push(addr.with_context(|| format!("{text} has no address"))?);
+    }
+    Ok(addrs)
+}
+
+/// The addresses as a report shows them: `127.0.0.1:6667,127.0.0.1:6668`.
+pub(crate) fn shown_addrs(addrs: &[SocketAddr]) -> String {
+    let shown: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    shown.join(",")
 }
 
 /// `--source-addrs`: a count N means 127.0.0.2 and the N-1 addresses after it.

@@ -31,11 +31,11 @@ const MAX_BATCH: usize = 64 * 1024;
 
 /// One traffic run with its rate.
 pub async fn run_once(args: &TrafficArgs, pattern: Pattern) -> anyhow::Result<TrafficReport> {
-    let addr = crate::resolve(&args.common).await?;
+    let addrs = crate::resolve_all(&args.common).await?;
     let sources = crate::parse_sources(args.common.source_addrs.as_deref())?;
     let tag = crate::run_tag();
     let bar = crate::progress_bar(args.common.quiet, args.common.clients as u64);
-    let report = run(args, pattern, args.rate, addr, &sources, &tag, 0, &bar).await;
+    let report = run(args, pattern, args.rate, &addrs, &sources, &tag, 0, &bar).await;
     bar.finish_and_clear();
     report
 }
@@ -43,7 +43,7 @@ pub async fn run_once(args: &TrafficArgs, pattern: Pattern) -> anyhow::Result<Tr
 /// Steps the rate up by `--factor` until p99 passes the bound or messages are lost.
 pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     let t = &args.traffic;
-    let addr = crate::resolve(&t.common).await?;
+    let addrs = crate::resolve_all(&t.common).await?;
     let sources = crate::parse_sources(t.common.source_addrs.as_deref())?;
     let tag = crate::run_tag();
     let mut steps: Vec<TrafficReport> = Vec::new();
@@ -65,7 +65,7 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
             } else {
                 format!("step {} again", step + 1)
             });
-            let report = run(t, args.pattern, rate, addr, &sources, &tag, attempt, &bar).await;
+            let report = run(t, args.pattern, rate, &addrs, &sources, &tag, attempt, &bar).await;
             bar.finish_and_clear();
             attempt += 1;
             let report = report?;
@@ -96,7 +96,7 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     Ok(RampReport {
         scenario: "ramp",
         protocol: t.common.protocol.name(),
-        addr: addr.to_string(),
+        addr: crate::shown_addrs(&addrs),
         pattern: pattern_name(args.pattern),
         p99_bound_ms: args.p99_bound_ms,
         steps,
@@ -218,7 +218,7 @@ async fn run(
     args: &TrafficArgs,
     pattern: Pattern,
     rate: f64,
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     sources: &[IpAddr],
     tag: &str,
     step: u32,
@@ -322,7 +322,7 @@ async fn run(
         };
         tasks.push(tokio::spawn(client(
             role,
-            addr,
+            addrs[i % addrs.len()],
             setup_deadline,
             shared.clone(),
             start_rx.clone(),
@@ -338,7 +338,7 @@ async fn run(
             crate::client_name(tag, step, i),
             args.room.clone(),
             (!sources.is_empty()).then(|| sources[i % sources.len()]),
-            addr,
+            addrs[i % addrs.len()],
             setup_deadline,
             shared.protocol,
             ready_tx.clone(),
@@ -456,7 +456,7 @@ async fn run(
     Ok(TrafficReport {
         scenario: pattern_name(pattern),
         protocol: protocol.name(),
-        addr: addr.to_string(),
+        addr: crate::shown_addrs(addrs),
         clients: n,
         senders,
         rate_target: rate,
