@@ -279,3 +279,34 @@ fn a_join_a_snapshot_told_of_first_is_not_heard_twice() {
         .count();
     assert_eq!(joins, 1);
 }
+
+#[test]
+fn an_operator_kills_a_user_of_the_other_node() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    a.hub.set_oper(&amy, true).unwrap();
+    let bob = b.named("bob");
+    let cy = b.named("cy");
+    b.hub.join(&bob, n("c")).unwrap();
+    b.hub.join(&cy, n("c")).unwrap();
+    pump(&a, &b);
+    events(&bob);
+    events(&cy);
+    a.hub.kill(&amy, "bob", Some(said("spam"))).unwrap();
+    pump(&a, &b);
+    let told = events(&bob);
+    assert!(
+        matches!(&told[..], [EventKind::Killed { target, .. }] if *target == n("bob")),
+        "{told:?}"
+    );
+    assert_eq!(bob.outbox().closed(), Some(crate::outbox::CloseReason::Removed));
+    let heard = events(&cy);
+    assert!(
+        matches!(&heard[..], [EventKind::Quit { who, how: Departure::Removed { reason }, .. }]
+            if who.name == n("bob") && reason.as_str() == "Killed (amy (spam))"),
+        "{heard:?}"
+    );
+    assert_eq!(a.hub.names(), vec![n("amy"), n("cy")]);
+    // Each node lists names in the order it learned them.
+    assert_eq!(b.hub.names(), vec![n("cy"), n("amy")]);
+}
