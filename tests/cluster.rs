@@ -33,6 +33,8 @@ fn wait_for(user: &mut User, expected: &str, within: Duration) -> Duration {
 struct Irc {
     stream: TcpStream,
     lines: BufReader<TcpStream>,
+    /// What registration was answered with, up to the end of the MOTD.
+    welcome: Vec<String>,
 }
 
 impl Irc {
@@ -42,10 +44,21 @@ impl Irc {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         let lines = BufReader::new(stream.try_clone().expect("clone"));
-        let mut irc = Irc { stream, lines };
+        let mut irc = Irc {
+            stream,
+            lines,
+            welcome: Vec::new(),
+        };
         irc.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
-        irc.until(" 376 ");
-        irc
+        for _ in 0..100 {
+            let line = irc.line();
+            let end = line.contains(" 376 ");
+            irc.welcome.push(line);
+            if end {
+                return irc;
+            }
+        }
+        panic!("no end of the MOTD");
     }
 
     fn send(&mut self, text: &str) {
@@ -255,9 +268,14 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     assert_eq!(bob.line().as_deref(), Some("amy: after the garbage"));
     // The operator sees it: each payload refused, and the link up all along.
     let metrics = scrape(one.addr("metrics"));
-    assert!(metrics.lines().any(|l| l == "confab_cluster_up 1"), "{metrics}");
     assert!(
-        metrics.lines().any(|l| l == "confab_cluster_refused_total 4"),
+        metrics.lines().any(|l| l == "confab_cluster_up 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "confab_cluster_refused_total 4"),
         "{metrics}"
     );
 }
@@ -347,6 +365,21 @@ fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
     // Its listeners open once it has heard node 1's state: no wait, no retry.
     let two = node(&redis);
     let mut carol = Irc::register(two.addr("irc"), "carol");
+    // LUSERS counts the whole cluster, and this node's own clients apart.
+    let counts: Vec<&str> = carol
+        .welcome
+        .iter()
+        .filter(|l| l.contains(" 251 ") || l.contains(" 255 ") || l.contains(" 265 "))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ":confab 251 carol :There are 3 users and 0 invisible on 2 servers",
+            ":confab 255 carol :I have 1 clients and 1 servers",
+            ":confab 265 carol 1 3 :Current local users 1, max 3",
+        ]
+    );
     carol.send("NAMES #lobby\r\nJOIN #team\r\n");
     assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby bob");
     assert_eq!(carol.until(" 332 "), ":confab 332 carol #team plans");

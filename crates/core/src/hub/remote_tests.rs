@@ -299,7 +299,10 @@ fn an_operator_kills_a_user_of_the_other_node() {
         matches!(&told[..], [EventKind::Killed { target, .. }] if *target == n("bob")),
         "{told:?}"
     );
-    assert_eq!(bob.outbox().closed(), Some(crate::outbox::CloseReason::Removed));
+    assert_eq!(
+        bob.outbox().closed(),
+        Some(crate::outbox::CloseReason::Removed)
+    );
     let heard = events(&cy);
     assert!(
         matches!(&heard[..], [EventKind::Quit { who, how: Departure::Removed { reason }, .. }]

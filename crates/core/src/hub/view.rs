@@ -83,6 +83,10 @@ pub struct Counts {
     pub rooms: usize,
     /// The most users ever named at once.
     pub peak_named: usize,
+    /// Named users connected to this node (all of them, without a cluster).
+    pub local_named: usize,
+    /// The other nodes of the cluster this hub knows users of.
+    pub other_nodes: usize,
 }
 
 fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView {
@@ -210,6 +214,12 @@ impl Hub {
             opers: named().filter(|m| m.oper).count(),
             rooms: state.rooms.len(),
             peak_named: state.peak_named,
+            local_named: named().filter(|m| !m.session.id().is_remote()).count(),
+            other_nodes: state
+                .ghosts
+                .values()
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
         }
     }
 

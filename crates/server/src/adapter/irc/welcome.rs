@@ -57,16 +57,17 @@ pub fn isupport(out: &mut Out, settings: &Settings) {
     }
 }
 
-/// The user and channel counts. Every connection is local (one server), so local and
-/// global counts agree; classroom clients without a name yet count as unknown.
+/// The user and channel counts: global ones over every node of a cluster, local ones of
+/// this node; classroom clients without a name yet count as unknown.
 pub fn lusers(out: &mut Out, hub: &Hub) {
     let counts = hub.counts();
     let visible = counts.named.saturating_sub(counts.invisible);
+    let servers = counts.other_nodes + 1;
     out.num_text(
         Numeric::RPL_LUSERCLIENT,
         &[],
         &format!(
-            "There are {visible} users and {} invisible on 1 servers",
+            "There are {visible} users and {} invisible on {servers} servers",
             counts.invisible
         ),
     );
@@ -77,13 +78,17 @@ pub fn lusers(out: &mut Out, hub: &Hub) {
     out.num_text(
         Numeric::RPL_LUSERME,
         &[],
-        &format!("I have {} clients and 0 servers", counts.named),
+        &format!(
+            "I have {} clients and {} servers",
+            counts.local_named, counts.other_nodes
+        ),
     );
+    let local = counts.local_named.to_string();
     let (now, peak) = (counts.named.to_string(), counts.peak_named.to_string());
     out.num_text(
         Numeric::RPL_LOCALUSERS,
-        &[&now, &peak],
-        &format!("Current local users {now}, max {peak}"),
+        &[&local, &peak],
+        &format!("Current local users {local}, max {peak}"),
     );
     out.num_text(
         Numeric::RPL_GLOBALUSERS,
