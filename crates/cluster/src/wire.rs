@@ -140,4 +140,29 @@ mod tests {
         .encode();
         assert!(Envelope::decode(&bytes[..bytes.len() - 1]).is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever arrives on the channel, decoding answers: an envelope or an error.
+        #[test]
+        fn any_bytes_decode_to_an_envelope_or_an_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = Envelope::decode(&bytes);
+        }
+
+        /// An envelope cut anywhere, or with any byte changed, never panics the reader.
+        #[test]
+        fn damaged_envelopes_are_refused_not_a_panic(cut in 0usize..200, at in 0usize..200, byte in proptest::num::u8::ANY) {
+            let mut bytes = Envelope {
+                node: 2,
+                run: 7,
+                seq: 9,
+                body: Body::Events(vec![WireEvent(said())]),
+            }
+            .encode();
+            if at < bytes.len() {
+                bytes[at] = byte;
+            }
+            bytes.truncate(cut.min(bytes.len()));
+            let _ = Envelope::decode(&bytes);
+        }
+    }
 }
