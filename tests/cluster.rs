@@ -388,3 +388,46 @@ fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
         ":confab 353 carol = #team :@dave carol"
     );
 }
+
+#[test]
+fn every_member_on_every_node_hears_one_room_in_one_order() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut carol = User::join(one.addr("broadcast"), "carol");
+    let mut dave = User::join(two.addr("broadcast"), "dave");
+    let mut amy = User::join(one.addr("broadcast"), "amy");
+    let mut bob = User::join(two.addr("broadcast"), "bob");
+    for (listener, who) in [(&mut carol, "bob"), (&mut dave, "bob")] {
+        wait_for(
+            listener,
+            &format!("{who} joined the conversation"),
+            Duration::from_secs(5),
+        );
+    }
+    // Two senders on two nodes at once: their messages interleave somehow, and both
+    // listeners must see the very same interleaving, each message once.
+    let amy_talks = std::thread::spawn(move || {
+        let burst: String = (0..300).map(|n| format!("a{n}\n")).collect();
+        amy.send(&burst);
+        amy
+    });
+    let burst: String = (0..300).map(|n| format!("b{n}\n")).collect();
+    bob.send(&burst);
+    let _amy = amy_talks.join().expect("amy talks");
+    let heard = |user: &mut User| -> Vec<String> {
+        let mut said = Vec::new();
+        while said.len() < 600 {
+            let line = user.line().expect("every message arrives");
+            if line.starts_with("amy: ") || line.starts_with("bob: ") {
+                said.push(line);
+            }
+        }
+        said
+    };
+    let (by_carol, by_dave) = (heard(&mut carol), heard(&mut dave));
+    assert_eq!(by_carol, by_dave, "one order for every member");
+    let mut unique = by_carol.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 600, "each message once");
+}
