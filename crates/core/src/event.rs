@@ -51,6 +51,10 @@ pub struct Peer {
     /// The account the user was logged in to when the event was made (IRC's
     /// `account-tag` and `extended-join` show it); `None` when not logged in.
     pub account: Option<Name>,
+    /// Whether the user had marked themself a bot (IRC user mode `+B`; IRC's `bot` tag
+    /// shows it). Left out of what is stored when false, as most are.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 impl Peer {
@@ -63,6 +67,7 @@ impl Peer {
             host: Arc::from(origin),
             realname: None,
             account: None,
+            bot: false,
         }
     }
 
@@ -88,6 +93,9 @@ struct PeerWire {
     /// Absent from events stored before accounts existed.
     #[serde(default)]
     account: Option<Name>,
+    /// Absent from events stored before bot mode existed, and from every non-bot's.
+    #[serde(default)]
+    bot: bool,
 }
 
 impl<'de> Deserialize<'de> for Peer {
@@ -100,6 +108,7 @@ impl<'de> Deserialize<'de> for Peer {
             host: wire.host,
             realname: wire.realname,
             account: wire.account,
+            bot: wire.bot,
         })
     }
 }
@@ -570,6 +579,7 @@ mod tests {
                 user: Some(Arc::from("u")),
                 realname: Some(Arc::from("Real Name")),
                 account: Some(n("Amy")),
+                bot: true,
                 ..Peer::classroom(n("amy"), "irc")
             },
             text: Text::new("hello"),
@@ -596,6 +606,20 @@ mod tests {
     }
 
     #[test]
+    fn a_peer_stored_before_bot_mode_reads_as_no_bot_and_a_non_bot_stores_no_flag() {
+        let json = serde_json::json!({
+            "name": "b", "origin": "irc", "user": null, "host": "h", "realname": null});
+        let peer = Peer::deserialize(json.clone()).unwrap();
+        assert!(!peer.bot);
+        assert_eq!(
+            serde_json::to_value(&peer).unwrap()["bot"],
+            serde_json::Value::Null
+        );
+        let bot = Peer { bot: true, ..peer };
+        assert_eq!(serde_json::to_value(&bot).unwrap()["bot"], true);
+    }
+
+    #[test]
     fn audiences_name_rooms_and_users() {
         let amy = Peer::classroom(n("amy"), "rooms");
         let kick = EventKind::Kicked {
@@ -613,7 +637,7 @@ mod tests {
         };
         assert_eq!(quit.audience(), Audience::Rooms(&rooms));
         let tagged = EventKind::Tagged {
-            from: amy,
+            from: amy.clone(),
             to: Target::User(n("c")),
             client_tags: None,
             to_account: None,

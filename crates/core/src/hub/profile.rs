@@ -1,4 +1,4 @@
-//! What a user tells about themself: IRC's user name and real name, away, operator.
+//! What a user tells about themself: IRC's user name and real name, away, bot, operator.
 
 use std::sync::Arc;
 
@@ -71,6 +71,18 @@ impl Hub {
             .get_mut(&session.id())
             .ok_or(HubError::Detached)?;
         member.invisible = invisible;
+        Ok(())
+    }
+
+    /// Marks the user a bot, or not (IRC user mode `B`): WHOIS and WHO show it, and their
+    /// messages carry IRC's `bot` tag.
+    pub fn set_bot(&self, session: &Session, bot: bool) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let member = state
+            .sessions
+            .get_mut(&session.id())
+            .ok_or(HubError::Detached)?;
+        member.set_bot(bot);
         Ok(())
     }
 

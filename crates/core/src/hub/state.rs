@@ -96,8 +96,9 @@ pub(crate) struct Member {
     pub user: Option<Arc<str>>,
     pub realname: Option<Arc<str>>,
     pub host: Arc<str>,
-    /// The away message and the account, which few users have: boxed, 8 bytes in every
-    /// member's entry rather than 32, which keeps an entry in jemalloc's 112-byte class.
+    /// The away message, the account and bot mode, which few users have: boxed, 8 bytes
+    /// in every member's entry rather than 32, which keeps an entry in jemalloc's
+    /// 112-byte class.
     seldom: Option<Box<Seldom>>,
     pub oper: bool,
     pub residence: Residence,
@@ -136,6 +137,16 @@ impl Member {
         self.seldom.as_ref()?.account.as_ref()
     }
 
+    /// Whether the user marked themself a bot (IRC user mode `+B`).
+    pub fn bot(&self) -> bool {
+        self.seldom.as_ref().is_some_and(|s| s.bot)
+    }
+
+    pub fn set_bot(&mut self, bot: bool) {
+        self.seldom_mut().bot = bot;
+        self.tidy();
+    }
+
     pub fn set_away(&mut self, away: Option<Text>) {
         self.seldom_mut().away = away;
         self.tidy();
@@ -155,7 +166,7 @@ impl Member {
         if self
             .seldom
             .as_ref()
-            .is_some_and(|s| s.away.is_none() && s.account.is_none())
+            .is_some_and(|s| s.away.is_none() && s.account.is_none() && !s.bot)
         {
             self.seldom = None;
         }
@@ -187,6 +198,7 @@ impl Member {
 struct Seldom {
     away: Option<Text>,
     account: Option<Name>,
+    bot: bool,
 }
 
 /// A member's place in a room.
@@ -330,6 +342,7 @@ impl State {
             host: member.host.clone(),
             realname: member.realname.clone(),
             account: member.account().cloned(),
+            bot: member.bot(),
         })
     }
 

@@ -25,6 +25,8 @@ pub struct MemberView {
     pub voice: bool,
     /// The account the member is logged in to (WHOX's `a` field).
     pub account: Option<Name>,
+    /// Marked a bot (IRC user mode `+B`, WHO's `B` flag).
+    pub bot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub struct UserView {
     pub rooms: Vec<(Name, bool, bool, bool)>,
     /// The account the user is logged in to (WHOIS `330`).
     pub account: Option<Name>,
+    /// Marked a bot (IRC user mode `+B`, WHOIS `335`).
+    pub bot: bool,
 }
 
 /// One line of a room list.
@@ -104,6 +108,7 @@ fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView
         op,
         voice,
         account: member.account().cloned(),
+        bot: member.bot(),
     }
 }
 
@@ -132,6 +137,7 @@ fn user_view(state: &State, id: SessionId) -> Option<UserView> {
         signon: member.signon(),
         rooms,
         account: member.account().cloned(),
+        bot: member.bot(),
     })
 }
 

@@ -151,6 +151,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
             to,
             client_tags,
             to_account,
+            ..
         } if client_tags.as_deref().is_some_and(persists) => {
             let conversations = match to {
                 Target::Room(room) => one(room),

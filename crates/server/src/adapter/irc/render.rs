@@ -2,8 +2,9 @@
 //! bytes shared by every recipient: slot 5 holds the plain line, slot 6 the same line with
 //! the `server-time` tag (the event's own time, so every recipient sees the same), slot 7
 //! JOIN as `extended-join` shows it. Messages (PRIVMSG, NOTICE, TAGMSG) to `message-tags`
-//! clients carry `msgid` and the sender's client-only tags: slot 8 without the time, slot 9
-//! with it; clients without `message-tags` never see a TAGMSG. Nothing here depends on the
+//! clients carry `msgid`, `bot` when the sender is a bot, and the sender's client-only
+//! tags: slot 8 without the time, slot 9 with it; clients without `message-tags` never see
+//! a TAGMSG. Nothing here depends on the
 //! recipient but its caps.
 
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         return;
     }
     let time = caps.has(Cap::ServerTime);
-    if let Some((msgid, client_tags)) = message_tags(event) {
+    if let Some(message) = message_tags(event) {
         if caps.has(Cap::MessageTags) {
             let slot = if time {
                 MESSAGE_TAGS_TIMED
@@ -54,7 +55,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
                     tags.push_str(&time_tag(event.at()));
                     tags.push(';');
                 }
-                tags.push_str(&message_tags_of(msgid, client_tags));
+                tags.push_str(&message.tags());
                 tagged_line(k, &tags)
             }));
             return;
@@ -134,9 +135,7 @@ fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
         tags.push(time_tag(event.at()));
     }
     match message_tags(event) {
-        Some((msgid, client_tags)) if caps.has(Cap::MessageTags) => {
-            tags.push(message_tags_of(msgid, client_tags));
-        }
+        Some(message) if caps.has(Cap::MessageTags) => tags.push(message.tags()),
         _ if matches!(kind, EventKind::Tagged { .. }) => return,
         _ => {}
     }
@@ -145,12 +144,45 @@ fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
     out.extend_from_slice(&put_line(kind, Some(&tags.join(";")), extended_join));
 }
 
-/// A message's id and client-only tags; `None` for events that are not messages.
-fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
+/// What a message's tags say: its id, whether its sender is a bot, its client-only tags.
+pub struct MessageTags<'a> {
+    pub msgid: MsgId,
+    pub bot: bool,
+    pub client_tags: Option<&'a Arc<str>>,
+}
+
+impl MessageTags<'_> {
+    /// `msgid=<id>[;bot][;<client tags>]`, the tags a message shows `message-tags`
+    /// clients (the sender's echo too).
+    pub fn tags(&self) -> String {
+        let mut tags = format!("msgid={}", self.msgid);
+        if self.bot {
+            tags.push_str(";bot");
+        }
+        if let Some(client) = self.client_tags {
+            tags.push(';');
+            tags.push_str(client);
+        }
+        tags
+    }
+}
+
+/// A message's tags; `None` for events that are not messages.
+fn message_tags(event: &Event) -> Option<MessageTags<'_>> {
     match event.kind() {
-        EventKind::Said { client_tags, .. }
-        | EventKind::Direct { client_tags, .. }
-        | EventKind::Tagged { client_tags, .. } => Some((event.msgid(), client_tags.as_ref())),
+        EventKind::Said {
+            from, client_tags, ..
+        }
+        | EventKind::Direct {
+            from, client_tags, ..
+        }
+        | EventKind::Tagged {
+            from, client_tags, ..
+        } => Some(MessageTags {
+            msgid: event.msgid(),
+            bot: from.bot,
+            client_tags: client_tags.as_ref(),
+        }),
         _ => None,
     }
 }
@@ -161,22 +193,15 @@ fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
 pub fn replayed(event: &Event, caps: Caps, batch: Option<&str>) -> Bytes {
     let mut tags = batch.map_or(String::new(), |id| format!("batch={id};"));
     tags.push_str(&time_tag(event.at()));
-    tags.push_str(&format!(";msgid={}", event.msgid()));
-    if let (true, Some((_, Some(client)))) = (caps.has(Cap::MessageTags), message_tags(event)) {
-        tags.push(';');
-        tags.push_str(client);
+    match message_tags(event) {
+        Some(message) if caps.has(Cap::MessageTags) => {
+            tags.push(';');
+            tags.push_str(&message.tags());
+        }
+        _ => tags.push_str(&format!(";msgid={}", event.msgid())),
     }
     let extended = caps.has(Cap::ExtendedJoin) && matches!(event.kind(), EventKind::Joined { .. });
     put_line(event.kind(), Some(&tags), extended)
-}
-
-/// `msgid=<id>[;<client tags>]`, the tags a message shows `message-tags` clients (the
-/// sender's echo too).
-pub fn message_tags_of(msgid: MsgId, client_tags: Option<&Arc<str>>) -> String {
-    match client_tags {
-        Some(tags) => format!("msgid={msgid};{tags}"),
-        None => format!("msgid={msgid}"),
-    }
 }
 
 /// `@time=... ` for the moment the event happened.
@@ -355,6 +380,7 @@ mod tests {
             host: Arc::from("127.0.0.1"),
             realname: Some(Arc::from("Real Name")),
             account: None,
+            bot: false,
         }
     }
 
@@ -474,6 +500,30 @@ mod tests {
         assert_eq!(
             &out[..],
             b"@msgid=01HF7YAT3V003G00000000001A;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
+        );
+    }
+
+    #[test]
+    fn a_bots_messages_carry_the_bot_tag_for_message_tags_clients_only() {
+        let said = EventKind::Said {
+            room: n("c"),
+            from: Peer {
+                bot: true,
+                ..irc_peer("robo")
+            },
+            text: Text::new("beep"),
+            tone: Tone::Chat,
+            client_tags: Some(Arc::from("+x=1")),
+        };
+        assert_eq!(
+            rendered(said.clone(), Caps::default()),
+            ":robo!u@127.0.0.1 PRIVMSG #c beep\r\n"
+        );
+        let mut caps = Caps::default();
+        caps.set(Cap::MessageTags, true);
+        assert_eq!(
+            rendered(said, caps),
+            "@msgid=01HF7YAT3V003G00000000001A;bot;+x=1 :robo!u@127.0.0.1 PRIVMSG #c beep\r\n"
         );
     }
 

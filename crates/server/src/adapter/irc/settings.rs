@@ -23,10 +23,12 @@ pub const CHANNEL_LEN: usize = 1 + ROOM_NAME_MAX;
 pub const MAX_TARGETS: usize = 4;
 /// Longest channel key accepted (RFC 2812's 23).
 pub const KEY_LEN: usize = 23;
+/// The user mode that marks a bot (`BOT`, IRCv3 bot mode).
+pub const BOT_MODE: char = 'B';
 /// Parameter-taking modes one MODE command may carry (`MODES`).
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
-pub const USER_MODES: &str = "io";
+pub const USER_MODES: &str = "Bio";
 pub const CHANNEL_MODES: &str = "befiklmnoqstv";
 pub const CHANNEL_MODES_WITH_PARAM: &str = "befkloqv";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
@@ -111,6 +113,7 @@ impl Settings {
 fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String>> {
     let tokens = [
         format!("AWAYLEN={AWAY_LEN}"),
+        format!("BOT={BOT_MODE}"),
         "CASEMAPPING=ascii".into(),
         format!("CHANLIMIT=#:{chan_limit}"),
         "CHANMODES=beq,k,fl,imnst".into(),

@@ -14,7 +14,7 @@ use confab_core::{HubError, MsgId, Text, Tone};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
-use super::super::render::message_tags_of;
+use super::super::render::MessageTags;
 use super::super::settings::MAX_TARGETS;
 use super::super::IrcAdapter;
 use super::{list, nickserv, room_of};
@@ -88,7 +88,14 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
                 // The message's own time: its id's millisecond, all `time` shows.
                 let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
                 if me.caps.has(Cap::MessageTags) {
-                    let tags = message_tags_of(msgid, tags.as_ref());
+                    let bot = me.bot;
+                    let client_tags = tags.as_ref();
+                    let tags = MessageTags {
+                        msgid,
+                        bot,
+                        client_tags,
+                    }
+                    .tags();
                     me.out
                         .line_tagged_at(at, Some(&tags), &mask, command, &params);
                 } else if text.is_some() {
