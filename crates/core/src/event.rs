@@ -222,6 +222,25 @@ impl ModeChange {
     }
 }
 
+/// The members of a room a message is for when it is not for all of them (IRC
+/// `STATUSMSG`: `@#room` for its operators, `+#room` for its voiced members and
+/// operators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rank {
+    Op,
+    Voice,
+}
+
+impl Rank {
+    /// Whether a member with this status hears a message for the rank.
+    pub fn admits(self, op: bool, voice: bool) -> bool {
+        match self {
+            Rank::Op => op,
+            Rank::Voice => op || voice,
+        }
+    }
+}
+
 /// Where a message goes: a room or one user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
@@ -257,6 +276,9 @@ pub enum EventKind {
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        /// For the room's operators (or voiced members) alone; `None`: for everyone in it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rank: Option<Rank>,
     },
     /// A message to one user. `waiting` marks one to a registered account that is not
     /// online: nobody is reached now, and the store keeps it for the account's next login.
@@ -282,6 +304,9 @@ pub enum EventKind {
         /// To a user: the account they were logged in to (as for `Direct`).
         #[serde(default)]
         to_account: Option<Name>,
+        /// To a room: for some of its members alone, as for `Said`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rank: Option<Rank>,
     },
     /// Sent once to everyone who shares one of `rooms` with the user.
     Renamed {
@@ -356,6 +381,8 @@ pub enum EventKind {
 pub enum Audience<'a> {
     /// Every member of the room.
     Room(&'a Name),
+    /// The members of the room of a rank (IRC `STATUSMSG`).
+    RoomRank(&'a Name, Rank),
     /// The members of a room and one more user (a kick: the kicked one is out already).
     RoomAnd(&'a Name, &'a Name),
     /// Everyone who is in one of these rooms, once each.
@@ -372,6 +399,16 @@ impl EventKind {
     /// Whom the event is for.
     pub fn audience(&self) -> Audience<'_> {
         match self {
+            EventKind::Said {
+                room,
+                rank: Some(rank),
+                ..
+            }
+            | EventKind::Tagged {
+                to: Target::Room(room),
+                rank: Some(rank),
+                ..
+            } => Audience::RoomRank(room, *rank),
             EventKind::Joined { room, .. }
             | EventKind::Left { room, .. }
             | EventKind::Said { room, .. }
@@ -585,6 +622,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: Some(Arc::from("+draft/react=x")),
+            rank: Some(Rank::Voice),
         };
         let event = Event::at_time(MsgId::new(9, 2, 3), at, Some(SessionId(7)), kind.clone());
         let json = event.serialize(serde_json::value::Serializer).unwrap();
@@ -593,16 +631,6 @@ mod tests {
         assert_eq!(back.at(), at);
         assert_eq!(back.author(), Some(SessionId(7)));
         assert_eq!(back.kind(), &kind);
-    }
-
-    #[test]
-    fn a_bad_name_in_a_serialised_event_is_refused() {
-        let json = serde_json::json!({
-            "msgid": "01HF7YAT3V003G00000000001A", "at_micros": 0, "author": null,
-            "kind": {"Invited": {"room": "ok", "target": "no spaces", "by": {
-                "name": "b", "origin": "irc", "user": null, "host": "h", "realname": null}}}
-        });
-        assert!(Event::deserialize(json).is_err());
     }
 
     #[test]
@@ -617,6 +645,16 @@ mod tests {
         );
         let bot = Peer { bot: true, ..peer };
         assert_eq!(serde_json::to_value(&bot).unwrap()["bot"], true);
+    }
+
+    #[test]
+    fn a_bad_name_in_a_serialised_event_is_refused() {
+        let json = serde_json::json!({
+            "msgid": "01HF7YAT3V003G00000000001A", "at_micros": 0, "author": null,
+            "kind": {"Invited": {"room": "ok", "target": "no spaces", "by": {
+                "name": "b", "origin": "irc", "user": null, "host": "h", "realname": null}}}
+        });
+        assert!(Event::deserialize(json).is_err());
     }
 
     #[test]
@@ -641,7 +679,17 @@ mod tests {
             to: Target::User(n("c")),
             client_tags: None,
             to_account: None,
+            rank: None,
         };
         assert_eq!(tagged.audience(), Audience::User(&n("c")));
+        let to_ops = EventKind::Tagged {
+            from: amy,
+            to: Target::Room(n("r")),
+            client_tags: None,
+            to_account: None,
+            rank: Some(Rank::Op),
+        };
+        assert_eq!(to_ops.audience(), Audience::RoomRank(&n("r"), Rank::Op));
+        assert!(Rank::Voice.admits(false, true) && !Rank::Op.admits(false, true));
     }
 }

@@ -1,5 +1,6 @@
 //! IRC channel rules: the first member is operator; MODE +o +v +m +k +l +i +b +s +n +t
-//! with their effects and errors (478 for a full ban list); KICK and INVITE.
+//! with their effects and errors (478 for a full ban list); KICK and INVITE; messages to
+//! a channel's operators or voiced members (STATUSMSG).
 
 mod irc_support;
 
@@ -303,6 +304,49 @@ async fn kick_needs_an_operator_and_reaches_everyone() {
         user.send("KICK #chan op").await?;
         user.expect(":irc.test 442 user #chan :You're not on that channel")
             .await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn statusmsg_reaches_only_operators_or_voiced_members() {
+    let server = server().await;
+    ok(async {
+        let (mut op, mut user) = op_and_user(&server).await?;
+        let mut vee = Irc::register(&server, "vee").await?;
+        vee.join("#chan").await?;
+        op.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
+        user.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
+        op.send("MODE #chan +v vee").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        vee.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        // A plain member writes to the operators: only op reads it, prefix kept.
+        user.send("PRIVMSG @#chan :for ops").await?;
+        op.expect(":user!user@127.0.0.1 PRIVMSG @#chan :for ops")
+            .await?;
+        vee.silence().await?;
+        user.silence().await?;
+        // To voiced members and above: vee and op, not user.
+        op.send("NOTICE +#chan :voiced ones").await?;
+        vee.expect(":op!op@127.0.0.1 NOTICE +#chan :voiced ones")
+            .await?;
+        user.silence().await?;
+        op.silence().await?;
+        vee.send("@+typing=active TAGMSG @#chan").await?;
+        op.silence().await?;
+        // The channel's rules still hold, and errors name the target as written.
+        let mut out = Irc::register(&server, "out").await?;
+        out.send("PRIVMSG @#chan :let me in").await?;
+        out.expect(":irc.test 404 out @#chan :Cannot send to channel")
+            .await?;
+        out.send("PRIVMSG +#nowhere :hello").await?;
+        out.expect(":irc.test 403 out +#nowhere :No such channel")
+            .await?;
+        out.send("PRIVMSG @ :hello").await?;
+        out.expect(":irc.test 401 out @ :No such nick/channel")
+            .await?;
+        op.silence().await
     }
     .await);
 }

@@ -31,7 +31,7 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
              CHANMODES=beq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
              KICKLEN=255 MAXLIST=b:100,e:100,q:100 MODES=6 MONITOR=100 \
              :are supported by this server",
-            ":irc.test 005 alice NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ \
+            ":irc.test 005 alice NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
              TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 \
              USERLEN=16 UTF8ONLY WHOX CHATHISTORY=100 MSGREFTYPES=msgid,timestamp \
              :are supported by this server",

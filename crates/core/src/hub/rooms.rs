@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::state::{Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
-use crate::event::{EventKind, Peer, Target, Tone};
+use crate::event::{EventKind, Peer, Rank, Target, Tone};
 use crate::msgid::MsgId;
 use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
@@ -160,10 +160,26 @@ impl Hub {
         tone: Tone,
         client_tags: Option<Arc<str>>,
     ) -> Result<MsgId, HubError> {
+        self.say_ranked(session, room, None, text, tone, client_tags)
+    }
+
+    /// Like [`Hub::say_tagged`], for the room's members of `rank` alone when there is one
+    /// (IRC `STATUSMSG`), under the same rules. Such a message is for a few, so it is not
+    /// kept in the room's history.
+    pub fn say_ranked(
+        &self,
+        session: &Session,
+        room: &str,
+        rank: Option<Rank>,
+        text: Option<Text>,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<MsgId, HubError> {
         let message = Message {
             text,
             tone,
             client_tags,
+            rank,
         };
         self.send_message(session, To::Room(room), message)
     }
@@ -199,6 +215,7 @@ impl Hub {
             text,
             tone,
             client_tags,
+            rank: None,
         };
         self.send_message(session, To::User(to), message)
     }
@@ -319,6 +336,8 @@ struct Message {
     text: Option<Text>,
     tone: Tone,
     client_tags: Option<Arc<str>>,
+    /// To a room: for its members of this rank alone.
+    rank: Option<Rank>,
 }
 
 impl Message {
@@ -327,6 +346,7 @@ impl Message {
             text: Some(text),
             tone,
             client_tags: None,
+            rank: None,
         }
     }
 
@@ -337,6 +357,7 @@ impl Message {
             text,
             tone,
             client_tags,
+            rank,
         } = self;
         match (text, to) {
             (Some(text), Target::Room(room)) => EventKind::Said {
@@ -345,6 +366,7 @@ impl Message {
                 text,
                 tone,
                 client_tags,
+                rank,
             },
             (Some(text), Target::User(to)) => EventKind::Direct {
                 from,
@@ -360,6 +382,7 @@ impl Message {
                 to,
                 client_tags,
                 to_account: recipient.account,
+                rank,
             },
         }
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use indexmap::IndexMap;
 
 use super::{HubError, Outgoing, Residence};
-use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer};
+use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer, Rank};
 use crate::mask::mask_matches;
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
@@ -410,6 +410,7 @@ impl State {
         };
         match event.kind().audience() {
             Audience::Room(room) => self.members_but(std::slice::from_ref(room), except, msgid),
+            Audience::RoomRank(room, rank) => self.ranked_but(room, rank, except, msgid),
             Audience::Rooms(rooms) => self.members_but(rooms, except, msgid),
             Audience::RoomAnd(room, user) => {
                 let room = std::slice::from_ref(room);
@@ -464,6 +465,26 @@ impl State {
             }
         }
         recipients
+    }
+
+    /// The members of `room` of `rank` but `except` who joined before `msgid` (IRC
+    /// `STATUSMSG`).
+    fn ranked_but(
+        &self,
+        room: &Name,
+        rank: Rank,
+        except: Option<SessionId>,
+        msgid: MsgId,
+    ) -> Vec<Arc<Session>> {
+        let Some(room) = self.rooms.get(room.folded()) else {
+            return Vec::new();
+        };
+        room.members
+            .iter()
+            .filter(|(id, seat)| Some(**id) != except && seat.since < msgid)
+            .filter(|(_, seat)| rank.admits(seat.op, seat.voice))
+            .map(|(_, seat)| seat.session.clone())
+            .collect()
     }
 
     /// What becomes of a user someone else put out of a room, by its residence, once

@@ -16,6 +16,7 @@ mod ordered;
 mod out;
 mod render;
 mod settings;
+mod statusmsg;
 mod table;
 mod welcome;
 

@@ -17,6 +17,7 @@ use confab_proto::irc::{render_truncated, Numeric};
 
 use super::caps::{Cap, Caps};
 use super::out::time_tag;
+use super::statusmsg;
 
 const PLAIN: RenderSlot = RenderSlot::new(5);
 const TAGGED: RenderSlot = RenderSlot::new(6);
@@ -270,11 +271,12 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             from,
             text,
             tone,
+            rank,
             ..
         } => put(
             &source(from),
             command(*tone),
-            &[&channel(room), text.as_str()],
+            &[&statusmsg::channel(room, *rank), text.as_str()],
         ),
         EventKind::Direct {
             from,
@@ -283,8 +285,8 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             tone,
             ..
         } => put(&source(from), command(*tone), &[to.as_str(), text.as_str()]),
-        EventKind::Tagged { from, to, .. } => match to {
-            Target::Room(room) => put(&source(from), "TAGMSG", &[&channel(room)]),
+        EventKind::Tagged { from, to, rank, .. } => match to {
+            Target::Room(room) => put(&source(from), "TAGMSG", &[&statusmsg::channel(room, *rank)]),
             Target::User(nick) => put(&source(from), "TAGMSG", &[nick.as_str()]),
         },
         EventKind::Renamed { old, new, .. } => {
@@ -392,6 +394,7 @@ mod tests {
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         };
         assert_eq!(
             rendered(said, Caps::default()),
@@ -447,6 +450,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            rank: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
@@ -464,6 +468,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from(r"+draft/react=\so/")),
+            rank: None,
         });
         let mut out = BytesMut::new();
         event(&said, Caps::default(), &mut out);
@@ -488,6 +493,7 @@ mod tests {
             to: Target::User(n("bob")),
             client_tags: Some(Arc::from("+typing=active")),
             to_account: None,
+            rank: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
@@ -514,6 +520,7 @@ mod tests {
             text: Text::new("beep"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from("+x=1")),
+            rank: None,
         };
         assert_eq!(
             rendered(said.clone(), Caps::default()),
@@ -554,6 +561,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         };
         caps.set(Cap::MessageTags, true);
         assert_eq!(

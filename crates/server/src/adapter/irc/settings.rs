@@ -128,6 +128,7 @@ fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String
         format!("NETWORK={network}"),
         format!("NICKLEN={nick_max}"),
         "PREFIX=(ov)@+".into(),
+        format!("STATUSMSG={}", super::statusmsg::token()),
         format!(
             "TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:{MAX_TARGETS},PART:,PRIVMSG:{MAX_TARGETS},WHOIS:1"
         ),
