@@ -354,12 +354,20 @@ pub enum EventKind {
         who: Peer,
         away: Option<Text>,
         rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
     },
     /// The user logged in to the account `who.account` (IRC account-notify); sent to
     /// everyone who shares one of `rooms` with them.
     AccountChanged {
         who: Peer,
         rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
     },
     /// A watched name was taken (`online` as whom) or given up (`None`): sent to those
     /// watching it (IRC `MONITOR`).
@@ -372,6 +380,10 @@ pub enum EventKind {
     RealnameChanged {
         who: Peer,
         rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
     },
 }
 
@@ -393,12 +405,30 @@ pub enum Audience<'a> {
     Opers,
     /// Those watching a name (IRC `MONITOR`).
     Watchers(&'a Name),
+    /// Those watching a name who are in none of these rooms (IRC extended-monitor).
+    WatchersApart(&'a Name, &'a [Name]),
 }
 
 impl EventKind {
     /// Whom the event is for.
     pub fn audience(&self) -> Audience<'_> {
         match self {
+            EventKind::AwayChanged {
+                who,
+                rooms,
+                to_watchers: true,
+                ..
+            }
+            | EventKind::AccountChanged {
+                who,
+                rooms,
+                to_watchers: true,
+            }
+            | EventKind::RealnameChanged {
+                who,
+                rooms,
+                to_watchers: true,
+            } => Audience::WatchersApart(&who.name, rooms),
             EventKind::Said {
                 room,
                 rank: Some(rank),

@@ -94,7 +94,7 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         c.expect(
             ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
              draft/chathistory draft/event-playback echo-message extended-join \
-             labeled-response message-tags multi-prefix \
+             extended-monitor labeled-response message-tags multi-prefix \
              draft/account-registration=before-connect sasl=PLAIN server-time setname \
              userhost-in-names",
         )

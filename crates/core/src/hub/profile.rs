@@ -26,8 +26,8 @@ impl Hub {
         Ok(())
     }
 
-    /// Changes the IRC real name (SETNAME); room mates hear it. The adapter hands in its
-    /// own `Arc`, so the string exists once.
+    /// Changes the IRC real name (SETNAME); room mates hear it, and those watching the
+    /// name. The adapter hands in its own `Arc`, so the string exists once.
     pub fn set_realname(
         &self,
         session: &Session,
@@ -38,26 +38,34 @@ impl Hub {
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
         member.realname = Some(realname.into());
-        let rooms = state.rooms_named(id);
-        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
-            out.push(state.event(Some(id), EventKind::RealnameChanged { who, rooms }));
-        }
+        state.tell_change(id, &mut out, |who, rooms, to_watchers| {
+            EventKind::RealnameChanged {
+                who,
+                rooms,
+                to_watchers,
+            }
+        });
         self.send(state, out);
         Ok(())
     }
 
-    /// Marks the user away with a message, or back with `None`. Room mates hear it.
+    /// Marks the user away with a message, or back with `None`. Room mates hear it, and
+    /// those watching the name.
     pub fn set_away(&self, session: &Session, away: Option<Text>) -> Result<(), HubError> {
         let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
         member.set_away(away.clone());
-        let rooms = state.rooms_named(id);
-        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
-            let kind = EventKind::AwayChanged { who, away, rooms };
-            out.push(state.event(Some(id), kind));
-        }
+        state.tell_change(id, &mut out, |who, rooms, to_watchers| {
+            let away = away.clone();
+            EventKind::AwayChanged {
+                who,
+                away,
+                rooms,
+                to_watchers,
+            }
+        });
         self.send(state, out);
         Ok(())
     }

@@ -88,7 +88,12 @@ impl Hub {
         // away-notify: those already in hear that someone away joined.
         if away.is_some() {
             let rooms = Arc::from([shown.clone()]);
-            let kind = EventKind::AwayChanged { who, away, rooms };
+            let kind = EventKind::AwayChanged {
+                who,
+                away,
+                rooms,
+                to_watchers: false,
+            };
             out.push(state.event(Some(id), kind));
         }
         self.send(guard, out);

@@ -424,6 +424,7 @@ impl State {
             }
             Audience::User(user) => by_name(user).into_iter().collect(),
             Audience::Watchers(name) => self.watchers(name),
+            Audience::WatchersApart(name, rooms) => self.watchers_apart(name, rooms, except),
             Audience::Opers => self
                 .sessions
                 .values()

@@ -29,6 +29,9 @@ const MESSAGE_TAGS_TIMED: RenderSlot = RenderSlot::new(9);
 /// without away-notify).
 pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     let kind = event.kind();
+    if is_watchers_copy(kind) && !caps.has(Cap::ExtendedMonitor) {
+        return;
+    }
     if matches!(kind, EventKind::AwayChanged { .. }) && !caps.has(Cap::AwayNotify) {
         return;
     }
@@ -84,6 +87,25 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         event.rendered(PLAIN, |k| line(k, false))
     };
     out.extend_from_slice(&bytes);
+}
+
+/// Whether the event is the copy of a change for a name's watchers who share no room
+/// with its owner: only `extended-monitor` clients show it (and only with the cap of
+/// the change itself: away-notify, account-notify, setname).
+fn is_watchers_copy(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::AwayChanged {
+            to_watchers: true,
+            ..
+        } | EventKind::AccountChanged {
+            to_watchers: true,
+            ..
+        } | EventKind::RealnameChanged {
+            to_watchers: true,
+            ..
+        }
+    )
 }
 
 /// `730 <me> :nick!user@host` when a watched name is taken, `731 <me> :nick` when it is
@@ -575,6 +597,7 @@ mod tests {
         let login = EventKind::AccountChanged {
             who: amy,
             rooms: Arc::from([n("c")]),
+            to_watchers: false,
         };
         assert_eq!(rendered(login.clone(), Caps::default()), "");
         let mut notify = Caps::default();
@@ -588,6 +611,7 @@ mod tests {
             who: irc_peer("al"),
             away: Some(Text::new("lunch")),
             rooms: Arc::from([n("r")]),
+            to_watchers: false,
         };
         assert_eq!(rendered(away.clone(), Caps::default()), "");
         let mut caps = Caps::default();
