@@ -196,6 +196,12 @@ pub enum ModeChange {
         on: bool,
         mask: String,
     },
+    /// `+I mask` / `-I mask`: an invite exception (whoever matches it joins an
+    /// invitation-only room uninvited).
+    InviteExcept {
+        on: bool,
+        mask: String,
+    },
     /// `+q mask` / `-q mask`: a mute (whoever matches it may not speak).
     Quiet {
         on: bool,
@@ -214,6 +220,7 @@ impl ModeChange {
             | ModeChange::Voice { on, .. }
             | ModeChange::Ban { on, .. }
             | ModeChange::Except { on, .. }
+            | ModeChange::InviteExcept { on, .. }
             | ModeChange::Quiet { on, .. } => *on,
             ModeChange::Key(key) => key.is_some(),
             ModeChange::Limit(limit) => limit.is_some(),

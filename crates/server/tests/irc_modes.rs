@@ -350,3 +350,55 @@ async fn statusmsg_reaches_only_operators_or_voiced_members() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn invite_exceptions_let_matching_users_past_invite_only_and_are_listed() {
+    let server = server().await;
+    ok(async {
+        let (mut op, mut user) = op_and_user(&server).await?;
+        op.send("MODE #chan +i").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
+        let mut guest = Irc::register(&server, "guest").await?;
+        guest.send("JOIN #chan").await?;
+        guest
+            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
+            .await?;
+        // A bare nick is completed to a mask; only operators set one.
+        user.send("MODE #chan +I guest").await?;
+        user.expect(":irc.test 482 user #chan :You're not channel operator")
+            .await?;
+        op.send("MODE #chan +I guest").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
+            .await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
+            .await?;
+        // The list: 346 per mask (who set it, when), then 347; members may read it.
+        user.send("MODE #chan +I").await?;
+        user.wire
+            .expect(b":irc.test 346 user #chan guest!*@* op ")
+            .await?;
+        user.wire.read_line().await?;
+        user.expect(":irc.test 347 user #chan :End of Channel Invite Exception List")
+            .await?;
+        // guest joins uninvited; once the mask is gone, a second try is refused.
+        guest.send("JOIN #chan").await?;
+        guest.expect(":guest!guest@127.0.0.1 JOIN #chan").await?;
+        guest
+            .skip_past(" 366 guest #chan :End of /NAMES list")
+            .await?;
+        guest.send("PART #chan").await?;
+        guest.expect(":guest!guest@127.0.0.1 PART #chan").await?;
+        op.send("MODE #chan -I guest!*@*").await?;
+        op.skip_past(":op!op@127.0.0.1 MODE #chan -I guest!*@*")
+            .await?;
+        guest.send("JOIN #chan").await?;
+        guest
+            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
+            .await?;
+        op.send("MODE #chan +I").await?;
+        op.expect(":irc.test 347 op #chan :End of Channel Invite Exception List")
+            .await
+    }
+    .await);
+}

@@ -26,12 +26,12 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
             .await?;
         c.wire.read_line().await?;
         c.expect_all(&[
-            ":irc.test 004 alice irc.test confab-0.1.0 Bio befiklmnoqstv befkloqv",
+            ":irc.test 004 alice irc.test confab-0.1.0 Bio Ibefiklmnoqstv Ibefkloqv",
             ":irc.test 005 alice AWAYLEN=200 BOT=B CASEMAPPING=ascii CHANLIMIT=#:100 \
-             CHANMODES=beq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
-             KICKLEN=255 MAXLIST=b:100,e:100,q:100 MODES=6 MONITOR=100 \
+             CHANMODES=Ibeq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
+             INVEX=I KICKLEN=255 MAXLIST=I:100,b:100,e:100,q:100 MODES=6 \
              :are supported by this server",
-            ":irc.test 005 alice NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
+            ":irc.test 005 alice MONITOR=100 NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
              TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 \
              USERLEN=16 UTF8ONLY WHOX CHATHISTORY=100 MSGREFTYPES=msgid,timestamp \
              :are supported by this server",

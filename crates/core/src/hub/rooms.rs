@@ -30,9 +30,12 @@ impl Hub {
         let state = &mut *guard;
         let id = session.id();
         let who = state.peer(id)?;
-        // Formatting `nick!user@host` is needed only where bans are to be matched.
+        // Formatting `nick!user@host` is needed only where bans or invite exceptions are
+        // to be matched.
         let hostmask = match state.rooms.get(room.folded()) {
-            Some(r) if r.has_bans() => state.hostmask(id).unwrap_or_default(),
+            Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
+                state.hostmask(id).unwrap_or_default()
+            }
             _ => String::new(),
         };
         let member = state.member(id)?;
@@ -418,7 +421,8 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
 }
 
 /// The rules a room applies to a newcomer, in the order IRC servers check them; an
-/// invitation lets one past the limit, invitation-only and bans, never past the key.
+/// invitation lets one past the limit, invitation-only and bans, never past the key; an
+/// invite exception (`+I`) past invitation-only alone.
 fn check_entry(
     room: &Room,
     id: crate::session::SessionId,
@@ -432,7 +436,11 @@ fn check_entry(
             return Err(HubError::Full(name()));
         }
     }
-    if room.modes.invite_only && !invited {
+    let excepted = || {
+        let mut masks = room.invite_exceptions.iter();
+        masks.any(|e| crate::mask::mask_matches(&e.mask, hostmask))
+    };
+    if room.modes.invite_only && !invited && !excepted() {
         return Err(HubError::InviteOnly(name()));
     }
     if let Some(expected) = &room.modes.key {

@@ -226,6 +226,8 @@ pub(crate) struct Room {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`): a member matching one may not speak, unless voiced or an operator.
     pub quiets: Vec<Ban>,
+    /// Invite exceptions (`+I`): a hostmask matching one needs no invitation.
+    pub invite_exceptions: Vec<Ban>,
     /// When each member last spoke, kept only while the room is in slow mode (`+f`): here
     /// rather than in every seat, so rooms without it pay nothing per member.
     pub last_said: HashMap<SessionId, std::time::Instant>,
@@ -244,6 +246,7 @@ impl Room {
             bans: Vec::new(),
             exceptions: Vec::new(),
             quiets: Vec::new(),
+            invite_exceptions: Vec::new(),
             last_said: HashMap::new(),
             invited: HashSet::new(),
         }

@@ -42,6 +42,8 @@ pub struct RoomView {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`), in the order they were set.
     pub quiets: Vec<Ban>,
+    /// Invite exceptions (`+I`), in the order they were set.
+    pub invite_exceptions: Vec<Ban>,
 }
 
 /// A user as WHOIS shows them.
@@ -163,6 +165,7 @@ impl Hub {
             bans: entry.bans.clone(),
             exceptions: entry.exceptions.clone(),
             quiets: entry.quiets.clone(),
+            invite_exceptions: entry.invite_exceptions.clone(),
         })
     }
 

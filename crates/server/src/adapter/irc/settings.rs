@@ -29,8 +29,8 @@ pub const BOT_MODE: char = 'B';
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
 pub const USER_MODES: &str = "Bio";
-pub const CHANNEL_MODES: &str = "befiklmnoqstv";
-pub const CHANNEL_MODES_WITH_PARAM: &str = "befkloqv";
+pub const CHANNEL_MODES: &str = "Ibefiklmnoqstv";
+pub const CHANNEL_MODES_WITH_PARAM: &str = "Ibefkloqv";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
 pub const ELIST: &str = "CMNTU";
@@ -116,13 +116,14 @@ fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String
         format!("BOT={BOT_MODE}"),
         "CASEMAPPING=ascii".into(),
         format!("CHANLIMIT=#:{chan_limit}"),
-        "CHANMODES=beq,k,fl,imnst".into(),
+        "CHANMODES=Ibeq,k,fl,imnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
         format!("ELIST={ELIST}"),
         "EXCEPTS=e".into(),
+        "INVEX=I".into(),
         format!("KICKLEN={KICK_LEN}"),
-        format!("MAXLIST=b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),
+        format!("MAXLIST=I:{0},b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),
         format!("MODES={MAX_MODES}"),
         format!("MONITOR={}", confab_core::hub::MONITOR_MAX),
         format!("NETWORK={network}"),
