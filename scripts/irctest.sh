@@ -14,7 +14,8 @@
 # over WebSocket (websocket, which needs the Python package websockets from irctest's
 # requirements, and skips itself without it), and the operator and information commands
 # (help, info, whowas, setname, wallops, kill, monitor; links.py is left out: its services test
-# wants services linked as a second server) with the markers below; IRCTEST_MODULES (paths
+# wants services linked as a second server), bot mode, STATUSMSG and invite exceptions
+# (bot_mode, statusmsg, chmodes/invite_exception) with the markers below; IRCTEST_MODULES (paths
 # relative to IRCTEST_DIR) and IRCTEST_MARKERS replace them, e.g. for an IRCv3 module:
 #   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
 # The cargo build uses $CARGO_TARGET_DIR like any cargo command; CONFAB_BIN names the
@@ -56,10 +57,10 @@ default_modules=""
 for m in connection_registration pingpong quit join part messages names topic list who \
   whois kick invite isupport lusers away regressions \
   chathistory sasl account_registration account_tag extended_join labeled_responses \
-  websocket help info whowas setname wallops kill monitor; do
+  websocket help info whowas setname wallops kill monitor bot_mode statusmsg; do
   default_modules+=" irctest/server_tests/$m.py"
 done
-for m in key limit moderated no_external secret operator ban modeis; do
+for m in key limit moderated no_external secret operator ban modeis invite_exception; do
   default_modules+=" irctest/server_tests/chmodes/$m.py"
 done
 modules="${IRCTEST_MODULES:-$default_modules}"

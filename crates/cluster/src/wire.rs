@@ -1,4 +1,5 @@
-//! What nodes say to each other on the cluster's channel, and its bytes: MessagePack of
+//! What nodes say to each other on the cluster's channel, and its bytes: MessagePack, with
+//! field names (so a field one node version adds reads as its default on another), of
 //! an [`Envelope`], made from the hub's events themselves (never re-parsed from any
 //! protocol's bytes). Whatever arrives is checked before it is believed: an oversized or
 //! malformed payload is refused with an error the link logs and counts.
@@ -67,7 +68,7 @@ impl Envelope {
     pub fn encode(&self) -> Vec<u8> {
         // Only a serializer failing on a type it was made for could fail here: events,
         // names and snapshots are plain data.
-        rmp_serde::to_vec(self).unwrap_or_default()
+        rmp_serde::to_vec_named(self).unwrap_or_default()
     }
 
     /// Reads an envelope, refusing what is too large or not one.
@@ -91,6 +92,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         };
         Event::new(MsgId::new(1_700_000_000_000, 3, 7), None, kind)
     }

@@ -51,6 +51,10 @@ pub struct Peer {
     /// The account the user was logged in to when the event was made (IRC's
     /// `account-tag` and `extended-join` show it); `None` when not logged in.
     pub account: Option<Name>,
+    /// Whether the user had marked themself a bot (IRC user mode `+B`; IRC's `bot` tag
+    /// shows it). Left out of what is stored when false, as most are.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 impl Peer {
@@ -63,6 +67,7 @@ impl Peer {
             host: Arc::from(origin),
             realname: None,
             account: None,
+            bot: false,
         }
     }
 
@@ -88,6 +93,9 @@ struct PeerWire {
     /// Absent from events stored before accounts existed.
     #[serde(default)]
     account: Option<Name>,
+    /// Absent from events stored before bot mode existed, and from every non-bot's.
+    #[serde(default)]
+    bot: bool,
 }
 
 impl<'de> Deserialize<'de> for Peer {
@@ -100,6 +108,7 @@ impl<'de> Deserialize<'de> for Peer {
             host: wire.host,
             realname: wire.realname,
             account: wire.account,
+            bot: wire.bot,
         })
     }
 }
@@ -188,6 +197,12 @@ pub enum ModeChange {
         on: bool,
         mask: String,
     },
+    /// `+I mask` / `-I mask`: an invite exception (whoever matches it joins an
+    /// invitation-only room uninvited).
+    InviteExcept {
+        on: bool,
+        mask: String,
+    },
     /// `+q mask` / `-q mask`: a mute (whoever matches it may not speak).
     Quiet {
         on: bool,
@@ -206,10 +221,30 @@ impl ModeChange {
             | ModeChange::Voice { on, .. }
             | ModeChange::Ban { on, .. }
             | ModeChange::Except { on, .. }
+            | ModeChange::InviteExcept { on, .. }
             | ModeChange::Quiet { on, .. } => *on,
             ModeChange::Key(key) => key.is_some(),
             ModeChange::Limit(limit) => limit.is_some(),
             ModeChange::Slow(seconds) => seconds.is_some(),
+        }
+    }
+}
+
+/// The members of a room a message is for when it is not for all of them (IRC
+/// `STATUSMSG`: `@#room` for its operators, `+#room` for its voiced members and
+/// operators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rank {
+    Op,
+    Voice,
+}
+
+impl Rank {
+    /// Whether a member with this status hears a message for the rank.
+    pub fn admits(self, op: bool, voice: bool) -> bool {
+        match self {
+            Rank::Op => op,
+            Rank::Voice => op || voice,
         }
     }
 }
@@ -253,6 +288,9 @@ pub enum EventKind {
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        /// For the room's operators (or voiced members) alone; `None`: for everyone in it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rank: Option<Rank>,
     },
     /// A message to one user. `waiting` marks one to a registered account that is not
     /// online: nobody is reached now, and the store keeps it for the account's next login.
@@ -278,6 +316,9 @@ pub enum EventKind {
         /// To a user: the account they were logged in to (as for `Direct`).
         #[serde(default)]
         to_account: Option<Name>,
+        /// To a room: for some of its members alone, as for `Said`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rank: Option<Rank>,
     },
     /// Sent once to everyone who shares one of `rooms` with the user.
     Renamed {
@@ -318,16 +359,34 @@ pub enum EventKind {
         who: Peer,
         away: Option<Text>,
         rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
     },
     /// The user logged in to the account `who.account` (IRC account-notify); sent to
     /// everyone who shares one of `rooms` with them.
-    AccountChanged { who: Peer, rooms: Arc<[Name]> },
+    AccountChanged {
+        who: Peer,
+        rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
+    },
     /// A watched name was taken (`online` as whom) or given up (`None`): sent to those
     /// watching it (IRC `MONITOR`).
     Presence { name: Name, online: Option<Peer> },
     /// The user changed their real name to `who.realname` (IRC `SETNAME`); sent to
     /// everyone who shares one of `rooms` with them.
-    RealnameChanged { who: Peer, rooms: Arc<[Name]> },
+    RealnameChanged {
+        who: Peer,
+        rooms: Arc<[Name]>,
+        /// The copy for those watching the user's name who share none of `rooms` (IRC
+        /// extended-monitor), rather than for the rooms.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        to_watchers: bool,
+    },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The
@@ -336,6 +395,8 @@ pub enum EventKind {
 pub enum Audience<'a> {
     /// Every member of the room.
     Room(&'a Name),
+    /// The members of the room of a rank (IRC `STATUSMSG`).
+    RoomRank(&'a Name, Rank),
     /// The members of a room and one more user (a kick: the kicked one is out already).
     RoomAnd(&'a Name, &'a Name),
     /// Everyone who is in one of these rooms, once each.
@@ -346,12 +407,40 @@ pub enum Audience<'a> {
     Opers,
     /// Those watching a name (IRC `MONITOR`).
     Watchers(&'a Name),
+    /// Those watching a name who are in none of these rooms (IRC extended-monitor).
+    WatchersApart(&'a Name, &'a [Name]),
 }
 
 impl EventKind {
     /// Whom the event is for.
     pub fn audience(&self) -> Audience<'_> {
         match self {
+            EventKind::AwayChanged {
+                who,
+                rooms,
+                to_watchers: true,
+                ..
+            }
+            | EventKind::AccountChanged {
+                who,
+                rooms,
+                to_watchers: true,
+            }
+            | EventKind::RealnameChanged {
+                who,
+                rooms,
+                to_watchers: true,
+            } => Audience::WatchersApart(&who.name, rooms),
+            EventKind::Said {
+                room,
+                rank: Some(rank),
+                ..
+            }
+            | EventKind::Tagged {
+                to: Target::Room(room),
+                rank: Some(rank),
+                ..
+            } => Audience::RoomRank(room, *rank),
             EventKind::Joined { room, .. }
             | EventKind::Left { room, .. }
             | EventKind::Said { room, .. }
@@ -559,11 +648,13 @@ mod tests {
                 user: Some(Arc::from("u")),
                 realname: Some(Arc::from("Real Name")),
                 account: Some(n("Amy")),
+                bot: true,
                 ..Peer::classroom(n("amy"), "irc")
             },
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: Some(Arc::from("+draft/react=x")),
+            rank: Some(Rank::Voice),
         };
         let event = Event::at_time(MsgId::new(9, 2, 3), at, Some(SessionId(7)), kind.clone());
         let json = event.serialize(serde_json::value::Serializer).unwrap();
@@ -572,6 +663,20 @@ mod tests {
         assert_eq!(back.at(), at);
         assert_eq!(back.author(), Some(SessionId(7)));
         assert_eq!(back.kind(), &kind);
+    }
+
+    #[test]
+    fn a_peer_stored_before_bot_mode_reads_as_no_bot_and_a_non_bot_stores_no_flag() {
+        let json = serde_json::json!({
+            "name": "b", "origin": "irc", "user": null, "host": "h", "realname": null});
+        let peer = Peer::deserialize(json.clone()).unwrap();
+        assert!(!peer.bot);
+        assert_eq!(
+            serde_json::to_value(&peer).unwrap()["bot"],
+            serde_json::Value::Null
+        );
+        let bot = Peer { bot: true, ..peer };
+        assert_eq!(serde_json::to_value(&bot).unwrap()["bot"], true);
     }
 
     #[test]
@@ -602,11 +707,21 @@ mod tests {
         };
         assert_eq!(quit.audience(), Audience::Rooms(&rooms));
         let tagged = EventKind::Tagged {
-            from: amy,
+            from: amy.clone(),
             to: Target::User(n("c")),
             client_tags: None,
             to_account: None,
+            rank: None,
         };
         assert_eq!(tagged.audience(), Audience::User(&n("c")));
+        let to_ops = EventKind::Tagged {
+            from: amy,
+            to: Target::Room(n("r")),
+            client_tags: None,
+            to_account: None,
+            rank: Some(Rank::Op),
+        };
+        assert_eq!(to_ops.audience(), Audience::RoomRank(&n("r"), Rank::Op));
+        assert!(Rank::Voice.admits(false, true) && !Rank::Op.admits(false, true));
     }
 }

@@ -13,7 +13,8 @@ pub mod session;
 pub mod text;
 
 pub use event::{
-    Audience, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, RenderSlot, Target, Tone,
+    Audience, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, Rank, RenderSlot, Target,
+    Tone,
 };
 pub use hub::{Hub, HubConfig, HubError, Residence, ServerBan};
 pub use msgid::{MsgId, MsgIds};

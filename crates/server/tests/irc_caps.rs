@@ -1,5 +1,6 @@
 //! IRCv3 capabilities, each with its effect: echo-message, server-time, extended-join,
-//! away-notify, multi-prefix, userhost-in-names and cap-notify.
+//! away-notify, multi-prefix, userhost-in-names, cap-notify, setname, MONITOR and
+//! extended-monitor.
 
 mod irc_support;
 
@@ -225,6 +226,53 @@ async fn monitor_follows_nicks_of_every_protocol_coming_and_going() {
         carol.send(b"/nick carol\n").await?;
         carol.expect(b"0\n").await?;
         amy.silence().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn extended_monitor_tells_watchers_of_changes_once_and_only_with_both_caps() {
+    let server = server().await;
+    ok(async {
+        let mut far =
+            Irc::register_with_caps(&server, "far", "extended-monitor away-notify setname").await?;
+        let mut plain = Irc::register_with_caps(&server, "plain", "away-notify setname").await?;
+        let mut mate =
+            Irc::register_with_caps(&server, "mate", "extended-monitor away-notify").await?;
+        let mut bob = Irc::register_with_caps(&server, "bob", "setname").await?;
+        // mate also shares a channel with bob; far and plain share none.
+        mate.join("#r").await?;
+        bob.join("#r").await?;
+        mate.expect(":bob!bob@127.0.0.1 JOIN #r").await?;
+        for watcher in [&mut far, &mut plain, &mut mate] {
+            watcher.send("MONITOR + bob").await?;
+            let me = watcher.nick.clone();
+            watcher
+                .expect(&format!(":irc.test 730 {me} bob!bob@127.0.0.1"))
+                .await?;
+        }
+        // Away: far hears it by extended-monitor, mate once (as a channel mate), plain not.
+        bob.send("AWAY :lunch").await?;
+        bob.expect(":irc.test 306 bob :You have been marked as being away")
+            .await?;
+        far.expect(":bob!bob@127.0.0.1 AWAY lunch").await?;
+        mate.expect(":bob!bob@127.0.0.1 AWAY lunch").await?;
+        bob.send("AWAY").await?;
+        bob.expect(":irc.test 305 bob :You are no longer marked as being away")
+            .await?;
+        far.expect(":bob!bob@127.0.0.1 AWAY").await?;
+        mate.expect(":bob!bob@127.0.0.1 AWAY").await?;
+        mate.silence().await?;
+        plain.silence().await?;
+        // SETNAME: far has setname too; mate has not, so it hears nothing.
+        bob.send("SETNAME :Bob Builder").await?;
+        bob.expect(":bob!bob@127.0.0.1 SETNAME :Bob Builder")
+            .await?;
+        far.expect(":bob!bob@127.0.0.1 SETNAME :Bob Builder")
+            .await?;
+        far.silence().await?;
+        mate.silence().await?;
+        plain.silence().await
     }
     .await);
 }

@@ -1,5 +1,6 @@
 //! IRC channels between IRC clients: JOIN, PART, PRIVMSG and NOTICE, the queries (NAMES,
-//! WHO, WHOIS, LIST, TOPIC), NICK and QUIT as channel mates see them, AWAY and OPER.
+//! WHO, WHOIS, LIST, TOPIC), NICK and QUIT as channel mates see them, AWAY, OPER and bot
+//! mode.
 
 mod irc_support;
 
@@ -369,6 +370,93 @@ async fn invisible_users_hide_from_who_masks_unless_they_share_a_channel() {
         s.join("#test").await?;
         s.send("WHO eva*").await?;
         s.expect(":irc.test 352 shiv * evan 127.0.0.1 irc.test evan H :0 Real evan")
+            .await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn bot_mode_shows_in_whois_who_and_the_bot_tag() {
+    let server = server().await;
+    ok(async {
+        let mut robo =
+            Irc::register_with_caps(&server, "robo", "echo-message message-tags").await?;
+        let mut tagged = Irc::register_with_caps(&server, "tagged", "message-tags").await?;
+        let mut plain = Irc::register(&server, "plain").await?;
+        // robo marks itself a bot; asking again changes nothing and says nothing.
+        robo.send("MODE robo +B").await?;
+        robo.expect(":robo!robo@127.0.0.1 MODE robo +B").await?;
+        robo.send("MODE robo +B").await?;
+        robo.send("MODE robo").await?;
+        robo.expect(":irc.test 221 robo +B").await?;
+        // WHOIS says so with 335, after 312.
+        plain.send("WHOIS robo").await?;
+        plain
+            .expect_all(&[
+                ":irc.test 311 plain robo robo 127.0.0.1 * :Real robo",
+                ":irc.test 312 plain robo irc.test :TestNet (irc)",
+                ":irc.test 335 plain robo :is a bot on TestNet",
+                ":irc.test 318 plain robo :End of /WHOIS list",
+            ])
+            .await?;
+        // WHO shows the B flag, on a channel and by nick.
+        robo.join("#bots").await?;
+        plain.join("#bots").await?;
+        tagged.join("#bots").await?;
+        robo.skip_past(":tagged!tagged@127.0.0.1 JOIN #bots")
+            .await?;
+        plain
+            .skip_past(":tagged!tagged@127.0.0.1 JOIN #bots")
+            .await?;
+        plain.send("WHO #bots").await?;
+        plain
+            .expect_all(&[
+                ":irc.test 352 plain #bots robo 127.0.0.1 irc.test robo H@B :0 Real robo",
+                ":irc.test 352 plain #bots plain 127.0.0.1 irc.test plain H :0 Real plain",
+                ":irc.test 352 plain #bots tagged 127.0.0.1 irc.test tagged H :0 Real tagged",
+                ":irc.test 315 plain #bots :End of WHO list",
+            ])
+            .await?;
+        plain.send("WHO robo").await?;
+        plain
+            .expect(":irc.test 352 plain * robo 127.0.0.1 irc.test robo HB :0 Real robo")
+            .await?;
+        plain.skip_past(" 315 plain robo :End of WHO list").await?;
+        // A bot's message: the bot tag for message-tags clients (and its own echo),
+        // nothing new for the others.
+        robo.send("PRIVMSG #bots :beep").await?;
+        robo.expect_msgid("bot", ":robo!robo@127.0.0.1 PRIVMSG #bots beep")
+            .await?;
+        tagged
+            .expect_msgid("bot", ":robo!robo@127.0.0.1 PRIVMSG #bots beep")
+            .await?;
+        plain
+            .expect(":robo!robo@127.0.0.1 PRIVMSG #bots beep")
+            .await?;
+        robo.send("NOTICE tagged :boop").await?;
+        robo.expect_msgid("bot", ":robo!robo@127.0.0.1 NOTICE tagged boop")
+            .await?;
+        tagged
+            .expect_msgid("bot", ":robo!robo@127.0.0.1 NOTICE tagged boop")
+            .await?;
+        // -B takes it back: no 335, no tag; an unknown letter is still 501.
+        robo.send("MODE robo -B+Z").await?;
+        robo.expect(":irc.test 501 robo :Unknown MODE flag").await?;
+        robo.expect(":robo!robo@127.0.0.1 MODE robo -B").await?;
+        robo.send("PRIVMSG tagged :human now").await?;
+        robo.expect_msgid("", ":robo!robo@127.0.0.1 PRIVMSG tagged :human now")
+            .await?;
+        tagged
+            .expect_msgid("", ":robo!robo@127.0.0.1 PRIVMSG tagged :human now")
+            .await?;
+        plain.send("WHOIS robo").await?;
+        plain
+            .expect_all(&[
+                ":irc.test 311 plain robo robo 127.0.0.1 * :Real robo",
+                ":irc.test 319 plain robo @#bots",
+                ":irc.test 312 plain robo irc.test :TestNet (irc)",
+                ":irc.test 318 plain robo :End of /WHOIS list",
+            ])
             .await
     }
     .await);

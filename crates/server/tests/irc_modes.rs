@@ -1,5 +1,6 @@
 //! IRC channel rules: the first member is operator; MODE +o +v +m +k +l +i +b +s +n +t
-//! with their effects and errors (478 for a full ban list); KICK and INVITE.
+//! with their effects and errors (478 for a full ban list); KICK and INVITE; messages to
+//! a channel's operators or voiced members (STATUSMSG).
 
 mod irc_support;
 
@@ -302,6 +303,101 @@ async fn kick_needs_an_operator_and_reaches_everyone() {
             .await?;
         user.send("KICK #chan op").await?;
         user.expect(":irc.test 442 user #chan :You're not on that channel")
+            .await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn statusmsg_reaches_only_operators_or_voiced_members() {
+    let server = server().await;
+    ok(async {
+        let (mut op, mut user) = op_and_user(&server).await?;
+        let mut vee = Irc::register(&server, "vee").await?;
+        vee.join("#chan").await?;
+        op.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
+        user.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
+        op.send("MODE #chan +v vee").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        vee.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+        // A plain member writes to the operators: only op reads it, prefix kept.
+        user.send("PRIVMSG @#chan :for ops").await?;
+        op.expect(":user!user@127.0.0.1 PRIVMSG @#chan :for ops")
+            .await?;
+        vee.silence().await?;
+        user.silence().await?;
+        // To voiced members and above: vee and op, not user.
+        op.send("NOTICE +#chan :voiced ones").await?;
+        vee.expect(":op!op@127.0.0.1 NOTICE +#chan :voiced ones")
+            .await?;
+        user.silence().await?;
+        op.silence().await?;
+        vee.send("@+typing=active TAGMSG @#chan").await?;
+        op.silence().await?;
+        // The channel's rules still hold, and errors name the target as written.
+        let mut out = Irc::register(&server, "out").await?;
+        out.send("PRIVMSG @#chan :let me in").await?;
+        out.expect(":irc.test 404 out @#chan :Cannot send to channel")
+            .await?;
+        out.send("PRIVMSG +#nowhere :hello").await?;
+        out.expect(":irc.test 403 out +#nowhere :No such channel")
+            .await?;
+        out.send("PRIVMSG @ :hello").await?;
+        out.expect(":irc.test 401 out @ :No such nick/channel")
+            .await?;
+        op.silence().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn invite_exceptions_let_matching_users_past_invite_only_and_are_listed() {
+    let server = server().await;
+    ok(async {
+        let (mut op, mut user) = op_and_user(&server).await?;
+        op.send("MODE #chan +i").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
+        let mut guest = Irc::register(&server, "guest").await?;
+        guest.send("JOIN #chan").await?;
+        guest
+            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
+            .await?;
+        // A bare nick is completed to a mask; only operators set one.
+        user.send("MODE #chan +I guest").await?;
+        user.expect(":irc.test 482 user #chan :You're not channel operator")
+            .await?;
+        op.send("MODE #chan +I guest").await?;
+        op.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
+            .await?;
+        user.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
+            .await?;
+        // The list: 346 per mask (who set it, when), then 347; members may read it.
+        user.send("MODE #chan +I").await?;
+        user.wire
+            .expect(b":irc.test 346 user #chan guest!*@* op ")
+            .await?;
+        user.wire.read_line().await?;
+        user.expect(":irc.test 347 user #chan :End of Channel Invite Exception List")
+            .await?;
+        // guest joins uninvited; once the mask is gone, a second try is refused.
+        guest.send("JOIN #chan").await?;
+        guest.expect(":guest!guest@127.0.0.1 JOIN #chan").await?;
+        guest
+            .skip_past(" 366 guest #chan :End of /NAMES list")
+            .await?;
+        guest.send("PART #chan").await?;
+        guest.expect(":guest!guest@127.0.0.1 PART #chan").await?;
+        op.send("MODE #chan -I guest!*@*").await?;
+        op.skip_past(":op!op@127.0.0.1 MODE #chan -I guest!*@*")
+            .await?;
+        guest.send("JOIN #chan").await?;
+        guest
+            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
+            .await?;
+        op.send("MODE #chan +I").await?;
+        op.expect(":irc.test 347 op #chan :End of Channel Invite Exception List")
             .await
     }
     .await);

@@ -26,14 +26,15 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
             .await?;
         c.wire.read_line().await?;
         c.expect_all(&[
-            ":irc.test 004 alice irc.test confab-0.1.0 io befiklmnoqstv befkloqv",
-            ":irc.test 005 alice AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:100 \
-             CHANMODES=beq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
-             KICKLEN=255 MAXLIST=b:100,e:100,q:100 MODES=6 MONITOR=100 NETWORK=TestNet \
+            ":irc.test 004 alice irc.test confab-0.1.0 Bio Ibefiklmnoqstv Ibefkloqv",
+            ":irc.test 005 alice AWAYLEN=200 BOT=B CASEMAPPING=ascii CHANLIMIT=#:100 \
+             CHANMODES=Ibeq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
+             INVEX=I KICKLEN=255 MAXLIST=I:100,b:100,e:100,q:100 MODES=6 \
              :are supported by this server",
-            ":irc.test 005 alice NICKLEN=20 PREFIX=(ov)@+ TARGMAX=JOIN:,KICK:,LIST:,NAMES:,\
-             NOTICE:4,PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 USERLEN=16 UTF8ONLY WHOX \
-             CHATHISTORY=100 MSGREFTYPES=msgid,timestamp :are supported by this server",
+            ":irc.test 005 alice MONITOR=100 NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
+             TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 \
+             USERLEN=16 UTF8ONLY WHOX CHATHISTORY=100 MSGREFTYPES=msgid,timestamp \
+             :are supported by this server",
             ":irc.test 251 alice :There are 1 users and 0 invisible on 1 servers",
             ":irc.test 252 alice 0 :operator(s) online",
             ":irc.test 253 alice 0 :unknown connection(s)",
@@ -93,7 +94,7 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         c.expect(
             ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
              draft/chathistory draft/event-playback echo-message extended-join \
-             labeled-response message-tags multi-prefix \
+             extended-monitor labeled-response message-tags multi-prefix \
              draft/account-registration=before-connect sasl=PLAIN server-time setname \
              userhost-in-names",
         )

@@ -62,10 +62,13 @@ impl Hub {
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
         member.set_account(Some(account));
-        let rooms = state.rooms_named(id);
-        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
-            out.push(state.event(Some(id), EventKind::AccountChanged { who, rooms }));
-        }
+        state.tell_change(id, &mut out, |who, rooms, to_watchers| {
+            EventKind::AccountChanged {
+                who,
+                rooms,
+                to_watchers,
+            }
+        });
         self.send(state, out);
         Ok(())
     }

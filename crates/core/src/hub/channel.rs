@@ -223,6 +223,10 @@ pub(super) fn apply(
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
         ModeChange::Quiet { on, mask } => edit_list(&mut room.quiets, *on, mask, by)
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
+        ModeChange::InviteExcept { on, mask } => {
+            edit_list(&mut room.invite_exceptions, *on, mask, by)
+                .ok_or_else(|| HubError::ListFull(room.name.to_string()))?
+        }
         ModeChange::Slow(seconds) => {
             if seconds.is_none() {
                 room.last_said = Default::default();

@@ -2,8 +2,11 @@
 //! to the watchers of a name whenever it is taken or given up, on any protocol, so an
 //! IRC user's buddy list follows classroom users too.
 //!
+//! With IRC's extended-monitor, a watched user's changes (away, account, real name) reach
+//! the watchers who share no room with them too: a second event, addressed to those.
+//!
 //! Nothing here runs for a name nobody watches but one map lookup when a name changes
-//! hands.
+//! hands or its owner changes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -85,6 +88,50 @@ impl State {
         ids.iter()
             .filter_map(|id| Some(self.sessions.get(id)?.session.clone()))
             .collect()
+    }
+
+    /// The sessions watching `name` but `except` who are in none of `rooms`.
+    pub(crate) fn watchers_apart(
+        &self,
+        name: &Name,
+        rooms: &[Name],
+        except: Option<SessionId>,
+    ) -> Vec<Arc<Session>> {
+        let Some(ids) = self.watches.by_name.get(name.folded()) else {
+            return Vec::new();
+        };
+        let in_rooms = |id: &SessionId| {
+            let mut rooms = rooms.iter().filter_map(|r| self.rooms.get(r.folded()));
+            rooms.any(|room| room.members.contains_key(id))
+        };
+        ids.iter()
+            .filter(|id| Some(**id) != except && !in_rooms(id))
+            .filter_map(|id| Some(self.sessions.get(id)?.session.clone()))
+            .collect()
+    }
+
+    /// Tells a change of `id`'s (away, account, real name) to everyone who shares a room
+    /// with it and, in a second event, to those watching its name who share none.
+    /// `change` makes the event's kind from the user, its rooms and whether it is the
+    /// watchers' copy.
+    pub(crate) fn tell_change(
+        &mut self,
+        id: SessionId,
+        out: &mut Outgoing,
+        change: impl Fn(Peer, Arc<[Name]>, bool) -> EventKind,
+    ) {
+        let Ok(who) = self.peer(id) else {
+            return;
+        };
+        let rooms = self.rooms_named(id);
+        let watched = !self.watchers_apart(&who.name, &rooms, Some(id)).is_empty();
+        if !rooms.is_empty() {
+            let kind = change(who.clone(), rooms.clone(), false);
+            out.push(self.event(Some(id), kind));
+        }
+        if watched {
+            out.push(self.event(Some(id), change(who, rooms, true)));
+        }
     }
 
     /// Drops everything a departing session watched.
@@ -176,5 +223,54 @@ impl Hub {
             .cloned()
             .unwrap_or_default();
         names.into_iter().map(|n| state.watched(n)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::event::EventKind;
+    use crate::hub::{Hub, HubConfig};
+    use crate::name::Name;
+    use crate::outbox::Delivery;
+
+    fn n(s: &str) -> Name {
+        Name::parse(s, 32).unwrap()
+    }
+
+    #[test]
+    fn a_watcher_apart_gets_the_watchers_copy_and_a_room_mate_only_the_rooms() {
+        let hub = Hub::new(HubConfig::default());
+        let (far, mate, bo) = (hub.attach("irc"), hub.attach("irc"), hub.attach("irc"));
+        for (session, name) in [(&far, "far"), (&mate, "mate"), (&bo, "bo")] {
+            hub.take_name(session, n(name)).unwrap();
+        }
+        hub.join(&mate, n("r")).unwrap();
+        hub.join(&bo, n("r")).unwrap();
+        for watcher in [&far, &mate] {
+            hub.monitor_add(watcher, vec![n("bo")]).unwrap();
+        }
+        let mut drained = Vec::new();
+        for session in [&far, &mate] {
+            session.outbox().drain(&mut drained);
+        }
+        drained.clear();
+        hub.log_in(&bo, n("Bo")).unwrap();
+        let copies = |session: &crate::Session| {
+            let mut drained = Vec::new();
+            session.outbox().drain(&mut drained);
+            drained
+                .iter()
+                .map(|d| match d {
+                    Delivery::Event(e) => match e.kind() {
+                        EventKind::AccountChanged { to_watchers, .. } => *to_watchers,
+                        other => panic!("{other:?}"),
+                    },
+                    _ => panic!("not an event"),
+                })
+                .collect::<Vec<bool>>()
+        };
+        assert_eq!(copies(&far), [true]);
+        assert_eq!(copies(&mate), [false]);
+        assert!(copies(&bo).is_empty(), "the author hears neither");
     }
 }

@@ -1,4 +1,4 @@
-//! What a user tells about themself: IRC's user name and real name, away, operator.
+//! What a user tells about themself: IRC's user name and real name, away, bot, operator.
 
 use std::sync::Arc;
 
@@ -26,8 +26,8 @@ impl Hub {
         Ok(())
     }
 
-    /// Changes the IRC real name (SETNAME); room mates hear it. The adapter hands in its
-    /// own `Arc`, so the string exists once.
+    /// Changes the IRC real name (SETNAME); room mates hear it, and those watching the
+    /// name. The adapter hands in its own `Arc`, so the string exists once.
     pub fn set_realname(
         &self,
         session: &Session,
@@ -38,26 +38,34 @@ impl Hub {
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
         member.realname = Some(realname.into());
-        let rooms = state.rooms_named(id);
-        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
-            out.push(state.event(Some(id), EventKind::RealnameChanged { who, rooms }));
-        }
+        state.tell_change(id, &mut out, |who, rooms, to_watchers| {
+            EventKind::RealnameChanged {
+                who,
+                rooms,
+                to_watchers,
+            }
+        });
         self.send(state, out);
         Ok(())
     }
 
-    /// Marks the user away with a message, or back with `None`. Room mates hear it.
+    /// Marks the user away with a message, or back with `None`. Room mates hear it, and
+    /// those watching the name.
     pub fn set_away(&self, session: &Session, away: Option<Text>) -> Result<(), HubError> {
         let mut out = Outgoing::default();
         let mut state = self.lock();
         let id = session.id();
         let member = state.sessions.get_mut(&id).ok_or(HubError::Detached)?;
         member.set_away(away.clone());
-        let rooms = state.rooms_named(id);
-        if let (Ok(who), false) = (state.peer(id), rooms.is_empty()) {
-            let kind = EventKind::AwayChanged { who, away, rooms };
-            out.push(state.event(Some(id), kind));
-        }
+        state.tell_change(id, &mut out, |who, rooms, to_watchers| {
+            let away = away.clone();
+            EventKind::AwayChanged {
+                who,
+                away,
+                rooms,
+                to_watchers,
+            }
+        });
         self.send(state, out);
         Ok(())
     }
@@ -71,6 +79,18 @@ impl Hub {
             .get_mut(&session.id())
             .ok_or(HubError::Detached)?;
         member.invisible = invisible;
+        Ok(())
+    }
+
+    /// Marks the user a bot, or not (IRC user mode `B`): WHOIS and WHO show it, and their
+    /// messages carry IRC's `bot` tag.
+    pub fn set_bot(&self, session: &Session, bot: bool) -> Result<(), HubError> {
+        let mut state = self.lock();
+        let member = state
+            .sessions
+            .get_mut(&session.id())
+            .ok_or(HubError::Detached)?;
+        member.set_bot(bot);
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::state::{Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
-use crate::event::{EventKind, Peer, Target, Tone};
+use crate::event::{EventKind, Peer, Rank, Target, Tone};
 use crate::msgid::MsgId;
 use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
@@ -30,9 +30,12 @@ impl Hub {
         let state = &mut *guard;
         let id = session.id();
         let who = state.peer(id)?;
-        // Formatting `nick!user@host` is needed only where bans are to be matched.
+        // Formatting `nick!user@host` is needed only where bans or invite exceptions are
+        // to be matched.
         let hostmask = match state.rooms.get(room.folded()) {
-            Some(r) if r.has_bans() => state.hostmask(id).unwrap_or_default(),
+            Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
+                state.hostmask(id).unwrap_or_default()
+            }
             _ => String::new(),
         };
         let member = state.member(id)?;
@@ -89,7 +92,12 @@ impl Hub {
         // away-notify: those already in hear that someone away joined.
         if away.is_some() {
             let rooms = Arc::from([shown.clone()]);
-            let kind = EventKind::AwayChanged { who, away, rooms };
+            let kind = EventKind::AwayChanged {
+                who,
+                away,
+                rooms,
+                to_watchers: false,
+            };
             out.push(state.event(Some(id), kind));
         }
         self.send(guard, out);
@@ -161,10 +169,26 @@ impl Hub {
         tone: Tone,
         client_tags: Option<Arc<str>>,
     ) -> Result<MsgId, HubError> {
+        self.say_ranked(session, room, None, text, tone, client_tags)
+    }
+
+    /// Like [`Hub::say_tagged`], for the room's members of `rank` alone when there is one
+    /// (IRC `STATUSMSG`), under the same rules. Such a message is for a few, so it is not
+    /// kept in the room's history.
+    pub fn say_ranked(
+        &self,
+        session: &Session,
+        room: &str,
+        rank: Option<Rank>,
+        text: Option<Text>,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<MsgId, HubError> {
         let message = Message {
             text,
             tone,
             client_tags,
+            rank,
         };
         self.send_message(session, To::Room(room), message)
     }
@@ -200,6 +224,7 @@ impl Hub {
             text,
             tone,
             client_tags,
+            rank: None,
         };
         self.send_message(session, To::User(to), message)
     }
@@ -320,6 +345,8 @@ struct Message {
     text: Option<Text>,
     tone: Tone,
     client_tags: Option<Arc<str>>,
+    /// To a room: for its members of this rank alone.
+    rank: Option<Rank>,
 }
 
 impl Message {
@@ -328,6 +355,7 @@ impl Message {
             text: Some(text),
             tone,
             client_tags: None,
+            rank: None,
         }
     }
 
@@ -338,6 +366,7 @@ impl Message {
             text,
             tone,
             client_tags,
+            rank,
         } = self;
         match (text, to) {
             (Some(text), Target::Room(room)) => EventKind::Said {
@@ -346,6 +375,7 @@ impl Message {
                 text,
                 tone,
                 client_tags,
+                rank,
             },
             (Some(text), Target::User(to)) => EventKind::Direct {
                 from,
@@ -361,6 +391,7 @@ impl Message {
                 to,
                 client_tags,
                 to_account: recipient.account,
+                rank,
             },
         }
     }
@@ -391,7 +422,8 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
 }
 
 /// The rules a room applies to a newcomer, in the order IRC servers check them; an
-/// invitation lets one past the limit, invitation-only and bans, never past the key.
+/// invitation lets one past the limit, invitation-only and bans, never past the key; an
+/// invite exception (`+I`) past invitation-only alone.
 fn check_entry(
     room: &Room,
     id: crate::session::SessionId,
@@ -405,7 +437,11 @@ fn check_entry(
             return Err(HubError::Full(name()));
         }
     }
-    if room.modes.invite_only && !invited {
+    let excepted = || {
+        let mut masks = room.invite_exceptions.iter();
+        masks.any(|e| crate::mask::mask_matches(&e.mask, hostmask))
+    };
+    if room.modes.invite_only && !invited && !excepted() {
         return Err(HubError::InviteOnly(name()));
     }
     if let Some(expected) = &room.modes.key {

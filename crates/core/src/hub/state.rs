@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use indexmap::IndexMap;
 
 use super::{HubError, Outgoing, Residence};
-use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer};
+use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer, Rank};
 use crate::mask::mask_matches;
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
@@ -96,8 +96,9 @@ pub(crate) struct Member {
     pub user: Option<Arc<str>>,
     pub realname: Option<Arc<str>>,
     pub host: Arc<str>,
-    /// The away message and the account, which few users have: boxed, 8 bytes in every
-    /// member's entry rather than 32, which keeps an entry in jemalloc's 112-byte class.
+    /// The away message, the account and bot mode, which few users have: boxed, 8 bytes
+    /// in every member's entry rather than 32, which keeps an entry in jemalloc's
+    /// 112-byte class.
     seldom: Option<Box<Seldom>>,
     pub oper: bool,
     pub residence: Residence,
@@ -136,6 +137,16 @@ impl Member {
         self.seldom.as_ref()?.account.as_ref()
     }
 
+    /// Whether the user marked themself a bot (IRC user mode `+B`).
+    pub fn bot(&self) -> bool {
+        self.seldom.as_ref().is_some_and(|s| s.bot)
+    }
+
+    pub fn set_bot(&mut self, bot: bool) {
+        self.seldom_mut().bot = bot;
+        self.tidy();
+    }
+
     pub fn set_away(&mut self, away: Option<Text>) {
         self.seldom_mut().away = away;
         self.tidy();
@@ -155,7 +166,7 @@ impl Member {
         if self
             .seldom
             .as_ref()
-            .is_some_and(|s| s.away.is_none() && s.account.is_none())
+            .is_some_and(|s| s.away.is_none() && s.account.is_none() && !s.bot)
         {
             self.seldom = None;
         }
@@ -187,6 +198,7 @@ impl Member {
 struct Seldom {
     away: Option<Text>,
     account: Option<Name>,
+    bot: bool,
 }
 
 /// A member's place in a room.
@@ -214,6 +226,8 @@ pub(crate) struct Room {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`): a member matching one may not speak, unless voiced or an operator.
     pub quiets: Vec<Ban>,
+    /// Invite exceptions (`+I`): a hostmask matching one needs no invitation.
+    pub invite_exceptions: Vec<Ban>,
     /// When each member last spoke, kept only while the room is in slow mode (`+f`): here
     /// rather than in every seat, so rooms without it pay nothing per member.
     pub last_said: HashMap<SessionId, std::time::Instant>,
@@ -232,6 +246,7 @@ impl Room {
             bans: Vec::new(),
             exceptions: Vec::new(),
             quiets: Vec::new(),
+            invite_exceptions: Vec::new(),
             last_said: HashMap::new(),
             invited: HashSet::new(),
         }
@@ -338,6 +353,7 @@ impl State {
             host: member.host.clone(),
             realname: member.realname.clone(),
             account: member.account().cloned(),
+            bot: member.bot(),
         })
     }
 
@@ -410,6 +426,7 @@ impl State {
         };
         match event.kind().audience() {
             Audience::Room(room) => self.members_but(std::slice::from_ref(room), except, msgid),
+            Audience::RoomRank(room, rank) => self.ranked_but(room, rank, except, msgid),
             Audience::Rooms(rooms) => self.members_but(rooms, except, msgid),
             Audience::RoomAnd(room, user) => {
                 let room = std::slice::from_ref(room);
@@ -423,6 +440,7 @@ impl State {
             }
             Audience::User(user) => by_name(user).into_iter().collect(),
             Audience::Watchers(name) => self.watchers(name),
+            Audience::WatchersApart(name, rooms) => self.watchers_apart(name, rooms, except),
             Audience::Opers => self
                 .sessions
                 .values()
@@ -468,6 +486,26 @@ impl State {
             }
         }
         recipients
+    }
+
+    /// The members of `room` of `rank` but `except` who joined before `msgid` (IRC
+    /// `STATUSMSG`).
+    fn ranked_but(
+        &self,
+        room: &Name,
+        rank: Rank,
+        except: Option<SessionId>,
+        msgid: MsgId,
+    ) -> Vec<Arc<Session>> {
+        let Some(room) = self.rooms.get(room.folded()) else {
+            return Vec::new();
+        };
+        room.members
+            .iter()
+            .filter(|(id, seat)| Some(**id) != except && seat.since < msgid)
+            .filter(|(id, seat)| !id.is_remote() && rank.admits(seat.op, seat.voice))
+            .map(|(_, seat)| seat.session.clone())
+            .collect()
     }
 
     /// What becomes of a user someone else put out of a room, by its residence, once

@@ -135,6 +135,7 @@ fn join_say_part_reach_everyone_else_only() {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         }]
     );
     assert!(events(&b).is_empty());
@@ -279,18 +280,21 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
                 text: Text::new("hi"),
                 tone: Tone::Chat,
                 client_tags: tags.clone(),
+                rank: None,
             },
             EventKind::Tagged {
                 from: hub.lookup("b").unwrap(),
                 to: Target::Room(n("r")),
                 client_tags: tags,
                 to_account: None,
+                rank: None,
             },
             EventKind::Tagged {
                 from: hub.lookup("b").unwrap(),
                 to: Target::User(n("a")),
                 client_tags: None,
                 to_account: None,
+                rank: None,
             },
         ]
     );
@@ -905,6 +909,7 @@ fn an_event_from_another_node_reaches_its_author_namesake_too() {
         text: Text::new("from afar"),
         tone: Tone::Chat,
         client_tags: None,
+        rank: None,
     };
     // The author's session number is a's, but on node 9: not a's own event.
     let later = u64::MAX >> 17;

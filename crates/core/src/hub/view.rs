@@ -25,6 +25,8 @@ pub struct MemberView {
     pub voice: bool,
     /// The account the member is logged in to (WHOX's `a` field).
     pub account: Option<Name>,
+    /// Marked a bot (IRC user mode `+B`, WHO's `B` flag).
+    pub bot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct RoomView {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`), in the order they were set.
     pub quiets: Vec<Ban>,
+    /// Invite exceptions (`+I`), in the order they were set.
+    pub invite_exceptions: Vec<Ban>,
 }
 
 /// A user as WHOIS shows them.
@@ -58,6 +62,8 @@ pub struct UserView {
     pub rooms: Vec<(Name, bool, bool, bool)>,
     /// The account the user is logged in to (WHOIS `330`).
     pub account: Option<Name>,
+    /// Marked a bot (IRC user mode `+B`, WHOIS `335`).
+    pub bot: bool,
 }
 
 /// One line of a room list.
@@ -108,6 +114,7 @@ fn member_view(member: &Member, name: Name, op: bool, voice: bool) -> MemberView
         op,
         voice,
         account: member.account().cloned(),
+        bot: member.bot(),
     }
 }
 
@@ -136,6 +143,7 @@ fn user_view(state: &State, id: SessionId) -> Option<UserView> {
         signon: member.signon(),
         rooms,
         account: member.account().cloned(),
+        bot: member.bot(),
     })
 }
 
@@ -161,6 +169,7 @@ impl Hub {
             bans: entry.bans.clone(),
             exceptions: entry.exceptions.clone(),
             quiets: entry.quiets.clone(),
+            invite_exceptions: entry.invite_exceptions.clone(),
         })
     }
 

@@ -99,6 +99,7 @@ numerics! {
     RPL_NOTOPIC = 331, t("No topic is set");
     RPL_TOPIC = 332, NONE;
     RPL_TOPICWHOTIME = 333, NONE;
+    RPL_WHOISBOT = 335, NONE; // "is a bot on <network>" (IRCv3 bot mode)
     RPL_INVITELIST = 336, NONE;
     RPL_ENDOFINVITELIST = 337, t("End of /INVITE list");
     RPL_WHOISACTUALLY = 338, t("is actually using host");

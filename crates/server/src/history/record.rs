@@ -128,6 +128,10 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
     let each = |rooms: &[Name]| rooms.iter().map(room_conversation).collect();
     let kept = Kept::by;
     Some(match kind {
+        // A message for a room's operators (STATUSMSG) is not the room's to replay.
+        EventKind::Said { rank: Some(_), .. } | EventKind::Tagged { rank: Some(_), .. } => {
+            return None
+        }
         EventKind::Said {
             room,
             from,
@@ -151,6 +155,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
             to,
             client_tags,
             to_account,
+            ..
         } if client_tags.as_deref().is_some_and(persists) => {
             let conversations = match to {
                 Target::Room(room) => one(room),
@@ -252,6 +257,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            rank: None,
         };
         let event = Event::new(
             MsgId::new(1_765_000_000_000, 0, 3),
@@ -308,6 +314,7 @@ mod tests {
             to: confab_core::Target::User(n("amy")),
             client_tags: Some(Arc::from("+typing=active")),
             to_account: None,
+            rank: None,
         };
         assert!(record_of(&Event::new(MsgId::default(), None, typing)).is_none());
     }
@@ -404,12 +411,26 @@ mod tests {
             to: confab_core::Target::Room(n("a")),
             client_tags: Some(Arc::from(tags)),
             to_account: None,
+            rank: None,
         };
         let kept = |tags: &str| record_of(&Event::new(MsgId::default(), None, tagged(tags)));
         assert!(kept("+typing=active").is_none());
         assert!(kept("+draft/persisted;+x=1").is_none());
         let record = kept("+react=1;+draft/persist").expect("kept");
         assert_eq!((&*record.kind, record.target.as_str()), ("tagmsg", "a"));
+    }
+
+    #[test]
+    fn a_message_for_a_rooms_operators_is_not_kept() {
+        let said = EventKind::Said {
+            room: n("a"),
+            from: Peer::classroom(n("amy"), "irc"),
+            text: Text::new("ops only"),
+            tone: Tone::Chat,
+            client_tags: None,
+            rank: Some(confab_core::Rank::Op),
+        };
+        assert!(record_of(&Event::new(MsgId::default(), None, said)).is_none());
     }
 
     #[test]

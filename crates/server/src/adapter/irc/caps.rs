@@ -10,6 +10,7 @@ pub enum Cap {
     MultiPrefix,
     AwayNotify,
     ExtendedJoin,
+    ExtendedMonitor,
     CapNotify,
     UserhostInNames,
     MessageTags,
@@ -26,7 +27,7 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 17] = [
+    pub const ALL: [Cap; 18] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -36,6 +37,7 @@ impl Cap {
         Cap::EventPlayback,
         Cap::EchoMessage,
         Cap::ExtendedJoin,
+        Cap::ExtendedMonitor,
         Cap::LabeledResponse,
         Cap::MessageTags,
         Cap::MultiPrefix,
@@ -53,6 +55,7 @@ impl Cap {
             Cap::MultiPrefix => "multi-prefix",
             Cap::AwayNotify => "away-notify",
             Cap::ExtendedJoin => "extended-join",
+            Cap::ExtendedMonitor => "extended-monitor",
             Cap::CapNotify => "cap-notify",
             Cap::UserhostInNames => "userhost-in-names",
             Cap::MessageTags => "message-tags",

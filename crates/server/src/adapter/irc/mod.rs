@@ -16,6 +16,7 @@ mod ordered;
 mod out;
 mod render;
 mod settings;
+mod statusmsg;
 mod table;
 mod welcome;
 
@@ -82,6 +83,9 @@ pub struct IrcAdapter {
     /// User mode `+i`, mirrored here to answer `MODE nick`. `+o` is the hub's to know:
     /// an operator account's login grants it off this task.
     invisible: bool,
+    /// User mode `+B` (bot), mirrored here for `MODE nick` and for the `bot` tag on this
+    /// client's own echoes; the hub's copy is what others see.
+    bot: bool,
     last_heard: Instant,
     /// When the server's PING went out unanswered.
     ping_sent: Option<Instant>,
@@ -119,6 +123,7 @@ impl IrcAdapter {
             host: Arc::from(host_of(peer)),
             realname: Arc::from(""),
             invisible: false,
+            bot: false,
             last_heard: Instant::now(),
             ping_sent: None,
             seldom: None,

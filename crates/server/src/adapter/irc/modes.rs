@@ -26,6 +26,7 @@ pub fn change_letter(change: &ModeChange) -> char {
         ModeChange::Ban { .. } => 'b',
         ModeChange::Except { .. } => 'e',
         ModeChange::Quiet { .. } => 'q',
+        ModeChange::InviteExcept { .. } => 'I',
         ModeChange::Slow(_) => 'f',
     }
 }
@@ -40,6 +41,7 @@ fn parameter(change: &ModeChange) -> Option<String> {
         ModeChange::Op { who, .. } | ModeChange::Voice { who, .. } => Some(who.to_string()),
         ModeChange::Ban { mask, .. }
         | ModeChange::Except { mask, .. }
+        | ModeChange::InviteExcept { mask, .. }
         | ModeChange::Quiet { mask, .. } => Some(mask.clone()),
     }
 }

@@ -2,8 +2,9 @@
 //! bytes shared by every recipient: slot 5 holds the plain line, slot 6 the same line with
 //! the `server-time` tag (the event's own time, so every recipient sees the same), slot 7
 //! JOIN as `extended-join` shows it. Messages (PRIVMSG, NOTICE, TAGMSG) to `message-tags`
-//! clients carry `msgid` and the sender's client-only tags: slot 8 without the time, slot 9
-//! with it; clients without `message-tags` never see a TAGMSG. Nothing here depends on the
+//! clients carry `msgid`, `bot` when the sender is a bot, and the sender's client-only
+//! tags: slot 8 without the time, slot 9 with it; clients without `message-tags` never see
+//! a TAGMSG. Nothing here depends on the
 //! recipient but its caps.
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use confab_proto::irc::{render_truncated, Numeric};
 
 use super::caps::{Cap, Caps};
 use super::out::time_tag;
+use super::statusmsg;
 
 const PLAIN: RenderSlot = RenderSlot::new(5);
 const TAGGED: RenderSlot = RenderSlot::new(6);
@@ -27,6 +29,9 @@ const MESSAGE_TAGS_TIMED: RenderSlot = RenderSlot::new(9);
 /// without away-notify).
 pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     let kind = event.kind();
+    if is_watchers_copy(kind) && !caps.has(Cap::ExtendedMonitor) {
+        return;
+    }
     if matches!(kind, EventKind::AwayChanged { .. }) && !caps.has(Cap::AwayNotify) {
         return;
     }
@@ -41,7 +46,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         return;
     }
     let time = caps.has(Cap::ServerTime);
-    if let Some((msgid, client_tags)) = message_tags(event) {
+    if let Some(message) = message_tags(event) {
         if caps.has(Cap::MessageTags) {
             let slot = if time {
                 MESSAGE_TAGS_TIMED
@@ -54,7 +59,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
                     tags.push_str(&time_tag(event.at()));
                     tags.push(';');
                 }
-                tags.push_str(&message_tags_of(msgid, client_tags));
+                tags.push_str(&message.tags());
                 tagged_line(k, &tags)
             }));
             return;
@@ -82,6 +87,25 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         event.rendered(PLAIN, |k| line(k, false))
     };
     out.extend_from_slice(&bytes);
+}
+
+/// Whether the event is the copy of a change for a name's watchers who share no room
+/// with its owner: only `extended-monitor` clients show it (and only with the cap of
+/// the change itself: away-notify, account-notify, setname).
+fn is_watchers_copy(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::AwayChanged {
+            to_watchers: true,
+            ..
+        } | EventKind::AccountChanged {
+            to_watchers: true,
+            ..
+        } | EventKind::RealnameChanged {
+            to_watchers: true,
+            ..
+        }
+    )
 }
 
 /// `730 <me> :nick!user@host` when a watched name is taken, `731 <me> :nick` when it is
@@ -134,9 +158,7 @@ fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
         tags.push(time_tag(event.at()));
     }
     match message_tags(event) {
-        Some((msgid, client_tags)) if caps.has(Cap::MessageTags) => {
-            tags.push(message_tags_of(msgid, client_tags));
-        }
+        Some(message) if caps.has(Cap::MessageTags) => tags.push(message.tags()),
         _ if matches!(kind, EventKind::Tagged { .. }) => return,
         _ => {}
     }
@@ -145,12 +167,45 @@ fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
     out.extend_from_slice(&put_line(kind, Some(&tags.join(";")), extended_join));
 }
 
-/// A message's id and client-only tags; `None` for events that are not messages.
-fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
+/// What a message's tags say: its id, whether its sender is a bot, its client-only tags.
+pub struct MessageTags<'a> {
+    pub msgid: MsgId,
+    pub bot: bool,
+    pub client_tags: Option<&'a Arc<str>>,
+}
+
+impl MessageTags<'_> {
+    /// `msgid=<id>[;bot][;<client tags>]`, the tags a message shows `message-tags`
+    /// clients (the sender's echo too).
+    pub fn tags(&self) -> String {
+        let mut tags = format!("msgid={}", self.msgid);
+        if self.bot {
+            tags.push_str(";bot");
+        }
+        if let Some(client) = self.client_tags {
+            tags.push(';');
+            tags.push_str(client);
+        }
+        tags
+    }
+}
+
+/// A message's tags; `None` for events that are not messages.
+fn message_tags(event: &Event) -> Option<MessageTags<'_>> {
     match event.kind() {
-        EventKind::Said { client_tags, .. }
-        | EventKind::Direct { client_tags, .. }
-        | EventKind::Tagged { client_tags, .. } => Some((event.msgid(), client_tags.as_ref())),
+        EventKind::Said {
+            from, client_tags, ..
+        }
+        | EventKind::Direct {
+            from, client_tags, ..
+        }
+        | EventKind::Tagged {
+            from, client_tags, ..
+        } => Some(MessageTags {
+            msgid: event.msgid(),
+            bot: from.bot,
+            client_tags: client_tags.as_ref(),
+        }),
         _ => None,
     }
 }
@@ -161,22 +216,15 @@ fn message_tags(event: &Event) -> Option<(MsgId, Option<&Arc<str>>)> {
 pub fn replayed(event: &Event, caps: Caps, batch: Option<&str>) -> Bytes {
     let mut tags = batch.map_or(String::new(), |id| format!("batch={id};"));
     tags.push_str(&time_tag(event.at()));
-    tags.push_str(&format!(";msgid={}", event.msgid()));
-    if let (true, Some((_, Some(client)))) = (caps.has(Cap::MessageTags), message_tags(event)) {
-        tags.push(';');
-        tags.push_str(client);
+    match message_tags(event) {
+        Some(message) if caps.has(Cap::MessageTags) => {
+            tags.push(';');
+            tags.push_str(&message.tags());
+        }
+        _ => tags.push_str(&format!(";msgid={}", event.msgid())),
     }
     let extended = caps.has(Cap::ExtendedJoin) && matches!(event.kind(), EventKind::Joined { .. });
     put_line(event.kind(), Some(&tags), extended)
-}
-
-/// `msgid=<id>[;<client tags>]`, the tags a message shows `message-tags` clients (the
-/// sender's echo too).
-pub fn message_tags_of(msgid: MsgId, client_tags: Option<&Arc<str>>) -> String {
-    match client_tags {
-        Some(tags) => format!("msgid={msgid};{tags}"),
-        None => format!("msgid={msgid}"),
-    }
 }
 
 /// `@time=... ` for the moment the event happened.
@@ -245,11 +293,12 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             from,
             text,
             tone,
+            rank,
             ..
         } => put(
             &source(from),
             command(*tone),
-            &[&channel(room), text.as_str()],
+            &[&statusmsg::channel(room, *rank), text.as_str()],
         ),
         EventKind::Direct {
             from,
@@ -258,8 +307,8 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             tone,
             ..
         } => put(&source(from), command(*tone), &[to.as_str(), text.as_str()]),
-        EventKind::Tagged { from, to, .. } => match to {
-            Target::Room(room) => put(&source(from), "TAGMSG", &[&channel(room)]),
+        EventKind::Tagged { from, to, rank, .. } => match to {
+            Target::Room(room) => put(&source(from), "TAGMSG", &[&statusmsg::channel(room, *rank)]),
             Target::User(nick) => put(&source(from), "TAGMSG", &[nick.as_str()]),
         },
         EventKind::Renamed { old, new, .. } => {
@@ -355,6 +404,7 @@ mod tests {
             host: Arc::from("127.0.0.1"),
             realname: Some(Arc::from("Real Name")),
             account: None,
+            bot: false,
         }
     }
 
@@ -366,6 +416,7 @@ mod tests {
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         };
         assert_eq!(
             rendered(said, Caps::default()),
@@ -422,6 +473,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            rank: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
@@ -439,6 +491,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from(r"+draft/react=\so/")),
+            rank: None,
         });
         let mut out = BytesMut::new();
         event(&said, Caps::default(), &mut out);
@@ -463,6 +516,7 @@ mod tests {
             to: Target::User(n("bob")),
             client_tags: Some(Arc::from("+typing=active")),
             to_account: None,
+            rank: None,
         });
         let mut timed = Caps::default();
         timed.set(Cap::ServerTime, true);
@@ -475,6 +529,31 @@ mod tests {
         assert_eq!(
             &out[..],
             b"@msgid=01HF7YAT3V003G00000000001A;+typing=active :al!u@127.0.0.1 TAGMSG bob\r\n"
+        );
+    }
+
+    #[test]
+    fn a_bots_messages_carry_the_bot_tag_for_message_tags_clients_only() {
+        let said = EventKind::Said {
+            room: n("c"),
+            from: Peer {
+                bot: true,
+                ..irc_peer("robo")
+            },
+            text: Text::new("beep"),
+            tone: Tone::Chat,
+            client_tags: Some(Arc::from("+x=1")),
+            rank: None,
+        };
+        assert_eq!(
+            rendered(said.clone(), Caps::default()),
+            ":robo!u@127.0.0.1 PRIVMSG #c beep\r\n"
+        );
+        let mut caps = Caps::default();
+        caps.set(Cap::MessageTags, true);
+        assert_eq!(
+            rendered(said, caps),
+            "@msgid=01HF7YAT3V003G00000000001A;bot;+x=1 :robo!u@127.0.0.1 PRIVMSG #c beep\r\n"
         );
     }
 
@@ -506,6 +585,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            rank: None,
         };
         caps.set(Cap::MessageTags, true);
         assert_eq!(
@@ -519,6 +599,7 @@ mod tests {
         let login = EventKind::AccountChanged {
             who: amy,
             rooms: Arc::from([n("c")]),
+            to_watchers: false,
         };
         assert_eq!(rendered(login.clone(), Caps::default()), "");
         let mut notify = Caps::default();
@@ -532,6 +613,7 @@ mod tests {
             who: irc_peer("al"),
             away: Some(Text::new("lunch")),
             rooms: Arc::from([n("r")]),
+            to_watchers: false,
         };
         assert_eq!(rendered(away.clone(), Caps::default()), "");
         let mut caps = Caps::default();

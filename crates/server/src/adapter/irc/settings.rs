@@ -23,12 +23,14 @@ pub const CHANNEL_LEN: usize = 1 + ROOM_NAME_MAX;
 pub const MAX_TARGETS: usize = 4;
 /// Longest channel key accepted (RFC 2812's 23).
 pub const KEY_LEN: usize = 23;
+/// The user mode that marks a bot (`BOT`, IRCv3 bot mode).
+pub const BOT_MODE: char = 'B';
 /// Parameter-taking modes one MODE command may carry (`MODES`).
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
-pub const USER_MODES: &str = "io";
-pub const CHANNEL_MODES: &str = "befiklmnoqstv";
-pub const CHANNEL_MODES_WITH_PARAM: &str = "befkloqv";
+pub const USER_MODES: &str = "Bio";
+pub const CHANNEL_MODES: &str = "Ibefiklmnoqstv";
+pub const CHANNEL_MODES_WITH_PARAM: &str = "Ibefkloqv";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
 pub const ELIST: &str = "CMNTU";
@@ -111,20 +113,23 @@ impl Settings {
 fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String>> {
     let tokens = [
         format!("AWAYLEN={AWAY_LEN}"),
+        format!("BOT={BOT_MODE}"),
         "CASEMAPPING=ascii".into(),
         format!("CHANLIMIT=#:{chan_limit}"),
-        "CHANMODES=beq,k,fl,imnst".into(),
+        "CHANMODES=Ibeq,k,fl,imnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
         format!("ELIST={ELIST}"),
         "EXCEPTS=e".into(),
+        "INVEX=I".into(),
         format!("KICKLEN={KICK_LEN}"),
-        format!("MAXLIST=b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),
+        format!("MAXLIST=I:{0},b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),
         format!("MODES={MAX_MODES}"),
         format!("MONITOR={}", confab_core::hub::MONITOR_MAX),
         format!("NETWORK={network}"),
         format!("NICKLEN={nick_max}"),
         "PREFIX=(ov)@+".into(),
+        format!("STATUSMSG={}", super::statusmsg::token()),
         format!(
             "TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:{MAX_TARGETS},PART:,PRIVMSG:{MAX_TARGETS},WHOIS:1"
         ),

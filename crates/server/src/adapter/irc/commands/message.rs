@@ -1,6 +1,7 @@
 //! `PRIVMSG <target>{,<target>} :<text>` and `NOTICE` (the same, but never answered with
-//! an error): to a channel (the hub room) or a nick (a direct message, whatever protocol
-//! its owner speaks). `TAGMSG <target>{,<target>}` (IRCv3 message-tags) sends only the
+//! an error): to a channel (the hub room), its operators (`@#room`) or voiced members
+//! (`+#room`, STATUSMSG), or a nick (a direct message, whatever protocol its owner
+//! speaks). `TAGMSG <target>{,<target>}` (IRCv3 message-tags) sends only the
 //! client-only tags; it reaches `message-tags` clients alone.
 //!
 //! Client-only tags (`+key[=value]`) go along with the message, still escaped as sent;
@@ -10,12 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use confab_core::hub::Reach;
-use confab_core::{HubError, MsgId, Text, Tone};
+use confab_core::{HubError, MsgId, Rank, Text, Tone};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
-use super::super::render::message_tags_of;
+use super::super::render::MessageTags;
 use super::super::settings::MAX_TARGETS;
+use super::super::statusmsg;
 use super::super::IrcAdapter;
 use super::{list, nickserv, room_of};
 use crate::adapter::{Context, Flow};
@@ -69,8 +71,9 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
             }
             break;
         }
-        let sent = if target.starts_with('#') {
-            to_channel(cx, target, text, tone, tags.clone())
+        let (rank, bare) = statusmsg::split(target);
+        let sent = if bare.starts_with('#') {
+            to_channel(cx, (bare, rank), text, tone, tags.clone())
         } else if nickserv::is_nickserv(target) {
             // The services answer PRIVMSG; notices and tags to them are dropped.
             if let (Some(text), Some(Tone::Chat)) = (text, tone) {
@@ -88,7 +91,14 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
                 // The message's own time: its id's millisecond, all `time` shows.
                 let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
                 if me.caps.has(Cap::MessageTags) {
-                    let tags = message_tags_of(msgid, tags.as_ref());
+                    let bot = me.bot;
+                    let client_tags = tags.as_ref();
+                    let tags = MessageTags {
+                        msgid,
+                        bot,
+                        client_tags,
+                    }
+                    .tags();
                     me.out
                         .line_tagged_at(at, Some(&tags), &mask, command, &params);
                 } else if text.is_some() {
@@ -138,11 +148,11 @@ impl From<Numeric> for Refused {
     }
 }
 
-/// Says `text` (or only the tags) in a channel: the message's id, or the numeric that
-/// refuses it.
+/// Says `text` (or only the tags) in a channel, to the members of a rank alone when one
+/// is given: the message's id, or the numeric that refuses it.
 fn to_channel(
     cx: &Context<'_>,
-    chan: &str,
+    (chan, rank): (&str, Option<Rank>),
     text: Option<&str>,
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
@@ -151,10 +161,8 @@ fn to_channel(
         return Err(Numeric::ERR_NOSUCHCHANNEL.into());
     };
     let tone = tone.unwrap_or_default();
-    match cx
-        .hub
-        .say_tagged(cx.session, room, text.map(Text::new), tone, tags)
-    {
+    let text = text.map(Text::new);
+    match cx.hub.say_ranked(cx.session, room, rank, text, tone, tags) {
         Ok(msgid) => Ok(msgid),
         // The room is +n and the sender is outside it, or +m, or the sender is banned.
         Err(HubError::NotMember(_) | HubError::CannotSend(_)) => {

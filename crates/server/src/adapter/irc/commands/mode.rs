@@ -1,7 +1,8 @@
 //! Channel `MODE <channel> [<modes> [<args>...]]`: ask for the modes (`324`, `329`), list
-//! bans (`+b` alone: `367`s, `368`) or ban exceptions (`+e` alone: `348`s, `349`), or change
-//! them (operators only): flags `imnst`, key `k`, limit `l`, bans `b`, exceptions `e`,
-//! operator `o` and voice `v`. A nick as target is a user mode
+//! bans (`+b` alone: `367`s, `368`), ban exceptions (`+e` alone: `348`s, `349`) or invite
+//! exceptions (`+I` alone: `346`s, `347`), or change them (operators only): flags
+//! `imnst`, key `k`, limit `l`, bans `b`, exceptions `e` and `I`, operator `o` and voice
+//! `v`. A nick as target is a user mode
 //! (`umode.rs`).
 
 use confab_core::hub::RoomView;
@@ -76,6 +77,11 @@ fn list_full(me: &mut IrcAdapter, chan: &str, change: &ModeChange) {
             &[chan, mask],
             "Channel quiet list is full",
         ),
+        ModeChange::InviteExcept { mask, .. } => me.out.num_text(
+            Numeric::ERR_BANLISTFULL,
+            &[chan, mask],
+            "Channel invite exception list is full",
+        ),
         _ => {}
     }
 }
@@ -106,7 +112,7 @@ fn parse_changes(
             'm' => flag(ChannelFlag::Moderated),
             's' => flag(ChannelFlag::Secret),
             'i' => flag(ChannelFlag::InviteOnly),
-            'b' | 'e' | 'q' => match args.next() {
+            'b' | 'e' | 'I' | 'q' => match args.next() {
                 Some(mask) => list_change(letter, on, normalize_mask(mask)),
                 None => {
                     if !listed.contains(&letter) {
@@ -187,11 +193,13 @@ fn parse_changes(
 /// The longest slow mode interval, in seconds: an hour.
 const SLOW_MAX: u32 = 3600;
 
-/// A change to the list of `letter`: bans (`b`), exceptions (`e`) or mutes (`q`).
+/// A change to the list of `letter`: bans (`b`), exceptions (`e`), invite exceptions
+/// (`I`) or mutes (`q`).
 fn list_change(letter: char, on: bool, mask: String) -> ModeChange {
     match letter {
         'b' => ModeChange::Ban { on, mask },
         'e' => ModeChange::Except { on, mask },
+        'I' => ModeChange::InviteExcept { on, mask },
         _ => ModeChange::Quiet { on, mask },
     }
 }
@@ -261,7 +269,8 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
 }
 
 /// Bans (`b`): `367 RPL_BANLIST` each, then `368 RPL_ENDOFBANLIST`; exceptions (`e`):
-/// `348`, then `349`; mutes (`q`): `728 <chan> q <mask> ...` each, then `729 <chan> q`.
+/// `348`, then `349`; invite exceptions (`I`): `346`, then `347`; mutes (`q`): `728
+/// <chan> q <mask> ...` each, then `729 <chan> q`.
 fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
     let (list, item, end) = match letter {
         'b' => (&view.bans, Numeric::RPL_BANLIST, Numeric::RPL_ENDOFBANLIST),
@@ -269,6 +278,11 @@ fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
             &view.exceptions,
             Numeric::RPL_EXCEPTLIST,
             Numeric::RPL_ENDOFEXCEPTLIST,
+        ),
+        'I' => (
+            &view.invite_exceptions,
+            Numeric::RPL_INVEXLIST,
+            Numeric::RPL_ENDOFINVEXLIST,
         ),
         _ => (
             &view.quiets,

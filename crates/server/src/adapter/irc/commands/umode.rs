@@ -1,8 +1,10 @@
 //! User `MODE <nick> [<modes>]`: `221 RPL_UMODEIS`, or change one's own `+i`
-//! (invisible) and `-o` (drop operator status; `+o` comes only from OPER).
+//! (invisible), `+B` (bot, IRCv3 bot mode: ISUPPORT `BOT=B`) and `-o` (drop operator
+//! status; `+o` comes only from OPER).
 
 use confab_proto::irc::{Message, Numeric};
 
+use super::super::settings::BOT_MODE;
 use super::super::IrcAdapter;
 use crate::adapter::{Context, Flow};
 
@@ -36,12 +38,17 @@ pub fn umode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
                 let _ = cx.hub.set_invisible(cx.session, on);
                 applied.push((on, 'i'));
             }
+            BOT_MODE if me.bot != on => {
+                me.bot = on;
+                let _ = cx.hub.set_bot(cx.session, on);
+                applied.push((on, BOT_MODE));
+            }
             'o' if !on && cx.hub.is_oper(cx.session) => {
                 let _ = cx.hub.set_oper(cx.session, false);
                 applied.push((false, 'o'));
             }
             // Already so, or `+o` (only OPER grants it): nothing to do.
-            'i' | 'o' => {}
+            'i' | BOT_MODE | 'o' => {}
             _ => unknown = true,
         }
     }
@@ -71,9 +78,12 @@ fn mode_letters(changes: &[(bool, char)]) -> String {
 }
 
 impl IrcAdapter {
-    /// The client's user modes as `221` shows them: `+`, `+i`, `+io`.
+    /// The client's user modes as `221` shows them: `+`, `+i`, `+Bio`.
     pub(crate) fn umodes(&self, oper: bool) -> String {
         let mut modes = String::from("+");
+        if self.bot {
+            modes.push(BOT_MODE);
+        }
         if self.invisible {
             modes.push('i');
         }

@@ -8,6 +8,7 @@ use confab_core::Name;
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
+use super::super::settings::BOT_MODE;
 use super::super::IrcAdapter;
 use super::names::prefix;
 use super::{channel, room_of};
@@ -19,7 +20,7 @@ struct Row {
     user: String,
     host: String,
     nick: String,
-    /// `H` or `G` (away), `*` for operators, then the channel prefix.
+    /// `H` or `G` (away), `*` for operators, the channel prefix, then `B` for a bot.
     flags: String,
     realname: String,
     /// WHOX's `a`: the account, or `0` when not logged in.
@@ -76,7 +77,7 @@ fn channel_rows(me: &IrcAdapter, cx: &Context<'_>, chan: &str) -> Vec<Row> {
             user: m.user.to_string(),
             host: m.host.to_string(),
             nick: m.name.to_string(),
-            flags: flags(m.away, m.oper, &prefix(m, multi)),
+            flags: flags(m.away, m.oper, &prefix(m, multi), m.bot),
             realname: m.realname.to_string(),
             account: account_field(m.account.as_ref()),
         })
@@ -111,7 +112,7 @@ fn user_rows(me: &IrcAdapter, cx: &Context<'_>, mask: &str) -> Vec<Row> {
             user: u.user.to_string(),
             host: u.host.to_string(),
             nick: u.name.to_string(),
-            flags: flags(u.away.is_some(), u.oper, ""),
+            flags: flags(u.away.is_some(), u.oper, "", u.bot),
             realname: u.realname.to_string(),
             account: account_field(u.account.as_ref()),
         })
@@ -122,12 +123,15 @@ fn account_field(account: Option<&Name>) -> String {
     account.map_or_else(|| "0".to_string(), Name::to_string)
 }
 
-fn flags(away: bool, oper: bool, prefix: &str) -> String {
+fn flags(away: bool, oper: bool, prefix: &str, bot: bool) -> String {
     let mut flags = String::from(if away { "G" } else { "H" });
     if oper {
         flags.push('*');
     }
     flags.push_str(prefix);
+    if bot {
+        flags.push(BOT_MODE);
+    }
     flags
 }
 
@@ -166,7 +170,8 @@ mod tests {
 
     #[test]
     fn flags_show_away_oper_and_prefix() {
-        assert_eq!(flags(false, false, ""), "H");
-        assert_eq!(flags(true, true, "@"), "G*@");
+        assert_eq!(flags(false, false, "", false), "H");
+        assert_eq!(flags(true, true, "@", false), "G*@");
+        assert_eq!(flags(false, false, "+", true), "H+B");
     }
 }

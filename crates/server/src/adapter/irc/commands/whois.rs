@@ -9,7 +9,8 @@ use super::list;
 use crate::adapter::{Context, Flow};
 
 /// `311`, `319` (the channels the asker may see), `312`, `301` if away, `313` for an
-/// operator, `330` for a logged-in user, then `318`; `401` for an unknown nick.
+/// operator, `335` for a bot, `330` for a logged-in user, then `318`; `401` for an
+/// unknown nick.
 pub fn whois(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     // With two parameters the first names a server; there is only this one.
     let targets = m.params[m.params.len() - 1];
@@ -67,6 +68,10 @@ fn send_whois(me: &mut IrcAdapter, cx: &Context<'_>, user: &UserView) {
     }
     if user.oper {
         me.out.num(Numeric::RPL_WHOISOPERATOR, &[nick]);
+    }
+    if user.bot {
+        let text = format!("is a bot on {}", me.settings.network);
+        me.out.num_text(Numeric::RPL_WHOISBOT, &[nick], &text);
     }
     if let Some(account) = &user.account {
         me.out
