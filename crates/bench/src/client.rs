@@ -12,53 +12,23 @@ use confab_proto::irc::{self, Message};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::packet::{self, ClientPacket};
 use confab_proto::prefixed::{self, Width};
+use confab_proto::Protocol;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{timeout_at, Instant};
 
-/// The protocols the generator speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Irc,
-    Prefixed,
-    Packet,
-    Rooms,
-    Broadcast,
+/// True when the protocol has rooms a fan-out can use.
+pub fn has_rooms(protocol: Protocol) -> bool {
+    matches!(
+        protocol,
+        Protocol::Irc | Protocol::Rooms | Protocol::Broadcast
+    )
 }
 
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Irc => "irc",
-            Protocol::Prefixed => "prefixed",
-            Protocol::Packet => "packet",
-            Protocol::Rooms => "rooms",
-            Protocol::Broadcast => "broadcast",
-        }
-    }
-
-    /// The port `confab serve` uses for it by default.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Protocol::Irc => 6667,
-            Protocol::Prefixed => 8820,
-            Protocol::Packet => 3560,
-            Protocol::Rooms => 5220,
-            Protocol::Broadcast => 5001,
-        }
-    }
-
-    /// True when the protocol has rooms a fan-out can use.
-    pub fn has_rooms(self) -> bool {
-        matches!(self, Protocol::Irc | Protocol::Rooms | Protocol::Broadcast)
-    }
-
-    /// True when a client can address one other client.
-    pub fn has_direct(self) -> bool {
-        // `rooms` has no direct message; a pair sharing a room of its own is the same load.
-        !matches!(self, Protocol::Broadcast)
-    }
+/// True when a client can address one other client.
+pub fn has_direct(protocol: Protocol) -> bool {
+    // `rooms` has no direct message; a pair sharing a room of its own is the same load.
+    !matches!(protocol, Protocol::Broadcast)
 }
 
 /// Where a chat message goes.

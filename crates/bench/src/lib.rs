@@ -18,10 +18,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use client::Protocol;
+pub use confab_proto::Protocol;
 use report::Report;
 
 /// `confab bench SCENARIO [FLAGS]`.
@@ -50,7 +51,7 @@ pub enum Scenario {
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// The protocol to speak.
-    #[arg(long, value_enum, default_value = "irc")]
+    #[arg(long, value_name = "PROTOCOL", default_value = "irc", value_parser = protocol_parser())]
     pub protocol: Protocol,
     /// The server's HOST:PORT (default: the protocol's default port on 127.0.0.1).
     #[arg(long, value_name = "HOST:PORT")]
@@ -74,6 +75,16 @@ pub struct CommonArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// `--protocol`: the registry's names, IRC first (the default, and what a load generator
+/// for IRC servers is asked for most).
+fn protocol_parser() -> impl TypedValueParser<Value = Protocol> {
+    let others = Protocol::ALL.into_iter().filter(|p| *p != Protocol::Irc);
+    let names = std::iter::once(Protocol::Irc)
+        .chain(others)
+        .map(|p| p.name());
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<Protocol>())
 }
 
 /// `fanout` and `direct`.

@@ -19,9 +19,10 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounting::{Stream, Tally};
-use crate::client::{encode_chat, Conn, Other, Protocol, Target};
+use crate::client::{encode_chat, has_direct, has_rooms, Conn, Other, Target};
 use crate::payload::{self, Stamp};
 use crate::report::{histogram, Latency, RampReport, TrafficReport};
+use crate::Protocol;
 use crate::{Pattern, RampArgs, TrafficArgs};
 
 /// Latency histograms shared by the receivers (each locks one per read, not per message).
@@ -231,7 +232,7 @@ async fn run(
     }
     let senders = match pattern {
         Pattern::Fanout => {
-            if !protocol.has_rooms() {
+            if !has_rooms(protocol) {
                 bail!(
                     "{} has no rooms: fanout needs irc, rooms or broadcast (use direct)",
                     protocol.name()
@@ -243,7 +244,7 @@ async fn run(
             args.senders.clamp(1, n)
         }
         Pattern::Direct => {
-            if !protocol.has_direct() {
+            if !has_direct(protocol) {
                 bail!("broadcast has no direct messages: use fanout");
             }
             if n < 2 || !n.is_multiple_of(2) {
