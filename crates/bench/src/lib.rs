@@ -1,5 +1,5 @@
 //! confab-bench: `confab bench`, a load generator that speaks IRC (so it can load any IRC
-//! server) and each classroom protocol. Scenarios: `connect` (many idle registered
+//! server), IRC over WebSocket and each classroom protocol. Scenarios: `connect` (many idle registered
 //! connections, the server's RSS per connection), `fanout` (one room, open-loop senders,
 //! latency and loss), `direct` (pairs of direct messages) and `ramp` (raise the rate until
 //! p99 passes a bound). Clients are lightweight tasks on the multi-thread runtime; every
@@ -8,9 +8,11 @@
 pub mod accounting;
 pub mod client;
 mod connect;
+mod link;
 pub mod payload;
 pub mod report;
 mod traffic;
+pub mod wire;
 
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -18,12 +20,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use confab_proto::Protocol;
 use report::Report;
+pub use wire::Wire;
 
 /// `confab bench SCENARIO [FLAGS]`.
 #[derive(Debug, Args)]
@@ -50,9 +52,9 @@ pub enum Scenario {
 /// Flags every scenario has.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// The protocol to speak.
-    #[arg(long, value_name = "PROTOCOL", default_value = "irc", value_parser = protocol_parser())]
-    pub protocol: Protocol,
+    /// The protocol to speak (ws: IRC over WebSocket, at ws://HOST:PORT/irc).
+    #[arg(long, value_name = "PROTOCOL", default_value = "irc", value_parser = Wire::parser())]
+    pub protocol: Wire,
     /// The server's HOST:PORT (default: the protocol's default port on 127.0.0.1).
     #[arg(long, value_name = "HOST:PORT")]
     pub addr: Option<String>,
@@ -75,16 +77,6 @@ pub struct CommonArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// `--protocol`: the registry's names, IRC first (the default, and what a load generator
-/// for IRC servers is asked for most).
-fn protocol_parser() -> impl TypedValueParser<Value = Protocol> {
-    let others = Protocol::ALL.into_iter().filter(|p| *p != Protocol::Irc);
-    let names = std::iter::once(Protocol::Irc)
-        .chain(others)
-        .map(|p| p.name());
-    PossibleValuesParser::new(names).try_map(|name| name.parse::<Protocol>())
 }
 
 /// `fanout` and `direct`.
