@@ -359,7 +359,11 @@ impl Conn {
             Protocol::Rooms => b"/logout\n",
             Protocol::Broadcast => b"bye\n",
         };
-        let _ = tokio::time::timeout(wait, self.link.write_all(bye)).await;
+        let goodbye = async {
+            self.link.write_all(bye).await?;
+            self.link.close().await
+        };
+        let _ = tokio::time::timeout(wait, goodbye).await;
     }
 }
 

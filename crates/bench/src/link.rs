@@ -90,6 +90,16 @@ impl Link {
             }
         }
     }
+
+    /// Ends the connection the way its transport says: a WebSocket sends its close frame
+    /// (without it the server logs a protocol error for every client at the end of a run).
+    pub async fn close(&mut self) -> io::Result<()> {
+        match self {
+            Link::Tcp(_) => Ok(()),
+            // The sink's close sends the close frame and flushes it.
+            Link::Ws(ws) => ws.close().await.map_err(io::Error::other),
+        }
+    }
 }
 
 /// Appends one WebSocket read's IRC line to `buf`; `Ok(false)` when the connection ended.
