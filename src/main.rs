@@ -355,7 +355,7 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let text = args
         .addr
-        .unwrap_or_else(|| format!("127.0.0.1:{}", default_port(protocol)));
+        .unwrap_or_else(|| format!("127.0.0.1:{}", protocol.default_port()));
     let addr = resolve(&text).await?;
     let ctx = match &args.suffix {
         Some(suffix) => Ctx::with_suffix(addr, args.seed, suffix),
@@ -398,11 +398,4 @@ async fn resolve(text: &str) -> anyhow::Result<SocketAddr> {
             Err(error).with_context(|| format!("cannot resolve {text} (expected HOST:PORT)"))
         }
     }
-}
-
-fn default_port(protocol: confab_check::Protocol) -> u16 {
-    let name = protocol.name();
-    name.parse::<confab_server::Protocol>()
-        .map(|p| p.default_port())
-        .unwrap_or(0)
 }

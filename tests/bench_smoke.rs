@@ -1,17 +1,20 @@
-//! CI smoke of `confab bench`: against a real `confab serve`, a short fanout on IRC and on
-//! broadcast and a small connect run must deliver every message. No timing is asserted
+//! CI smoke of `confab bench`: against a real `confab serve`, a short fanout on IRC, on
+//! broadcast and on IRC over WebSocket, and a small connect run on IRC and on WebSocket,
+//! must deliver every message and register every client. No timing is asserted
 //! (the machine may be busy); only that the tool works end to end and cannot rot.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-/// A `confab serve` child with IRC and broadcast on free ports, killed on drop.
+/// A `confab serve` child with IRC, broadcast and http (IRC over WebSocket) on free ports,
+/// killed on drop.
 struct Server {
     child: Child,
     /// The server's own data directory, removed on drop.
     _data: tempfile::TempDir,
     irc: String,
     broadcast: String,
+    http: String,
 }
 
 impl Server {
@@ -24,6 +27,8 @@ impl Server {
                 "irc=127.0.0.1:0",
                 "--listen",
                 "broadcast=127.0.0.1:0",
+                "--listen",
+                "http=127.0.0.1:0",
             ])
             .arg("--data")
             .arg(data.path())
@@ -33,9 +38,9 @@ impl Server {
             .expect("confab serve starts");
         let stdout = child.stdout.take().expect("stdout piped");
         let mut lines = BufReader::new(stdout).lines();
-        let (mut irc, mut broadcast) = (None, None);
-        // Two `listening PROTOCOL ADDR` lines, then the server is ready.
-        while irc.is_none() || broadcast.is_none() {
+        let (mut irc, mut broadcast, mut http) = (None, None, None);
+        // Three `listening PROTOCOL ADDR` lines, then the server is ready.
+        while irc.is_none() || broadcast.is_none() || http.is_none() {
             let line = lines
                 .next()
                 .expect("a listening line")
@@ -46,6 +51,7 @@ impl Server {
                 (Some("listening"), Some("broadcast"), Some(addr)) => {
                     broadcast = Some(addr.to_owned())
                 }
+                (Some("listening"), Some("http"), Some(addr)) => http = Some(addr.to_owned()),
                 _ => {}
             }
         }
@@ -54,6 +60,7 @@ impl Server {
             _data: data,
             irc: irc.unwrap_or_default(),
             broadcast: broadcast.unwrap_or_default(),
+            http: http.unwrap_or_default(),
         }
     }
 }
@@ -94,9 +101,14 @@ fn assert_all_delivered(report: &serde_json::Value) {
 }
 
 #[test]
-fn fanout_on_irc_and_broadcast_delivers_every_message() {
+fn fanout_on_irc_broadcast_and_websocket_delivers_every_message() {
     let server = Server::start();
-    for (protocol, addr) in [("irc", &server.irc), ("broadcast", &server.broadcast)] {
+    let wires = [
+        ("irc", &server.irc),
+        ("broadcast", &server.broadcast),
+        ("ws", &server.http),
+    ];
+    for (protocol, addr) in wires {
         let report = bench(&[
             "fanout",
             "--protocol",
@@ -120,34 +132,37 @@ fn fanout_on_irc_and_broadcast_delivers_every_message() {
 }
 
 #[test]
-fn connect_registers_every_client() {
+fn connect_registers_every_client_on_irc_and_websocket() {
     let server = Server::start();
     let pid = server.child.id().to_string();
-    let report = bench(&[
-        "connect",
-        "--protocol",
-        "irc",
-        "--addr",
-        &server.irc,
-        "--clients",
-        "8",
-        "--source-addrs",
-        "2",
-        "--hold",
-        "0.2",
-        "--server-pid",
-        &pid,
-    ]);
-    assert_eq!(report["registered"], 8, "{report:#}");
-    assert_eq!(report["failed"], 0, "{report:#}");
-    assert!(
-        report["rss_after_kib"].as_u64().unwrap_or(0) > 0,
-        "{report:#}"
-    );
-    assert!(
-        report["rss_anon_after_kib"].as_u64().unwrap_or(0) > 0,
-        "{report:#}"
-    );
+    for (protocol, addr) in [("irc", &server.irc), ("ws", &server.http)] {
+        let report = bench(&[
+            "connect",
+            "--protocol",
+            protocol,
+            "--addr",
+            addr,
+            "--clients",
+            "8",
+            "--source-addrs",
+            "2",
+            "--hold",
+            "0.2",
+            "--server-pid",
+            &pid,
+        ]);
+        assert_eq!(report["protocol"], protocol);
+        assert_eq!(report["registered"], 8, "{report:#}");
+        assert_eq!(report["failed"], 0, "{report:#}");
+        assert!(
+            report["rss_after_kib"].as_u64().unwrap_or(0) > 0,
+            "{report:#}"
+        );
+        assert!(
+            report["rss_anon_after_kib"].as_u64().unwrap_or(0) > 0,
+            "{report:#}"
+        );
+    }
 }
 
 /// The arguments of a short ramp on IRC: 4 members, 2 senders, from 50 msg/s doubling.

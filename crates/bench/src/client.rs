@@ -1,7 +1,7 @@
-//! One benchmark connection on any protocol: connecting (from a chosen source address),
-//! registering (IRC counts a client only once 001 arrived), framing what arrives with the
-//! protocol's own codec from `confab-proto`, answering PING, and encoding a chat message
-//! to a room or a user.
+//! One benchmark connection on any protocol: connecting (from a chosen source address;
+//! for `ws`, then the WebSocket handshake), registering (IRC counts a client only once
+//! 001 arrived), framing what arrives with the protocol's own codec from `confab-proto`,
+//! answering PING, and encoding a chat message to a room or a user.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -12,53 +12,25 @@ use confab_proto::irc::{self, Message};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::packet::{self, ClientPacket};
 use confab_proto::prefixed::{self, Width};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use confab_proto::Protocol;
+use tokio::net::TcpSocket;
 use tokio::time::{timeout_at, Instant};
 
-/// The protocols the generator speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Irc,
-    Prefixed,
-    Packet,
-    Rooms,
-    Broadcast,
+use crate::link::Link;
+use crate::wire::Wire;
+
+/// True when the protocol has rooms a fan-out can use.
+pub fn has_rooms(protocol: Protocol) -> bool {
+    matches!(
+        protocol,
+        Protocol::Irc | Protocol::Rooms | Protocol::Broadcast
+    )
 }
 
-impl Protocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Irc => "irc",
-            Protocol::Prefixed => "prefixed",
-            Protocol::Packet => "packet",
-            Protocol::Rooms => "rooms",
-            Protocol::Broadcast => "broadcast",
-        }
-    }
-
-    /// The port `confab serve` uses for it by default.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Protocol::Irc => 6667,
-            Protocol::Prefixed => 8820,
-            Protocol::Packet => 3560,
-            Protocol::Rooms => 5220,
-            Protocol::Broadcast => 5001,
-        }
-    }
-
-    /// True when the protocol has rooms a fan-out can use.
-    pub fn has_rooms(self) -> bool {
-        matches!(self, Protocol::Irc | Protocol::Rooms | Protocol::Broadcast)
-    }
-
-    /// True when a client can address one other client.
-    pub fn has_direct(self) -> bool {
-        // `rooms` has no direct message; a pair sharing a room of its own is the same load.
-        !matches!(self, Protocol::Broadcast)
-    }
+/// True when a client can address one other client.
+pub fn has_direct(protocol: Protocol) -> bool {
+    // `rooms` has no direct message; a pair sharing a room of its own is the same load.
+    !matches!(protocol, Protocol::Broadcast)
 }
 
 /// Where a chat message goes.
@@ -88,8 +60,9 @@ pub struct Frame {
 
 /// One connection and what it has read but not framed yet.
 pub struct Conn {
+    /// What it speaks (inside a WebSocket, IRC).
     pub protocol: Protocol,
-    stream: TcpStream,
+    link: Link,
     rbuf: BytesMut,
     codec: Codec,
 }
@@ -111,17 +84,17 @@ impl Conn {
     /// Connects to `addr`, from `source` if given (bind before connect, so many source
     /// addresses in 127.0.0.0/8 multiply the ephemeral ports available).
     pub async fn connect(
-        protocol: Protocol,
+        wire: Wire,
         addr: SocketAddr,
         source: Option<IpAddr>,
     ) -> anyhow::Result<Conn> {
-        Conn::connect_with(protocol, addr, source, None).await
+        Conn::connect_with(wire, addr, source, None).await
     }
 
     /// [`Conn::connect`], with the socket's receive buffer set to `recv_buffer` bytes if
     /// given (a stalled client keeps it small, so the server's outbox for it fills soon).
     pub async fn connect_with(
-        protocol: Protocol,
+        wire: Wire,
         addr: SocketAddr,
         source: Option<IpAddr>,
         recv_buffer: Option<u32>,
@@ -144,6 +117,11 @@ impl Conn {
             .await
             .with_context(|| format!("cannot connect to {addr}"))?;
         stream.set_nodelay(true)?;
+        let link = match wire {
+            Wire::Plain(_) => Link::Tcp(stream),
+            Wire::WebSocket => Link::websocket(stream, addr).await?,
+        };
+        let protocol = wire.protocol();
         let codec = match protocol {
             Protocol::Irc => Codec::Irc(irc::Decoder::new()),
             Protocol::Prefixed => Codec::Prefixed(prefixed::Decoder::with_width(Width::Four)),
@@ -152,7 +130,7 @@ impl Conn {
         };
         Ok(Conn {
             protocol,
-            stream,
+            link,
             rbuf: BytesMut::with_capacity(512),
             codec,
         })
@@ -285,10 +263,10 @@ impl Conn {
             if let Some(frame) = self.next_frame() {
                 return Ok(frame);
             }
-            match timeout_at(deadline, self.stream.read_buf(&mut self.rbuf)).await {
+            match timeout_at(deadline, self.fill()).await {
                 Err(_) => bail!("timed out"),
-                Ok(Ok(0)) => bail!("the server closed the connection"),
-                Ok(Ok(_)) => {}
+                Ok(Ok(false)) => bail!("the server closed the connection"),
+                Ok(Ok(true)) => {}
                 Ok(Err(e)) => return Err(anyhow!(e).context("read failed")),
             }
         }
@@ -299,7 +277,7 @@ impl Conn {
         if self.rbuf.capacity() - self.rbuf.len() < 256 {
             self.rbuf.reserve(16 * 1024);
         }
-        Ok(self.stream.read_buf(&mut self.rbuf).await? > 0)
+        self.link.read_into(&mut self.rbuf).await
     }
 
     /// The next complete frame already buffered; malformed ones are skipped.
@@ -357,7 +335,7 @@ impl Conn {
 
     /// Writes all of `bytes`.
     pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.stream.write_all(bytes).await
+        self.link.write_all(bytes).await
     }
 
     /// Forgets every byte read but not framed yet.
@@ -381,7 +359,11 @@ impl Conn {
             Protocol::Rooms => b"/logout\n",
             Protocol::Broadcast => b"bye\n",
         };
-        let _ = tokio::time::timeout(wait, self.stream.write_all(bye)).await;
+        let goodbye = async {
+            self.link.write_all(bye).await?;
+            self.link.close().await
+        };
+        let _ = tokio::time::timeout(wait, goodbye).await;
     }
 }
 

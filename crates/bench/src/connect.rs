@@ -140,7 +140,7 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
 /// One connection: register, then stay idle (answering PING) until cancelled.
 #[allow(clippy::too_many_arguments)]
 async fn hold(
-    protocol: crate::Protocol,
+    wire: crate::Wire,
     addr: std::net::SocketAddr,
     source: Option<IpAddr>,
     name: String,
@@ -151,7 +151,7 @@ async fn hold(
 ) {
     let began = Instant::now();
     let setup = async {
-        let mut conn = Conn::connect(protocol, addr, source).await?;
+        let mut conn = Conn::connect(wire, addr, source).await?;
         conn.register(&name, None, deadline).await?;
         anyhow::Ok(conn)
     };

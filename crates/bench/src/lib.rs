@@ -1,5 +1,5 @@
 //! confab-bench: `confab bench`, a load generator that speaks IRC (so it can load any IRC
-//! server) and each classroom protocol. Scenarios: `connect` (many idle registered
+//! server), IRC over WebSocket and each classroom protocol. Scenarios: `connect` (many idle registered
 //! connections, the server's RSS per connection), `fanout` (one room, open-loop senders,
 //! latency and loss), `direct` (pairs of direct messages) and `ramp` (raise the rate until
 //! p99 passes a bound). Clients are lightweight tasks on the multi-thread runtime; every
@@ -8,9 +8,11 @@
 pub mod accounting;
 pub mod client;
 mod connect;
+mod link;
 pub mod payload;
 pub mod report;
 mod traffic;
+pub mod wire;
 
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -21,8 +23,9 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub use client::Protocol;
+pub use confab_proto::Protocol;
 use report::Report;
+pub use wire::Wire;
 
 /// `confab bench SCENARIO [FLAGS]`.
 #[derive(Debug, Args)]
@@ -49,9 +52,9 @@ pub enum Scenario {
 /// Flags every scenario has.
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
-    /// The protocol to speak.
-    #[arg(long, value_enum, default_value = "irc")]
-    pub protocol: Protocol,
+    /// The protocol to speak (ws: IRC over WebSocket, at ws://HOST:PORT/irc).
+    #[arg(long, value_name = "PROTOCOL", default_value = "irc", value_parser = Wire::parser())]
+    pub protocol: Wire,
     /// The server's HOST:PORT (default: the protocol's default port on 127.0.0.1).
     /// Repeatable (fanout, direct, ramp): clients go to the addresses in turn, e.g. the
     /// nodes of a cluster, so a direct pair and a room's members span nodes.

@@ -19,10 +19,11 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::accounting::{Stream, Tally};
-use crate::client::{encode_chat, Conn, Other, Protocol, Target};
+use crate::client::{encode_chat, has_direct, has_rooms, Conn, Other, Target};
 use crate::payload::{self, Stamp};
 use crate::report::{histogram, Latency, RampReport, TrafficReport};
 use crate::{Pattern, RampArgs, TrafficArgs};
+use crate::{Protocol, Wire};
 
 /// Latency histograms shared by the receivers (each locks one per read, not per message).
 const SHARDS: usize = 16;
@@ -154,7 +155,7 @@ struct Schedule {
 /// What every client task shares.
 struct Shared {
     epoch: std::time::Instant,
-    protocol: Protocol,
+    wire: Wire,
     size: usize,
     /// Messages sent so far, per sender id.
     sent: Vec<AtomicU64>,
@@ -224,17 +225,18 @@ async fn run(
     step: u32,
     bar: &ProgressBar,
 ) -> anyhow::Result<TrafficReport> {
-    let protocol = args.common.protocol;
+    let wire = args.common.protocol;
+    let protocol = wire.protocol();
     let n = args.common.clients;
     if rate <= 0.0 || !rate.is_finite() {
         bail!("--rate must be positive");
     }
     let senders = match pattern {
         Pattern::Fanout => {
-            if !protocol.has_rooms() {
+            if !has_rooms(protocol) {
                 bail!(
                     "{} has no rooms: fanout needs irc, rooms or broadcast (use direct)",
-                    protocol.name()
+                    wire.name()
                 );
             }
             if n < 2 {
@@ -243,7 +245,7 @@ async fn run(
             args.senders.clamp(1, n)
         }
         Pattern::Direct => {
-            if !protocol.has_direct() {
+            if !has_direct(protocol) {
                 bail!("broadcast has no direct messages: use fanout");
             }
             if n < 2 || !n.is_multiple_of(2) {
@@ -265,7 +267,7 @@ async fn run(
     let interval_ns = (1e9 * senders as f64 / rate).max(1.0) as u64;
     let shared = Arc::new(Shared {
         epoch: std::time::Instant::now(),
-        protocol,
+        wire,
         size: args.size,
         sent: (0..senders).map(|_| AtomicU64::new(0)).collect(),
         arrivals: AtomicU64::new(0),
@@ -340,7 +342,7 @@ async fn run(
             (!sources.is_empty()).then(|| sources[i % sources.len()]),
             addrs[i % addrs.len()],
             setup_deadline,
-            shared.protocol,
+            shared.wire,
             ready_tx.clone(),
             cancel.clone(),
         )));
@@ -455,7 +457,7 @@ async fn run(
     let window_s = args.duration.max(1e-9);
     Ok(TrafficReport {
         scenario: pattern_name(pattern),
-        protocol: protocol.name(),
+        protocol: wire.name(),
         addr: crate::shown_addrs(addrs),
         clients: n,
         senders,
@@ -498,13 +500,13 @@ async fn stalled_client(
     source: Option<IpAddr>,
     addr: SocketAddr,
     setup_deadline: Instant,
-    protocol: Protocol,
+    wire: Wire,
     ready: mpsc::Sender<Result<(), String>>,
     cancel: CancellationToken,
 ) -> bool {
     let setup = async {
-        let mut conn = Conn::connect_with(protocol, addr, source, Some(STALLED_RCVBUF)).await?;
-        let room = (protocol != Protocol::Broadcast).then_some(room.as_str());
+        let mut conn = Conn::connect_with(wire, addr, source, Some(STALLED_RCVBUF)).await?;
+        let room = (wire.protocol() != Protocol::Broadcast).then_some(room.as_str());
         conn.register(&name, room, setup_deadline).await?;
         anyhow::Ok(conn)
     };
@@ -547,7 +549,7 @@ async fn client(
 ) -> ClientResult {
     let mut result = ClientResult::default();
     let setup = async {
-        let mut conn = Conn::connect(shared.protocol, addr, role.source).await?;
+        let mut conn = Conn::connect(shared.wire, addr, role.source).await?;
         conn.register(&role.name, role.room.as_deref(), setup_deadline)
             .await?;
         anyhow::Ok(conn)
@@ -605,7 +607,7 @@ async fn client(
                     text.clear();
                     let stamp = Stamp { sender: *id, seq, sent_ns: now };
                     payload::encode(stamp, shared.size, &mut text);
-                    encode_chat(shared.protocol, target, &text, &mut out);
+                    encode_chat(shared.wire.protocol(), target, &text, &mut out);
                     crate::report::record(lag, (now - next_due) / 1000);
                     if next_due >= s.warm_end_ns {
                         result.sent_in_window += 1;

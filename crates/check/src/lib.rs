@@ -1,6 +1,7 @@
 //! confab-check: the conformance scenarios for the four classroom protocols of
 //! docs/protocols/ and for IRC (docs/irc.md), written once and run both by `cargo test`
-//! and by `confab check` against any server. It speaks only bytes on sockets.
+//! and by `confab check` against any server. It speaks only bytes on sockets; of
+//! `confab-proto` it takes only the protocol registry (names and default ports).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,58 +30,9 @@ pub use seed::{Quote, Seed, UnknownSeed};
 /// backstop that keeps `confab check` from ever hanging.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One of the four classroom protocols, or IRC.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    Prefixed,
-    Packet,
-    Rooms,
-    Broadcast,
-    Irc,
-}
-
-impl Protocol {
-    pub const ALL: [Protocol; 5] = [
-        Protocol::Prefixed,
-        Protocol::Packet,
-        Protocol::Rooms,
-        Protocol::Broadcast,
-        Protocol::Irc,
-    ];
-
-    /// The name used on the command line and in docs/protocols/'s page names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Prefixed => "prefixed",
-            Protocol::Packet => "packet",
-            Protocol::Rooms => "rooms",
-            Protocol::Broadcast => "broadcast",
-            Protocol::Irc => "irc",
-        }
-    }
-}
-
-impl std::fmt::Display for Protocol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A protocol name that is not one of the five.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown protocol {0:?}: expected prefixed, packet, rooms, broadcast or irc")]
-pub struct UnknownProtocol(pub String);
-
-impl std::str::FromStr for Protocol {
-    type Err = UnknownProtocol;
-
-    fn from_str(s: &str) -> Result<Protocol, UnknownProtocol> {
-        Protocol::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownProtocol(s.to_owned()))
-    }
-}
+/// The protocol a scenario speaks: one of the four classroom protocols, or IRC (the
+/// registry's names are the checker's command-line names and its docs' page names).
+pub use confab_proto::{Protocol, UnknownProtocol};
 
 /// A scenario's body: connects its clients to the context's address and plays its script.
 pub type RunFn = fn(Ctx) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
@@ -192,14 +144,6 @@ pub async fn check(protocol: Protocol, addr: SocketAddr) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn protocols_parse_from_their_names() {
-        for p in Protocol::ALL {
-            assert_eq!(p.name().parse::<Protocol>(), Ok(p));
-        }
-        assert!("ircv3".parse::<Protocol>().is_err());
-    }
 
     #[test]
     fn scenario_names_are_unique_and_cited() {

@@ -3,8 +3,8 @@
 //! full-screen UI (`--tui`) and the scriptable mode (stdin not a terminal).
 //!
 //! A protocol is a [`session::Session`]; a UI is a [`driver::Frontend`]; the
-//! [`driver`] joins one of each to a connection. A new protocol is one more `Protocol`
-//! variant and one more session file.
+//! [`driver`] joins one of each to a connection. A new protocol is one more entry in
+//! `confab_proto`'s registry and one more session file.
 
 pub mod broadcast;
 pub mod driver;
@@ -24,43 +24,24 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use confab_proto::prefixed::Width;
 
 use crate::session::Session;
 
-/// The protocols the client speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
-    /// Seeds 000/001: length-prefixed commands (NAME, GET_NAMES, MSG, EXIT).
-    Prefixed,
-    /// Seed 002: binary packets (login, list, sendto, logout, exit).
-    Packet,
-    /// Seed 003: lobby, rooms and nicknames.
-    Rooms,
-    /// Seed 004: one shared conversation.
-    Broadcast,
-    /// IRC (RFC 1459/2812): channels, queries, nick lists.
-    Irc,
-}
+pub use confab_proto::Protocol;
 
-impl Protocol {
-    /// The port each seed used (docs/protocols/).
-    pub fn default_port(self) -> u16 {
-        match self {
-            Protocol::Prefixed => 8820,
-            Protocol::Packet => 3560,
-            Protocol::Rooms => 5220,
-            Protocol::Broadcast => 5001,
-            Protocol::Irc => 6667,
-        }
-    }
+/// `--protocol`: the registry's names, each with its summary in `--help`.
+fn protocol_parser() -> impl TypedValueParser<Value = Protocol> {
+    let names = Protocol::ALL.map(|p| PossibleValue::new(p.name()).help(p.summary()));
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<Protocol>())
 }
 
 /// `confab connect`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConnectArgs {
     /// The protocol to speak.
-    #[arg(long, value_enum, value_name = "PROTOCOL", default_value = "irc")]
+    #[arg(long, value_name = "PROTOCOL", default_value = "irc", value_parser = protocol_parser())]
     pub protocol: Protocol,
     /// The server (default: the protocol's default port on 127.0.0.1; a bare HOST gets
     /// the default port).

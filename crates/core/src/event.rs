@@ -19,11 +19,13 @@ use crate::name::Name;
 use crate::session::SessionId;
 use crate::text::Text;
 
-/// How many distinct wire formats can cache a rendering of one event.
+/// How many distinct wire formats can cache a rendering of one event: as many as
+/// `confab_proto`'s protocol registry counts (the server checks the two agree when it
+/// compiles; the core knows no protocol).
 pub const RENDER_SLOTS: usize = 10;
 
-/// One wire format's place in an event's render cache. The server assigns the numbers; the
-/// core only keeps the cache.
+/// One wire format's place in an event's render cache. The server assigns the numbers,
+/// from the protocol registry; the core only keeps the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenderSlot(usize);
 

@@ -35,24 +35,24 @@ use serde::{Deserialize, Deserializer};
 
 use crate::data::{DataSetting, HistoryConfig};
 use crate::http::HttpConfig;
-use crate::protocol::Protocol;
+use confab_proto::{Listener, UnknownListener};
 
 /// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`),
 /// or `PROTOCOL+tls=ADDR` for the same protocol inside TLS (e.g. `irc+tls=0.0.0.0:6697`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenSpec {
-    pub protocol: Protocol,
+    pub listener: Listener,
     pub addr: SocketAddr,
     /// Clients must complete a TLS handshake first (the `[tls]` certificate and key).
     pub tls: bool,
 }
 
 impl ListenSpec {
-    /// The protocol's default port on every interface, so a classroom can reach it.
-    pub fn default_for(protocol: Protocol) -> ListenSpec {
+    /// The listener's default port on every interface, so a classroom can reach it.
+    pub fn default_for(listener: Listener) -> ListenSpec {
         ListenSpec {
-            protocol,
-            addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, protocol.default_port())),
+            listener,
+            addr: SocketAddr::from((Ipv4Addr::UNSPECIFIED, listener.default_port())),
             tls: false,
         }
     }
@@ -60,9 +60,9 @@ impl ListenSpec {
     /// The listener's kind as written and printed: `irc`, or `irc+tls` under TLS.
     pub fn kind(&self) -> String {
         if self.tls {
-            format!("{}+tls", self.protocol)
+            format!("{}+tls", self.listener)
         } else {
-            self.protocol.to_string()
+            self.listener.to_string()
         }
     }
 }
@@ -72,7 +72,7 @@ pub enum ListenSpecError {
     #[error("expected PROTOCOL=ADDR, e.g. rooms=127.0.0.1:5220, got {0:?}")]
     Shape(String),
     #[error(transparent)]
-    Protocol(#[from] crate::protocol::UnknownProtocol),
+    Protocol(#[from] UnknownListener),
     #[error("unknown transport {0:?} after the protocol (only +tls, e.g. irc+tls=0.0.0.0:6697)")]
     Transport(String),
     #[error(
@@ -104,7 +104,7 @@ impl FromStr for ListenSpecs {
             Some((_, transport)) => return Err(ListenSpecError::Transport(transport.into())),
             None => (protocol.trim(), false),
         };
-        let protocol = protocol.parse()?;
+        let listener = protocol.parse()?;
         let addr = addr.trim();
         let resolved = std::net::ToSocketAddrs::to_socket_addrs(addr)
             .map_err(|error| ListenSpecError::Resolve(addr.to_string(), error.to_string()))?;
@@ -113,7 +113,7 @@ impl FromStr for ListenSpecs {
             // A hosts file may name one address twice; it can be bound only once.
             if !specs.iter().any(|spec| spec.addr == addr) {
                 specs.push(ListenSpec {
-                    protocol,
+                    listener,
                     addr,
                     tls,
                 });
@@ -339,7 +339,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            listen: Protocol::ALL
+            listen: Listener::SERVED_BY_DEFAULT
                 .into_iter()
                 .map(ListenSpec::default_for)
                 .collect(),
@@ -515,6 +515,7 @@ impl IrcConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use confab_proto::Protocol;
 
     /// The one listener `text` names.
     fn one(text: &str) -> Result<ListenSpec, ListenSpecError> {
@@ -526,7 +527,7 @@ mod tests {
     #[test]
     fn parses_listen_specs() {
         let spec = one("rooms=127.0.0.1:0").unwrap();
-        assert_eq!(spec.protocol, Protocol::Rooms);
+        assert_eq!(spec.listener, Listener::Chat(Protocol::Rooms));
         assert_eq!(spec.addr, "127.0.0.1:0".parse().unwrap());
         assert!(matches!(one("rooms"), Err(ListenSpecError::Shape(_))));
         assert!(matches!(
@@ -554,7 +555,9 @@ mod tests {
                 all
             });
         assert_eq!(specs.iter().map(|s| s.addr).collect::<Vec<_>>(), expected);
-        assert!(specs.iter().all(|s| s.tls && s.protocol == Protocol::Irc));
+        assert!(specs
+            .iter()
+            .all(|s| s.tls && s.listener == Listener::Chat(Protocol::Irc)));
         assert!(specs.iter().any(|s| s.addr.ip().is_loopback()));
         // The configuration file takes the same form.
         let config = Config::from_toml("listen = [\"irc+tls=localhost:6697\"]\n").unwrap();
@@ -563,12 +566,12 @@ mod tests {
 
     #[test]
     fn a_tls_suffix_makes_a_tls_listener_of_any_protocol() {
-        for protocol in Protocol::ALL {
-            let text = format!("{protocol}+tls=127.0.0.1:0");
+        for listener in Listener::SERVED_BY_DEFAULT {
+            let text = format!("{listener}+tls=127.0.0.1:0");
             let spec = one(&text).unwrap();
-            assert_eq!(spec.protocol, protocol);
+            assert_eq!(spec.listener, listener);
             assert!(spec.tls);
-            assert_eq!(spec.kind(), format!("{protocol}+tls"));
+            assert_eq!(spec.kind(), format!("{listener}+tls"));
             assert_eq!(spec.to_string(), text);
         }
         let err = one("irc+ssl=127.0.0.1:6697").unwrap_err();

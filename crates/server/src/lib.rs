@@ -13,14 +13,13 @@ pub mod history;
 pub mod http;
 pub mod limits;
 pub mod metrics;
-pub mod protocol;
 pub mod server;
 pub mod shared;
 pub mod socket;
 pub mod tls;
 
+pub use confab_proto::{Listener, Protocol};
 pub use config::{Config, IrcConfig, Limits, ListenSpec, ListenSpecs, Oper, TlsConfig};
 pub use data::{DataSetting, HistoryConfig};
 pub use http::HttpConfig;
-pub use protocol::Protocol;
 pub use server::{BindError, Server};

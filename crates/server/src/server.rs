@@ -36,9 +36,9 @@ use crate::history::History;
 use crate::http;
 use crate::limits::{Admission, Ticket};
 use crate::metrics::{self, Metrics};
-use crate::protocol::Protocol;
 use crate::shared::Shared;
 use crate::tls::{self, TlsError};
+use confab_proto::{Listener, Protocol};
 
 /// How long connections get to say goodbye after a shutdown signal (the process must be
 /// gone within 2 seconds).
@@ -192,10 +192,10 @@ impl Server {
 
     /// The bound address of each listener, in configuration order (port 0 resolved); a
     /// `+tls` listener is listed under its protocol too.
-    pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
+    pub fn local_addrs(&self) -> Vec<(Listener, SocketAddr)> {
         self.listening()
             .into_iter()
-            .map(|spec| (spec.protocol, spec.addr))
+            .map(|spec| (spec.listener, spec.addr))
             .collect()
     }
 
@@ -225,7 +225,7 @@ impl Server {
                 _ => Transport::Plain,
             };
             listeners.spawn(accept_loop(
-                spec.protocol,
+                spec.listener,
                 transport,
                 listener,
                 self.shared.clone(),
@@ -302,7 +302,7 @@ struct Stop {
 }
 
 async fn accept_loop(
-    protocol: Protocol,
+    kind: Listener,
     transport: Transport,
     listener: TcpListener,
     shared: Arc<Shared>,
@@ -319,12 +319,12 @@ async fn accept_loop(
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 let tls = matches!(transport, Transport::Tls { .. });
-                let counts = shared.metrics.protocol(protocol);
+                let counts = shared.metrics.listener(kind);
                 // A metrics listener answers on to the end: `/readyz` says 503 then.
-                if shutdown.is_cancelled() && protocol != Protocol::Metrics {
-                    tracing::info!(%peer, protocol = protocol.name(), "refused: server shutting down");
+                if shutdown.is_cancelled() && kind != Listener::Metrics {
+                    tracing::info!(%peer, protocol = kind.name(), "refused: server shutting down");
                     counts.refused(None).inc();
-                    refuse(protocol, tls, stream, peer, &shared, Farewell::Shutdown);
+                    refuse(kind, tls, stream, peer, &shared, Farewell::Shutdown);
                     continue;
                 }
                 let now = tokio::time::Instant::now();
@@ -334,39 +334,42 @@ async fn accept_loop(
                         counts.refused(Some(refusal)).inc();
                         tracing::warn!(
                             %peer,
-                            protocol = protocol.name(),
+                            protocol = kind.name(),
                             reason = refusal.text(),
                             open = shared.admission.open(),
                             "connection refused"
                         );
                         let why = Farewell::Refused(refusal);
-                        refuse(protocol, tls, stream, peer, &shared, why);
+                        refuse(kind, tls, stream, peer, &shared, why);
                         continue;
                     }
                 };
                 counts.accepted.inc();
                 // Plain and TLS connections are separate tasks, so a plain connection's
                 // task is not sized for a TLS handshake and stream (several KiB).
-                match &transport {
-                    Transport::Plain if protocol == Protocol::Http => {
+                match (&transport, kind) {
+                    (Transport::Plain, Listener::Http) => {
                         let serve =
                             http::serve(stream, false, shared.clone(), ticket, shutdown.clone());
                         connections.spawn(serve);
                     }
-                    Transport::Plain if protocol == Protocol::Metrics => {
+                    (Transport::Plain, Listener::Metrics) => {
                         let serve =
                             metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
                         connections.spawn(serve);
                     }
-                    Transport::Plain => {
+                    (Transport::Plain, Listener::Chat(protocol)) => {
                         spawn_driver(&connections, protocol, stream, &shared, ticket);
                     }
-                    Transport::Tls {
-                        acceptor,
-                        handshake,
-                    } => {
+                    (
+                        Transport::Tls {
+                            acceptor,
+                            handshake,
+                        },
+                        _,
+                    ) => {
                         connections.spawn(serve_tls(
-                            protocol,
+                            kind,
                             acceptor.clone(),
                             *handshake,
                             stream,
@@ -379,7 +382,7 @@ async fn accept_loop(
                 }
             }
             Err(error) => {
-                tracing::warn!(protocol = protocol.name(), %error, "accept failed");
+                tracing::warn!(protocol = kind.name(), %error, "accept failed");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }
@@ -390,7 +393,7 @@ async fn accept_loop(
 /// slow or broken one holds up nobody but itself.
 #[allow(clippy::too_many_arguments)] // one connection's whole context, passed once
 async fn serve_tls(
-    protocol: Protocol,
+    kind: Listener,
     acceptor: TlsAcceptor,
     handshake: Duration,
     stream: TcpStream,
@@ -408,23 +411,21 @@ async fn serve_tls(
         // Scanners and clients with the wrong port or an untrusted certificate end here;
         // the connection is simply dropped.
         Ok(Err(error)) => {
-            let listener = format!("{protocol}+tls");
+            let listener = format!("{kind}+tls");
             tracing::info!(%peer, listener, %error, "TLS handshake failed");
             return;
         }
         Err(_) => {
-            let listener = format!("{protocol}+tls");
+            let listener = format!("{kind}+tls");
             tracing::info!(%peer, listener, "TLS handshake timed out");
             return;
         }
     };
-    if protocol == Protocol::Http {
-        return http::serve(stream, true, shared, ticket, shutdown).await;
+    match kind {
+        Listener::Http => http::serve(stream, true, shared, ticket, shutdown).await,
+        Listener::Metrics => metrics::serve(stream, shared, ticket, shutdown).await,
+        Listener::Chat(protocol) => serve_tls_stream(protocol, stream, shared, ticket).await,
     }
-    if protocol == Protocol::Metrics {
-        return metrics::serve(stream, shared, ticket, shutdown).await;
-    }
-    serve_tls_stream(protocol, stream, shared, ticket).await
 }
 
 /// Makes the adapter of `protocol` and evaluates `body` with it bound to `adapter`: one
@@ -453,10 +454,6 @@ macro_rules! with_adapter {
             Protocol::Irc => {
                 let $adapter = IrcAdapter::new($shared.irc.clone(), $peer);
                 $body
-            }
-            // Served by `crate::http`, which drives IRC itself after a WebSocket upgrade.
-            Protocol::Http | Protocol::Metrics => {
-                unreachable!("an http or metrics connection has no adapter of its own")
             }
         }
     }};
@@ -492,7 +489,7 @@ async fn serve_tls_stream(
 /// own so the accept loop goes on at once. A TLS listener's refusal is silent: there is no
 /// handshake to speak through, and the point is to spend nothing on the connection.
 fn refuse(
-    protocol: Protocol,
+    kind: Listener,
     tls: bool,
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -501,9 +498,9 @@ fn refuse(
 ) {
     let mut line = BytesMut::new();
     if !tls {
-        match protocol {
-            Protocol::Http | Protocol::Metrics => http::refusal(why, &mut line),
-            _ => with_adapter!(protocol, shared, peer, |adapter| adapter
+        match kind {
+            Listener::Http | Listener::Metrics => http::refusal(why, &mut line),
+            Listener::Chat(protocol) => with_adapter!(protocol, shared, peer, |adapter| adapter
                 .farewell(why, &mut line)),
         }
     }

@@ -9,7 +9,7 @@ mod irc_support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use confab_server::{ListenSpec, Protocol};
+use confab_server::{ListenSpec, Listener};
 use irc_support::*;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -85,7 +85,7 @@ async fn rooms_user(addr: SocketAddr, nick: &str) -> BufReader<TcpStream> {
 async fn metrics_count_exactly_what_the_traffic_did() {
     let server = server_with(|c| {
         c.listen.push(ListenSpec {
-            protocol: Protocol::Metrics,
+            listener: Listener::Metrics,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: false,
         });

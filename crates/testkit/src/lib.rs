@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
-use confab_server::{Config, DataSetting, ListenSpec, Protocol, Server};
+use confab_server::{Config, DataSetting, ListenSpec, Listener, Server};
 use tokio_util::sync::CancellationToken;
 
 /// A running server with every listener (the classroom protocols, IRC and `http`) on
 /// 127.0.0.1 and a free port.
 pub struct TestServer {
-    addrs: Vec<(Protocol, SocketAddr)>,
+    addrs: Vec<(Listener, SocketAddr)>,
     /// The data directory, removed when the server is dropped.
     data: tempfile::TempDir,
     shutdown: CancellationToken,
@@ -26,10 +26,10 @@ impl TestServer {
     /// set to port 0 on loopback first).
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config {
-            listen: Protocol::ALL
+            listen: Listener::SERVED_BY_DEFAULT
                 .into_iter()
-                .map(|protocol| ListenSpec {
-                    protocol,
+                .map(|listener| ListenSpec {
+                    listener,
                     addr: SocketAddr::from(([127, 0, 0, 1], 0)),
                     tls: false,
                 })
@@ -51,18 +51,18 @@ impl TestServer {
         }
     }
 
-    /// The address of the listener for `protocol` ("prefixed", "packet", "rooms",
+    /// The address of the listener named `name` ("prefixed", "packet", "rooms",
     /// "broadcast", "irc", "http", and "metrics" when `start_with` added one).
     ///
     /// # Panics
     /// If the server has no listener for it: a test asking for one is wrong.
-    pub fn addr(&self, protocol: &str) -> SocketAddr {
-        let protocol: Protocol = protocol.parse().expect("known protocol");
+    pub fn addr(&self, name: &str) -> SocketAddr {
+        let listener: Listener = name.parse().expect("known listener");
         self.addrs
             .iter()
-            .find(|(p, _)| *p == protocol)
+            .find(|(l, _)| *l == listener)
             .map(|(_, a)| *a)
-            .unwrap_or_else(|| panic!("test server has no {protocol} listener"))
+            .unwrap_or_else(|| panic!("test server has no {listener} listener"))
     }
 
     /// The server's data directory.

@@ -7,13 +7,13 @@ use bytes::{Bytes, BytesMut};
 use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
+use confab_proto::Protocol;
 use tokio::time::Instant;
 
 use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
-use crate::protocol::Protocol;
 
-const SLOT: RenderSlot = RenderSlot::new(4);
+const SLOT: RenderSlot = super::render_slot(Protocol::Broadcast, 0);
 /// The one conversation, shared with `rooms` and IRC's `#lobby`.
 pub const LOBBY: &str = "lobby";
 

@@ -14,7 +14,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, Hub, Name, Residence, Session};
+use confab_core::event::RENDER_SLOTS;
+use confab_core::{Departure, Event, EventKind, Hub, Name, RenderSlot, Residence, Session};
+use confab_proto::Protocol;
 
 use self::irc::modes::mode_string;
 use tokio::time::Instant;
@@ -22,8 +24,20 @@ use tokio::time::Instant;
 use crate::config::Limits;
 use crate::history::History;
 use crate::limits::Refusal;
-use crate::protocol::Protocol;
 use crate::shared::Shared;
+
+// The core's render cache has a slot for each form the registry says an event can take.
+const _: () = assert!(
+    RENDER_SLOTS == Protocol::RENDER_SLOTS,
+    "confab_core::RENDER_SLOTS must match the protocol registry's render slots"
+);
+
+/// The event render-cache slot of `protocol`'s `rendering`-th form (`confab_proto`'s
+/// registry numbers them); in a `const`, a rendering past the protocol's count fails to
+/// compile.
+pub const fn render_slot(protocol: Protocol, rendering: usize) -> RenderSlot {
+    RenderSlot::new(protocol.render_slot(rendering))
+}
 
 /// What the connection does after an adapter handled some input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,14 +8,14 @@ use confab_proto::packet::{
     encode_list, encode_response, encode_sendto, ClientPacket, Decoded, Decoder, ResultCode,
     MAX_TEXT_CHARS,
 };
+use confab_proto::Protocol;
 
 use tokio::time::Instant;
 
 use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{Adapter, Context, Flow};
-use crate::protocol::Protocol;
 
-const SLOT: RenderSlot = RenderSlot::new(2);
+const SLOT: RenderSlot = super::render_slot(Protocol::Packet, 0);
 
 pub struct PacketAdapter {
     decoder: Decoder,

@@ -6,16 +6,16 @@ use std::time::Duration;
 use bytes::BytesMut;
 use confab_core::{Departure, Event, EventKind, HubError, RenderSlot, Text};
 use confab_proto::prefixed::{Command, CommandError, Decoder, Frame, Reply, Width};
+use confab_proto::Protocol;
 use tokio::time::Instant;
 
 use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{describe_channel_event, Adapter, Context, Farewell, Flow};
-use crate::protocol::Protocol;
 
 /// How long the server waits for a 4th byte before it settles on 2-digit lengths.
 const WIDTH_SILENCE: Duration = Duration::from_millis(500);
-const SLOT_TWO: RenderSlot = RenderSlot::new(0);
-const SLOT_FOUR: RenderSlot = RenderSlot::new(1);
+const SLOT_TWO: RenderSlot = super::render_slot(Protocol::Prefixed, 0);
+const SLOT_FOUR: RenderSlot = super::render_slot(Protocol::Prefixed, 1);
 
 #[derive(Default)]
 pub struct PrefixedAdapter {

@@ -9,14 +9,14 @@ use bytes::{Bytes, BytesMut};
 use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
+use confab_proto::Protocol;
 
 use tokio::time::Instant;
 
 use super::classroom_login::{answered, Outcome, PendingLogin};
 use super::{ctcp_action, describe_channel_event, Adapter, Context, Farewell, Flow};
-use crate::protocol::Protocol;
 
-const SLOT: RenderSlot = RenderSlot::new(3);
+const SLOT: RenderSlot = super::render_slot(Protocol::Rooms, 0);
 
 pub struct RoomsAdapter {
     lines: LineDecoder,

@@ -24,7 +24,7 @@ use prometheus_client::registry::Registry;
 
 use crate::history::History;
 use crate::limits::Refusal;
-use crate::protocol::Protocol;
+use confab_proto::{Listener, Protocol};
 
 pub use serve::serve;
 
@@ -136,7 +136,7 @@ impl ProtocolCounts {
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    by_protocol: [ProtocolCounts; Protocol::EVERY.len()],
+    by_listener: [ProtocolCounts; Listener::EVERY.len()],
     ready: AtomicBool,
 }
 
@@ -149,21 +149,26 @@ impl Metrics {
     ) -> Metrics {
         let mut registry = Registry::with_prefix(PREFIX);
         let families = Families::register(&mut registry);
-        let by_protocol = Protocol::EVERY.map(|protocol| families.counts(protocol));
+        let by_listener = Listener::EVERY.map(|listener| families.counts(listener));
         registry.register_collector(Box::new(observed::Observed::new(hub.clone(), history)));
         if let Some(stats) = cluster {
             registry.register_collector(Box::new(cluster::ClusterSeries(stats)));
         }
         Metrics {
             registry,
-            by_protocol,
+            by_listener,
             ready: AtomicBool::new(false),
         }
     }
 
-    /// The series of the connections of `protocol`.
+    /// The series of the connections `listener` accepted.
+    pub fn listener(&self, listener: Listener) -> &ProtocolCounts {
+        &self.by_listener[listener.index()]
+    }
+
+    /// The series of the chat connections of `protocol` (over WebSocket too).
     pub fn protocol(&self, protocol: Protocol) -> &ProtocolCounts {
-        &self.by_protocol[protocol as usize]
+        self.listener(Listener::Chat(protocol))
     }
 
     /// `/readyz` answers 200 from now on (`true`: every listener bound, the data directory
@@ -237,23 +242,23 @@ impl Families {
         families
     }
 
-    /// `protocol`'s handles. Chat series exist only for the chat protocols (a WebSocket's
+    /// `listener`'s handles. Chat series exist only for the chat protocols (a WebSocket's
     /// IRC counts as `irc`); the others get handles nobody scrapes.
-    fn counts(&self, protocol: Protocol) -> ProtocolCounts {
-        let chat = !matches!(protocol, Protocol::Http | Protocol::Metrics);
+    fn counts(&self, listener: Listener) -> ProtocolCounts {
+        let chat = listener.protocol().is_some();
         let one = |family: &Family<Labels, Counter>| match chat {
-            true => family.get_or_create_owned(&labels(protocol, None)),
+            true => family.get_or_create_owned(&labels(listener, None)),
             false => Counter::default(),
         };
         ProtocolCounts {
             open: match chat {
-                true => self.open.get_or_create_owned(&labels(protocol, None)),
+                true => self.open.get_or_create_owned(&labels(listener, None)),
                 false => Gauge::default(),
             },
-            accepted: self.accepted.get_or_create_owned(&labels(protocol, None)),
+            accepted: self.accepted.get_or_create_owned(&labels(listener, None)),
             refused: REFUSALS.map(|why| {
                 let reason = Some(refused_label(why));
-                self.refused.get_or_create_owned(&labels(protocol, reason))
+                self.refused.get_or_create_owned(&labels(listener, reason))
             }),
             registrations: one(&self.registrations),
             messages_in: one(&self.messages_in),
@@ -264,7 +269,7 @@ impl Families {
                 true => {
                     let reason = Some(why.label());
                     self.disconnects
-                        .get_or_create_owned(&labels(protocol, reason))
+                        .get_or_create_owned(&labels(listener, reason))
                 }
                 false => Counter::default(),
             }),
@@ -272,8 +277,8 @@ impl Families {
     }
 }
 
-fn labels(protocol: Protocol, reason: Option<&'static str>) -> Labels {
-    let mut labels = vec![("protocol", protocol.name())];
+fn labels(listener: Listener, reason: Option<&'static str>) -> Labels {
+    let mut labels = vec![("protocol", listener.name())];
     labels.extend(reason.map(|reason| ("reason", reason)));
     labels
 }

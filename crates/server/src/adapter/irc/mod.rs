@@ -27,10 +27,10 @@ use bytes::BytesMut;
 use confab_core::{Departure, Event, Hub, Name, Session};
 use confab_proto::irc::{is_input_too_long, split_tags_len, Decoder, Message, Numeric, ParseError};
 use confab_proto::line::Line;
+use confab_proto::Protocol;
 use tokio::time::Instant;
 
 use super::{Adapter, Context, Farewell, Flow};
-use crate::protocol::Protocol;
 use caps::Caps;
 pub use login::{nickserv, NICKSERV};
 use out::Out;

@@ -1,11 +1,10 @@
-//! Hub events as IRC lines. A channel message is rendered once per wire variant and the
-//! bytes shared by every recipient: slot 5 holds the plain line, slot 6 the same line with
-//! the `server-time` tag (the event's own time, so every recipient sees the same), slot 7
-//! JOIN as `extended-join` shows it. Messages (PRIVMSG, NOTICE, TAGMSG) to `message-tags`
-//! clients carry `msgid`, `bot` when the sender is a bot, and the sender's client-only
-//! tags: slot 8 without the time, slot 9 with it; clients without `message-tags` never see
-//! a TAGMSG. Nothing here depends on the
-//! recipient but its caps.
+//! Hub events as IRC lines. A channel message is rendered once per wire variant, each in a
+//! render slot of its own, and the bytes shared by every recipient: the plain line
+//! (`PLAIN`), the same line with the `server-time` tag (`TAGGED`: the event's own time,
+//! so every recipient sees the same), JOIN as `extended-join` shows it. Messages (PRIVMSG,
+//! NOTICE, TAGMSG) to `message-tags` clients carry `msgid`, `bot` when the sender is a
+//! bot, and the sender's client-only tags, without the time or with it; clients without
+//! `message-tags` never see a TAGMSG. Nothing here depends on the recipient but its caps.
 
 use std::sync::Arc;
 
@@ -14,16 +13,20 @@ use confab_core::{Departure, Event, EventKind, MsgId, Name, Peer, RenderSlot, Ta
 
 use super::modes::mode_string;
 use confab_proto::irc::{render_truncated, Numeric};
+use confab_proto::Protocol;
 
 use super::caps::{Cap, Caps};
 use super::out::time_tag;
 use super::statusmsg;
 
-const PLAIN: RenderSlot = RenderSlot::new(5);
-const TAGGED: RenderSlot = RenderSlot::new(6);
-const EXTENDED_JOIN: RenderSlot = RenderSlot::new(7);
-const MESSAGE_TAGS: RenderSlot = RenderSlot::new(8);
-const MESSAGE_TAGS_TIMED: RenderSlot = RenderSlot::new(9);
+// One slot per capability set the renderer distinguishes (the registry counts five).
+use crate::adapter::render_slot;
+
+const PLAIN: RenderSlot = render_slot(Protocol::Irc, 0);
+const TAGGED: RenderSlot = render_slot(Protocol::Irc, 1);
+const EXTENDED_JOIN: RenderSlot = render_slot(Protocol::Irc, 2);
+const MESSAGE_TAGS: RenderSlot = render_slot(Protocol::Irc, 3);
+const MESSAGE_TAGS_TIMED: RenderSlot = render_slot(Protocol::Irc, 4);
 
 /// Appends `event` as a client with `caps` should see it (nothing for an away change
 /// without away-notify).

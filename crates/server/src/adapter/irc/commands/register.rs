@@ -3,11 +3,11 @@
 
 use confab_core::{HubError, Name};
 use confab_proto::irc::{Message, Numeric};
+use confab_proto::Protocol;
 
 use super::super::settings::USER_LEN;
 use super::super::{login, welcome, IrcAdapter};
 use crate::adapter::{Context, Flow};
-use crate::protocol::Protocol;
 
 /// `PASS <password>`: remembered until registration completes, then checked.
 pub fn pass(me: &mut IrcAdapter, _cx: &Context<'_>, m: &Message<'_>) -> Flow {
