@@ -124,7 +124,9 @@ impl State {
             return;
         };
         let rooms = self.rooms_named(id);
-        let watched = !self.watchers_apart(&who.name, &rooms, Some(id)).is_empty();
+        // In a cluster the copy always goes: other nodes' watchers cannot be seen here.
+        let watched =
+            self.announce_names || !self.watchers_apart(&who.name, &rooms, Some(id)).is_empty();
         if !rooms.is_empty() {
             let kind = change(who.clone(), rooms.clone(), false);
             out.push(self.event(Some(id), kind));

@@ -313,3 +313,28 @@ fn an_operator_kills_a_user_of_the_other_node() {
     // Each node lists names in the order it learned them.
     assert_eq!(b.hub.names(), vec![n("cy"), n("amy")]);
 }
+
+#[test]
+fn a_watcher_on_another_node_hears_a_change_of_someone_it_shares_no_room_with() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    pump(&a, &b);
+    assert!(b.hub.monitor_add(&bob, vec![n("amy")]).is_ok());
+    events(&bob);
+    a.hub.set_away(&amy, Some(said("lunch"))).unwrap();
+    pump(&a, &b);
+    let heard = events(&bob);
+    assert!(
+        matches!(&heard[..], [EventKind::AwayChanged { who, away: Some(away), to_watchers: true, .. }]
+            if who.name == n("amy") && away.as_str() == "lunch"),
+        "{heard:?}"
+    );
+    assert_eq!(
+        b.hub
+            .away_of("amy")
+            .map(|t| t.as_str().to_string())
+            .as_deref(),
+        Some("lunch")
+    );
+}
