@@ -16,6 +16,18 @@ fn node(redis: &Redis) -> Serve {
     Serve::start(&["--cluster", &redis.url()])
 }
 
+/// bob on node `one` and amy on node `two`, once bob has heard amy arrive.
+fn meet(one: &Serve, two: &Serve) -> (User, User) {
+    let mut bob = User::join(one.addr("broadcast"), "bob");
+    let amy = User::join(two.addr("broadcast"), "amy");
+    wait_for(
+        &mut bob,
+        "amy joined the conversation",
+        Duration::from_secs(5),
+    );
+    (bob, amy)
+}
+
 /// Reads `user`'s lines until one equals `expected`, for at most `within`.
 fn wait_for(user: &mut User, expected: &str, within: Duration) -> Duration {
     let start = Instant::now();
@@ -148,13 +160,7 @@ fn users_of_every_node_share_one_chat_and_one_set_of_names() {
 fn a_node_killed_outright_loses_only_its_users_who_are_gone_within_15_s() {
     let redis = Redis::start();
     let (one, two) = (node(&redis), node(&redis));
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let _amy = User::join(two.addr("broadcast"), "amy");
-    wait_for(
-        &mut bob,
-        "amy joined the conversation",
-        Duration::from_secs(5),
-    );
+    let (mut bob, _amy) = meet(&one, &two);
     two.kill_9();
     let took = wait_for(
         &mut bob,
@@ -174,13 +180,7 @@ fn a_node_killed_outright_loses_only_its_users_who_are_gone_within_15_s() {
 fn a_node_stopped_gracefully_says_goodbye_and_frees_its_names_at_once() {
     let redis = Redis::start();
     let (one, two) = (node(&redis), node(&redis));
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let _amy = User::join(two.addr("broadcast"), "amy");
-    wait_for(
-        &mut bob,
-        "amy joined the conversation",
-        Duration::from_secs(5),
-    );
+    let (mut bob, _amy) = meet(&one, &two);
     two.stop(Duration::from_secs(5));
     wait_for(
         &mut bob,
@@ -194,13 +194,7 @@ fn a_node_stopped_gracefully_says_goodbye_and_frees_its_names_at_once() {
 fn after_redis_restarts_the_nodes_find_each_other_again() {
     let mut redis = Redis::start();
     let (one, two) = (node(&redis), node(&redis));
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let mut amy = User::join(two.addr("broadcast"), "amy");
-    wait_for(
-        &mut bob,
-        "amy joined the conversation",
-        Duration::from_secs(5),
-    );
+    let (mut bob, mut amy) = meet(&one, &two);
     redis.kill();
     // Each node keeps serving its own users meanwhile.
     let mut cy = User::join(two.addr("broadcast"), "cy");
@@ -252,13 +246,7 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     let url = redis.url();
     let one = Serve::start(&["--cluster", &url, "--listen", "metrics=127.0.0.1:0"]);
     let two = node(&redis);
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let mut amy = User::join(two.addr("broadcast"), "amy");
-    wait_for(
-        &mut bob,
-        "amy joined the conversation",
-        Duration::from_secs(5),
-    );
+    let (mut bob, mut amy) = meet(&one, &two);
     let huge = vec![b'x'; 5 << 20];
     for payload in [&b"not msgpack"[..], b"\x93\x01", b"", &huge] {
         // Both nodes hear each one.
@@ -326,13 +314,7 @@ fn a_node_number_in_use_is_refused_and_no_password_reaches_the_log() {
 fn history_said_on_one_node_is_read_back_on_another() {
     let redis = Redis::start();
     let (one, two) = (node(&redis), node(&redis));
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let mut amy = User::join(two.addr("broadcast"), "amy");
-    wait_for(
-        &mut bob,
-        "amy joined the conversation",
-        Duration::from_secs(5),
-    );
+    let (mut bob, mut amy) = meet(&one, &two);
     amy.send("first\nsecond\n");
     assert_eq!(bob.line().as_deref(), Some("amy: first"));
     assert_eq!(bob.line().as_deref(), Some("amy: second"));

@@ -75,6 +75,17 @@ fn send(from: &Node, to: &Node) -> usize {
     count
 }
 
+/// amy on `a` makes room `c` (and runs it), bob on `b` joins it.
+fn in_one_room(a: &Node, b: &Node) -> (Arc<Session>, Arc<Session>) {
+    let amy = a.named("amy");
+    let bob = b.named("bob");
+    a.hub.join(&amy, n("c")).unwrap();
+    pump(a, b);
+    b.hub.join(&bob, n("c")).unwrap();
+    pump(a, b);
+    (amy, bob)
+}
+
 fn events(session: &Session) -> Vec<EventKind> {
     let mut out = Vec::new();
     session.outbox().drain(&mut out);
@@ -114,12 +125,7 @@ fn a_name_held_on_one_node_is_taken_on_the_other_and_free_once_given_up() {
 #[test]
 fn room_members_of_both_nodes_hear_each_other_and_are_listed() {
     let (a, b) = (Node::new(1), Node::new(2));
-    let amy = a.named("amy");
-    let bob = b.named("bob");
-    a.hub.join(&amy, n("c")).unwrap();
-    pump(&a, &b);
-    b.hub.join(&bob, n("c")).unwrap();
-    pump(&a, &b);
+    let (amy, bob) = in_one_room(&a, &b);
     assert_eq!(a.hub.members("c"), vec![n("amy"), n("bob")]);
     assert_eq!(b.hub.members("c"), vec![n("amy"), n("bob")]);
     let joined = events(&amy);
@@ -140,12 +146,7 @@ fn room_members_of_both_nodes_hear_each_other_and_are_listed() {
 #[test]
 fn the_first_member_runs_the_room_on_every_node_and_a_kick_crosses() {
     let (a, b) = (Node::new(1), Node::new(2));
-    let amy = a.named("amy");
-    let bob = b.named("bob");
-    a.hub.join(&amy, n("c")).unwrap();
-    pump(&a, &b);
-    b.hub.join(&bob, n("c")).unwrap();
-    pump(&a, &b);
+    let (amy, bob) = in_one_room(&a, &b);
     let op = ModeChange::Voice {
         on: true,
         who: n("bob"),
@@ -188,12 +189,7 @@ fn a_direct_message_reaches_a_user_of_the_other_node_only() {
 #[test]
 fn a_lost_node_s_users_quit_and_free_their_names() {
     let (a, b) = (Node::new(1), Node::new(2));
-    let amy = a.named("amy");
-    let bob = b.named("bob");
-    a.hub.join(&amy, n("c")).unwrap();
-    pump(&a, &b);
-    b.hub.join(&bob, n("c")).unwrap();
-    pump(&a, &b);
+    let (_amy, bob) = in_one_room(&a, &b);
     events(&bob);
     let lost = b.hub.forget_node(1, &Departure::Lost);
     lost.into_iter().for_each(Routed::deliver);
