@@ -729,4 +729,23 @@ mod tests {
         let err = Config::from_toml("listen = [\"x=1\"]\n").unwrap_err();
         assert!(err.to_string().contains("unknown protocol"), "{err}");
     }
+
+    #[test]
+    fn the_cluster_table_gives_the_cluster_its_settings_and_refuses_node_0() {
+        let config = Config::from_toml(
+            "[cluster]\nredis = \"redis://:pw@10.0.0.5:6379/2\"\nnode = 3\nlease_secs = 20\n",
+        )
+        .unwrap();
+        let cluster = config.cluster.to_cluster().expect("a cluster");
+        assert_eq!(cluster.url, "redis://:pw@10.0.0.5:6379/2");
+        assert_eq!(cluster.node, Some(3));
+        assert_eq!(cluster.lease, std::time::Duration::from_secs(20));
+        assert_eq!(cluster.shown_url(), "redis://:***@10.0.0.5:6379/2");
+        assert!(Config::default().cluster.to_cluster().is_none());
+        let refused = Config::from_toml("[cluster]\nredis = \"redis://h\"\nnode = 0\n");
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "cluster.node must be 1 to 65535 and cluster.lease_secs above 0"
+        );
+    }
 }
