@@ -97,6 +97,10 @@ struct ServeArgs {
     /// This node's number in the cluster (1 to 65535, unique; default: one Redis hands out).
     #[arg(long, value_name = "N", requires = "cluster", value_parser = clap::value_parser!(u16).range(1..))]
     node: Option<u16>,
+    /// With a `rediss://` cluster URL: trust this CA certificate (PEM) for Redis besides
+    /// the system's roots (a private CA or a self-signed certificate).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    cluster_ca: Option<PathBuf>,
     /// A TOML file with `listen = [...]`, `data`, a `[history]`, `[limits]` and `[irc]`
     /// table (see README and docs/irc.md); flags win over it.
     #[arg(long, value_name = "FILE")]
@@ -235,6 +239,9 @@ fn configured(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(node) = args.node {
         config.cluster.node = Some(node);
+    }
+    if let Some(ca) = args.cluster_ca {
+        config.cluster.ca = Some(ca);
     }
     if let Some(bytes) = args.outbox_bytes {
         config.limits.outbox_bytes = bytes;

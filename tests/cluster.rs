@@ -413,3 +413,45 @@ fn every_member_on_every_node_hears_one_room_in_one_order() {
     unique.dedup();
     assert_eq!(unique.len(), 600, "each message once");
 }
+
+#[test]
+fn nodes_reach_a_tls_redis_trusting_the_ca_they_are_given() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args(["cert", "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("confab cert runs");
+    assert!(made.status.success());
+    let (cert, key) = (
+        dir.path().join("confab-cert.pem"),
+        dir.path().join("confab-key.pem"),
+    );
+    let redis = Redis::start_tls(&cert, &key);
+    let ca = cert.to_str().expect("a UTF-8 path");
+    let url = redis.tls_url();
+    let one = Serve::start(&["--cluster", &url, "--cluster-ca", ca]);
+    let two = Serve::start(&["--cluster", &url, "--cluster-ca", ca]);
+    let (mut bob, mut amy) = meet(&one, &two);
+    amy.send("over tls\n");
+    assert_eq!(bob.line().as_deref(), Some("amy: over tls"));
+    // Without the CA, the self-signed certificate is not trusted: a clear refusal.
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .args([
+            "serve",
+            "--data",
+            "none",
+            "--listen",
+            "irc=127.0.0.1:0",
+            "--cluster",
+            &url,
+        ])
+        .output()
+        .expect("confab runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&format!("cannot reach Redis at {url}")),
+        "{said}"
+    );
+}

@@ -8,17 +8,39 @@ use std::time::{Duration, Instant};
 pub struct Redis {
     port: u16,
     child: Option<Child>,
+    /// The certificate and key Redis serves TLS with, if it speaks only TLS.
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Redis {
     pub fn start() -> Redis {
+        let mut redis = Redis::start_with(None);
+        redis.restart();
+        redis
+    }
+
+    /// A Redis that speaks only TLS, with this certificate and key (PEM).
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Redis {
+        let mut redis = Redis::start_with(Some((cert.to_path_buf(), key.to_path_buf())));
+        redis.restart();
+        redis
+    }
+
+    fn start_with(tls: Option<(std::path::PathBuf, std::path::PathBuf)>) -> Redis {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let mut redis = Redis { port, child: None };
-        redis.restart();
-        redis
+        Redis {
+            port,
+            child: None,
+            tls,
+        }
+    }
+
+    /// `rediss://localhost:PORT`, for a TLS Redis.
+    pub fn tls_url(&self) -> String {
+        format!("rediss://localhost:{}", self.port)
     }
 
     /// `redis://127.0.0.1:PORT`
@@ -36,8 +58,19 @@ impl Redis {
 
     /// Starts the server (again) on its port, and waits until it answers.
     pub fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+        let mut command = Command::new("redis-server");
+        match &self.tls {
+            None => command.args(["--port", &self.port.to_string()]),
+            Some((cert, key)) => command
+                .args(["--port", "0", "--tls-port", &self.port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key)
+                .args(["--tls-auth-clients", "no"]),
+        };
+        let child = command
+            .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -14,6 +14,9 @@ pub struct ClusterConfig {
     /// outright is gone from the others, and its names free, at most this long (plus one
     /// watch) later.
     pub lease: Duration,
+    /// For `rediss://`: the certificate (PEM) that signed Redis's, when it is not one the
+    /// system trusts (a private CA, a self-signed certificate).
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// The default lease: a lost node's users are gone from every list within 10 s (the
@@ -26,6 +29,7 @@ impl ClusterConfig {
             url: url.into(),
             node: None,
             lease: DEFAULT_LEASE,
+            ca: None,
         }
     }
 

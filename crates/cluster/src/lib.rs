@@ -67,7 +67,21 @@ impl Joining {
                 url: url.clone(),
                 cause: redacted(&e.to_string()),
             })?;
-        let client = Client::open(info).map_err(|e| ClusterError::Url {
+        let client = match &config.ca {
+            Some(path) => {
+                let root_cert = std::fs::read(path).map_err(|e| ClusterError::Url {
+                    url: url.clone(),
+                    cause: format!("cannot read the CA file {}: {e}", path.display()),
+                })?;
+                let certs = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root_cert),
+                };
+                Client::build_with_tls(info, certs)
+            }
+            None => Client::open(info),
+        }
+        .map_err(|e| ClusterError::Url {
             url: url.clone(),
             cause: redacted(&e.to_string()),
         })?;

@@ -303,6 +303,8 @@ pub struct ClusterSettings {
     /// Seconds a node's lease and its names' claims last without renewal (default 8):
     /// a node killed outright is gone from the others within this plus a few seconds.
     pub lease_secs: Option<u64>,
+    /// For `rediss://`: a CA certificate (PEM) to trust for Redis besides the system's.
+    pub ca: Option<PathBuf>,
 }
 
 impl ClusterSettings {
@@ -310,6 +312,7 @@ impl ClusterSettings {
     pub fn to_cluster(&self) -> Option<confab_cluster::ClusterConfig> {
         let mut config = confab_cluster::ClusterConfig::new(self.redis.clone()?);
         config.node = self.node;
+        config.ca = self.ca.clone();
         if let Some(secs) = self.lease_secs {
             config.lease = std::time::Duration::from_secs(secs);
         }
@@ -386,9 +389,13 @@ impl Config {
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
         config.data = config.data.relative_to(dir);
-        for file in [&mut config.tls.cert, &mut config.tls.key]
-            .into_iter()
-            .flatten()
+        for file in [
+            &mut config.tls.cert,
+            &mut config.tls.key,
+            &mut config.cluster.ca,
+        ]
+        .into_iter()
+        .flatten()
         {
             if file.is_relative() {
                 *file = dir.join(&*file);
