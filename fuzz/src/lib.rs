@@ -1,4 +1,5 @@
-//! confab's fuzz targets, one per decoder and one per adapter's command handling. The
+//! confab's fuzz targets, one per decoder, one per adapter's command handling and one for
+//! what other nodes put on the cluster channel (`cluster.rs`). The
 //! bodies live in `proto.rs` and `server.rs` as plain functions of `&[u8]`: the AFL
 //! binaries in `src/bin/` wrap them in `afl::fuzz!`, and the workspace's tests
 //! (`crates/{proto,server}/tests/fuzz_corpus.rs`) include the same files with `#[path]`
@@ -6,10 +7,15 @@
 //!
 //! Run: `scripts/fuzz.sh [SECONDS] [TARGET...]`.
 
+pub mod cluster;
 pub mod proto;
 pub mod server;
 
 /// Every target by name: the AFL binary and the `corpus/` directory share it.
 pub fn targets() -> impl Iterator<Item = (&'static str, proto::Target)> {
-    proto::TARGETS.iter().chain(server::TARGETS).copied()
+    proto::TARGETS
+        .iter()
+        .chain(server::TARGETS)
+        .chain(cluster::TARGETS)
+        .copied()
 }
