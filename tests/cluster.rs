@@ -209,6 +209,7 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
     // Within 10 s cross-node chat works again, and node 1 knows of cy.
     let start = Instant::now();
     let mut n = 0;
+    let mut heard = Vec::new();
     loop {
         n += 1;
         amy.send(&format!("ping {n}\n"));
@@ -219,6 +220,7 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
             if line.starts_with("amy: ping") {
                 break;
             }
+            heard.push(line);
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
@@ -229,6 +231,8 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
         "chat crossed again {:?} after Redis came back",
         start.elapsed()
     );
+    // bob learns of cy, who came while Redis was away; nobody flaps out and in.
+    assert_eq!(heard, ["cy joined the conversation"]);
     let mut carol = Irc::register(one.addr("irc"), "carol");
     carol.send("NAMES #lobby\r\n");
     let names = carol.until(" 353 ");
@@ -454,4 +458,59 @@ fn nodes_reach_a_tls_redis_trusting_the_ca_they_are_given() {
         said.contains(&format!("cannot reach Redis at {url}")),
         "{said}"
     );
+}
+
+#[test]
+fn a_name_taken_on_two_nodes_while_redis_was_away_ends_with_one_holder() {
+    let mut redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let (_bob, _amy) = meet(&one, &two);
+    redis.kill();
+    let mut zoe_one = User::join(one.addr("broadcast"), "zoe");
+    let mut zoe_two = User::join(two.addr("broadcast"), "zoe");
+    redis.restart();
+    // Whichever node claims it second in Redis disconnects its zoe, who is told why.
+    let start = Instant::now();
+    let mut ended = None;
+    while ended.is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "both zoes kept the name"
+        );
+        for (which, zoe) in [(1, &mut zoe_one), (2, &mut zoe_two)] {
+            zoe.stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .expect("timeout");
+            if let Some(line) = zoe.line() {
+                if line == "Removed from the conversation" {
+                    ended = Some(which);
+                }
+            }
+        }
+    }
+    // Both nodes then agree on one zoe.
+    let check = |node: &Serve, nick: &str| {
+        let mut irc = Irc::register(node.addr("irc"), nick);
+        irc.send("NAMES #lobby\r\n");
+        let names = irc.until(" 353 ");
+        names
+            .split(' ')
+            .filter(|n| n.trim_start_matches(':') == "zoe")
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for round in 0.. {
+        let counts = (
+            check(&one, &format!("carol{round}")),
+            check(&two, &format!("dave{round}")),
+        );
+        if counts == (1, 1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "zoe listed {counts:?} after {ended:?} lost"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -144,6 +144,7 @@ impl Joining {
             owe_hello: false,
             ready: Some(ready),
             awaited: Default::default(),
+            up_since: tokio::time::Instant::now(),
         };
         let (leave, left) = oneshot::channel();
         let task = tokio::spawn(link.run(left));

@@ -58,6 +58,9 @@ pub(crate) struct Link {
     pub(crate) ready: Option<oneshot::Sender<()>>,
     /// The nodes whose first snapshot this node still waits for.
     pub(crate) awaited: std::collections::HashSet<u16>,
+    /// When the link last came up: nodes are not judged lost for one lease after it, the
+    /// time every live node needs to reach a restarted Redis and take its lease again.
+    pub(crate) up_since: Instant,
 }
 
 /// Why a connected session of the link ended.
@@ -140,7 +143,13 @@ impl Link {
         leave: &mut oneshot::Receiver<()>,
     ) -> Ended {
         self.stats.up.store(true, Ordering::Release);
+        self.up_since = Instant::now();
         tracing::info!(node = self.node, redis = %self.config.shown_url(), "cluster link up");
+        // Claims first (Redis may have lost them): a name another node's user took while
+        // the link was down is settled before this node tells anyone of its users.
+        if let Err(error) = self.renew(&mut conn).await {
+            return Ended::Broken(error.to_string());
+        }
         // Whoever knew this node from before hears its state anew; everyone answers with
         // theirs, so this node's picture of the cluster is whole again.
         (self.owe_hello, self.owe_snapshot) = (true, true);
@@ -270,6 +279,9 @@ impl Link {
 
     /// Forgets the nodes whose lease ran out: their users quit here.
     async fn watch(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
+        if self.up_since.elapsed() < self.config.lease {
+            return Ok(());
+        }
         for node in self.hub.known_nodes() {
             if !keys::node_alive(conn, node).await? {
                 tracing::warn!(node, "a node's lease ran out: its users are gone");
@@ -297,7 +309,8 @@ impl Link {
     pub(crate) fn lose_name(&mut self, name: &confab_core::Name) {
         tracing::warn!(%name, "name claimed by another node first: its holder here is disconnected");
         self.hub.give_up_name(name, "Name taken on another node");
-        self.owe_snapshot = true;
+        // The others drop what they knew of the loser; this node learns the winner.
+        (self.owe_snapshot, self.owe_hello) = (true, true);
     }
 
     /// Delivers this node's events whose echo is overdue (Redis dropped it).
