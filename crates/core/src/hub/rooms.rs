@@ -400,10 +400,10 @@ impl Message {
 /// The room's name if `id` may speak in it: a non-member only under `-n`; under `+m`
 /// only operators (the room's or the server's) and voiced members; a banned member not
 /// at all.
+/// Whether `id` may speak in `room`: its shown name, or why not (`NoSuchRoom` when there
+/// is none, which saves the adapters a lookup of their own before saying).
 fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError> {
-    let entry = state
-        .room(room)
-        .map_err(|_| HubError::NotMember(room.to_string()))?;
+    let entry = state.room(room)?;
     let seat = entry.members.get(&id);
     if seat.is_none() && entry.modes.no_external {
         return Err(HubError::NotMember(room.to_string()));

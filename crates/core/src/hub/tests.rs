@@ -524,6 +524,10 @@ fn outside_messages_follow_no_external() {
         hub.say(&carol, "r", Text::new("hi")),
         Err(HubError::NotMember("r".into()))
     );
+    assert_eq!(
+        hub.say(&carol, "nowhere", Text::new("hi")),
+        Err(HubError::NoSuchRoom("nowhere".into()))
+    );
     hub.change_modes(&alice, "r", vec![flag(ChannelFlag::NoExternal, false)])
         .unwrap();
     hub.say_as(&carol, "r", Text::new("hi"), Tone::Notice)

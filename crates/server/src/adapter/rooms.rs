@@ -223,7 +223,7 @@ impl RoomsAdapter {
         match cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
             Ok(()) => {}
             // Kicked out of the room since: back to the lobby, without the name.
-            Err(HubError::NotMember(_) | HubError::NoName) => {
+            Err(HubError::NotMember(_) | HubError::NoSuchRoom(_) | HubError::NoName) => {
                 self.follow_the_hub(cx);
                 self.room = None;
                 notice(cx, Notice::JoinFirst);

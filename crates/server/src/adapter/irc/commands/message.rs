@@ -157,7 +157,9 @@ fn to_channel(
     tone: Option<Tone>,
     tags: Option<Arc<str>>,
 ) -> Result<MsgId, Refused> {
-    let Some(room) = room_of(chan).filter(|room| cx.hub.room_exists(room)) else {
+    // The hub's one lookup tells a channel that does not exist (403) from one that
+    // refuses the message (404).
+    let Some(room) = room_of(chan) else {
         return Err(Numeric::ERR_NOSUCHCHANNEL.into());
     };
     let tone = tone.unwrap_or_default();
