@@ -398,7 +398,10 @@ fn new_rules_filter_every_message_and_size_new_outboxes_only() {
         filtered_words: vec!["darn".into()],
     });
     // The filter applies at once, to a session attached before the change too.
-    assert_eq!(hub.say(&old, "r", Text::new("oh darn")), Err(HubError::Filtered));
+    assert_eq!(
+        hub.say(&old, "r", Text::new("oh darn")),
+        Err(HubError::Filtered)
+    );
     assert!(hub.filters("DARN"));
     assert_eq!(hub.rules().outbox_bytes, 1000);
     // A session attached from now on gets the new outbox limit: 100 unread messages
@@ -406,7 +409,8 @@ fn new_rules_filter_every_message_and_size_new_outboxes_only() {
     let new = named(&hub, "rooms", "new");
     hub.join(&new, n("r")).unwrap();
     for i in 0..100 {
-        hub.say(&old, "r", Text::new(&format!("message {i}"))).unwrap();
+        hub.say(&old, "r", Text::new(&format!("message {i}")))
+            .unwrap();
     }
     let mut out = Vec::new();
     assert_eq!(new.outbox().drain(&mut out), Some(CloseReason::Overflow));
