@@ -76,7 +76,7 @@ enum Command {
 #[derive(Parser)]
 struct ReloadArgs {
     /// The server's process id (e.g. `systemctl show -p MainPID confab`, `pidof confab`).
-    #[arg(long, value_name = "PID")]
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..))]
     pid: i32,
 }
 
@@ -383,6 +383,7 @@ fn reload_on_hangup(reloader: Reloader, args: ServeArgs) -> anyhow::Result<()> {
 /// `confab reload --pid PID`: sends the server SIGHUP.
 fn reload(args: ReloadArgs) -> anyhow::Result<ExitCode> {
     use rustix::process::{kill_process, Pid, Signal};
+    // Above 0 (clap checks): a negative number would signal a whole process group.
     let pid =
         Pid::from_raw(args.pid).with_context(|| format!("{} is not a process id", args.pid))?;
     kill_process(pid, Signal::HUP)
