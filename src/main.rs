@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
-use confab_server::{Config, DataSetting, ListenSpecs, Server};
+use confab_server::{Config, DataSetting, ListenSpecs, ReloadError, Reloader, Server};
 use tokio_util::sync::CancellationToken;
 
 mod account;
@@ -69,9 +69,18 @@ enum Command {
     /// Manage accounts in a data directory the server is not using: add, passwd, del, op,
     /// deop, list.
     Account(account::AccountArgs),
+    /// Tell a running `confab serve` to re-read its `--config` file (sends it SIGHUP).
+    Reload(ReloadArgs),
 }
 
 #[derive(Parser)]
+struct ReloadArgs {
+    /// The server's process id (e.g. `systemctl show -p MainPID confab`, `pidof confab`).
+    #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..))]
+    pid: i32,
+}
+
+#[derive(Parser, Clone)]
 struct ServeArgs {
     /// Listen for PROTOCOL on ADDR, e.g. `rooms=127.0.0.1:5220` (port 0 picks a free port;
     /// a host name, e.g. `rooms=localhost:5220`, listens on each of its addresses);
@@ -210,6 +219,7 @@ fn main() -> ExitCode {
             Command::Bench(args) => confab_bench::run(args).await,
             Command::Cert(args) => cert(args),
             Command::Account(args) => account::run(args),
+            Command::Reload(args) => reload(args),
         }
     });
     match result {
@@ -258,15 +268,22 @@ fn configured(args: ServeArgs) -> anyhow::Result<Config> {
     Ok(config.validated()?)
 }
 
+/// [`configured`], with every problem naming the `--config` file once (a TOML error
+/// already does): what `--check-config` prints and a refused reload logs.
+fn configured_from_file(args: ServeArgs) -> anyhow::Result<Config> {
+    let Some(shown) = args.config.as_ref().map(|path| path.display().to_string()) else {
+        return configured(args);
+    };
+    configured(args).map_err(|error| match format!("{error:#}") {
+        text if text.starts_with(&shown) => error,
+        _ => error.context(shown.clone()),
+    })
+}
+
 async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = args.check_config.take() {
         args.config = Some(path.clone());
-        // Every problem names the file once (a TOML error already does).
-        let shown = path.display().to_string();
-        let config = configured(args).map_err(|error| match format!("{error:#}") {
-            text if text.starts_with(&shown) => error,
-            _ => error.context(shown.clone()),
-        })?;
+        let config = configured_from_file(args)?;
         if let Some((cert, key)) = config.tls_files()? {
             confab_server::tls::acceptor(cert, key)?;
         }
@@ -275,10 +292,11 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     init_logging();
-    let config = configured(args)?;
+    let config = configured(args.clone())?;
     let server = Server::bind(&config).await?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone())?;
+    reload_on_hangup(server.reloader(), args)?;
 
     let mut stdout = std::io::stdout().lock();
     for spec in server.listening() {
@@ -335,6 +353,54 @@ fn cancel_on_signal(shutdown: CancellationToken) -> anyhow::Result<()> {
         shutdown.cancel();
     });
     Ok(())
+}
+
+/// SIGHUP re-reads the `--config` file with the same flags winning over it, as at the
+/// start, and applies it whole or not at all; one log line says which. Listeners it opens
+/// print their `listening` lines like those of the start.
+fn reload_on_hangup(reloader: Reloader, args: ServeArgs) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            let config = match configured_from_file(args.clone()) {
+                Ok(config) => config,
+                Err(error) => {
+                    confab_server::reload::log_outcome(&Err(format!("{error:#}")));
+                    continue;
+                }
+            };
+            match reloader.reload(config).await {
+                Ok(reloaded) => {
+                    let mut stdout = std::io::stdout().lock();
+                    for spec in &reloaded.added {
+                        let _ = writeln!(stdout, "listening {} {}", spec.kind(), spec.addr);
+                    }
+                    let _ = stdout.flush();
+                }
+                // The server logged why.
+                Err(ReloadError::Refused(_)) => {}
+                Err(ReloadError::Stopped) => return,
+            }
+        }
+    });
+    Ok(())
+}
+
+/// `confab reload --pid PID`: sends the server SIGHUP.
+fn reload(args: ReloadArgs) -> anyhow::Result<ExitCode> {
+    use rustix::process::{kill_process, Pid, Signal};
+    // Above 0 (clap checks): a negative number would signal a whole process group.
+    let pid =
+        Pid::from_raw(args.pid).with_context(|| format!("{} is not a process id", args.pid))?;
+    kill_process(pid, Signal::HUP)
+        .with_context(|| format!("cannot signal process {}", args.pid))?;
+    println!(
+        "sent SIGHUP to {}: its log says `reloaded: ...` with what changed, or `reload \
+         refused, nothing changed: ...` with why",
+        args.pid
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging() {

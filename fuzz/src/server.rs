@@ -124,7 +124,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
         irc: Arc::new(Settings::with_limits(&IrcConfig::default(), &limits)),
         http: Default::default(),
         admission: Admission::new(&limits),
-        alarms: Alarms::new(),
+        alarms: Arc::new(Alarms::new()),
         history: None,
         accounts: Default::default(),
         metrics: Default::default(),

@@ -16,7 +16,7 @@ pub use event::{
     Audience, ChannelFlag, Departure, Event, EventKind, ModeChange, Peer, Rank, RenderSlot, Target,
     Tone,
 };
-pub use hub::{Hub, HubConfig, HubError, Residence, ServerBan};
+pub use hub::{Hub, HubConfig, HubError, LiveRules, Residence, ServerBan};
 pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};

@@ -687,7 +687,7 @@ mod tests {
             irc: Arc::new(Settings::with_limits(&config.irc, &config.limits)),
             http: Default::default(),
             admission: Admission::new(&config.limits),
-            alarms: Alarms::new(),
+            alarms: Arc::new(Alarms::new()),
             history: None,
             accounts: Default::default(),
             metrics: Default::default(),

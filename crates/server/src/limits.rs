@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use tokio::time::Instant;
 
 use crate::config::Limits;
@@ -117,14 +118,32 @@ struct Address {
 /// Counts open connections, in all and per IP address, and each address's connection
 /// rate; hands out a [`Ticket`] per admitted connection that gives its place back on drop.
 pub struct Admission {
-    max: usize,
-    per_ip: usize,
-    rate: Rate,
-    exempt_loopback: bool,
+    /// The limits, replaced whole by a configuration reload ([`Admission::set_limits`]).
+    door: ArcSwap<Door>,
     open: AtomicUsize,
     addresses: Mutex<Addresses>,
     /// Addresses a server operator banned (IRC `DLINE`): refused whatever the limits.
     banned: std::sync::RwLock<Vec<crate::bans::AddressBan>>,
+}
+
+/// The `[limits]` that admission applies.
+#[derive(Debug, Clone, Copy)]
+struct Door {
+    max: usize,
+    per_ip: usize,
+    rate: Rate,
+    exempt_loopback: bool,
+}
+
+impl Door {
+    fn new(limits: &Limits) -> Door {
+        Door {
+            max: limits.connections_max,
+            per_ip: limits.connections_per_ip,
+            rate: Rate::new(limits.connect_burst, limits.connect_per_sec),
+            exempt_loopback: limits.exempt_loopback,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -137,19 +156,22 @@ struct Addresses {
 impl Admission {
     pub fn new(limits: &Limits) -> Arc<Admission> {
         Arc::new(Admission {
-            max: limits.connections_max,
-            per_ip: limits.connections_per_ip,
-            rate: Rate::new(limits.connect_burst, limits.connect_per_sec),
-            exempt_loopback: limits.exempt_loopback,
+            door: ArcSwap::from_pointee(Door::new(limits)),
             open: AtomicUsize::new(0),
             addresses: Mutex::new(Addresses::default()),
             banned: Default::default(),
         })
     }
 
+    /// Applies `limits` to connections admitted from now on; those open stay open even
+    /// past a lowered limit.
+    pub fn set_limits(&self, limits: &Limits) {
+        self.door.store(Arc::new(Door::new(limits)));
+    }
+
     /// True when `ip` skips the per-IP limits and flood control.
     pub fn exempt(&self, ip: IpAddr) -> bool {
-        self.exempt_loopback && ip.to_canonical().is_loopback()
+        self.door.load().exempt_loopback && ip.to_canonical().is_loopback()
     }
 
     /// Whether a ban in force covers `ip`.
@@ -176,7 +198,8 @@ impl Admission {
     /// Admits a connection from `peer` at `now`, or says why not.
     pub fn admit(self: &Arc<Self>, peer: SocketAddr, now: Instant) -> Result<Ticket, Refusal> {
         let ip = peer.ip().to_canonical();
-        if self.open.load(Ordering::Relaxed) >= self.max {
+        let door = **self.door.load();
+        if self.open.load(Ordering::Relaxed) >= door.max {
             return Err(Refusal::Full);
         }
         if self.is_banned(ip) {
@@ -190,10 +213,10 @@ impl Admission {
                 open: 0,
                 bucket: TokenBucket::new(now),
             });
-            if entry.open >= self.per_ip {
+            if entry.open >= door.per_ip {
                 return Err(Refusal::PerIp);
             }
-            if !entry.bucket.try_take(self.rate, now) {
+            if !entry.bucket.try_take(door.rate, now) {
                 return Err(Refusal::Throttled);
             }
             entry.open += 1;
@@ -319,6 +342,22 @@ mod tests {
         drop(t1);
         assert_eq!(admission.open(), 2);
         admission.admit(a, now).unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn new_limits_apply_to_the_next_connection_and_keep_those_open() {
+        let admission = Admission::new(&limits(1, 10, 100, 100));
+        let a: SocketAddr = "10.0.0.1:6667".parse().unwrap();
+        let now = Instant::now();
+        let _t1 = admission.admit(a, now).unwrap();
+        assert_eq!(admission.admit(a, now).err(), Some(Refusal::PerIp));
+        admission.set_limits(&limits(2, 10, 100, 100));
+        let _t2 = admission.admit(a, now).unwrap();
+        // Lowered below what is open: nobody is put out, the next one is refused.
+        admission.set_limits(&limits(2, 1, 100, 100));
+        assert_eq!(admission.open(), 2);
+        let b: SocketAddr = "10.0.0.2:6667".parse().unwrap();
+        assert_eq!(admission.admit(b, now).err(), Some(Refusal::Full));
     }
 
     #[tokio::test(start_paused = true)]

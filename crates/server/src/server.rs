@@ -6,11 +6,15 @@
 //! Admission happens here, before any TLS handshake: the limits on connections in all and
 //! per IP address and the connection rate per address. A refused connection, and one that
 //! arrives while the server shuts down, gets one line in its protocol's form and is closed.
+//!
+//! Each accept reads the [`Live`] settings once, so a configuration reload
+//! (`crate::reload`) reaches every connection accepted after it, and none before.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use bytes::BytesMut;
 use confab_cluster::{Cluster, ClusterError, Joining, Next};
 use confab_core::name::NAME_MAX_CEILING;
@@ -18,6 +22,7 @@ use confab_core::{CloseReason, Hub, HubConfig, Name};
 use confab_store::StoreError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -36,6 +41,7 @@ use crate::history::History;
 use crate::http;
 use crate::limits::{Admission, Ticket};
 use crate::metrics::{self, Metrics};
+use crate::reload::{Reloader, Reloading, Request};
 use crate::shared::Shared;
 use crate::tls::{self, TlsError};
 use confab_proto::{Listener, Protocol};
@@ -85,15 +91,25 @@ pub struct Server {
     listeners: Vec<(ListenSpec, TcpListener)>,
     /// This node's place in a cluster (`--cluster`).
     cluster: Option<Cluster>,
-    shared: Arc<Shared>,
+    live: Arc<ArcSwap<Live>>,
+    /// The configuration served, which a reload compares the new one with.
+    config: Config,
+    /// Reloads asked for by [`Server::reloader`]s, carried out by [`Server::run`].
+    requests: mpsc::Receiver<Request>,
+    reloader: Reloader,
+}
+
+/// What an accept reads once, for the connection it accepts: swapped whole by a reload.
+pub(crate) struct Live {
+    pub(crate) shared: Arc<Shared>,
     /// Present when some listener is `+tls`.
-    tls: Option<Transport>,
+    pub(crate) tls: Option<Transport>,
 }
 
 /// How a listener's connections reach the driver: as accepted, or after a TLS handshake
 /// that must finish within `handshake`.
 #[derive(Clone)]
-enum Transport {
+pub(crate) enum Transport {
     Plain,
     Tls {
         acceptor: TlsAcceptor,
@@ -106,13 +122,7 @@ impl Server {
     /// directory, then binds every listener of `config`; nothing is accepted until
     /// [`Server::run`].
     pub async fn bind(config: &Config) -> Result<Server, BindError> {
-        let tls = match config.tls_files()? {
-            Some((cert, key)) => Some(Transport::Tls {
-                acceptor: tls::acceptor(cert, key)?,
-                handshake: Duration::from_secs(config.tls.handshake_timeout_secs),
-            }),
-            None => None,
-        };
+        let tls = Transport::for_config(config)?;
         let joining = match config.cluster.to_cluster() {
             Some(cluster) => Some(Joining::connect(cluster).await?),
             None => None,
@@ -162,32 +172,36 @@ impl Server {
         }
         let mut listeners = Vec::new();
         for spec in &config.listen {
-            let spec = *spec;
-            let listener = TcpListener::bind(spec.addr)
-                .await
-                .map_err(|cause| BindError::Listen { spec, cause })?;
-            listeners.push((spec, listener));
+            listeners.push((*spec, bind_listener(*spec).await?));
         }
+        let shared = Arc::new(Shared {
+            hub,
+            limits: config.limits.clone(),
+            irc: Arc::new(
+                Settings::with_limits(&config.irc, &config.limits).with_history(history.is_some()),
+            ),
+            http: crate::http::Settings::new(&config.http)
+                .map_err(|error| ConfigError::Invalid(error.to_string()))?,
+            admission,
+            alarms: Arc::new(Alarms::new()),
+            history,
+            accounts: Default::default(),
+            metrics: Arc::new(metrics),
+        });
+        let (reloader, requests) = Reloader::channel();
         Ok(Server {
             listeners,
             cluster,
-            tls,
-            shared: Arc::new(Shared {
-                hub,
-                limits: config.limits.clone(),
-                irc: Arc::new(
-                    Settings::with_limits(&config.irc, &config.limits)
-                        .with_history(history.is_some()),
-                ),
-                http: crate::http::Settings::new(&config.http)
-                    .map_err(|error| ConfigError::Invalid(error.to_string()))?,
-                admission,
-                alarms: Alarms::new(),
-                history,
-                accounts: Default::default(),
-                metrics,
-            }),
+            live: Arc::new(ArcSwap::from_pointee(Live { shared, tls })),
+            config: config.clone(),
+            requests,
+            reloader,
         })
+    }
+
+    /// A handle that asks this server, once running, to apply a new configuration.
+    pub fn reloader(&self) -> Reloader {
+        self.reloader.clone()
     }
 
     /// The bound address of each listener, in configuration order (port 0 resolved); a
@@ -212,35 +226,43 @@ impl Server {
     /// queued and say goodbye, and returns within the grace period. Meanwhile the listeners
     /// stay open and tell each newcomer the server is shutting down.
     pub async fn run(self, shutdown: CancellationToken) {
-        let listeners = TaskTracker::new();
-        let connections = TaskTracker::new();
-        let closing = CancellationToken::new();
-        listeners.spawn({
-            let (shared, closing) = (self.shared.clone(), closing.clone());
+        let shared = self.live.load().shared.clone();
+        let mut accepting = Accepting {
+            listeners: TaskTracker::new(),
+            connections: TaskTracker::new(),
+            shutdown: shutdown.clone(),
+            closing: CancellationToken::new(),
+            live: self.live.clone(),
+            running: Vec::new(),
+        };
+        accepting.listeners.spawn({
+            let (shared, closing) = (shared.clone(), accepting.closing.clone());
             async move { shared.alarms.run(closing).await }
         });
         for (spec, listener) in self.listeners {
-            let transport = match (spec.tls, &self.tls) {
-                (true, Some(tls)) => tls.clone(),
-                _ => Transport::Plain,
-            };
-            listeners.spawn(accept_loop(
-                spec.listener,
-                transport,
-                listener,
-                self.shared.clone(),
-                Stop {
-                    shutdown: shutdown.clone(),
-                    closing: closing.clone(),
-                },
-                connections.clone(),
-            ));
+            accepting.start(spec, listener);
         }
-        self.shared.metrics.set_ready(true);
-        shutdown.cancelled().await;
-        self.shared.metrics.set_ready(false);
+        shared.metrics.set_ready(true);
+        drop(self.reloader);
+        let mut reloading = Reloading::new(self.config);
+        let mut requests = self.requests;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(request) = requests.recv() => {
+                    reloading.serve(request, &mut accepting).await;
+                }
+            }
+        }
+        shared.metrics.set_ready(false);
+        let Accepting {
+            listeners,
+            connections,
+            closing,
+            ..
+        } = accepting;
         let started = tokio::time::Instant::now();
-        if let Some(history) = &self.shared.history {
+        if let Some(history) = &shared.history {
             // What was accepted before the signal is delivered before the goodbye.
             let _ = tokio::time::timeout(HISTORY_FLUSH, history.flush()).await;
         }
@@ -250,7 +272,7 @@ impl Server {
         }
         // Every connection's driver sees its outbox close, delivers what is queued and
         // says goodbye; one attaching from now on is closed as it attaches.
-        self.shared.hub.close_all(CloseReason::Shutdown);
+        shared.hub.close_all(CloseReason::Shutdown);
         connections.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
             .await
@@ -262,7 +284,7 @@ impl Server {
         closing.cancel();
         listeners.close();
         listeners.wait().await;
-        if let Some(history) = self.shared.history.clone() {
+        if let Some(history) = shared.history.clone() {
             // Commits what is still queued; the thread join blocks, so not on this one.
             let _ = tokio::task::spawn_blocking(move || history.shutdown()).await;
         }
@@ -294,21 +316,94 @@ fn join_stages(
     cluster
 }
 
+/// Binds one listener.
+pub(crate) async fn bind_listener(spec: ListenSpec) -> Result<TcpListener, BindError> {
+    TcpListener::bind(spec.addr)
+        .await
+        .map_err(|cause| BindError::Listen { spec, cause })
+}
+
+impl Transport {
+    /// The TLS acceptor with the configured certificate and key, when a listener is
+    /// `+tls`: loaded anew each time, so a reload picks up a renewed certificate.
+    pub(crate) fn for_config(config: &Config) -> Result<Option<Transport>, BindError> {
+        Ok(match config.tls_files()? {
+            Some((cert, key)) => Some(Transport::Tls {
+                acceptor: tls::acceptor(cert, key)?,
+                handshake: Duration::from_secs(config.tls.handshake_timeout_secs),
+            }),
+            None => None,
+        })
+    }
+}
+
+/// The running listeners and what starting another takes.
+pub(crate) struct Accepting {
+    listeners: TaskTracker,
+    connections: TaskTracker,
+    /// Connections say goodbye, newcomers are refused.
+    shutdown: CancellationToken,
+    /// Every listener closes.
+    closing: CancellationToken,
+    live: Arc<ArcSwap<Live>>,
+    /// Each listener as configured (port 0 unresolved), with what stops it alone.
+    running: Vec<(ListenSpec, CancellationToken)>,
+}
+
+impl Accepting {
+    /// Accepts on `listener` until it is stopped or the server closes.
+    pub(crate) fn start(&mut self, spec: ListenSpec, listener: TcpListener) {
+        let stop = Stop {
+            shutdown: self.shutdown.clone(),
+            closing: self.closing.child_token(),
+        };
+        self.running.push((spec, stop.closing.clone()));
+        self.listeners.spawn(accept_loop(
+            spec,
+            listener,
+            self.live.clone(),
+            stop,
+            self.connections.clone(),
+        ));
+    }
+
+    /// Stops accepting on the listener configured as `spec` (its connections go on).
+    pub(crate) fn stop(&mut self, spec: ListenSpec) {
+        self.running.retain(|(running, closing)| {
+            let stopped = *running == spec;
+            if stopped {
+                closing.cancel();
+            }
+            !stopped
+        });
+    }
+
+    /// The settings the next connections are accepted with.
+    pub(crate) fn live(&self) -> Arc<Live> {
+        self.live.load_full()
+    }
+
+    /// Accepts every connection from now on with `live`.
+    pub(crate) fn set_live(&self, live: Live) {
+        self.live.store(Arc::new(live));
+    }
+}
+
 /// The two moments of a shutdown: `shutdown` (connections say goodbye, newcomers are
-/// refused) and `closing` (the listeners close).
+/// refused) and `closing` (the listener closes: at the end, or when a reload removes it).
 struct Stop {
     shutdown: CancellationToken,
     closing: CancellationToken,
 }
 
 async fn accept_loop(
-    kind: Listener,
-    transport: Transport,
+    spec: ListenSpec,
     listener: TcpListener,
-    shared: Arc<Shared>,
+    live: Arc<ArcSwap<Live>>,
     stop: Stop,
     connections: TaskTracker,
 ) {
+    let (kind, tls) = (spec.listener, spec.tls);
     let shutdown = stop.shutdown;
     loop {
         let accepted = tokio::select! {
@@ -318,13 +413,19 @@ async fn accept_loop(
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                let tls = matches!(transport, Transport::Tls { .. });
+                let live = live.load_full();
+                let shared = &live.shared;
+                let transport = match (tls, &live.tls) {
+                    (true, Some(tls)) => tls,
+                    (true, None) => continue, // a reload keeps a certificate while +tls
+                    (false, _) => &Transport::Plain,
+                };
                 let counts = shared.metrics.listener(kind);
                 // A metrics listener answers on to the end: `/readyz` says 503 then.
                 if shutdown.is_cancelled() && kind != Listener::Metrics {
                     tracing::info!(%peer, protocol = kind.name(), "refused: server shutting down");
                     counts.refused(None).inc();
-                    refuse(kind, tls, stream, peer, &shared, Farewell::Shutdown);
+                    refuse(kind, tls, stream, peer, shared, Farewell::Shutdown);
                     continue;
                 }
                 let now = tokio::time::Instant::now();
@@ -340,14 +441,14 @@ async fn accept_loop(
                             "connection refused"
                         );
                         let why = Farewell::Refused(refusal);
-                        refuse(kind, tls, stream, peer, &shared, why);
+                        refuse(kind, tls, stream, peer, shared, why);
                         continue;
                     }
                 };
                 counts.accepted.inc();
                 // Plain and TLS connections are separate tasks, so a plain connection's
                 // task is not sized for a TLS handshake and stream (several KiB).
-                match (&transport, kind) {
+                match (transport, kind) {
                     (Transport::Plain, Listener::Http) => {
                         let serve =
                             http::serve(stream, false, shared.clone(), ticket, shutdown.clone());
@@ -359,7 +460,7 @@ async fn accept_loop(
                         connections.spawn(serve);
                     }
                     (Transport::Plain, Listener::Chat(protocol)) => {
-                        spawn_driver(&connections, protocol, stream, &shared, ticket);
+                        spawn_driver(&connections, protocol, stream, shared, ticket);
                     }
                     (
                         Transport::Tls {

@@ -1,5 +1,7 @@
 //! What every connection of a server shares: the hub, the limits, the IRC and HTTP
-//! settings, the admission counts, the alarms and the metrics.
+//! settings, the admission counts, the alarms and the metrics. A connection keeps the
+//! `Shared` it was accepted with; a configuration reload makes a new one for the
+//! connections after it, with the same hub, counts, alarms and metrics.
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use crate::history::History;
 use crate::limits::Admission;
 use crate::metrics::Metrics;
 
+#[derive(Clone)]
 pub struct Shared {
     pub hub: Arc<Hub>,
     pub limits: Limits,
@@ -22,11 +25,11 @@ pub struct Shared {
     /// Connections open, in all and per address, and each address's connection rate.
     pub admission: Arc<Admission>,
     /// Every connection's deadlines, rung by one task that [`crate::Server::run`] starts.
-    pub alarms: Alarms,
+    pub alarms: Arc<Alarms>,
     /// The data directory's accounts and history; `None` with `--data none`.
     pub history: Option<Arc<History>>,
     /// The password pool and failed-login counts (`crate::accounts`).
     pub accounts: Arc<Accounts>,
     /// What the `metrics` listener serves (`crate::metrics`).
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
 }

@@ -28,6 +28,8 @@ mod view;
 mod whowas;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use arc_swap::ArcSwap;
 use std::time::SystemTime;
 
 use crate::event::{Departure, Event, EventKind};
@@ -54,7 +56,7 @@ use state::{Member, State};
 pub struct HubConfig {
     /// Longest user name in characters (docs/protocols/common.md: 20 by default, at most 32).
     pub name_max: usize,
-    /// Outbox limit per session, in bytes.
+    /// Outbox limit per session, in bytes, at the start ([`Hub::set_rules`] changes it).
     pub outbox_bytes: usize,
     /// Rooms one user may be in at once (IRC's `CHANLIMIT`); a join past it is refused.
     pub rooms_max: usize,
@@ -64,7 +66,7 @@ pub struct HubConfig {
     /// operator, whoever it is.
     pub server_rooms: Vec<Name>,
     /// Words no message may hold (whole words, any case): the sender is told, nothing
-    /// is relayed.
+    /// is relayed. At the start: [`Hub::set_rules`] changes it.
     pub filtered_words: Vec<String>,
     /// Whether every name taken or given up makes a `Presence` event even when nobody
     /// watches it: a node of a cluster tells the others which names its users hold.
@@ -176,7 +178,20 @@ pub struct Hub {
     state: Mutex<State>,
     /// Set once, when the server has a store (or a cluster) for events to pass through.
     stage: OnceLock<Arc<dyn Stage>>,
+    /// The settings fixed for the hub's life; `filtered_words` and `outbox_bytes` are
+    /// read from `live` instead, which a configuration reload replaces.
     config: HubConfig,
+    /// What a reload may change, swapped whole and read without a lock.
+    live: ArcSwap<LiveRules>,
+}
+
+/// The hub's settings that may change while it runs ([`Hub::set_rules`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRules {
+    /// Outbox limit of sessions attached from now on, in bytes.
+    pub outbox_bytes: usize,
+    /// Words no message may hold (whole words, any case).
+    pub filtered_words: Vec<String>,
 }
 
 impl Hub {
@@ -186,15 +201,33 @@ impl Hub {
             announce_names: config.announce_names,
             ..State::default()
         };
+        let live = ArcSwap::from_pointee(LiveRules {
+            outbox_bytes: config.outbox_bytes,
+            filtered_words: config.filtered_words.clone(),
+        });
         Hub {
             state: Mutex::new(state),
             stage: OnceLock::new(),
             config,
+            live,
         }
     }
 
+    /// The settings the hub was made with (for the rules that may change since, see
+    /// [`Hub::rules`]).
     pub fn config(&self) -> &HubConfig {
         &self.config
+    }
+
+    /// The outbox limit and word filter in force now.
+    pub fn rules(&self) -> Arc<LiveRules> {
+        self.live.load_full()
+    }
+
+    /// Replaces the outbox limit (for sessions attached from now on: an outbox keeps the
+    /// limit it was made with) and the word filter (for every message from now on).
+    pub fn set_rules(&self, rules: LiveRules) {
+        self.live.store(Arc::new(rules));
     }
 
     /// Sends every event from now on through `stage` before routing. Set once, before
@@ -270,7 +303,7 @@ impl Hub {
         let mut state = self.lock();
         state.next_id += 1;
         let id = SessionId(state.next_id);
-        let session = Arc::new(Session::new(id, origin, self.config.outbox_bytes));
+        let session = Arc::new(Session::new(id, origin, self.live.load().outbox_bytes));
         if let Some(reason) = state.closing {
             // Arrived as the server closes: its writer ends it at once, like everyone's.
             session.outbox().close(reason);

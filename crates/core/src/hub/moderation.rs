@@ -78,7 +78,7 @@ impl super::Hub {
     /// Whether the server's word filter refuses `text` (for a protocol that must answer
     /// before the message is sent).
     pub fn filters(&self, text: &str) -> bool {
-        filtered(&self.config.filtered_words, text)
+        filtered(&self.live.load().filtered_words, text)
     }
 }
 

@@ -236,9 +236,8 @@ impl Hub {
         to: To<'_>,
         message: Message,
     ) -> Result<MsgId, HubError> {
-        let filtered_words = &self.config.filtered_words;
         if let Some(text) = &message.text {
-            if super::moderation::filtered(filtered_words, text.as_str()) {
+            if self.filters(text.as_str()) {
                 return Err(HubError::Filtered);
             }
         }

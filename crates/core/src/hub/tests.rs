@@ -388,6 +388,36 @@ fn a_slow_consumer_is_closed_and_the_sender_goes_on() {
 }
 
 #[test]
+fn new_rules_filter_every_message_and_size_new_outboxes_only() {
+    let hub = hub();
+    let old = named(&hub, "rooms", "old");
+    hub.join(&old, n("r")).unwrap();
+    hub.say(&old, "r", Text::new("darn")).unwrap();
+    hub.set_rules(LiveRules {
+        outbox_bytes: 1000,
+        filtered_words: vec!["darn".into()],
+    });
+    // The filter applies at once, to a session attached before the change too.
+    assert_eq!(
+        hub.say(&old, "r", Text::new("oh darn")),
+        Err(HubError::Filtered)
+    );
+    assert!(hub.filters("DARN"));
+    assert_eq!(hub.rules().outbox_bytes, 1000);
+    // A session attached from now on gets the new outbox limit: 100 unread messages
+    // overflow it, where they fit the old session's default.
+    let new = named(&hub, "rooms", "new");
+    hub.join(&new, n("r")).unwrap();
+    for i in 0..100 {
+        hub.say(&old, "r", Text::new(&format!("message {i}")))
+            .unwrap();
+    }
+    let mut out = Vec::new();
+    assert_eq!(new.outbox().drain(&mut out), Some(CloseReason::Overflow));
+    assert_eq!(old.outbox().drain(&mut out), None);
+}
+
+#[test]
 fn release_name_leaves_rooms_and_frees_the_name() {
     let hub = hub();
     let a = named(&hub, "packet", "A");

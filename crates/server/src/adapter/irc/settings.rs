@@ -1,7 +1,11 @@
 //! What every IRC connection of a server shares: the `[irc]` configuration, the limits it
-//! advertises in `RPL_ISUPPORT`, and the welcome texts, computed once at startup.
+//! advertises in `RPL_ISUPPORT`, and the welcome texts, computed once at startup. The
+//! [`Answers`] are swapped by a configuration reload for every connection; the rest a
+//! connection keeps from its start (a reload makes new `Settings` for new connections).
 
 use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 use std::time::{Duration, SystemTime};
 
 use confab_core::name::ROOM_NAME_MAX;
@@ -41,11 +45,9 @@ pub const CHATHISTORY_MAX: usize = 100;
 pub struct Settings {
     pub server: Arc<str>,
     pub network: String,
-    /// `[irc] description`, as `LINKS` shows it.
-    pub description: String,
-    pub motd: Vec<String>,
-    pub password: Option<String>,
-    pub opers: Vec<Oper>,
+    /// Read when answering, so a reload reaches connections already open; one handle
+    /// shared by the settings of every connection since the start.
+    answers: Arc<ArcSwap<Answers>>,
     /// `NICKLEN`: the hub's name limit.
     pub nick_max: usize,
     pub ping_interval: Duration,
@@ -65,10 +67,7 @@ impl Settings {
         Settings {
             server: Arc::from(config.server_name.as_str()),
             network: config.network.clone(),
-            description: config.description.clone(),
-            motd: config.motd.clone(),
-            password: config.password.clone(),
-            opers: config.opers.clone(),
+            answers: Arc::new(ArcSwap::from_pointee(Answers::new(config))),
             nick_max,
             ping_interval: Duration::from_secs(config.ping_interval_secs),
             ping_timeout: Duration::from_secs(config.ping_timeout_secs),
@@ -104,9 +103,45 @@ impl Settings {
         self
     }
 
+    /// The texts and accounts in force now.
+    pub fn answers(&self) -> Arc<Answers> {
+        self.answers.load_full()
+    }
+
+    /// Settings made for a reload that go on from `running`: the same start time, and
+    /// answers that every connection, old or new, reads from now on.
+    pub fn succeeding(mut self, running: &Settings) -> Settings {
+        running.answers.store(self.answers());
+        self.answers = running.answers.clone();
+        self.created = running.created.clone();
+        self
+    }
+
     /// The version `002` and `004` show.
     pub fn version() -> &'static str {
         concat!("confab-", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// What the server answers with, read anew each time (`[irc]` `motd`, `description`,
+/// `password`, `opers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answers {
+    /// `[irc] description`, as `LINKS` shows it.
+    pub description: String,
+    pub motd: Vec<String>,
+    pub password: Option<String>,
+    pub opers: Vec<Oper>,
+}
+
+impl Answers {
+    fn new(config: &IrcConfig) -> Answers {
+        Answers {
+            description: config.description.clone(),
+            motd: config.motd.clone(),
+            password: config.password.clone(),
+            opers: config.opers.clone(),
+        }
     }
 }
 

@@ -99,7 +99,8 @@ pub fn lusers(out: &mut Out, hub: &Hub) {
 
 /// The message of the day, or `422` when the configuration has none.
 pub fn motd(out: &mut Out, settings: &Settings) {
-    if settings.motd.is_empty() {
+    let answers = settings.answers();
+    if answers.motd.is_empty() {
         out.num(Numeric::ERR_NOMOTD, &[]);
         return;
     }
@@ -108,7 +109,7 @@ pub fn motd(out: &mut Out, settings: &Settings) {
         &[],
         &format!("- {} Message of the day - ", settings.server),
     );
-    for line in &settings.motd {
+    for line in &answers.motd {
         out.num_text(Numeric::RPL_MOTD, &[], &format!("- {line}"));
     }
     out.num(Numeric::RPL_ENDOFMOTD, &[]);

@@ -48,7 +48,7 @@ pub fn info(me: &mut IrcAdapter, _cx: &Context<'_>, _m: &Message<'_>) -> Flow {
 /// `LINKS`: this server alone (`364 <server> <server> :0 <description>`), then `365`.
 pub fn links(me: &mut IrcAdapter, _cx: &Context<'_>, _m: &Message<'_>) -> Flow {
     let server = me.settings.server.clone();
-    let info = format!("0 {}", me.settings.description);
+    let info = format!("0 {}", me.settings.answers().description);
     me.out
         .num_text(Numeric::RPL_LINKS, &[&server, &server], &info);
     me.out.num(Numeric::RPL_ENDOFLINKS, &["*"]);

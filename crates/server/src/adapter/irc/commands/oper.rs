@@ -11,6 +11,7 @@ pub fn oper(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     let (name, password) = (m.params[0], m.params[1]);
     let known = me
         .settings
+        .answers()
         .opers
         .iter()
         .any(|o| o.name == name && o.password == password);

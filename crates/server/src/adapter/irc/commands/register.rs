@@ -111,7 +111,7 @@ pub fn try_register(me: &mut IrcAdapter, cx: &Context<'_>) -> Flow {
         return Flow::Continue;
     };
     let pass = pending.pass.clone();
-    if let Some(expected) = &me.settings.password {
+    if let Some(expected) = &me.settings.answers().password {
         if pass.as_deref() != Some(expected.as_str()) {
             me.out.num(Numeric::ERR_PASSWDMISMATCH, &[]);
             me.out.error("Closing link: bad password");

@@ -1,0 +1,369 @@
+//! Reloading the real `confab serve --config FILE` while clients stay connected: the file
+//! is rewritten, SIGHUP (or `confab reload --pid`) applies it, and the bytes clients see
+//! change; a broken file changes nothing. Everything on 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+/// How long any one expected line or event may take.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A `confab serve --config FILE` child with its stdout and log lines on channels.
+struct Serve {
+    child: Child,
+    config: PathBuf,
+    stdout: mpsc::Receiver<String>,
+    log: mpsc::Receiver<String>,
+}
+
+impl Serve {
+    /// Writes `text` to `dir/confab.toml` and serves it; waits for `listeners` lines.
+    fn start(dir: &Path, text: &str, listeners: usize) -> (Serve, Vec<(String, SocketAddr)>) {
+        let config = dir.join("confab.toml");
+        std::fs::write(&config, text).unwrap();
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("confab starts");
+        let stdout = lines_of(child.stdout.take().unwrap());
+        let log = lines_of(child.stderr.take().unwrap());
+        let serve = Serve {
+            child,
+            config,
+            stdout,
+            log,
+        };
+        let listening = (0..listeners).map(|_| serve.listening()).collect();
+        (serve, listening)
+    }
+
+    /// The next `listening KIND ADDR` line.
+    fn listening(&self) -> (String, SocketAddr) {
+        let line = self.stdout.recv_timeout(WAIT).expect("a listening line");
+        let parts: Vec<&str> = line.split(' ').collect();
+        assert_eq!((parts.len(), parts[0]), (3, "listening"), "{line:?}");
+        (parts[1].to_string(), parts[2].parse().unwrap())
+    }
+
+    /// Rewrites the configuration file (the server reads it on the next SIGHUP).
+    fn rewrite(&self, text: &str) {
+        std::fs::write(&self.config, text).unwrap();
+    }
+
+    fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for a log line containing `wanted` (lines before it are skipped).
+    fn logged(&self, wanted: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = (self.log.recv_timeout(left))
+                .unwrap_or_else(|_| panic!("no log line with {wanted:?} within {WAIT:?}"));
+            if line.contains(wanted) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receive
+}
+
+/// A registered IRC client reading CRLF lines.
+struct Irc {
+    stream: TcpStream,
+    lines: BufReader<TcpStream>,
+}
+
+impl Irc {
+    /// Registers `nick` and returns the client with the welcome's MOTD lines (375 to 376).
+    fn register(addr: SocketAddr, nick: &str) -> (Irc, Vec<String>) {
+        let stream = TcpStream::connect(addr).expect("connects");
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let lines = BufReader::new(stream.try_clone().unwrap());
+        let mut irc = Irc { stream, lines };
+        irc.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
+        let motd = irc.motd();
+        (irc, motd)
+    }
+
+    fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).unwrap();
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.lines.read_line(&mut line).expect("a line in time");
+        assert!(line.ends_with("\r\n"), "{line:?}");
+        line.truncate(line.len() - 2);
+        line
+    }
+
+    /// Lines up to and including the first one `last` accepts, at most 100.
+    fn until(&mut self, last: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        for _ in 0..100 {
+            let line = self.line();
+            let done = last(&line);
+            lines.push(line);
+            if done {
+                return lines;
+            }
+        }
+        panic!("no end in {lines:?}");
+    }
+
+    /// The MOTD lines, from `375` to `376` (skipping what comes before).
+    fn motd(&mut self) -> Vec<String> {
+        let lines = self.until(|line| line.starts_with(":confab 376 "));
+        let start = lines
+            .iter()
+            .position(|l| l.starts_with(":confab 375 "))
+            .unwrap();
+        lines[start..].to_vec()
+    }
+
+    /// What the server answers to a message to oneself, up to a PONG.
+    fn say_to_self(&mut self, nick: &str, text: &str) -> Vec<String> {
+        self.send(&format!("PRIVMSG {nick} :{text}\r\nPING :done\r\n"));
+        self.until(|line| line.ends_with(" PONG confab done"))
+    }
+}
+
+fn motd_lines(nick: &str, text: &str) -> Vec<String> {
+    vec![
+        format!(":confab 375 {nick} :- confab Message of the day - "),
+        format!(":confab 372 {nick} :- {text}"),
+        format!(":confab 376 {nick} :End of /MOTD command."),
+    ]
+}
+
+/// Waits until connecting to `addr` is refused: the listener there is closed.
+fn refused(addr: SocketAddr) -> bool {
+    for _ in 0..100 {
+        match TcpStream::connect(addr) {
+            Err(error) => return error.kind() == std::io::ErrorKind::ConnectionRefused,
+            Ok(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    false
+}
+
+const BEFORE: &str = "listen = [\"irc=127.0.0.1:0\", \"rooms=127.0.0.1:0\"]
+data = \"none\"
+[irc]
+motd = [\"before the reload\"]
+";
+
+const AFTER: &str = "listen = [\"irc=127.0.0.1:0\", \"broadcast=127.0.0.1:0\"]
+data = \"none\"
+[irc]
+motd = [\"after the reload\"]
+[moderation]
+filtered_words = [\"darn\"]
+";
+
+const BROKEN: &str = "listen = [\"irc=127.0.0.1:0\"]
+data = \"none\"
+[irc]
+motd = [\"from a broken file\"]
+[limits]
+name_max = 40
+";
+
+#[test]
+fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (serve, listening) = Serve::start(dir.path(), BEFORE, 2);
+    let (irc, rooms) = (listening[0].1, listening[1].1);
+    assert_eq!((&*listening[0].0, &*listening[1].0), ("irc", "rooms"));
+    // amy connects before the reload and stays connected through it.
+    let (mut amy, motd) = Irc::register(irc, "amy");
+    assert_eq!(motd, motd_lines("amy", "before the reload"));
+    let said = amy.say_to_self("amy", "oh darn");
+    assert!(!said.iter().any(|l| l.contains(" 404 ")), "{said:?}");
+
+    serve.rewrite(AFTER);
+    let output = Command::new(BIN)
+        .args(["reload", "--pid", &serve.child.id().to_string()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "sent SIGHUP to {}: its log says `reloaded: ...` with what changed, or `reload \
+             refused, nothing changed: ...` with why\n",
+            serve.child.id()
+        )
+    );
+    // The added listener prints its line like those of the start.
+    let (kind, broadcast) = serve.listening();
+    assert_eq!(kind, "broadcast");
+    let line = serve.logged("reloaded:");
+    assert!(
+        line.ends_with(&format!(
+            " confab_server::reload: reloaded: motd, filtered_words; listeners \
+             +broadcast={broadcast} -rooms=127.0.0.1:0"
+        )),
+        "{line}"
+    );
+    // amy, connected before, gets the new MOTD and the new filter.
+    amy.send("MOTD\r\n");
+    assert_eq!(amy.motd(), motd_lines("amy", "after the reload"));
+    assert_eq!(
+        amy.say_to_self("amy", "oh darn"),
+        [
+            ":confab 404 amy amy :Cannot send to channel: it contains a word that is not allowed here",
+            ":confab PONG confab done",
+        ]
+    );
+    // The new listener accepts; the removed one is closed.
+    let mut user = TcpStream::connect(broadcast).unwrap();
+    user.set_read_timeout(Some(WAIT)).unwrap();
+    user.write_all(b"bob\n").unwrap();
+    let mut welcome = String::new();
+    BufReader::new(&user).read_line(&mut welcome).unwrap();
+    assert_eq!(
+        welcome,
+        "Welcome to the chat. Enter 'bye' anytime to exit.\n"
+    );
+    assert!(refused(rooms), "the rooms listener still accepts");
+
+    // A broken file: refused whole with check-config's reason, the old MOTD kept.
+    serve.rewrite(BROKEN);
+    serve.hangup();
+    let path = serve.config.display();
+    let reason = format!("{path}: limits.name_max must be 1 to 32, not 40");
+    let line = serve.logged("reload refused");
+    assert!(
+        line.ends_with(&format!(
+            " confab_server::reload: reload refused, nothing changed: {reason}"
+        )),
+        "{line}"
+    );
+    let check = Command::new(BIN)
+        .args(["serve", "--check-config"])
+        .arg(&serve.config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&check.stderr),
+        format!("confab: {reason}\n")
+    );
+    let (_carol, motd) = Irc::register(irc, "carol");
+    assert_eq!(motd, motd_lines("carol", "after the reload"));
+    assert!(TcpStream::connect(broadcast).is_ok(), "broadcast kept");
+    // amy was never disconnected.
+    amy.send("PING :still\r\n");
+    assert_eq!(amy.line(), ":confab PONG confab still");
+}
+
+/// Writes a self-signed pair into `dir` with `confab cert`.
+fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let output = Command::new(BIN)
+        .args(["cert", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    (dir.join("confab-cert.pem"), dir.join("confab-key.pem"))
+}
+
+/// A TLS handshake with `addr` trusting only `cert`: whether it succeeds.
+fn handshake(addr: SocketAddr, cert: &Path) -> bool {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in CertificateDer::pem_file_iter(cert).unwrap() {
+        roots.add(der.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut client = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut socket = TcpStream::connect(addr).unwrap();
+    socket.set_read_timeout(Some(WAIT)).unwrap();
+    for _ in 0..20 {
+        if !client.is_handshaking() {
+            return true;
+        }
+        if client.complete_io(&mut socket).is_err() {
+            return false;
+        }
+    }
+    false
+}
+
+#[test]
+fn a_renewed_certificate_serves_new_handshakes_after_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, renewed) = (dir.path().join("old"), dir.path().join("renewed"));
+    let (cert, key) = make_cert(&old);
+    let (new_cert, new_key) = make_cert(&renewed);
+    let text = format!(
+        "listen = [\"irc+tls=127.0.0.1:0\"]\ndata = \"none\"\n[tls]\ncert = {:?}\nkey = {:?}\n",
+        cert.display().to_string(),
+        key.display().to_string()
+    );
+    let (serve, listening) = Serve::start(dir.path(), &text, 1);
+    let addr = listening[0].1;
+    assert!(handshake(addr, &cert));
+    assert!(
+        !handshake(addr, &new_cert),
+        "the renewed pair is not served yet"
+    );
+    // The renewal replaces the files in place, as certbot does.
+    let first = dir.path().join("first-cert.pem");
+    std::fs::copy(&cert, &first).unwrap();
+    std::fs::copy(&new_cert, &cert).unwrap();
+    std::fs::copy(&new_key, &key).unwrap();
+    serve.hangup();
+    let line = serve.logged("reloaded:");
+    assert!(
+        line.ends_with(" confab_server::reload: reloaded: tls"),
+        "{line}"
+    );
+    assert!(handshake(addr, &new_cert));
+    assert!(
+        !handshake(addr, &first),
+        "the first pair is no longer served"
+    );
+}
