@@ -523,7 +523,9 @@ fn flush_now<S: Socket, A: Adapter>(
     }
     loop {
         match write_now(stream, adapter, session, output, counts)? {
-            Written::Nothing => return Ok(Flushed::All),
+            Written::Nothing if stream.flushed() => return Ok(Flushed::All),
+            // What the socket kept of a write is flushed by `write_out`.
+            Written::Nothing => return Ok(Flushed::Behind),
             Written::All => continue,
             Written::Part => return Ok(Flushed::Behind),
         }
@@ -544,11 +546,17 @@ async fn write_out<S: Socket>(
     session: &Session,
     output: &mut BytesMut,
 ) -> Result<(), End> {
-    while !output.is_empty() {
+    loop {
         tokio::select! {
-            written = stream.write_all_buf(output) => written.map_err(|_| End::Failed)?,
-            // A client that stopped reading blocks this write; its outbox overflowing or
-            // the server shutting down must still end the session.
+            // Remade after each wake-up of the outbox: `write_all_buf` keeps its progress
+            // in `output`, and a flush may be asked again.
+            written = async {
+                stream.write_all_buf(output).await?;
+                stream.flush().await
+            } => return written.map_err(|_| End::Failed),
+            // A client that stopped reading blocks this write (and a flush of what a
+            // WebSocket or TLS stream kept); its outbox overflowing or the server shutting
+            // down must still end the session.
             _ = session.outbox().ready() => match session.outbox().closed() {
                 Some(CloseReason::Overflow) => return Err(End::Overflow),
                 Some(CloseReason::Shutdown) => return Err(End::Shutdown),
@@ -557,7 +565,6 @@ async fn write_out<S: Socket>(
             },
         }
     }
-    stream.flush().await.map_err(|_| End::Failed)
 }
 
 enum Written {

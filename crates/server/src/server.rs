@@ -450,8 +450,14 @@ async fn accept_loop(
                 // task is not sized for a TLS handshake and stream (several KiB).
                 match (transport, kind) {
                     (Transport::Plain, Listener::Http) => {
-                        let serve =
-                            http::serve(stream, false, shared.clone(), ticket, shutdown.clone());
+                        let serve = http::serve(
+                            stream,
+                            false,
+                            shared.clone(),
+                            ticket,
+                            shutdown.clone(),
+                            connections.clone(),
+                        );
                         connections.spawn(serve);
                     }
                     (Transport::Plain, Listener::Metrics) => {
@@ -478,6 +484,7 @@ async fn accept_loop(
                             shared.clone(),
                             shutdown.clone(),
                             ticket,
+                            connections.clone(),
                         ));
                     }
                 }
@@ -502,6 +509,7 @@ async fn serve_tls(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
     ticket: Ticket,
+    tasks: TaskTracker,
 ) {
     let accepted = tokio::select! {
         _ = shutdown.cancelled() => return,
@@ -523,7 +531,7 @@ async fn serve_tls(
         }
     };
     match kind {
-        Listener::Http => http::serve(stream, true, shared, ticket, shutdown).await,
+        Listener::Http => http::serve(stream, true, shared, ticket, shutdown, tasks).await,
         Listener::Metrics => metrics::serve(stream, shared, ticket, shutdown).await,
         Listener::Chat(protocol) => serve_tls_stream(protocol, stream, shared, ticket).await,
     }

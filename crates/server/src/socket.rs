@@ -27,6 +27,13 @@ pub trait Socket: AsyncWrite + Unpin + Send {
     /// connection that cannot promise its bytes left without a later flush always says
     /// `WouldBlock`, and the driver takes the awaiting path.
     fn write_now(&mut self, buf: &[u8]) -> io::Result<usize>;
+
+    /// Whether everything `write_now` took is on its way. A connection that keeps some of
+    /// it (a WebSocket's frames the stream did not take) says `false`, and the driver
+    /// awaits a flush before it waits for anything else.
+    fn flushed(&self) -> bool {
+        true
+    }
 }
 
 impl Socket for TcpStream {

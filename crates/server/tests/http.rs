@@ -117,6 +117,14 @@ impl Web {
         assert_eq!(self.next().await, Message::text(line), "{}", self.nick);
     }
 
+    /// Expects the lines of a burst from `source` in `#burst`, in order.
+    async fn expect_burst(&mut self, label: &str, lines: usize, pad: &str) {
+        for i in 0..lines {
+            let line = format!(":source!source@127.0.0.1 PRIVMSG #burst :{label} {i:05} {pad}");
+            self.expect(&line).await;
+        }
+    }
+
     /// Reads text messages up to and including `line`.
     async fn skip_past(&mut self, line: &str) {
         while self.next().await != Message::text(line) {}
@@ -588,4 +596,64 @@ async fn a_websocket_ping_gets_its_pong() {
         .await
         .unwrap();
     assert_eq!(web.next().await, Message::Pong("are you there".into()));
+}
+
+/// Regression (docs/benchmarks.md, "IRC over WebSocket beside plain IRC"): a fan-out burst
+/// many times a write buffer and the kernel's socket buffers reaches a WebSocket member
+/// whole and in order, while the member is not reading (the server's writes are then only
+/// partly taken, and the rest must go once the socket drains, with no new delivery to
+/// wake the writer) and while it reads; the connection stays open throughout.
+#[tokio::test]
+async fn a_burst_far_past_the_write_buffers_arrives_whole_and_in_order() {
+    const LINES: usize = 20_000;
+    // ~120 bytes a line: 2.4 MB per burst, against a 4 KiB receive buffer.
+    let pad = "x".repeat(80);
+    // Room in the outbox for a whole burst: this is about the write path, not about the
+    // slow-consumer rule.
+    let server = server_with(|config| config.limits.outbox_bytes = 64 << 20).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(server.addr("http")).await.unwrap();
+    let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
+    stream
+        .write_all(upgrade_request("/irc", extra).as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(read_head(&mut stream).await, switching("text.ircv3.net"));
+    let ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
+    let mut web = Web {
+        ws,
+        nick: "sink".into(),
+    };
+    web.register().await;
+    web.send("JOIN #burst").await;
+    web.skip_past(":irc.test 366 sink #burst :End of /NAMES list")
+        .await;
+    ok(async {
+        let mut sender = Irc::register(&server, "source").await?;
+        sender.join("#burst").await?;
+        web.expect(":source!source@127.0.0.1 JOIN #burst").await;
+        let burst = |label: &str| -> String {
+            (0..LINES)
+                .map(|i| format!("PRIVMSG #burst :{label} {i:05} {pad}\r\n"))
+                .collect()
+        };
+        // All of the first burst is sent and handled before the member reads a byte.
+        sender.wire.set_timeout(Duration::from_secs(30));
+        sender.wire.send(burst("unread").as_bytes()).await?;
+        sender.sync().await?;
+        web.expect_burst("unread", LINES, &pad).await;
+        // The second is read as it comes.
+        let mut wire = sender.wire;
+        let lines = burst("read");
+        let sending = tokio::spawn(async move { wire.send(lines.as_bytes()).await.map(|()| wire) });
+        web.expect_burst("read", LINES, &pad).await;
+        // Kept open, so its QUIT does not come between.
+        let _sender = sending.await.expect("the sender's task")?;
+        // Still open: a command gets its answer.
+        web.send("PING still-here").await;
+        web.expect(":irc.test PONG irc.test still-here").await;
+        Ok(())
+    }
+    .await);
 }

@@ -1,7 +1,7 @@
 //! One `http` connection: hyper's HTTP/1.1 server with the listener's limits (header size
 //! and time, requests per connection) answering through `routes`. A WebSocket upgrade
-//! hands the connection, in the same task and with its admission ticket, to the driver
-//! with the IRC adapter: from there on it is an IRC connection like any other.
+//! hands the connection, with its admission ticket, to the driver with the IRC adapter in
+//! a new task: from there on it is an IRC connection like any other.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +17,7 @@ use hyper::Request;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::routes::route;
 use super::ws::{Mode, WsSocket};
@@ -48,14 +49,16 @@ struct Exchange {
 }
 
 /// Serves one accepted `http` connection (after its TLS handshake, on `http+tls`) until it
-/// closes, or, upgraded to a WebSocket on `/irc`, as an IRC connection until that ends.
-/// `ticket` holds its place in the admission counts all along.
+/// closes or is upgraded to a WebSocket on `/irc`; the WebSocket is then an IRC connection
+/// in a task of its own, spawned on `tasks`. `ticket` holds its place in the admission
+/// counts all along.
 pub async fn serve<S>(
     stream: S,
     tls: bool,
     shared: Arc<Shared>,
     ticket: Ticket,
     shutdown: CancellationToken,
+    tasks: TaskTracker,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -79,12 +82,19 @@ pub async fn serve<S>(
         }
     };
     tracing::debug!(%peer, ?mode, "WebSocket upgraded");
+    // The stream itself back from hyper, with what it read past the request: not boxed
+    // behind hyper's `Upgraded` for as long as the WebSocket lives.
+    let Ok(parts) = upgraded.downcast::<TokioIo<S>>() else {
+        tracing::warn!(%peer, "WebSocket upgrade: not the stream hyper was given");
+        return;
+    };
     let shared = exchange.shared.clone();
-    let socket = WsSocket::new(TokioIo::new(upgraded), mode, shared.limits.irc_read_max).await;
+    let line_max = shared.limits.irc_read_max;
+    let socket = WsSocket::new(parts.io.into_inner(), &parts.read_buf, mode, line_max).await;
     let adapter = IrcAdapter::new(shared.irc.clone(), peer);
-    // Boxed: the driver's state would otherwise add to hyper's in this task's size for
-    // every connection, upgraded or not.
-    Box::pin(drive(socket, adapter, shared, ticket)).await
+    // A task of its own, so this one (sized for hyper's connection state) ends, and an
+    // idle WebSocket user keeps only what a driver needs.
+    tasks.spawn(drive(socket, adapter, shared, ticket));
 }
 
 /// Answers requests until the client closes, a limit ends the connection, or a request is
