@@ -269,6 +269,13 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
         metrics.lines().any(|l| l == "confab_cluster_up 1"),
         "{metrics}"
     );
+    // amy's message crossed: its lag, on one machine, is under a second.
+    let lag: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("confab_cluster_lag_seconds "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no lag in {metrics}"));
+    assert!(lag > 0.0 && lag < 1.0, "lag {lag}");
     assert!(
         metrics
             .lines()

@@ -31,6 +31,9 @@ impl Link {
         match envelope.body {
             Body::Events(events) => {
                 let events: Vec<Arc<Event>> = events.into_iter().map(|e| e.0).collect();
+                if let Some(first) = events.first() {
+                    self.stats.note_lag(first.at());
+                }
                 let routed = self.hub.apply_remote(envelope.node, events);
                 self.next.forward(routed);
             }

@@ -2,6 +2,7 @@
 //! crossed, and what went wrong (gaps Redis pub/sub left, payloads refused, nodes lost).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::SystemTime;
 
 #[derive(Debug, Default)]
 pub struct ClusterStats {
@@ -16,10 +17,13 @@ pub struct ClusterStats {
     pub(crate) nodes_lost: AtomicU64,
     /// Batches delivered here without crossing (the link was down or its queue full).
     pub(crate) local_only: AtomicU64,
+    /// How long the last event of another node took from being made there to reaching
+    /// this node, in microseconds (the nodes' clocks must agree for it to mean that).
+    pub(crate) lag_micros: AtomicU64,
 }
 
 /// The counters at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StatsNow {
     pub up: bool,
     pub published: u64,
@@ -29,6 +33,8 @@ pub struct StatsNow {
     pub reconnects: u64,
     pub nodes_lost: u64,
     pub local_only: u64,
+    /// Seconds from the last remote event's making to its arrival here.
+    pub lag_seconds: f64,
 }
 
 impl ClusterStats {
@@ -43,7 +49,16 @@ impl ClusterStats {
             reconnects: get(&self.reconnects),
             nodes_lost: get(&self.nodes_lost),
             local_only: get(&self.local_only),
+            lag_seconds: get(&self.lag_micros) as f64 / 1e6,
         }
+    }
+
+    /// Notes how old an event of another node, made at `made`, is on arrival (0 if the
+    /// clocks put it in the future).
+    pub(crate) fn note_lag(&self, made: SystemTime) {
+        let lag = SystemTime::now().duration_since(made).unwrap_or_default();
+        let micros = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
+        self.lag_micros.store(micros, Ordering::Relaxed);
     }
 
     pub(crate) fn add(counter: &AtomicU64, n: u64) {

@@ -19,6 +19,14 @@ impl Collector for ClusterSeries {
         let up = ConstGauge::new(i64::from(now.up));
         let help = "1 while this node is connected to the cluster's Redis, 0 while it serves its own users alone";
         up.encode(encoder.encode_descriptor("cluster_up", help, None, up.metric_type())?)?;
+        let lag = ConstGauge::new(now.lag_seconds);
+        let help = "Seconds the last event of another node took from being made there to arriving here (the cluster's lag; clocks must agree)";
+        lag.encode(encoder.encode_descriptor(
+            "cluster_lag_seconds",
+            help,
+            None,
+            lag.metric_type(),
+        )?)?;
         for (name, help, value) in [
             ("cluster_published", "Messages this node published to the cluster", now.published),
             ("cluster_received", "Messages this node received from the cluster channel", now.received),
