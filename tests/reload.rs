@@ -2,26 +2,26 @@
 //! is rewritten, SIGHUP (or `confab reload --pid`) applies it, and the bytes clients see
 //! change; a broken file changes nothing. Everything on 127.0.0.1.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod serve_support;
+
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serve_support::watched::{Watched, WAIT};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
-/// How long any one expected line or event may take.
-const WAIT: Duration = Duration::from_secs(10);
 
-/// A `confab serve --config FILE` child with its stdout and log lines on channels.
+/// A `confab serve --config FILE` child, watched, with the file it reads.
 struct Serve {
-    child: Child,
+    watched: Watched,
     config: PathBuf,
-    stdout: mpsc::Receiver<String>,
-    log: mpsc::Receiver<String>,
 }
 
 impl Serve {
@@ -29,22 +29,11 @@ impl Serve {
     fn start(dir: &Path, text: &str, listeners: usize) -> (Serve, Vec<(String, SocketAddr)>) {
         let config = dir.join("confab.toml");
         std::fs::write(&config, text).unwrap();
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("confab starts");
-        let stdout = lines_of(child.stdout.take().unwrap());
-        let log = lines_of(child.stderr.take().unwrap());
+        let mut command = Command::new(BIN);
+        command.arg("serve").arg("--config").arg(&config);
         let serve = Serve {
-            child,
+            watched: Watched::spawn(command),
             config,
-            stdout,
-            log,
         };
         let listening = (0..listeners).map(|_| serve.listening()).collect();
         (serve, listening)
@@ -52,10 +41,7 @@ impl Serve {
 
     /// The next `listening KIND ADDR` line.
     fn listening(&self) -> (String, SocketAddr) {
-        let line = self.stdout.recv_timeout(WAIT).expect("a listening line");
-        let parts: Vec<&str> = line.split(' ').collect();
-        assert_eq!((parts.len(), parts[0]), (3, "listening"), "{line:?}");
-        (parts[1].to_string(), parts[2].parse().unwrap())
+        self.watched.listening()
     }
 
     /// Rewrites the configuration file (the server reads it on the next SIGHUP).
@@ -65,43 +51,20 @@ impl Serve {
 
     fn hangup(&self) {
         let status = Command::new("kill")
-            .args(["-HUP", &self.child.id().to_string()])
+            .args(["-HUP", &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
     }
 
+    fn pid(&self) -> u32 {
+        self.watched.pid()
+    }
+
     /// Waits for a log line containing `wanted` (lines before it are skipped).
     fn logged(&self, wanted: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = (self.log.recv_timeout(left))
-                .unwrap_or_else(|_| panic!("no log line with {wanted:?} within {WAIT:?}"));
-            if line.contains(wanted) {
-                return line;
-            }
-        }
+        self.watched.logged(wanted)
     }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    receive
 }
 
 /// A registered IRC client reading CRLF lines.
@@ -220,7 +183,7 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
 
     serve.rewrite(AFTER);
     let output = Command::new(BIN)
-        .args(["reload", "--pid", &serve.child.id().to_string()])
+        .args(["reload", "--pid", &serve.pid().to_string()])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -229,7 +192,7 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
         format!(
             "sent SIGHUP to {}: its log says `reloaded: ...` with what changed, or `reload \
              refused, nothing changed: ...` with why\n",
-            serve.child.id()
+            serve.pid()
         )
     );
     // The added listener prints its line like those of the start.

@@ -10,21 +10,21 @@
 #![cfg(unix)]
 
 mod connect_support;
+mod serve_support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
+use serve_support::watched::{lines_of, Watched, WAIT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
-/// The longest any single expected event may take.
-const WAIT: Duration = Duration::from_secs(10);
 
 /// A fresh directory for one test, removed on drop.
 struct TempDir(PathBuf);
@@ -55,91 +55,42 @@ fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("confab-cert.pem"), dir.join("confab-key.pem"))
 }
 
-/// A `confab serve` child with its stdout and stderr lines on channels; killed on drop.
+/// A `confab serve` child with TLS, watched, on a data directory of its own.
 struct Serve {
-    child: Child,
+    watched: Watched,
     /// The server's own data directory, removed on drop.
     _data: tempfile::TempDir,
-    stdout: mpsc::Receiver<String>,
-    stderr: mpsc::Receiver<String>,
 }
 
 impl Serve {
     fn start(args: &[&str], cert: &Path, key: &Path) -> Serve {
         let data = tempfile::tempdir().expect("a data directory");
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .arg("serve")
             .arg("--data")
             .arg(data.path())
-            .args(args)
+            .args(args);
+        command
             .arg("--tls-cert")
             .arg(cert)
             .arg("--tls-key")
-            .arg(key)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("confab starts");
-        let stdout = lines_of(child.stdout.take().expect("piped stdout"));
-        let stderr = lines_of(child.stderr.take().expect("piped stderr"));
+            .arg(key);
         Serve {
-            child,
+            watched: Watched::spawn(command),
             _data: data,
-            stdout,
-            stderr,
         }
     }
 
     /// Reads the `listening KIND ADDR` lines, one per listener.
     fn listening(&self, count: usize) -> Vec<(String, SocketAddr)> {
-        (0..count)
-            .map(|_| {
-                let line = self
-                    .stdout
-                    .recv_timeout(WAIT)
-                    .expect("a listening line in time");
-                let parts: Vec<&str> = line.split(' ').collect();
-                assert_eq!(parts.len(), 3, "line {line:?}");
-                assert_eq!(parts[0], "listening", "line {line:?}");
-                (parts[1].to_string(), parts[2].parse().expect("an address"))
-            })
-            .collect()
+        (0..count).map(|_| self.watched.listening()).collect()
     }
 
     /// Waits for a log line containing `text`.
     fn expect_log(&self, text: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no log line with {text:?} within {WAIT:?}"),
-            }
-        }
+        self.watched.logged(text)
     }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// True when openssl can be run; otherwise prints the skip notice for `test`.
@@ -438,7 +389,7 @@ async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
     expect(&mut dave, b"0\n0\n", "dave joins").await;
     expect(&mut bob, b"* dave joined\n", "bob sees dave").await;
     let status = Command::new("kill")
-        .args(["-TERM", &serve.child.id().to_string()])
+        .args(["-TERM", &serve.watched.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());

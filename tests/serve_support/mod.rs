@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod redis;
+pub mod watched;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
