@@ -59,50 +59,20 @@ impl Joining {
     /// live node holds it) or a free one.
     pub async fn connect(config: ClusterConfig) -> Result<Joining, ClusterError> {
         let url = config.shown_url();
-        let info = config
-            .url
-            .as_str()
-            .into_connection_info()
-            .map_err(|e| ClusterError::Url {
-                url: url.clone(),
-                cause: redacted(&e.to_string()),
-            })?;
-        let client = match &config.ca {
-            Some(path) => {
-                let root_cert = std::fs::read(path).map_err(|e| ClusterError::Url {
-                    url: url.clone(),
-                    cause: format!("cannot read the CA file {}: {e}", path.display()),
-                })?;
-                let certs = redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(root_cert),
-                };
-                Client::build_with_tls(info, certs)
-            }
-            None => Client::open(info),
-        }
-        .map_err(|e| ClusterError::Url {
+        let client = client_for(&config)?;
+        let unreachable = |cause: String| ClusterError::Unreachable {
             url: url.clone(),
-            cause: redacted(&e.to_string()),
-        })?;
-        let unreachable = |e: redis::RedisError| ClusterError::Unreachable {
-            url: url.clone(),
-            cause: redacted(&e.to_string()),
+            cause: redacted(&cause),
         };
-        let mut conn = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| ClusterError::Unreachable {
-            url: url.clone(),
-            cause: "timed out".into(),
-        })?
-        .map_err(unreachable)?;
+        let connecting = client.get_multiplexed_async_connection();
+        let mut conn = tokio::time::timeout(Duration::from_secs(5), connecting)
+            .await
+            .map_err(|_| unreachable("timed out".into()))?
+            .map_err(|e| unreachable(e.to_string()))?;
         let run = run_token();
         let node = take_number(&mut conn, &config, run)
             .await
-            .map_err(unreachable)??;
+            .map_err(|e| unreachable(e.to_string()))??;
         Ok(Joining {
             config,
             client,
@@ -149,7 +119,6 @@ impl Joining {
         let (leave, left) = oneshot::channel();
         let task = tokio::spawn(link.run(left));
         let cluster = Cluster {
-            node: self.node,
             stats,
             leave: std::sync::Mutex::new(Some((leave, task))),
             heard: std::sync::Mutex::new(Some(heard)),
@@ -160,21 +129,12 @@ impl Joining {
 
 /// This node's place in the cluster, while it runs.
 pub struct Cluster {
-    node: u16,
     stats: Arc<ClusterStats>,
     leave: std::sync::Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
     heard: std::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl Cluster {
-    pub fn node(&self) -> u16 {
-        self.node
-    }
-
-    pub fn stats(&self) -> StatsNow {
-        self.stats.now()
-    }
-
     /// The link's counters, to read whenever (the metrics listener, at each scrape).
     pub fn counters(&self) -> Arc<ClusterStats> {
         self.stats.clone()
@@ -199,6 +159,29 @@ impl Cluster {
             let _ = tokio::time::timeout(wait, task).await;
         }
     }
+}
+
+/// The client for `config`'s URL, trusting its CA file as well when there is one.
+fn client_for(config: &ClusterConfig) -> Result<Client, ClusterError> {
+    let bad = |cause: String| ClusterError::Url {
+        url: config.shown_url(),
+        cause: redacted(&cause),
+    };
+    let info = config
+        .url
+        .as_str()
+        .into_connection_info()
+        .map_err(|e| bad(e.to_string()))?;
+    let Some(path) = &config.ca else {
+        return Client::open(info).map_err(|e| bad(e.to_string()));
+    };
+    let root_cert = std::fs::read(path)
+        .map_err(|e| bad(format!("cannot read the CA file {}: {e}", path.display())))?;
+    let certs = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(root_cert),
+    };
+    Client::build_with_tls(info, certs).map_err(|e| bad(e.to_string()))
 }
 
 /// A number for this run of the process: its lease's value and its envelopes' `run`.

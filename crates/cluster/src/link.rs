@@ -28,7 +28,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// How long a command may take before the connection counts as broken.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long this node's own events wait for their echo before they are delivered anyway.
-pub(crate) const ECHO_WAIT: Duration = Duration::from_secs(2);
+const ECHO_WAIT: Duration = Duration::from_secs(2);
 
 /// This node in the cluster: who it is and what it knows while the link runs.
 pub(crate) struct Link {
@@ -107,32 +107,18 @@ impl Link {
         }
     }
 
-    /// Opens both connections and subscribes; the node's lease is taken again (it may
-    /// have run out while Redis was away).
+    /// Opens both connections and subscribes (the node's lease and claims are taken again
+    /// first thing in [`Link::serve`]: they may have run out while Redis was away).
     async fn connect(&mut self) -> RedisResult<(MultiplexedConnection, redis::aio::PubSubStream)> {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT));
-        let mut conn = self
+        let conn = self
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await?;
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(keys::CHANNEL).await?;
-        let token = self.run.to_string();
-        if !keys::claim(
-            &mut conn,
-            &keys::node_key(self.node),
-            &token,
-            self.config.lease,
-        )
-        .await?
-        {
-            tracing::error!(
-                node = self.node,
-                "another process holds this node's number in Redis"
-            );
-        }
         Ok((conn, pubsub.into_on_message()))
     }
 
@@ -273,12 +259,13 @@ impl Link {
                 self.lose_name(&names[lost]);
             }
         }
-        self.deliver_overdue();
         Ok(())
     }
 
-    /// Forgets the nodes whose lease ran out: their users quit here.
+    /// Delivers what overstayed its echo, and forgets the nodes whose lease ran out:
+    /// their users quit here.
     async fn watch(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
+        self.deliver_overdue();
         if self.up_since.elapsed() < self.config.lease {
             return Ok(());
         }
@@ -289,7 +276,6 @@ impl Link {
                 self.forget(node, "Node lost");
             }
         }
-        self.deliver_overdue();
         Ok(())
     }
 

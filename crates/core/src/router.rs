@@ -4,10 +4,10 @@
 //! process it reaches, resolved under the hub's lock by the verb that made it (so who
 //! hears of something is decided at the moment it happens, however late it is pushed).
 //! Without a [`Stage`] the hub pushes them into those outboxes at once, after releasing
-//! its lock. With one (the store, later the cluster), the hub hands them to the stage,
+//! its lock. With one (the cluster, the store), the hub hands them to the stage,
 //! which delivers them, in order, when it is done with them: the store after its commit,
 //! so nobody receives a message that a crash could lose. Events from another node are
-//! resolved and delivered by [`crate::Hub::route`].
+//! applied and resolved by [`crate::Hub::apply_remote`].
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The hub: the one place chat state changes. Every verb is synchronous: under the state
 //! lock it checks, changes the state and makes addressed events (each with its id), then
-//! hands them on in the hub's order: to the [`Stage`] if there is one (the store, which
-//! routes them back through [`Hub::route`] once committed), or else straight to routing,
+//! hands them on in the hub's order: to the [`Stage`] if there is one (the cluster and the
+//! store, which deliver them once published and committed), or else straight to routing,
 //! whose pushes into outboxes happen after the lock is released, so no sender ever waits
 //! on a recipient.
 //!
@@ -240,15 +240,6 @@ impl Hub {
     /// restart), whatever the clock says.
     pub fn resume_msgids_after(&self, newest: MsgId) {
         self.lock().msgids.resume_after(newest);
-    }
-
-    /// Delivers events made elsewhere (another node) to this process's sessions: resolves
-    /// each one's audience against the rooms and names as they are now, then pushes,
-    /// after releasing the lock. (A cluster's events go through [`Hub::apply_remote`],
-    /// which also changes what this hub knows of the other node's users.)
-    pub fn route(&self, events: Vec<Arc<Event>>) {
-        let routed = self.lock().resolve_all(events, false);
-        routed.into_iter().for_each(Routed::deliver);
     }
 
     /// Hands one verb's events on, resolved under the lock that made them, so who hears

@@ -44,15 +44,12 @@ impl State {
     /// In a cluster every change is announced, watched or not: it is how the other
     /// nodes learn which names this node's users hold.
     pub(crate) fn presence(&mut self, name: &Name, online: Option<Peer>) {
-        if !self.announce_names && !self.watches.by_name.contains_key(name.folded()) {
-            return;
+        if self.announce_names {
+            let event = self.presence_event(name, online);
+            self.watches.pending.push(event);
+        } else if let Some(event) = self.presence_here(name, online) {
+            self.watches.pending.push(event);
         }
-        let kind = EventKind::Presence {
-            name: name.clone(),
-            online,
-        };
-        let event = self.event(None, kind);
-        self.watches.pending.push(event);
     }
 
     /// A presence event for this node's watchers only, made now (a user of another node
@@ -63,14 +60,18 @@ impl State {
         name: &Name,
         online: Option<Peer>,
     ) -> Option<Arc<Event>> {
-        if !self.watches.by_name.contains_key(name.folded()) {
-            return None;
-        }
+        self.watches
+            .by_name
+            .contains_key(name.folded())
+            .then(|| self.presence_event(name, online))
+    }
+
+    fn presence_event(&mut self, name: &Name, online: Option<Peer>) -> Arc<Event> {
         let kind = EventKind::Presence {
             name: name.clone(),
             online,
         };
-        Some(self.event(None, kind))
+        self.event(None, kind)
     }
 
     /// Presence events waiting for the verb that caused them to send its events.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::state::{State, Topic};
 use super::{Hub, Outgoing};
 use crate::event::{Departure, Event, EventKind};
+use crate::name::Name;
 use crate::router::Routed;
 use crate::session::SessionId;
 use crate::text::Text;
@@ -68,6 +69,17 @@ impl Hub {
         nodes.sort_unstable();
         nodes.dedup();
         nodes
+    }
+
+    /// The names this node's own users hold (the cluster renews their claims).
+    pub fn local_names(&self) -> Vec<Name> {
+        let state = self.lock();
+        state
+            .name_order
+            .values()
+            .filter(|id| !id.is_remote())
+            .filter_map(|&id| state.name_of(id))
+            .collect()
     }
 }
 

@@ -3,6 +3,8 @@
 //! out at once everyone it matches. Whoever is put out hears why in their protocol's
 //! words (a `Killed` event addressed to them, after which their connection closes); the
 //! rooms they were in hear them quit with the reason, which no user's own quit can forge.
+//! A user of this node also loses a name when another node of a cluster claimed it first
+//! ([`Hub::give_up_name`]).
 //!
 //! The core keeps the bans only to match them; the server stores them and loads them at
 //! start. Bans by address (`DLINE`) are the server's alone: they refuse a connection
@@ -16,6 +18,7 @@ use super::{Hub, HubError, Outgoing};
 use crate::event::{Departure, EventKind, Peer};
 use crate::mask::mask_matches;
 use crate::name::Name;
+use crate::outbox::CloseReason;
 use crate::router::Routed;
 use crate::session::{Session, SessionId};
 use crate::text::Text;
@@ -169,6 +172,28 @@ impl Hub {
         let mut state = self.lock();
         state.server_bans.retain(|b| !b.lapsed(now));
         state.server_bans.clone()
+    }
+
+    /// Takes `name` back from this node's user who holds it, because another node's
+    /// claim to it won: out of their rooms (who hear `reason`), and disconnected.
+    pub fn give_up_name(&self, name: &Name, reason: &str) {
+        let mut out = Outgoing::default();
+        let mut state = self.lock();
+        let Some(&id) = state.names.get(name.folded()) else {
+            return;
+        };
+        if id.is_remote() {
+            return;
+        }
+        let how = Departure::Removed {
+            reason: Text::new(reason),
+        };
+        state.leave_all_rooms(id, &how, &mut out);
+        state.release(id);
+        if let Ok(member) = state.member(id) {
+            member.session.outbox().close(CloseReason::Removed);
+        }
+        self.send(state, out);
     }
 
     /// The session's peer, if it is a server operator.

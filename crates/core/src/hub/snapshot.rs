@@ -13,7 +13,6 @@ use super::state::{ChannelModes, State, Topic};
 use super::{Hub, Outgoing};
 use crate::event::{Departure, Event, EventKind, Peer};
 use crate::name::Name;
-use crate::outbox::CloseReason;
 use crate::router::Routed;
 use crate::session::SessionId;
 use crate::text::Text;
@@ -99,39 +98,6 @@ impl Hub {
         }
         made.0.extend(local);
         state.resolve_all(made.0, false)
-    }
-
-    /// The names this node's own users hold (the cluster renews their claims).
-    pub fn local_names(&self) -> Vec<Name> {
-        let state = self.lock();
-        state
-            .name_order
-            .values()
-            .filter(|id| !id.is_remote())
-            .filter_map(|&id| state.name_of(id))
-            .collect()
-    }
-
-    /// Takes `name` back from this node's user who holds it, because another node's
-    /// claim to it won: out of their rooms (who hear `reason`), and disconnected.
-    pub fn give_up_name(&self, name: &Name, reason: &str) {
-        let mut out = Outgoing::default();
-        let mut state = self.lock();
-        let Some(&id) = state.names.get(name.folded()) else {
-            return;
-        };
-        if id.is_remote() {
-            return;
-        }
-        let how = Departure::Removed {
-            reason: Text::new(reason),
-        };
-        state.leave_all_rooms(id, &how, &mut out);
-        state.release(id);
-        if let Ok(member) = state.member(id) {
-            member.session.outbox().close(CloseReason::Removed);
-        }
-        self.send(state, out);
     }
 }
 

@@ -946,8 +946,8 @@ fn an_event_from_another_node_reaches_its_author_namesake_too() {
         rank: None,
     };
     // The author's session number is a's, but on node 9: not a's own event.
-    let later = u64::MAX >> 17;
-    let remote = Event::new(MsgId::new(later, 9, 0), Some(a.id()), kind);
-    hub.route(vec![remote]);
+    let remote = Event::new(MsgId::new(1, 9, 0), Some(a.id()), kind);
+    let routed = hub.apply_remote(9, vec![remote]);
+    routed.into_iter().for_each(Routed::deliver);
     assert_eq!(events(&a).len(), 1);
 }
