@@ -57,14 +57,8 @@ fn populated_hub() -> (Hub, Vec<Arc<Session>>) {
         announce_names: true,
         ..HubConfig::default()
     });
+    let locals = crate::people::bob_and_carol(&hub);
     let name = |text| Name::room(text).expect("a valid name");
-    let bob = hub.attach("rooms");
-    hub.take_name(&bob, name("bob")).expect("bob");
-    hub.join(&bob, name("lobby")).expect("bob joins lobby");
-    let carol = hub.attach_from("irc", "127.0.0.2");
-    hub.take_name(&carol, name("carol")).expect("carol");
-    hub.join(&carol, name("lobby")).expect("carol joins lobby");
-    hub.join(&carol, name("chat")).expect("carol joins chat");
     let zed = Peer::classroom(name("zed"), "irc");
     let joined = EventKind::Joined {
         room: name("lobby"),
@@ -75,7 +69,7 @@ fn populated_hub() -> (Hub, Vec<Arc<Session>>) {
     hub.apply_remote(2, vec![event])
         .into_iter()
         .for_each(Routed::deliver);
-    (hub, vec![bob, carol])
+    (hub, locals)
 }
 
 fn drain(sessions: &[Arc<Session>]) {

@@ -1,13 +1,14 @@
 //! confab's fuzz targets, one per decoder, one per adapter's command handling and one for
-//! what other nodes put on the cluster channel (`cluster.rs`). The
-//! bodies live in `proto.rs` and `server.rs` as plain functions of `&[u8]`: the AFL
-//! binaries in `src/bin/` wrap them in `afl::fuzz!`, and the workspace's tests
-//! (`crates/{proto,server}/tests/fuzz_corpus.rs`) include the same files with `#[path]`
-//! to replay `fuzz/corpus/` on every `cargo test`, without AFL.
+//! what other nodes put on the cluster channel. The bodies live in `proto.rs`, `server.rs`
+//! and `cluster.rs` (the users they start with in `people.rs`) as plain functions of
+//! `&[u8]`: the AFL binaries in `src/bin/` wrap them in `afl::fuzz!`, and the workspace's
+//! tests (`crates/{proto,server,cluster}/tests/fuzz_corpus.rs`) include the same files
+//! with `#[path]` to replay `fuzz/corpus/` on every `cargo test`, without AFL.
 //!
 //! Run: `scripts/fuzz.sh [SECONDS] [TARGET...]`.
 
 pub mod cluster;
+pub mod people;
 pub mod proto;
 pub mod server;
 

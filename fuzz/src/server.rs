@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use bytes::BytesMut;
-use confab_core::{Delivery, Hub, HubConfig, Name, Session};
+use confab_core::{Delivery, Hub, HubConfig, Session};
 use confab_server::adapter::broadcast::BroadcastAdapter;
 use confab_server::adapter::irc::{IrcAdapter, Settings};
 use confab_server::adapter::packet::PacketAdapter;
@@ -80,24 +80,15 @@ fn peer() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 40000))
 }
 
-/// Two users already chatting: `bob` in `lobby` (the broadcast room and IRC's `#lobby`)
-/// and `carol` in `lobby` and `chat`, so says, whispers, name clashes and channel rules
-/// have someone to reach.
+/// Two users already chatting (`crate::people`).
 fn populated_hub(limits: &Limits) -> (Hub, Vec<Arc<Session>>) {
     let hub = Hub::new(HubConfig {
         name_max: limits.name_max,
         outbox_bytes: limits.outbox_bytes,
         ..HubConfig::default()
     });
-    let name = |text| Name::room(text).expect("a valid name");
-    let bob = hub.attach("rooms");
-    hub.take_name(&bob, name("bob")).expect("bob");
-    hub.join(&bob, name("lobby")).expect("bob joins lobby");
-    let carol = hub.attach_from("irc", "127.0.0.2");
-    hub.take_name(&carol, name("carol")).expect("carol");
-    hub.join(&carol, name("lobby")).expect("carol joins lobby");
-    hub.join(&carol, name("chat")).expect("carol joins chat");
-    (hub, vec![bob, carol])
+    let people = crate::people::bob_and_carol(&hub);
+    (hub, people)
 }
 
 /// Feeds `data` to a fresh adapter. The first byte steers the run: its low 6 bits are

@@ -6,6 +6,9 @@
 #[path = "../../../fuzz/src/cluster.rs"]
 mod targets;
 
+#[path = "../../../fuzz/src/people.rs"]
+mod people;
+
 #[path = "../../../fuzz/replay.rs"]
 mod replay;
 

@@ -5,6 +5,9 @@
 #[path = "../../../fuzz/src/server.rs"]
 mod targets;
 
+#[path = "../../../fuzz/src/people.rs"]
+mod people;
+
 #[path = "../../../fuzz/replay.rs"]
 mod replay;
 
