@@ -16,6 +16,21 @@ async fn op_and_user(server: &TestServer) -> Result<(Irc, Irc), Failure> {
     Ok((op, user))
 }
 
+/// A third member of `#chan`, whose JOIN `op` and `user` have seen.
+async fn third_member(
+    server: &TestServer,
+    nick: &str,
+    op: &mut Irc,
+    user: &mut Irc,
+) -> Result<Irc, Failure> {
+    let mut third = Irc::register(server, nick).await?;
+    third.join("#chan").await?;
+    let join = format!(":{nick}!{nick}@127.0.0.1 JOIN #chan");
+    op.expect(&join).await?;
+    user.expect(&join).await?;
+    Ok(third)
+}
+
 #[tokio::test]
 async fn channel_mode_query_and_flag_changes() {
     let server = server().await;
@@ -268,10 +283,7 @@ async fn kick_needs_an_operator_and_reaches_everyone() {
     let server = server().await;
     ok(async {
         let (mut op, mut user) = op_and_user(&server).await?;
-        let mut third = Irc::register(&server, "third").await?;
-        third.join("#chan").await?;
-        op.expect(":third!third@127.0.0.1 JOIN #chan").await?;
-        user.expect(":third!third@127.0.0.1 JOIN #chan").await?;
+        let mut third = third_member(&server, "third", &mut op, &mut user).await?;
         user.send("KICK #chan third").await?;
         user.expect(":irc.test 482 user #chan :You're not channel operator")
             .await?;
@@ -313,10 +325,7 @@ async fn statusmsg_reaches_only_operators_or_voiced_members() {
     let server = server().await;
     ok(async {
         let (mut op, mut user) = op_and_user(&server).await?;
-        let mut vee = Irc::register(&server, "vee").await?;
-        vee.join("#chan").await?;
-        op.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
-        user.expect(":vee!vee@127.0.0.1 JOIN #chan").await?;
+        let mut vee = third_member(&server, "vee", &mut op, &mut user).await?;
         op.send("MODE #chan +v vee").await?;
         op.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
         user.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
