@@ -11,6 +11,7 @@ use confab_server::{Config, DataSetting, ListenSpecs, ReloadError, Reloader, Ser
 use tokio_util::sync::CancellationToken;
 
 mod account;
+mod control;
 
 /// jemalloc rather than glibc's allocator: tokio allocates each connection's task and
 /// socket registration aligned to 128 bytes, and glibc serves such requests by carving
@@ -69,15 +70,23 @@ enum Command {
     /// Manage accounts in a data directory the server is not using: add, passwd, del, op,
     /// deop, list.
     Account(account::AccountArgs),
-    /// Tell a running `confab serve` to re-read its `--config` file (sends it SIGHUP).
+    /// Tell a running `confab serve` to re-read its `--config` file, and print what changed
+    /// (through the control socket in its data directory, or SIGHUP with --pid).
     Reload(ReloadArgs),
 }
 
 #[derive(Parser)]
 struct ReloadArgs {
-    /// The server's process id (e.g. `systemctl show -p MainPID confab`, `pidof confab`).
+    /// The data directory of the server to reload (as given to `confab serve --data`):
+    /// asks it through its control socket, DIR/control.sock, and prints the outcome
+    /// (`reloaded: ...`, or `refused: ...` and exit status 1) [default: ./confab-data]
+    #[arg(long, value_name = "DIR", conflicts_with = "pid")]
+    data: Option<PathBuf>,
+    /// Signal the server with this process id instead (SIGHUP; e.g. `systemctl show -p
+    /// MainPID confab`, `pidof confab`): for a server with `--data none`. The outcome is
+    /// then only in its log.
     #[arg(long, value_name = "PID", value_parser = clap::value_parser!(i32).range(1..))]
-    pid: i32,
+    pid: Option<i32>,
 }
 
 #[derive(Parser, Clone)]
@@ -219,7 +228,7 @@ fn main() -> ExitCode {
             Command::Bench(args) => confab_bench::run(args).await,
             Command::Cert(args) => cert(args),
             Command::Account(args) => account::run(args),
-            Command::Reload(args) => reload(args),
+            Command::Reload(args) => reload(args).await,
         }
     });
     match result {
@@ -296,6 +305,7 @@ async fn serve(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
     let server = Server::bind(&config).await?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone())?;
+    reload_on_request(&config, server.reloader(), args.clone(), shutdown.clone());
     reload_on_hangup(server.reloader(), args)?;
 
     let mut stdout = std::io::stdout().lock();
@@ -355,50 +365,93 @@ fn cancel_on_signal(shutdown: CancellationToken) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SIGHUP re-reads the `--config` file with the same flags winning over it, as at the
-/// start, and applies it whole or not at all; one log line says which. Listeners it opens
-/// print their `listening` lines like those of the start.
+/// SIGHUP reloads (see [`reload_from_file`]).
 fn reload_on_hangup(reloader: Reloader, args: ServeArgs) -> anyhow::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
     tokio::spawn(async move {
         while hangup.recv().await.is_some() {
-            let config = match configured_from_file(args.clone()) {
-                Ok(config) => config,
-                Err(error) => {
-                    confab_server::reload::log_outcome(&Err(format!("{error:#}")));
-                    continue;
-                }
-            };
-            match reloader.reload(config).await {
-                Ok(reloaded) => {
-                    let mut stdout = std::io::stdout().lock();
-                    for spec in &reloaded.added {
-                        let _ = writeln!(stdout, "listening {} {}", spec.kind(), spec.addr);
-                    }
-                    let _ = stdout.flush();
-                }
-                // The server logged why.
-                Err(ReloadError::Refused(_)) => {}
-                Err(ReloadError::Stopped) => return,
-            }
+            let _ = reload_from_file(&reloader, &args).await;
         }
     });
     Ok(())
 }
 
-/// `confab reload --pid PID`: sends the server SIGHUP.
-fn reload(args: ReloadArgs) -> anyhow::Result<ExitCode> {
+/// `confab reload` through the data directory's control socket reloads (see
+/// [`reload_from_file`]) and hears the outcome. Without a data directory, or where the
+/// socket cannot be made, SIGHUP still reloads.
+fn reload_on_request(
+    config: &Config,
+    reloader: Reloader,
+    args: ServeArgs,
+    shutdown: CancellationToken,
+) {
+    let DataSetting::Dir(dir) = &config.data else {
+        return;
+    };
+    let reload = move || {
+        let (reloader, args) = (reloader.clone(), args.clone());
+        async move { reload_from_file(&reloader, &args).await }
+    };
+    if let Err(error) = control::serve(dir, reload, shutdown) {
+        tracing::warn!("{error:#}; `confab reload --pid` (SIGHUP) still reloads");
+    }
+}
+
+/// Re-reads the `--config` file with the same flags winning over it, as at the start, and
+/// applies it whole or not at all: what changed, or why nothing did; one log line says
+/// which. Listeners it opens print their `listening` lines like those of the start.
+async fn reload_from_file(reloader: &Reloader, args: &ServeArgs) -> Result<String, String> {
+    let config = configured_from_file(args.clone()).map_err(|error| {
+        let why = format!("{error:#}");
+        confab_server::reload::log_outcome(&Err(why.clone()));
+        why
+    })?;
+    match reloader.reload(config).await {
+        Ok(reloaded) => {
+            let mut stdout = std::io::stdout().lock();
+            for spec in &reloaded.added {
+                let _ = writeln!(stdout, "listening {} {}", spec.kind(), spec.addr);
+            }
+            let _ = stdout.flush();
+            Ok(match reloaded.need_restart.is_empty() {
+                true => reloaded.to_string(),
+                false => format!(
+                    "{reloaded}; kept until a restart: {}",
+                    reloaded.need_restart.join(", ")
+                ),
+            })
+        }
+        // The server logged why.
+        Err(ReloadError::Refused(why)) => Err(why.to_string()),
+        Err(ReloadError::Stopped) => Err("the server is shutting down".to_owned()),
+    }
+}
+
+/// `confab reload`: asks the server through its control socket and prints the outcome, or
+/// (`--pid PID`) sends it SIGHUP.
+async fn reload(args: ReloadArgs) -> anyhow::Result<ExitCode> {
+    let Some(pid) = args.pid else {
+        let dir = args
+            .data
+            .unwrap_or_else(|| PathBuf::from(confab_server::data::DEFAULT_DATA_DIR));
+        let reply = control::request_reload(&dir).await?;
+        println!("{reply}");
+        let reloaded = reply.starts_with("reloaded:");
+        return Ok(if reloaded {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    };
     use rustix::process::{kill_process, Pid, Signal};
     // Above 0 (clap checks): a negative number would signal a whole process group.
-    let pid =
-        Pid::from_raw(args.pid).with_context(|| format!("{} is not a process id", args.pid))?;
-    kill_process(pid, Signal::HUP)
-        .with_context(|| format!("cannot signal process {}", args.pid))?;
+    let pid = Pid::from_raw(pid).with_context(|| format!("{pid} is not a process id"))?;
+    kill_process(pid, Signal::HUP).with_context(|| format!("cannot signal process {pid:?}"))?;
     println!(
         "sent SIGHUP to {}: its log says `reloaded: ...` with what changed, or `reload \
          refused, nothing changed: ...` with why",
-        args.pid
+        pid.as_raw_nonzero()
     );
     Ok(ExitCode::SUCCESS)
 }

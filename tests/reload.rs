@@ -1,6 +1,7 @@
 //! Reloading the real `confab serve --config FILE` while clients stay connected: the file
-//! is rewritten, SIGHUP (or `confab reload --pid`) applies it, and the bytes clients see
-//! change; a broken file changes nothing. Everything on 127.0.0.1.
+//! is rewritten, SIGHUP, `confab reload --pid` or `confab reload --data` (the control
+//! socket, which answers with the outcome) applies it, and the bytes clients see change; a
+//! broken file changes nothing. Everything on 127.0.0.1.
 
 mod serve_support;
 
@@ -328,5 +329,100 @@ fn a_renewed_certificate_serves_new_handshakes_after_sighup() {
     assert!(
         !handshake(addr, &first),
         "the first pair is no longer served"
+    );
+}
+
+/// Runs `confab reload ARGS...` and returns its exit status and stdout.
+fn reload_command(args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN).arg("reload").args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+const ROOMY: &str = "listen = [\"irc=127.0.0.1:0\"]
+data = \"data\"
+[limits]
+connections_max = 10
+";
+
+const FULL_AT_TWO: &str = "listen = [\"irc=127.0.0.1:0\"]
+data = \"data\"
+[limits]
+connections_max = 2
+name_max = 25
+";
+
+const BROKEN_WITH_DATA: &str = "listen = [\"irc=127.0.0.1:0\"]
+data = \"data\"
+[limits]
+name_max = 40
+";
+
+#[test]
+fn confab_reload_answers_with_the_outcome_and_a_lowered_limit_holds_while_users_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let (serve, listening) = Serve::start(dir.path(), ROOMY, 1);
+    let irc = listening[0].1;
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    // amy and bob are chatting when the limit on connections drops to the two they hold.
+    let (mut amy, _) = Irc::register(irc, "amy");
+    let (mut bob, _) = Irc::register(irc, "bob");
+    amy.send("PRIVMSG bob :before\r\n");
+    assert_eq!(bob.line(), ":amy!amy@127.0.0.1 PRIVMSG bob before");
+
+    serve.rewrite(FULL_AT_TWO);
+    // The control socket in the data directory says what changed, and what waits for a
+    // restart, as the log does.
+    assert_eq!(
+        reload_command(&["--data", data]),
+        (
+            true,
+            "reloaded: limits; kept until a restart: limits.name_max\n".to_owned()
+        )
+    );
+    serve.logged("reloaded: limits");
+    // The new limit is in force for the next connection ...
+    let third = TcpStream::connect(irc).unwrap();
+    third.set_read_timeout(Some(WAIT)).unwrap();
+    let mut refusal = String::new();
+    BufReader::new(&third).read_line(&mut refusal).unwrap();
+    assert_eq!(refusal, "ERROR :Closing link: (too many connections)\r\n");
+    // ... and nobody connected was put out: amy and bob go on chatting.
+    bob.send("PRIVMSG amy :after\r\n");
+    assert_eq!(amy.line(), ":bob!bob@127.0.0.1 PRIVMSG amy after");
+
+    // A broken file is refused whole, with the reason, and a failing exit status.
+    serve.rewrite(BROKEN_WITH_DATA);
+    let reason = format!(
+        "{}: limits.name_max must be 1 to 32, not 40",
+        serve.config.display()
+    );
+    assert_eq!(
+        reload_command(&["--data", data]),
+        (false, format!("refused: {reason}\n"))
+    );
+    amy.send("PING :still\r\n");
+    assert_eq!(amy.line(), ":confab PONG confab still");
+
+    // No server at a directory: a clear error, and no output.
+    let nowhere = dir.path().join("nowhere");
+    let output = Command::new(BIN)
+        .args(["reload", "--data"])
+        .arg(&nowhere)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "confab: no server answers at {}/control.sock (is `confab serve` running with \
+             --data {}? `confab reload --pid PID` signals a server by its process id instead)",
+            nowhere.display(),
+            nowhere.display()
+        )),
+        "{stderr}"
     );
 }
