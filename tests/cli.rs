@@ -527,15 +527,20 @@ fn check_config_validates_a_file_without_serving() {
             good.display()
         )
     );
-    // A value out of range: the key and the file, once.
-    let bad = write("bad.toml", "[limits]\nname_max = 40\n");
+    // Values out of range: every one, each with the file, its line and its key.
+    let bad = write(
+        "bad.toml",
+        "[limits]\nname_max = 40\n# flooding\nflood_burst = 0\n[irc]\nserver_name = \"a b\"\n",
+    );
     let (code, stdout, stderr) = check(&bad);
     assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    let bad = bad.display();
     assert_eq!(
         stderr,
         format!(
-            "confab: {}: limits.name_max must be 1 to 32, not 40\n",
-            bad.display()
+            "confab: {bad}:2: limits.name_max must be 1 to 32, not 40\n\
+             {bad}:4: limits.flood_burst must be above 0\n\
+             {bad}:6: irc.server_name must be one word, not \"a b\"\n"
         )
     );
     // A misspelt key: the line and the key.

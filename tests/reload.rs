@@ -233,7 +233,7 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
     serve.rewrite(BROKEN);
     serve.hangup();
     let path = serve.config.display();
-    let reason = format!("{path}: limits.name_max must be 1 to 32, not 40");
+    let reason = format!("{path}:6: limits.name_max must be 1 to 32, not 40");
     let line = serve.logged("reload refused");
     assert!(
         line.ends_with(&format!(
@@ -397,7 +397,7 @@ fn confab_reload_answers_with_the_outcome_and_a_lowered_limit_holds_while_users_
     // A broken file is refused whole, with the reason, and a failing exit status.
     serve.rewrite(BROKEN_WITH_DATA);
     let reason = format!(
-        "{}: limits.name_max must be 1 to 32, not 40",
+        "{}:4: limits.name_max must be 1 to 32, not 40",
         serve.config.display()
     );
     assert_eq!(

@@ -34,7 +34,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer};
 
 use crate::data::{DataSetting, HistoryConfig};
-use crate::http::HttpConfig;
+use crate::http::{HttpConfig, OriginError};
+use crate::problems::{Problem, Problems};
 use confab_proto::{Listener, UnknownListener};
 
 /// One listener: a protocol on an address, written `PROTOCOL=ADDR` (e.g. `rooms=127.0.0.1:0`),
@@ -369,8 +370,20 @@ pub enum ConfigError {
         path: String,
         cause: Box<toml::de::Error>,
     },
+    /// Values that do not make sense, every one found (`crate::problems`).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problems),
+}
+
+/// An `[http] allowed_origins` entry that is not an origin.
+fn origin_problem(error: OriginError) -> Problem {
+    Problem::new("http.allowed_origins", error.to_string())
+}
+
+impl From<OriginError> for ConfigError {
+    fn from(error: OriginError) -> Self {
+        ConfigError::Invalid(Problems::new(vec![origin_problem(error)]))
+    }
 }
 
 impl Config {
@@ -380,11 +393,15 @@ impl Config {
             path: path.display().to_string(),
             cause,
         })?;
+        let shown = path.display().to_string();
         let mut config = Config::from_toml(&text).map_err(|e| match e {
             ConfigError::Parse { cause, .. } => ConfigError::Parse {
-                path: path.display().to_string(),
+                path: shown.clone(),
                 cause,
             },
+            ConfigError::Invalid(problems) => {
+                ConfigError::Invalid(problems.in_file(shown.clone(), &text))
+            }
             other => other,
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
@@ -412,63 +429,37 @@ impl Config {
         config.validated()
     }
 
-    /// Checks the limits make sense; an empty listener list means the defaults.
+    /// Checks the limits make sense; an empty listener list means the defaults. Every
+    /// problem found is in the error, not only the first.
     pub fn validated(mut self) -> Result<Config, ConfigError> {
         if self.listen.is_empty() {
             self.listen = Config::default().listen;
         }
-        let limits = &self.limits;
-        if !(1..=confab_core::name::NAME_MAX_CEILING).contains(&limits.name_max) {
-            return Err(ConfigError::Invalid(format!(
-                "limits.name_max must be 1 to {}, not {}",
-                confab_core::name::NAME_MAX_CEILING,
-                limits.name_max
-            )));
+        let mut problems = self.limits.problems();
+        if self.cluster.node == Some(0) {
+            let text = "cluster.node must be 1 to 65535, not 0".to_owned();
+            problems.push(Problem::new("cluster.node", text));
         }
-        for (what, value) in [
-            ("outbox_bytes", limits.outbox_bytes),
-            ("rooms_line_max", limits.rooms_line_max),
-            ("broadcast_line_max", limits.broadcast_line_max),
-            ("packet_body_max", limits.packet_body_max),
-            ("irc_read_max", limits.irc_read_max),
-            ("rooms_per_user", limits.rooms_per_user),
-            ("connections_max", limits.connections_max),
-            ("connections_per_ip", limits.connections_per_ip),
-            ("connect_burst", limits.connect_burst as usize),
-            ("connect_per_sec", limits.connect_per_sec as usize),
-            (
-                "registration_timeout_secs",
-                limits.registration_timeout_secs as usize,
-            ),
-            ("flood_burst", limits.flood_burst as usize),
-            ("flood_per_sec", limits.flood_per_sec as usize),
-            ("flood_queue_bytes", limits.flood_queue_bytes),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::Invalid(format!(
-                    "limits.{what} must be above 0"
-                )));
-            }
-        }
-        if self.cluster.node == Some(0) || self.cluster.lease_secs == Some(0) {
-            return Err(ConfigError::Invalid(
-                "cluster.node must be 1 to 65535 and cluster.lease_secs above 0".into(),
-            ));
+        if self.cluster.lease_secs == Some(0) {
+            let text = "cluster.lease_secs must be above 0".to_owned();
+            problems.push(Problem::new("cluster.lease_secs", text));
         }
         if self.tls.handshake_timeout_secs == 0 {
-            return Err(ConfigError::Invalid(
-                "tls.handshake_timeout_secs must be above 0".into(),
-            ));
+            let text = "tls.handshake_timeout_secs must be above 0".to_owned();
+            problems.push(Problem::new("tls.handshake_timeout_secs", text));
         }
-        self.irc.validate()?;
-        crate::http::Settings::new(&self.http)
-            .map_err(|error| ConfigError::Invalid(error.to_string()))?;
+        problems.extend(self.irc.problems());
+        if let Err(error) = crate::http::Settings::new(&self.http) {
+            problems.push(origin_problem(error));
+        }
         if self.http.header_timeout_secs == 0 {
-            return Err(ConfigError::Invalid(
-                "http.header_timeout_secs must be above 0".into(),
-            ));
+            let text = "http.header_timeout_secs must be above 0".to_owned();
+            problems.push(Problem::new("http.header_timeout_secs", text));
         }
-        Ok(self)
+        match problems.is_empty() {
+            true => Ok(self),
+            false => Err(ConfigError::Invalid(Problems::new(problems))),
+        }
     }
 
     /// The certificate and key files when a listener is `+tls` (`None` when none is). A
@@ -478,44 +469,95 @@ impl Config {
         let Some(spec) = self.listen.iter().find(|spec| spec.tls) else {
             return Ok(None);
         };
-        match (&self.tls.cert, &self.tls.key) {
-            (Some(cert), Some(key)) => Ok(Some((cert, key))),
-            (None, None) => Err(ConfigError::Invalid(format!(
-                "the {spec} listener needs a certificate and key: give --tls-cert FILE and \
+        let (key, text) = match (&self.tls.cert, &self.tls.key) {
+            (Some(cert), Some(key)) => return Ok(Some((cert, key))),
+            (None, None) => (
+                "tls.cert",
+                format!(
+                    "the {spec} listener needs a certificate and key: give --tls-cert FILE and \
                      --tls-key FILE (or cert and key in the [tls] table); `confab cert` makes \
                      a self-signed pair"
-            ))),
-            (Some(_), None) => Err(ConfigError::Invalid(format!(
-                "the {spec} listener has a certificate but no key: give --tls-key FILE"
-            ))),
-            (None, Some(_)) => Err(ConfigError::Invalid(format!(
-                "the {spec} listener has a key but no certificate: give --tls-cert FILE"
-            ))),
-        }
+                ),
+            ),
+            (Some(_), None) => (
+                "tls.key",
+                format!("the {spec} listener has a certificate but no key: give --tls-key FILE"),
+            ),
+            (None, Some(_)) => (
+                "tls.cert",
+                format!("the {spec} listener has a key but no certificate: give --tls-cert FILE"),
+            ),
+        };
+        Err(ConfigError::Invalid(Problems::new(vec![Problem::new(
+            key, text,
+        )])))
     }
 }
 
 impl IrcConfig {
     /// The server name goes into every line as a single word; the timers must tick.
-    fn validate(&self) -> Result<(), ConfigError> {
-        let name = &self.server_name;
-        if name.is_empty() || name.starts_with(':') || name.contains([' ', '\r', '\n', '\0']) {
-            return Err(ConfigError::Invalid(format!(
-                "irc.server_name must be one word, not {name:?}"
-            )));
+    fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (key, word) in [
+            ("irc.server_name", &self.server_name),
+            ("irc.network", &self.network),
+        ] {
+            if word.is_empty() || word.starts_with(':') || word.contains([' ', '\r', '\n', '\0']) {
+                problems.push(Problem::new(
+                    key,
+                    format!("{key} must be one word, not {word:?}"),
+                ));
+            }
         }
-        if self.network.is_empty() || self.network.contains([' ', '\r', '\n', '\0']) {
-            return Err(ConfigError::Invalid(format!(
-                "irc.network must be one word, not {:?}",
-                self.network
-            )));
+        for (key, secs) in [
+            ("irc.ping_interval_secs", self.ping_interval_secs),
+            ("irc.ping_timeout_secs", self.ping_timeout_secs),
+        ] {
+            if secs == 0 {
+                problems.push(Problem::new(key, format!("{key} must be above 0")));
+            }
         }
-        if self.ping_interval_secs == 0 || self.ping_timeout_secs == 0 {
-            return Err(ConfigError::Invalid(
-                "irc.ping_interval_secs and irc.ping_timeout_secs must be above 0".into(),
-            ));
+        problems
+    }
+}
+
+impl Limits {
+    /// Names must fit the core's ceiling; every other limit must let something through.
+    fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let ceiling = confab_core::name::NAME_MAX_CEILING;
+        if !(1..=ceiling).contains(&self.name_max) {
+            let text = format!(
+                "limits.name_max must be 1 to {ceiling}, not {}",
+                self.name_max
+            );
+            problems.push(Problem::new("limits.name_max", text));
         }
-        Ok(())
+        for (what, value) in [
+            ("outbox_bytes", self.outbox_bytes),
+            ("rooms_line_max", self.rooms_line_max),
+            ("broadcast_line_max", self.broadcast_line_max),
+            ("packet_body_max", self.packet_body_max),
+            ("irc_read_max", self.irc_read_max),
+            ("rooms_per_user", self.rooms_per_user),
+            ("connections_max", self.connections_max),
+            ("connections_per_ip", self.connections_per_ip),
+            ("connect_burst", self.connect_burst as usize),
+            ("connect_per_sec", self.connect_per_sec as usize),
+            (
+                "registration_timeout_secs",
+                self.registration_timeout_secs as usize,
+            ),
+            ("flood_burst", self.flood_burst as usize),
+            ("flood_per_sec", self.flood_per_sec as usize),
+            ("flood_queue_bytes", self.flood_queue_bytes),
+        ] {
+            if value == 0 {
+                let key = format!("limits.{what}");
+                problems.push(Problem::new(&key, format!("{key} must be above 0")));
+            }
+        }
+        problems
     }
 }
 
@@ -752,7 +794,7 @@ mod tests {
         let refused = Config::from_toml("[cluster]\nredis = \"redis://h\"\nnode = 0\n");
         assert_eq!(
             refused.unwrap_err().to_string(),
-            "cluster.node must be 1 to 65535 and cluster.lease_secs above 0"
+            "cluster.node must be 1 to 65535, not 0"
         );
     }
 }

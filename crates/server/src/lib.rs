@@ -13,6 +13,7 @@ pub mod history;
 pub mod http;
 pub mod limits;
 pub mod metrics;
+pub mod problems;
 pub mod reload;
 pub mod server;
 pub mod shared;

@@ -136,8 +136,7 @@ impl Reloading {
         let new = keeping_restart_only(&self.config, wanted);
         // What may fail, first.
         let tls = Transport::for_config(&new)?;
-        let http = crate::http::Settings::new(&new.http)
-            .map_err(|error| ConfigError::Invalid(error.to_string()))?;
+        let http = crate::http::Settings::new(&new.http).map_err(ConfigError::from)?;
         let mut bound = Vec::new();
         for spec in new
             .listen

@@ -180,8 +180,7 @@ impl Server {
             irc: Arc::new(
                 Settings::with_limits(&config.irc, &config.limits).with_history(history.is_some()),
             ),
-            http: crate::http::Settings::new(&config.http)
-                .map_err(|error| ConfigError::Invalid(error.to_string()))?,
+            http: crate::http::Settings::new(&config.http).map_err(ConfigError::from)?,
             admission,
             alarms: Arc::new(Alarms::new()),
             history,
