@@ -205,3 +205,56 @@ write("adapter_irc", "history_accounts", WHOLE + b"\r\n".join([
 write("adapter_irc", "unregistered", SMALL_TIMED + b"PRIVMSG #x :hi\r\nPASS x\r\n"
       b"NICK\r\nNICK carol\r\nNICK a b\r\nUSER\r\nJOIN #a\r\nPING\r\n\xff\xfe\r\n"
       b"@" + b"a" * 5000 + b" PING x\r\n")
+
+# http: requests for the page and for what is not there, bad and oversized heads, and
+# WebSocket sessions on /irc: a registration and a chat in masked frames, then each way a
+# client can break RFC 6455 (unmasked, fragmented past the limit, bad UTF-8, bad opcode,
+# oversized control frame), ending with a close frame.
+def ws_frame(payload, opcode=1, fin=True, mask=b"\x01\x02\x03\x04"):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    m = 0x80 if mask is not None else 0
+    if n < 126:
+        head += bytes([m | n])
+    elif n < 65536:
+        head += bytes([m | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([m | 127]) + struct.pack(">Q", n)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def upgrade(protocol=b"text.ircv3.net"):
+    return (b"GET /irc HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:8080\r\n"
+            b"Sec-WebSocket-Protocol: " + protocol + b"\r\n\r\n")
+
+
+CHUNK = b"\x3f"  # 64-byte chunks, the client's side closed at the end
+CHAT = [b"NICK amy", b"USER amy 0 * :amy", b"JOIN #lobby", b"PRIVMSG #lobby :hello",
+        b"PRIVMSG carol :hi", b"NAMES #lobby", b"PING x"]
+write("http", "page", CHUNK + b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n"
+      b"GET /app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: \"x\"\r\n\r\n"
+      b"HEAD /style.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+      b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+write("http", "bad_requests", CHUNK + b"GET /irc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+      b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nOrigin: http://evil.example\r\n\r\n"
+      b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+      b"GET / HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
+write("http", "garbage", CHUNK + b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03GET\r\n\r\n")
+write("http", "slow_head", b"\x80GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+write("http", "ws_text", CHUNK + upgrade() + b"".join(ws_frame(l) for l in CHAT)
+      + ws_frame(b"\x03\xe8bye", opcode=8))
+write("http", "ws_binary", CHUNK + upgrade(b"binary.ircv3.net")
+      + b"".join(ws_frame(l, opcode=2) for l in CHAT) + ws_frame(b"x", opcode=9)
+      + ws_frame(b"QUIT :done", opcode=2))
+write("http", "ws_fragmented", CHUNK + upgrade() + ws_frame(b"NICK a", fin=False)
+      + ws_frame(b"my", opcode=0) + ws_frame(b"ping", opcode=9)
+      + b"".join(ws_frame(b"A" * 1000, opcode=0, fin=False) for _ in range(20)))
+write("http", "ws_bad_utf8", CHUNK + upgrade() + ws_frame(b"NICK amy") + ws_frame(b"PRIVMSG #a :\xff\xfe"))
+write("http", "ws_unmasked", CHUNK + upgrade() + ws_frame(b"NICK amy", mask=None))
+write("http", "ws_bad_opcode", CHUNK + upgrade() + ws_frame(b"NICK amy", opcode=3)
+      + ws_frame(b"p" * 200, opcode=9))
+write("http", "ws_oversized", b"\xff" + upgrade() + ws_frame(b"A" * 70000))

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 ALL=(line prefixed packet rooms broadcast irc
-     adapter_prefixed adapter_packet adapter_rooms adapter_broadcast adapter_irc cluster)
+     adapter_prefixed adapter_packet adapter_rooms adapter_broadcast adapter_irc cluster http)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
 JOBS=${JOBS:-$(nproc)}
 

@@ -80,15 +80,28 @@ fn peer() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 40000))
 }
 
-/// Two users already chatting (`crate::people`).
-fn populated_hub(limits: &Limits) -> (Hub, Vec<Arc<Session>>) {
+/// What a server's connections share, with the default limits and settings, and a hub
+/// holding two users already chatting (`crate::people`), whose sessions come along.
+pub fn populated_server() -> (Shared, Vec<Arc<Session>>) {
+    let limits = Limits::default();
     let hub = Hub::new(HubConfig {
         name_max: limits.name_max,
         outbox_bytes: limits.outbox_bytes,
         ..HubConfig::default()
     });
     let people = crate::people::bob_and_carol(&hub);
-    (hub, people)
+    let shared = Shared {
+        hub: Arc::new(hub),
+        irc: Arc::new(Settings::with_limits(&IrcConfig::default(), &limits)),
+        http: Default::default(),
+        admission: Admission::new(&limits),
+        alarms: Arc::new(Alarms::new()),
+        history: None,
+        accounts: Default::default(),
+        metrics: Default::default(),
+        limits,
+    };
+    (shared, people)
 }
 
 /// Feeds `data` to a fresh adapter. The first byte steers the run: its low 6 bits are
@@ -108,19 +121,7 @@ fn run<A: Adapter>(data: &[u8], make: impl FnOnce(&Limits) -> A) {
     let fire_timer = ctl & 0x40 != 0;
     let eof = ctl & 0x80 != 0;
 
-    let limits = Limits::default();
-    let (hub, peers) = populated_hub(&limits);
-    let shared = Shared {
-        hub: Arc::new(hub),
-        irc: Arc::new(Settings::with_limits(&IrcConfig::default(), &limits)),
-        http: Default::default(),
-        admission: Admission::new(&limits),
-        alarms: Arc::new(Alarms::new()),
-        history: None,
-        accounts: Default::default(),
-        metrics: Default::default(),
-        limits,
-    };
+    let (shared, peers) = populated_server();
     let hub = &shared.hub;
     let mut adapter = make(&shared.limits);
     let session = adapter.attach(hub, peer());

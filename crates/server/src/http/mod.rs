@@ -10,7 +10,7 @@
 //! header_timeout_secs = 10
 //! ```
 
-mod connection;
+pub mod connection;
 mod origin;
 mod page;
 mod routes;
