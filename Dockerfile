@@ -32,7 +32,7 @@ WORKDIR /src
 COPY . .
 RUN CONFAB_COMMIT="$CONFAB_COMMIT" cargo build --locked --profile "$PROFILE" --bin confab \
     && install -D -m 0755 "target/$PROFILE/confab" /out/confab \
-    && install -d -m 0700 /out/data \
+    && mkdir /out/data \
     && /out/confab --version
 
 FROM ${RUNTIME_IMAGE}
