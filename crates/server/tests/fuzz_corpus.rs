@@ -1,12 +1,10 @@
 //! Replays the fuzz corpora of the adapter targets (`fuzz/corpus/<target>/`) through the
-//! same target bodies AFL runs (`fuzz/src/server.rs`, included here), so every `cargo test`
-//! checks the seeds and every crash ever found, without AFL. See docs/security.md.
+//! same target bodies AFL runs (`fuzz/src/server.rs`, included here, and the people it
+//! seats, `fuzz/src/people.rs`, at the binary's root), so every `cargo test` checks the
+//! seeds and every crash ever found, without AFL. See docs/security.md.
 
 #[path = "../../../fuzz/src/server.rs"]
 mod targets;
-
-#[path = "../../../fuzz/src/people.rs"]
-mod people;
 
 #[path = "../../../fuzz/replay.rs"]
 mod replay;
