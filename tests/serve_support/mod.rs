@@ -1,15 +1,15 @@
 //! Shared by the tests that run the real `confab serve` and watch it: the child process
 //! with every listener on a free loopback port and a data directory of its own (or one
-//! the test keeps across restarts), its resident set size, and a broadcast user to talk
-//! through it.
+//! the test keeps across restarts), and its resident set size. Clients to talk through
+//! it are the harness's (`confab_testkit::blocking`).
 #![allow(dead_code)]
 
 pub mod redis;
 pub mod watched;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -120,45 +120,6 @@ impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A broadcast user: named, welcomed, reading lines with a timeout.
-pub struct User {
-    pub stream: TcpStream,
-    lines: BufReader<TcpStream>,
-}
-
-impl User {
-    pub fn join(addr: SocketAddr, name: &str) -> User {
-        let stream = TcpStream::connect(addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let lines = BufReader::new(stream.try_clone().expect("clone"));
-        let mut user = User { stream, lines };
-        user.send(&format!("{name}\n"));
-        assert_eq!(
-            user.line().as_deref(),
-            Some("Welcome to the chat. Enter 'bye' anytime to exit.")
-        );
-        user
-    }
-
-    pub fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("writes");
-    }
-
-    /// The next line without its `\n`; `None` once the connection is gone.
-    pub fn line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line) {
-            Ok(n) if n > 0 && line.ends_with('\n') => {
-                line.pop();
-                Some(line)
-            }
-            _ => None,
-        }
     }
 }
 
