@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use confab_store::{Conversation, DataDir};
 use confab_testkit::blocking::Lines;
-use serve_support::Serve;
+use serve_support::{bob_and_amy, Serve};
 
 /// A tmpfs mounted on a fresh directory, unmounted on drop.
 struct SmallDisk {
@@ -71,12 +71,7 @@ fn a_full_disk_stops_history_not_chat() {
     let log = fs::File::create(&log_path).expect("a log file");
     let serve = Serve::start_logging(&disk.path(), &[], log);
     let addr = serve.addr("broadcast");
-    let mut bob = Lines::broadcast_user(addr, "bob");
-    let mut amy = Lines::broadcast_user(addr, "amy");
-    assert_eq!(
-        bob.next_line().as_deref(),
-        Some("amy joined the conversation")
-    );
+    let (mut bob, mut amy) = bob_and_amy(addr);
     // ~60 bytes of text each: far more than 2 MiB of rows. Sent in bursts that bob reads
     // in full, so nobody is cut off for reading slowly.
     let text = |n: u32| format!("{n:06} {}", "x".repeat(60));

@@ -8,9 +8,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::serve_support::Serve;
+use crate::serve_support::{bob_and_amy, Serve};
 use confab_store::{Conversation, DataDir};
-use confab_testkit::blocking::Lines;
 
 /// The texts of the lobby's stored messages, oldest first, with their ids, read from the
 /// data directory after the server is gone.
@@ -33,12 +32,7 @@ fn every_message_received_before_a_kill_9_is_in_history() {
     let dir = tempfile::tempdir().expect("a data directory");
     let serve = Serve::start_in(dir.path(), &[]);
     let addr = serve.addr("broadcast");
-    let mut bob = Lines::broadcast_user(addr, "bob");
-    let mut amy = Lines::broadcast_user(addr, "amy");
-    assert_eq!(
-        bob.next_line().as_deref(),
-        Some("amy joined the conversation")
-    );
+    let (mut bob, mut amy) = bob_and_amy(addr);
     // amy talks as fast as she can from a thread of her own; bob reads.
     let talker = std::thread::spawn(move || {
         for n in 0..50_000 {
@@ -76,12 +70,7 @@ fn a_graceful_stop_loses_nothing_and_ids_rise_across_restarts() {
     for run in 0..2 {
         let serve = Serve::start_in(dir.path(), &[]);
         let addr = serve.addr("broadcast");
-        let mut bob = Lines::broadcast_user(addr, "bob");
-        let mut amy = Lines::broadcast_user(addr, "amy");
-        assert_eq!(
-            bob.next_line().as_deref(),
-            Some("amy joined the conversation")
-        );
+        let (mut bob, mut amy) = bob_and_amy(addr);
         let burst: String = (0..500).map(|n| format!("r{run}m{n}\n")).collect();
         amy.send(&burst);
         for n in 0..500 {

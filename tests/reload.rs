@@ -6,14 +6,13 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
+use crate::serve_support::trusting;
 use crate::serve_support::watched::{Watched, WAIT};
 use confab_testkit::blocking::Irc;
 
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::ServerName;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -231,18 +230,8 @@ fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// A TLS handshake with `addr` trusting only `cert`: whether it succeeds.
 fn handshake(addr: SocketAddr, cert: &Path) -> bool {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in CertificateDer::pem_file_iter(cert).unwrap() {
-        roots.add(der.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut client = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut client = rustls::ClientConnection::new(trusting(cert), name).unwrap();
     let mut socket = TcpStream::connect(addr).unwrap();
     socket.set_read_timeout(Some(WAIT)).unwrap();
     for _ in 0..20 {

@@ -13,13 +13,12 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::serve_support::trusting;
 use crate::serve_support::watched::{lines_of, Watched, WAIT};
 use confab_testkit::{ws, Client};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::ServerName;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -288,17 +287,7 @@ fn s_client_help() -> String {
 
 /// A rustls client that trusts exactly the certificate in `cert`.
 fn connector(cert: &Path) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in CertificateDer::pem_file_iter(cert).expect("the certificate file") {
-        roots.add(der.expect("a PEM certificate")).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    tokio_rustls::TlsConnector::from(trusting(cert))
 }
 
 /// A harness client over TLS to `addr`, trusting exactly `cert` and checking that it is

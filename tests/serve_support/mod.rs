@@ -1,7 +1,8 @@
 //! Shared by the tests that run the real `confab serve` and watch it: the child process
 //! with every listener on a free loopback port and a data directory of its own (or one
-//! the test keeps across restarts), and its resident set size. Clients to talk through
-//! it are the harness's (`confab_testkit::blocking`).
+//! the test keeps across restarts), its resident set size, the first two users of its
+//! broadcast conversation, and a TLS client configuration trusting one certificate.
+//! Clients to talk through it are the harness's (`confab_testkit::blocking`).
 #![allow(dead_code)]
 
 pub mod redis;
@@ -12,6 +13,8 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use confab_testkit::blocking::Lines;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -121,6 +124,34 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// bob and amy, broadcast users of `addr` in that order, once bob has been told amy joined.
+pub fn bob_and_amy(addr: SocketAddr) -> (Lines, Lines) {
+    let mut bob = Lines::broadcast_user(addr, "bob");
+    let amy = Lines::broadcast_user(addr, "amy");
+    assert_eq!(
+        bob.next_line().as_deref(),
+        Some("amy joined the conversation")
+    );
+    (bob, amy)
+}
+
+/// A rustls client configuration that trusts exactly the certificate in `cert`.
+pub fn trusting(cert: &std::path::Path) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for der in rustls_pki_types::CertificateDer::pem_file_iter(cert).expect("the certificate file")
+    {
+        roots.add(der.expect("a PEM certificate")).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    std::sync::Arc::new(config)
 }
 
 /// `VmRSS` of a process, in KiB.
