@@ -2,10 +2,12 @@
 //! `--config` with flags winning, clear errors, the log of names taken, and a graceful stop
 //! on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use confab_testkit::blocking::Lines;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -106,29 +108,6 @@ impl Drop for Serve {
     }
 }
 
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-}
-
-/// Reads until EOF (the server closed) and returns everything that arrived.
-fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    stream
-        .read_to_end(&mut all)
-        .expect("the server closes the connection");
-    all
-}
-
-fn read_exact(stream: &mut TcpStream, n: usize) -> Vec<u8> {
-    let mut buf = vec![0; n];
-    stream.read_exact(&mut buf).expect("bytes arrive");
-    buf
-}
-
 #[test]
 fn prints_one_listening_line_per_listener_in_order() {
     let mut serve = Serve::start(&[
@@ -147,7 +126,7 @@ fn prints_one_listening_line_per_listener_in_order() {
     for (_, addr) in &lines {
         assert_eq!(addr.ip().to_string(), "127.0.0.1");
         assert_ne!(addr.port(), 0, "port 0 is resolved to the bound port");
-        connect(*addr);
+        Lines::connect(*addr);
     }
 }
 
@@ -164,32 +143,32 @@ fn sigterm_says_goodbye_in_each_protocol_and_exits_zero_within_two_seconds() {
         "packet=127.0.0.1:0",
     ]);
     let addrs = serve.listening(4);
-    let mut rooms = connect(addrs[0].1);
-    let mut broadcast = connect(addrs[1].1);
-    let mut prefixed = connect(addrs[2].1);
-    let mut packet = connect(addrs[3].1);
-    rooms.write_all(b"/join lobby\n/nick carol\n").unwrap();
-    assert_eq!(read_exact(&mut rooms, 4), b"0\n0\n");
-    broadcast.write_all(b"dave\n").unwrap();
+    let mut rooms = Lines::connect(addrs[0].1);
+    let mut broadcast = Lines::connect(addrs[1].1);
+    let mut prefixed = Lines::connect(addrs[2].1);
+    let mut packet = Lines::connect(addrs[3].1);
+    rooms.send(b"/join lobby\n/nick carol\n");
+    assert_eq!(rooms.read_exact(4), b"0\n0\n");
+    broadcast.send(b"dave\n");
     assert_eq!(
-        read_exact(&mut broadcast, 50),
+        broadcast.read_exact(50),
         b"Welcome to the chat. Enter 'bye' anytime to exit.\n"
     );
-    assert_eq!(read_exact(&mut rooms, 14), b"* dave joined\n");
-    prefixed.write_all(b"06NAME A").unwrap();
-    assert_eq!(read_exact(&mut prefixed, 9), b"07Hello A");
+    assert_eq!(rooms.read_exact(14), b"* dave joined\n");
+    prefixed.send(b"06NAME A");
+    assert_eq!(prefixed.read_exact(9), b"07Hello A");
     // The packet client says nothing: it has no goodbye form, only the close.
 
     // A message sent just before the signal is delivered before the goodbye.
-    broadcast.write_all(b"last words\n").unwrap();
-    assert_eq!(read_exact(&mut rooms, 17), b"dave: last words\n");
+    broadcast.send(b"last words\n");
+    assert_eq!(rooms.read_exact(17), b"dave: last words\n");
 
     let start = Instant::now();
     serve.terminate();
-    assert_eq!(read_to_close(&mut rooms), b"* server shutting down\n");
-    assert_eq!(read_to_close(&mut broadcast), b"Server shutting down\n");
-    assert_eq!(read_to_close(&mut prefixed), b"20Server shutting down");
-    assert_eq!(read_to_close(&mut packet), b"");
+    assert_eq!(rooms.rest(), b"* server shutting down\n");
+    assert_eq!(broadcast.rest(), b"Server shutting down\n");
+    assert_eq!(prefixed.rest(), b"20Server shutting down");
+    assert_eq!(packet.rest(), b"");
     assert_eq!(
         serve.wait(Duration::from_secs(2)),
         Some(0),
@@ -213,10 +192,10 @@ fn a_config_file_sets_listeners_and_flags_win() {
     let mut from_file = Serve::start(&["--config", path]);
     let addrs = from_file.listening(1);
     assert_eq!(addrs[0].0, "broadcast");
-    let mut long = connect(addrs[0].1);
-    long.write_all(b"abcd\n").unwrap();
+    let mut long = Lines::connect(addrs[0].1);
+    long.send(b"abcd\n");
     assert_eq!(
-        read_to_close(&mut long),
+        long.rest(),
         b"Username not allowed!\n",
         "name_max = 3 from the file"
     );
@@ -234,10 +213,10 @@ fn a_config_file_sets_listeners_and_flags_win() {
         addrs[0].0, "rooms",
         "--listen replaces the file's listeners"
     );
-    let mut rooms = connect(addrs[0].1);
-    rooms.write_all(b"/join r\n/nick abcd\n").unwrap();
+    let mut rooms = Lines::connect(addrs[0].1);
+    rooms.send(b"/join r\n/nick abcd\n");
     assert_eq!(
-        read_exact(&mut rooms, 4),
+        rooms.read_exact(4),
         b"0\n0\n",
         "--name-max wins over the file"
     );
@@ -286,9 +265,9 @@ fn listen_takes_a_host_name_and_binds_each_of_its_addresses() {
         ips.iter().map(|ip| ("rooms", *ip)).collect::<Vec<_>>()
     );
     for (_, addr) in addrs {
-        let mut rooms = connect(addr);
-        rooms.write_all(b"/join lobby\n").unwrap();
-        assert_eq!(read_exact(&mut rooms, 2), b"0\n", "{addr} serves rooms");
+        let mut rooms = Lines::connect(addr);
+        rooms.send(b"/join lobby\n");
+        assert_eq!(rooms.read_exact(2), b"0\n", "{addr} serves rooms");
     }
 
     // A name that resolves to nothing is refused by name, before anything starts.
@@ -340,21 +319,13 @@ fn irc_nick_changes_are_logged_like_rooms_renames() {
     );
     let addrs = serve.listening(2);
     // rooms: a first nickname, then a rename.
-    let mut rooms = connect(addrs[0].1);
-    rooms
-        .write_all(b"/join lobby\n/nick bo\n/nick bo2\n")
-        .unwrap();
-    assert_eq!(read_exact(&mut rooms, 6), b"0\n0\n0\n");
+    let mut rooms = Lines::connect(addrs[0].1);
+    rooms.send(b"/join lobby\n/nick bo\n/nick bo2\n");
+    assert_eq!(rooms.read_exact(6), b"0\n0\n0\n");
     // IRC: registered as cy, then NICK cy2 (echoed once done).
-    let mut irc = connect(addrs[1].1);
-    irc.write_all(b"NICK cy\r\nUSER cy 0 * cy\r\nNICK cy2\r\n")
-        .unwrap();
-    let mut reader = BufReader::new(irc);
-    let mut line = String::new();
-    while !line.ends_with(" NICK cy2\r\n") {
-        line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "NICK echoed");
-    }
+    let mut irc = Lines::connect(addrs[1].1);
+    irc.send(b"NICK cy\r\nUSER cy 0 * cy\r\nNICK cy2\r\n");
+    irc.until(|line| line.ends_with(" NICK cy2\r"));
     let named: Vec<String> = serve
         .log_lines(" named ", 4)
         .iter()
@@ -437,12 +408,12 @@ fn each_cause_of_an_error_is_printed_once() {
 fn every_message_accepted_before_sigterm_is_delivered_before_the_goodbye() {
     let mut serve = Serve::start(&["--listen", "rooms=127.0.0.1:0"]);
     let addr = serve.listening(1)[0].1;
-    let mut reader = connect(addr);
-    reader.write_all(b"/join r\n/nick reader\n").unwrap();
-    assert_eq!(read_exact(&mut reader, 4), b"0\n0\n");
-    let mut talker = connect(addr);
-    talker.write_all(b"/join r\n/nick talker\n").unwrap();
-    assert_eq!(read_exact(&mut talker, 4), b"0\n0\n");
+    let mut reader = Lines::connect(addr);
+    reader.send(b"/join r\n/nick reader\n");
+    assert_eq!(reader.read_exact(4), b"0\n0\n");
+    let mut talker = Lines::connect(addr);
+    talker.send(b"/join r\n/nick talker\n");
+    assert_eq!(talker.read_exact(4), b"0\n0\n");
     // The reader reads nothing more until the end. The talker's /who is answered after
     // its messages were handled, so all of them were accepted before the signal.
     let mut burst = String::new();
@@ -450,18 +421,15 @@ fn every_message_accepted_before_sigterm_is_delivered_before_the_goodbye() {
         burst.push_str(&format!("m{n:02}\n"));
     }
     burst.push_str("/who\n");
-    talker.write_all(burst.as_bytes()).unwrap();
-    assert_eq!(read_exact(&mut talker, 2), b"2\n");
+    talker.send(burst.as_bytes());
+    assert_eq!(talker.read_exact(2), b"2\n");
     serve.terminate();
     let mut expected = String::from("* talker joined\n");
     for n in 0..50 {
         expected.push_str(&format!("talker: m{n:02}\n"));
     }
     expected.push_str("* server shutting down\n");
-    assert_eq!(
-        String::from_utf8(read_to_close(&mut reader)).unwrap(),
-        expected
-    );
+    assert_eq!(String::from_utf8(reader.rest()).unwrap(), expected);
     assert_eq!(serve.wait(Duration::from_secs(2)), Some(0));
 }
 
@@ -480,15 +448,12 @@ fn a_client_connecting_during_shutdown_is_told_so() {
     // Connected after the signal, while the server is still going: a refusal, not a reset.
     // (The signal may take a moment to arrive, so a connection that was still served gets
     // the goodbye, which says the same.)
-    let mut rooms = connect(addrs[0].1);
-    assert_eq!(read_to_close(&mut rooms), b"* server shutting down\n");
-    let mut irc = connect(addrs[1].1);
-    assert_eq!(
-        read_to_close(&mut irc),
-        b"ERROR :Closing link: server shutting down\r\n"
-    );
-    let mut prefixed = connect(addrs[2].1);
-    assert_eq!(read_to_close(&mut prefixed), b"20Server shutting down");
+    let mut rooms = Lines::connect(addrs[0].1);
+    assert_eq!(rooms.rest(), b"* server shutting down\n");
+    let mut irc = Lines::connect(addrs[1].1);
+    assert_eq!(irc.rest(), b"ERROR :Closing link: server shutting down\r\n");
+    let mut prefixed = Lines::connect(addrs[2].1);
+    assert_eq!(prefixed.rest(), b"20Server shutting down");
     assert_eq!(serve.wait(Duration::from_secs(2)), Some(0));
 }
 

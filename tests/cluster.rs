@@ -2,14 +2,13 @@
 //! protocols on different nodes share one chat, names are unique across nodes, a node
 //! killed outright or stopped loses only its own users, and Redis can restart.
 
-mod serve_support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use serve_support::redis::Redis;
-use serve_support::{Serve, User};
+use crate::serve_support::redis::Redis;
+use crate::serve_support::Serve;
+use confab_testkit::blocking::{Irc, Lines};
 
 /// A node of the cluster on `redis`, every protocol on a free port.
 fn node(redis: &Redis) -> Serve {
@@ -17,9 +16,9 @@ fn node(redis: &Redis) -> Serve {
 }
 
 /// bob on node `one` and amy on node `two`, once bob has heard amy arrive.
-fn meet(one: &Serve, two: &Serve) -> (User, User) {
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let amy = User::join(two.addr("broadcast"), "amy");
+fn meet(one: &Serve, two: &Serve) -> (Lines, Lines) {
+    let mut bob = Lines::broadcast_user(one.addr("broadcast"), "bob");
+    let amy = Lines::broadcast_user(two.addr("broadcast"), "amy");
     wait_for(
         &mut bob,
         "amy joined the conversation",
@@ -29,10 +28,10 @@ fn meet(one: &Serve, two: &Serve) -> (User, User) {
 }
 
 /// Reads `user`'s lines until one equals `expected`, for at most `within`.
-fn wait_for(user: &mut User, expected: &str, within: Duration) -> Duration {
+fn wait_for(user: &mut Lines, expected: &str, within: Duration) -> Duration {
     let start = Instant::now();
     while start.elapsed() < within {
-        match user.line() {
+        match user.next_line() {
             Some(line) if line == expected => return start.elapsed(),
             Some(_) => {}
             None => {}
@@ -41,68 +40,12 @@ fn wait_for(user: &mut User, expected: &str, within: Duration) -> Duration {
     panic!("{expected:?} did not arrive within {within:?}");
 }
 
-/// An IRC user, registered, reading lines.
-struct Irc {
-    stream: TcpStream,
-    lines: BufReader<TcpStream>,
-    /// What registration was answered with, up to the end of the MOTD.
-    welcome: Vec<String>,
-}
-
-impl Irc {
-    fn register(addr: SocketAddr, nick: &str) -> Irc {
-        let stream = TcpStream::connect(addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let lines = BufReader::new(stream.try_clone().expect("clone"));
-        let mut irc = Irc {
-            stream,
-            lines,
-            welcome: Vec::new(),
-        };
-        irc.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
-        for _ in 0..100 {
-            let line = irc.line();
-            let end = line.contains(" 376 ");
-            irc.welcome.push(line);
-            if end {
-                return irc;
-            }
-        }
-        panic!("no end of the MOTD");
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("writes");
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.lines.read_line(&mut line).expect("a line in time");
-        assert!(line.ends_with("\r\n"), "connection closed: {line:?}");
-        line.truncate(line.len() - 2);
-        line
-    }
-
-    /// Reads until a line containing `part`, which it returns.
-    fn until(&mut self, part: &str) -> String {
-        for _ in 0..200 {
-            let line = self.line();
-            if line.contains(part) {
-                return line;
-            }
-        }
-        panic!("no line with {part:?}");
-    }
-}
-
 #[test]
 fn users_of_every_node_share_one_chat_and_one_set_of_names() {
     let redis = Redis::start();
     let (one, two, three) = (node(&redis), node(&redis), node(&redis));
-    let mut bob = User::join(one.addr("broadcast"), "bob");
-    let mut amy = User::join(two.addr("broadcast"), "amy");
+    let mut bob = Lines::broadcast_user(one.addr("broadcast"), "bob");
+    let mut amy = Lines::broadcast_user(two.addr("broadcast"), "amy");
     // bob (node 1) hears amy (node 2) arrive in the one conversation.
     wait_for(
         &mut bob,
@@ -113,7 +56,7 @@ fn users_of_every_node_share_one_chat_and_one_set_of_names() {
     carol.send("JOIN #lobby\r\n");
     // Each node lists members in the order it learned of them: node 3 heard bob's and
     // amy's joins in whichever order their nodes published them.
-    let names = carol.until(" 353 ");
+    let names = carol.until_containing(" 353 ");
     let listed = names
         .strip_prefix(":confab 353 carol = #lobby :")
         .unwrap_or_else(|| panic!("{names}"));
@@ -131,19 +74,19 @@ fn users_of_every_node_share_one_chat_and_one_set_of_names() {
         Duration::from_secs(5),
     );
     amy.send("hello from two\n");
-    assert_eq!(bob.line().as_deref(), Some("amy: hello from two"));
+    assert_eq!(bob.next_line().as_deref(), Some("amy: hello from two"));
     assert_eq!(
-        carol.until("PRIVMSG"),
+        carol.until_containing("PRIVMSG"),
         ":amy!amy@broadcast PRIVMSG #lobby :hello from two"
     );
     carol.send("PRIVMSG #lobby :and from three\r\n");
-    assert_eq!(bob.line().as_deref(), Some("carol: and from three"));
-    assert_eq!(amy.line().as_deref(), Some("carol: and from three"));
+    assert_eq!(bob.next_line().as_deref(), Some("carol: and from three"));
+    assert_eq!(amy.next_line().as_deref(), Some("carol: and from three"));
     // A direct message crosses to the one node its recipient is on.
     let mut dave = Irc::register(one.addr("irc"), "dave");
     carol.send("PRIVMSG dave :psst\r\n");
     assert_eq!(
-        dave.until("PRIVMSG"),
+        dave.until_containing("PRIVMSG"),
         ":carol!carol@127.0.0.1 PRIVMSG dave psst"
     );
     // Names held on one node are taken on every other, in each protocol's own words.
@@ -174,11 +117,14 @@ fn a_node_killed_outright_loses_only_its_users_who_are_gone_within_15_s() {
     );
     eprintln!("a killed node's user was gone after {took:?}");
     // Her name is free again, on the node that is left.
-    let _amy_again = User::join(one.addr("broadcast"), "amy");
+    let _amy_again = Lines::broadcast_user(one.addr("broadcast"), "amy");
     bob.send("still here\n");
     let mut carol = Irc::register(one.addr("irc"), "carol");
     carol.send("NAMES #lobby\r\n");
-    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby :bob amy");
+    assert_eq!(
+        carol.until_containing(" 353 "),
+        ":confab 353 carol = #lobby :bob amy"
+    );
 }
 
 #[test]
@@ -192,7 +138,7 @@ fn a_node_stopped_gracefully_says_goodbye_and_frees_its_names_at_once() {
         "amy left the conversation",
         Duration::from_secs(3),
     );
-    let _amy_again = User::join(one.addr("broadcast"), "amy");
+    let _amy_again = Lines::broadcast_user(one.addr("broadcast"), "amy");
 }
 
 #[test]
@@ -202,7 +148,7 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
     let (mut bob, mut amy) = meet(&one, &two);
     redis.kill();
     // Each node keeps serving its own users meanwhile.
-    let mut cy = User::join(two.addr("broadcast"), "cy");
+    let mut cy = Lines::broadcast_user(two.addr("broadcast"), "cy");
     wait_for(
         &mut amy,
         "cy joined the conversation",
@@ -217,11 +163,9 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
     let mut heard = Vec::new();
     loop {
         n += 1;
-        amy.send(&format!("ping {n}\n"));
-        bob.stream
-            .set_read_timeout(Some(Duration::from_millis(500)))
-            .expect("timeout");
-        if let Some(line) = bob.line() {
+        amy.send(format!("ping {n}\n"));
+        bob.set_wait(Duration::from_millis(500));
+        if let Some(line) = bob.next_line() {
             if line.starts_with("amy: ping") {
                 break;
             }
@@ -240,7 +184,7 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
     assert_eq!(heard, ["cy joined the conversation"]);
     let mut carol = Irc::register(one.addr("irc"), "carol");
     carol.send("NAMES #lobby\r\n");
-    let names = carol.until(" 353 ");
+    let names = carol.until_containing(" 353 ");
     for who in ["bob", "amy", "cy", "carol"] {
         assert!(
             names.split(' ').any(|n| n.trim_start_matches(':') == who),
@@ -262,7 +206,7 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
         assert_eq!(redis.publish("confab:events", payload), ":2\r\n");
     }
     amy.send("after the garbage\n");
-    assert_eq!(bob.line().as_deref(), Some("amy: after the garbage"));
+    assert_eq!(bob.next_line().as_deref(), Some("amy: after the garbage"));
     // The operator sees it: each payload refused, and the link up all along.
     let metrics = scrape(one.addr("metrics"));
     assert!(
@@ -332,12 +276,12 @@ fn history_said_on_one_node_is_read_back_on_another() {
     let (one, two) = (node(&redis), node(&redis));
     let (mut bob, mut amy) = meet(&one, &two);
     amy.send("first\nsecond\n");
-    assert_eq!(bob.line().as_deref(), Some("amy: first"));
-    assert_eq!(bob.line().as_deref(), Some("amy: second"));
+    assert_eq!(bob.next_line().as_deref(), Some("amy: first"));
+    assert_eq!(bob.next_line().as_deref(), Some("amy: second"));
     // A client of node 1 reads what was said on node 2 from node 1's own history.
     let mut carol = Irc::register(one.addr("irc"), "carol");
     carol.send("CAP REQ :draft/chathistory batch\r\n");
-    carol.until(" ACK ");
+    carol.until_containing(" ACK ");
     carol.send("JOIN #lobby\r\nCHATHISTORY LATEST #lobby * 10\r\n");
     let mut said = Vec::new();
     loop {
@@ -356,10 +300,10 @@ fn history_said_on_one_node_is_read_back_on_another() {
 fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
     let redis = Redis::start();
     let one = node(&redis);
-    let _bob = User::join(one.addr("broadcast"), "bob");
+    let _bob = Lines::broadcast_user(one.addr("broadcast"), "bob");
     let mut dave = Irc::register(one.addr("irc"), "dave");
     dave.send("JOIN #team\r\nTOPIC #team :plans\r\n");
-    dave.until(" TOPIC ");
+    dave.until_containing(" TOPIC ");
     // Its listeners open once it has heard node 1's state: no wait, no retry.
     let two = node(&redis);
     let mut carol = Irc::register(two.addr("irc"), "carol");
@@ -379,10 +323,16 @@ fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
         ]
     );
     carol.send("NAMES #lobby\r\nJOIN #team\r\n");
-    assert_eq!(carol.until(" 353 "), ":confab 353 carol = #lobby bob");
-    assert_eq!(carol.until(" 332 "), ":confab 332 carol #team plans");
     assert_eq!(
-        carol.until(" 353 "),
+        carol.until_containing(" 353 "),
+        ":confab 353 carol = #lobby bob"
+    );
+    assert_eq!(
+        carol.until_containing(" 332 "),
+        ":confab 332 carol #team plans"
+    );
+    assert_eq!(
+        carol.until_containing(" 353 "),
         ":confab 353 carol = #team :@dave carol"
     );
 }
@@ -391,10 +341,10 @@ fn a_node_that_starts_late_knows_the_chat_before_its_first_user_arrives() {
 fn every_member_on_every_node_hears_one_room_in_one_order() {
     let redis = Redis::start();
     let (one, two) = (node(&redis), node(&redis));
-    let mut carol = User::join(one.addr("broadcast"), "carol");
-    let mut dave = User::join(two.addr("broadcast"), "dave");
-    let mut amy = User::join(one.addr("broadcast"), "amy");
-    let mut bob = User::join(two.addr("broadcast"), "bob");
+    let mut carol = Lines::broadcast_user(one.addr("broadcast"), "carol");
+    let mut dave = Lines::broadcast_user(two.addr("broadcast"), "dave");
+    let mut amy = Lines::broadcast_user(one.addr("broadcast"), "amy");
+    let mut bob = Lines::broadcast_user(two.addr("broadcast"), "bob");
     for (listener, who) in [(&mut carol, "bob"), (&mut dave, "bob")] {
         wait_for(
             listener,
@@ -412,10 +362,10 @@ fn every_member_on_every_node_hears_one_room_in_one_order() {
     let burst: String = (0..300).map(|n| format!("b{n}\n")).collect();
     bob.send(&burst);
     let _amy = amy_talks.join().expect("amy talks");
-    let heard = |user: &mut User| -> Vec<String> {
+    let heard = |user: &mut Lines| -> Vec<String> {
         let mut said = Vec::new();
         while said.len() < 600 {
-            let line = user.line().expect("every message arrives");
+            let line = user.next_line().expect("every message arrives");
             if line.starts_with("amy: ") || line.starts_with("bob: ") {
                 said.push(line);
             }
@@ -450,7 +400,7 @@ fn nodes_reach_a_tls_redis_trusting_the_ca_they_are_given() {
     let two = Serve::start(&["--cluster", &url, "--cluster-ca", ca]);
     let (mut bob, mut amy) = meet(&one, &two);
     amy.send("over tls\n");
-    assert_eq!(bob.line().as_deref(), Some("amy: over tls"));
+    assert_eq!(bob.next_line().as_deref(), Some("amy: over tls"));
     // Without the CA, the self-signed certificate is not trusted: a clear refusal.
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
         .args([
@@ -478,8 +428,8 @@ fn a_name_taken_on_two_nodes_while_redis_was_away_ends_with_one_holder() {
     let (one, two) = (node(&redis), node(&redis));
     let (_bob, _amy) = meet(&one, &two);
     redis.kill();
-    let mut zoe_one = User::join(one.addr("broadcast"), "zoe");
-    let mut zoe_two = User::join(two.addr("broadcast"), "zoe");
+    let mut zoe_one = Lines::broadcast_user(one.addr("broadcast"), "zoe");
+    let mut zoe_two = Lines::broadcast_user(two.addr("broadcast"), "zoe");
     redis.restart();
     // Whichever node claims it second in Redis disconnects its zoe, who is told why.
     let start = Instant::now();
@@ -490,10 +440,8 @@ fn a_name_taken_on_two_nodes_while_redis_was_away_ends_with_one_holder() {
             "both zoes kept the name"
         );
         for (which, zoe) in [(1, &mut zoe_one), (2, &mut zoe_two)] {
-            zoe.stream
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .expect("timeout");
-            if let Some(line) = zoe.line() {
+            zoe.set_wait(Duration::from_millis(200));
+            if let Some(line) = zoe.next_line() {
                 if line == "Removed from the conversation" {
                     ended = Some(which);
                 }
@@ -504,7 +452,7 @@ fn a_name_taken_on_two_nodes_while_redis_was_away_ends_with_one_holder() {
     let check = |node: &Serve, nick: &str| {
         let mut irc = Irc::register(node.addr("irc"), nick);
         irc.send("NAMES #lobby\r\n");
-        let names = irc.until(" 353 ");
+        let names = irc.until_containing(" 353 ");
         names
             .split(' ')
             .filter(|n| n.trim_start_matches(':') == "zoe")

@@ -2,12 +2,8 @@
 //! through a line appears above it and leaves the half-typed line and the cursor intact;
 //! history, the guided rooms steps and a clean exit. Skipped, with a notice, without tmux.
 
-mod connect_support;
-
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
-use connect_support::{trimmed, Peer, Server, Tmux, BIN, WAIT};
+use crate::connect_support::{trimmed, Server, Tmux, BIN};
+use confab_testkit::blocking::Lines;
 
 /// The shell command that runs the client.
 fn client(args: &str) -> String {
@@ -24,12 +20,7 @@ fn broadcast_message_arriving_mid_line_leaves_the_typed_half_intact() {
     };
     tmux.wait_row("Welcome to the chat. Enter 'bye' anytime to exit.");
     tmux.wait_row("You:");
-    let mut bob = Peer::connect(&addr);
-    bob.send("bob\n");
-    assert_eq!(
-        bob.line(),
-        "Welcome to the chat. Enter 'bye' anytime to exit."
-    );
+    let mut bob = Lines::broadcast_user(&addr, "bob");
     tmux.wait_row("bob joined the conversation");
 
     // Half a line typed, then a message arrives.
@@ -73,16 +64,6 @@ fn broadcast_message_arriving_mid_line_leaves_the_typed_half_intact() {
     );
 }
 
-/// Reads one prefixed frame of a 2-digit width.
-fn read_frame(stream: &mut TcpStream) -> String {
-    let mut len = [0u8; 2];
-    stream.read_exact(&mut len).expect("a length");
-    let len: usize = std::str::from_utf8(&len).unwrap().parse().unwrap();
-    let mut payload = vec![0u8; len];
-    stream.read_exact(&mut payload).expect("a payload");
-    String::from_utf8(payload).unwrap()
-}
-
 #[test]
 fn prefixed_frame_arriving_mid_command_leaves_it_intact() {
     let server = Server::start();
@@ -100,15 +81,14 @@ fn prefixed_frame_arriving_mid_command_leaves_it_intact() {
     tmux.keys(&["Enter"]);
     tmux.wait_row("Server sent: Hello A");
 
-    let mut b = TcpStream::connect(&addr).unwrap();
-    b.set_read_timeout(Some(WAIT)).unwrap();
-    b.write_all(b"06NAME B").unwrap();
-    assert_eq!(read_frame(&mut b), "Hello B");
+    let mut b = Lines::connect(&addr);
+    b.send(b"06NAME B");
+    b.expect(b"07Hello B");
 
     tmux.type_text("GET_NA");
     tmux.wait_row("GET_NA");
-    b.write_all(b"11MSG A HELL").unwrap();
-    b.write_all(b"O").unwrap();
+    b.send(b"11MSG A HELL");
+    b.send(b"O");
     let screen = trimmed(&tmux.wait_row("Server sent: B sent HELLO"));
     let n = screen.len();
     assert_eq!(screen[n - 2..], ["Server sent: B sent HELLO", "GET_NA"]);
@@ -128,7 +108,7 @@ fn prefixed_frame_arriving_mid_command_leaves_it_intact() {
 fn rooms_guides_through_room_and_nickname_in_a_terminal() {
     let server = Server::start();
     let addr = server.addr("rooms");
-    let mut bob = Peer::connect(&addr);
+    let mut bob = Lines::connect(&addr);
     bob.send("/join lobby\n/nick bob\n");
     assert_eq!((bob.line(), bob.line()), ("0".into(), "0".into()));
 
@@ -205,7 +185,7 @@ fn timestamped(row: &str, text: &str) -> bool {
 fn tui_shows_panes_messages_scrollback_and_exits_cleanly() {
     let server = Server::start();
     let addr = server.addr("rooms");
-    let mut bob = Peer::connect(&addr);
+    let mut bob = Lines::connect(&addr);
     bob.send("/join lobby\n/nick bob\n");
     assert_eq!((bob.line(), bob.line()), ("0".into(), "0".into()));
 
@@ -260,7 +240,7 @@ fn tui_shows_panes_messages_scrollback_and_exits_cleanly() {
 
     // Scrollback: page up hides the newest message, page down brings it back.
     for i in 0..30 {
-        bob.send(&format!("m{i}\n"));
+        bob.send(format!("m{i}\n"));
     }
     tmux.wait_for("the last message", |s| {
         s.iter().any(|r| timestamped(r, "bob: m29"))
@@ -359,12 +339,7 @@ fn irc_channel_message_arriving_mid_line_leaves_the_typed_half_intact() {
     };
     tmux.wait_row("* Names in #lobby: amy");
     tmux.wait_row("[#lobby]");
-    let mut bob = Peer::connect(&server.addr("broadcast"));
-    bob.send("bob\n");
-    assert_eq!(
-        bob.line(),
-        "Welcome to the chat. Enter 'bye' anytime to exit."
-    );
+    let mut bob = Lines::broadcast_user(server.addr("broadcast"), "bob");
     tmux.wait_row("* bob joined #lobby");
 
     tmux.type_text("half a li");
@@ -401,9 +376,7 @@ fn irc_channel_message_arriving_mid_line_leaves_the_typed_half_intact() {
 #[test]
 fn irc_nick_asked_again_registers_without_a_second_user() {
     let server = Server::start();
-    let mut bob = Peer::connect(&server.addr("broadcast"));
-    bob.send("bob\n");
-    bob.line();
+    let _bob = Lines::broadcast_user(server.addr("broadcast"), "bob");
     let irc = server.addr("irc");
     let Some(tmux) = Tmux::start("irc-reask", &client(&irc), 80, 20) else {
         return;
@@ -443,9 +416,7 @@ fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
     let server = Server::start();
     let irc = server.addr("irc");
     let broadcast = server.addr("broadcast");
-    let mut bob = Peer::connect(&broadcast);
-    bob.send("bob\n");
-    bob.line();
+    let mut bob = Lines::broadcast_user(&broadcast, "bob");
 
     let command = client(&format!("--tui --nick amy --join '#lobby' {irc}"));
     let Some(tmux) = Tmux::start("irc-tui", &command, 90, 20) else {
@@ -473,9 +444,7 @@ fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
     );
 
     // Someone joins: the list grows; a message shows with its time.
-    let mut carol = Peer::connect(&broadcast);
-    carol.send("carol\n");
-    carol.line();
+    let _carol = Lines::broadcast_user(&broadcast, "carol");
     tmux.wait_for("carol in the nick list", |s| {
         s[3].ends_with("││carol             │")
     });

@@ -3,12 +3,10 @@
 //! user sees when the server is missing, leaves, or sends garbage; and nobody cut off by
 //! the registration timeout while reading the client's questions (issue 15 #10).
 
-mod connect_support;
-
-use std::io::{Read, Write};
 use std::time::Duration;
 
-use connect_support::{FakeServer, Peer, Script, Server};
+use crate::connect_support::{FakeServer, Script, Server};
+use confab_testkit::blocking::Lines;
 
 /// Seed 000's example run, both windows, with the `C:\Users\BARAK>` shell lines left out.
 /// Each window is what the terminal shows: the client's output with the typed lines
@@ -130,10 +128,8 @@ fn width_4_frames_for_the_four_digit_lineage() {
     let mut server = fake.accept();
     assert_eq!(client.expect(2), ["Pls enter commands", ""]);
     client.send("NAME A");
-    let mut got = [0u8; 10];
-    server.read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"0006NAME A");
-    server.write_all(b"0007Hello A").unwrap();
+    server.expect(b"0006NAME A");
+    server.send(b"0007Hello A");
     assert_eq!(client.expect(1), ["Server sent: Hello A"]);
     drop(server);
     let (code, rest) = client.finish();
@@ -257,22 +253,6 @@ fn broadcast_name_flag_and_a_taken_name() {
     assert_eq!(rest, ["Disconnected from the server"], "after its bye");
 }
 
-/// Reads whatever arrives on `stream` until it has been quiet for a moment.
-fn drain(stream: &mut std::net::TcpStream) -> Vec<u8> {
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut all = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut chunk) {
-        if n == 0 {
-            break;
-        }
-        all.extend_from_slice(chunk.get(..n).unwrap_or_default());
-    }
-    all
-}
-
 #[test]
 fn seed_002_client_side_errors_print_exactly_and_send_nothing() {
     let fake = FakeServer::bind();
@@ -298,15 +278,15 @@ fn seed_002_client_side_errors_print_exactly_and_send_nothing() {
         client.send(typed);
         assert_eq!(client.expect(1), [*error], "after {typed:.30}");
     }
-    assert_eq!(drain(&mut server), b"", "an error sends nothing");
+    assert_eq!(
+        server.read_until_quiet(Duration::from_millis(300)),
+        b"",
+        "an error sends nothing"
+    );
     // A valid command after them goes out as its packet.
     client.send("list");
-    let mut got = [0u8; 5];
-    server.read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"\x02\0\0\0\0");
-    server
-        .write_all(b"\x81\0\0\0\x07\0\x02\x01A\x02bc")
-        .unwrap();
+    server.expect(b"\x02\0\0\0\0");
+    server.send(b"\x81\0\0\0\x07\0\x02\x01A\x02bc");
     assert_eq!(client.expect(1), ["A bc"]);
     client.send("exit");
     let (code, rest) = client.wait();
@@ -354,7 +334,7 @@ fn seed_003_every_re_ask_then_chat_who_and_logout() {
     let server = Server::start();
     let addr = server.addr("rooms");
     // Someone already holds the nickname bob.
-    let mut bob = Peer::connect(&addr);
+    let mut bob = Lines::connect(&addr);
     bob.send("/join lobby\n/nick bob\n");
     assert_eq!((bob.line(), bob.line()), ("0".into(), "0".into()));
 
@@ -415,9 +395,7 @@ fn seed_003_every_re_ask_then_chat_who_and_logout() {
 fn the_end_of_a_script_says_the_protocols_goodbye() {
     let server = Server::start();
     // A broadcast user in the lobby hears how each script leaves.
-    let mut watcher = Peer::connect(&server.addr("broadcast"));
-    watcher.send("wat\n");
-    watcher.line();
+    let mut watcher = Lines::broadcast_user(server.addr("broadcast"), "wat");
 
     let mut ann = Script::start(&[
         "--protocol",
@@ -458,9 +436,7 @@ fn the_end_of_a_script_says_the_protocols_goodbye() {
     let dee = Script::start(&["--protocol", "prefixed", &fake.addr().to_string()]);
     let mut wire = fake.accept();
     let finished = std::thread::spawn(move || dee.finish());
-    let mut got = [0u8; 6];
-    wire.read_exact(&mut got).expect("a frame before the close");
-    assert_eq!(&got, b"04EXIT");
+    wire.expect(b"04EXIT");
     drop(wire);
     assert_eq!(finished.join().unwrap().0, Some(0));
 }
@@ -507,9 +483,7 @@ fn malformed_packets_from_the_server_are_reported_not_fatal() {
     let mut client = Script::start(&["--protocol", "packet", &addr]);
     let mut server = fake.accept();
     // An unknown type, a RESPONSE with an unknown result, then a good SENDTO.
-    server
-        .write_all(b"\x09\0\0\0\x01x\x82\0\0\0\x01\x07\x83\0\0\0\x08\x01A\0\0\0\x02hi")
-        .unwrap();
+    server.send(b"\x09\0\0\0\x01x\x82\0\0\0\x01\x07\x83\0\0\0\x08\x01A\0\0\0\x02hi");
     assert_eq!(
         client.expect(3),
         [
@@ -519,7 +493,7 @@ fn malformed_packets_from_the_server_are_reported_not_fatal() {
         ]
     );
     // A length no packet may have: the stream cannot be followed any more.
-    server.write_all(b"\x83\xff\xff\xff\xff").unwrap();
+    server.send(b"\x83\xff\xff\xff\xff");
     let (code, rest) = client.wait();
     assert_eq!(
         rest,
@@ -536,11 +510,10 @@ fn a_script_waits_for_counted_replies_before_exiting() {
     let mut client = Script::start(&["--protocol", "packet", &addr]);
     let mut server = fake.accept();
     client.send("list");
-    let mut got = [0u8; 5];
-    server.read_exact(&mut got).unwrap();
+    server.expect(b"\x02\0\0\0\0");
     let answer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(800));
-        server.write_all(b"\x81\0\0\0\x04\0\x01\x01Z").unwrap();
+        server.send(b"\x81\0\0\0\x04\0\x01\x01Z");
         server
     });
     let (code, rest) = client.finish();
@@ -576,12 +549,7 @@ fn irc_client_joins_lobby_and_talks_with_a_broadcast_user() {
     ]);
     assert_eq!(amy.expect(5), expected);
 
-    let mut bob = Peer::connect(&server.addr("broadcast"));
-    bob.send("bob\n");
-    assert_eq!(
-        bob.line(),
-        "Welcome to the chat. Enter 'bye' anytime to exit."
-    );
+    let mut bob = Lines::broadcast_user(server.addr("broadcast"), "bob");
     assert_eq!(amy.expect(1), ["* bob joined #lobby"]);
 
     amy.send("hello bob");
@@ -644,9 +612,7 @@ fn irc_nick_in_use_is_tried_again_with_an_underscore() {
     let mut first = Script::start(&["--nick", "amy", &irc]);
     assert_eq!(first.expect(3), irc_welcome("amy"));
     // A broadcast user's name is taken for IRC too: one namespace.
-    let mut bob = Peer::connect(&server.addr("broadcast"));
-    bob.send("bob\n");
-    bob.line();
+    let _bob = Lines::broadcast_user(server.addr("broadcast"), "bob");
 
     let mut second = Script::start(&["--nick", "AMY", &irc]);
     let mut expected = vec![

@@ -13,7 +13,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use confab_store::{Conversation, DataDir};
-use serve_support::{Serve, User};
+use confab_testkit::blocking::Lines;
+use serve_support::{bob_and_amy, Serve};
 
 /// A tmpfs mounted on a fresh directory, unmounted on drop.
 struct SmallDisk {
@@ -70,9 +71,7 @@ fn a_full_disk_stops_history_not_chat() {
     let log = fs::File::create(&log_path).expect("a log file");
     let serve = Serve::start_logging(&disk.path(), &[], log);
     let addr = serve.addr("broadcast");
-    let mut bob = User::join(addr, "bob");
-    let mut amy = User::join(addr, "amy");
-    assert_eq!(bob.line().as_deref(), Some("amy joined the conversation"));
+    let (mut bob, mut amy) = bob_and_amy(addr);
     // ~60 bytes of text each: far more than 2 MiB of rows. Sent in bursts that bob reads
     // in full, so nobody is cut off for reading slowly.
     let text = |n: u32| format!("{n:06} {}", "x".repeat(60));
@@ -83,14 +82,21 @@ fn a_full_disk_stops_history_not_chat() {
             .collect();
         amy.send(&lines);
         for n in burst * 500..(burst + 1) * 500 {
-            assert_eq!(bob.line(), Some(format!("amy: {}", text(n))), "message {n}");
+            assert_eq!(
+                bob.next_line(),
+                Some(format!("amy: {}", text(n))),
+                "message {n}"
+            );
         }
     }
     // Someone new still gets in and is heard.
-    let mut cy = User::join(addr, "cy");
-    assert_eq!(bob.line().as_deref(), Some("cy joined the conversation"));
+    let mut cy = Lines::broadcast_user(addr, "cy");
+    assert_eq!(
+        bob.next_line().as_deref(),
+        Some("cy joined the conversation")
+    );
     cy.send("still here\n");
-    assert_eq!(bob.line().as_deref(), Some("cy: still here"));
+    assert_eq!(bob.next_line().as_deref(), Some("cy: still here"));
     serve.stop(Duration::from_secs(10));
     let log = fs::read_to_string(&log_path).expect("the log");
     let _ = fs::remove_file(&log_path);

@@ -3,15 +3,13 @@
 //! nothing; message ids keep rising across restarts. The real `confab serve` writes, the
 //! real SQLite database is read back afterwards.
 
-mod serve_support;
-
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::serve_support::{bob_and_amy, Serve};
 use confab_store::{Conversation, DataDir};
-use serve_support::{Serve, User};
 
 /// The texts of the lobby's stored messages, oldest first, with their ids, read from the
 /// data directory after the server is gone.
@@ -34,9 +32,7 @@ fn every_message_received_before_a_kill_9_is_in_history() {
     let dir = tempfile::tempdir().expect("a data directory");
     let serve = Serve::start_in(dir.path(), &[]);
     let addr = serve.addr("broadcast");
-    let mut bob = User::join(addr, "bob");
-    let mut amy = User::join(addr, "amy");
-    assert_eq!(bob.line().as_deref(), Some("amy joined the conversation"));
+    let (mut bob, mut amy) = bob_and_amy(addr);
     // amy talks as fast as she can from a thread of her own; bob reads.
     let talker = std::thread::spawn(move || {
         for n in 0..50_000 {
@@ -47,12 +43,14 @@ fn every_message_received_before_a_kill_9_is_in_history() {
     });
     let mut received = BTreeSet::new();
     while received.len() < 3_000 {
-        let line = bob.line().expect("messages arrive while the server runs");
+        let line = bob
+            .next_line()
+            .expect("messages arrive while the server runs");
         received.insert(line);
     }
     // The kill lands wherever the server is: mid-batch, mid-commit, mid-write.
     serve.kill_9();
-    while let Some(line) = bob.line() {
+    while let Some(line) = bob.next_line() {
         received.insert(line);
     }
     let _ = talker.join();
@@ -72,13 +70,11 @@ fn a_graceful_stop_loses_nothing_and_ids_rise_across_restarts() {
     for run in 0..2 {
         let serve = Serve::start_in(dir.path(), &[]);
         let addr = serve.addr("broadcast");
-        let mut bob = User::join(addr, "bob");
-        let mut amy = User::join(addr, "amy");
-        assert_eq!(bob.line().as_deref(), Some("amy joined the conversation"));
+        let (mut bob, mut amy) = bob_and_amy(addr);
         let burst: String = (0..500).map(|n| format!("r{run}m{n}\n")).collect();
         amy.send(&burst);
         for n in 0..500 {
-            assert_eq!(bob.line(), Some(format!("amy: r{run}m{n}")));
+            assert_eq!(bob.next_line(), Some(format!("amy: r{run}m{n}")));
         }
         serve.stop(Duration::from_secs(5));
         let history = stored(dir.path());

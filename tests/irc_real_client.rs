@@ -8,8 +8,6 @@
 
 #![cfg(unix)]
 
-mod connect_support;
-
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -19,11 +17,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use connect_support::{Peer, Tmux, BIN, WAIT};
+use crate::connect_support::{Tmux, BIN, WAIT};
+use confab_testkit::blocking::Lines;
 
 /// How long a client may take from its start to its own JOIN (it loads its plugins first).
 const STARTUP: Duration = Duration::from_secs(10);
-const WELCOME: &str = "Welcome to the chat. Enter 'bye' anytime to exit.";
 
 /// True when `program` can be run; otherwise prints the skip notice for `test`.
 fn installed(test: &str, program: &str) -> bool {
@@ -100,11 +98,8 @@ impl Serve {
     }
 
     /// A broadcast user named `name`, welcomed.
-    fn broadcast_user(&self, name: &str) -> Peer {
-        let mut peer = Peer::connect(&self.broadcast.to_string());
-        peer.send(&format!("{name}\n"));
-        assert_eq!(peer.line(), WELCOME);
-        peer
+    fn broadcast_user(&self, name: &str) -> Lines {
+        Lines::broadcast_user(self.broadcast, name)
     }
 }
 

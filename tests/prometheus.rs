@@ -7,14 +7,13 @@
 
 #![cfg(unix)]
 
-mod serve_support;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serve_support::{Serve, User};
+use crate::serve_support::Serve;
+use confab_testkit::blocking::Lines;
 
 /// How long Prometheus may take to start, scrape and answer with the value sought.
 const WAIT: Duration = Duration::from_secs(60);
@@ -128,14 +127,14 @@ fn prometheus_reads_confabs_series_back() {
     let serve = Serve::start(&["--listen", "metrics=127.0.0.1:0"]);
     let prometheus = Prometheus::start(serve.addr("metrics"));
     // Two broadcast users: each names itself (1 message in), then ann says 3 lines.
-    let mut ann = User::join(serve.addr("broadcast"), "ann");
-    let mut ben = User::join(serve.addr("broadcast"), "ben");
+    let mut ann = Lines::broadcast_user(serve.addr("broadcast"), "ann");
+    let mut ben = Lines::broadcast_user(serve.addr("broadcast"), "ben");
     for n in 0..3 {
-        ann.send(&format!("hello {n}\n"));
+        ann.send(format!("hello {n}\n"));
     }
     for n in 0..3 {
         assert_eq!(
-            ben.line().as_deref(),
+            ben.next_line().as_deref(),
             Some(format!("ann: hello {n}").as_str())
         );
     }

@@ -3,19 +3,17 @@
 //! socket, which answers with the outcome) applies it, and the bytes clients see change; a
 //! broken file changes nothing. Everything on 127.0.0.1.
 
-mod serve_support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
-use serve_support::watched::{Watched, WAIT};
+use crate::serve_support::trusting;
+use crate::serve_support::watched::{Watched, WAIT};
+use confab_testkit::blocking::Irc;
 
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::ServerName;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -68,65 +66,26 @@ impl Serve {
     }
 }
 
-/// A registered IRC client reading CRLF lines.
-struct Irc {
-    stream: TcpStream,
-    lines: BufReader<TcpStream>,
+/// Registers `nick`; returns the client and the welcome's MOTD lines (375 to 376).
+fn register(addr: SocketAddr, nick: &str) -> (Irc, Vec<String>) {
+    let irc = Irc::register(addr, nick);
+    let motd = motd_of(&irc.welcome);
+    (irc, motd)
 }
 
-impl Irc {
-    /// Registers `nick` and returns the client with the welcome's MOTD lines (375 to 376).
-    fn register(addr: SocketAddr, nick: &str) -> (Irc, Vec<String>) {
-        let stream = TcpStream::connect(addr).expect("connects");
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let lines = BufReader::new(stream.try_clone().unwrap());
-        let mut irc = Irc { stream, lines };
-        irc.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
-        let motd = irc.motd();
-        (irc, motd)
-    }
+/// The MOTD lines of `lines`, from `375` to the end (a `376`).
+fn motd_of(lines: &[String]) -> Vec<String> {
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with(":confab 375 "))
+        .unwrap();
+    lines[start..].to_vec()
+}
 
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).unwrap();
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.lines.read_line(&mut line).expect("a line in time");
-        assert!(line.ends_with("\r\n"), "{line:?}");
-        line.truncate(line.len() - 2);
-        line
-    }
-
-    /// Lines up to and including the first one `last` accepts, at most 100.
-    fn until(&mut self, last: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut lines = Vec::new();
-        for _ in 0..100 {
-            let line = self.line();
-            let done = last(&line);
-            lines.push(line);
-            if done {
-                return lines;
-            }
-        }
-        panic!("no end in {lines:?}");
-    }
-
-    /// The MOTD lines, from `375` to `376` (skipping what comes before).
-    fn motd(&mut self) -> Vec<String> {
-        let lines = self.until(|line| line.starts_with(":confab 376 "));
-        let start = lines
-            .iter()
-            .position(|l| l.starts_with(":confab 375 "))
-            .unwrap();
-        lines[start..].to_vec()
-    }
-
-    /// What the server answers to a message to oneself, up to a PONG.
-    fn say_to_self(&mut self, nick: &str, text: &str) -> Vec<String> {
-        self.send(&format!("PRIVMSG {nick} :{text}\r\nPING :done\r\n"));
-        self.until(|line| line.ends_with(" PONG confab done"))
-    }
+/// What the server answers to a message to oneself, up to a PONG.
+fn say_to_self(irc: &mut Irc, nick: &str, text: &str) -> Vec<String> {
+    irc.send(&format!("PRIVMSG {nick} :{text}\r\nPING :done\r\n"));
+    irc.until(|line| line.ends_with(" PONG confab done"))
 }
 
 fn motd_lines(nick: &str, text: &str) -> Vec<String> {
@@ -177,9 +136,9 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
     let (irc, rooms) = (listening[0].1, listening[1].1);
     assert_eq!((&*listening[0].0, &*listening[1].0), ("irc", "rooms"));
     // amy connects before the reload and stays connected through it.
-    let (mut amy, motd) = Irc::register(irc, "amy");
+    let (mut amy, motd) = register(irc, "amy");
     assert_eq!(motd, motd_lines("amy", "before the reload"));
-    let said = amy.say_to_self("amy", "oh darn");
+    let said = say_to_self(&mut amy, "amy", "oh darn");
     assert!(!said.iter().any(|l| l.contains(" 404 ")), "{said:?}");
 
     serve.rewrite(AFTER);
@@ -209,9 +168,10 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
     );
     // amy, connected before, gets the new MOTD and the new filter.
     amy.send("MOTD\r\n");
-    assert_eq!(amy.motd(), motd_lines("amy", "after the reload"));
+    let again = amy.until(|line| line.starts_with(":confab 376 "));
+    assert_eq!(motd_of(&again), motd_lines("amy", "after the reload"));
     assert_eq!(
-        amy.say_to_self("amy", "oh darn"),
+        say_to_self(&mut amy, "amy", "oh darn"),
         [
             ":confab 404 amy amy :Cannot send to channel: it contains a word that is not allowed here",
             ":confab PONG confab done",
@@ -250,7 +210,7 @@ fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() 
         String::from_utf8_lossy(&check.stderr),
         format!("confab: {reason}\n")
     );
-    let (_carol, motd) = Irc::register(irc, "carol");
+    let (_carol, motd) = register(irc, "carol");
     assert_eq!(motd, motd_lines("carol", "after the reload"));
     assert!(TcpStream::connect(broadcast).is_ok(), "broadcast kept");
     // amy was never disconnected.
@@ -271,18 +231,8 @@ fn make_cert(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// A TLS handshake with `addr` trusting only `cert`: whether it succeeds.
 fn handshake(addr: SocketAddr, cert: &Path) -> bool {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in CertificateDer::pem_file_iter(cert).unwrap() {
-        roots.add(der.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut client = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let mut client = rustls::ClientConnection::new(trusting(cert), name).unwrap();
     let mut socket = TcpStream::connect(addr).unwrap();
     socket.set_read_timeout(Some(WAIT)).unwrap();
     for _ in 0..20 {
@@ -368,8 +318,8 @@ fn confab_reload_answers_with_the_outcome_and_a_lowered_limit_holds_while_users_
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
     // amy and bob are chatting when the limit on connections drops to the two they hold.
-    let (mut amy, _) = Irc::register(irc, "amy");
-    let (mut bob, _) = Irc::register(irc, "bob");
+    let mut amy = Irc::register(irc, "amy");
+    let mut bob = Irc::register(irc, "bob");
     amy.send("PRIVMSG bob :before\r\n");
     assert_eq!(bob.line(), ":amy!amy@127.0.0.1 PRIVMSG bob before");
 

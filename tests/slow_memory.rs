@@ -9,10 +9,10 @@ mod serve_support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use confab_testkit::Client;
 use serve_support::{mib, Serve};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::time::timeout;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpSocket;
 
 /// The outbox limit of the flood test.
 const OUTBOX: usize = 64 * 1024;
@@ -25,31 +25,22 @@ const FLOOD_BYTES: usize = 50 * 1024 * 1024;
 /// allocator noise. An unbounded outbox would hold the whole flood per slow client.
 const RSS_GROWTH_MAX_KIB: u64 = 16 * 1024;
 
-async fn rooms_user(addr: SocketAddr, room: &str, nick: &str) -> BufReader<TcpStream> {
-    let mut stream = BufReader::new(TcpStream::connect(addr).await.unwrap());
-    let login = format!("/join {room}\n/nick {nick}\n");
-    stream.get_mut().write_all(login.as_bytes()).await.unwrap();
-    let mut reply = [0u8; 4];
-    stream.read_exact(&mut reply).await.unwrap();
-    assert_eq!(&reply, b"0\n0\n", "{nick} joins {room}");
-    stream
-}
+/// How long one line may take: the flood keeps the machine busy.
+const LINE_WAIT: Duration = Duration::from_secs(20);
 
-async fn next_line(stream: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    timeout(Duration::from_secs(20), stream.read_line(&mut line))
+/// A rooms user in `room`.
+async fn rooms_user(addr: SocketAddr, room: &str, nick: &str) -> Client {
+    Client::rooms_user(addr, room, nick)
         .await
-        .expect("a line within 20 s")
-        .unwrap();
-    line
+        .waiting(LINE_WAIT)
 }
 
 /// Sends `count` numbered messages from `talker` in batches, each batch read whole by
 /// `reader` before the next (so the reader is never the one behind), checking every
 /// message arrives once and in order. Returns the `* X left` notices seen meanwhile.
 async fn flood(
-    talker: &mut BufReader<TcpStream>,
-    reader: &mut BufReader<TcpStream>,
+    talker: &mut Client,
+    reader: &mut Client,
     from: u32,
     count: u32,
     mut sample: impl FnMut(),
@@ -65,12 +56,12 @@ async fn flood(
         for n in sent..end {
             batch.push_str(&format!("{n:08} {payload}\n"));
         }
-        talker.get_mut().write_all(batch.as_bytes()).await.unwrap();
+        talker.send(batch.as_bytes()).await;
         for n in sent..end {
-            let mut line = next_line(reader).await;
+            let mut line = reader.line().await;
             while line.starts_with("* ") {
                 left.push(line);
-                line = next_line(reader).await;
+                line = reader.line().await;
             }
             let want = format!("talker: {n:08} ");
             assert!(
@@ -91,7 +82,7 @@ async fn clients_that_never_read_are_cut_off_and_memory_stays_bounded() {
     let addr = serve.addr("rooms");
     let mut talker = rooms_user(addr, "flood", "talker").await;
     let mut reader = rooms_user(addr, "flood", "reader").await;
-    assert_eq!(next_line(&mut talker).await, "* reader joined\n");
+    assert_eq!(talker.line().await, "* reader joined\n");
 
     // Warm up: the same traffic without slow clients, so the allocator's caches and the
     // socket buffers have grown once before the baseline is taken.
@@ -110,8 +101,8 @@ async fn clients_that_never_read_are_cut_off_and_memory_stays_bounded() {
             .write_all(format!("/join flood\n/nick slow{i}\n").as_bytes())
             .await
             .unwrap();
-        assert_eq!(next_line(&mut talker).await, format!("* slow{i} joined\n"));
-        assert_eq!(next_line(&mut reader).await, format!("* slow{i} joined\n"));
+        assert_eq!(talker.line().await, format!("* slow{i} joined\n"));
+        assert_eq!(reader.line().await, format!("* slow{i} joined\n"));
         slow.push(stream);
     }
 
@@ -126,22 +117,21 @@ async fn clients_that_never_read_are_cut_off_and_memory_stays_bounded() {
     let expected: Vec<String> = (0..SLOW).map(|i| format!("* slow{i} left\n")).collect();
     assert_eq!(left, expected, "every slow client was disconnected");
     for _ in 0..SLOW {
-        let line = next_line(&mut talker).await;
+        let line = talker.line().await;
         assert!(
             line.starts_with("* slow") && line.ends_with(" left\n"),
             "{line:?}"
         );
     }
     // Delivery goes on after they are gone.
-    talker.get_mut().write_all(b"still here\n").await.unwrap();
-    assert_eq!(next_line(&mut reader).await, "talker: still here\n");
+    talker.send(b"still here\n").await;
+    assert_eq!(reader.line().await, "talker: still here\n");
     // The slow clients see the goodbye after whatever fitted in their window, then EOF.
-    for mut stream in slow {
-        let mut all = Vec::new();
-        timeout(Duration::from_secs(10), stream.read_to_end(&mut all))
-            .await
-            .expect("the server closed the slow client")
-            .ok();
+    for stream in slow {
+        let all = Client::over(stream)
+            .waiting(Duration::from_secs(10))
+            .until_closed()
+            .await;
         assert!(
             all.ends_with(b"* disconnected: too many unread messages\n") || all.len() > OUTBOX / 2,
             "a slow client got {} bytes",
@@ -174,11 +164,11 @@ async fn clients_that_never_read_are_cut_off_and_memory_stays_bounded() {
 }
 
 /// Reads one rooms count line and that many lines after it.
-async fn rooms_list(stream: &mut BufReader<TcpStream>) -> Vec<String> {
-    let count: usize = next_line(stream).await.trim_end().parse().unwrap();
+async fn rooms_list(stream: &mut Client) -> Vec<String> {
+    let count: usize = stream.line().await.trim_end().parse().unwrap();
     let mut lines = Vec::with_capacity(count);
     for _ in 0..count {
-        lines.push(next_line(stream).await.trim_end().to_string());
+        lines.push(stream.line().await.trim_end().to_string());
     }
     lines
 }
@@ -197,36 +187,32 @@ async fn a_long_reply_to_ones_own_request_never_trips_a_tiny_outbox() {
     // member's own `* X joined` notices are drained by a task so no member falls behind.
     let mut members = Vec::new();
     for name in &names {
-        let mut m = rooms_user(serve.addr("rooms"), "big", name).await;
+        let mut m = rooms_user(serve.addr("rooms"), "big", name)
+            .await
+            .into_stream();
         members.push(tokio::spawn(async move {
             let mut sink = vec![0u8; 4096];
             while m.read(&mut sink).await.is_ok_and(|n| n > 0) {}
         }));
     }
     let mut who = rooms_user(serve.addr("rooms"), "big", "asker").await;
-    let mut irc = BufReader::new(TcpStream::connect(serve.addr("irc")).await.unwrap());
-    irc.get_mut()
-        .write_all(b"NICK ircasker\r\nUSER i 0 * :I\r\n")
-        .await
-        .unwrap();
-    while !next_line(&mut irc).await.contains(" 376 ircasker ") {}
+    let mut irc = Client::connect(serve.addr("irc")).await.waiting(LINE_WAIT);
+    irc.send(b"NICK ircasker\r\nUSER i 0 * :I\r\n").await;
+    while !irc.line().await.contains(" 376 ircasker ") {}
 
     for round in 0..3 {
         // rooms `/who`: the count, then 201 names.
-        who.get_mut().write_all(b"/who\n").await.unwrap();
+        who.send(b"/who\n").await;
         let mut got = rooms_list(&mut who).await;
         assert_eq!(got.len(), USERS + 1, "/who round {round}");
         got.pop();
         assert_eq!(got, names);
 
         // IRC NAMES, WHO and LIST of the channel.
-        irc.get_mut()
-            .write_all(b"NAMES #big\r\nWHO #big\r\nLIST\r\n")
-            .await
-            .unwrap();
+        irc.send(b"NAMES #big\r\nWHO #big\r\nLIST\r\n").await;
         let mut in_names = 0;
         loop {
-            let line = next_line(&mut irc).await;
+            let line = irc.line().await;
             if line.contains(" 366 ircasker #big ") {
                 break;
             }
@@ -236,7 +222,7 @@ async fn a_long_reply_to_ones_own_request_never_trips_a_tiny_outbox() {
         assert_eq!(in_names, USERS + 1, "NAMES round {round}");
         let mut in_who = 0;
         loop {
-            let line = next_line(&mut irc).await;
+            let line = irc.line().await;
             if line.contains(" 315 ircasker #big ") {
                 break;
             }
@@ -244,31 +230,28 @@ async fn a_long_reply_to_ones_own_request_never_trips_a_tiny_outbox() {
             in_who += 1;
         }
         assert_eq!(in_who, USERS + 1, "WHO round {round}");
-        assert!(next_line(&mut irc)
+        assert!(irc
+            .line()
             .await
             .contains(&format!(" 322 ircasker #big {} ", USERS + 1)));
-        assert!(next_line(&mut irc).await.contains(" 323 ircasker "));
+        assert!(irc.line().await.contains(" 323 ircasker "));
 
         // prefixed GET_NAMES (4-digit frames: one frame) and packet LIST.
-        let mut p = TcpStream::connect(serve.addr("prefixed")).await.unwrap();
-        p.write_all(b"0009GET_NAMES").await.unwrap();
-        let mut len = [0u8; 4];
-        p.read_exact(&mut len).await.unwrap();
+        let mut p = Client::connect(serve.addr("prefixed")).await;
+        p.send(b"0009GET_NAMES").await;
+        let len = p.read_exact(4).await;
         let len: usize = std::str::from_utf8(&len).unwrap().parse().unwrap();
-        let mut body = vec![0u8; len];
-        p.read_exact(&mut body).await.unwrap();
+        let body = p.read_exact(len).await;
         let listed: Vec<&str> = std::str::from_utf8(&body).unwrap().split(' ').collect();
         assert_eq!(listed.len(), USERS + 2, "GET_NAMES round {round}");
 
-        let mut k = TcpStream::connect(serve.addr("packet")).await.unwrap();
-        k.write_all(&[0x02, 0, 0, 0, 0]).await.unwrap();
-        let mut header = [0u8; 5];
-        k.read_exact(&mut header).await.unwrap();
+        let mut k = Client::connect(serve.addr("packet")).await;
+        k.send([0x02, 0, 0, 0, 0]).await;
+        let header = k.read_exact(5).await;
         assert_eq!(header[0], 0x81, "a LIST packet");
         let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
         assert!(len > 4096, "the LIST is longer than the outbox");
-        let mut body = vec![0u8; len];
-        k.read_exact(&mut body).await.unwrap();
+        let body = k.read_exact(len).await;
         assert_eq!(
             u16::from_be_bytes([body[0], body[1]]) as usize,
             USERS + 2,
@@ -276,9 +259,9 @@ async fn a_long_reply_to_ones_own_request_never_trips_a_tiny_outbox() {
         );
     }
     // The askers are still connected and answered.
-    irc.get_mut().write_all(b"PING end\r\n").await.unwrap();
-    assert!(next_line(&mut irc).await.contains("PONG"));
-    who.get_mut().write_all(b"/list\n").await.unwrap();
+    irc.send(b"PING end\r\n").await;
+    assert!(irc.line().await.contains("PONG"));
+    who.send(b"/list\n").await;
     assert_eq!(rooms_list(&mut who).await, ["big"]);
     for m in &members {
         assert!(!m.is_finished(), "no member was disconnected");

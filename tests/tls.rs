@@ -9,20 +9,16 @@
 
 #![cfg(unix)]
 
-mod connect_support;
-mod serve_support;
-
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
-use serve_support::watched::{lines_of, Watched, WAIT};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::serve_support::trusting;
+use crate::serve_support::watched::{lines_of, Watched, WAIT};
+use confab_testkit::{ws, Client};
+use rustls_pki_types::ServerName;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -291,31 +287,22 @@ fn s_client_help() -> String {
 
 /// A rustls client that trusts exactly the certificate in `cert`.
 fn connector(cert: &Path) -> tokio_rustls::TlsConnector {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in CertificateDer::pem_file_iter(cert).expect("the certificate file") {
-        roots.add(der.expect("a PEM certificate")).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    tokio_rustls::TlsConnector::from(trusting(cert))
 }
 
-/// Reads exactly `expected.len()` bytes within [`WAIT`] and checks them.
-async fn expect<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, expected: &[u8], what: &str) {
-    let mut got = vec![0; expected.len()];
-    tokio::time::timeout(WAIT, stream.read_exact(&mut got))
+/// A harness client over TLS to `addr`, trusting exactly `cert` and checking that it is
+/// made for `name`.
+async fn tls_client(
+    addr: SocketAddr,
+    cert: &Path,
+    name: ServerName<'static>,
+) -> Client<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let tls = tokio::time::timeout(WAIT, connector(cert).connect(name, tcp))
         .await
-        .unwrap_or_else(|_| panic!("{what}: nothing within {WAIT:?}"))
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert_eq!(
-        String::from_utf8_lossy(&got),
-        String::from_utf8_lossy(expected),
-        "{what}"
-    );
+        .expect("handshake in time")
+        .expect("handshake succeeds");
+    Client::over(tls).waiting(WAIT)
 }
 
 #[tokio::test]
@@ -337,84 +324,46 @@ async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
     assert_eq!(listening[1].0, "rooms");
 
     // alice comes in over TLS, checking the server's certificate for 127.0.0.1.
-    let tcp = tokio::net::TcpStream::connect(listening[0].1)
-        .await
-        .unwrap();
     let name = ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
-    let mut alice = tokio::time::timeout(WAIT, connector(&cert).connect(name, tcp))
-        .await
-        .expect("handshake in time")
-        .expect("handshake succeeds");
-    alice
-        .write_all(b"/join lobby\n/nick alice\n")
-        .await
-        .unwrap();
-    expect(&mut alice, b"0\n0\n", "alice joins and is named").await;
+    let mut alice = tls_client(listening[0].1, &cert, name).await;
+    alice.send(b"/join lobby\n/nick alice\n").await;
+    alice.expect(b"0\n0\n").await; // alice joins and is named
 
     // bob comes in over plain TCP to the same room.
-    let mut bob = tokio::net::TcpStream::connect(listening[1].1)
-        .await
-        .unwrap();
-    bob.write_all(b"/join lobby\n/nick bob\n").await.unwrap();
-    expect(&mut bob, b"0\n0\n", "bob joins and is named").await;
-    expect(&mut alice, b"* bob joined\n", "alice sees bob arrive").await;
+    let mut bob = Client::connect(listening[1].1).await.waiting(WAIT);
+    bob.send(b"/join lobby\n/nick bob\n").await;
+    bob.expect(b"0\n0\n").await; // bob joins and is named
+    alice.expect(b"* bob joined\n").await; // alice sees bob arrive
 
     // Both directions across the transports.
-    alice.write_all(b"hello in plain sight\n").await.unwrap();
-    expect(
-        &mut bob,
-        b"alice: hello in plain sight\n",
-        "bob hears alice",
-    )
-    .await;
-    bob.write_all(b"hi, encrypted alice\n").await.unwrap();
-    expect(&mut alice, b"bob: hi, encrypted alice\n", "alice hears bob").await;
+    alice.send(b"hello in plain sight\n").await;
+    bob.expect(b"alice: hello in plain sight\n").await; // bob hears alice
+    bob.send(b"hi, encrypted alice\n").await;
+    alice.expect(b"bob: hi, encrypted alice\n").await; // alice hears bob
 
     // alice leaves over TLS; bob is told.
-    alice.write_all(b"/logout\n").await.unwrap();
-    expect(&mut bob, b"* alice left\n", "bob sees alice go").await;
-    let mut rest = Vec::new();
-    tokio::time::timeout(WAIT, alice.read_to_end(&mut rest))
-        .await
-        .expect("alice's connection closes")
-        .expect("with a clean TLS close_notify");
+    alice.send(b"/logout\n").await;
+    bob.expect(b"* alice left\n").await; // bob sees alice go
+                                         // alice's connection closes, with a clean TLS close_notify.
+    alice.rest_bytes().await;
 
     // A TLS client hears the shutdown goodbye like a plain one, then a clean TLS close.
-    let tcp = tokio::net::TcpStream::connect(listening[0].1)
-        .await
-        .unwrap();
     let name = ServerName::try_from("localhost").unwrap();
-    let mut dave = connector(&cert).connect(name, tcp).await.unwrap();
-    dave.write_all(b"/join lobby\n/nick dave\n").await.unwrap();
-    expect(&mut dave, b"0\n0\n", "dave joins").await;
-    expect(&mut bob, b"* dave joined\n", "bob sees dave").await;
+    let mut dave = tls_client(listening[0].1, &cert, name).await;
+    dave.send(b"/join lobby\n/nick dave\n").await;
+    dave.expect(b"0\n0\n").await; // dave joins
+    bob.expect(b"* dave joined\n").await; // bob sees dave
     let status = Command::new("kill")
         .args(["-TERM", &serve.watched.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let mut rest = Vec::new();
-    tokio::time::timeout(WAIT, dave.read_to_end(&mut rest))
-        .await
-        .expect("dave's connection closes")
-        .expect("with a clean TLS close_notify");
-    assert_eq!(String::from_utf8_lossy(&rest), "* server shutting down\n");
-}
-
-/// Reads an HTTP answer's head, up to its blank line (WebSocket frames may follow).
-async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let byte = tokio::time::timeout(WAIT, stream.read_u8()).await;
-        head.push(byte.expect("an answer in time").expect("read"));
-    }
-    String::from_utf8(head).expect("UTF-8")
+    // dave's connection closes after the goodbye, with a clean TLS close_notify.
+    assert_eq!(dave.rest().await, "* server shutting down\n");
 }
 
 #[tokio::test]
 async fn the_page_over_https_and_a_wss_irc_user_talking_with_a_plain_irc_user() {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::{protocol::Role, Message};
     let dir = TempDir::new("https");
     let (cert, key) = make_cert(&dir.0);
     let serve = Serve::start(
@@ -436,91 +385,38 @@ async fn the_page_over_https_and_a_wss_irc_user_talking_with_a_plain_irc_user() 
     let name = ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
 
     // The page, over HTTPS and over plain HTTP alike.
-    let tcp = tokio::net::TcpStream::connect(https).await.unwrap();
-    let secure = connector(&cert).connect(name.clone(), tcp).await.unwrap();
-    let plain = tokio::net::TcpStream::connect(listening[2].1)
-        .await
-        .unwrap();
-    for mut stream in [Box::new(secure) as Box<dyn Duplex>, Box::new(plain)] {
-        let get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-        stream.write_all(get.as_bytes()).await.unwrap();
-        let mut page = Vec::new();
-        tokio::time::timeout(WAIT, stream.read_to_end(&mut page))
-            .await
-            .expect("the page in time")
-            .expect("read");
-        let page = String::from_utf8(page).unwrap();
+    let get = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let mut secure = tls_client(https, &cert, name.clone()).await;
+    secure.send(get).await;
+    let mut plain = Client::connect(listening[2].1).await.waiting(WAIT);
+    plain.send(get).await;
+    for page in [secure.rest().await, plain.rest().await] {
         assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
         assert!(page.ends_with("</html>\n"), "{page}");
     }
 
     // wss:// from the server's own page, which over TLS is https://HOST.
-    let tcp = tokio::net::TcpStream::connect(https).await.unwrap();
-    let mut tls = connector(&cert).connect(name, tcp).await.unwrap();
-    let upgrade = format!(
-        "GET /irc HTTP/1.1\r\nHost: {https}\r\nOrigin: https://{https}\r\n\
-         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n\r\n"
-    );
-    tls.write_all(upgrade.as_bytes()).await.unwrap();
-    let head = read_head(&mut tls).await;
-    assert!(
-        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
-        "{head}"
-    );
-    assert!(
-        head.contains("\r\nsec-websocket-protocol: text.ircv3.net\r\n"),
-        "{head}"
-    );
-    let mut web =
-        tokio_tungstenite::WebSocketStream::from_raw_socket(tls, Role::Client, None).await;
-    for line in ["NICK web", "USER web 0 * :Web"] {
-        web.send(Message::text(line)).await.unwrap();
-    }
-    let end_of_motd = Message::text(":confab 376 web :End of /MOTD command.");
-    while tokio::time::timeout(WAIT, web.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap()
-        != end_of_motd
-    {}
-
-    let mut tcp = tokio::net::TcpStream::connect(listening[1].1)
-        .await
-        .unwrap();
-    tcp.write_all(b"NICK tcp\r\nUSER tcp 0 * :Tcp\r\n")
-        .await
-        .unwrap();
-    let mut burst = Vec::new();
-    while !burst.ends_with(b" 376 tcp :End of /MOTD command.\r\n") {
-        let byte = tokio::time::timeout(WAIT, tcp.read_u8()).await;
-        burst.push(byte.expect("the welcome in time").unwrap());
-    }
-    web.send(Message::text("PRIVMSG tcp :over wss"))
-        .await
-        .unwrap();
-    expect(
-        &mut tcp,
-        b":web!web@127.0.0.1 PRIVMSG tcp :over wss\r\n",
-        "tcp hears web",
-    )
-    .await;
-    tcp.write_all(b"PRIVMSG web :over tcp\r\n").await.unwrap();
-    let heard = tokio::time::timeout(WAIT, web.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let mut tls = tls_client(https, &cert, name).await;
+    let extra = format!("Origin: https://{https}\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n");
+    let request = ws::upgrade_request(&https.to_string(), "/irc", &extra);
     assert_eq!(
-        heard,
-        Message::text(":tcp!tcp@127.0.0.1 PRIVMSG web :over tcp")
+        ws::upgrade(&mut tls, &request).await,
+        ws::switching("text.ircv3.net")
     );
-}
+    let mut web = ws::Web::over(tls, "web").await;
+    web.register("confab", "confab").await;
 
-/// A stream of either transport, to run the same steps on both.
-trait Duplex: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin {}
-impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin> Duplex for S {}
+    // A plain IRC user, and a message each way.
+    let mut tcp = Client::connect(listening[1].1).await.waiting(WAIT);
+    tcp.send(b"NICK tcp\r\nUSER tcp 0 * :Tcp\r\n").await;
+    tcp.read_through(b" 376 tcp :End of /MOTD command.\r\n")
+        .await;
+    web.send("PRIVMSG tcp :over wss").await;
+    tcp.expect(b":web!web@127.0.0.1 PRIVMSG tcp :over wss\r\n")
+        .await; // tcp hears web
+    tcp.send(b"PRIVMSG web :over tcp\r\n").await;
+    web.expect(":tcp!tcp@127.0.0.1 PRIVMSG web :over tcp").await;
+}
 
 #[tokio::test]
 async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {
@@ -541,27 +437,17 @@ async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {
     let addr = serve.listening(1)[0].1;
 
     // A client that connects and never says a word, and one that speaks plain text.
-    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut plain = tokio::net::TcpStream::connect(addr).await.unwrap();
-    plain
-        .write_all(b"/join lobby\n/nick mallory\n")
-        .await
-        .unwrap();
+    let mut silent = Client::connect(addr).await.waiting(WAIT);
+    let mut plain = Client::connect(addr).await.waiting(WAIT);
+    plain.send(b"/join lobby\n/nick mallory\n").await;
 
     // Meanwhile a real client is accepted and served at once: well before the silent
     // client's handshake time runs out, as it would not be if handshakes held up accepting.
     let start = Instant::now();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let name = ServerName::try_from("localhost").unwrap();
-    let mut carol = tokio::time::timeout(WAIT, connector(&cert).connect(name, tcp))
-        .await
-        .expect("handshake in time")
-        .expect("handshake succeeds");
-    carol
-        .write_all(b"/join lobby\n/nick carol\n")
-        .await
-        .unwrap();
-    expect(&mut carol, b"0\n0\n", "carol is served").await;
+    let mut carol = tls_client(addr, &cert, name).await;
+    carol.send(b"/join lobby\n/nick carol\n").await;
+    carol.expect(b"0\n0\n").await; // carol is served
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "carol waited {:?} behind a stalled handshake",
@@ -569,20 +455,12 @@ async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {
     );
 
     // The plain-text client gets a TLS alert at most, never a rooms reply, then the close.
-    let mut got = Vec::new();
-    tokio::time::timeout(WAIT, plain.read_to_end(&mut got))
-        .await
-        .expect("the plain client is closed")
-        .ok();
+    let got = plain.until_closed().await;
     assert!(!got.starts_with(b"0\n"), "no rooms reply: {got:?}");
     serve.expect_log("TLS handshake failed");
 
     // The silent client is dropped when the handshake time (3 s here) runs out.
-    let mut got = Vec::new();
-    tokio::time::timeout(WAIT, silent.read_to_end(&mut got))
-        .await
-        .expect("the silent client is closed")
-        .ok();
+    let got = silent.until_closed().await;
     assert!(got.is_empty(), "{got:?}");
     assert!(
         start.elapsed() >= Duration::from_millis(2500),
@@ -592,8 +470,8 @@ async fn stalled_and_garbage_handshakes_hold_up_nobody_and_are_dropped() {
     serve.expect_log("TLS handshake timed out");
 
     // carol never noticed.
-    carol.write_all(b"/who\n").await.unwrap();
-    expect(&mut carol, b"1\ncarol\n", "carol is still served, alone").await;
+    carol.send(b"/who\n").await;
+    carol.expect(b"1\ncarol\n").await; // carol is still served, alone
 }
 
 #[test]
@@ -743,8 +621,9 @@ fn connect_with_ca_runs_irc_and_rooms_sessions_over_tls() {
     let ca = cert.to_str().expect("a UTF-8 path");
 
     // An IRC user over TLS, trusting the self-signed certificate given with --ca.
-    let mut amy =
-        connect_support::Script::start(&["--ca", ca, "--nick", "amy", "--join", "#lobby", &irc]);
+    let mut amy = crate::connect_support::Script::start(&[
+        "--ca", ca, "--nick", "amy", "--join", "#lobby", &irc,
+    ]);
     let mut expected = irc_welcome("amy");
     expected.extend([
         "* You joined #lobby".into(),
@@ -753,8 +632,14 @@ fn connect_with_ca_runs_irc_and_rooms_sessions_over_tls() {
     assert_eq!(amy.expect(5), expected);
 
     // A rooms user over TLS (--tls said too: --ca alone implies it, both are fine).
-    let mut bob =
-        connect_support::Script::start(&["--protocol", "rooms", "--tls", "--ca", ca, &rooms]);
+    let mut bob = crate::connect_support::Script::start(&[
+        "--protocol",
+        "rooms",
+        "--tls",
+        "--ca",
+        ca,
+        &rooms,
+    ]);
     bob.send("lobby");
     bob.send("bob");
     let lines = bob.expect(5);
@@ -796,7 +681,7 @@ fn connect_tls_refuses_an_untrusted_or_misnamed_certificate_and_a_plain_port() {
     let (tls, plain) = (addr_of("irc+tls"), addr_of("irc"));
     // One line on stderr, nothing on stdout, exit 1: never a panic or garbage.
     let refused = |args: &[&str]| {
-        let mut client = connect_support::Script::start(args);
+        let mut client = crate::connect_support::Script::start(args);
         let (code, rest) = client.wait();
         assert_eq!(code, Some(1), "{args:?}");
         assert!(rest.is_empty(), "{args:?}: {rest:?}");

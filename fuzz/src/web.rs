@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::server::{populated_server, Target};
+// `super`, not `crate`: the corpus replay includes this file beside `server.rs` in a
+// module of its test binary.
+use super::server::{populated_server, Target};
 
 /// Every target, by the name of its AFL binary and its corpus directory.
 pub const TARGETS: &[(&str, Target)] = &[("http", http)];

@@ -1,15 +1,17 @@
 //! Shared harness for the `confab connect` tests: a server on port 0, the client binary
-//! driven through pipes (its scriptable mode) or inside tmux (a real terminal), and raw
-//! peers that speak bytes. Every wait is bounded.
+//! driven through pipes (its scriptable mode) or inside tmux (a real terminal), and a
+//! fake server for one client. Raw peers are the harness's (`confab_testkit::blocking`).
+//! Every wait is bounded.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use confab_testkit::blocking::Lines;
 use confab_testkit::TestServer;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_confab");
@@ -177,36 +179,6 @@ pub fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
     panic!("the client did not exit within {limit:?}");
 }
 
-/// A raw line-protocol peer (rooms, broadcast) on a plain socket.
-pub struct Peer {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Peer {
-    pub fn connect(addr: &str) -> Peer {
-        let stream = TcpStream::connect(addr).expect("peer connects");
-        stream.set_read_timeout(Some(WAIT)).expect("timeout");
-        let reader = BufReader::new(stream.try_clone().expect("clone"));
-        Peer { stream, reader }
-    }
-
-    pub fn send(&mut self, bytes: &str) {
-        self.stream
-            .write_all(bytes.as_bytes())
-            .expect("peer writes");
-    }
-
-    /// The next line, without its `\n`.
-    pub fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("peer reads a line");
-        assert!(line.ends_with('\n'), "a whole line, got {line:?}");
-        line.pop();
-        line
-    }
-}
-
 /// A fake server for one client: accepts one connection and hands it to the test.
 pub struct FakeServer {
     listener: std::net::TcpListener,
@@ -223,15 +195,15 @@ impl FakeServer {
         self.listener.local_addr().expect("local addr")
     }
 
-    pub fn accept(&self) -> TcpStream {
+    /// The client's connection, as a harness client to script the server's side.
+    pub fn accept(&self) -> Lines {
         self.listener.set_nonblocking(true).expect("nonblocking");
         let start = Instant::now();
         loop {
             match self.listener.accept() {
                 Ok((stream, _)) => {
                     stream.set_nonblocking(false).expect("blocking");
-                    stream.set_read_timeout(Some(WAIT)).expect("timeout");
-                    return stream;
+                    return Lines::over(stream).waiting(WAIT);
                 }
                 Err(_) if start.elapsed() < WAIT => std::thread::sleep(Duration::from_millis(10)),
                 Err(error) => panic!("the client did not connect: {error}"),

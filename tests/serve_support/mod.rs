@@ -1,17 +1,20 @@
 //! Shared by the tests that run the real `confab serve` and watch it: the child process
 //! with every listener on a free loopback port and a data directory of its own (or one
-//! the test keeps across restarts), its resident set size, and a broadcast user to talk
-//! through it.
+//! the test keeps across restarts), its resident set size, the first two users of its
+//! broadcast conversation, and a TLS client configuration trusting one certificate.
+//! Clients to talk through it are the harness's (`confab_testkit::blocking`).
 #![allow(dead_code)]
 
 pub mod redis;
 pub mod watched;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+use confab_testkit::blocking::Lines;
 
 const BIN: &str = env!("CARGO_BIN_EXE_confab");
 
@@ -123,43 +126,32 @@ impl Drop for Serve {
     }
 }
 
-/// A broadcast user: named, welcomed, reading lines with a timeout.
-pub struct User {
-    pub stream: TcpStream,
-    lines: BufReader<TcpStream>,
+/// bob and amy, broadcast users of `addr` in that order, once bob has been told amy joined.
+pub fn bob_and_amy(addr: SocketAddr) -> (Lines, Lines) {
+    let mut bob = Lines::broadcast_user(addr, "bob");
+    let amy = Lines::broadcast_user(addr, "amy");
+    assert_eq!(
+        bob.next_line().as_deref(),
+        Some("amy joined the conversation")
+    );
+    (bob, amy)
 }
 
-impl User {
-    pub fn join(addr: SocketAddr, name: &str) -> User {
-        let stream = TcpStream::connect(addr).expect("connects");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        let lines = BufReader::new(stream.try_clone().expect("clone"));
-        let mut user = User { stream, lines };
-        user.send(&format!("{name}\n"));
-        assert_eq!(
-            user.line().as_deref(),
-            Some("Welcome to the chat. Enter 'bye' anytime to exit.")
-        );
-        user
+/// A rustls client configuration that trusts exactly the certificate in `cert`.
+pub fn trusting(cert: &std::path::Path) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for der in rustls_pki_types::CertificateDer::pem_file_iter(cert).expect("the certificate file")
+    {
+        roots.add(der.expect("a PEM certificate")).unwrap();
     }
-
-    pub fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("writes");
-    }
-
-    /// The next line without its `\n`; `None` once the connection is gone.
-    pub fn line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line) {
-            Ok(n) if n > 0 && line.ends_with('\n') => {
-                line.pop();
-                Some(line)
-            }
-            _ => None,
-        }
-    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    std::sync::Arc::new(config)
 }
 
 /// `VmRSS` of a process, in KiB.

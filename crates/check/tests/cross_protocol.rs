@@ -2,18 +2,9 @@
 //! direct messages between prefixed and packet, the shared room `lobby` between rooms
 //! and broadcast, and private notices for protocols without direct messages.
 
-use confab_check::wire::{kind, list_body, name_field, result, sendto_body, Wire};
-use confab_check::Failure;
-use confab_testkit::TestServer;
-
-const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
-
-/// Turns a scenario-style result into a test failure showing the escaped bytes.
-fn ok(result: Result<(), Failure>) {
-    if let Err(failure) = result {
-        panic!("\n{failure}");
-    }
-}
+use confab_check::wire::{kind, list_body, result, sendto_body};
+use confab_testkit::classroom::*;
+use confab_testkit::{ok, Step, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefixed_and_packet_users_message_each_other() {
@@ -21,14 +12,10 @@ async fn prefixed_and_packet_users_message_each_other() {
     ok(prefixed_and_packet(&server).await);
 }
 
-async fn prefixed_and_packet(server: &TestServer) -> Result<(), Failure> {
+async fn prefixed_and_packet(server: &TestServer) -> Step {
     // pak logs in over packet, Pre names himself over prefixed (2 digits).
-    let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
-    pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
-    pak.expect_response(result::OK).await?;
-    let mut pre = Wire::connect(server.addr("prefixed"), "Pre").await?;
-    pre.send_frame(2, b"NAME Pre").await?;
-    pre.expect_frame(2, b"Hello Pre").await?;
+    let mut pak = packet_user(server, "pak").await?;
+    let mut pre = prefixed_user(server, "Pre").await?;
     // Each sees the other in its own list form, in the order names were taken.
     pre.send_frame(2, b"GET_NAMES").await?;
     pre.expect_frame(2, b"pak Pre").await?;
@@ -67,22 +54,14 @@ async fn rooms_lobby_and_broadcast_share_one_conversation() {
     ok(rooms_and_broadcast(&server).await);
 }
 
-async fn rooms_and_broadcast(server: &TestServer) -> Result<(), Failure> {
+async fn rooms_and_broadcast(server: &TestServer) -> Step {
     // alice joins the broadcast conversation.
-    let mut alice = Wire::connect(server.addr("broadcast"), "alice").await?;
-    alice.send_line(b"alice").await?;
-    alice.expect(WELCOME).await?;
+    let mut alice = broadcast_user(server, "alice").await?;
     // carol joins room lobby over rooms; alice is told when carol takes her nickname.
-    let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-    carol.send_line(b"/join lobby").await?;
-    carol.expect_line(b"0").await?;
-    carol.send_line(b"/nick carol").await?;
-    carol.expect_line(b"0").await?;
+    let mut carol = rooms_user(server, "lobby", "carol").await?;
     alice.expect_line(b"carol joined the conversation").await?;
     // bob arrives over broadcast; carol sees it in rooms' form, alice in broadcast's.
-    let mut bob = Wire::connect(server.addr("broadcast"), "bob").await?;
-    bob.send_line(b"bob").await?;
-    bob.expect(WELCOME).await?;
+    let mut bob = broadcast_user(server, "bob").await?;
     carol.expect_line(b"* bob joined").await?;
     alice.expect_line(b"bob joined the conversation").await?;
     // Lines both ways, in both forms (which happen to be the same: "NAME: text").
@@ -114,21 +93,13 @@ async fn direct_messages_to_rooms_and_broadcast_are_private_notices() {
     ok(private_notices(&server).await);
 }
 
-async fn private_notices(server: &TestServer) -> Result<(), Failure> {
+async fn private_notices(server: &TestServer) -> Step {
     // carol is in room lobby over rooms; alice in the broadcast conversation.
-    let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-    carol.send_line(b"/join lobby").await?;
-    carol.expect_line(b"0").await?;
-    carol.send_line(b"/nick carol").await?;
-    carol.expect_line(b"0").await?;
-    let mut alice = Wire::connect(server.addr("broadcast"), "alice").await?;
-    alice.send_line(b"alice").await?;
-    alice.expect(WELCOME).await?;
+    let mut carol = rooms_user(server, "lobby", "carol").await?;
+    let mut alice = broadcast_user(server, "alice").await?;
     carol.expect_line(b"* alice joined").await?;
     // A names himself over prefixed and writes to each of them.
-    let mut a = Wire::connect(server.addr("prefixed"), "A").await?;
-    a.send_frame(2, b"NAME A").await?;
-    a.expect_frame(2, b"Hello A").await?;
+    let mut a = prefixed_user(server, "A").await?;
     a.send_frame(2, b"MSG carol hi").await?;
     carol.expect_line(b"* A (private): hi").await?;
     a.send_frame(2, b"MSG alice hi").await?;

@@ -3,12 +3,10 @@
 //! own "taken" bytes, what others see of a logged-in user (account-tag, account-notify,
 //! extended-join, WHOIS 330), and direct messages that wait for an offline account.
 
-mod irc_support;
-
 use std::time::{Duration, Instant};
 
 use confab_check::wire::{name_field, packet, text_field};
-use irc_support::{ok, server, server_with, Irc, Step, TestServer, Wire, SERVER};
+use confab_testkit::irc::{ok, server, server_with, Irc, Step, TestServer, Wire, SERVER};
 
 /// `base64("\0amy\0sesame")`, SASL PLAIN's credentials for amy.
 const AMY_PLAIN: &str = "AGFteQBzZXNhbWU=";
@@ -33,7 +31,7 @@ async fn register_account(server: &TestServer, nick: &str) -> Step {
 
 /// Connects, logs in to amy with SASL PLAIN before registering, and registers as amy
 /// with the caps asked for (`sasl` added).
-async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, irc_support::Failure> {
+async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, confab_testkit::Failure> {
     let mut irc = Irc::connect(server, "amy").await?;
     let caps = format!("sasl {caps}").trim().to_string();
     irc.send(&format!("CAP REQ :{caps}")).await?;
@@ -376,7 +374,7 @@ async fn expect_played(irc: &mut Irc, rest: &str) -> Step {
     if shown == Some(rest) {
         return Ok(());
     }
-    Err(irc_support::Failure::new(
+    Err(confab_testkit::Failure::new(
         format!("{}: expect a played-back line", irc.nick),
         format!("@time=T;msgid=ID {rest}\r\n").as_bytes(),
         &line,

@@ -2,18 +2,8 @@
 //! form of its own: never raw `\x01ACTION ...\x01` bytes, and never a line that reads as a
 //! notice the server sends (`* amy left`, `amy left the conversation`), whoever types it.
 
-use confab_check::wire::Wire;
-use confab_check::Failure;
-use confab_testkit::TestServer;
-
-const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
-
-/// Turns a scenario-style result into a test failure showing the escaped bytes.
-fn ok(result: Result<(), Failure>) {
-    if let Err(failure) = result {
-        panic!("\n{failure}");
-    }
-}
+use confab_testkit::classroom::{broadcast_user, rooms_user};
+use confab_testkit::{ok, Step, TestServer, Wire};
 
 #[tokio::test]
 async fn actions_read_as_actions_and_cannot_forge_server_notices() {
@@ -21,13 +11,9 @@ async fn actions_read_as_actions_and_cannot_forge_server_notices() {
     ok(actions(&server).await);
 }
 
-async fn actions(server: &TestServer) -> Result<(), Failure> {
-    let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-    carol.send(b"/join lobby\n/nick carol\n").await?;
-    carol.expect(b"0\n0\n").await?;
-    let mut bob = Wire::connect(server.addr("broadcast"), "bob").await?;
-    bob.send(b"bob\n").await?;
-    bob.expect(WELCOME).await?;
+async fn actions(server: &TestServer) -> Step {
+    let mut carol = rooms_user(server, "lobby", "carol").await?;
+    let mut bob = broadcast_user(server, "bob").await?;
     carol.expect(b"* bob joined\n").await?;
     let mut amy = Wire::connect(server.addr("irc"), "amy").await?;
     amy.send(b"NICK amy\r\nUSER amy 0 * :Amy\r\nJOIN #lobby\r\n")

@@ -8,10 +8,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use confab_server::Config;
-use confab_testkit::TestServer;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::time::{timeout, Instant};
+use confab_testkit::{Client, TestServer};
+use tokio::time::Instant;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -23,37 +21,14 @@ async fn server(adjust: impl FnOnce(&mut Config)) -> TestServer {
     .await
 }
 
-async fn connect(addr: SocketAddr) -> BufReader<TcpStream> {
-    BufReader::new(TcpStream::connect(addr).await.unwrap())
-}
-
-async fn line(stream: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    let n = timeout(WAIT, stream.read_line(&mut line))
-        .await
-        .expect("a line in time")
-        .unwrap();
-    assert!(n > 0, "closed while a line was expected");
-    line
-}
-
-async fn rest(stream: &mut BufReader<TcpStream>) -> String {
-    let mut all = Vec::new();
-    timeout(WAIT, stream.read_to_end(&mut all))
-        .await
-        .expect("closed in time")
-        .unwrap();
-    String::from_utf8_lossy(&all).into_owned()
+/// A client of `addr` whose every step may take [`WAIT`].
+async fn connect(addr: SocketAddr) -> Client {
+    Client::connect(addr).await.waiting(WAIT)
 }
 
 /// A rooms user in room `r` with nickname `nick` (two commands of its budget).
-async fn rooms_user(addr: SocketAddr, nick: &str) -> BufReader<TcpStream> {
-    let mut c = connect(addr).await;
-    let login = format!("/join r\n/nick {nick}\n");
-    c.get_mut().write_all(login.as_bytes()).await.unwrap();
-    assert_eq!(line(&mut c).await, "0\n");
-    assert_eq!(line(&mut c).await, "0\n");
-    c
+async fn rooms_user(addr: SocketAddr, nick: &str) -> Client {
+    Client::rooms_user(addr, "r", nick).await.waiting(WAIT)
 }
 
 #[tokio::test]
@@ -68,7 +43,7 @@ async fn a_burst_past_the_bucket_is_delayed_then_handled_in_order() {
     let addr = server.addr("rooms");
     let mut reader = rooms_user(addr, "reader").await;
     let mut talker = rooms_user(addr, "talker").await;
-    assert_eq!(line(&mut reader).await, "* talker joined\n");
+    assert_eq!(reader.line().await, "* talker joined\n");
     // Let the talker's bucket fill again after its two login commands.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -79,11 +54,11 @@ async fn a_burst_past_the_bucket_is_delayed_then_handled_in_order() {
     }
     // The reply to a command comes after everything sent before it.
     burst.push_str("/who\n");
-    talker.get_mut().write_all(burst.as_bytes()).await.unwrap();
+    talker.send(burst.as_bytes()).await;
     for n in 0..20 {
-        assert_eq!(line(&mut reader).await, format!("talker: line {n:02}\n"));
+        assert_eq!(reader.line().await, format!("talker: line {n:02}\n"));
     }
-    assert_eq!(line(&mut talker).await, "2\n");
+    assert_eq!(talker.line().await, "2\n");
     let elapsed = start.elapsed();
     // 21 commands with 4 tokens at hand: 17 waited for one each, 100 ms apart.
     assert!(
@@ -103,18 +78,11 @@ async fn a_flood_past_the_queue_bound_is_disconnected_with_excess_flood() {
     })
     .await;
     let mut irc = connect(server.addr("irc")).await;
-    irc.get_mut()
-        .write_all(b"NICK flood\r\nUSER flood 0 * :flood\r\n")
-        .await
-        .unwrap();
-    loop {
-        if line(&mut irc).await.starts_with(":irc.test 001 ") {
-            break;
-        }
-    }
+    irc.send(b"NICK flood\r\nUSER flood 0 * :flood\r\n").await;
+    irc.line_starting(":irc.test 001 ").await;
     let pings = "PING :x\r\n".repeat(1000);
-    irc.get_mut().write_all(pings.as_bytes()).await.unwrap();
-    let heard = rest(&mut irc).await;
+    irc.send(pings.as_bytes()).await;
+    let heard = irc.rest().await;
     assert!(
         heard.ends_with("ERROR :Closing link: 127.0.0.1 (Excess Flood)\r\n"),
         "{:?}",
@@ -125,8 +93,8 @@ async fn a_flood_past_the_queue_bound_is_disconnected_with_excess_flood() {
 
     let mut rooms = rooms_user(server.addr("rooms"), "roomflood").await;
     let spam = "spam\n".repeat(1000);
-    rooms.get_mut().write_all(spam.as_bytes()).await.unwrap();
-    assert!(rest(&mut rooms).await.ends_with("* excess flood\n"));
+    rooms.send(spam.as_bytes()).await;
+    assert!(rooms.rest().await.ends_with("* excess flood\n"));
     server.stop().await;
 }
 
@@ -136,16 +104,16 @@ async fn loopback_is_exempt_by_default() {
     let addr = server.addr("rooms");
     let mut reader = rooms_user(addr, "reader").await;
     let mut talker = rooms_user(addr, "talker").await;
-    assert_eq!(line(&mut reader).await, "* talker joined\n");
+    assert_eq!(reader.line().await, "* talker joined\n");
     // 200 lines, which the default bucket (16, then 4 a second) would spread over 46 s.
     let mut burst = String::new();
     for n in 0..200 {
         burst.push_str(&format!("line {n:03}\n"));
     }
     let start = Instant::now();
-    talker.get_mut().write_all(burst.as_bytes()).await.unwrap();
+    talker.send(burst.as_bytes()).await;
     for n in 0..200 {
-        assert_eq!(line(&mut reader).await, format!("talker: line {n:03}\n"));
+        assert_eq!(reader.line().await, format!("talker: line {n:03}\n"));
     }
     assert!(start.elapsed() < Duration::from_secs(8));
     server.stop().await;

@@ -3,143 +3,55 @@
 //! answers are compared whole, byte for byte, but for their `date` line; WebSocket frames
 //! the server must close with are written and read as raw bytes.
 
-mod irc_support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use irc_support::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use confab_testkit::classroom::*;
+use confab_testkit::irc::*;
+use confab_testkit::ws::{
+    close, frame, switching, upgrade, upgrade_request, without_date, Web, ACCEPT,
+};
+use confab_testkit::Client;
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
 
-const STEP: Duration = Duration::from_secs(5);
-/// RFC 6455's example key, and the accept value it must get.
-const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
-
-/// Sends `request` on a new connection and reads the answer until the server closes.
+/// Sends `request` on a new connection and reads the answer until the server closes,
+/// without its date.
 async fn exchange(addr: SocketAddr, request: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut answer = Vec::new();
-    tokio::time::timeout(STEP, stream.read_to_end(&mut answer))
-        .await
-        .expect("the server closes within 5 s")
-        .expect("read");
-    without_date(&String::from_utf8(answer).expect("UTF-8"))
+    without_date(&Client::exchange(addr, request.as_bytes()).await)
 }
 
-/// The answer without its `date` line, the one part that changes from run to run.
-fn without_date(answer: &str) -> String {
-    let mut lines: Vec<&str> = answer.split_inclusive("\r\n").collect();
-    let date = lines.iter().position(|line| line.starts_with("date: "));
-    let date = date.unwrap_or_else(|| panic!("no date line in {answer:?}"));
-    lines.remove(date);
-    lines.concat()
-}
-
-/// A WebSocket request for `path` with these extra header lines (each ending in CRLF).
-fn upgrade_request(path: &str, extra: &str) -> String {
-    format!(
-        "GET {path} HTTP/1.1\r\nHost: confab.test\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {KEY}\r\n\
-         {extra}\r\n"
-    )
+/// An upgrade request for `path` on the page's host.
+fn request(path: &str, extra: &str) -> String {
+    upgrade_request("confab.test", path, extra)
 }
 
 /// Opens a WebSocket to `/irc` by hand, checks the `101` answer is exactly `expected`
 /// (but for its date), and returns the connection.
-async fn open(server: &TestServer, extra: &str, expected: &str) -> TcpStream {
-    let mut stream = TcpStream::connect(server.addr("http"))
-        .await
-        .expect("connect");
-    stream
-        .write_all(upgrade_request("/irc", extra).as_bytes())
-        .await
-        .expect("send");
-    assert_eq!(read_head(&mut stream).await, expected);
-    stream
+async fn open(server: &TestServer, extra: &str, expected: &str) -> Client {
+    let mut client = Client::connect(server.addr("http")).await;
+    assert_eq!(
+        upgrade(&mut client, &request("/irc", extra)).await,
+        expected
+    );
+    client
 }
 
-/// Reads an answer's head, up to its blank line (and no further: WebSocket frames may
-/// follow), without its date.
-async fn read_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let byte = tokio::time::timeout(STEP, stream.read_u8()).await;
-        head.push(byte.expect("an answer within 5 s").expect("read"));
-    }
-    without_date(&String::from_utf8(head).expect("UTF-8"))
+/// A registered WebSocket user `nick` speaking `text.ircv3.net`.
+async fn text_user(server: &TestServer, nick: &str) -> Web {
+    let mut web = Web::connect(server.addr("http"), nick, TEXT, TEXT).await;
+    web.register(SERVER, "TestNet").await;
+    web
 }
 
-/// The `101` for a client that asked for `protocol`.
-fn switching(protocol: &str) -> String {
-    format!(
-        "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
-         sec-websocket-accept: {ACCEPT}\r\nsec-websocket-protocol: {protocol}\r\n\r\n"
-    )
-}
+/// The text subprotocol.
+const TEXT: &str = "text.ircv3.net";
 
-/// An IRC client on a WebSocket: one message per line.
-struct Web {
-    ws: WebSocketStream<TcpStream>,
-    nick: String,
-}
-
-impl Web {
-    async fn connect(server: &TestServer, nick: &str, protocols: &str, chosen: &str) -> Web {
-        let extra = format!("Sec-WebSocket-Protocol: {protocols}\r\n");
-        let stream = open(server, &extra, &switching(chosen)).await;
-        let ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
-        Web {
-            ws,
-            nick: nick.into(),
-        }
-    }
-
-    async fn send(&mut self, line: &str) {
-        self.ws.send(Message::text(line)).await.expect("send");
-    }
-
-    /// The next message, of any kind.
-    async fn next(&mut self) -> Message {
-        let next = tokio::time::timeout(STEP, self.ws.next()).await;
-        let next = next.unwrap_or_else(|_| panic!("{}: nothing within 5 s", self.nick));
-        next.expect("a message").expect("no error")
-    }
-
-    /// Expects exactly this text message next.
-    async fn expect(&mut self, line: &str) {
-        assert_eq!(self.next().await, Message::text(line), "{}", self.nick);
-    }
-
-    /// Expects the lines of a burst from `source` in `#burst`, in order.
-    async fn expect_burst(&mut self, label: &str, lines: usize, pad: &str) {
-        for i in 0..lines {
-            let line = format!(":source!source@127.0.0.1 PRIVMSG #burst :{label} {i:05} {pad}");
-            self.expect(&line).await;
-        }
-    }
-
-    /// Reads text messages up to and including `line`.
-    async fn skip_past(&mut self, line: &str) {
-        while self.next().await != Message::text(line) {}
-    }
-
-    async fn register(&mut self) {
-        let nick = self.nick.clone();
-        self.send(&format!("NICK {nick}")).await;
-        self.send(&format!("USER {nick} 0 * :Web {nick}")).await;
-        self.expect(&format!(
-            ":irc.test 001 {nick} :Welcome to the TestNet Network, {nick}!{nick}@127.0.0.1"
-        ))
-        .await;
-        self.skip_past(&format!(":irc.test 376 {nick} :End of /MOTD command."))
-            .await;
+/// Expects the lines of a burst from `source` in `#burst`, in order.
+async fn expect_burst(web: &mut Web, label: &str, lines: usize, pad: &str) {
+    for i in 0..lines {
+        let line = format!(":source!source@127.0.0.1 PRIVMSG #burst :{label} {i:05} {pad}");
+        web.expect(&line).await;
     }
 }
 
@@ -147,8 +59,7 @@ impl Web {
 async fn a_websocket_user_chats_with_irc_and_rooms_users() {
     let server = server().await;
     // The subprotocol asked for is echoed in the handshake (in `Web::connect`).
-    let mut wes = Web::connect(&server, "wes", "text.ircv3.net", "text.ircv3.net").await;
-    wes.register().await;
+    let mut wes = text_user(&server, "wes").await;
     wes.send("JOIN #lobby").await;
     wes.expect(":wes!wes@127.0.0.1 JOIN #lobby").await;
     wes.skip_past(":irc.test 366 wes #lobby :End of /NAMES list")
@@ -156,11 +67,7 @@ async fn a_websocket_user_chats_with_irc_and_rooms_users() {
     ok(async {
         let mut alice = Irc::register(&server, "alice").await?;
         alice.join("#lobby").await?;
-        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-        carol.send_line(b"/join lobby").await?;
-        carol.expect_line(b"0").await?;
-        carol.send_line(b"/nick carol").await?;
-        carol.expect_line(b"0").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
         wes.expect(":alice!alice@127.0.0.1 JOIN #lobby").await;
         wes.expect(":carol!carol@rooms JOIN #lobby").await;
         alice.expect(":carol!carol@rooms JOIN #lobby").await?;
@@ -201,7 +108,7 @@ async fn a_websocket_user_chats_with_irc_and_rooms_users() {
 async fn binary_is_chosen_when_offered_first_and_lines_come_as_binary_messages() {
     let server = server().await;
     let protocols = "binary.ircv3.net, text.ircv3.net";
-    let mut web = Web::connect(&server, "bin", protocols, "binary.ircv3.net").await;
+    let mut web = Web::connect(server.addr("http"), "bin", protocols, "binary.ircv3.net").await;
     web.send("PING first").await;
     assert_eq!(
         web.next().await,
@@ -212,7 +119,7 @@ async fn binary_is_chosen_when_offered_first_and_lines_come_as_binary_messages()
 #[tokio::test]
 async fn a_page_of_another_origin_is_refused_with_403() {
     let server = server().await;
-    let request = upgrade_request("/irc", "Origin: http://evil.example\r\n");
+    let request = request("/irc", "Origin: http://evil.example\r\n");
     let text = "403 Forbidden: pages from http://evil.example may not open /irc on this \
                 server; its operator can add the origin to [http] allowed_origins\n";
     assert_eq!(
@@ -309,13 +216,9 @@ async fn the_page_s_scripts_and_style_are_served_with_their_types_and_gzipped_on
     let app = include_str!("../../../web/app.js");
     let request = "GET /app.js HTTP/1.1\r\nHost: confab.test\r\nAccept-Encoding: gzip, br\r\n\
                    Connection: close\r\n\r\n";
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut answer = Vec::new();
-    tokio::time::timeout(STEP, stream.read_to_end(&mut answer))
-        .await
-        .unwrap()
-        .unwrap();
+    let mut stream = Client::connect(addr).await;
+    stream.send(request.as_bytes()).await;
+    let answer = stream.rest_bytes().await;
     let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     let head = without_date(std::str::from_utf8(&answer[..split]).unwrap());
     let body = &answer[split..];
@@ -383,54 +286,17 @@ at <a href=\"/\">/</a> and IRC over WebSocket at <code>/irc</code>.</p></body></
     );
 }
 
-/// A masked client frame with this first byte (FIN and opcode) and payload, the length
-/// in its shortest form (RFC 6455 section 5.2). The mask is all zeros: masking is still
-/// required, and the payload stays readable.
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![first];
-    match payload.len() {
-        len @ 0..=125 => frame.push(0x80 | len as u8),
-        len @ 126..=65535 => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            frame.push(0x80 | 127);
-            frame.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&[0, 0, 0, 0]);
-    frame.extend_from_slice(payload);
-    frame
-}
-
-/// The server's close frame with `code` and `reason` (unmasked, as servers send).
-fn close(code: u16, reason: &str) -> Vec<u8> {
-    let mut frame = vec![0x88, 2 + reason.len() as u8];
-    frame.extend_from_slice(&code.to_be_bytes());
-    frame.extend_from_slice(reason.as_bytes());
-    frame
-}
-
-/// Reads exactly `expected` next.
-async fn expect_raw(stream: &mut TcpStream, expected: &[u8]) {
-    confab_testkit::expect_bytes(stream, expected).await;
-}
-
 #[tokio::test]
 async fn a_message_over_the_line_limit_is_closed_with_1009_and_others_chat_on() {
     let server = server().await;
-    let mut bystander = Web::connect(&server, "by", "text.ircv3.net", "text.ircv3.net").await;
-    bystander.register().await;
+    let mut bystander = text_user(&server, "by").await;
     let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
     let mut stream = open(&server, extra, &switching("text.ircv3.net")).await;
     // 16 KiB with CR LF is the IRC read limit, so 16 KiB - 1 without is one too many.
     let long = vec![b'a'; 16 * 1024 - 1];
-    stream.write_all(&frame(0x81, &long)).await.unwrap();
-    expect_raw(&mut stream, &close(1009, "message too long")).await;
-    let mut rest = Vec::new();
-    let end = tokio::time::timeout(STEP, stream.read_to_end(&mut rest)).await;
-    assert_eq!(rest, b"", "{end:?}");
+    stream.send(&frame(0x81, &long)).await;
+    stream.expect(&close(1009, "message too long")).await;
+    assert_eq!(stream.rest_bytes().await, b"");
     // The other user did not notice.
     bystander.send("PING still-here").await;
     bystander.expect(":irc.test PONG irc.test still-here").await;
@@ -441,36 +307,25 @@ async fn a_text_message_that_is_not_utf8_is_closed_with_1007() {
     let server = server().await;
     let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
     let mut stream = open(&server, extra, &switching("text.ircv3.net")).await;
-    stream
-        .write_all(&frame(0x81, b"PRIVMSG x :caf\xe9"))
-        .await
-        .unwrap();
-    expect_raw(&mut stream, &close(1007, "text message not UTF-8")).await;
+    stream.send(&frame(0x81, b"PRIVMSG x :caf\xe9")).await;
+    stream.expect(&close(1007, "text message not UTF-8")).await;
 }
 
 #[tokio::test]
 async fn without_a_subprotocol_the_socket_speaks_text_and_slash_serves_it_too() {
     let server = server().await;
     // A client given only ws://host:port (irctest) asks for `/`.
-    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
-    stream
-        .write_all(upgrade_request("/", "").as_bytes())
-        .await
-        .unwrap();
+    let mut stream = Client::connect(server.addr("http")).await;
     assert_eq!(
-        read_head(&mut stream).await,
+        upgrade(&mut stream, &request("/", "")).await,
         format!(
             "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\
              sec-websocket-accept: {ACCEPT}\r\n\r\n"
         )
     );
-    let mut ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
-    ws.send(Message::text("PING plain")).await.unwrap();
-    let pong = tokio::time::timeout(STEP, ws.next()).await.unwrap();
-    assert_eq!(
-        pong.unwrap().unwrap(),
-        Message::text(":irc.test PONG irc.test plain")
-    );
+    let mut ws = Web::over(stream, "plain").await;
+    ws.send("PING plain").await;
+    ws.expect(":irc.test PONG irc.test plain").await;
 }
 
 #[tokio::test]
@@ -507,19 +362,11 @@ async fn malformed_requests_get_400_and_oversized_headers_431() {
 #[tokio::test]
 async fn the_hundredth_request_on_one_connection_is_the_last() {
     let server = server().await;
-    let mut stream = TcpStream::connect(server.addr("http")).await.unwrap();
+    let mut stream = Client::connect(server.addr("http")).await;
     let request = "GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n";
     // Pipelined: every answer is a 404 of known length; only the last says close.
-    stream
-        .write_all(request.repeat(100).as_bytes())
-        .await
-        .unwrap();
-    let mut answers = Vec::new();
-    tokio::time::timeout(STEP, stream.read_to_end(&mut answers))
-        .await
-        .expect("closed after the 100th answer")
-        .unwrap();
-    let answers = String::from_utf8(answers).unwrap();
+    stream.send(request.repeat(100).as_bytes()).await;
+    let answers = stream.rest().await;
     assert_eq!(answers.matches("HTTP/1.1 404 Not Found\r\n").count(), 100);
     assert_eq!(answers.matches("connection: close\r\n").count(), 1);
     let last = answers.rsplit("HTTP/1.1 ").next().unwrap();
@@ -529,37 +376,20 @@ async fn the_hundredth_request_on_one_connection_is_the_last() {
 #[tokio::test]
 async fn a_slow_handshake_is_closed_and_costs_others_nothing() {
     let server = server_with(|config| config.http.header_timeout_secs = 1).await;
-    let mut slow = TcpStream::connect(server.addr("http")).await.unwrap();
-    slow.write_all(b"GET /irc HTTP/1.1\r\nHost: confab.test\r\n")
-        .await
-        .unwrap();
+    let mut slow = Client::connect(server.addr("http")).await;
+    slow.send(b"GET /irc HTTP/1.1\r\nHost: confab.test\r\n")
+        .await;
     // Silent, and idle after one answer: both wait no longer than a slow one.
-    let mut silent = TcpStream::connect(server.addr("http")).await.unwrap();
-    let mut idle = TcpStream::connect(server.addr("http")).await.unwrap();
-    idle.write_all(b"GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n")
-        .await
-        .unwrap();
+    let mut silent = Client::connect(server.addr("http")).await;
+    let mut idle = Client::connect(server.addr("http")).await;
+    idle.send(b"GET /x HTTP/1.1\r\nHost: confab.test\r\n\r\n")
+        .await;
     // Meanwhile another client gets its WebSocket and chats.
-    let mut web = Web::connect(&server, "quick", "text.ircv3.net", "text.ircv3.net").await;
-    web.register().await;
+    let mut web = text_user(&server, "quick").await;
     let started = tokio::time::Instant::now();
-    let mut answer = Vec::new();
-    tokio::time::timeout(STEP, slow.read_to_end(&mut answer))
-        .await
-        .expect("closed within 5 s")
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&answer), "");
-    let mut nothing = Vec::new();
-    tokio::time::timeout(STEP, silent.read_to_end(&mut nothing))
-        .await
-        .expect("closed within 5 s")
-        .unwrap();
-    assert_eq!(nothing, b"");
-    let mut one_answer = Vec::new();
-    tokio::time::timeout(STEP, idle.read_to_end(&mut one_answer))
-        .await
-        .expect("closed within 5 s")
-        .unwrap();
+    assert_eq!(slow.rest().await, "");
+    assert_eq!(silent.rest_bytes().await, b"");
+    let one_answer = idle.rest_bytes().await;
     assert!(one_answer.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
     let waited = started.elapsed();
     assert!(waited < Duration::from_secs(2), "{waited:?}");
@@ -572,8 +402,7 @@ async fn a_shutdown_says_goodbye_in_irc_and_in_the_close_frame() {
     use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
     use tokio_tungstenite::tungstenite::protocol::CloseFrame;
     let server = server().await;
-    let mut web = Web::connect(&server, "last", "text.ircv3.net", "text.ircv3.net").await;
-    web.register().await;
+    let mut web = text_user(&server, "last").await;
     let stopped = tokio::spawn(server.stop());
     web.expect("ERROR :Closing link: server shutting down")
         .await;
@@ -590,7 +419,7 @@ async fn a_shutdown_says_goodbye_in_irc_and_in_the_close_frame() {
 #[tokio::test]
 async fn a_websocket_ping_gets_its_pong() {
     let server = server().await;
-    let mut web = Web::connect(&server, "pinger", "text.ircv3.net", "text.ircv3.net").await;
+    let mut web = Web::connect(server.addr("http"), "pinger", TEXT, TEXT).await;
     web.ws
         .send(Message::Ping("are you there".into()))
         .await
@@ -613,19 +442,14 @@ async fn a_burst_far_past_the_write_buffers_arrives_whole_and_in_order() {
     let server = server_with(|config| config.limits.outbox_bytes = 64 << 20).await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
-    let mut stream = socket.connect(server.addr("http")).await.unwrap();
-    let extra = "Sec-WebSocket-Protocol: text.ircv3.net\r\n";
-    stream
-        .write_all(upgrade_request("/irc", extra).as_bytes())
-        .await
-        .unwrap();
-    assert_eq!(read_head(&mut stream).await, switching("text.ircv3.net"));
-    let ws = WebSocketStream::from_raw_socket(stream, Role::Client, None).await;
-    let mut web = Web {
-        ws,
-        nick: "sink".into(),
-    };
-    web.register().await;
+    let mut stream = Client::over(socket.connect(server.addr("http")).await.unwrap());
+    let extra = format!("Sec-WebSocket-Protocol: {TEXT}\r\n");
+    assert_eq!(
+        upgrade(&mut stream, &request("/irc", &extra)).await,
+        switching(TEXT)
+    );
+    let mut web = Web::over(stream, "sink").await;
+    web.register(SERVER, "TestNet").await;
     web.send("JOIN #burst").await;
     web.skip_past(":irc.test 366 sink #burst :End of /NAMES list")
         .await;
@@ -642,12 +466,12 @@ async fn a_burst_far_past_the_write_buffers_arrives_whole_and_in_order() {
         sender.wire.set_timeout(Duration::from_secs(30));
         sender.wire.send(burst("unread").as_bytes()).await?;
         sender.sync().await?;
-        web.expect_burst("unread", LINES, &pad).await;
+        expect_burst(&mut web, "unread", LINES, &pad).await;
         // The second is read as it comes.
         let mut wire = sender.wire;
         let lines = burst("read");
         let sending = tokio::spawn(async move { wire.send(lines.as_bytes()).await.map(|()| wire) });
-        web.expect_burst("read", LINES, &pad).await;
+        expect_burst(&mut web, "read", LINES, &pad).await;
         // Kept open, so its QUIT does not come between.
         let _sender = sending.await.expect("the sender's task")?;
         // Still open: a command gets its answer.

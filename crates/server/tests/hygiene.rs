@@ -14,78 +14,32 @@
 //! - A look-alike nick (Cyrillic, fullwidth, accented, zero-width) is erroneous: names
 //!   are ASCII only.
 
-mod irc_support;
-
-use std::time::Duration;
-
 use confab_check::wire::{kind, name_field, result, sendto_body, text_field};
-use irc_support::*;
+use confab_testkit::classroom::{
+    broadcast_user, packet_user, prefixed_user, rooms_sync, rooms_user, silence,
+};
+use confab_testkit::irc::*;
 
-const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
-
-/// A rooms user with nickname `nick` in `room`.
-async fn rooms_user(server: &TestServer, room: &str, nick: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("rooms"), nick).await?;
-    w.send(format!("/join {room}\n/nick {nick}\n").as_bytes())
-        .await?;
-    w.expect(b"0\n0\n").await?;
-    Ok(w)
-}
-
-/// A welcomed broadcast user (in `lobby`).
-async fn broadcast_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("broadcast"), name).await?;
-    w.send_line(name.as_bytes()).await?;
-    w.expect(WELCOME).await?;
-    Ok(w)
-}
-
-/// A named prefixed user (2-digit frames).
-async fn prefixed_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("prefixed"), name).await?;
-    w.send_frame(2, format!("NAME {name}").as_bytes()).await?;
-    w.expect_frame(2, format!("Hello {name}").as_bytes())
-        .await?;
-    Ok(w)
-}
-
-/// A logged-in packet user.
-async fn packet_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("packet"), name).await?;
-    w.send_packet(kind::LOGIN, &name_field(name.as_bytes()))
-        .await?;
-    w.expect_response(result::OK).await?;
-    Ok(w)
-}
-
-/// Proves a line client (rooms) has received everything sent before: `/list` is answered
-/// after whatever was queued.
-async fn rooms_sync(w: &mut Wire) -> Step {
-    w.send_line(b"/who").await?;
-    let count = w.read_line().await?;
-    let n: usize = std::str::from_utf8(&count)
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| Failure::new("rooms sync: a count", b"N", &count))?;
-    for _ in 0..n {
-        w.read_line().await?;
-    }
-    Ok(())
+/// One user of each protocol: alice (IRC), carol (rooms) and dave (broadcast) in the
+/// lobby, each told of those after, and pete (prefixed) and kim (packet) named.
+async fn everyone(server: &TestServer) -> Result<(Irc, Wire, Wire, Wire, Wire), Failure> {
+    let mut alice = Irc::register(server, "alice").await?;
+    alice.join("#lobby").await?;
+    let mut carol = rooms_user(server, "lobby", "carol").await?;
+    alice.expect(":carol!carol@rooms JOIN #lobby").await?;
+    let dave = broadcast_user(server, "dave").await?;
+    alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
+    carol.expect_line(b"* dave joined").await?;
+    let pete = prefixed_user(server, "pete").await?;
+    let kim = packet_user(server, "kim").await?;
+    Ok((alice, carol, dave, pete, kim))
 }
 
 #[tokio::test]
 async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register(&server, "alice").await?;
-        alice.join("#lobby").await?;
-        let mut carol = rooms_user(&server, "lobby", "carol").await?;
-        alice.expect(":carol!carol@rooms JOIN #lobby").await?;
-        let mut dave = broadcast_user(&server, "dave").await?;
-        alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
-        carol.expect_line(b"* dave joined").await?;
-        let mut pete = prefixed_user(&server, "pete").await?;
-        let mut kim = packet_user(&server, "kim").await?;
+        let (mut alice, mut carol, mut dave, mut pete, mut kim) = everyone(&server).await?;
 
         // rooms: a lone CR and a NUL inside a chat line (LF ends the line, so it cannot be
         // inside one).
@@ -168,37 +122,18 @@ async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
         carol.expect_line(b"alice: one").await?;
         dave.expect_line(b"alice: one").await?;
 
-        carol.wire_silence().await?;
-        dave.wire_silence().await?;
+        silence(&mut carol).await?;
+        silence(&mut dave).await?;
         alice.silence().await
     }
     .await);
-}
-
-/// Extension for the line clients: nothing more arrives for a moment.
-trait Quiet {
-    async fn wire_silence(&mut self) -> Step;
-}
-
-impl Quiet for Wire {
-    async fn wire_silence(&mut self) -> Step {
-        self.expect_silence(Duration::from_millis(200)).await
-    }
 }
 
 #[tokio::test]
 async fn invalid_utf8_is_refused_in_each_protocol_and_never_relayed() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register(&server, "alice").await?;
-        alice.join("#lobby").await?;
-        let mut carol = rooms_user(&server, "lobby", "carol").await?;
-        alice.expect(":carol!carol@rooms JOIN #lobby").await?;
-        let mut dave = broadcast_user(&server, "dave").await?;
-        alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
-        carol.expect_line(b"* dave joined").await?;
-        let mut pete = prefixed_user(&server, "pete").await?;
-        let mut kim = packet_user(&server, "kim").await?;
+        let (mut alice, mut carol, mut dave, mut pete, mut kim) = everyone(&server).await?;
 
         // IRC (UTF8ONLY): FAIL to the sender, nothing to anyone.
         alice.wire.send(b"PRIVMSG #lobby :caf\xe9\r\n").await?;
@@ -249,8 +184,8 @@ async fn invalid_utf8_is_refused_in_each_protocol_and_never_relayed() {
         pete.expect_frame(2, b"kim sent clean").await?;
         alice.sync().await?;
         alice.silence().await?;
-        carol.wire_silence().await?;
-        dave.wire_silence().await
+        silence(&mut carol).await?;
+        silence(&mut dave).await
     }
     .await);
 }
@@ -308,7 +243,7 @@ async fn client_tags_are_relayed_escaped_and_length_checked() {
             .await?;
         bob.sync().await?;
         carol.sync().await?;
-        dave.wire_silence().await?;
+        silence(&mut dave).await?;
 
         // Past the read limit (tags and line without an end): ERROR and disconnected.
         let mut eve = Irc::register(&server, "eve").await?;
@@ -679,7 +614,7 @@ async fn a_nick_differing_only_by_case_is_taken_on_every_protocol() {
         // The names are unchanged: each once, as typed.
         p.send_frame(2, b"GET_NAMES").await?;
         p.expect_frame(2, b"alice BOB Carol").await?;
-        carol.wire_silence().await
+        silence(&mut carol).await
     }
     .await);
 }

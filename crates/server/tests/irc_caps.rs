@@ -2,9 +2,8 @@
 //! away-notify, multi-prefix, userhost-in-names, cap-notify, setname, MONITOR and
 //! extended-monitor.
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::classroom::*;
+use confab_testkit::irc::*;
 
 #[tokio::test]
 async fn echo_message_echoes_privmsg_and_notice_to_the_sender() {
@@ -69,11 +68,7 @@ async fn extended_join_adds_account_and_realname() {
         b.join("#c").await?;
         a.expect(":b!b@127.0.0.1 JOIN #c * :Real b").await?;
         // A classroom user's real name is their name.
-        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-        carol.send_line(b"/join c").await?;
-        carol.expect_line(b"0").await?;
-        carol.send_line(b"/nick carol").await?;
-        carol.expect_line(b"0").await?;
+        let _carol = rooms_user(&server, "c", "carol").await?;
         a.expect(":carol!carol@rooms JOIN #c * carol").await?;
         b.expect(":carol!carol@rooms JOIN #c").await?;
         // With server-time as well, the tag goes in front.
@@ -204,9 +199,7 @@ async fn monitor_follows_nicks_of_every_protocol_coming_and_going() {
         ])
         .await?;
         // carol comes and goes over rooms, then renames.
-        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-        carol.send(b"/join r\n/nick carol\n").await?;
-        carol.expect(b"0\n0\n").await?;
+        let mut carol = rooms_user(&server, "r", "carol").await?;
         amy.expect(":irc.test 730 amy carol!carol@rooms").await?;
         carol.send(b"/nick caro\n").await?;
         carol.expect(b"0\n").await?;

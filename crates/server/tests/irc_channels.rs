@@ -2,9 +2,7 @@
 //! WHO, WHOIS, LIST, TOPIC), NICK and QUIT as channel mates see them, AWAY, OPER and bot
 //! mode.
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::irc::*;
 
 /// alice creates #chan (so she is its operator), then bob joins it.
 async fn two_in_chan(server: &TestServer) -> Result<(Irc, Irc), Failure> {

@@ -7,12 +7,11 @@
 //! name them in later requests. Whoever is to query waits until it has received the
 //! last event from someone else: the store commits an event before anyone receives it.
 
-mod irc_support;
-
 use std::time::Duration;
 
 use confab_server::DataSetting;
-use irc_support::*;
+use confab_testkit::classroom::*;
+use confab_testkit::irc::*;
 
 const CAPS: &str = "batch draft/chathistory message-tags server-time";
 const PLAYBACK: &str = "batch draft/chathistory draft/event-playback message-tags server-time";
@@ -425,11 +424,7 @@ async fn history_a_classroom_user_wrote_is_played_back_to_irc() {
     ok(async {
         let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
         alice.join("#lobby").await?;
-        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-        carol.send_line(b"/join lobby").await?;
-        carol.expect_line(b"0").await?;
-        carol.send_line(b"/nick carol").await?;
-        carol.expect_line(b"0").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
         carol.send_line(b"hello from rooms").await?;
         alice.skip_past(" PRIVMSG #lobby :hello from rooms").await?;
         alice.send("CHATHISTORY LATEST #lobby * 10").await?;

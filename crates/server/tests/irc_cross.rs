@@ -3,22 +3,15 @@
 //! prefixed and packet users; classroom users show on IRC as `name!name@<protocol>`;
 //! no one's text can forge an IRC line.
 
-mod irc_support;
-
-use confab_check::wire::{kind, name_field, result, sendto_body};
-use irc_support::*;
-
-const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
+use confab_check::wire::{kind, result, sendto_body};
+use confab_testkit::classroom::*;
+use confab_testkit::irc::*;
 
 #[tokio::test]
 async fn irc_and_rooms_share_lobby() {
     let server = server().await;
     ok(async {
-        let mut carol = Wire::connect(server.addr("rooms"), "carol").await?;
-        carol.send_line(b"/join lobby").await?;
-        carol.expect_line(b"0").await?;
-        carol.send_line(b"/nick carol").await?;
-        carol.expect_line(b"0").await?;
+        let mut carol = rooms_user(&server, "lobby", "carol").await?;
         let mut alice = Irc::register(&server, "alice").await?;
         alice.send("JOIN #lobby").await?;
         // carol came first, but the lobby is the server's and rooms has no commands to
@@ -72,9 +65,7 @@ async fn irc_and_broadcast_share_lobby() {
     ok(async {
         let mut alice = Irc::register(&server, "alice").await?;
         alice.join("#lobby").await?;
-        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
-        dave.send_line(b"dave").await?;
-        dave.expect(WELCOME).await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
         alice.expect(":dave!dave@broadcast JOIN #lobby").await?;
         dave.send_line(b"hi there").await?;
         alice
@@ -110,16 +101,12 @@ async fn direct_messages_cross_to_and_from_prefixed_and_packet() {
     let server = server().await;
     ok(async {
         let mut bob = Irc::register(&server, "bob").await?;
-        let mut pre = Wire::connect(server.addr("prefixed"), "A").await?;
-        pre.send_frame(2, b"NAME A").await?;
-        pre.expect_frame(2, b"Hello A").await?;
+        let mut pre = prefixed_user(&server, "A").await?;
         pre.send_frame(2, b"MSG bob hi").await?;
         bob.expect(":A!A@prefixed PRIVMSG bob hi").await?;
         bob.send("PRIVMSG A :hi yourself").await?;
         pre.expect_frame(2, b"bob sent hi yourself").await?;
-        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
-        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
-        pak.expect_response(result::OK).await?;
+        let mut pak = packet_user(&server, "pak").await?;
         pak.send_packet(kind::SENDTO, &sendto_body(b"BOB", b"from a packet"))
             .await?;
         pak.expect_response(result::OK).await?;
@@ -148,18 +135,14 @@ async fn classroom_text_cannot_forge_an_irc_line() {
     ok(async {
         let mut bob = Irc::register(&server, "bob").await?;
         bob.join("#lobby").await?;
-        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
-        dave.send_line(b"dave").await?;
-        dave.expect(WELCOME).await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
         bob.expect(":dave!dave@broadcast JOIN #lobby").await?;
         // A lone CR inside a broadcast line.
         dave.send_line(b"hi\rKICK #lobby bob :forged").await?;
         bob.expect(":dave!dave@broadcast PRIVMSG #lobby :hi KICK #lobby bob :forged")
             .await?;
         // CR, LF and NUL inside a packet's text.
-        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
-        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
-        pak.expect_response(result::OK).await?;
+        let mut pak = packet_user(&server, "pak").await?;
         pak.send_packet(
             kind::SENDTO,
             &sendto_body(b"bob", b"a\r\nQUIT :x\0y\r\nPRIVMSG #lobby :z"),

@@ -1,9 +1,7 @@
 //! Regressions found by the irctest conformance suite (see `docs/irc.md`, "irctest"):
 //! each test is named after what it once got wrong or lacked, in raw lines.
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::irc::*;
 
 /// irctest invite.py `testInviteList`: `INVITE` alone lists the invitations one holds
 /// (`336`, `337`) rather than answering `461`; one parameter is still `461`.

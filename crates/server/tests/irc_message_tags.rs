@@ -1,9 +1,7 @@
 //! IRCv3 message-tags: client-only tags relayed to those who negotiated the cap and
 //! stripped for the others, `msgid` on every message, `TAGMSG`, and the client tags' limit.
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::irc::*;
 
 #[tokio::test]
 async fn client_tags_reach_message_tags_clients_only() {

@@ -2,9 +2,7 @@
 //! with their effects and errors (478 for a full ban list); KICK and INVITE; messages to
 //! a channel's operators or voiced members (STATUSMSG).
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::irc::*;
 
 /// `op` creates `#chan` and `user` joins it.
 async fn op_and_user(server: &TestServer) -> Result<(Irc, Irc), Failure> {

@@ -2,11 +2,9 @@
 //! registration, PASS, nick errors, PING/PONG both ways, QUIT, line limits and the
 //! numerics for unknown, early and incomplete commands.
 
-mod irc_support;
-
 use std::time::Duration;
 
-use irc_support::*;
+use confab_testkit::irc::*;
 
 #[tokio::test]
 async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {

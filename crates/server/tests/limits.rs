@@ -7,10 +7,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use confab_server::Config;
-use confab_testkit::TestServer;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::time::{sleep, timeout, Instant};
+use confab_testkit::{Client, TestServer};
+use tokio::time::{sleep, Instant};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -24,62 +22,13 @@ async fn strict(adjust: impl FnOnce(&mut Config)) -> TestServer {
     .await
 }
 
-struct Client {
-    stream: BufReader<TcpStream>,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        let stream = timeout(WAIT, TcpStream::connect(addr))
-            .await
-            .expect("connects in time")
-            .expect("connects");
-        Client {
-            stream: BufReader::new(stream),
-        }
-    }
-
-    async fn send(&mut self, bytes: &[u8]) {
-        self.stream.get_mut().write_all(bytes).await.unwrap();
-    }
-
-    async fn line(&mut self) -> String {
-        let mut line = String::new();
-        let n = timeout(WAIT, self.stream.read_line(&mut line))
-            .await
-            .expect("a line in time")
-            .expect("reads");
-        assert!(n > 0, "connection closed while a line was expected");
-        line
-    }
-
-    /// Reads lines until one starts with `prefix` (skipping the welcome burst).
-    async fn line_starting(&mut self, prefix: &str) -> String {
-        loop {
-            let line = self.line().await;
-            if line.starts_with(prefix) {
-                return line;
-            }
-        }
-    }
-
-    /// Everything until the server closes.
-    async fn rest(&mut self) -> String {
-        let mut all = Vec::new();
-        timeout(WAIT, self.stream.read_to_end(&mut all))
-            .await
-            .expect("closed in time")
-            .expect("reads");
-        String::from_utf8(all).unwrap()
-    }
-
-    async fn register_irc(addr: SocketAddr, nick: &str) -> Client {
-        let mut c = Client::connect(addr).await;
-        c.send(format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n").as_bytes())
-            .await;
-        c.line_starting(":irc.test 001 ").await;
-        c
-    }
+/// Connects and registers on IRC as `nick`, past the `001` welcome.
+async fn register_irc(addr: SocketAddr, nick: &str) -> Client {
+    let mut c = Client::connect(addr).await;
+    c.send(format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n").as_bytes())
+        .await;
+    c.line_starting(":irc.test 001 ").await;
+    c
 }
 
 /// Opens a connection on `addr` and returns it once the server has admitted it (a rooms
@@ -89,8 +38,7 @@ async fn admitted_rooms(addr: SocketAddr) -> Client {
     loop {
         let mut c = Client::connect(addr).await;
         c.send(b"/list\n").await;
-        let mut line = String::new();
-        let _ = timeout(WAIT, c.stream.read_line(&mut line)).await;
+        let line = c.next_line().await.unwrap_or_default();
         if line == "0\n" || line.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
             return c;
         }
@@ -202,7 +150,7 @@ async fn a_connection_that_takes_no_name_is_closed_after_the_registration_timeou
     named.send(b"/join lobby\n/nick named\n").await;
     assert_eq!(named.line().await, "0\n");
     assert_eq!(named.line().await, "0\n");
-    let mut registered = Client::register_irc(server.addr("irc"), "reg").await;
+    let mut registered = register_irc(server.addr("irc"), "reg").await;
 
     assert_eq!(lobby.rest().await, "* registration timed out\n");
     assert_eq!(
@@ -232,7 +180,7 @@ async fn a_silent_irc_client_is_pinged_then_dropped() {
         c.irc.ping_timeout_secs = 1;
     })
     .await;
-    let mut c = Client::register_irc(server.addr("irc"), "quiet").await;
+    let mut c = register_irc(server.addr("irc"), "quiet").await;
     c.line_starting("PING ").await;
     assert_eq!(
         c.rest().await,
@@ -244,7 +192,7 @@ async fn a_silent_irc_client_is_pinged_then_dropped() {
 #[tokio::test]
 async fn irc_lines_past_512_get_417_and_past_the_hard_limit_a_disconnect() {
     let server = strict(|_| {}).await;
-    let mut c = Client::register_irc(server.addr("irc"), "long").await;
+    let mut c = register_irc(server.addr("irc"), "long").await;
     // 510 bytes and CRLF: the longest line; one more byte gets 417.
     let fits = format!("PING :{}\r\n", "x".repeat(510 - 6));
     c.send(fits.as_bytes()).await;

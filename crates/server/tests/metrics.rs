@@ -4,30 +4,20 @@
 //! what happened; `/healthz` and `/readyz` answer, and `/readyz` turns 503 once the server
 //! shuts down; any other path is 404. Every wait is bounded.
 
-mod irc_support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use confab_server::{ListenSpec, Listener};
-use irc_support::*;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::time::{timeout, Instant};
+use confab_testkit::irc::*;
+use confab_testkit::Client;
+use tokio::time::Instant;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One HTTP/1.1 GET on a connection of its own: the status and the body.
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: confab\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap();
-        answer
-    };
-    let answer = timeout(WAIT, exchange).await.expect("an answer in time");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: confab\r\nConnection: close\r\n\r\n");
+    let answer = Client::exchange(addr, request.as_bytes()).await;
     let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
     let status = head[9..12].parse().expect("a status code");
     (status, body.to_string())
@@ -62,25 +52,6 @@ async fn scrape_when(addr: SocketAddr, until: &[(&str, f64)]) -> String {
     }
 }
 
-async fn line(stream: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    timeout(WAIT, stream.read_line(&mut line))
-        .await
-        .expect("a line in time")
-        .unwrap();
-    line
-}
-
-/// A rooms user in room `r`: `/join r` and `/nick` (two messages in, two `0` replies out).
-async fn rooms_user(addr: SocketAddr, nick: &str) -> BufReader<TcpStream> {
-    let mut c = BufReader::new(TcpStream::connect(addr).await.unwrap());
-    let login = format!("/join r\n/nick {nick}\n");
-    c.get_mut().write_all(login.as_bytes()).await.unwrap();
-    assert_eq!(line(&mut c).await, "0\n");
-    assert_eq!(line(&mut c).await, "0\n");
-    c
-}
-
 #[tokio::test]
 async fn metrics_count_exactly_what_the_traffic_did() {
     let server = server_with(|c| {
@@ -105,31 +76,26 @@ async fn metrics_count_exactly_what_the_traffic_did() {
     ok(alice.join("#c").await);
     ok(alice.send("PRIVMSG #c :hello").await);
     // rooms: bob and carol in r (2 messages each so far, 2 names).
-    let mut bob = rooms_user(rooms, "bob").await;
-    let mut carol = rooms_user(rooms, "carol").await;
-    assert_eq!(line(&mut bob).await, "* carol joined\n");
+    let mut bob = Client::rooms_user(rooms, "r", "bob").await.waiting(WAIT);
+    let mut carol = Client::rooms_user(rooms, "r", "carol").await.waiting(WAIT);
+    assert_eq!(bob.line().await, "* carol joined\n");
 
     // A fourth connection from 127.0.0.1 is one too many: refused in IRC's words.
-    let mut fourth = TcpStream::connect(server.addr("irc")).await.unwrap();
-    let mut refusal = String::new();
-    timeout(WAIT, fourth.read_to_string(&mut refusal))
-        .await
-        .unwrap()
-        .unwrap();
+    let refusal = Client::connect(server.addr("irc")).await.rest().await;
     assert!(refusal.starts_with("ERROR :"), "{refusal:?}");
 
     // carol's bucket refills (2 of 4 spent), then 6 lines at once: 4 go, 2 wait for
     // tokens (one flood delay), and all 6 reach bob in order.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let burst: String = (0..6).map(|n| format!("line {n}\n")).collect();
-    carol.get_mut().write_all(burst.as_bytes()).await.unwrap();
+    carol.send(burst.as_bytes()).await;
     for n in 0..6 {
-        assert_eq!(line(&mut bob).await, format!("carol: line {n}\n"));
+        assert_eq!(bob.line().await, format!("carol: line {n}\n"));
     }
     // alice says goodbye (QUIT: 5 IRC messages in all); carol just drops the connection.
     ok(alice.send("QUIT :bye").await);
     drop(carol);
-    assert_eq!(line(&mut bob).await, "* carol left\n");
+    assert_eq!(bob.line().await, "* carol left\n");
 
     let open_irc = "confab_connections_open{protocol=\"irc\"}";
     let eof = "confab_disconnects_total{protocol=\"rooms\",reason=\"eof\"}";
@@ -197,11 +163,7 @@ async fn metrics_count_exactly_what_the_traffic_did() {
     let (status, body) = get(metrics, "/readyz").await;
     assert_eq!((status, body.as_str()), (503, "not ready: shutting down\n"));
     assert_eq!(get(metrics, "/healthz").await.0, 200);
-    let mut rest = String::new();
-    timeout(WAIT, bob.read_to_string(&mut rest))
-        .await
-        .unwrap()
-        .unwrap();
+    bob.rest().await;
     server.stop().await;
 }
 

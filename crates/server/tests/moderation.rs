@@ -2,12 +2,9 @@
 //! server operators running every room, and kicked or banned `rooms` and `broadcast`
 //! users told why and removed cleanly, never left holding a name in no room.
 
-mod irc_support;
-
 use confab_check::wire::{kind, name_field, result, sendto_body};
-use irc_support::*;
-
-const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n";
+use confab_testkit::classroom::*;
+use confab_testkit::irc::*;
 
 /// An IRC user in `#lobby` with server operator status.
 async fn oper_in_lobby(server: &TestServer, nick: &str) -> Result<Irc, Failure> {
@@ -17,15 +14,6 @@ async fn oper_in_lobby(server: &TestServer, nick: &str) -> Result<Irc, Failure> 
         .await?;
     irc.join("#lobby").await?;
     Ok(irc)
-}
-
-/// A rooms user named `nick` in `room`.
-async fn rooms_user(server: &TestServer, room: &str, nick: &str) -> Result<Wire, Failure> {
-    let mut wire = Wire::connect(server.addr("rooms"), nick).await?;
-    wire.send(format!("/join {room}\n/nick {nick}\n").as_bytes())
-        .await?;
-    wire.expect(b"0\n0\n").await?;
-    Ok(wire)
 }
 
 #[tokio::test]
@@ -101,9 +89,7 @@ async fn a_kicked_broadcast_user_is_told_and_disconnected() {
     let server = server().await;
     ok(async {
         let mut op = oper_in_lobby(&server, "teach").await?;
-        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
-        dave.send(b"dave\n").await?;
-        dave.expect(WELCOME).await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
         op.expect(":dave!dave@broadcast JOIN #lobby").await?;
         op.send("KICK #lobby dave spam").await?;
         op.expect(":teach!teach@127.0.0.1 KICK #lobby dave spam")
@@ -186,25 +172,19 @@ async fn a_server_operator_kills_a_user_of_any_protocol() {
         carol.expect_closed().await?;
         op.expect(":carol!carol@rooms QUIT :Killed (teach (spam))")
             .await?;
-        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
-        dave.send(b"dave\n").await?;
-        dave.expect(WELCOME).await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
         op.send("KILL dave").await?;
         dave.expect(b"Disconnected by teach\nRemoved from the conversation\n")
             .await?;
         dave.expect_closed().await?;
         // prefixed: an error frame; packet: the close (it has no words for it).
-        let mut pre = Wire::connect(server.addr("prefixed"), "pre").await?;
-        pre.send_frame(2, b"NAME pre").await?;
-        pre.expect_frame(2, b"Hello pre").await?;
+        let mut pre = prefixed_user(&server, "pre").await?;
         op.send("KILL pre :spam").await?;
         pre.expect_frame(2, b"Error: disconnected by teach (spam)")
             .await?;
         pre.expect_frame(2, b"Error: removed by an operator").await?;
         pre.expect_closed().await?;
-        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
-        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
-        pak.expect_response(result::OK).await?;
+        let mut pak = packet_user(&server, "pak").await?;
         op.send("KILL pak").await?;
         pak.expect_closed().await?;
         // Every name is free again.
@@ -316,9 +296,7 @@ async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
         let mut op = oper_in_lobby(&server, "teach").await?;
         let mut carol = rooms_user(&server, "lobby", "carol").await?;
         op.expect(":carol!carol@rooms JOIN #lobby").await?;
-        let mut dave = Wire::connect(server.addr("broadcast"), "dave").await?;
-        dave.send(b"dave\n").await?;
-        dave.expect(WELCOME).await?;
+        let mut dave = broadcast_user(&server, "dave").await?;
         carol.expect(b"* dave joined\n").await?;
         let mut amy = Irc::register(&server, "amy").await?;
         amy.join("#lobby").await?;
@@ -400,18 +378,14 @@ async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
         )
         .await?;
         // prefixed and packet users, who only send direct messages, are filtered too.
-        let mut pre = Wire::connect(server.addr("prefixed"), "pre").await?;
-        pre.send_frame(2, b"NAME pre").await?;
-        pre.expect_frame(2, b"Hello pre").await?;
+        let mut pre = prefixed_user(&server, "pre").await?;
         pre.send_frame(2, b"MSG carol darn").await?;
         pre.expect_frame(
             2,
             b"Error: message not sent: it contains a word that is not allowed here",
         )
         .await?;
-        let mut pak = Wire::connect(server.addr("packet"), "pak").await?;
-        pak.send_packet(kind::LOGIN, &name_field(b"pak")).await?;
-        pak.expect_response(result::OK).await?;
+        let mut pak = packet_user(&server, "pak").await?;
         pak.send_packet(kind::SENDTO, &sendto_body(b"carol", b"Darn"))
             .await?;
         pak.expect_response(result::FAILURE).await?;

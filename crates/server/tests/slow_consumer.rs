@@ -3,28 +3,16 @@
 
 use std::time::Duration;
 
-use confab_testkit::TestServer;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::time::timeout;
+use confab_testkit::{Client, TestServer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpSocket;
 
-async fn rooms_user(addr: std::net::SocketAddr, nick: &str) -> BufReader<TcpStream> {
-    let mut stream = BufReader::new(TcpStream::connect(addr).await.unwrap());
-    let login = format!("/join busy\n/nick {nick}\n");
-    stream.get_mut().write_all(login.as_bytes()).await.unwrap();
-    let mut reply = [0u8; 4];
-    stream.read_exact(&mut reply).await.unwrap();
-    assert_eq!(&reply, b"0\n0\n");
-    stream
-}
+/// Every wait of this test: a batch may take a while on a busy machine.
+const WAIT: Duration = Duration::from_secs(10);
 
-async fn next_line(stream: &mut BufReader<TcpStream>) -> String {
-    let mut line = String::new();
-    timeout(Duration::from_secs(10), stream.read_line(&mut line))
-        .await
-        .expect("a line within 10 s")
-        .unwrap();
-    line
+/// A rooms user in the room `busy`.
+async fn rooms_user(addr: std::net::SocketAddr, nick: &str) -> Client {
+    Client::rooms_user(addr, "busy", nick).await.waiting(WAIT)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,15 +21,15 @@ async fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
     let addr = server.addr("rooms");
     let mut talker = rooms_user(addr, "talker").await;
     let mut reader = rooms_user(addr, "reader").await;
-    assert_eq!(next_line(&mut talker).await, "* reader joined\n");
+    assert_eq!(talker.line().await, "* reader joined\n");
 
     // The slow client asks for a tiny receive window and then never reads again.
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let mut slow = socket.connect(addr).await.unwrap();
     slow.write_all(b"/join busy\n/nick slow\n").await.unwrap();
-    assert_eq!(next_line(&mut talker).await, "* slow joined\n");
-    assert_eq!(next_line(&mut reader).await, "* slow joined\n");
+    assert_eq!(talker.line().await, "* slow joined\n");
+    assert_eq!(reader.line().await, "* slow joined\n");
 
     // The talker sends in batches and waits until the reader has each batch, so the
     // reader is never the one behind; only the slow client's outbox can fill. At most
@@ -55,12 +43,12 @@ async fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
         for n in sent..sent + BATCH {
             batch.push_str(&format!("{n:06} {payload}\n"));
         }
-        talker.get_mut().write_all(batch.as_bytes()).await.unwrap();
+        talker.send(batch.as_bytes()).await;
         for n in sent..sent + BATCH {
-            let mut line = next_line(&mut reader).await;
+            let mut line = reader.line().await;
             if line == "* slow left\n" {
                 slow_left = true;
-                line = next_line(&mut reader).await;
+                line = reader.line().await;
             }
             let number = format!("talker: {n:06} ");
             assert!(
@@ -76,8 +64,8 @@ async fn a_client_that_never_reads_is_cut_off_and_the_others_go_on() {
         "the slow client was disconnected before 20,000 messages"
     );
     // The talker heard it too, and delivery goes on after the slow client is gone.
-    assert_eq!(next_line(&mut talker).await, "* slow left\n");
-    talker.get_mut().write_all(b"still here\n").await.unwrap();
-    assert_eq!(next_line(&mut reader).await, "talker: still here\n");
+    assert_eq!(talker.line().await, "* slow left\n");
+    talker.send(b"still here\n").await;
+    assert_eq!(reader.line().await, "talker: still here\n");
     drop(slow);
 }

@@ -1,109 +1,82 @@
-//! Test support: a confab server on port 0 in the test's own runtime, with its own
-//! temporary data directory, stopped on drop.
+//! The one test harness: the server fixture ([`TestServer`], port 0, its own data
+//! directory) and the scripted clients every integration test speaks through.
+//!
+//! - [`Wire`] (from `confab-check`, the same client the conformance scenarios use): send
+//!   literal bytes, expect exact bytes, a line, a frame or a packet, silence or a close;
+//!   each step returns a [`Failure`] showing what arrived. Tests write their steps as an
+//!   `async` block returning [`Step`] and hand it to [`ok`].
+//! - [`classroom`]: a named user of each classroom protocol on a `Wire`.
+//! - [`irc::Irc`]: an IRC client on a `Wire` (register, join, expect lines, tags).
+//! - [`ws::Web`]: IRC over WebSocket, and the upgrade and raw frames as bytes.
+//! - [`Client`]: a client of any protocol that panics at the first wrong step instead of
+//!   returning a `Failure`, and reads line by line, to a quiet moment or to the close
+//!   (limits, flood control, slow consumers), over TCP or TLS.
+//! - [`blocking`]: the same without a runtime, for the tests that drive the real binary
+//!   from plain threads.
+//!
+//! Every wait is bounded.
 
-use std::net::SocketAddr;
+pub mod blocking;
+pub mod classroom;
+mod client;
+pub mod irc;
+mod received;
+mod server;
+pub mod ws;
 
-use confab_server::{Config, DataSetting, ListenSpec, Listener, Server};
-use tokio_util::sync::CancellationToken;
+pub use client::{Client, WAIT};
+pub use confab_check::wire::{self, Wire};
+pub use confab_check::{escape, Failure};
+pub use server::TestServer;
 
-/// A running server with every listener (the classroom protocols, IRC and `http`) on
-/// 127.0.0.1 and a free port.
-pub struct TestServer {
-    addrs: Vec<(Listener, SocketAddr)>,
-    /// The data directory, removed when the server is dropped.
-    data: tempfile::TempDir,
-    shutdown: CancellationToken,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
+/// What one scripted step (or a whole script) comes to.
+pub type Step = Result<(), Failure>;
 
-impl TestServer {
-    /// Starts a server with the default limits.
-    pub async fn start() -> TestServer {
-        TestServer::start_with(|_| {}).await
-    }
-
-    /// Starts a server after `adjust` has changed the configuration (the listeners are
-    /// set to port 0 on loopback first).
-    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
-        let mut config = Config {
-            listen: Listener::SERVED_BY_DEFAULT
-                .into_iter()
-                .map(|listener| ListenSpec {
-                    listener,
-                    addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-                    tls: false,
-                })
-                .collect(),
-            ..Config::default()
-        };
-        let data = tempfile::tempdir().expect("a temporary data directory");
-        config.data = DataSetting::Dir(data.path().to_path_buf());
-        adjust(&mut config);
-        let server = Server::bind(&config).await.expect("test server binds");
-        let addrs = server.local_addrs();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server.run(shutdown.clone()));
-        TestServer {
-            addrs,
-            data,
-            shutdown,
-            task: Some(task),
-        }
-    }
-
-    /// The address of the listener named `name` ("prefixed", "packet", "rooms",
-    /// "broadcast", "irc", "http", and "metrics" when `start_with` added one).
-    ///
-    /// # Panics
-    /// If the server has no listener for it: a test asking for one is wrong.
-    pub fn addr(&self, name: &str) -> SocketAddr {
-        let listener: Listener = name.parse().expect("known listener");
-        self.addrs
-            .iter()
-            .find(|(l, _)| *l == listener)
-            .map(|(_, a)| *a)
-            .unwrap_or_else(|| panic!("test server has no {listener} listener"))
-    }
-
-    /// The server's data directory.
-    pub fn data_dir(&self) -> &std::path::Path {
-        self.data.path()
-    }
-
-    /// Starts a graceful shutdown without waiting for it: the server says goodbye to its
-    /// connections while a test watches (a `metrics` listener's `/readyz` turns 503).
-    pub fn begin_stop(&self) {
-        self.shutdown.cancel();
-    }
-
-    /// Shuts down gracefully and waits for the server to finish.
-    pub async fn stop(mut self) {
-        self.shutdown.cancel();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-/// Reads exactly `expected.len()` bytes within 5 s and asserts they are `expected`.
+/// Turns a script's failure into a test failure showing the bytes.
 ///
 /// # Panics
-/// On a timeout, a read error or other bytes: the test fails there.
-pub async fn expect_bytes(stream: &mut tokio::net::TcpStream, expected: &[u8]) {
-    use tokio::io::AsyncReadExt;
-    let mut got = vec![0; expected.len()];
-    tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        stream.read_exact(&mut got),
-    )
-    .await
-    .expect("bytes within 5 s")
-    .expect("read");
-    assert_eq!(got, expected, "got {:?}", String::from_utf8_lossy(&got));
+/// On `Err`: the test fails there, with the expected and the received bytes.
+pub fn ok(result: Step) {
+    if let Err(failure) = result {
+        panic!("\n{failure}");
+    }
+}
+
+/// Asserts that every test file directly in a crate's `tests/` folder (and every folder
+/// there with a `mod.rs`) is a module of the crate's one test binary, whose root is
+/// `tests/<root>`: under `autotests = false` a file left out is silently never run.
+/// `separate` names the files that are test binaries of their own (see the crate's
+/// `Cargo.toml`).
+///
+/// # Panics
+/// Naming every file that is neither declared (`mod <name>;`) nor separate.
+pub fn assert_every_test_file_is_a_module(manifest_dir: &str, root: &str, separate: &[&str]) {
+    let tests = std::path::Path::new(manifest_dir).join("tests");
+    let main = std::fs::read_to_string(tests.join(root)).expect("the test binary's root");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&tests).expect("the tests folder") {
+        let path = entry.expect("a folder entry").path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let module = if path.is_dir() && path.join("mod.rs").is_file() {
+            file.clone()
+        } else if let Some(stem) = file.strip_suffix(".rs") {
+            stem.to_owned()
+        } else {
+            continue;
+        };
+        if file == root || separate.contains(&file.as_str()) {
+            continue;
+        }
+        if !main
+            .lines()
+            .any(|line| line.trim_end() == format!("mod {module};"))
+        {
+            missing.push(file);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/{root} does not declare `mod` for {missing:?}: add them (or list them as \
+         binaries of their own in Cargo.toml)"
+    );
 }

@@ -1,16 +1,13 @@
-//! Shared by the IRC integration tests: a test server with known IRC settings and a
-//! scripted client speaking raw lines over check's byte-level `Wire`, every step bounded
-//! by its timeout.
-#![allow(dead_code)]
+//! The IRC side of the harness: a test server with known IRC settings and `Irc`, a
+//! scripted client speaking raw lines over the byte-level [`Wire`], every step bounded by
+//! its timeout.
 
 use std::time::Duration;
 
-pub use confab_check::wire::Wire;
-pub use confab_check::Failure;
 use confab_server::Oper;
-pub use confab_testkit::TestServer;
 
-pub type Step = Result<(), Failure>;
+// The rest of the harness an IRC test needs, so `use confab_testkit::irc::*` is enough.
+pub use crate::{ok, Failure, Step, TestServer, Wire};
 
 /// The server name the tests see in every reply.
 pub const SERVER: &str = "irc.test";
@@ -20,6 +17,7 @@ pub async fn server() -> TestServer {
     server_with(|_| {}).await
 }
 
+/// Like [`server`], after `adjust` has changed the configuration further.
 pub async fn server_with(adjust: impl FnOnce(&mut confab_server::Config)) -> TestServer {
     TestServer::start_with(|config| {
         config.irc.server_name = SERVER.into();
@@ -32,13 +30,6 @@ pub async fn server_with(adjust: impl FnOnce(&mut confab_server::Config)) -> Tes
         adjust(config);
     })
     .await
-}
-
-/// Turns a scripted scenario's failure into a test failure showing the bytes.
-pub fn ok(result: Step) {
-    if let Err(failure) = result {
-        panic!("\n{failure}");
-    }
 }
 
 /// One IRC client.
