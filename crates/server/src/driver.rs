@@ -229,12 +229,13 @@ struct Connection<S, A> {
 }
 
 impl<S: Socket, A: Adapter> Connection<S, A> {
+    /// The connection's life: attach to the hub, then wait for news (the outbox, the
+    /// socket, a timer) and handle it until the connection ends; then leave the hub and
+    /// say goodbye.
     async fn serve(&mut self) {
         // Fields are named through `self` rather than bound to locals: each local
         // reference would take room in the task for as long as the connection lives.
-        let session = self.adapter.attach(&self.shared.hub, *self.ticket.peer());
-        self.counts().open.inc();
-        tracing::info!(peer = %self.ticket.peer(), protocol = self.adapter.protocol().name(), "connected");
+        let session = self.attach();
         let cx = Context::new(&self.shared, &session, self.ticket.peer());
         let mut pace = Pace::new(&self.shared, *self.ticket.peer());
         let mut armed = Armed::default();
@@ -250,56 +251,29 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
             &mut pace,
         );
         let end = loop {
-            match flow {
-                Err(end) => break end,
-                Ok(Flow::Close) => break End::Closed,
-                Ok(Flow::Continue) => {}
-            }
-            if pace.eof && !pace.held {
-                self.adapter.on_eof(self.input.buf(), &cx);
-                break End::Eof;
+            if let Some(end) = ended(flow, &mut self.adapter, &mut self.input, &cx, &pace) {
+                break end;
             }
             let due = pace.wake(self.adapter.deadline(), &cx);
             if let Some(due) = due {
                 armed.arm(&self.shared.alarms, due, &session);
             }
-            // One poll of both sources in a closure of references, rather than a
-            // `select!` of futures that would each take room in every idle connection's
-            // task. The outbox comes first, as a shutdown must win over a busy client;
-            // alarms ring through it too.
-            let woke = poll_fn(|task| {
-                if session.outbox().poll_ready(task).is_ready() {
-                    return Poll::Ready(Woke::Outbox);
-                }
-                if !pace.eof {
-                    if let Poll::Ready(ready) = self.stream.poll_read_ready(task) {
-                        return Poll::Ready(Woke::Readable(ready.is_ok()));
-                    }
-                }
-                Poll::Pending
-            })
-            .await;
-            flow = match woke {
-                Woke::Outbox => loop {
+            flow = match news(&session, pace.eof, &mut self.stream).await {
+                Woke::Outbox => {
                     let counts = self.shared.metrics.protocol(self.adapter.protocol());
-                    let output = &mut self.output;
-                    match flush_now(&mut self.stream, &self.adapter, &session, output, counts) {
-                        Ok(Flushed::All) => break Ok(Flow::Continue),
+                    let (stream, output) = (&mut self.stream, &mut self.output);
+                    match flush_now(stream, &self.adapter, &session, output, counts) {
+                        Ok(Flushed::All) => Ok(Flow::Continue),
                         // Boxed, and awaited here rather than inside a `flush` future:
                         // this state is live only while a client is behind, and inline it
                         // would take room in every idle connection's task.
                         Ok(Flushed::Behind) => {
-                            let behind = self.output.buf();
-                            if let Err(end) =
-                                Box::pin(write_out(&mut self.stream, &session, behind)).await
-                            {
-                                break Err(end);
-                            }
-                            self.output.0 = None;
+                            Box::pin(catch_up(stream, &self.adapter, &session, output, counts))
+                                .await
                         }
-                        Err(end) => break Err(end),
+                        Err(end) => Err(end),
                     }
-                },
+                }
                 Woke::Readable(true) => read_and_handle(
                     &mut self.stream,
                     &mut self.adapter,
@@ -320,20 +294,33 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
 
         armed.disarm(&self.shared.alarms);
         let name = self.shared.hub.name_of(&session);
-        // Leave the hub before the socket closes, so a client that sees the close can at
-        // once take the name that was freed.
-        match end {
-            // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
-            End::Closed | End::Eof => self.shared.hub.detach(&session, self.adapter.departure()),
-            // Everyone is told the server is going; a departure per user would be noise.
-            End::Shutdown => self.shared.hub.detach_quietly(&session),
-            End::Failed | End::Overflow | End::Removed | End::Limit(_) => {
-                self.shared.hub.detach(&session, Departure::Lost)
-            }
-        }
+        self.leave_hub(&session, end);
         // Boxed: what the last moments keep (the reason, the name, the goodbye's write)
         // would otherwise take room in every idle connection's task.
         Box::pin(self.finish(&session, end, name)).await;
+    }
+
+    /// Joins the hub as a session of this protocol, counted and logged.
+    fn attach(&mut self) -> Arc<Session> {
+        let session = self.adapter.attach(&self.shared.hub, *self.ticket.peer());
+        self.counts().open.inc();
+        tracing::info!(peer = %self.ticket.peer(), protocol = self.adapter.protocol().name(), "connected");
+        session
+    }
+
+    /// Leaves the hub, before the socket closes, so a client that sees the close can at
+    /// once take the name that was freed.
+    fn leave_hub(&self, session: &Session, end: End) {
+        let hub = &self.shared.hub;
+        match end {
+            // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
+            End::Closed | End::Eof => hub.detach(session, self.adapter.departure()),
+            // Everyone is told the server is going; a departure per user would be noise.
+            End::Shutdown => hub.detach_quietly(session),
+            End::Failed | End::Overflow | End::Removed | End::Limit(_) => {
+                hub.detach(session, Departure::Lost)
+            }
+        }
     }
 
     /// This connection's series (`crate::metrics`): looked up, not kept, as every field
@@ -367,6 +354,50 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
             "disconnected"
         );
     }
+}
+
+/// Whether the connection ends here: the last step's end or close, or the client's EOF
+/// once the input held for flood control has been handled (the adapter hears of it).
+fn ended<A: Adapter>(
+    flow: Result<Flow, End>,
+    adapter: &mut A,
+    input: &mut Spill,
+    cx: &Context<'_>,
+    pace: &Pace,
+) -> Option<End> {
+    match flow {
+        Err(end) => return Some(end),
+        Ok(Flow::Close) => return Some(End::Closed),
+        Ok(Flow::Continue) => {}
+    }
+    if pace.eof && !pace.held {
+        adapter.on_eof(input.buf(), cx);
+        return Some(End::Eof);
+    }
+    None
+}
+
+/// Waits for news: the outbox first, as a shutdown must win over a busy client (alarms
+/// ring through it too), then the socket unless the client has closed its side.
+///
+/// One poll of both sources in a closure of references, rather than a `select!` of
+/// futures that would each take room in every idle connection's task.
+fn news<'a, S: Socket>(
+    session: &'a Session,
+    eof: bool,
+    stream: &'a mut S,
+) -> impl Future<Output = Woke> + 'a {
+    poll_fn(move |task| {
+        if session.outbox().poll_ready(task).is_ready() {
+            return Poll::Ready(Woke::Outbox);
+        }
+        if !eof {
+            if let Poll::Ready(ready) = stream.poll_read_ready(task) {
+                return Poll::Ready(Woke::Readable(ready.is_ok()));
+            }
+        }
+        Poll::Pending
+    })
 }
 
 /// Whatever is due: the registration deadline, a token for held input, the adapter's
@@ -538,6 +569,24 @@ enum Flushed {
     All,
     /// Some output waits in the connection's `output` for the socket to take it.
     Behind,
+}
+
+/// A client that is behind: waits until the socket has taken what `output` holds, then
+/// drains the outbox again, until it is empty and all written.
+async fn catch_up<S: Socket, A: Adapter>(
+    stream: &mut S,
+    adapter: &A,
+    session: &Session,
+    output: &mut Spill,
+    counts: &ProtocolCounts,
+) -> Result<Flow, End> {
+    loop {
+        write_out(stream, session, output.buf()).await?;
+        output.0 = None;
+        if let Flushed::All = flush_now(stream, adapter, session, output, counts)? {
+            return Ok(Flow::Continue);
+        }
+    }
 }
 
 /// Writes `output` to a socket that would not take it at once, then flushes.
