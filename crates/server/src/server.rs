@@ -127,23 +127,7 @@ impl Server {
             Some(cluster) => Some(Joining::connect(cluster).await?),
             None => None,
         };
-        let hub = Arc::new(Hub::new(HubConfig {
-            name_max: config.limits.name_max,
-            outbox_bytes: config.limits.outbox_bytes,
-            rooms_max: config.limits.rooms_per_user,
-            node: joining.as_ref().map_or(0, Joining::node),
-            // A node tells the others every name its users take or give up.
-            announce_names: joining.is_some(),
-            // The lobby, broadcast's one conversation, is the server's: nobody owns it for
-            // being first (server operators run it).
-            server_rooms: vec![crate::adapter::broadcast::lobby()],
-            filtered_words: config.moderation.filtered_words.clone(),
-        }));
-        // The services' and the server's own names are nobody's, on every protocol, so
-        // nobody can pass for them (a server name with dots can never be a name anyway).
-        for name in reserved_names(&config.irc.server_name) {
-            hub.reserve(name);
-        }
+        let hub = new_hub(config, joining.as_ref());
         let history = History::open(&config.data, &config.history, &hub)?.map(Arc::new);
         let cluster = join_stages(&hub, history.as_deref(), joining);
         if let Some(cluster) = &cluster {
@@ -158,18 +142,7 @@ impl Server {
             cluster.as_ref().map(Cluster::counters),
         );
         let admission = Admission::new(&config.limits);
-        match &history {
-            Some(history) => {
-                let path = history.database().path();
-                let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-                tracing::info!(database = %path.display(), "keeping accounts and history");
-                let accounts = crate::accounts::load_names(history, &hub)?;
-                tracing::info!(accounts, "registered names protected");
-                let bans = crate::bans::load(history, &hub, &admission)?;
-                tracing::info!(bans, "server-wide bans in force");
-            }
-            None => tracing::info!("history not kept (--data none)"),
-        }
+        load_protected(history.as_ref(), &hub, &admission)?;
         let mut listeners = Vec::new();
         for spec in &config.listen {
             listeners.push((*spec, bind_listener(*spec).await?));
@@ -388,6 +361,51 @@ impl Accepting {
     }
 }
 
+/// The hub of `config`'s limits, in `joining`'s cluster if any, with the services' and
+/// the server's own names reserved.
+fn new_hub(config: &Config, joining: Option<&Joining>) -> Arc<Hub> {
+    let hub = Arc::new(Hub::new(HubConfig {
+        name_max: config.limits.name_max,
+        outbox_bytes: config.limits.outbox_bytes,
+        rooms_max: config.limits.rooms_per_user,
+        node: joining.map_or(0, Joining::node),
+        // A node tells the others every name its users take or give up.
+        announce_names: joining.is_some(),
+        // The lobby, broadcast's one conversation, is the server's: nobody owns it for
+        // being first (server operators run it).
+        server_rooms: vec![crate::adapter::broadcast::lobby()],
+        filtered_words: config.moderation.filtered_words.clone(),
+    }));
+    // The services' and the server's own names are nobody's, on every protocol, so
+    // nobody can pass for them (a server name with dots can never be a name anyway).
+    for name in reserved_names(&config.irc.server_name) {
+        hub.reserve(name);
+    }
+    hub
+}
+
+/// Protects what the data directory keeps (registered names, server-wide bans), and
+/// says where it is; or that nothing is kept.
+fn load_protected(
+    history: Option<&Arc<History>>,
+    hub: &Arc<Hub>,
+    admission: &Admission,
+) -> Result<(), BindError> {
+    match history {
+        Some(history) => {
+            let path = history.database().path();
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            tracing::info!(database = %path.display(), "keeping accounts and history");
+            let accounts = crate::accounts::load_names(history, hub)?;
+            tracing::info!(accounts, "registered names protected");
+            let bans = crate::bans::load(history, hub, admission)?;
+            tracing::info!(bans, "server-wide bans in force");
+        }
+        None => tracing::info!("history not kept (--data none)"),
+    }
+    Ok(())
+}
+
 /// The two moments of a shutdown: `shutdown` (connections say goodbye, newcomers are
 /// refused) and `closing` (the listener closes: at the end, or when a reload removes it).
 struct Stop {
@@ -395,6 +413,7 @@ struct Stop {
     closing: CancellationToken,
 }
 
+/// Accepts on one listener until it closes, each connection taken by [`Door::take`].
 async fn accept_loop(
     spec: ListenSpec,
     listener: TcpListener,
@@ -402,95 +421,128 @@ async fn accept_loop(
     stop: Stop,
     connections: TaskTracker,
 ) {
-    let (kind, tls) = (spec.listener, spec.tls);
-    let shutdown = stop.shutdown;
+    let door = Door {
+        kind: spec.listener,
+        tls: spec.tls,
+        shutdown: stop.shutdown,
+        connections,
+    };
     loop {
         let accepted = tokio::select! {
             _ = stop.closing.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                let _ = stream.set_nodelay(true);
-                let live = live.load_full();
-                let shared = &live.shared;
-                let transport = match (tls, &live.tls) {
-                    (true, Some(tls)) => tls,
-                    (true, None) => continue, // a reload keeps a certificate while +tls
-                    (false, _) => &Transport::Plain,
-                };
-                let counts = shared.metrics.listener(kind);
-                // A metrics listener answers on to the end: `/readyz` says 503 then.
-                if shutdown.is_cancelled() && kind != Listener::Metrics {
-                    tracing::info!(%peer, protocol = kind.name(), "refused: server shutting down");
-                    counts.refused(None).inc();
-                    refuse(kind, tls, stream, peer, shared, Farewell::Shutdown);
-                    continue;
-                }
-                let now = tokio::time::Instant::now();
-                let ticket = match shared.admission.admit(peer, now) {
-                    Ok(ticket) => ticket,
-                    Err(refusal) => {
-                        counts.refused(Some(refusal)).inc();
-                        tracing::warn!(
-                            %peer,
-                            protocol = kind.name(),
-                            reason = refusal.text(),
-                            open = shared.admission.open(),
-                            "connection refused"
-                        );
-                        let why = Farewell::Refused(refusal);
-                        refuse(kind, tls, stream, peer, shared, why);
-                        continue;
-                    }
-                };
-                counts.accepted.inc();
-                // Plain and TLS connections are separate tasks, so a plain connection's
-                // task is not sized for a TLS handshake and stream (several KiB).
-                match (transport, kind) {
-                    (Transport::Plain, Listener::Http) => {
-                        let serve = http::serve(
-                            stream,
-                            false,
-                            shared.clone(),
-                            ticket,
-                            shutdown.clone(),
-                            connections.clone(),
-                        );
-                        connections.spawn(serve);
-                    }
-                    (Transport::Plain, Listener::Metrics) => {
-                        let serve =
-                            metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
-                        connections.spawn(serve);
-                    }
-                    (Transport::Plain, Listener::Chat(protocol)) => {
-                        spawn_driver(&connections, protocol, stream, shared, ticket);
-                    }
-                    (
-                        Transport::Tls {
-                            acceptor,
-                            handshake,
-                        },
-                        _,
-                    ) => {
-                        connections.spawn(serve_tls(
-                            kind,
-                            acceptor.clone(),
-                            *handshake,
-                            stream,
-                            peer,
-                            shared.clone(),
-                            shutdown.clone(),
-                            ticket,
-                            connections.clone(),
-                        ));
-                    }
-                }
-            }
+            Ok((stream, peer)) => door.take(stream, peer, &live.load_full()),
             Err(error) => {
-                tracing::warn!(protocol = kind.name(), %error, "accept failed");
+                tracing::warn!(protocol = door.kind.name(), %error, "accept failed");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
+
+/// One listener's side of accepting: what it serves, whether over TLS, the shutdown that
+/// turns newcomers away, and the tracker its connections' tasks join.
+struct Door {
+    kind: Listener,
+    tls: bool,
+    shutdown: CancellationToken,
+    connections: TaskTracker,
+}
+
+impl Door {
+    /// An accepted connection, with the settings read for it: refused, or handed to the
+    /// task that serves it.
+    fn take(&self, stream: TcpStream, peer: SocketAddr, live: &Live) {
+        let _ = stream.set_nodelay(true);
+        let shared = &live.shared;
+        let transport = match (self.tls, &live.tls) {
+            (true, Some(tls)) => tls,
+            (true, None) => return, // a reload keeps a certificate while +tls
+            (false, _) => &Transport::Plain,
+        };
+        let ticket = match self.admit(peer, shared) {
+            Ok(ticket) => ticket,
+            Err(why) => return refuse(self.kind, self.tls, stream, peer, shared, why),
+        };
+        shared.metrics.listener(self.kind).accepted.inc();
+        self.spawn(transport, stream, peer, shared, ticket);
+    }
+
+    /// The connection's place in the admission counts, or why it is refused (counted and
+    /// logged here): the server is shutting down, or a limit says no.
+    fn admit(&self, peer: SocketAddr, shared: &Shared) -> Result<Ticket, Farewell> {
+        let counts = shared.metrics.listener(self.kind);
+        // A metrics listener answers on to the end: `/readyz` says 503 then.
+        if self.shutdown.is_cancelled() && self.kind != Listener::Metrics {
+            tracing::info!(%peer, protocol = self.kind.name(), "refused: server shutting down");
+            counts.refused(None).inc();
+            return Err(Farewell::Shutdown);
+        }
+        let now = tokio::time::Instant::now();
+        shared.admission.admit(peer, now).map_err(|refusal| {
+            counts.refused(Some(refusal)).inc();
+            tracing::warn!(
+                %peer,
+                protocol = self.kind.name(),
+                reason = refusal.text(),
+                open = shared.admission.open(),
+                "connection refused"
+            );
+            Farewell::Refused(refusal)
+        })
+    }
+
+    /// Starts the task that serves an admitted connection. Plain and TLS connections are
+    /// separate tasks, so a plain connection's task is not sized for a TLS handshake and
+    /// stream (several KiB).
+    fn spawn(
+        &self,
+        transport: &Transport,
+        stream: TcpStream,
+        peer: SocketAddr,
+        shared: &Arc<Shared>,
+        ticket: Ticket,
+    ) {
+        let (shutdown, connections) = (&self.shutdown, &self.connections);
+        match (transport, self.kind) {
+            (Transport::Plain, Listener::Http) => {
+                let serve = http::serve(
+                    stream,
+                    false,
+                    shared.clone(),
+                    ticket,
+                    shutdown.clone(),
+                    connections.clone(),
+                );
+                connections.spawn(serve);
+            }
+            (Transport::Plain, Listener::Metrics) => {
+                let serve = metrics::serve(stream, shared.clone(), ticket, shutdown.clone());
+                connections.spawn(serve);
+            }
+            (Transport::Plain, Listener::Chat(protocol)) => {
+                spawn_driver(connections, protocol, stream, shared, ticket);
+            }
+            (
+                Transport::Tls {
+                    acceptor,
+                    handshake,
+                },
+                kind,
+            ) => {
+                connections.spawn(serve_tls(
+                    kind,
+                    acceptor.clone(),
+                    *handshake,
+                    stream,
+                    peer,
+                    shared.clone(),
+                    shutdown.clone(),
+                    ticket,
+                    connections.clone(),
+                ));
             }
         }
     }
