@@ -148,6 +148,10 @@ fn s_client(addr: SocketAddr, args: &[&str]) -> Output {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one openssl s_client session, from verification to QUIT"
+)]
 fn openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls() {
     if !openssl_installed("openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls") {
         return;
@@ -319,6 +323,10 @@ async fn expect<S: tokio::io::AsyncRead + Unpin>(stream: &mut S, expected: &[u8]
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: a TLS and a plain rooms user, from joining to the shutdown"
+)]
 async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
     let dir = TempDir::new("cross");
     let (cert, key) = make_cert(&dir.0);
@@ -412,6 +420,10 @@ async fn read_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> String {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: the page over HTTPS, then a wss user and a plain user talking"
+)]
 async fn the_page_over_https_and_a_wss_irc_user_talking_with_a_plain_irc_user() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::{protocol::Role, Message};
