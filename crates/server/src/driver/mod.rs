@@ -14,41 +14,33 @@
 //! buffer per worker thread; only a partial frame waiting for its end, or output the
 //! client has not taken yet, is copied into the connection's own buffers, which are
 //! released again once empty.
+//!
+//! Here the connection's life and its serve loop; flood control and the registration
+//! deadline in `pace.rs`, the read path in `read.rs`, the write path (drain the outbox,
+//! render, write what the socket takes, wait for it when behind, the goodbye) in
+//! `write.rs`.
 
-use std::cell::RefCell;
+mod pace;
+mod read;
+mod write;
+
 use std::future::{poll_fn, Future};
-use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
-use confab_core::{CloseReason, Delivery, Departure, Name, Session};
-use tokio::io::AsyncWriteExt;
-use tokio::time::{timeout, Instant};
+use bytes::BytesMut;
+use confab_core::{Departure, Name, Session};
+use tokio::time::Instant;
 
 use crate::adapter::{Adapter, Context, Farewell, Flow};
 use crate::alarms::Armed;
-use crate::limits::{Rate, Ticket, TokenBucket};
+use crate::limits::Ticket;
 use crate::metrics::{Ending, ProtocolCounts};
 use crate::shared::Shared;
 use crate::socket::Socket;
-
-/// How long the last words to a closing client may take before the socket is dropped.
-const FINAL_WRITE: Duration = Duration::from_secs(1);
-/// Room made in the scratch buffer before each read.
-const READ_CHUNK: usize = 16 * 1024;
-/// Reads per wake-up at most, so one fast sender cannot hold a worker thread.
-const READS_PER_WAKE: usize = 16;
-
-thread_local! {
-    /// Where every connection on this worker thread reads into and renders into. Used only
-    /// between two awaits, so no connection ever sees another's bytes.
-    static READ_SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-    static WRITE_SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-    static PENDING: RefCell<Vec<Delivery>> = const { RefCell::new(Vec::new()) };
-}
+use pace::Pace;
+use read::read_and_handle;
+use write::{catch_up, flush_now, say_goodbye, Flushed};
 
 /// Why a connection ended.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -95,89 +87,6 @@ impl End {
             End::Limit(_) => Ending::ExcessFlood,
         }
     }
-}
-
-/// Flood control and the registration timeout of one connection: a few bytes, and no
-/// timer of its own (one alarm wakes the driver for the earliest of what is due).
-struct Pace {
-    /// `None` for an exempt (loopback) address.
-    bucket: Option<TokenBucket>,
-    /// Input is waiting for a token: the adapter is not called until one is due.
-    held: bool,
-    /// The client closed its side while input was held: end once that is handled.
-    eof: bool,
-    /// When an unnamed connection is closed; `None` once it has a name.
-    registration: Option<Instant>,
-}
-
-impl Pace {
-    fn new(shared: &Shared, peer: SocketAddr) -> Pace {
-        let limits = &shared.limits;
-        let now = Instant::now();
-        Pace {
-            bucket: (!shared.admission.exempt(peer.ip())).then(|| TokenBucket::new(now)),
-            held: false,
-            eof: false,
-            registration: Some(now + Duration::from_secs(limits.registration_timeout_secs)),
-        }
-    }
-
-    /// Calls the adapter with a budget of what the bucket holds now, and charges what it
-    /// decoded (and counts it in `counts`). No token, no call: the input waits.
-    fn metered(
-        &mut self,
-        input: &mut BytesMut,
-        cx: &Context<'_>,
-        counts: &ProtocolCounts,
-        call: impl FnOnce(&mut BytesMut, &Context<'_>) -> Flow,
-    ) -> Flow {
-        let now = Instant::now();
-        let rate = flood_rate(cx);
-        let granted = self
-            .bucket
-            .map_or(u32::MAX, |bucket| bucket.available(rate, now));
-        if granted == 0 {
-            self.hold(!input.is_empty(), counts);
-            return Flow::Continue;
-        }
-        cx.set_budget(granted);
-        let flow = call(input, cx);
-        let decoded = granted - cx.budget();
-        if let Some(bucket) = &mut self.bucket {
-            bucket.spend(rate, now, decoded);
-        }
-        if decoded > 0 {
-            counts.messages_in.inc_by(u64::from(decoded));
-        }
-        self.hold(decoded == granted && !input.is_empty(), counts);
-        flow
-    }
-
-    /// Notes whether input waits for a token; each time it starts to is a flood delay.
-    fn hold(&mut self, held: bool, counts: &ProtocolCounts) {
-        if held && !self.held {
-            counts.flood_delays.inc();
-        }
-        self.held = held;
-    }
-
-    /// The next instant the driver must wake for: a token for held input, the
-    /// registration deadline, the adapter's own.
-    fn wake(&self, adapter: Option<Instant>, cx: &Context<'_>) -> Option<Instant> {
-        let token = match (self.held, &self.bucket) {
-            (true, Some(bucket)) => Some(bucket.next_token(flood_rate(cx))),
-            _ => None,
-        };
-        [adapter, self.registration, token]
-            .into_iter()
-            .flatten()
-            .min()
-    }
-}
-
-/// The flood bucket's shape, from the limits (not kept per connection).
-fn flood_rate(cx: &Context<'_>) -> Rate {
-    Rate::new(cx.limits().flood_burst, cx.limits().flood_per_sec)
 }
 
 /// What woke a waiting connection.
@@ -436,85 +345,6 @@ fn on_timer<A: Adapter>(
     Ok(Flow::Continue)
 }
 
-/// Reads what has arrived into the thread's scratch buffer, after any partial frame kept
-/// from before, and hands it all to the adapter as far as flood control allows; keeps
-/// the rest. A client whose held input passes `flood_queue_bytes` is disconnected.
-fn read_and_handle<S: Socket, A: Adapter>(
-    stream: &mut S,
-    adapter: &mut A,
-    input: &mut Spill,
-    cx: &Context<'_>,
-    pace: &mut Pace,
-) -> Result<Flow, End> {
-    READ_SCRATCH.with_borrow_mut(|scratch| {
-        scratch.clear();
-        if let Some(kept) = &input.0 {
-            scratch.extend_from_slice(kept);
-        }
-        let before = scratch.len();
-        let mut eof = false;
-        for _ in 0..READS_PER_WAKE {
-            scratch.reserve(READ_CHUNK);
-            let room = scratch.capacity() - scratch.len();
-            match stream.read_now(scratch) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                // A read that did not fill the room found everything there was.
-                Ok(n) if n < room => break,
-                Ok(_) => {}
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => return Err(End::Failed),
-            }
-        }
-        let flow = if scratch.len() > before || pace.held {
-            let counts = cx.shared.metrics.protocol(adapter.protocol());
-            pace.metered(scratch, cx, counts, |input, cx| adapter.on_input(input, cx))
-        } else {
-            Flow::Continue
-        };
-        if flow == Flow::Continue && pace.held && scratch.len() > cx.limits().flood_queue_bytes {
-            tracing::info!(
-                peer = %cx.peer,
-                protocol = adapter.protocol().name(),
-                waiting = scratch.len(),
-                "excess flood"
-            );
-            scratch.clear();
-            return Err(End::Limit(Farewell::ExcessFlood));
-        }
-        if eof && flow == Flow::Continue {
-            if pace.held {
-                // Handle what waits first, at the usual pace; then the end.
-                pace.eof = true;
-                keep_rest(scratch, input);
-                return Ok(Flow::Continue);
-            }
-            adapter.on_eof(scratch, cx);
-        }
-        keep_rest(scratch, input);
-        match (flow, eof) {
-            (Flow::Close, _) => Ok(Flow::Close),
-            (_, true) => Err(End::Eof),
-            _ => Ok(Flow::Continue),
-        }
-    })
-}
-
-/// Keeps the unread rest of the scratch buffer in the connection's own buffer, or frees
-/// that buffer when nothing is left.
-fn keep_rest(scratch: &mut BytesMut, input: &mut Spill) {
-    if scratch.is_empty() {
-        input.0 = None;
-    } else {
-        let kept = input.buf();
-        kept.clear();
-        kept.extend_from_slice(scratch);
-        scratch.clear();
-    }
-}
-
 /// Bytes a connection keeps between wake-ups (a partial frame, output the client has not
 /// taken): one pointer and no allocation while there are none, which is nearly always.
 #[derive(Default)]
@@ -536,187 +366,6 @@ impl Spill {
             self.0 = None;
         }
     }
-}
-
-/// Writes everything queued, draining again after each write until the outbox is empty, so
-/// a burst costs one write per drain rather than one per message. What the socket takes at
-/// once is written from the thread's scratch buffer; only the rest waits in `output`, and
-/// then the caller waits for the socket with [`write_out`].
-fn flush_now<S: Socket, A: Adapter>(
-    stream: &mut S,
-    adapter: &A,
-    session: &Session,
-    output: &mut Spill,
-    counts: &ProtocolCounts,
-) -> Result<Flushed, End> {
-    if !output.is_empty() {
-        return Ok(Flushed::Behind);
-    }
-    loop {
-        match write_now(stream, adapter, session, output, counts)? {
-            Written::Nothing if stream.flushed() => return Ok(Flushed::All),
-            // What the socket kept of a write is flushed by `write_out`.
-            Written::Nothing => return Ok(Flushed::Behind),
-            Written::All => continue,
-            Written::Part => return Ok(Flushed::Behind),
-        }
-    }
-}
-
-/// How far [`flush_now`] got.
-enum Flushed {
-    /// The outbox is empty and the socket took everything.
-    All,
-    /// Some output waits in the connection's `output` for the socket to take it.
-    Behind,
-}
-
-/// A client that is behind: waits until the socket has taken what `output` holds, then
-/// drains the outbox again, until it is empty and all written.
-async fn catch_up<S: Socket, A: Adapter>(
-    stream: &mut S,
-    adapter: &A,
-    session: &Session,
-    output: &mut Spill,
-    counts: &ProtocolCounts,
-) -> Result<Flow, End> {
-    loop {
-        write_out(stream, session, output.buf()).await?;
-        output.0 = None;
-        if let Flushed::All = flush_now(stream, adapter, session, output, counts)? {
-            return Ok(Flow::Continue);
-        }
-    }
-}
-
-/// Writes `output` to a socket that would not take it at once, then flushes.
-async fn write_out<S: Socket>(
-    stream: &mut S,
-    session: &Session,
-    output: &mut BytesMut,
-) -> Result<(), End> {
-    loop {
-        tokio::select! {
-            // Remade after each wake-up of the outbox: `write_all_buf` keeps its progress
-            // in `output`, and a flush may be asked again.
-            written = async {
-                stream.write_all_buf(output).await?;
-                stream.flush().await
-            } => return written.map_err(|_| End::Failed),
-            // A client that stopped reading blocks this write (and a flush of what a
-            // WebSocket or TLS stream kept); its outbox overflowing or the server shutting
-            // down must still end the session.
-            _ = session.outbox().ready() => match session.outbox().closed() {
-                Some(CloseReason::Overflow) => return Err(End::Overflow),
-                Some(CloseReason::Shutdown) => return Err(End::Shutdown),
-                Some(CloseReason::Removed) => return Err(End::Removed),
-                None => {}
-            },
-        }
-    }
-}
-
-enum Written {
-    /// The outbox was empty.
-    Nothing,
-    All,
-    /// The socket took only part; the rest is in `output`.
-    Part,
-}
-
-/// Drains the outbox, renders it into the thread's scratch buffer and writes what the
-/// socket takes without waiting. A shutdown ends the session once what was queued before
-/// it is written or kept in `output` for the goodbye.
-fn write_now<S: Socket, A: Adapter>(
-    stream: &mut S,
-    adapter: &A,
-    session: &Session,
-    output: &mut Spill,
-    counts: &ProtocolCounts,
-) -> Result<Written, End> {
-    WRITE_SCRATCH.with_borrow_mut(|scratch| {
-        scratch.clear();
-        let closed = drain_rendered(adapter, session, scratch, counts);
-        if closed == Some(CloseReason::Overflow) {
-            return Err(End::Overflow);
-        }
-        let mut written = Written::Nothing;
-        while !scratch.is_empty() {
-            match stream.write_now(scratch) {
-                Ok(0) => return Err(End::Failed),
-                Ok(n) => {
-                    scratch.advance(n);
-                    written = Written::All;
-                }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    output.buf().extend_from_slice(scratch);
-                    scratch.clear();
-                    written = Written::Part;
-                }
-                Err(_) => return Err(End::Failed),
-            }
-        }
-        match closed {
-            Some(CloseReason::Shutdown) => Err(End::Shutdown),
-            Some(CloseReason::Removed) => Err(End::Removed),
-            _ => Ok(written),
-        }
-    })
-}
-
-/// Moves everything queued into `out`, in this protocol's bytes, and counts it: once per
-/// drain, however many deliveries it took.
-fn drain_rendered<A: Adapter>(
-    adapter: &A,
-    session: &Session,
-    out: &mut BytesMut,
-    counts: &ProtocolCounts,
-) -> Option<CloseReason> {
-    PENDING.with_borrow_mut(|pending| {
-        let closed = session.outbox().drain(pending);
-        if !pending.is_empty() {
-            counts.deliveries.inc_by(pending.len() as u64);
-        }
-        let before = out.len();
-        for delivery in pending.drain(..) {
-            match delivery {
-                Delivery::Bytes(bytes) => out.extend_from_slice(&bytes),
-                Delivery::Event(event) => adapter.render(&event, out),
-            }
-        }
-        if out.len() > before {
-            counts.outbox_bytes.inc_by((out.len() - before) as u64);
-        }
-        closed
-    })
-}
-
-/// Writes what is still queued (not for an overflowing client: that queue was dropped) and
-/// the protocol's last words, then closes the write side.
-async fn say_goodbye<S: Socket, A: Adapter>(
-    stream: &mut S,
-    adapter: &A,
-    session: &Session,
-    end: End,
-    output: &mut Spill,
-    counts: &ProtocolCounts,
-) {
-    let output = output.buf();
-    if end != End::Overflow {
-        drain_rendered(adapter, session, output, counts);
-    }
-    match end {
-        End::Shutdown => adapter.farewell(Farewell::Shutdown, output),
-        End::Overflow => adapter.farewell(Farewell::Overflow, output),
-        End::Removed => adapter.farewell(Farewell::Removed, output),
-        End::Limit(why) => adapter.farewell(why, output),
-        _ => {}
-    }
-    let _ = timeout(FINAL_WRITE, async {
-        stream.write_all_buf(output).await?;
-        stream.shutdown().await
-    })
-    .await;
 }
 
 #[cfg(test)]
