@@ -458,6 +458,10 @@ fn a_client_connecting_during_shutdown_is_told_so() {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one bad file after another, each refused with its reason"
+)]
 fn check_config_validates_a_file_without_serving() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {

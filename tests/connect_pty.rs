@@ -182,6 +182,10 @@ fn timestamped(row: &str, text: &str) -> bool {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one terminal session, from the guided steps to Ctrl-C"
+)]
 fn tui_shows_panes_messages_scrollback_and_exits_cleanly() {
     let server = Server::start();
     let addr = server.addr("rooms");
@@ -412,6 +416,10 @@ fn irc_nick_asked_again_registers_without_a_second_user() {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one IRC terminal session, from the join to Ctrl-C"
+)]
 fn irc_tui_shows_the_channel_its_nick_list_and_the_windows() {
     let server = Server::start();
     let irc = server.addr("irc");

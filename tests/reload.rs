@@ -130,6 +130,10 @@ name_max = 40
 ";
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one server through a reload and a refused one, amy connected throughout"
+)]
 fn sighup_applies_motd_filter_and_listeners_and_a_broken_file_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (serve, listening) = Serve::start(dir.path(), BEFORE, 2);

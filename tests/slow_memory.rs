@@ -77,6 +77,10 @@ async fn flood(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: a baseline, slow clients cut off, delivery after them, memory"
+)]
 async fn clients_that_never_read_are_cut_off_and_memory_stays_bounded() {
     let serve = Serve::start(&["--outbox-bytes", &OUTBOX.to_string()]);
     let addr = serve.addr("rooms");
@@ -174,6 +178,10 @@ async fn rooms_list(stream: &mut Client) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: 200 members join, then each protocol's long replies are asked for"
+)]
 async fn a_long_reply_to_ones_own_request_never_trips_a_tiny_outbox() {
     const USERS: usize = 200;
     let serve = Serve::start(&["--outbox-bytes", "4096"]);

@@ -144,6 +144,10 @@ fn s_client(addr: SocketAddr, args: &[&str]) -> Output {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: one openssl s_client session, from verification to QUIT"
+)]
 fn openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls() {
     if !openssl_installed("openssl_s_client_verifies_the_certificate_and_registers_over_irc_tls") {
         return;
@@ -306,6 +310,10 @@ async fn tls_client(
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: a TLS and a plain rooms user, from joining to the shutdown"
+)]
 async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
     let dir = TempDir::new("cross");
     let (cert, key) = make_cert(&dir.0);
@@ -363,6 +371,10 @@ async fn a_rooms_user_over_tls_and_a_plain_rooms_user_talk() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: the page over HTTPS, then a wss user and a plain user talking"
+)]
 async fn the_page_over_https_and_a_wss_irc_user_talking_with_a_plain_irc_user() {
     let dir = TempDir::new("https");
     let (cert, key) = make_cert(&dir.0);

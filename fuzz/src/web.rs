@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use confab_server::http::connection::serve;
+use confab_server::shared::Shared;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -111,6 +112,12 @@ async fn exchange(data: &[u8]) {
     shutdown.cancel();
     let _ = ringing.await;
 
+    check_left_clean(&answer, &shared, peers.len());
+}
+
+/// What must hold once the connection is over: any answer is HTTP, the admission slot
+/// is given back, and the hub holds no name or room the populated server did not.
+fn check_left_clean(answer: &[u8], shared: &Shared, peers: usize) {
     if !answer.is_empty() {
         assert!(
             answer.starts_with(b"HTTP/1.1 ") || answer.starts_with(b"HTTP/1.0 "),
@@ -121,7 +128,7 @@ async fn exchange(data: &[u8]) {
     assert_eq!(shared.admission.open(), 0, "the connection's slot was kept");
     let hub = &shared.hub;
     let names = hub.names();
-    assert!(names.len() <= peers.len(), "names left behind: {names:?}");
+    assert!(names.len() <= peers, "names left behind: {names:?}");
     for room in hub.rooms() {
         assert!(
             !hub.members(room.as_str()).is_empty(),

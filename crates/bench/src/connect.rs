@@ -2,13 +2,15 @@
 //! each (IRC: until 001), hold them idle while answering PING, and read the server's RSS
 //! before and after from /proc.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use hdrhistogram::Histogram;
+use indicatif::ProgressBar;
+use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -27,33 +29,116 @@ struct Counters {
     latency: Mutex<Histogram<u64>>,
 }
 
+impl Counters {
+    fn new() -> Counters {
+        Counters {
+            registered: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            open: AtomicU64::new(0),
+            last_ns: AtomicU64::new(0),
+            first_error: Mutex::new(None),
+            latency: Mutex::new(crate::report::histogram()),
+        }
+    }
+}
+
+/// When connections open: one every `every` from `start`, none at or after `deadline`
+/// (by which every one opened should also have registered).
+struct Pace {
+    start: Instant,
+    every: Duration,
+    deadline: Instant,
+}
+
+impl Pace {
+    fn new(args: &ConnectArgs) -> Pace {
+        let start = Instant::now();
+        let rate = args.rate.max(1.0);
+        Pace {
+            start,
+            every: Duration::from_secs_f64(1.0 / rate),
+            deadline: start
+                + Duration::from_secs_f64(
+                    args.common.clients as f64 / rate + args.common.setup_timeout,
+                ),
+        }
+    }
+}
+
+/// The server's resident memory, in KiB, if `--server-pid` was given: all of it, and
+/// the anonymous part (heap and stacks, without mapped files).
+#[derive(Clone, Copy)]
+struct Rss {
+    all: Option<u64>,
+    anon: Option<u64>,
+}
+
+impl Rss {
+    fn read(pid: Option<u32>) -> Rss {
+        Rss {
+            all: pid.and_then(crate::rss_kib),
+            anon: pid.and_then(crate::rss_anon_kib),
+        }
+    }
+}
+
+/// What a run saw besides the counters.
+struct Measured {
+    /// Connections opened before the deadline.
+    attempted: u64,
+    /// Connections still open at the end of the hold.
+    held: u64,
+    before: Rss,
+    after: Rss,
+}
+
 pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
     let common = &args.common;
     let addr = crate::resolve(common).await?;
     let sources = crate::parse_sources(common.source_addrs.as_deref())?;
-    let tag = crate::run_tag();
-    let n = common.clients;
-    let rss_before = args.server_pid.and_then(crate::rss_kib);
-    let anon_before = args.server_pid.and_then(crate::rss_anon_kib);
-    let counters = Arc::new(Counters {
-        registered: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        open: AtomicU64::new(0),
-        last_ns: AtomicU64::new(0),
-        first_error: Mutex::new(None),
-        latency: Mutex::new(crate::report::histogram()),
-    });
+    let before = Rss::read(args.server_pid);
+    let counters = Arc::new(Counters::new());
     let cancel = CancellationToken::new();
-    let bar = crate::progress_bar(common.quiet, n as u64);
+    let bar = crate::progress_bar(common.quiet, common.clients as u64);
     bar.set_message("registered");
-    let start = Instant::now();
-    let setup_deadline =
-        start + Duration::from_secs_f64(n as f64 / args.rate.max(1.0) + common.setup_timeout);
-    let pace = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
+    let pace = Pace::new(args);
+    let tasks = open_paced(args, addr, &sources, &pace, &counters, &cancel, &bar).await;
+    let attempted = tasks.len() as u64;
+    wait_registered(&counters, attempted, pace.deadline, &bar).await;
+    bar.set_message("registered, holding");
+    tokio::time::sleep(Duration::from_secs_f64(args.hold.max(0.0))).await;
+    let after = Rss::read(args.server_pid);
+    let held = counters.open.load(Relaxed);
+    cancel.cancel();
+    for task in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
+    bar.finish_and_clear();
+    let measured = Measured {
+        attempted,
+        held,
+        before,
+        after,
+    };
+    Ok(report(args, addr, sources.len(), &counters, &measured))
+}
+
+/// Opens the connections on `pace`'s schedule, the sources in turn: their tasks.
+async fn open_paced(
+    args: &ConnectArgs,
+    addr: SocketAddr,
+    sources: &[IpAddr],
+    pace: &Pace,
+    counters: &Arc<Counters>,
+    cancel: &CancellationToken,
+    bar: &ProgressBar,
+) -> Vec<JoinHandle<()>> {
+    let tag = crate::run_tag();
+    let n = args.common.clients;
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
-        let due = start + pace.mul_f64(i as f64);
-        if due >= setup_deadline {
+        let due = pace.start + pace.every.mul_f64(i as f64);
+        if due >= pace.deadline {
             break;
         }
         sleep_until(due).await;
@@ -62,37 +147,45 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
         }
         let source = (!sources.is_empty()).then(|| sources[i % sources.len()]);
         tasks.push(tokio::spawn(hold(
-            common.protocol,
+            args.common.protocol,
             addr,
             source,
             crate::client_name(&tag, 0, i),
-            start,
-            setup_deadline,
+            pace.start,
+            pace.deadline,
             counters.clone(),
             cancel.clone(),
         )));
     }
-    let attempted = tasks.len() as u64;
+    tasks
+}
+
+/// Waits until every connection opened has registered or failed, or the deadline.
+async fn wait_registered(
+    counters: &Counters,
+    attempted: u64,
+    deadline: Instant,
+    bar: &ProgressBar,
+) {
     while counters.registered.load(Relaxed) + counters.failed.load(Relaxed) < attempted
-        && Instant::now() < setup_deadline
+        && Instant::now() < deadline
     {
         bar.set_position(counters.registered.load(Relaxed));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     bar.set_position(counters.registered.load(Relaxed));
-    bar.set_message("registered, holding");
-    tokio::time::sleep(Duration::from_secs_f64(args.hold.max(0.0))).await;
-    let rss_after = args.server_pid.and_then(crate::rss_kib);
-    let anon_after = args.server_pid.and_then(crate::rss_anon_kib);
-    let held = counters.open.load(Relaxed);
-    cancel.cancel();
-    for task in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-    }
-    bar.finish_and_clear();
+}
 
+fn report(
+    args: &ConnectArgs,
+    addr: SocketAddr,
+    source_addrs: usize,
+    counters: &Counters,
+    measured: &Measured,
+) -> ConnectReport {
+    let n = args.common.clients;
     let registered = counters.registered.load(Relaxed);
-    let failed = counters.failed.load(Relaxed) + (n as u64 - attempted);
+    let failed = counters.failed.load(Relaxed) + (n as u64 - measured.attempted);
     let connect_s = counters.last_ns.load(Relaxed) as f64 / 1e9;
     let latency = counters
         .latency
@@ -106,15 +199,14 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
         }
         _ => None,
     };
-    let rss_per_conn_bytes = per_conn(rss_before, rss_after);
-    let rss_anon_per_conn_bytes = per_conn(anon_before, anon_after);
-    Ok(ConnectReport {
+    let (before, after) = (measured.before, measured.after);
+    ConnectReport {
         scenario: "connect",
-        protocol: common.protocol.name(),
+        protocol: args.common.protocol.name(),
         addr: addr.to_string(),
         clients: n,
         rate_target: args.rate,
-        source_addrs: sources.len(),
+        source_addrs,
         registered,
         failed,
         first_error,
@@ -126,22 +218,22 @@ pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
         },
         register_latency: latency,
         hold_s: args.hold,
-        held,
+        held: measured.held,
         server_pid: args.server_pid,
-        rss_before_kib: rss_before,
-        rss_after_kib: rss_after,
-        rss_per_conn_bytes,
-        rss_anon_before_kib: anon_before,
-        rss_anon_after_kib: anon_after,
-        rss_anon_per_conn_bytes,
-    })
+        rss_before_kib: before.all,
+        rss_after_kib: after.all,
+        rss_per_conn_bytes: per_conn(before.all, after.all),
+        rss_anon_before_kib: before.anon,
+        rss_anon_after_kib: after.anon,
+        rss_anon_per_conn_bytes: per_conn(before.anon, after.anon),
+    }
 }
 
 /// One connection: register, then stay idle (answering PING) until cancelled.
 #[allow(clippy::too_many_arguments)]
 async fn hold(
     wire: crate::Wire,
-    addr: std::net::SocketAddr,
+    addr: SocketAddr,
     source: Option<IpAddr>,
     name: String,
     start: Instant,

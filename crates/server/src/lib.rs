@@ -1,6 +1,7 @@
 //! confab's server: listeners, the connection driver, one adapter per protocol joining the
 //! codecs of `confab-proto` to the hub of `confab-core`, and the configuration.
 
+pub mod accept;
 pub mod accounts;
 pub mod adapter;
 pub mod alarms;

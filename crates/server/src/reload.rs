@@ -12,9 +12,10 @@ use std::sync::Arc;
 use confab_core::LiveRules;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::accept::{Accepting, Live, Transport};
 use crate::adapter::irc::Settings;
 use crate::config::{Config, ConfigError, ListenSpec};
-use crate::server::{bind_listener, Accepting, BindError, Live, Transport};
+use crate::server::{bind_listener, BindError};
 use crate::shared::Shared;
 
 /// Reloads waiting for the server: one at a time, so few ever wait.

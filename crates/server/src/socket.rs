@@ -2,7 +2,7 @@
 //! holding a buffer, and reading and writing without waiting (a WebSocket, `crate::http::ws`,
 //! reads messages rather than bytes, so reading is only this). An idle
 //! connection then owns no read or write buffer at all; every connection's reads and
-//! writes go through one scratch buffer per worker thread (see `driver.rs`).
+//! writes go through one scratch buffer per worker thread (see `driver/`).
 
 use std::io;
 use std::pin::Pin;

@@ -175,6 +175,10 @@ async fn the_page_has_an_etag_and_a_matching_if_none_match_gets_304() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: each file the page loads, fetched plain, gzipped and revalidated"
+)]
 async fn the_page_s_scripts_and_style_are_served_with_their_types_and_gzipped_on_request() {
     let server = server().await;
     let addr = server.addr("http");

@@ -36,6 +36,10 @@ async fn everyone(server: &TestServer) -> Result<(Irc, Wire, Wire, Wire, Wire), 
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: forged bytes sent in each protocol in turn, each step's bytes checked"
+)]
 async fn crlf_injection_cannot_forge_a_line_in_any_stream() {
     let server = server().await;
     ok(async {
@@ -328,6 +332,10 @@ async fn an_echoed_label_cannot_inject_a_command() {
 /// What each command of the table answers when sent with no parameter at all (or one
 /// too few) by a registered client named `t`; `None`: no reply (PONG, NOTICE), or a
 /// reply of its own that is checked only by its first numeric.
+#[allow(
+    clippy::too_many_lines,
+    reason = "table: each command's reply when sent without its parameters"
+)]
 fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
     // (line to send, first line expected back, `*` for "nothing but the PONG")
     match command {

@@ -121,6 +121,10 @@ async fn join_several_with_keys_bad_names_and_join_0() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: NAMES, WHO, WHOIS and LIST asked in turn about one set of members"
+)]
 async fn names_who_whois_and_list() {
     let server = server().await;
     ok(async {
@@ -374,6 +378,10 @@ async fn invisible_users_hide_from_who_masks_unless_they_share_a_channel() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: a client marks itself a bot, is seen as one, then unmarks"
+)]
 async fn bot_mode_shows_in_whois_who_and_the_bot_tag() {
     let server = server().await;
     ok(async {

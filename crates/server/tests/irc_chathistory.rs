@@ -439,6 +439,10 @@ async fn history_a_classroom_user_wrote_is_played_back_to_irc() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: each malformed CHATHISTORY request in turn, with its FAIL"
+)]
 async fn every_malformed_request_gets_its_fail() {
     let server = server().await;
     ok(async {

@@ -53,6 +53,10 @@ async fn scrape_when(addr: SocketAddr, until: &[(&str, f64)]) -> String {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: known traffic, then each counter it must have moved"
+)]
 async fn metrics_count_exactly_what_the_traffic_did() {
     let server = server_with(|c| {
         c.listen.push(ListenSpec {

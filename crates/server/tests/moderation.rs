@@ -196,6 +196,10 @@ async fn a_server_operator_kills_a_user_of_any_protocol() {
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: a ban, a restart and the lift, in order, in every protocol"
+)]
 async fn a_server_wide_ban_puts_out_refuses_in_every_protocol_and_outlives_a_restart() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_path_buf();
@@ -290,6 +294,10 @@ async fn a_server_wide_ban_puts_out_refuses_in_every_protocol_and_outlives_a_res
 }
 
 #[tokio::test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear scenario: mutes, slow mode, then the word filter, in one room"
+)]
 async fn mutes_slow_mode_and_the_word_filter_hold_for_every_protocol() {
     let server = server_with(|c| c.moderation.filtered_words = vec!["darn".into()]).await;
     ok(async {

@@ -179,6 +179,21 @@ fn write_loop(hub: Arc<Hub>, index: usize) {
     }
 }
 
+/// What a reader knows of its client, and what it has to send.
+#[derive(Default)]
+struct Client {
+    nick: Vec<u8>,
+    /// `:nick!u@null `, put before the lines it relays.
+    prefix: Vec<u8>,
+    user: bool,
+    registered: bool,
+    joined: bool,
+    /// PRIVMSG lines for the writers.
+    relay: Vec<u8>,
+    /// Answers for this client alone.
+    reply: Vec<u8>,
+}
+
 /// A reader: registration replies, JOIN, PING, and PRIVMSG lines handed to the writers.
 fn serve(hub: Arc<Hub>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
@@ -194,11 +209,7 @@ fn serve(hub: Arc<Hub>, mut stream: TcpStream) {
     });
     let mut buf = vec![0u8; 64 * 1024];
     let mut end = 0;
-    let mut nick: Vec<u8> = Vec::new();
-    let mut prefix: Vec<u8> = Vec::new();
-    let (mut user, mut registered, mut joined) = (false, false, false);
-    let mut relay: Vec<u8> = Vec::new();
-    let mut reply: Vec<u8> = Vec::new();
+    let mut client = Client::default();
     'conn: loop {
         if end == buf.len() {
             end = 0; // a line longer than the buffer: dropped
@@ -217,95 +228,156 @@ fn serve(hub: Arc<Hub>, mut stream: TcpStream) {
             if let [rest @ .., b'\r'] = line {
                 line = rest;
             }
-            let word_end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
-            let (word, args) = line.split_at(word_end);
-            let arg = args.trim_ascii_start();
-            let first = arg.split(|&b| b == b' ').next().unwrap_or(b"");
-            if word.eq_ignore_ascii_case(b"PRIVMSG") {
-                relay.extend_from_slice(&prefix);
-                relay.extend_from_slice(line);
-                relay.extend_from_slice(b"\r\n");
-            } else if word.eq_ignore_ascii_case(b"NICK") {
-                nick = first.strip_prefix(b":").unwrap_or(first).to_vec();
-                prefix = [b":", &nick[..], b"!u@null "].concat();
-            } else if word.eq_ignore_ascii_case(b"USER") {
-                user = true;
-            } else if word.eq_ignore_ascii_case(b"JOIN") {
-                reply.extend_from_slice(&[&prefix[..], b"JOIN ", first, b"\r\n"].concat());
-                reply.extend_from_slice(
-                    &[
-                        b":null 366 ",
-                        &nick[..],
-                        b" ",
-                        first,
-                        b" :End of /NAMES list.\r\n",
-                    ]
-                    .concat(),
-                );
-                if !joined {
-                    joined = true;
-                    let w = &hub.writers[id as usize % hub.writers.len()];
-                    lock(&w.members).push(member.clone());
-                }
-            } else if word.eq_ignore_ascii_case(b"PING") {
-                reply.extend_from_slice(&[b"PONG null ", arg, b"\r\n"].concat());
-            } else if word.eq_ignore_ascii_case(b"QUIT") {
+            if !client.on_line(line, &hub, &member) {
                 break 'conn;
-            }
-            if user && !nick.is_empty() && !registered {
-                registered = true;
-                reply.extend_from_slice(&[b":null 001 ", &nick[..], b" :Welcome\r\n"].concat());
             }
         }
         buf.copy_within(start..end, 0);
         end -= start;
-        if !reply.is_empty() {
-            if member.deliver(&reply, hub.backlog_max).is_none() {
+        if !client.reply.is_empty() {
+            if member.deliver(&client.reply, hub.backlog_max).is_none() {
                 break;
             }
-            reply.clear();
+            client.reply.clear();
         }
-        if !relay.is_empty() {
-            for w in &hub.writers {
-                let mut p = lock(&w.pending);
-                let at = p.buf.len();
-                p.buf.extend_from_slice(&relay);
-                let seg = (id, at, p.buf.len());
-                p.segs.push(seg);
-                drop(p);
-                w.wake.notify_one();
-            }
-            relay.clear();
+        if !client.relay.is_empty() {
+            hub.relay(id, &client.relay);
+            client.relay.clear();
         }
     }
     member.kill();
 }
 
-fn main() -> ExitCode {
-    let mut listen = "127.0.0.1:0".to_owned();
-    let mut threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut backlog_max = 4 << 20;
-    let mut tick_us = 1000u64;
+impl Client {
+    /// One line from the client, without its CR LF: false for QUIT.
+    fn on_line(&mut self, line: &[u8], hub: &Hub, member: &Arc<Member>) -> bool {
+        let word_end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+        let (word, args) = line.split_at(word_end);
+        let arg = args.trim_ascii_start();
+        let first = arg.split(|&b| b == b' ').next().unwrap_or(b"");
+        if word.eq_ignore_ascii_case(b"PRIVMSG") {
+            self.relay.extend_from_slice(&self.prefix);
+            self.relay.extend_from_slice(line);
+            self.relay.extend_from_slice(b"\r\n");
+        } else if word.eq_ignore_ascii_case(b"NICK") {
+            self.nick = first.strip_prefix(b":").unwrap_or(first).to_vec();
+            self.prefix = [b":", &self.nick[..], b"!u@null "].concat();
+        } else if word.eq_ignore_ascii_case(b"USER") {
+            self.user = true;
+        } else if word.eq_ignore_ascii_case(b"JOIN") {
+            self.join(first, hub, member);
+        } else if word.eq_ignore_ascii_case(b"PING") {
+            self.reply
+                .extend_from_slice(&[b"PONG null ", arg, b"\r\n"].concat());
+        } else if word.eq_ignore_ascii_case(b"QUIT") {
+            return false;
+        }
+        if self.user && !self.nick.is_empty() && !self.registered {
+            self.registered = true;
+            self.reply
+                .extend_from_slice(&[b":null 001 ", &self.nick[..], b" :Welcome\r\n"].concat());
+        }
+        true
+    }
+
+    /// JOIN of any channel: the echo and 366; the first makes the client a member of the
+    /// one room.
+    fn join(&mut self, channel: &[u8], hub: &Hub, member: &Arc<Member>) {
+        self.reply
+            .extend_from_slice(&[&self.prefix[..], b"JOIN ", channel, b"\r\n"].concat());
+        self.reply.extend_from_slice(
+            &[
+                b":null 366 ",
+                &self.nick[..],
+                b" ",
+                channel,
+                b" :End of /NAMES list.\r\n",
+            ]
+            .concat(),
+        );
+        if !self.joined {
+            self.joined = true;
+            let w = &hub.writers[member.id as usize % hub.writers.len()];
+            lock(&w.members).push(member.clone());
+        }
+    }
+}
+
+impl Hub {
+    fn new(threads: usize, backlog_max: usize, tick_us: u64) -> Hub {
+        Hub {
+            writers: (0..threads)
+                .map(|_| Writer {
+                    pending: Mutex::new(Pending::default()),
+                    wake: Condvar::new(),
+                    members: Mutex::new(Vec::new()),
+                })
+                .collect(),
+            next_id: AtomicU32::new(0),
+            backlog_max,
+            tick: Duration::from_micros(tick_us),
+        }
+    }
+
+    /// Appends member `id`'s PRIVMSG lines to every writer's pending buffer and wakes it.
+    fn relay(&self, id: u32, relay: &[u8]) {
+        for w in &self.writers {
+            let mut p = lock(&w.pending);
+            let at = p.buf.len();
+            p.buf.extend_from_slice(relay);
+            let seg = (id, at, p.buf.len());
+            p.segs.push(seg);
+            drop(p);
+            w.wake.notify_one();
+        }
+    }
+}
+
+/// The command line's flags.
+struct Flags {
+    listen: String,
+    threads: usize,
+    backlog_max: usize,
+    tick_us: u64,
+}
+
+/// The flags, or the usage line's exit code.
+fn parse_flags() -> Result<Flags, ExitCode> {
+    let mut flags = Flags {
+        listen: "127.0.0.1:0".to_owned(),
+        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        backlog_max: 4 << 20,
+        tick_us: 1000,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next();
         match (flag.as_str(), value) {
-            ("--listen", Some(v)) => listen = v,
+            ("--listen", Some(v)) => flags.listen = v,
             ("--threads", Some(v)) if v.parse::<usize>().is_ok_and(|n| n > 0) => {
-                threads = v.parse().unwrap_or(1)
+                flags.threads = v.parse().unwrap_or(1)
             }
             ("--backlog-max", Some(v)) if v.parse::<usize>().is_ok() => {
-                backlog_max = v.parse().unwrap_or(backlog_max)
+                flags.backlog_max = v.parse().unwrap_or(flags.backlog_max)
             }
             ("--tick-us", Some(v)) if v.parse::<u64>().is_ok() => {
-                tick_us = v.parse().unwrap_or(tick_us)
+                flags.tick_us = v.parse().unwrap_or(flags.tick_us)
             }
             _ => {
                 eprintln!("usage: null_fanout [--listen ADDR] [--threads N] [--backlog-max BYTES] [--tick-us US]");
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         }
     }
+    Ok(flags)
+}
+
+fn main() -> ExitCode {
+    let flags = match parse_flags() {
+        Ok(flags) => flags,
+        Err(code) => return code,
+    };
+    let listen = flags.listen;
     let listener = match TcpListener::bind(&listen) {
         Ok(l) => l,
         Err(e) => {
@@ -313,19 +385,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let hub = Arc::new(Hub {
-        writers: (0..threads)
-            .map(|_| Writer {
-                pending: Mutex::new(Pending::default()),
-                wake: Condvar::new(),
-                members: Mutex::new(Vec::new()),
-            })
-            .collect(),
-        next_id: AtomicU32::new(0),
-        backlog_max,
-        tick: Duration::from_micros(tick_us),
-    });
-    for i in 0..threads {
+    let hub = Arc::new(Hub::new(flags.threads, flags.backlog_max, flags.tick_us));
+    for i in 0..flags.threads {
         let hub = hub.clone();
         std::thread::spawn(move || write_loop(hub, i));
     }
@@ -336,6 +397,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    accept(&listener, &hub);
+    ExitCode::SUCCESS
+}
+
+/// A reader thread for each connection, until the listener fails for good.
+fn accept(listener: &TcpListener, hub: &Arc<Hub>) {
     for stream in listener.incoming() {
         let Ok(stream) = stream else {
             // Out of descriptors or similar: back off instead of spinning.
@@ -350,5 +417,4 @@ fn main() -> ExitCode {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-    ExitCode::SUCCESS
 }

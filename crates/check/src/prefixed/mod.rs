@@ -21,6 +21,10 @@ const EXAMPLE_RUN: &str = "Go over the example run and make sure your programs r
     message to B 12. Client B received the message along with a message from the server that \
     the message was sent from A";
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "table: one entry per prefixed scenario, with the seeds' words it checks"
+)]
 pub(crate) fn scenarios() -> Vec<Scenario> {
     use Protocol::Prefixed as P;
     vec![

@@ -30,14 +30,7 @@ impl Hub {
         let state = &mut *guard;
         let id = session.id();
         let who = state.peer(id)?;
-        // Formatting `nick!user@host` is needed only where bans or invite exceptions are
-        // to be matched.
-        let hostmask = match state.rooms.get(room.folded()) {
-            Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
-                state.hostmask(id).unwrap_or_default()
-            }
-            _ => String::new(),
-        };
+        let hostmask = hostmask_to_match(state, id, &room);
         let member = state.member(id)?;
         let (handle, joined, away, residence) = (
             member.session.clone(),
@@ -52,21 +45,7 @@ impl Hub {
         if joined >= self.config.rooms_max && !already {
             return Err(HubError::TooManyRooms(room.to_string()));
         }
-        state.next_seq += 1;
-        let created = state.next_seq;
-        let entry = state
-            .rooms
-            .entry(room.key())
-            .or_insert_with(|| Room::new(room.clone(), created));
-        let shown = entry.name.clone();
-        if entry.members.contains_key(&id) {
-            return Err(HubError::AlreadyMember(shown.to_string()));
-        }
-        let fresh = entry.members.is_empty();
-        if !fresh {
-            check_entry(entry, id, &hostmask, key)?;
-        }
-        entry.invited.remove(&id);
+        let (shown, fresh) = enter(state, id, &room, &hostmask, key)?;
         // A new room is run by its first member, if their protocol can run one; the
         // server's own rooms by nobody but server operators.
         let op = fresh && residence.runs_rooms() && !self.config.is_server_room(&shown);
@@ -82,12 +61,7 @@ impl Hub {
             voice: false,
             since: joined.msgid(),
         };
-        if let Some(entry) = state.rooms.get_mut(shown.folded()) {
-            entry.members.insert(id, seat);
-        }
-        if let Some(member) = state.sessions.get_mut(&id) {
-            member.joined(shown.key());
-        }
+        sit(state, id, &shown, seat);
         out.push(joined);
         // away-notify: those already in hear that someone away joined.
         if away.is_some() {
@@ -321,6 +295,55 @@ impl Hub {
 
     pub fn is_member(&self, session: &Session, room: &str) -> bool {
         self.lock().joined_room(room, session.id()).is_ok()
+    }
+}
+
+/// The joiner's `nick!user@host` where `room` has bans or invite exceptions to match it
+/// against; formatting it anywhere else would be wasted.
+fn hostmask_to_match(state: &State, id: SessionId, room: &Name) -> String {
+    match state.rooms.get(room.folded()) {
+        Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
+            state.hostmask(id).unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Lets the session into `room`, made if it does not exist, if its rules allow (a room
+/// nobody is in has none yet); an invitation is used up. The room's name as first typed,
+/// and whether the session is its first member.
+fn enter(
+    state: &mut State,
+    id: SessionId,
+    room: &Name,
+    hostmask: &str,
+    key: Option<&str>,
+) -> Result<(Name, bool), HubError> {
+    state.next_seq += 1;
+    let created = state.next_seq;
+    let entry = state
+        .rooms
+        .entry(room.key())
+        .or_insert_with(|| Room::new(room.clone(), created));
+    let shown = entry.name.clone();
+    if entry.members.contains_key(&id) {
+        return Err(HubError::AlreadyMember(shown.to_string()));
+    }
+    let fresh = entry.members.is_empty();
+    if !fresh {
+        check_entry(entry, id, hostmask, key)?;
+    }
+    entry.invited.remove(&id);
+    Ok((shown, fresh))
+}
+
+/// Seats the session in the room: among its members, and the room among the session's.
+fn sit(state: &mut State, id: SessionId, room: &Name, seat: Seat) {
+    if let Some(entry) = state.rooms.get_mut(room.folded()) {
+        entry.members.insert(id, seat);
+    }
+    if let Some(member) = state.sessions.get_mut(&id) {
+        member.joined(room.key());
     }
 }
 

@@ -305,6 +305,10 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
         hub.say_tagged(&b, "r", None, Tone::Chat, None),
         Err(HubError::CannotSend("r".into()))
     );
+}
+
+#[test]
+fn message_ids_carry_the_node_and_resume_after_the_newest_stored() {
     // Ids carry the time and the node, and a restarted hub resumes after the newest
     // stored one even if its clock is behind.
     let newest = MsgId::new(u64::MAX >> 16, 0, 41);

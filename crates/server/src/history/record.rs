@@ -123,6 +123,10 @@ fn waiting_for(kind: &EventKind) -> Option<&Name> {
 }
 
 /// What history keeps of an event of this kind, if anything.
+#[allow(
+    clippy::too_many_lines,
+    reason = "table: one arm per EventKind, what history keeps of it"
+)]
 fn describe(kind: &EventKind) -> Option<Kept<'_>> {
     let one = |room: &Name| vec![room_conversation(room)];
     let each = |rooms: &[Name]| rooms.iter().map(room_conversation).collect();

@@ -269,6 +269,10 @@ fn tagged_line(kind: &EventKind, tags: &str) -> Bytes {
     put_line(kind, Some(tags), false)
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "table: one arm per EventKind, its IRC command and parameters"
+)]
 fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes {
     let mut out = BytesMut::new();
     let mut put = |source: &str, command: &str, params: &[&str]| {

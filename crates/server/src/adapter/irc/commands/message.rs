@@ -85,25 +85,7 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
         };
         match sent {
             Ok(msgid) if me.caps.has(Cap::EchoMessage) => {
-                let mask = me.mask();
-                let mut params = vec![target];
-                params.extend(text);
-                // The message's own time: its id's millisecond, all `time` shows.
-                let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
-                if me.caps.has(Cap::MessageTags) {
-                    let bot = me.bot;
-                    let client_tags = tags.as_ref();
-                    let tags = MessageTags {
-                        msgid,
-                        bot,
-                        client_tags,
-                    }
-                    .tags();
-                    me.out
-                        .line_tagged_at(at, Some(&tags), &mask, command, &params);
-                } else if text.is_some() {
-                    me.out.line_tagged_at(at, None, &mask, command, &params);
-                }
+                echo(me, msgid, command, target, text, tags.as_ref());
             }
             Ok(_) => {}
             Err(Refused(numeric, None)) if errors => me.out.num(numeric, &[target]),
@@ -115,6 +97,37 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
         }
     }
     Flow::Continue
+}
+
+/// echo-message: the message sent, back to its sender at the message's own time, with
+/// its tags for a `message-tags` client (a TAGMSG only to one of those).
+fn echo(
+    me: &mut IrcAdapter,
+    msgid: MsgId,
+    command: &str,
+    target: &str,
+    text: Option<&str>,
+    tags: Option<&Arc<str>>,
+) {
+    let mask = me.mask();
+    let mut params = vec![target];
+    params.extend(text);
+    // The message's own time: its id's millisecond, all `time` shows.
+    let at = UNIX_EPOCH + Duration::from_millis(msgid.millis());
+    if me.caps.has(Cap::MessageTags) {
+        let bot = me.bot;
+        let client_tags = tags;
+        let tags = MessageTags {
+            msgid,
+            bot,
+            client_tags,
+        }
+        .tags();
+        me.out
+            .line_tagged_at(at, Some(&tags), &mask, command, &params);
+    } else if text.is_some() {
+        me.out.line_tagged_at(at, None, &mask, command, &params);
+    }
 }
 
 /// The client-only tags of a raw tags section (`+key` or `+key=value`, kept escaped as

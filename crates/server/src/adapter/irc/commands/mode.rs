@@ -101,11 +101,11 @@ fn parse_changes(
     let mut on = true;
     let mut listed = Vec::new();
     for letter in modes.chars() {
-        let flag = |flag| ModeChange::Flag { flag, on };
+        let flag = |flag| Some(ModeChange::Flag { flag, on });
         let change = match letter {
             '+' | '-' => {
                 on = letter == '+';
-                continue;
+                None
             }
             'n' => flag(ChannelFlag::NoExternal),
             't' => flag(ChannelFlag::TopicLock),
@@ -113,81 +113,97 @@ fn parse_changes(
             's' => flag(ChannelFlag::Secret),
             'i' => flag(ChannelFlag::InviteOnly),
             'b' | 'e' | 'I' | 'q' => match args.next() {
-                Some(mask) => list_change(letter, on, normalize_mask(mask)),
+                Some(mask) => Some(list_change(letter, on, normalize_mask(mask))),
                 None => {
                     if !listed.contains(&letter) {
                         listed.push(letter);
                         send_list(me, view, chan, letter);
                     }
-                    continue;
+                    None
                 }
             },
-            'f' if on => match args.next().and_then(|a| a.parse::<u32>().ok()) {
-                Some(seconds @ 1..=SLOW_MAX) => ModeChange::Slow(Some(seconds)),
-                _ => {
-                    me.out.num_text(
-                        Numeric::ERR_INVALIDMODEPARAM,
-                        &[chan, "f", "*"],
-                        "Invalid slow mode: seconds between messages, 1 to 3600",
-                    );
-                    continue;
-                }
-            },
-            'f' => ModeChange::Slow(None),
-            'k' if on => match args.next() {
-                Some(key) if is_valid_key(key) => ModeChange::Key(Some(key.to_string())),
-                _ => {
-                    me.out.num_text(
-                        Numeric::ERR_INVALIDMODEPARAM,
-                        &[chan, "k", "*"],
-                        "Invalid key",
-                    );
-                    continue;
-                }
-            },
+            'f' if on => slow_mode(me, chan, args.next()),
+            'f' => Some(ModeChange::Slow(None)),
+            'k' if on => key(me, chan, args.next()),
             // `-k` carries the key on the wire; any value (or none) removes it.
             'k' => {
                 args.next();
-                ModeChange::Key(None)
+                Some(ModeChange::Key(None))
             }
-            'l' if on => {
-                let arg = args.next();
-                match arg.and_then(|a| a.parse::<usize>().ok()).filter(|n| *n > 0) {
-                    Some(limit) => ModeChange::Limit(Some(limit)),
-                    None => {
-                        let given = arg.filter(|a| !a.is_empty()).unwrap_or("*");
-                        me.out.num_text(
-                            Numeric::ERR_INVALIDMODEPARAM,
-                            &[chan, "l", given],
-                            "Invalid limit",
-                        );
-                        continue;
-                    }
-                }
-            }
-            'l' => ModeChange::Limit(None),
-            'o' | 'v' => {
-                let Some(nick) = args.next() else { continue };
-                let Ok(who) = Name::parse(nick, NAME_MAX_CEILING) else {
-                    me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]);
-                    continue;
-                };
-                if letter == 'o' {
-                    ModeChange::Op { on, who }
-                } else {
-                    ModeChange::Voice { on, who }
-                }
-            }
+            'l' if on => limit(me, chan, args.next()),
+            'l' => Some(ModeChange::Limit(None)),
+            'o' | 'v' => args
+                .next()
+                .and_then(|nick| member_mode(me, letter, on, nick)),
             other => {
                 let mut buf = [0; 4];
                 me.out
                     .num(Numeric::ERR_UNKNOWNMODE, &[other.encode_utf8(&mut buf)]);
-                continue;
+                None
             }
         };
-        changes.push(change);
+        changes.extend(change);
     }
     changes
+}
+
+/// `+f SECONDS`, or `696` for an interval out of range.
+fn slow_mode(me: &mut IrcAdapter, chan: &str, arg: Option<&str>) -> Option<ModeChange> {
+    match arg.and_then(|a| a.parse::<u32>().ok()) {
+        Some(seconds @ 1..=SLOW_MAX) => Some(ModeChange::Slow(Some(seconds))),
+        _ => {
+            me.out.num_text(
+                Numeric::ERR_INVALIDMODEPARAM,
+                &[chan, "f", "*"],
+                "Invalid slow mode: seconds between messages, 1 to 3600",
+            );
+            None
+        }
+    }
+}
+
+/// `+k KEY`, or `696` for a key that cannot be one.
+fn key(me: &mut IrcAdapter, chan: &str, arg: Option<&str>) -> Option<ModeChange> {
+    match arg {
+        Some(key) if is_valid_key(key) => Some(ModeChange::Key(Some(key.to_string()))),
+        _ => {
+            me.out.num_text(
+                Numeric::ERR_INVALIDMODEPARAM,
+                &[chan, "k", "*"],
+                "Invalid key",
+            );
+            None
+        }
+    }
+}
+
+/// `+l LIMIT`, or `696` for a limit that is not a positive number.
+fn limit(me: &mut IrcAdapter, chan: &str, arg: Option<&str>) -> Option<ModeChange> {
+    match arg.and_then(|a| a.parse::<usize>().ok()).filter(|n| *n > 0) {
+        Some(limit) => Some(ModeChange::Limit(Some(limit))),
+        None => {
+            let given = arg.filter(|a| !a.is_empty()).unwrap_or("*");
+            me.out.num_text(
+                Numeric::ERR_INVALIDMODEPARAM,
+                &[chan, "l", given],
+                "Invalid limit",
+            );
+            None
+        }
+    }
+}
+
+/// `+o NICK` or `+v NICK` (or `-`), or `401` for what cannot be a nick.
+fn member_mode(me: &mut IrcAdapter, letter: char, on: bool, nick: &str) -> Option<ModeChange> {
+    let Ok(who) = Name::parse(nick, NAME_MAX_CEILING) else {
+        me.out.num(Numeric::ERR_NOSUCHNICK, &[nick]);
+        return None;
+    };
+    Some(if letter == 'o' {
+        ModeChange::Op { on, who }
+    } else {
+        ModeChange::Voice { on, who }
+    })
 }
 
 /// The longest slow mode interval, in seconds: an hour.
