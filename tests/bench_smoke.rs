@@ -1,6 +1,7 @@
 //! CI smoke of `confab bench`: against a real `confab serve`, a short fanout on IRC, on
-//! broadcast and on IRC over WebSocket, and a small connect run on IRC and on WebSocket,
-//! must deliver every message and register every client. No timing is asserted
+//! broadcast and on IRC over WebSocket, one over several IRC channels, and a small
+//! connect run on IRC and on WebSocket, must deliver every message (within its own
+//! channel) and register every client. No timing is asserted
 //! (the machine may be busy); only that the tool works end to end and cannot rot.
 
 use std::io::{BufRead, BufReader};
@@ -129,6 +130,38 @@ fn fanout_on_irc_broadcast_and_websocket_delivers_every_message() {
         assert_eq!(report["protocol"], protocol);
         assert_all_delivered(&report);
     }
+}
+
+#[test]
+fn fanout_over_many_rooms_delivers_within_each_room_only() {
+    let server = Server::start();
+    let pid = server.child.id().to_string();
+    // 9 members in 3 channels (#lobby0..#lobby2), a sender in each: every message should
+    // reach the 2 other members of its channel and nobody else.
+    let report = bench(&[
+        "fanout",
+        "--addr",
+        &server.irc,
+        "--clients",
+        "9",
+        "--senders",
+        "3",
+        "--rooms",
+        "3",
+        "--rate",
+        "60",
+        "--warmup",
+        "0.3",
+        "--duration",
+        "1.7",
+        "--server-pid",
+        &pid,
+    ]);
+    assert_eq!(report["rooms"], 3, "{report:#}");
+    assert_eq!(report["expected_per_message"], 2, "{report:#}");
+    assert_all_delivered(&report);
+    assert_eq!(report["deliveries"]["unexpected"], 0, "{report:#}");
+    assert!(report["server_cpu_s"].as_f64().is_some(), "{report:#}");
 }
 
 #[test]

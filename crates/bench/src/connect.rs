@@ -133,7 +133,7 @@ async fn open_paced(
     cancel: &CancellationToken,
     bar: &ProgressBar,
 ) -> Vec<JoinHandle<()>> {
-    let tag = crate::run_tag();
+    let tag = crate::run_tag(args.common.tag.as_deref());
     let n = args.common.clients;
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {

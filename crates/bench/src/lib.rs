@@ -1,8 +1,8 @@
 //! confab-bench: `confab bench`, a load generator that speaks IRC (so it can load any IRC
 //! server), IRC over WebSocket and each classroom protocol. Scenarios: `connect` (many idle registered
-//! connections, the server's RSS per connection), `fanout` (one room, open-loop senders,
-//! latency and loss), `direct` (pairs of direct messages) and `ramp` (raise the rate until
-//! p99 passes a bound). Clients are lightweight tasks on the multi-thread runtime; every
+//! connections, the server's RSS per connection), `fanout` (one room or many, open-loop
+//! senders, latency and loss), `direct` (pairs of direct messages) and `ramp` (raise the
+//! rate until p99 passes a bound). Clients are lightweight tasks on the multi-thread runtime; every
 //! loop is bounded in count and time and the whole run has a hard deadline.
 
 pub mod accounting;
@@ -39,8 +39,9 @@ pub enum Scenario {
     /// Open N connections at a rate, register them (IRC: wait for 001) and hold them;
     /// report the connect rate, failures and (--server-pid) the server's RSS per connection.
     Connect(ConnectArgs),
-    /// N members in one room, S of them sending at a fixed total rate (open loop); report
-    /// deliveries/s, latency percentiles and messages lost, duplicated or out of order.
+    /// N members in one room (or spread over --rooms), S of them sending at a fixed total
+    /// rate (open loop); report deliveries/s, latency percentiles and messages lost,
+    /// duplicated or out of order.
     Fanout(TrafficArgs),
     /// N clients in pairs exchanging direct messages at a fixed total rate; same report.
     Direct(TrafficArgs),
@@ -73,6 +74,10 @@ pub struct CommonArgs {
     /// Hard limit on the whole run, in seconds (default: derived from the other times).
     #[arg(long, value_name = "SECS")]
     pub deadline: Option<f64>,
+    /// Two letters or digits for the client names instead of a tag drawn at random:
+    /// generators run side by side against one server need tags that differ.
+    #[arg(long, value_name = "XY", value_parser = parse_tag)]
+    pub tag: Option<String>,
     /// Print the report as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -101,6 +106,14 @@ pub struct TrafficArgs {
     /// The room (IRC channel `#ROOM`; broadcast always uses its one conversation).
     #[arg(long, default_value = "lobby")]
     pub room: String,
+    /// Rooms (fanout): the clients spread evenly over R rooms `ROOM0`..`ROOM{R-1}`, client
+    /// i in room i mod R. The first --senders clients send, so the senders are dealt round
+    /// the rooms in turn: --senders must be at least R (a multiple of R gives every room
+    /// the same rate), and --clients a multiple of R, at least 2 a room. Each message is
+    /// expected at the other members of its own room only; anything that reaches another
+    /// room counts as unexpected.
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub rooms: usize,
     /// Bytes of text in each message (the stamp, padded).
     #[arg(long, default_value_t = 64, value_name = "BYTES")]
     pub size: usize,
@@ -115,6 +128,10 @@ pub struct TrafficArgs {
     /// recipients; the report says how many the server disconnected.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub stalled: usize,
+    /// The server's process id: its CPU time (user + system, /proc/PID/stat) over the
+    /// measured window is reported, and per million deliveries.
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -181,7 +198,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs one scenario within its deadline and returns its report.
 pub async fn execute(args: &BenchArgs) -> anyhow::Result<Report> {
-    raise_fd_limit();
+    let connections = match &args.scenario {
+        Scenario::Connect(a) => a.common.clients,
+        Scenario::Fanout(a) | Scenario::Direct(a) => a.common.clients + a.stalled,
+        Scenario::Ramp(a) => a.traffic.common.clients + a.traffic.stalled,
+    };
+    raise_fd_limit(connections)?;
     let (common, budget) = match &args.scenario {
         Scenario::Connect(a) => (
             &a.common,
@@ -284,13 +306,29 @@ pub(crate) fn client_name(tag: &str, step: u32, index: usize) -> String {
     format!("b{tag}{}{}", base36(step as usize % 36), base36(index))
 }
 
-/// A tag that differs between runs, so a second run does not meet the first one's names.
-pub(crate) fn run_tag() -> String {
+/// `--tag`, or a tag that differs between runs, so a second run does not meet the first
+/// one's names.
+pub(crate) fn run_tag(chosen: Option<&str>) -> String {
+    if let Some(tag) = chosen {
+        return tag.to_owned();
+    }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos() as usize ^ d.as_secs() as usize);
     let tag = base36(nanos % (36 * 36) + 36 * 36);
     tag[1..].to_owned()
+}
+
+/// `--tag`: two lowercase ASCII letters or digits, so a name stays short and valid.
+fn parse_tag(text: &str) -> Result<String, String> {
+    let ok = text.len() == 2
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    match ok {
+        true => Ok(text.to_owned()),
+        false => Err("expected two lowercase letters or digits, e.g. m1".to_owned()),
+    }
 }
 
 fn base36(mut n: usize) -> String {
@@ -307,14 +345,38 @@ fn base36(mut n: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Many connections need many descriptors: the soft limit goes up to the hard one.
-fn raise_fd_limit() {
+/// Many connections need many descriptors: the soft limit goes up to the hard one, and a
+/// run that needs more than that is refused before it opens anything (rather than
+/// failing connection by connection with "too many open files").
+fn raise_fd_limit(connections: usize) -> anyhow::Result<()> {
     use rustix::process::{getrlimit, setrlimit, Resource};
     let mut limit = getrlimit(Resource::Nofile);
     if limit.current != limit.maximum {
         limit.current = limit.maximum;
         let _ = setrlimit(Resource::Nofile, limit);
     }
+    // Room for stdio, the runtime's own descriptors and a retried step's stragglers.
+    let needed = connections as u64 + 64;
+    match getrlimit(Resource::Nofile).current {
+        Some(have) if have < needed => bail!(
+            "{connections} connections need about {needed} file descriptors but the limit \
+             is {have}: raise the hard limit (e.g. `ulimit -Hn 1048576` as root)"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The clock ticks of /proc/PID/stat's times: USER_HZ, 100 on every Linux architecture.
+const USER_HZ: f64 = 100.0;
+
+/// A process's CPU time so far (user + system), in seconds, from /proc/PID/stat.
+pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after its end.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / USER_HZ)
 }
 
 /// A process's resident set size in KiB, from /proc/PID/status.
@@ -377,8 +439,11 @@ mod tests {
 
     #[test]
     fn client_names_are_short_valid_and_distinct() {
-        let tag = run_tag();
+        let tag = run_tag(None);
         assert_eq!(tag.len(), 2);
+        assert_eq!(run_tag(Some("m1")), "m1");
+        assert!(parse_tag("m1").is_ok());
+        assert!(parse_tag("M1").is_err() && parse_tag("abc").is_err() && parse_tag("a").is_err());
         let a = client_name(&tag, 0, 0);
         let b = client_name(&tag, 1, 0);
         let c = client_name(&tag, 0, 36 * 36 * 36 - 1);
@@ -388,7 +453,27 @@ mod tests {
     }
 
     #[test]
+    fn a_run_past_the_file_limit_is_refused_up_front() {
+        assert!(raise_fd_limit(10).is_ok());
+        let e = raise_fd_limit(usize::MAX / 2).expect_err("too many");
+        assert!(e.to_string().contains("file descriptors"), "{e}");
+    }
+
+    #[test]
     fn rss_of_this_process_is_readable() {
         assert!(rss_kib(std::process::id()).is_some_and(|kib| kib > 0));
+    }
+
+    #[test]
+    fn cpu_time_of_this_process_is_readable_and_grows() {
+        let before = cpu_seconds(std::process::id()).expect("cpu time");
+        let spin = std::time::Instant::now();
+        let mut x = 0u64;
+        while spin.elapsed() < Duration::from_millis(50) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let after = cpu_seconds(std::process::id()).expect("cpu time");
+        assert!(after >= before, "{before} then {after}");
+        assert!(cpu_seconds(u32::MAX).is_none());
     }
 }

@@ -58,6 +58,8 @@ pub struct TrafficReport {
     pub addr: String,
     pub clients: usize,
     pub senders: usize,
+    /// Rooms the members were spread over (fanout `--rooms`; 1 in direct).
+    pub rooms: usize,
     /// Total messages per second asked of all senders together.
     pub rate_target: f64,
     pub duration_s: f64,
@@ -92,6 +94,10 @@ pub struct TrafficReport {
     /// had disconnected by the end.
     pub stalled: usize,
     pub stalled_disconnected: u64,
+    /// With `--server-pid`: the server's CPU seconds (user + system) from the start of the
+    /// window to the end of sending, and per million deliveries in the window.
+    pub server_cpu_s: Option<f64>,
+    pub server_cpu_per_million: Option<f64>,
 }
 
 /// `ramp`: one traffic run per step.
@@ -193,8 +199,8 @@ fn traffic_rows(r: &TrafficReport) -> Vec<(&'static str, String)> {
             format!("{} ({} on {})", r.scenario, r.protocol, r.addr),
         ),
         (
-            "clients / senders",
-            format!("{} / {}", r.clients, r.senders),
+            "clients / senders / rooms",
+            format!("{} / {} / {}", r.clients, r.senders, r.rooms),
         ),
         (
             "rate target",
@@ -232,6 +238,10 @@ fn traffic_rows(r: &TrafficReport) -> Vec<(&'static str, String)> {
             format!("{} / {}", r.errors, r.disconnected),
         ),
     ];
+    if let (Some(cpu), per) = (r.server_cpu_s, r.server_cpu_per_million) {
+        let per = per.map_or("-".to_owned(), f3);
+        rows.push(("server cpu", format!("{} s, {per} s per million", f3(cpu))));
+    }
     if r.stalled > 0 {
         rows.push((
             "stalled / disconnected",
@@ -359,6 +369,7 @@ mod tests {
             addr: "127.0.0.1:6667".into(),
             clients: 3,
             senders: 1,
+            rooms: 1,
             rate_target: 10.0,
             duration_s: 1.0,
             warmup_s: 0.0,
@@ -385,6 +396,8 @@ mod tests {
             drained: false,
             stalled: 0,
             stalled_disconnected: 0,
+            server_cpu_s: None,
+            server_cpu_per_million: None,
         }
     }
 
@@ -417,12 +430,19 @@ mod tests {
         ));
         assert!(text.contains("lost / dup / out of order  1 / 2 / 3\n"));
         assert!(!text.contains("stalled"));
+        assert!(!text.contains("server cpu"));
         let mut stalled = sample();
+        stalled.server_cpu_s = Some(0.5);
+        stalled.server_cpu_per_million = Some(25_000.0);
         stalled.stalled = 2;
         stalled.stalled_disconnected = 1;
         let text = Report::Traffic(stalled).render();
         assert!(
             text.contains("stalled / disconnected     2 / 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("server cpu                 0.500 s, 25000.000 s per million\n"),
             "{text}"
         );
     }

@@ -89,7 +89,7 @@ pub(super) async fn launch(
         );
         clients.push(tokio::spawn(task));
     }
-    let stalled = spawn_stalled(args, plan, &setup, shared).await;
+    let stalled = spawn_stalled(plan, &setup, shared).await;
     let Setup {
         ready,
         cancel,
@@ -120,20 +120,15 @@ pub(super) async fn launch(
     Ok(crowd)
 }
 
-/// Spawns the stalled members, paced after the clients.
-async fn spawn_stalled(
-    args: &TrafficArgs,
-    plan: &Plan,
-    setup: &Setup<'_>,
-    shared: &Shared,
-) -> Vec<JoinHandle<bool>> {
+/// Spawns the stalled members, paced after the clients, each in the room of its index.
+async fn spawn_stalled(plan: &Plan, setup: &Setup<'_>, shared: &Shared) -> Vec<JoinHandle<bool>> {
     let mut stalled = Vec::with_capacity(plan.stalled);
     for j in 0..plan.stalled {
         let i = plan.clients + j;
         let (addr, source) = setup.wait_turn(i).await;
         stalled.push(tokio::spawn(stalled_client(
             plan.names[i].clone(),
-            args.room.clone(),
+            plan.room_of(i),
             source,
             addr,
             setup.deadline,

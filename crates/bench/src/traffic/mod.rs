@@ -33,7 +33,7 @@ use totals::Totals;
 pub async fn run_once(args: &TrafficArgs, pattern: Pattern) -> anyhow::Result<TrafficReport> {
     let addrs = crate::resolve_all(&args.common).await?;
     let sources = crate::parse_sources(args.common.source_addrs.as_deref())?;
-    let tag = crate::run_tag();
+    let tag = crate::run_tag(args.common.tag.as_deref());
     let bar = crate::progress_bar(args.common.quiet, args.common.clients as u64);
     let report = run(args, pattern, args.rate, &addrs, &sources, &tag, 0, &bar).await;
     bar.finish_and_clear();
@@ -45,7 +45,7 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     let t = &args.traffic;
     let addrs = crate::resolve_all(&t.common).await?;
     let sources = crate::parse_sources(t.common.source_addrs.as_deref())?;
-    let tag = crate::run_tag();
+    let tag = crate::run_tag(t.common.tag.as_deref());
     let mut steps: Vec<TrafficReport> = Vec::new();
     let mut best: Option<(f64, f64)> = None;
     let mut rate = t.rate;
@@ -161,13 +161,19 @@ async fn run(
     let crowd = launch::launch(args, &plan, addrs, sources, &shared, bar).await?;
     let schedule = Schedule::starting_soon(&shared, args);
     let _ = crowd.start.send(Some(schedule));
+    let cpu = schedule::server_cpu(&shared, schedule, args.server_pid);
     let drained = schedule::watch(&shared, schedule, args, plan.per_message, bar).await;
     crowd.cancel.cancel();
     let totals = totals::collect(crowd.clients, crowd.stalled, &plan, &shared).await;
+    let server_cpu_s = match cpu {
+        Some(task) => task.await.ok().flatten(),
+        None => None,
+    };
     let measured = Measured {
         setup_s: crowd.setup_s,
         drained,
         totals,
+        server_cpu_s,
     };
     Ok(report(args, &plan, rate, addrs, measured))
 }
@@ -177,6 +183,8 @@ struct Measured {
     setup_s: f64,
     drained: bool,
     totals: Totals,
+    /// The server's CPU seconds over the window (`--server-pid`).
+    server_cpu_s: Option<f64>,
 }
 
 fn report(
@@ -190,6 +198,7 @@ fn report(
         setup_s,
         drained,
         totals: t,
+        server_cpu_s,
     } = measured;
     let window_s = args.duration.max(1e-9);
     TrafficReport {
@@ -198,6 +207,7 @@ fn report(
         addr: crate::shown_addrs(addrs),
         clients: plan.clients,
         senders: plan.senders,
+        rooms: plan.rooms,
         rate_target: rate,
         duration_s: args.duration,
         warmup_s: args.warmup,
@@ -217,5 +227,9 @@ fn report(
         drained,
         stalled: plan.stalled,
         stalled_disconnected: t.stalled_disconnected,
+        server_cpu_s,
+        server_cpu_per_million: server_cpu_s
+            .filter(|_| t.in_window > 0)
+            .map(|cpu| cpu / t.in_window as f64 * 1e6),
     }
 }

@@ -1,6 +1,7 @@
 //! A traffic run's clock: what every client task shares (the epoch, counters and the
-//! latency histograms), when sending starts, measuring starts and sending stops, and the
-//! wait through the run and its drain with the progress bar kept up to date.
+//! latency histograms), when sending starts, measuring starts and sending stops, the
+//! wait through the run and its drain with the progress bar kept up to date, and the
+//! server's CPU time over the measured window.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
-use tokio::time::Instant;
+use tokio::task::JoinHandle;
+use tokio::time::{sleep_until, Instant};
 
 use crate::report::histogram;
 use crate::{TrafficArgs, Wire};
@@ -105,6 +107,24 @@ pub(super) async fn watch(
             }
         }
     }
+}
+
+/// With `--server-pid`, a task that reads the server's CPU seconds when measuring starts
+/// and when sending stops and yields the difference: what serving the window cost.
+pub(super) fn server_cpu(
+    shared: &Shared,
+    schedule: Schedule,
+    pid: Option<u32>,
+) -> Option<JoinHandle<Option<f64>>> {
+    let pid = pid?;
+    let from = shared.instant(schedule.warm_end_ns);
+    let to = shared.instant(schedule.send_end_ns);
+    Some(tokio::spawn(async move {
+        sleep_until(from).await;
+        let before = crate::cpu_seconds(pid)?;
+        sleep_until(to).await;
+        Some(crate::cpu_seconds(pid)? - before)
+    }))
 }
 
 pub(super) fn secs_ns(secs: f64) -> u64 {

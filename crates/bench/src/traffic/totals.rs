@@ -63,12 +63,8 @@ impl Totals {
     /// Adds client `i`'s result: for each sender it should hear, what arrived of what
     /// that sender sent (all of it lost if nothing did).
     fn add(&mut self, result: &ClientResult, plan: &Plan, i: usize) {
-        let hears = plan.hears(i);
-        for (id, &count) in self.sent.iter().enumerate() {
-            let id = id as u32;
-            if !hears.includes(id) {
-                continue;
-            }
+        for id in plan.hears(i).senders(self.sent.len()) {
+            let count = self.sent[id as usize];
             match result.streams.get(&id) {
                 Some(stream) => self.tally.add_stream(stream, count),
                 None => self.tally.add_silent(count),
