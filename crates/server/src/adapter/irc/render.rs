@@ -419,6 +419,7 @@ mod tests {
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         assert_eq!(
@@ -476,6 +477,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            lines: None,
             rank: None,
         });
         let mut timed = Caps::default();
@@ -494,6 +496,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from(r"+draft/react=\so/")),
+            lines: None,
             rank: None,
         });
         let mut out = BytesMut::new();
@@ -546,6 +549,7 @@ mod tests {
             text: Text::new("beep"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from("+x=1")),
+            lines: None,
             rank: None,
         };
         assert_eq!(
@@ -588,6 +592,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         caps.set(Cap::MessageTags, true);
