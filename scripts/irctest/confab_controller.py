@@ -50,6 +50,7 @@ class ConfabController(BaseServerController, DirectoryBasedController):
             Capabilities.EXTENDED_JOIN,
             Capabilities.LABELED_RESPONSE,
             Capabilities.MULTI_PREFIX,
+            Capabilities.MULTILINE,
             Capabilities.SERVER_TIME,
         )
     )

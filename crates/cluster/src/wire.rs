@@ -92,6 +92,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         Event::new(MsgId::new(1_700_000_000_000, 3, 7), None, kind)

@@ -73,6 +73,7 @@ fn seeds() -> Vec<(&'static str, Envelope)> {
                 text: Text::new("hi"),
                 tone: Tone::Chat,
                 client_tags: None,
+                lines: None,
                 rank: None,
             },
         ),

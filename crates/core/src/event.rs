@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::lines::Lines;
 use crate::msgid::MsgId;
 use crate::name::Name;
 use crate::session::SessionId;
@@ -290,6 +291,9 @@ pub enum EventKind {
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        /// A multiline message's lines (`text` is them joined); `None` for one line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lines: Option<Lines>,
         /// For the room's operators (or voiced members) alone; `None`: for everyone in it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rank: Option<Rank>,
@@ -302,6 +306,9 @@ pub enum EventKind {
         text: Text,
         tone: Tone,
         client_tags: Option<Arc<str>>,
+        /// A multiline message's lines (`text` is them joined); `None` for one line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lines: Option<Lines>,
         /// The account the recipient was logged in to (the account itself when
         /// `waiting`): direct history is kept between accounts when there are some.
         #[serde(default)]
@@ -624,6 +631,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             to_account: None,
             waiting: false,
         };
@@ -656,6 +664,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: Some(Arc::from("+draft/react=x")),
+            lines: None,
             rank: Some(Rank::Voice),
         };
         let event = Event::at_time(MsgId::new(9, 2, 3), at, Some(SessionId(7)), kind.clone());

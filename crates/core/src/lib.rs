@@ -4,6 +4,7 @@
 
 pub mod event;
 pub mod hub;
+pub mod lines;
 pub mod mask;
 pub mod msgid;
 pub mod name;
@@ -17,6 +18,7 @@ pub use event::{
     Tone,
 };
 pub use hub::{Hub, HubConfig, HubError, LiveRules, Residence, ServerBan};
+pub use lines::{Line, Lines};
 pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};

@@ -311,6 +311,7 @@ mod tests {
             text: Text::new(text),
             tone: crate::event::Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         Event::new(crate::MsgId::default(), None, kind)

@@ -440,6 +440,14 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
                 ":irc.test FAIL CHATHISTORY NEED_MORE_PARAMS LATEST :Missing parameters",
             ),
         ],
+        "BATCH" => vec![
+            ("BATCH", ":irc.test 461 t BATCH :Not enough parameters"),
+            ("BATCH +1", ":irc.test 461 t BATCH :Not enough parameters"),
+            (
+                "BATCH +1 draft/multiline",
+                ":irc.test 461 t BATCH :Not enough parameters",
+            ),
+        ],
         other => panic!("command {other} of the table has no missing-parameter case here"),
     }
 }

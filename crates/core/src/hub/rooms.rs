@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::state::{Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, Peer, Rank, Target, Tone};
+use crate::lines::Lines;
 use crate::msgid::MsgId;
 use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
@@ -163,8 +164,36 @@ impl Hub {
             tone,
             client_tags,
             rank,
+            lines: None,
         };
         self.send_message(session, To::Room(room), message)
+    }
+
+    /// A multiline message (IRC `draft/multiline`) in a room, under the rules of
+    /// [`Hub::say_tagged`]: one event, one id, whose text is the lines joined.
+    pub fn say_lines(
+        &self,
+        session: &Session,
+        room: &str,
+        lines: Lines,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<MsgId, HubError> {
+        let message = Message::lines(lines, tone, client_tags);
+        self.send_message(session, To::Room(room), message)
+    }
+
+    /// A multiline message to one user, as [`Hub::say_lines`] to a room.
+    pub fn whisper_lines(
+        &self,
+        session: &Session,
+        to: &str,
+        lines: Lines,
+        tone: Tone,
+        client_tags: Option<Arc<str>>,
+    ) -> Result<MsgId, HubError> {
+        let message = Message::lines(lines, tone, client_tags);
+        self.send_message(session, To::User(to), message)
     }
 
     /// Sends `text` to one user by name (themself included).
@@ -199,6 +228,7 @@ impl Hub {
             tone,
             client_tags,
             rank: None,
+            lines: None,
         };
         self.send_message(session, To::User(to), message)
     }
@@ -369,6 +399,8 @@ struct Message {
     client_tags: Option<Arc<str>>,
     /// To a room: for its members of this rank alone.
     rank: Option<Rank>,
+    /// A multiline message's lines (`text` is them joined).
+    lines: Option<Lines>,
 }
 
 impl Message {
@@ -378,6 +410,18 @@ impl Message {
             tone,
             client_tags: None,
             rank: None,
+            lines: None,
+        }
+    }
+
+    /// A multiline message: its text is the lines joined, for history and the filters.
+    fn lines(lines: Lines, tone: Tone, client_tags: Option<Arc<str>>) -> Message {
+        Message {
+            text: Some(lines.joined()),
+            tone,
+            client_tags,
+            rank: None,
+            lines: Some(lines),
         }
     }
 
@@ -389,6 +433,7 @@ impl Message {
             tone,
             client_tags,
             rank,
+            lines,
         } = self;
         match (text, to) {
             (Some(text), Target::Room(room)) => EventKind::Said {
@@ -397,6 +442,7 @@ impl Message {
                 text,
                 tone,
                 client_tags,
+                lines,
                 rank,
             },
             (Some(text), Target::User(to)) => EventKind::Direct {
@@ -405,6 +451,7 @@ impl Message {
                 text,
                 tone,
                 client_tags,
+                lines,
                 to_account: recipient.account,
                 waiting: recipient.waiting,
             },

@@ -135,6 +135,7 @@ fn join_say_part_reach_everyone_else_only() {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         }]
     );
@@ -280,6 +281,7 @@ fn messages_carry_unique_ids_and_opaque_client_tags() {
                 text: Text::new("hi"),
                 tone: Tone::Chat,
                 client_tags: tags.clone(),
+                lines: None,
                 rank: None,
             },
             EventKind::Tagged {
@@ -342,6 +344,7 @@ fn whisper_reaches_one_user_even_oneself() {
             text: Text::new("HELLO"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             to_account: None,
             waiting: false,
         }]
@@ -947,6 +950,7 @@ fn an_event_from_another_node_reaches_its_author_namesake_too() {
         text: Text::new("from afar"),
         tone: Tone::Chat,
         client_tags: None,
+        lines: None,
         rank: None,
     };
     // The author's session number is a's, but on node 9: not a's own event.

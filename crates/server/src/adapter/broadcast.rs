@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use confab_core::lines::shown;
 use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::broadcast::{self, Input, ServerLine};
 use confab_proto::line::{Line, LineDecoder};
@@ -250,20 +251,19 @@ impl Adapter for BroadcastAdapter {
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
                     ServerLine::Left(who.name.as_str())
                 }
-                EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
-                    Some(action) => ServerLine::Action {
-                        from: from.name.as_str(),
-                        text: action,
-                    },
-                    None => ServerLine::Said {
-                        from: from.name.as_str(),
-                        text: text.as_str(),
-                    },
-                },
-                EventKind::Direct { from, text, .. } => ServerLine::Private {
-                    from: from.name.as_str(),
-                    text: text.as_str(),
-                },
+                // A multiline message: each line in its own words.
+                EventKind::Said {
+                    from, text, lines, ..
+                }
+                | EventKind::Direct {
+                    from, text, lines, ..
+                } => {
+                    let direct = matches!(kind, EventKind::Direct { .. });
+                    for text in shown(text, lines.as_ref()) {
+                        said(from.name.as_str(), text, direct).render(&mut bytes);
+                    }
+                    return bytes.freeze();
+                }
                 EventKind::Renamed { old, new, .. } => ServerLine::Renamed {
                     old: old.as_str(),
                     new: new.name.as_str(),
@@ -301,5 +301,15 @@ impl Adapter for BroadcastAdapter {
         } else {
             Departure::Lost
         }
+    }
+}
+
+/// One line of a message: said in the conversation (an action when it is one), or
+/// privately.
+fn said<'a>(from: &'a str, text: &'a str, direct: bool) -> ServerLine<'a> {
+    match ctcp_action(text) {
+        _ if direct => ServerLine::Private { from, text },
+        Some(action) => ServerLine::Action { from, text: action },
+        None => ServerLine::Said { from, text },
     }
 }

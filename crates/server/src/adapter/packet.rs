@@ -3,6 +3,7 @@
 
 use bytes::BytesMut;
 use confab_core::hub::Reach;
+use confab_core::lines::shown;
 use confab_core::{Departure, Event, EventKind, RenderSlot, Text};
 use confab_proto::packet::{
     encode_list, encode_response, encode_sendto, ClientPacket, Decoded, Decoder, ResultCode,
@@ -161,12 +162,18 @@ impl Adapter for PacketAdapter {
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
         // Packet users are in no room, so a direct message is all that reaches them.
-        let EventKind::Direct { from, text, .. } = event.kind() else {
+        let EventKind::Direct {
+            from, text, lines, ..
+        } = event.kind()
+        else {
             return;
         };
         out.extend_from_slice(&event.rendered(SLOT, |_| {
             let mut bytes = BytesMut::new();
-            encode_sendto(from.name.as_str(), text.as_str(), &mut bytes);
+            // A multiline message: one SENDTO per line.
+            for text in shown(text, lines.as_ref()) {
+                encode_sendto(from.name.as_str(), text, &mut bytes);
+            }
             bytes.freeze()
         }));
     }

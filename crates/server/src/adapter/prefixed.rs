@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
+use confab_core::lines::shown;
 use confab_core::{Departure, Event, EventKind, HubError, RenderSlot, Text};
 use confab_proto::prefixed::{Command, CommandError, Decoder, Frame, Reply, Width};
 use confab_proto::Protocol;
@@ -166,8 +167,10 @@ impl Adapter for PrefixedAdapter {
     fn render(&self, event: &Event, out: &mut BytesMut) {
         // Prefixed users are in no room: a direct message, or an operator's KILL, is all
         // that reaches them.
-        let (from, text) = match event.kind() {
-            EventKind::Direct { from, text, .. } => (from, text),
+        let (from, text, lines) = match event.kind() {
+            EventKind::Direct {
+                from, text, lines, ..
+            } => (from, text, lines),
             killed @ EventKind::Killed { .. } => {
                 if let Some(why) = describe_channel_event(killed) {
                     Reply::Notice(&format!("Error: {why}")).encode(self.width(), out);
@@ -184,11 +187,11 @@ impl Adapter for PrefixedAdapter {
         };
         out.extend_from_slice(&event.rendered(slot, |_| {
             let mut bytes = BytesMut::new();
-            Reply::Delivered {
-                from: from.name.as_str(),
-                text: text.as_str(),
+            // A multiline message: one delivery per line.
+            for text in shown(text, lines.as_ref()) {
+                let from = from.name.as_str();
+                Reply::Delivered { from, text }.encode(width, &mut bytes);
             }
-            .encode(width, &mut bytes);
             bytes.freeze()
         }));
     }

@@ -6,6 +6,7 @@
 //! is remembered here.
 
 use bytes::{Bytes, BytesMut};
+use confab_core::lines::shown;
 use confab_core::{Departure, Event, EventKind, HubError, Name, RenderSlot, Residence, Text};
 use confab_proto::line::{Line, LineDecoder};
 use confab_proto::rooms::{self, Command, Notice};
@@ -310,19 +311,29 @@ impl Adapter for RoomsAdapter {
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {
                     Notice::Left(who.name.as_str()).render(out)
                 }
-                EventKind::Said { from, text, .. } => match ctcp_action(text.as_str()) {
-                    Some(action) => Notice::Action {
-                        from: from.name.as_str(),
-                        text: action,
+                // A multiline message: each line in its own words.
+                EventKind::Said {
+                    from, text, lines, ..
+                } => {
+                    for text in shown(text, lines.as_ref()) {
+                        match ctcp_action(text) {
+                            Some(action) => Notice::Action {
+                                from: from.name.as_str(),
+                                text: action,
+                            }
+                            .render(out),
+                            None => rooms::render_chat(from.name.as_str(), text, out),
+                        }
                     }
-                    .render(out),
-                    None => rooms::render_chat(from.name.as_str(), text.as_str(), out),
-                },
-                EventKind::Direct { from, text, .. } => Notice::Private {
-                    from: from.name.as_str(),
-                    text: text.as_str(),
                 }
-                .render(out),
+                EventKind::Direct {
+                    from, text, lines, ..
+                } => {
+                    for text in shown(text, lines.as_ref()) {
+                        let from = from.name.as_str();
+                        Notice::Private { from, text }.render(out);
+                    }
+                }
                 EventKind::Renamed { old, new, .. } => Notice::Renamed {
                     old: old.as_str(),
                     new: new.name.as_str(),

@@ -261,6 +261,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         let event = Event::new(
@@ -304,6 +305,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             to_account: None,
             waiting: false,
         };
@@ -334,6 +336,7 @@ mod tests {
             text: Text::new("later"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             to_account: Some(n("Amy")),
             waiting: true,
         };
@@ -432,6 +435,7 @@ mod tests {
             text: Text::new("ops only"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: Some(confab_core::Rank::Op),
         };
         assert!(record_of(&Event::new(MsgId::default(), None, said)).is_none());

@@ -23,11 +23,12 @@ pub enum Cap {
     AccountTag,
     AccountNotify,
     Setname,
+    Multiline,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 18] = [
+    pub const ALL: [Cap; 19] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -41,6 +42,7 @@ impl Cap {
         Cap::LabeledResponse,
         Cap::MessageTags,
         Cap::MultiPrefix,
+        Cap::Multiline,
         Cap::AccountRegistration,
         Cap::Sasl,
         Cap::ServerTime,
@@ -68,6 +70,7 @@ impl Cap {
             Cap::AccountTag => "account-tag",
             Cap::AccountNotify => "account-notify",
             Cap::Setname => "setname",
+            Cap::Multiline => "draft/multiline",
         }
     }
 
@@ -79,6 +82,7 @@ impl Cap {
             // Registering needs no email or verification; and, unless configured
             // otherwise, no connection first.
             Cap::AccountRegistration if register_before_connect => Some("before-connect"),
+            Cap::Multiline => Some(super::multiline::CAP_VALUE),
             _ => None,
         }
     }

@@ -83,6 +83,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         "TAGMSG",
         &["@+tag TAGMSG <#room|nick>", "Sends client tags only."],
     ),
+    (
+        "BATCH",
+        &[
+            "BATCH +<ref> draft/multiline <#room|nick>, lines, BATCH -<ref>",
+            "Sends several lines as one message.",
+        ],
+    ),
     ("NAMES", &["NAMES [<#room>]", "Lists a room's members."]),
     ("WHO", &["WHO <#room|mask> [%fields]", "Lists users."]),
     ("WHOIS", &["WHOIS <nick>", "Tells about a user."]),

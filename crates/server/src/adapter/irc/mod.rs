@@ -12,9 +12,11 @@ mod help;
 mod label;
 mod login;
 pub mod modes;
+mod multiline;
 mod ordered;
 mod out;
 mod render;
+mod render_lines;
 mod settings;
 mod statusmsg;
 mod table;
@@ -105,6 +107,8 @@ struct Seldom {
     /// The `labeled-response` label of the line being handled, until its response takes
     /// it (a CHATHISTORY answer takes it along to its blocking thread).
     label: Option<String>,
+    /// A `draft/multiline` batch being gathered.
+    multiline: Option<Box<multiline::Gathering>>,
 }
 
 impl IrcAdapter {
@@ -177,7 +181,14 @@ impl IrcAdapter {
             return Flow::Continue;
         }
         match Message::parse(line) {
-            Ok(message) => table::dispatch(self, cx, &message),
+            Ok(message) => match message.tag("batch").flatten() {
+                // A line of a client's multiline batch, gathered rather than run.
+                Some(reference) if self.registered() => {
+                    commands::batch::line(self, &message, &reference);
+                    Flow::Continue
+                }
+                _ => table::dispatch(self, cx, &message),
+            },
             Err(ParseError::NotUtf8) => {
                 // UTF8ONLY: refuse and say so (IRCv3 standard replies), never relay.
                 let text = "Message rejected, your message contained invalid UTF-8";
@@ -290,7 +301,9 @@ impl Adapter for IrcAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
-        if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out) {
+        if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out)
+            && !render_lines::event(event, self.caps, out)
+        {
             render::event(event, self.caps, out);
         }
     }

@@ -99,6 +99,11 @@ impl Out {
         render(&mut self.buf, None, None, command, params);
     }
 
+    /// Lines rendered elsewhere (a multiline echo), as they are.
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     /// Everything gathered, leaving no buffer behind while the client is idle.
     pub fn take(&mut self) -> Option<Bytes> {
         (!self.buf.is_empty()).then(|| std::mem::take(&mut self.buf).freeze())

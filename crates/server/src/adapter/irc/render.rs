@@ -423,6 +423,7 @@ mod tests {
             text: Text::new("hi\r\nQUIT :x"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         assert_eq!(
@@ -480,6 +481,7 @@ mod tests {
             text: Text::new("hello"),
             tone: Tone::Notice,
             client_tags: None,
+            lines: None,
             rank: None,
         });
         let mut timed = Caps::default();
@@ -498,6 +500,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from(r"+draft/react=\so/")),
+            lines: None,
             rank: None,
         });
         let mut out = BytesMut::new();
@@ -550,6 +553,7 @@ mod tests {
             text: Text::new("beep"),
             tone: Tone::Chat,
             client_tags: Some(Arc::from("+x=1")),
+            lines: None,
             rank: None,
         };
         assert_eq!(
@@ -592,6 +596,7 @@ mod tests {
             text: Text::new("hi"),
             tone: Tone::Chat,
             client_tags: None,
+            lines: None,
             rank: None,
         };
         caps.set(Cap::MessageTags, true);

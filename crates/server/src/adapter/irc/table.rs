@@ -58,6 +58,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("PRIVMSG", 0, c::message::privmsg),
     cmd("NOTICE", 0, c::message::notice),
     cmd("TAGMSG", 0, c::message::tagmsg),
+    cmd("BATCH", 1, c::batch::batch),
     cmd("NAMES", 0, c::names::names),
     cmd("WHO", 0, c::who::who),
     cmd("WHOIS", 1, c::whois::whois),

@@ -88,11 +88,7 @@ fn send(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>, tone: Option<Ton
                 echo(me, msgid, command, target, text, tags.as_ref());
             }
             Ok(_) => {}
-            Err(Refused(numeric, None)) if errors => me.out.num(numeric, &[target]),
-            Err(Refused(numeric, Some(why))) if errors => {
-                let text = format!("{}: {why}", numeric.default_text().unwrap_or(""));
-                me.out.num_text(numeric, &[target], &text)
-            }
+            Err(refused) if errors => refused.answer(me, target),
             Err(_) => {}
         }
     }
@@ -132,7 +128,7 @@ fn echo(
 
 /// The client-only tags of a raw tags section (`+key` or `+key=value`, kept escaped as
 /// sent, an empty value dropped), joined with `;`; `None` when there are none.
-fn client_tags(raw: &str) -> Option<Arc<str>> {
+pub fn client_tags(raw: &str) -> Option<Arc<str>> {
     let is_key = |key: &str| {
         key.strip_prefix('+').is_some_and(|name| {
             !name.is_empty()
@@ -153,7 +149,20 @@ fn client_tags(raw: &str) -> Option<Arc<str>> {
 
 /// Why a message was not sent: the numeric, and the rule that refused it where the
 /// numeric's own text does not say (a mute, slow mode, the word filter).
-struct Refused(Numeric, Option<String>);
+pub struct Refused(Numeric, Option<String>);
+
+impl Refused {
+    /// The numeric for `target`, with the rule that refused the message if any.
+    pub fn answer(self, me: &mut IrcAdapter, target: &str) {
+        match self {
+            Refused(numeric, None) => me.out.num(numeric, &[target]),
+            Refused(numeric, Some(why)) => {
+                let text = format!("{}: {why}", numeric.default_text().unwrap_or(""));
+                me.out.num_text(numeric, &[target], &text)
+            }
+        }
+    }
+}
 
 impl From<Numeric> for Refused {
     fn from(numeric: Numeric) -> Refused {
@@ -177,16 +186,28 @@ fn to_channel(
     };
     let tone = tone.unwrap_or_default();
     let text = text.map(Text::new);
-    match cx.hub.say_ranked(cx.session, room, rank, text, tone, tags) {
-        Ok(msgid) => Ok(msgid),
+    cx.hub
+        .say_ranked(cx.session, room, rank, text, tone, tags)
+        .map_err(refusal_of_channel)
+}
+
+/// Why the hub refused a message to a channel, as IRC says it.
+pub fn refusal_of_channel(error: HubError) -> Refused {
+    match error {
         // The room is +n and the sender is outside it, or +m, or the sender is banned.
-        Err(HubError::NotMember(_) | HubError::CannotSend(_)) => {
-            Err(Numeric::ERR_CANNOTSENDTOCHAN.into())
+        HubError::NotMember(_) | HubError::CannotSend(_) => Numeric::ERR_CANNOTSENDTOCHAN.into(),
+        why @ (HubError::Muted(_) | HubError::SlowMode { .. } | HubError::Filtered) => {
+            Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string()))
         }
-        Err(why @ (HubError::Muted(_) | HubError::SlowMode { .. } | HubError::Filtered)) => Err(
-            Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string())),
-        ),
-        Err(_) => Err(Numeric::ERR_NOSUCHCHANNEL.into()),
+        _ => Numeric::ERR_NOSUCHCHANNEL.into(),
+    }
+}
+
+/// Why the hub refused a message to a nick, as IRC says it.
+pub fn refusal_of_nick(error: HubError) -> Refused {
+    match error {
+        HubError::Filtered => Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(error.to_string())),
+        _ => Numeric::ERR_NOSUCHNICK.into(),
     }
 }
 
@@ -209,10 +230,7 @@ fn to_nick(
             tone.unwrap_or_default(),
             tags,
         )
-        .map_err(|error| match error {
-            HubError::Filtered => Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(error.to_string())),
-            _ => Numeric::ERR_NOSUCHNICK.into(),
-        })?;
+        .map_err(refusal_of_nick)?;
     if tone == Some(Tone::Chat) {
         if let Some(away) = cx.hub.away_of(nick) {
             me.out.num_text(Numeric::RPL_AWAY, &[nick], away.as_str());

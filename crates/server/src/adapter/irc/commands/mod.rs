@@ -4,6 +4,7 @@
 pub mod account;
 pub mod authenticate;
 pub mod away;
+pub mod batch;
 pub mod cap;
 pub mod chathistory;
 pub mod history_batch;
