@@ -2,9 +2,7 @@
 //! batch to clients with the cap and line by line to the others (classroom users too),
 //! bounded in lines and bytes, every bad batch refused with its `FAIL BATCH` code.
 
-mod irc_support;
-
-use irc_support::*;
+use confab_testkit::irc::*;
 
 const CAPS: &str = "message-tags batch echo-message labeled-response draft/multiline";
 
