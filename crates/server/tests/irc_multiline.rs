@@ -160,6 +160,18 @@ async fn bad_multiline_batches_get_their_fail_codes() {
         alice
             .expect(&format!("{} :{none}", fail("MULTILINE_INVALID")))
             .await?;
+        alice.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn multiline_batches_with_a_blank_concat_another_target_or_no_text_are_refused() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
+        alice.join("#c").await?;
+        let fail = |code: &str| format!(":irc.test FAIL BATCH {code}");
         // A concatenated blank line; another target; an empty batch.
         alice.send("BATCH +3 draft/multiline #c").await?;
         alice
@@ -187,6 +199,18 @@ async fn bad_multiline_batches_get_their_fail_codes() {
         alice
             .expect(&format!("{} :{empty}", fail("MULTILINE_INVALID")))
             .await?;
+        alice.sync().await
+    }
+    .await);
+}
+
+#[tokio::test]
+async fn multiline_batches_past_the_limits_or_to_nowhere_are_refused() {
+    let server = server().await;
+    ok(async {
+        let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
+        alice.join("#c").await?;
+        let fail = |code: &str| format!(":irc.test FAIL BATCH {code}");
         // Limits: 33 lines, 4,400 bytes.
         alice.send("BATCH +6 draft/multiline #c").await?;
         for _ in 0..33 {
