@@ -38,6 +38,8 @@ password = "operpassword"
 
 class ConfabController(BaseServerController, DirectoryBasedController):
     software_name = "confab"
+    # The mute extban: `MODE #c +b m:<mask>` (EXTBAN=,am).
+    extban_mute_char = "m"
     supported_sasl_mechanisms = {"PLAIN"}
     supports_sts = False
     capabilities = frozenset(
@@ -67,6 +69,7 @@ class ConfabController(BaseServerController, DirectoryBasedController):
             OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_NAMES_COMMAND,
             OptionalBehaviors.MULTI_PRIVMSG,
+            OptionalBehaviors.NO_CTCP,
         )
     )
 

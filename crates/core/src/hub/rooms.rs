@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use super::state::{Room, Seat, State};
+use super::state::{listed, Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, Peer, Rank, Target, Tone};
+use crate::mask::Identity;
 use crate::msgid::MsgId;
 use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
@@ -32,11 +33,9 @@ impl Hub {
         let who = state.peer(id)?;
         // Formatting `nick!user@host` is needed only where bans or invite exceptions are
         // to be matched.
-        let hostmask = match state.rooms.get(room.folded()) {
-            Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
-                state.hostmask(id).unwrap_or_default()
-            }
-            _ => String::new(),
+        let identity = match state.rooms.get(room.folded()) {
+            Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => state.identity(id),
+            _ => Identity::default(),
         };
         let member = state.member(id)?;
         let (handle, joined, away, residence) = (
@@ -64,7 +63,7 @@ impl Hub {
         }
         let fresh = entry.members.is_empty();
         if !fresh {
-            check_entry(entry, id, &hostmask, key)?;
+            check_entry(entry, id, &identity, key)?;
         }
         entry.invited.remove(&id);
         // A new room is run by its first member, if their protocol can run one; the
@@ -112,8 +111,7 @@ impl Hub {
         let id = session.id();
         match state.rooms.get(room.folded()) {
             Some(entry) if !entry.members.is_empty() && !entry.members.contains_key(&id) => {
-                let hostmask = state.hostmask(id).unwrap_or_default();
-                check_entry(entry, id, &hostmask, None)
+                check_entry(entry, id, &state.identity(id), None)
             }
             _ => Ok(()),
         }
@@ -249,7 +247,8 @@ impl Hub {
         let target = match to {
             To::Room(room) => {
                 let name = may_speak(&state, id, room)?;
-                super::moderation::check_room_rules(&mut state, id, &name.key())?;
+                let text = message.text.as_ref();
+                super::moderation::check_room_rules(&mut state, id, &name.key(), text)?;
                 Target::Room(name)
             }
             To::User(user) => match state.session_named(user) {
@@ -411,8 +410,7 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
     // The ban check formats a hostmask: only when the room has bans, since this runs
     // for every message.
     if !privileged
-        && (entry.modes.moderated
-            || (entry.has_bans() && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
+        && (entry.modes.moderated || (entry.has_bans() && entry.is_banned(&state.identity(id))))
         && !state.is_oper(id)
     {
         return Err(HubError::CannotSend(entry.name.to_string()));
@@ -426,7 +424,7 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
 fn check_entry(
     room: &Room,
     id: crate::session::SessionId,
-    hostmask: &str,
+    who: &Identity,
     key: Option<&str>,
 ) -> Result<(), HubError> {
     let name = || room.name.to_string();
@@ -436,11 +434,7 @@ fn check_entry(
             return Err(HubError::Full(name()));
         }
     }
-    let excepted = || {
-        let mut masks = room.invite_exceptions.iter();
-        masks.any(|e| crate::mask::mask_matches(&e.mask, hostmask))
-    };
-    if room.modes.invite_only && !invited && !excepted() {
+    if room.modes.invite_only && !invited && !listed(&room.invite_exceptions, who) {
         return Err(HubError::InviteOnly(name()));
     }
     if let Some(expected) = &room.modes.key {
@@ -448,7 +442,7 @@ fn check_entry(
             return Err(HubError::BadKey(name()));
         }
     }
-    if room.is_banned(hostmask) && !invited {
+    if room.is_banned(who) && !invited {
         return Err(HubError::Banned(name()));
     }
     Ok(())

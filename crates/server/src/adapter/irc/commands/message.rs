@@ -170,9 +170,15 @@ fn to_channel(
         Err(HubError::NotMember(_) | HubError::CannotSend(_)) => {
             Err(Numeric::ERR_CANNOTSENDTOCHAN.into())
         }
-        Err(why @ (HubError::Muted(_) | HubError::SlowMode { .. } | HubError::Filtered)) => Err(
-            Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string())),
-        ),
+        Err(
+            why @ (HubError::Muted(_)
+            | HubError::NoCtcp(_)
+            | HubError::SlowMode { .. }
+            | HubError::Filtered),
+        ) => Err(Refused(
+            Numeric::ERR_CANNOTSENDTOCHAN,
+            Some(why.to_string()),
+        )),
         Err(_) => Err(Numeric::ERR_NOSUCHCHANNEL.into()),
     }
 }
