@@ -10,9 +10,9 @@
 #   PYTHON=~/irctest-venv/bin/python scripts/irctest.sh IRCTEST_DIR
 #
 # By default it runs the whole suite: every module of irctest/server_tests/ and of
-# irctest/server_tests/chmodes/ (not the ergo/ directory, Ergo's own), with the markers
-# `not implementation-specific and not deprecated`; services tests included (NickServ is
-# built in). IRC over WebSocket (websocket.py) needs the Python package websockets from
+# irctest/server_tests/chmodes/ (not the umodes/ directory, nor ergo/, Ergo's own), with
+# the markers `not implementation-specific and not deprecated`; services tests included
+# (NickServ is built in). IRC over WebSocket (websocket.py) needs the Python package websockets from
 # irctest's requirements. IRCTEST_MODULES (paths relative to IRCTEST_DIR) and
 # IRCTEST_MARKERS replace the defaults, e.g. for one module:
 #   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
