@@ -9,14 +9,12 @@
 #   python3 -m venv ~/irctest-venv && ~/irctest-venv/bin/pip install -r IRCTEST_DIR/requirements.txt
 #   PYTHON=~/irctest-venv/bin/python scripts/irctest.sh IRCTEST_DIR
 #
-# By default it runs the core modules and those of history and accounts (chathistory,
-# sasl, account_registration, account_tag, extended_join, labeled_responses) and of IRC
-# over WebSocket (websocket, which needs the Python package websockets from irctest's
-# requirements, and skips itself without it), and the operator and information commands
-# (help, info, whowas, setname, wallops, kill, monitor; links.py is left out: its services test
-# wants services linked as a second server), bot mode, STATUSMSG and invite exceptions
-# (bot_mode, statusmsg, chmodes/invite_exception) with the markers below; IRCTEST_MODULES (paths
-# relative to IRCTEST_DIR) and IRCTEST_MARKERS replace them, e.g. for an IRCv3 module:
+# By default it runs the whole suite: every module of irctest/server_tests/ and of
+# irctest/server_tests/chmodes/ (not the umodes/ directory, nor ergo/, Ergo's own), with
+# the markers `not implementation-specific and not deprecated`; services tests included
+# (NickServ is built in). IRC over WebSocket (websocket.py) needs the Python package websockets from
+# irctest's requirements. IRCTEST_MODULES (paths relative to IRCTEST_DIR) and
+# IRCTEST_MARKERS replace the defaults, e.g. for one module:
 #   IRCTEST_MODULES=irctest/server_tests/echo_message.py IRCTEST_MARKERS='not deprecated' ...
 # The cargo build uses $CARGO_TARGET_DIR like any cargo command; CONFAB_BIN names the
 # binary the controller starts instead (and then nothing is built).
@@ -54,17 +52,12 @@ export CONFAB_BIN="${CONFAB_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/confa
 case "$CONFAB_BIN" in /*) ;; *) CONFAB_BIN="$repo/$CONFAB_BIN" ;; esac
 
 default_modules=""
-for m in connection_registration pingpong quit join part messages names topic list who \
-  whois kick invite isupport lusers away regressions \
-  chathistory sasl account_registration account_tag extended_join labeled_responses \
-  websocket help info whowas setname wallops kill monitor bot_mode statusmsg; do
-  default_modules+=" irctest/server_tests/$m.py"
-done
-for m in key limit moderated no_external secret operator ban modeis invite_exception; do
-  default_modules+=" irctest/server_tests/chmodes/$m.py"
+for m in "$irctest_dir"/irctest/server_tests/*.py "$irctest_dir"/irctest/server_tests/chmodes/*.py; do
+  case "$m" in */__init__.py) continue ;; esac
+  default_modules+=" ${m#"$irctest_dir"/}"
 done
 modules="${IRCTEST_MODULES:-$default_modules}"
-markers="${IRCTEST_MARKERS:-not implementation-specific and not deprecated and not strict}"
+markers="${IRCTEST_MARKERS:-not implementation-specific and not deprecated}"
 
 cd "$irctest_dir"
 set +e

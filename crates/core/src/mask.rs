@@ -1,5 +1,58 @@
 //! Ban masks: `nick!user@host` patterns with `*` and `?` wildcards, matched without regard
-//! to ASCII case (IRC's `+b`). Owned by the core because bans are channel state.
+//! to ASCII case (IRC's `+b`), and the [`Mask`] a room's lists hold: such a pattern or an
+//! account's. Owned by the core because bans are channel state; how a protocol writes a
+//! mask (IRC's `a:` extban) is that protocol's.
+
+use serde::{Deserialize, Serialize};
+
+use crate::name::Name;
+
+/// Whom an entry of a room's lists (bans, exceptions, mutes) matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mask {
+    /// `nick!user@host` with `*` and `?`.
+    Host(String),
+    /// Whoever is logged in to an account whose name matches this pattern (`*` and `?`);
+    /// never a user logged in to none, whatever their name.
+    Account(String),
+}
+
+/// What a [`Mask`] is matched against: a user's `nick!user@host` and account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub hostmask: String,
+    pub account: Option<Name>,
+}
+
+impl Mask {
+    pub fn matches(&self, who: &Identity) -> bool {
+        match self {
+            Mask::Host(mask) => mask_matches(mask, &who.hostmask),
+            Mask::Account(pattern) => who
+                .account
+                .as_ref()
+                .is_some_and(|a| mask_matches(pattern, a.as_str())),
+        }
+    }
+
+    /// Whether two masks are the same entry, written alike but for ASCII case: a list
+    /// holds each once, and removing one removes it however it is cased.
+    pub fn same(&self, other: &Mask) -> bool {
+        match (self, other) {
+            (Mask::Host(a), Mask::Host(b)) | (Mask::Account(a), Mask::Account(b)) => {
+                a.eq_ignore_ascii_case(b)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A hostmask pattern, the usual kind.
+impl From<&str> for Mask {
+    fn from(mask: &str) -> Mask {
+        Mask::Host(mask.to_string())
+    }
+}
 
 /// True if `target` (usually `nick!user@host`) matches `mask`, where `*` matches any
 /// run of characters (also none) and `?` exactly one, ignoring ASCII case, as for `+b`.
@@ -64,6 +117,27 @@ mod tests {
         assert!(!mask_matches("", "x"));
         assert!(mask_matches("", ""));
         assert!(!mask_matches("abc", "ab"));
+    }
+
+    #[test]
+    fn account_masks_match_accounts_never_names() {
+        let bob = Name::parse("Bob", 20).ok();
+        let logged_in = Identity {
+            hostmask: "carol!c@h".into(),
+            account: bob.clone(),
+        };
+        let named_bob = Identity {
+            hostmask: "bob!b@h".into(),
+            account: None,
+        };
+        let mask = Mask::Account("bob".into());
+        assert!(mask.matches(&logged_in));
+        assert!(!mask.matches(&named_bob));
+        assert!(Mask::Account("b*".into()).matches(&logged_in));
+        assert!(Mask::from("bob!*@*").matches(&named_bob));
+        assert!(!Mask::from("bob!*@*").matches(&logged_in));
+        assert!(mask.same(&Mask::Account("BOB".into())));
+        assert!(!mask.same(&Mask::from("bob")));
     }
 
     #[test]

@@ -24,15 +24,15 @@ async fn registration_sends_the_welcome_burst_with_isupport_lusers_and_motd() {
             .await?;
         c.wire.read_line().await?;
         c.expect_all(&[
-            ":irc.test 004 alice irc.test confab-0.1.0 Bio Ibefiklmnoqstv Ibefkloqv",
-            ":irc.test 005 alice AWAYLEN=200 BOT=B CASEMAPPING=ascii CHANLIMIT=#:100 \
-             CHANMODES=Ibeq,k,fl,imnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU EXCEPTS=e \
-             INVEX=I KICKLEN=255 MAXLIST=I:100,b:100,e:100,q:100 MODES=6 \
-             :are supported by this server",
-            ":irc.test 005 alice MONITOR=100 NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
+            ":irc.test 004 alice irc.test confab-0.1.0 Bio CIbefiklmnoqstv Ibefkloqv",
+            ":irc.test 005 alice ACCOUNTEXTBAN=a AWAYLEN=200 BOT=B CASEMAPPING=ascii \
+             CHANLIMIT=#:100 CHANMODES=Ibeq,k,fl,Cimnst CHANNELLEN=33 CHANTYPES=# ELIST=CMNTU \
+             EXCEPTS=e EXTBAN=,am INVEX=I KICKLEN=255 :are supported by this server",
+            ":irc.test 005 alice MAXLIST=I:100,b:100,e:100,q:100 MODES=6 MONITOR=100 \
+             NETWORK=TestNet NICKLEN=20 PREFIX=(ov)@+ STATUSMSG=@+ \
              TARGMAX=JOIN:,KICK:,LIST:,NAMES:,NOTICE:4,PART:,PRIVMSG:4,WHOIS:1 TOPICLEN=390 \
-             USERLEN=16 UTF8ONLY WHOX CHATHISTORY=100 MSGREFTYPES=msgid,timestamp \
-             :are supported by this server",
+             USERLEN=16 UTF8ONLY WHOX CHATHISTORY=100 :are supported by this server",
+            ":irc.test 005 alice MSGREFTYPES=msgid,timestamp :are supported by this server",
             ":irc.test 251 alice :There are 1 users and 0 invisible on 1 servers",
             ":irc.test 252 alice 0 :operator(s) online",
             ":irc.test 253 alice 0 :unknown connection(s)",

@@ -218,7 +218,7 @@ async fn a_user_in_as_many_rooms_as_allowed_gets_405() {
     let server = strict(|c| c.limits.rooms_per_user = 3).await;
     let mut c = Client::connect(server.addr("irc")).await;
     c.send(b"NICK many\r\nUSER many 0 * :many\r\n").await;
-    let isupport = c.line_starting(":irc.test 005 many AWAYLEN").await;
+    let isupport = c.line_starting(":irc.test 005 many ACCOUNTEXTBAN").await;
     assert!(isupport.contains(" CHANLIMIT=#:3 "), "{isupport}");
     c.send(b"JOIN #a,#b,#c,#d\r\n").await;
     for chan in ["#a", "#b", "#c"] {

@@ -15,6 +15,7 @@ mod irc_caps;
 mod irc_channels;
 mod irc_chathistory;
 mod irc_cross;
+mod irc_extbans;
 mod irc_irctest;
 mod irc_message_tags;
 mod irc_modes;

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use super::state::{Ban, Topic};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, ModeChange};
+use crate::mask::Mask;
 use crate::msgid::MsgId;
 use crate::session::Session;
 use crate::text::Text;
@@ -223,6 +224,10 @@ pub(super) fn apply(
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
         ModeChange::Quiet { on, mask } => edit_list(&mut room.quiets, *on, mask, by)
             .ok_or_else(|| HubError::ListFull(room.name.to_string()))?,
+        ModeChange::QuietExcept { on, mask } => {
+            edit_list(&mut room.quiet_exceptions, *on, mask, by)
+                .ok_or_else(|| HubError::ListFull(room.name.to_string()))?
+        }
         ModeChange::InviteExcept { on, mask } => {
             edit_list(&mut room.invite_exceptions, *on, mask, by)
                 .ok_or_else(|| HubError::ListFull(room.name.to_string()))?
@@ -239,8 +244,8 @@ pub(super) fn apply(
 /// Adds or removes a mask on a ban or exception list (masks compare without ASCII case);
 /// `Some(false)` when nothing changes, `None` when a new mask finds the list full (the
 /// requester is told, unlike a change that changes nothing).
-fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &str, by: &crate::name::Name) -> Option<bool> {
-    let known = list.iter().any(|b| b.mask.eq_ignore_ascii_case(mask));
+fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &Mask, by: &crate::name::Name) -> Option<bool> {
+    let known = list.iter().any(|b| b.mask.same(mask));
     if on {
         if known {
             return Some(false);
@@ -249,13 +254,13 @@ fn edit_list(list: &mut Vec<Ban>, on: bool, mask: &str, by: &crate::name::Name) 
             return None;
         }
         list.push(Ban {
-            mask: mask.to_string(),
+            mask: mask.clone(),
             set_by: by.to_string(),
             set_at: SystemTime::now(),
         });
         Some(true)
     } else {
-        list.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
+        list.retain(|b| !b.mask.same(mask));
         Some(known)
     }
 }

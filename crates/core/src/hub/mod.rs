@@ -134,6 +134,9 @@ pub enum HubError {
     /// A mute (`+q`) in the room matches the speaker.
     #[error("you are muted in {0}")]
     Muted(String),
+    /// A client-to-client query (CTCP) said in a room that allows none (`+C`).
+    #[error("client queries (CTCP) are not allowed in {0}")]
+    NoCtcp(String),
     /// Slow mode: the member spoke less than the room's interval ago.
     #[error("slow mode in {room}: wait {wait} s")]
     SlowMode { room: String, wait: u64 },
@@ -448,3 +451,6 @@ mod tests;
 
 #[cfg(test)]
 mod remote_tests;
+
+#[cfg(test)]
+mod list_tests;

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use super::state::{Room, Seat, State};
+use super::state::{listed, Room, Seat, State};
 use super::{Hub, HubError, Outgoing};
 use crate::event::{EventKind, Peer, Rank, Target, Tone};
 use crate::lines::Lines;
+use crate::mask::Identity;
 use crate::msgid::MsgId;
 use crate::name::{Folded, Name};
 use crate::session::{Session, SessionId};
@@ -31,7 +32,7 @@ impl Hub {
         let state = &mut *guard;
         let id = session.id();
         let who = state.peer(id)?;
-        let hostmask = hostmask_to_match(state, id, &room);
+        let identity = identity_to_match(state, id, &room);
         let member = state.member(id)?;
         let (handle, joined, away, residence) = (
             member.session.clone(),
@@ -46,7 +47,7 @@ impl Hub {
         if joined >= self.config.rooms_max && !already {
             return Err(HubError::TooManyRooms(room.to_string()));
         }
-        let (shown, fresh) = enter(state, id, &room, &hostmask, key)?;
+        let (shown, fresh) = enter(state, id, &room, &identity, key)?;
         // A new room is run by its first member, if their protocol can run one; the
         // server's own rooms by nobody but server operators.
         let op = fresh && residence.runs_rooms() && !self.config.is_server_room(&shown);
@@ -87,8 +88,7 @@ impl Hub {
         let id = session.id();
         match state.rooms.get(room.folded()) {
             Some(entry) if !entry.members.is_empty() && !entry.members.contains_key(&id) => {
-                let hostmask = state.hostmask(id).unwrap_or_default();
-                check_entry(entry, id, &hostmask, None)
+                check_entry(entry, id, &state.identity(id), None)
             }
             _ => Ok(()),
         }
@@ -253,7 +253,8 @@ impl Hub {
         let target = match to {
             To::Room(room) => {
                 let name = may_speak(&state, id, room)?;
-                super::moderation::check_room_rules(&mut state, id, &name.key())?;
+                let text = message.text.as_ref();
+                super::moderation::check_room_rules(&mut state, id, &name.key(), text)?;
                 Target::Room(name)
             }
             To::User(user) => match state.session_named(user) {
@@ -328,14 +329,12 @@ impl Hub {
     }
 }
 
-/// The joiner's `nick!user@host` where `room` has bans or invite exceptions to match it
-/// against; formatting it anywhere else would be wasted.
-fn hostmask_to_match(state: &State, id: SessionId, room: &Name) -> String {
+/// The joiner's identity (`nick!user@host` and account) where `room` has bans or invite
+/// exceptions to match it against; making it anywhere else would be wasted.
+fn identity_to_match(state: &State, id: SessionId, room: &Name) -> Identity {
     match state.rooms.get(room.folded()) {
-        Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => {
-            state.hostmask(id).unwrap_or_default()
-        }
-        _ => String::new(),
+        Some(r) if r.has_bans() || !r.invite_exceptions.is_empty() => state.identity(id),
+        _ => Identity::default(),
     }
 }
 
@@ -346,7 +345,7 @@ fn enter(
     state: &mut State,
     id: SessionId,
     room: &Name,
-    hostmask: &str,
+    identity: &Identity,
     key: Option<&str>,
 ) -> Result<(Name, bool), HubError> {
     state.next_seq += 1;
@@ -361,7 +360,7 @@ fn enter(
     }
     let fresh = entry.members.is_empty();
     if !fresh {
-        check_entry(entry, id, hostmask, key)?;
+        check_entry(entry, id, identity, key)?;
     }
     entry.invited.remove(&id);
     Ok((shown, fresh))
@@ -481,8 +480,7 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
     // The ban check formats a hostmask: only when the room has bans, since this runs
     // for every message.
     if !privileged
-        && (entry.modes.moderated
-            || (entry.has_bans() && entry.is_banned(&state.hostmask(id).unwrap_or_default())))
+        && (entry.modes.moderated || (entry.has_bans() && entry.is_banned(&state.identity(id))))
         && !state.is_oper(id)
     {
         return Err(HubError::CannotSend(entry.name.to_string()));
@@ -496,7 +494,7 @@ fn may_speak(state: &State, id: SessionId, room: &str) -> Result<Name, HubError>
 fn check_entry(
     room: &Room,
     id: crate::session::SessionId,
-    hostmask: &str,
+    who: &Identity,
     key: Option<&str>,
 ) -> Result<(), HubError> {
     let name = || room.name.to_string();
@@ -506,11 +504,7 @@ fn check_entry(
             return Err(HubError::Full(name()));
         }
     }
-    let excepted = || {
-        let mut masks = room.invite_exceptions.iter();
-        masks.any(|e| crate::mask::mask_matches(&e.mask, hostmask))
-    };
-    if room.modes.invite_only && !invited && !excepted() {
+    if room.modes.invite_only && !invited && !listed(&room.invite_exceptions, who) {
         return Err(HubError::InviteOnly(name()));
     }
     if let Some(expected) = &room.modes.key {
@@ -518,7 +512,7 @@ fn check_entry(
             return Err(HubError::BadKey(name()));
         }
     }
-    if room.is_banned(hostmask) && !invited {
+    if room.is_banned(who) && !invited {
         return Err(HubError::Banned(name()));
     }
     Ok(())

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 
 use super::{HubError, Outgoing, Residence};
 use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer, Rank};
-use crate::mask::mask_matches;
+use crate::mask::{Identity, Mask};
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
@@ -28,7 +28,7 @@ pub struct Topic {
 /// A ban (or ban exception) mask and who set it when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ban {
-    pub mask: String,
+    pub mask: Mask,
     pub set_by: String,
     pub set_at: SystemTime,
 }
@@ -45,6 +45,10 @@ pub struct ChannelModes {
     pub limit: Option<usize>,
     /// Slow mode (`+f N`): a member may say one message per N seconds.
     pub slow: Option<u32>,
+    /// No client-to-client queries but actions (`+C`). Defaulted when read from a node
+    /// that does not know it.
+    #[serde(default)]
+    pub no_ctcp: bool,
 }
 
 impl Default for ChannelModes {
@@ -58,6 +62,7 @@ impl Default for ChannelModes {
             key: None,
             limit: None,
             slow: None,
+            no_ctcp: false,
         }
     }
 }
@@ -70,6 +75,7 @@ impl ChannelModes {
             ChannelFlag::Moderated => self.moderated,
             ChannelFlag::Secret => self.secret,
             ChannelFlag::InviteOnly => self.invite_only,
+            ChannelFlag::NoCtcp => self.no_ctcp,
         }
     }
 
@@ -80,6 +86,7 @@ impl ChannelModes {
             ChannelFlag::Moderated => &mut self.moderated,
             ChannelFlag::Secret => &mut self.secret,
             ChannelFlag::InviteOnly => &mut self.invite_only,
+            ChannelFlag::NoCtcp => &mut self.no_ctcp,
         }
     }
 }
@@ -222,11 +229,13 @@ pub(crate) struct Room {
     pub topic: Option<Topic>,
     pub modes: ChannelModes,
     pub bans: Vec<Ban>,
-    /// Ban exceptions (`+e`): a hostmask matching one is not banned.
+    /// Ban exceptions (`+e`): a user matching one is not banned.
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`): a member matching one may not speak, unless voiced or an operator.
     pub quiets: Vec<Ban>,
-    /// Invite exceptions (`+I`): a hostmask matching one needs no invitation.
+    /// Exceptions from mutes: a member matching one is not muted.
+    pub quiet_exceptions: Vec<Ban>,
+    /// Invite exceptions (`+I`): a user matching one needs no invitation.
     pub invite_exceptions: Vec<Ban>,
     /// When each member last spoke, kept only while the room is in slow mode (`+f`): here
     /// rather than in every seat, so rooms without it pay nothing per member.
@@ -246,6 +255,7 @@ impl Room {
             bans: Vec::new(),
             exceptions: Vec::new(),
             quiets: Vec::new(),
+            quiet_exceptions: Vec::new(),
             invite_exceptions: Vec::new(),
             last_said: HashMap::new(),
             invited: HashSet::new(),
@@ -260,14 +270,15 @@ impl Room {
         !self.bans.is_empty()
     }
 
-    /// Whether a ban matches `hostmask` and no exception does.
-    pub fn is_banned(&self, hostmask: &str) -> bool {
-        self.bans.iter().any(|b| mask_matches(&b.mask, hostmask))
-            && !self
-                .exceptions
-                .iter()
-                .any(|e| mask_matches(&e.mask, hostmask))
+    /// Whether a ban matches `who` and no exception does.
+    pub fn is_banned(&self, who: &Identity) -> bool {
+        listed(&self.bans, who) && !listed(&self.exceptions, who)
     }
+}
+
+/// Whether an entry of `list` matches `who`.
+pub(crate) fn listed(list: &[Ban], who: &Identity) -> bool {
+    list.iter().any(|entry| entry.mask.matches(who))
 }
 
 #[derive(Default)]
@@ -361,6 +372,15 @@ impl State {
     pub fn hostmask(&self, id: SessionId) -> Option<String> {
         let peer = self.peer(id).ok()?;
         Some(format!("{}!{}@{}", peer.name, peer.user(), peer.host))
+    }
+
+    /// What the masks of a room's lists are matched against (empty for a session
+    /// without a name, whom only `*` matches).
+    pub fn identity(&self, id: SessionId) -> Identity {
+        Identity {
+            hostmask: self.hostmask(id).unwrap_or_default(),
+            account: self.sessions.get(&id).and_then(|m| m.account().cloned()),
+        }
     }
 
     pub fn session_named(&self, name: &str) -> Result<SessionId, HubError> {

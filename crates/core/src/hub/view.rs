@@ -42,6 +42,8 @@ pub struct RoomView {
     pub exceptions: Vec<Ban>,
     /// Mutes (`+q`), in the order they were set.
     pub quiets: Vec<Ban>,
+    /// Exceptions from mutes, in the order they were set.
+    pub quiet_exceptions: Vec<Ban>,
     /// Invite exceptions (`+I`), in the order they were set.
     pub invite_exceptions: Vec<Ban>,
 }
@@ -169,6 +171,7 @@ impl Hub {
             bans: entry.bans.clone(),
             exceptions: entry.exceptions.clone(),
             quiets: entry.quiets.clone(),
+            quiet_exceptions: entry.quiet_exceptions.clone(),
             invite_exceptions: entry.invite_exceptions.clone(),
         })
     }

@@ -8,6 +8,7 @@
 
 mod caps;
 mod commands;
+pub mod extban;
 mod help;
 mod label;
 mod login;

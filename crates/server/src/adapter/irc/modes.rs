@@ -1,8 +1,10 @@
 //! IRC's notation for room modes: the letter of each flag and change, and a list of
-//! changes written the IRC way (`+mo-v bob carol`). The line protocols show IRC users'
+//! changes written the IRC way (`+mo-v bob carol`; masks as `extban.rs` writes them). The line protocols show IRC users'
 //! mode changes in the same notation.
 
 use confab_core::{ChannelFlag, ModeChange};
+
+use super::extban;
 
 /// The IRC mode letter of a flag.
 pub fn flag_letter(flag: ChannelFlag) -> char {
@@ -12,6 +14,7 @@ pub fn flag_letter(flag: ChannelFlag) -> char {
         ChannelFlag::Moderated => 'm',
         ChannelFlag::Secret => 's',
         ChannelFlag::InviteOnly => 'i',
+        ChannelFlag::NoCtcp => 'C',
     }
 }
 
@@ -27,12 +30,13 @@ pub fn change_letter(change: &ModeChange) -> char {
         ModeChange::Except { .. } => 'e',
         ModeChange::Quiet { .. } => 'q',
         ModeChange::InviteExcept { .. } => 'I',
+        ModeChange::QuietExcept { .. } => 'e',
         ModeChange::Slow(_) => 'f',
     }
 }
 
 /// The parameter a change carries on the wire, if any (`-k` carries `*`).
-fn parameter(change: &ModeChange) -> Option<String> {
+pub fn parameter(change: &ModeChange) -> Option<String> {
     match change {
         ModeChange::Flag { .. } | ModeChange::Limit(None) | ModeChange::Slow(None) => None,
         ModeChange::Slow(Some(seconds)) => Some(seconds.to_string()),
@@ -42,7 +46,8 @@ fn parameter(change: &ModeChange) -> Option<String> {
         ModeChange::Ban { mask, .. }
         | ModeChange::Except { mask, .. }
         | ModeChange::InviteExcept { mask, .. }
-        | ModeChange::Quiet { mask, .. } => Some(mask.clone()),
+        | ModeChange::Quiet { mask, .. } => Some(extban::write(mask)),
+        ModeChange::QuietExcept { mask, .. } => Some(extban::write_mute(mask)),
     }
 }
 
@@ -102,5 +107,24 @@ mod tests {
             },
         ];
         assert_eq!(mode_string(&exceptions), "+e-e bob!*@* *!*@h");
+    }
+
+    #[test]
+    fn extbans_are_written_back_as_extbans() {
+        let changes = vec![
+            ModeChange::Ban {
+                on: true,
+                mask: confab_core::mask::Mask::Account("bob".into()),
+            },
+            ModeChange::Quiet {
+                on: true,
+                mask: "x!*@*".into(),
+            },
+            ModeChange::QuietExcept {
+                on: false,
+                mask: "*!*evan@*".into(),
+            },
+        ];
+        assert_eq!(mode_string(&changes), "+bq-e a:bob x!*@* m:*!*evan@*");
     }
 }

@@ -33,7 +33,7 @@ pub const BOT_MODE: char = 'B';
 pub const MAX_MODES: usize = 6;
 /// The user modes and channel modes of `004 RPL_MYINFO`.
 pub const USER_MODES: &str = "Bio";
-pub const CHANNEL_MODES: &str = "Ibefiklmnoqstv";
+pub const CHANNEL_MODES: &str = "CIbefiklmnoqstv";
 pub const CHANNEL_MODES_WITH_PARAM: &str = "Ibefkloqv";
 /// `ELIST`: LIST filters by creation time (`C`), mask (`M`), negated mask (`N`), topic
 /// time (`T`) and user count (`U`).
@@ -147,15 +147,17 @@ impl Answers {
 
 fn isupport(network: &str, nick_max: usize, chan_limit: usize) -> Vec<Vec<String>> {
     let tokens = [
+        format!("ACCOUNTEXTBAN={}", super::extban::ACCOUNT),
         format!("AWAYLEN={AWAY_LEN}"),
         format!("BOT={BOT_MODE}"),
         "CASEMAPPING=ascii".into(),
         format!("CHANLIMIT=#:{chan_limit}"),
-        "CHANMODES=Ibeq,k,fl,imnst".into(),
+        "CHANMODES=Ibeq,k,fl,Cimnst".into(),
         format!("CHANNELLEN={CHANNEL_LEN}"),
         "CHANTYPES=#".into(),
         format!("ELIST={ELIST}"),
         "EXCEPTS=e".into(),
+        format!("EXTBAN={}", super::extban::TOKEN),
         "INVEX=I".into(),
         format!("KICKLEN={KICK_LEN}"),
         format!("MAXLIST=I:{0},b:{0},e:{0},q:{0}", confab_core::hub::MAX_BANS),

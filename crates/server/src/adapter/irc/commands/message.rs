@@ -196,9 +196,10 @@ pub fn refusal_of_channel(error: HubError) -> Refused {
     match error {
         // The room is +n and the sender is outside it, or +m, or the sender is banned.
         HubError::NotMember(_) | HubError::CannotSend(_) => Numeric::ERR_CANNOTSENDTOCHAN.into(),
-        why @ (HubError::Muted(_) | HubError::SlowMode { .. } | HubError::Filtered) => {
-            Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string()))
-        }
+        why @ (HubError::Muted(_)
+        | HubError::NoCtcp(_)
+        | HubError::SlowMode { .. }
+        | HubError::Filtered) => Refused(Numeric::ERR_CANNOTSENDTOCHAN, Some(why.to_string())),
         _ => Numeric::ERR_NOSUCHCHANNEL.into(),
     }
 }

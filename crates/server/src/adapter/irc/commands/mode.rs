@@ -1,9 +1,9 @@
 //! Channel `MODE <channel> [<modes> [<args>...]]`: ask for the modes (`324`, `329`), list
-//! bans (`+b` alone: `367`s, `368`), ban exceptions (`+e` alone: `348`s, `349`) or invite
-//! exceptions (`+I` alone: `346`s, `347`), or change them (operators only): flags
-//! `imnst`, key `k`, limit `l`, bans `b`, exceptions `e` and `I`, operator `o` and voice
-//! `v`. A nick as target is a user mode
-//! (`umode.rs`).
+//! bans (`+b` alone: `367`s, `368`), ban exceptions (`+e` alone: `348`s, `349`), invite
+//! exceptions (`+I` alone: `346`s, `347`) or mutes (`+q` alone: `728`s, `729`), or change
+//! them (operators only): flags `Cimnst`, key `k`, limit `l`, slow mode `f`, bans `b`,
+//! exceptions `e` and `I`, mutes `q` (masks and extbans as `extban.rs` reads them),
+//! operator `o` and voice `v`. A nick as target is a user mode (`umode.rs`).
 
 use confab_core::hub::RoomView;
 use confab_core::name::NAME_MAX_CEILING;
@@ -12,9 +12,9 @@ use confab_proto::irc::{Message, Numeric};
 
 use super::super::out::unix_secs;
 use super::super::settings::KEY_LEN;
-use super::super::IrcAdapter;
+use super::super::{extban, IrcAdapter};
 use super::{channel, room_of};
-use crate::adapter::irc::modes::{flag_letter, mode_string};
+use crate::adapter::irc::modes::{flag_letter, mode_string, parameter};
 use crate::adapter::{Context, Flow};
 
 pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
@@ -65,30 +65,42 @@ pub fn mode(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
 
 /// `478 <channel> <mask>`: a ban or exception list holds `MAXLIST` masks already.
 fn list_full(me: &mut IrcAdapter, chan: &str, change: &ModeChange) {
-    match change {
-        ModeChange::Ban { mask, .. } => me.out.num(Numeric::ERR_BANLISTFULL, &[chan, mask]),
-        ModeChange::Except { mask, .. } => me.out.num_text(
-            Numeric::ERR_BANLISTFULL,
-            &[chan, mask],
-            "Channel exception list is full",
-        ),
-        ModeChange::Quiet { mask, .. } => me.out.num_text(
-            Numeric::ERR_BANLISTFULL,
-            &[chan, mask],
-            "Channel quiet list is full",
-        ),
-        ModeChange::InviteExcept { mask, .. } => me.out.num_text(
-            Numeric::ERR_BANLISTFULL,
-            &[chan, mask],
-            "Channel invite exception list is full",
-        ),
-        _ => {}
-    }
+    let text = match change {
+        ModeChange::Ban { .. } => "Channel ban list is full",
+        ModeChange::Except { .. } => "Channel exception list is full",
+        ModeChange::Quiet { .. } => "Channel quiet list is full",
+        ModeChange::QuietExcept { .. } => "Channel mute exception list is full",
+        ModeChange::InviteExcept { .. } => "Channel invite exception list is full",
+        _ => return,
+    };
+    let mask = parameter(change).unwrap_or_default();
+    me.out
+        .num_text(Numeric::ERR_BANLISTFULL, &[chan, &mask], text);
 }
 
 /// Reads `+mk-o key bob` into changes, answering what cannot be a change at once:
 /// unknown letters (`472`), bad keys and limits (`696`), bad nicks (`401`); `+b` or `+e`
 /// without a mask lists the bans or the exceptions.
+/// A change to a list (`b`, `e`, `I`, `q`), or `696 ERR_INVALIDMODEPARAM` for a mask that
+/// is not one (an extban without its argument).
+fn list_mode(
+    me: &mut IrcAdapter,
+    chan: &str,
+    letter: char,
+    on: bool,
+    mask: &str,
+) -> Option<ModeChange> {
+    let change = list_change(letter, on, mask);
+    if change.is_none() {
+        let mut buf = [0; 4];
+        let letter = &*letter.encode_utf8(&mut buf);
+        let params = [chan, letter, mask];
+        me.out
+            .num_text(Numeric::ERR_INVALIDMODEPARAM, &params, "Invalid mask");
+    }
+    change
+}
+
 fn parse_changes(
     me: &mut IrcAdapter,
     view: &RoomView,
@@ -112,8 +124,9 @@ fn parse_changes(
             'm' => flag(ChannelFlag::Moderated),
             's' => flag(ChannelFlag::Secret),
             'i' => flag(ChannelFlag::InviteOnly),
+            'C' => flag(ChannelFlag::NoCtcp),
             'b' | 'e' | 'I' | 'q' => match args.next() {
-                Some(mask) => Some(list_change(letter, on, normalize_mask(mask))),
+                Some(mask) => list_mode(me, chan, letter, on, mask),
                 None => {
                     if !listed.contains(&letter) {
                         listed.push(letter);
@@ -210,40 +223,25 @@ fn member_mode(me: &mut IrcAdapter, letter: char, on: bool, nick: &str) -> Optio
 const SLOW_MAX: u32 = 3600;
 
 /// A change to the list of `letter`: bans (`b`), exceptions (`e`), invite exceptions
-/// (`I`) or mutes (`q`).
-fn list_change(letter: char, on: bool, mask: String) -> ModeChange {
-    match letter {
-        'b' => ModeChange::Ban { on, mask },
-        'e' => ModeChange::Except { on, mask },
-        'I' => ModeChange::InviteExcept { on, mask },
+/// (`I`) or mutes (`q`); a ban's or an exception's `m:` extban is a mute or an exception
+/// from mutes. `None` for a mask that names nobody (`a:` alone).
+fn list_change(letter: char, on: bool, text: &str) -> Option<ModeChange> {
+    let mute = matches!(letter, 'b' | 'e')
+        .then(|| extban::strip(text, extban::MUTE))
+        .flatten();
+    let mask = extban::read(mute.unwrap_or(text))?;
+    Some(match (letter, mute.is_some()) {
+        ('b', false) => ModeChange::Ban { on, mask },
+        ('e', false) => ModeChange::Except { on, mask },
+        ('e', true) => ModeChange::QuietExcept { on, mask },
+        ('I', _) => ModeChange::InviteExcept { on, mask },
         _ => ModeChange::Quiet { on, mask },
-    }
+    })
 }
 
 /// RFC 2812's key: 1 to 23 printable ASCII characters, no spaces or commas.
 fn is_valid_key(key: &str) -> bool {
     (1..=KEY_LEN).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
-}
-
-/// Completes a ban mask: `bob` is `bob!*@*`, `u@h` is `*!u@h`, `bob!u` is `bob!u@*`.
-fn normalize_mask(mask: &str) -> String {
-    let star = |s: &str| {
-        if s.is_empty() {
-            "*".to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    match mask.split_once('!') {
-        Some((nick, rest)) => {
-            let (user, host) = rest.split_once('@').unwrap_or((rest, "*"));
-            format!("{}!{}@{}", star(nick), star(user), star(host))
-        }
-        None => match mask.split_once('@') {
-            Some((user, host)) => format!("*!{}@{}", star(user), star(host)),
-            None => format!("{}!*@*", star(mask)),
-        },
-    }
 }
 
 /// `324 RPL_CHANNELMODEIS` (the key shown to members only) and `329 RPL_CREATIONTIME`.
@@ -252,6 +250,7 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
     let mut letters = String::from("+");
     let mut params: Vec<String> = Vec::new();
     for flag in [
+        ChannelFlag::NoCtcp,
         ChannelFlag::InviteOnly,
         ChannelFlag::Moderated,
         ChannelFlag::NoExternal,
@@ -286,33 +285,45 @@ fn send_modes(me: &mut IrcAdapter, cx: &Context<'_>, view: &RoomView, chan: &str
 
 /// Bans (`b`): `367 RPL_BANLIST` each, then `368 RPL_ENDOFBANLIST`; exceptions (`e`):
 /// `348`, then `349`; invite exceptions (`I`): `346`, then `347`; mutes (`q`): `728
-/// <chan> q <mask> ...` each, then `729 <chan> q`.
+/// <chan> q <mask> ...` each, then `729 <chan> q`. The bans list the mutes after them as
+/// `m:` extbans, and the exceptions the exceptions from mutes, for clients that know
+/// mutes only as extbans.
 fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
-    let (list, item, end) = match letter {
-        'b' => (&view.bans, Numeric::RPL_BANLIST, Numeric::RPL_ENDOFBANLIST),
+    let (list, mutes, item, end) = match letter {
+        'b' => (
+            &view.bans,
+            &view.quiets,
+            Numeric::RPL_BANLIST,
+            Numeric::RPL_ENDOFBANLIST,
+        ),
         'e' => (
             &view.exceptions,
+            &view.quiet_exceptions,
             Numeric::RPL_EXCEPTLIST,
             Numeric::RPL_ENDOFEXCEPTLIST,
         ),
         'I' => (
             &view.invite_exceptions,
+            &Vec::new(),
             Numeric::RPL_INVEXLIST,
             Numeric::RPL_ENDOFINVEXLIST,
         ),
         _ => (
             &view.quiets,
+            &Vec::new(),
             Numeric::RPL_QUIETLIST,
             Numeric::RPL_ENDOFQUIETLIST,
         ),
     };
     // The quiet list names its letter, as other servers' 728 and 729 do.
     let quiet = letter == 'q';
-    for entry in list {
+    let entries = list.iter().map(|e| (extban::write(&e.mask), e));
+    let mutes = mutes.iter().map(|e| (extban::write_mute(&e.mask), e));
+    for (mask, entry) in entries.chain(mutes) {
         let at = unix_secs(entry.set_at);
         let mut params = vec![chan];
         params.extend(quiet.then_some("q"));
-        params.extend([entry.mask.as_str(), entry.set_by.as_str(), at.as_str()]);
+        params.extend([mask.as_str(), entry.set_by.as_str(), at.as_str()]);
         me.out.num(item, &params);
     }
     let mut params = vec![chan];
@@ -323,15 +334,6 @@ fn send_list(me: &mut IrcAdapter, view: &RoomView, chan: &str, letter: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_are_completed() {
-        assert_eq!(normalize_mask("bob"), "bob!*@*");
-        assert_eq!(normalize_mask("bar!*@*"), "bar!*@*");
-        assert_eq!(normalize_mask("u@h"), "*!u@h");
-        assert_eq!(normalize_mask("bob!u"), "bob!u@*");
-        assert_eq!(normalize_mask("!@"), "*!*@*");
-    }
 
     #[test]
     fn keys_are_one_short_word() {
