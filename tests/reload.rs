@@ -250,6 +250,41 @@ fn handshake(addr: SocketAddr, cert: &Path) -> bool {
     false
 }
 
+/// An IRC user over TLS, trusting only `cert`: CRLF lines over a blocking rustls stream.
+struct TlsIrc(BufReader<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>);
+
+impl TlsIrc {
+    /// Connects, registers `nick` and reads its whole welcome.
+    fn register(addr: SocketAddr, cert: &Path, nick: &str) -> TlsIrc {
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let client = rustls::ClientConnection::new(trusting(cert), name).unwrap();
+        let socket = TcpStream::connect(addr).unwrap();
+        socket.set_read_timeout(Some(WAIT)).unwrap();
+        let mut irc = TlsIrc(BufReader::new(rustls::StreamOwned::new(client, socket)));
+        // The PONG comes after the whole welcome: nothing of it is left to read.
+        irc.send(&format!(
+            "NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nPING :ready\r\n"
+        ));
+        while !irc.line().ends_with(" PONG confab ready") {}
+        irc
+    }
+
+    fn send(&mut self, text: &str) {
+        let stream = self.0.get_mut();
+        stream.write_all(text.as_bytes()).unwrap();
+        stream.flush().unwrap();
+    }
+
+    /// The next line, without its CR LF.
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.0.read_line(&mut line).expect("a line in time");
+        assert!(line.ends_with("\r\n"), "{line:?}");
+        line.truncate(line.len() - 2);
+        line
+    }
+}
+
 #[test]
 fn a_renewed_certificate_serves_new_handshakes_after_sighup() {
     let dir = tempfile::tempdir().unwrap();
@@ -268,6 +303,14 @@ fn a_renewed_certificate_serves_new_handshakes_after_sighup() {
         !handshake(addr, &new_cert),
         "the renewed pair is not served yet"
     );
+    // amy and bob chat over TLS through the renewal.
+    let mut amy = TlsIrc::register(addr, &cert, "amy");
+    let mut bob = TlsIrc::register(addr, &cert, "bob");
+    amy.send("PRIVMSG bob :before the renewal\r\n");
+    assert_eq!(
+        bob.line(),
+        ":amy!amy@127.0.0.1 PRIVMSG bob :before the renewal"
+    );
     // The renewal replaces the files in place, as certbot does.
     let first = dir.path().join("first-cert.pem");
     std::fs::copy(&cert, &first).unwrap();
@@ -283,6 +326,12 @@ fn a_renewed_certificate_serves_new_handshakes_after_sighup() {
     assert!(
         !handshake(addr, &first),
         "the first pair is no longer served"
+    );
+    // Neither was disconnected: their sessions, made with the first pair, go on.
+    bob.send("PRIVMSG amy :after the renewal\r\n");
+    assert_eq!(
+        amy.line(),
+        ":bob!bob@127.0.0.1 PRIVMSG amy :after the renewal"
     );
 }
 
