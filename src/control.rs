@@ -80,17 +80,23 @@ where
     let mut line = String::new();
     let mut reader = BufReader::new(read.take(REQUEST_MAX));
     let read = tokio::time::timeout(REQUEST_TIMEOUT, reader.read_line(&mut line)).await;
-    let reply = match read {
-        Err(_) => "error: no request within 5 seconds".to_owned(),
-        Ok(result) => match (result?, line.trim_end_matches(['\r', '\n'])) {
-            (_, "reload") => match reload().await {
-                Ok(changed) => format!("reloaded: {changed}"),
-                Err(why) => format!("refused: {why}"),
-            },
-            (_, other) => format!("error: unknown request {other:?} (known: reload)"),
-        },
+    let Ok(result) = read else {
+        return reply(&mut write, "error: no request within 5 seconds").await;
     };
-    write.write_all(format!("{reply}\n").as_bytes()).await?;
+    result?;
+    let answer = match line.trim_end_matches(['\r', '\n']) {
+        "reload" => match reload().await {
+            Ok(changed) => format!("reloaded: {changed}"),
+            Err(why) => format!("refused: {why}"),
+        },
+        other => format!("error: unknown request {other:?} (known: reload)"),
+    };
+    reply(&mut write, &answer).await
+}
+
+/// Writes `text` as the one answer line and closes.
+async fn reply(write: &mut tokio::net::unix::OwnedWriteHalf, text: &str) -> io::Result<()> {
+    write.write_all(format!("{text}\n").as_bytes()).await?;
     write.shutdown().await
 }
 
