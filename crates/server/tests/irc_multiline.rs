@@ -6,6 +6,18 @@ use confab_testkit::irc::*;
 
 const CAPS: &str = "message-tags batch echo-message labeled-response draft/multiline";
 
+/// `alice`, with every cap a multiline batch needs, in `#c`.
+async fn alice_in_c(server: &TestServer) -> Result<Irc, Failure> {
+    let mut alice = Irc::register_with_caps(server, "alice", CAPS).await?;
+    alice.join("#c").await?;
+    Ok(alice)
+}
+
+/// The start of a `FAIL BATCH` with `code`.
+fn fail(code: &str) -> String {
+    format!(":irc.test FAIL BATCH {code}")
+}
+
 /// Reads the next line, which must be `make(id)` for the msgid it carries; returns the id.
 async fn expect_with_id(irc: &mut Irc, make: impl Fn(&str) -> String) -> Result<String, Failure> {
     let line = irc.wire.read_line().await?;
@@ -122,9 +134,7 @@ async fn multiline_reaches_classroom_users_one_line_each() {
 async fn bad_multiline_batches_get_their_fail_codes() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
-        alice.join("#c").await?;
-        let fail = |code: &str| format!(":irc.test FAIL BATCH {code}");
+        let mut alice = alice_in_c(&server).await?;
         // Parameters missing: 461.
         alice.send("BATCH").await?;
         alice
@@ -169,9 +179,7 @@ async fn bad_multiline_batches_get_their_fail_codes() {
 async fn multiline_batches_with_a_blank_concat_another_target_or_no_text_are_refused() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
-        alice.join("#c").await?;
-        let fail = |code: &str| format!(":irc.test FAIL BATCH {code}");
+        let mut alice = alice_in_c(&server).await?;
         // A concatenated blank line; another target; an empty batch.
         alice.send("BATCH +3 draft/multiline #c").await?;
         alice
@@ -208,9 +216,7 @@ async fn multiline_batches_with_a_blank_concat_another_target_or_no_text_are_ref
 async fn multiline_batches_past_the_limits_or_to_nowhere_are_refused() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register_with_caps(&server, "alice", CAPS).await?;
-        alice.join("#c").await?;
-        let fail = |code: &str| format!(":irc.test FAIL BATCH {code}");
+        let mut alice = alice_in_c(&server).await?;
         // Limits: 33 lines, 4,400 bytes.
         alice.send("BATCH +6 draft/multiline #c").await?;
         for _ in 0..33 {
