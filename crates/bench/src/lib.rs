@@ -13,6 +13,7 @@ pub mod payload;
 pub mod report;
 mod traffic;
 pub mod wire;
+mod ws_link;
 
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
