@@ -94,6 +94,20 @@ impl fmt::Display for Reloaded {
     }
 }
 
+impl Reloaded {
+    /// What `confab reload` prints after `reloaded: `: what changed, then the settings kept
+    /// until a restart, e.g. `limits; kept until a restart: data, server_name`.
+    pub fn summary(&self) -> String {
+        match self.need_restart.is_empty() {
+            true => self.to_string(),
+            false => format!(
+                "{self}; kept until a restart: {}",
+                self.need_restart.join(", ")
+            ),
+        }
+    }
+}
+
 /// Logs a reload's outcome: one line, `reloaded: ...`, or why it was refused.
 pub fn log_outcome(outcome: &Result<Reloaded, String>) {
     match outcome {
@@ -309,6 +323,20 @@ mod tests {
         assert_eq!(
             reloaded.to_string(),
             "limits, motd; listeners +irc=127.0.0.1:6668 -rooms=127.0.0.1:5220"
+        );
+    }
+
+    #[test]
+    fn the_reply_adds_what_is_kept_until_a_restart() {
+        let mut reloaded = Reloaded {
+            changed: vec!["limits"],
+            ..Reloaded::default()
+        };
+        assert_eq!(reloaded.summary(), "limits");
+        reloaded.need_restart = vec!["data", "server_name"];
+        assert_eq!(
+            reloaded.summary(),
+            "limits; kept until a restart: data, server_name"
         );
     }
 
