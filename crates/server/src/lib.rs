@@ -10,6 +10,7 @@ pub mod bans;
 pub mod config;
 pub mod data;
 pub mod driver;
+pub mod ending;
 pub mod history;
 pub mod http;
 pub mod limits;

@@ -32,62 +32,16 @@ use bytes::BytesMut;
 use confab_core::{Departure, Name, Session};
 use tokio::time::Instant;
 
-use crate::adapter::{Adapter, Context, Farewell, Flow};
+use crate::adapter::{Adapter, Context, Flow};
 use crate::alarms::Armed;
+use crate::ending::Ending;
 use crate::limits::Ticket;
-use crate::metrics::{Ending, ProtocolCounts};
+use crate::metrics::ProtocolCounts;
 use crate::shared::Shared;
 use crate::socket::Socket;
 use pace::Pace;
 use read::read_and_handle;
 use write::{catch_up, flush_now, say_goodbye, Flushed};
-
-/// Why a connection ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
-    /// The adapter closed it (a goodbye, or a rule that ends the session).
-    Closed,
-    /// The client closed its side.
-    Eof,
-    /// A read or write failed (reset, broken pipe).
-    Failed,
-    Overflow,
-    Shutdown,
-    /// Put out of the one room its protocol lives in.
-    Removed,
-    /// A limit of the connection's own: registration timeout, excess flood.
-    Limit(Farewell),
-}
-
-impl End {
-    /// The reason as the log shows it.
-    fn describe(self) -> &'static str {
-        match self {
-            End::Closed => "ended by the session",
-            End::Eof => "closed by the client",
-            End::Failed => "connection lost",
-            End::Overflow => "too slow: outbox full",
-            End::Shutdown => "server shutdown",
-            End::Removed => "removed from its room",
-            End::Limit(why) => why.text(),
-        }
-    }
-
-    /// The reason as `confab_disconnects_total` labels it.
-    fn ending(self) -> Ending {
-        match self {
-            End::Closed => Ending::Closed,
-            End::Eof => Ending::Eof,
-            End::Failed => Ending::Failed,
-            End::Overflow => Ending::Overflow,
-            End::Shutdown => Ending::Shutdown,
-            End::Removed => Ending::Removed,
-            End::Limit(Farewell::RegistrationTimeout) => Ending::RegistrationTimeout,
-            // The driver's one other limit of a connection's own.
-            End::Limit(_) => Ending::ExcessFlood,
-        }
-    }
-}
 
 /// What woke a waiting connection.
 enum Woke {
@@ -190,7 +144,7 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
                     &cx,
                     &mut pace,
                 ),
-                Woke::Readable(false) => Err(End::Failed),
+                Woke::Readable(false) => Err(Ending::Failed),
             };
             if flow == Ok(Flow::Continue) && due.is_some() {
                 let now = Instant::now();
@@ -219,16 +173,18 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
 
     /// Leaves the hub, before the socket closes, so a client that sees the close can at
     /// once take the name that was freed.
-    fn leave_hub(&self, session: &Session, end: End) {
+    fn leave_hub(&self, session: &Session, end: Ending) {
         let hub = &self.shared.hub;
         match end {
             // At EOF the adapter may still have read a goodbye (`printf 'QUIT :bye' | nc`).
-            End::Closed | End::Eof => hub.detach(session, self.adapter.departure()),
+            Ending::Closed | Ending::Eof => hub.detach(session, self.adapter.departure()),
             // Everyone is told the server is going; a departure per user would be noise.
-            End::Shutdown => hub.detach_quietly(session),
-            End::Failed | End::Overflow | End::Removed | End::Limit(_) => {
-                hub.detach(session, Departure::Lost)
-            }
+            Ending::Shutdown => hub.detach_quietly(session),
+            Ending::Failed
+            | Ending::Overflow
+            | Ending::Removed
+            | Ending::RegistrationTimeout
+            | Ending::ExcessFlood => hub.detach(session, Departure::Lost),
         }
     }
 
@@ -239,10 +195,10 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
     }
 
     /// Says goodbye (unless the connection failed), counts and logs the end.
-    async fn finish(&mut self, session: &Session, end: End, name: Option<Name>) {
+    async fn finish(&mut self, session: &Session, end: Ending, name: Option<Name>) {
         self.counts().open.dec();
-        self.counts().disconnected(end.ending()).inc();
-        if end != End::Failed {
+        self.counts().disconnected(end).inc();
+        if end != Ending::Failed {
             let counts = self.shared.metrics.protocol(self.adapter.protocol());
             let output = &mut self.output;
             say_goodbye(
@@ -268,20 +224,20 @@ impl<S: Socket, A: Adapter> Connection<S, A> {
 /// Whether the connection ends here: the last step's end or close, or the client's EOF
 /// once the input held for flood control has been handled (the adapter hears of it).
 fn ended<A: Adapter>(
-    flow: Result<Flow, End>,
+    flow: Result<Flow, Ending>,
     adapter: &mut A,
     input: &mut Spill,
     cx: &Context<'_>,
     pace: &Pace,
-) -> Option<End> {
+) -> Option<Ending> {
     match flow {
         Err(end) => return Some(end),
-        Ok(Flow::Close) => return Some(End::Closed),
+        Ok(Flow::Close) => return Some(Ending::Closed),
         Ok(Flow::Continue) => {}
     }
     if pace.eof && !pace.held {
         adapter.on_eof(input.buf(), cx);
-        return Some(End::Eof);
+        return Some(Ending::Eof);
     }
     None
 }
@@ -316,13 +272,13 @@ fn on_timer<A: Adapter>(
     input: &mut Spill,
     cx: &Context<'_>,
     pace: &mut Pace,
-) -> Result<Flow, End> {
+) -> Result<Flow, Ending> {
     let now = Instant::now();
     let counts = cx.shared.metrics.protocol(adapter.protocol());
     if pace.registration.is_some_and(|due| due <= now) {
         if cx.hub.name_of(cx.session).is_none() {
             tracing::info!(peer = %cx.peer, protocol = adapter.protocol().name(), "registration timed out");
-            return Err(End::Limit(Farewell::RegistrationTimeout));
+            return Err(Ending::RegistrationTimeout);
         }
         pace.registration = None;
     }

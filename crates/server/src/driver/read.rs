@@ -8,8 +8,9 @@ use std::io;
 use bytes::BytesMut;
 
 use super::pace::Pace;
-use super::{End, Spill};
-use crate::adapter::{Adapter, Context, Farewell, Flow};
+use super::Spill;
+use crate::adapter::{Adapter, Context, Flow};
+use crate::ending::Ending;
 use crate::socket::Socket;
 
 /// Room made in the scratch buffer before each read.
@@ -32,7 +33,7 @@ pub(super) fn read_and_handle<S: Socket, A: Adapter>(
     input: &mut Spill,
     cx: &Context<'_>,
     pace: &mut Pace,
-) -> Result<Flow, End> {
+) -> Result<Flow, Ending> {
     READ_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
         if let Some(kept) = &input.0 {
@@ -52,7 +53,7 @@ pub(super) fn read_and_handle<S: Socket, A: Adapter>(
                 Ok(n) if n < room => break,
                 Ok(_) => {}
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => return Err(End::Failed),
+                Err(_) => return Err(Ending::Failed),
             }
         }
         let flow = if scratch.len() > before || pace.held {
@@ -69,7 +70,7 @@ pub(super) fn read_and_handle<S: Socket, A: Adapter>(
                 "excess flood"
             );
             scratch.clear();
-            return Err(End::Limit(Farewell::ExcessFlood));
+            return Err(Ending::ExcessFlood);
         }
         if eof && flow == Flow::Continue {
             if pace.held {
@@ -83,7 +84,7 @@ pub(super) fn read_and_handle<S: Socket, A: Adapter>(
         keep_rest(scratch, input);
         match (flow, eof) {
             (Flow::Close, _) => Ok(Flow::Close),
-            (_, true) => Err(End::Eof),
+            (_, true) => Err(Ending::Eof),
             _ => Ok(Flow::Continue),
         }
     })

@@ -11,8 +11,9 @@ use confab_core::{CloseReason, Delivery, Session};
 use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
-use super::{End, Spill};
-use crate::adapter::{Adapter, Farewell, Flow};
+use super::Spill;
+use crate::adapter::{Adapter, Flow};
+use crate::ending::Ending;
 use crate::metrics::ProtocolCounts;
 use crate::socket::Socket;
 
@@ -36,7 +37,7 @@ pub(super) fn flush_now<S: Socket, A: Adapter>(
     session: &Session,
     output: &mut Spill,
     counts: &ProtocolCounts,
-) -> Result<Flushed, End> {
+) -> Result<Flushed, Ending> {
     if !output.is_empty() {
         return Ok(Flushed::Behind);
     }
@@ -67,7 +68,7 @@ pub(super) async fn catch_up<S: Socket, A: Adapter>(
     session: &Session,
     output: &mut Spill,
     counts: &ProtocolCounts,
-) -> Result<Flow, End> {
+) -> Result<Flow, Ending> {
     loop {
         write_out(stream, session, output.buf()).await?;
         output.0 = None;
@@ -82,7 +83,7 @@ async fn write_out<S: Socket>(
     stream: &mut S,
     session: &Session,
     output: &mut BytesMut,
-) -> Result<(), End> {
+) -> Result<(), Ending> {
     loop {
         tokio::select! {
             // Remade after each wake-up of the outbox: `write_all_buf` keeps its progress
@@ -90,14 +91,14 @@ async fn write_out<S: Socket>(
             written = async {
                 stream.write_all_buf(output).await?;
                 stream.flush().await
-            } => return written.map_err(|_| End::Failed),
+            } => return written.map_err(|_| Ending::Failed),
             // A client that stopped reading blocks this write (and a flush of what a
             // WebSocket or TLS stream kept); its outbox overflowing or the server shutting
             // down must still end the session.
             _ = session.outbox().ready() => match session.outbox().closed() {
-                Some(CloseReason::Overflow) => return Err(End::Overflow),
-                Some(CloseReason::Shutdown) => return Err(End::Shutdown),
-                Some(CloseReason::Removed) => return Err(End::Removed),
+                Some(CloseReason::Overflow) => return Err(Ending::Overflow),
+                Some(CloseReason::Shutdown) => return Err(Ending::Shutdown),
+                Some(CloseReason::Removed) => return Err(Ending::Removed),
                 None => {}
             },
         }
@@ -121,17 +122,17 @@ fn write_now<S: Socket, A: Adapter>(
     session: &Session,
     output: &mut Spill,
     counts: &ProtocolCounts,
-) -> Result<Written, End> {
+) -> Result<Written, Ending> {
     WRITE_SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
         let closed = drain_rendered(adapter, session, scratch, counts);
         if closed == Some(CloseReason::Overflow) {
-            return Err(End::Overflow);
+            return Err(Ending::Overflow);
         }
         let mut written = Written::Nothing;
         while !scratch.is_empty() {
             match stream.write_now(scratch) {
-                Ok(0) => return Err(End::Failed),
+                Ok(0) => return Err(Ending::Failed),
                 Ok(n) => {
                     scratch.advance(n);
                     written = Written::All;
@@ -141,12 +142,12 @@ fn write_now<S: Socket, A: Adapter>(
                     scratch.clear();
                     written = Written::Part;
                 }
-                Err(_) => return Err(End::Failed),
+                Err(_) => return Err(Ending::Failed),
             }
         }
         match closed {
-            Some(CloseReason::Shutdown) => Err(End::Shutdown),
-            Some(CloseReason::Removed) => Err(End::Removed),
+            Some(CloseReason::Shutdown) => Err(Ending::Shutdown),
+            Some(CloseReason::Removed) => Err(Ending::Removed),
             _ => Ok(written),
         }
     })
@@ -185,20 +186,16 @@ pub(super) async fn say_goodbye<S: Socket, A: Adapter>(
     stream: &mut S,
     adapter: &A,
     session: &Session,
-    end: End,
+    end: Ending,
     output: &mut Spill,
     counts: &ProtocolCounts,
 ) {
     let output = output.buf();
-    if end != End::Overflow {
+    if end != Ending::Overflow {
         drain_rendered(adapter, session, output, counts);
     }
-    match end {
-        End::Shutdown => adapter.farewell(Farewell::Shutdown, output),
-        End::Overflow => adapter.farewell(Farewell::Overflow, output),
-        End::Removed => adapter.farewell(Farewell::Removed, output),
-        End::Limit(why) => adapter.farewell(why, output),
-        _ => {}
+    if let Some(why) = end.farewell() {
+        adapter.farewell(why, output);
     }
     let _ = timeout(FINAL_WRITE, async {
         stream.write_all_buf(output).await?;

@@ -26,57 +26,13 @@ use crate::history::History;
 use crate::limits::Refusal;
 use confab_proto::{Listener, Protocol};
 
+pub use crate::ending::Ending;
 pub use serve::serve;
 
 /// Every series's name starts with this.
 const PREFIX: &str = "confab";
 
 type Labels = Vec<(&'static str, &'static str)>;
-
-/// Why a chat connection ended, as `confab_disconnects_total` labels it: the driver's
-/// reasons, with its connection limits told apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// The session said goodbye (QUIT, `bye`, a logout packet).
-    Closed,
-    /// The client closed its side without one.
-    Eof,
-    /// A read or write failed (reset, broken pipe).
-    Failed,
-    /// A slow consumer: its outbox filled up.
-    Overflow,
-    Shutdown,
-    /// Put out of the one room its protocol lives in.
-    Removed,
-    RegistrationTimeout,
-    ExcessFlood,
-}
-
-impl Ending {
-    const ALL: [Ending; 8] = [
-        Ending::Closed,
-        Ending::Eof,
-        Ending::Failed,
-        Ending::Overflow,
-        Ending::Shutdown,
-        Ending::Removed,
-        Ending::RegistrationTimeout,
-        Ending::ExcessFlood,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Ending::Closed => "closed",
-            Ending::Eof => "eof",
-            Ending::Failed => "failed",
-            Ending::Overflow => "overflow",
-            Ending::Shutdown => "shutdown",
-            Ending::Removed => "removed",
-            Ending::RegistrationTimeout => "registration_timeout",
-            Ending::ExcessFlood => "excess_flood",
-        }
-    }
-}
 
 /// Why a connection was refused at the door: an admission limit, or `None` for a server
 /// shutting down.
