@@ -108,18 +108,21 @@ impl Drop for Serve {
     }
 }
 
+/// The four classroom protocols, each on a port of its own, in this order.
+const FOUR_LISTENERS: [&str; 8] = [
+    "--listen",
+    "rooms=127.0.0.1:0",
+    "--listen",
+    "broadcast=127.0.0.1:0",
+    "--listen",
+    "prefixed=127.0.0.1:0",
+    "--listen",
+    "packet=127.0.0.1:0",
+];
+
 #[test]
 fn prints_one_listening_line_per_listener_in_order() {
-    let mut serve = Serve::start(&[
-        "--listen",
-        "rooms=127.0.0.1:0",
-        "--listen",
-        "broadcast=127.0.0.1:0",
-        "--listen",
-        "prefixed=127.0.0.1:0",
-        "--listen",
-        "packet=127.0.0.1:0",
-    ]);
+    let mut serve = Serve::start(&FOUR_LISTENERS);
     let lines = serve.listening(4);
     let protocols: Vec<&str> = lines.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(protocols, ["rooms", "broadcast", "prefixed", "packet"]);
@@ -132,16 +135,7 @@ fn prints_one_listening_line_per_listener_in_order() {
 
 #[test]
 fn sigterm_says_goodbye_in_each_protocol_and_exits_zero_within_two_seconds() {
-    let mut serve = Serve::start(&[
-        "--listen",
-        "rooms=127.0.0.1:0",
-        "--listen",
-        "broadcast=127.0.0.1:0",
-        "--listen",
-        "prefixed=127.0.0.1:0",
-        "--listen",
-        "packet=127.0.0.1:0",
-    ]);
+    let mut serve = Serve::start(&FOUR_LISTENERS);
     let addrs = serve.listening(4);
     let mut rooms = Lines::connect(addrs[0].1);
     let mut broadcast = Lines::connect(addrs[1].1);
@@ -225,20 +219,10 @@ fn a_config_file_sets_listeners_and_flags_win() {
 
 #[test]
 fn bad_arguments_get_clear_errors() {
-    let output = Command::new(BIN)
-        .args(["serve", "--listen", "smtp=127.0.0.1:25"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = exits_with(2, &["serve", "--listen", "smtp=127.0.0.1:25"]);
     assert!(stderr.contains("unknown protocol \"smtp\""), "{stderr}");
 
-    let output = Command::new(BIN)
-        .args(["serve", "--config", "/nonexistent/confab.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = exits_with(1, &["serve", "--config", "/nonexistent/confab.toml"]);
     assert!(
         stderr.starts_with("confab: cannot read /nonexistent/confab.toml"),
         "{stderr}"
@@ -271,18 +255,16 @@ fn listen_takes_a_host_name_and_binds_each_of_its_addresses() {
     }
 
     // A name that resolves to nothing is refused by name, before anything starts.
-    let output = Command::new(BIN)
-        .args([
+    let stderr = exits_with(
+        2,
+        &[
             "serve",
             "--data",
             "none",
             "--listen",
             "rooms=nohost.invalid:5220",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        ],
+    );
     assert!(
         stderr.contains("cannot resolve \"nohost.invalid:5220\""),
         "{stderr}"
@@ -293,15 +275,11 @@ fn listen_takes_a_host_name_and_binds_each_of_its_addresses() {
 fn a_port_in_use_is_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let spec = format!("rooms={}", taken.local_addr().unwrap());
-    let output = Command::new(BIN)
-        .args(["serve", "--data", "none", "--listen", &spec])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    let stderr = exits_with(1, &["serve", "--data", "none", "--listen", &spec]);
     // The cause once, exactly as the operating system words it: not `…: X: X`.
     let cause = std::net::TcpListener::bind(taken.local_addr().unwrap()).unwrap_err();
     assert_eq!(
-        error_lines(&output.stderr),
+        error_lines(&stderr),
         [format!("confab: cannot listen for {spec}: {cause}")]
     );
 }
@@ -342,9 +320,34 @@ fn irc_nick_changes_are_logged_like_rooms_renames() {
     );
 }
 
+/// What a finished `confab` run left: its exit code, stdout and stderr as text.
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `confab ARGS` to its end.
+fn confab(args: &[&str]) -> Ran {
+    let output = Command::new(BIN).args(args).output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ran {
+        code: output.status.code(),
+        stdout: text(&output.stdout),
+        stderr: text(&output.stderr),
+    }
+}
+
+/// Runs `confab ARGS`, which must exit with `code`; returns its stderr.
+fn exits_with(code: i32, args: &[&str]) -> String {
+    let ran = confab(args);
+    assert_eq!(ran.code, Some(code), "{}", ran.stderr);
+    ran.stderr
+}
+
 /// The `confab: ` lines of stderr (the log lines left out).
-fn error_lines(stderr: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(stderr)
+fn error_lines(stderr: &str) -> Vec<String> {
+    stderr
         .lines()
         .filter(|l| l.starts_with("confab: "))
         .map(str::to_owned)
@@ -356,13 +359,9 @@ fn each_cause_of_an_error_is_printed_once() {
     // A file that cannot be read: the io error once.
     let missing = "/nonexistent/confab.toml";
     let cause = std::fs::read_to_string(missing).unwrap_err();
-    let output = Command::new(BIN)
-        .args(["serve", "--config", missing])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    let stderr = exits_with(1, &["serve", "--config", missing]);
     assert_eq!(
-        error_lines(&output.stderr),
+        error_lines(&stderr),
         [format!("confab: cannot read {missing}: {cause}")]
     );
 
@@ -370,12 +369,7 @@ fn each_cause_of_an_error_is_printed_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("confab.toml");
     std::fs::write(&path, "lissten = 1\n").unwrap();
-    let output = Command::new(BIN)
-        .args(["serve", "--config", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = exits_with(1, &["serve", "--config", path.to_str().unwrap()]);
     assert_eq!(
         stderr.matches("unknown field `lissten`").count(),
         1,
@@ -389,14 +383,18 @@ fn each_cause_of_an_error_is_printed_once() {
 
     // A data directory that is a file: the store's io error once.
     let cause = std::fs::create_dir_all(&path).unwrap_err();
-    let output = Command::new(BIN)
-        .args(["serve", "--listen", "irc=127.0.0.1:0", "--data"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    let stderr = exits_with(
+        1,
+        &[
+            "serve",
+            "--listen",
+            "irc=127.0.0.1:0",
+            "--data",
+            path.to_str().unwrap(),
+        ],
+    );
     assert_eq!(
-        error_lines(&output.stderr),
+        error_lines(&stderr),
         [format!(
             "confab: cannot use {}: cannot create the directory: {cause}",
             path.display()
@@ -470,18 +468,8 @@ fn check_config_validates_a_file_without_serving() {
         path
     };
     let check = |path: &std::path::Path| {
-        let output = Command::new(BIN)
-            .arg("serve")
-            .arg("--check-config")
-            .arg(path)
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        (
-            output.status.code(),
-            text(&output.stdout),
-            text(&output.stderr),
-        )
+        let ran = confab(&["serve", "--check-config", path.to_str().unwrap()]);
+        (ran.code, ran.stdout, ran.stderr)
     };
     let good = write(
         "good.toml",
@@ -543,9 +531,9 @@ fn check_config_validates_a_file_without_serving() {
 
 #[test]
 fn version_names_the_release_and_the_commit() {
-    let output = Command::new(BIN).arg("--version").output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let ran = confab(&["--version"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let stdout = ran.stdout;
     let commit = stdout
         .strip_prefix(concat!("confab ", env!("CARGO_PKG_VERSION"), " (commit "))
         .and_then(|rest| rest.strip_suffix(")\n"))

@@ -52,6 +52,20 @@ impl Window {
         self.echo(line);
     }
 
+    /// Types `line` and shows the `replies` lines that answer it.
+    fn ask(&mut self, client: &mut Script, line: &str, replies: usize) {
+        self.typed(client, line);
+        self.output(client.expect(replies));
+    }
+
+    /// The client exits 0 by itself (the server closed after its user left); what it
+    /// printed last is shown.
+    fn ended(&mut self, client: &mut Script) {
+        let (code, rest) = client.wait();
+        assert_eq!(code, Some(0), "exit status");
+        self.output(rest);
+    }
+
     fn echo(&mut self, line: &str) {
         self.0.push_str(line);
         self.0.push('\n');
@@ -64,42 +78,41 @@ impl Window {
     }
 }
 
+/// The client exits 0 by itself, showing nothing more.
+fn ends_quietly(client: &mut Script) {
+    let (code, rest) = client.wait();
+    assert_eq!(code, Some(0), "exit status");
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
 #[test]
 fn seed_000_example_run_with_two_prefixed_clients() {
     let server = Server::start();
     let addr = server.addr("prefixed");
-    let connect = || Script::start(&["--protocol", "prefixed", &addr]);
+    // A client connects (its two greeting lines) and sets the name.
+    let named = |win: &mut Window, name: &str| {
+        let mut client = Script::start(&["--protocol", "prefixed", &addr]);
+        win.output(client.expect(2));
+        win.ask(&mut client, &format!("NAME {name}"), 1);
+        client
+    };
     let (mut a_win, mut b_win) = (Window::default(), Window::default());
 
     // 1-2. Client A connects and sets the name A.
-    let mut a = connect();
-    a_win.output(a.expect(2));
-    a_win.typed(&mut a, "NAME A");
-    a_win.output(a.expect(1));
+    let mut a = named(&mut a_win, "A");
     // 3-4. Another client connects and sets the name B.
-    let mut b = connect();
-    b_win.output(b.expect(2));
-    b_win.typed(&mut b, "NAME B");
-    b_win.output(b.expect(1));
+    let mut b = named(&mut b_win, "B");
     // 5. A checks which clients exist: A B.
-    a_win.typed(&mut a, "GET_NAMES");
-    a_win.output(a.expect(1));
+    a_win.ask(&mut a, "GET_NAMES", 1);
     // 6. B disconnects with EXIT: the client exits 0 after the server closes.
     b_win.typed(&mut b, "EXIT");
-    let (code, rest) = b.wait();
-    assert_eq!(code, Some(0));
-    b_win.output(rest);
+    b_win.ended(&mut b);
     // 7. A checks again: A.
-    a_win.typed(&mut a, "GET_NAMES");
-    a_win.output(a.expect(1));
+    a_win.ask(&mut a, "GET_NAMES", 1);
     // 8-9. Another client connects and sets the name B.
-    let mut b = connect();
-    b_win.output(b.expect(2));
-    b_win.typed(&mut b, "NAME B");
-    b_win.output(b.expect(1));
+    let mut b = named(&mut b_win, "B");
     // 10. A checks: A B.
-    a_win.typed(&mut a, "GET_NAMES");
-    a_win.output(a.expect(1));
+    a_win.ask(&mut a, "GET_NAMES", 1);
     // 11-12. A sends HELLO to B; B receives it from A.
     a_win.typed(&mut a, "MSG B HELLO");
     b_win.output(b.expect(1));
@@ -108,13 +121,9 @@ fn seed_000_example_run_with_two_prefixed_clients() {
     a_win.output(a.expect(1));
     // 14-15. B, then A, disconnect.
     b_win.typed(&mut b, "EXIT");
-    let (code, rest) = b.wait();
-    assert_eq!(code, Some(0));
-    b_win.output(rest);
+    b_win.ended(&mut b);
     a_win.typed(&mut a, "EXIT");
-    let (code, rest) = a.wait();
-    assert_eq!(code, Some(0));
-    a_win.output(rest);
+    a_win.ended(&mut a);
 
     assert_eq!(a_win.0, SEED_000_WINDOW_A);
     assert_eq!(b_win.0, SEED_000_WINDOW_B);
@@ -214,18 +223,14 @@ fn seed_004_conversation_with_two_broadcast_clients() {
     // Ash leaves with bye: the server closes, the client says so and exits 0.
     ash.send("bye");
     a_win.echo("You: bye");
-    let (code, rest) = ash.wait();
-    assert_eq!(code, Some(0));
-    a_win.output(rest);
+    a_win.ended(&mut ash);
     r_win.output(ryuka.expect(1)); // Ash left the conversation
 
     ryuka.send("Typical");
     r_win.echo("You: Typical");
     ryuka.send("bye");
     r_win.echo("You: bye");
-    let (code, rest) = ryuka.wait();
-    assert_eq!(code, Some(0));
-    r_win.output(rest);
+    r_win.ended(&mut ryuka);
 
     assert_eq!(a_win.0, SEED_004_ASH);
     assert_eq!(r_win.0, SEED_004_RYUKA);
@@ -289,9 +294,7 @@ fn seed_002_client_side_errors_print_exactly_and_send_nothing() {
     server.send(b"\x81\0\0\0\x07\0\x02\x01A\x02bc");
     assert_eq!(client.expect(1), ["A bc"]);
     client.send("exit");
-    let (code, rest) = client.wait();
-    assert_eq!(code, Some(0));
-    assert!(rest.is_empty(), "{rest:?}");
+    ends_quietly(&mut client);
 }
 
 #[test]
@@ -385,9 +388,7 @@ fn seed_003_every_re_ask_then_chat_who_and_logout() {
     carol.send("/who");
     assert_eq!(carol.expect(1), ["In lobby: bob, carol"]);
     carol.send("/logout");
-    let (code, rest) = carol.wait();
-    assert_eq!(code, Some(0));
-    assert!(rest.is_empty(), "{rest:?}");
+    ends_quietly(&mut carol);
     assert_eq!(bob.line(), "* carol left");
 }
 
@@ -600,9 +601,7 @@ fn irc_msg_to_a_prefixed_user_and_back() {
         ["Server sent: amy sent and plain text goes there"]
     );
     amy.send("/quit done");
-    let (code, rest) = amy.wait();
-    assert_eq!(code, Some(0));
-    assert!(rest.is_empty(), "{rest:?}");
+    ends_quietly(&mut amy);
 }
 
 #[test]

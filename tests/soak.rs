@@ -455,6 +455,15 @@ struct Sent {
 }
 
 /// Counters shared by every task.
+/// What every background task (churn, garbage, probes) shares: the server, the signal
+/// to stop, and the counters.
+#[derive(Clone)]
+struct Load {
+    serve: Arc<Serve>,
+    stop: CancellationToken,
+    totals: Arc<Totals>,
+}
+
 #[derive(Default)]
 struct Totals {
     received: AtomicU64,
@@ -598,29 +607,23 @@ async fn run_fixed(
     clippy::too_many_lines,
     reason = "one linear script: a churn slot's sessions, each from connect to goodbye"
 )]
-async fn run_churn(
-    slot: usize,
-    serve: Arc<Serve>,
-    fixed_names: Arc<Vec<String>>,
-    stop: CancellationToken,
-    totals: Arc<Totals>,
-) {
+async fn run_churn(slot: usize, load: Load, fixed_names: Arc<Vec<String>>) {
     let mut rng = Rng::new(10_000 + slot as u64);
     let mut round = 0u64;
     // Start spread over the first seconds.
     sleep(Duration::from_millis(rng.below(2000) as u64)).await;
-    while !stop.is_cancelled() {
+    while !load.stop.is_cancelled() {
         round += 1;
         let proto = Proto::random(&mut rng);
         let name = format!("c{slot}n{round}");
         let room = format!("ch{}", slot % CHURN_ROOMS);
-        let Ok(mut conn) = Conn::connect(&serve, proto, slot + 7).await else {
-            totals.errors.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut conn) = Conn::connect(&load.serve, proto, slot + 7).await else {
+            load.totals.errors.fetch_add(1, Ordering::Relaxed);
             continue;
         };
-        totals.churn_sessions.fetch_add(1, Ordering::Relaxed);
+        load.totals.churn_sessions.fetch_add(1, Ordering::Relaxed);
         if conn.register(&name, Some(&room)).await.is_err() {
-            totals.errors.fetch_add(1, Ordering::Relaxed);
+            load.totals.errors.fetch_add(1, Ordering::Relaxed);
             conn.reset();
             continue;
         }
@@ -663,7 +666,7 @@ async fn run_churn(
             1 => drop(conn),
             _ => {
                 let _ = conn.send(&conn.half_frame()).await;
-                totals.resets.fetch_add(1, Ordering::Relaxed);
+                load.totals.resets.fetch_add(1, Ordering::Relaxed);
                 conn.reset();
             }
         }
@@ -672,18 +675,18 @@ async fn run_churn(
 }
 
 /// A garbage slot: random bytes to random protocols until `stop`.
-async fn run_garbage(slot: usize, serve: Arc<Serve>, stop: CancellationToken, totals: Arc<Totals>) {
+async fn run_garbage(slot: usize, load: Load) {
     let mut rng = Rng::new(50_000 + slot as u64);
     let mut round = 0u64;
     sleep(Duration::from_millis(rng.below(2000) as u64)).await;
-    while !stop.is_cancelled() {
+    while !load.stop.is_cancelled() {
         round += 1;
         let proto = Proto::random(&mut rng);
-        let Ok(mut conn) = Conn::connect(&serve, proto, slot + 3).await else {
-            totals.errors.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut conn) = Conn::connect(&load.serve, proto, slot + 3).await else {
+            load.totals.errors.fetch_add(1, Ordering::Relaxed);
             continue;
         };
-        totals.garbage_sessions.fetch_add(1, Ordering::Relaxed);
+        load.totals.garbage_sessions.fetch_add(1, Ordering::Relaxed);
         // Some take a name first, so the garbage reaches a session's command handling
         // (a broadcast user's garbage lines are relayed to lobby, cleaned).
         let named = match proto {
@@ -725,7 +728,7 @@ async fn run_garbage(slot: usize, serve: Arc<Serve>, stop: CancellationToken, to
         }
         if rng.below(2) == 0 {
             let _ = conn.send(&conn.half_frame()).await;
-            totals.resets.fetch_add(1, Ordering::Relaxed);
+            load.totals.resets.fetch_add(1, Ordering::Relaxed);
             conn.reset();
         } else {
             drop(conn);
@@ -735,12 +738,16 @@ async fn run_garbage(slot: usize, serve: Arc<Serve>, stop: CancellationToken, to
 }
 
 /// The probes: an IRC PING and a rooms `/list` every second, each answered in time.
-async fn run_probes(serve: Arc<Serve>, stop: CancellationToken, totals: Arc<Totals>) {
-    let mut irc = Conn::connect(&serve, Proto::Irc, 0).await.expect("probe");
+async fn run_probes(load: Load) {
+    let mut irc = Conn::connect(&load.serve, Proto::Irc, 0)
+        .await
+        .expect("probe");
     irc.register("probe", None).await.expect("probe registers");
-    let mut rooms = Conn::connect(&serve, Proto::Rooms, 1).await.expect("probe");
+    let mut rooms = Conn::connect(&load.serve, Proto::Rooms, 1)
+        .await
+        .expect("probe");
     let mut n = 0u64;
-    while !stop.is_cancelled() {
+    while !load.stop.is_cancelled() {
         n += 1;
         let start = Instant::now();
         let mut ok = irc.send(format!("PING p{n}\r\n").as_bytes()).await.is_ok()
@@ -763,12 +770,12 @@ async fn run_probes(serve: Arc<Serve>, stop: CancellationToken, totals: Arc<Tota
             };
         }
         let took = start.elapsed();
-        totals.probes.fetch_add(1, Ordering::Relaxed);
-        totals
+        load.totals.probes.fetch_add(1, Ordering::Relaxed);
+        load.totals
             .probe_max_ms
             .fetch_max(took.as_millis() as u64, Ordering::Relaxed);
         if !ok || took > PROBE_BOUND {
-            totals.probe_failures.fetch_add(1, Ordering::Relaxed);
+            load.totals.probe_failures.fetch_add(1, Ordering::Relaxed);
             eprintln!("probe {n} failed or took {took:?}");
             if !ok {
                 return;
@@ -846,28 +853,18 @@ async fn round(serve: Arc<Serve>, secs: u64) -> Round {
             totals.clone(),
         )));
     }
-    let mut others = Vec::new();
-    others.push(tokio::spawn(run_probes(
-        serve.clone(),
-        stop.clone(),
-        totals.clone(),
-    )));
+    let load = Load {
+        serve: serve.clone(),
+        stop: stop.clone(),
+        totals: totals.clone(),
+    };
+    let mut others = vec![tokio::spawn(run_probes(load.clone()))];
     for slot in 0..CHURN {
-        others.push(tokio::spawn(run_churn(
-            slot,
-            serve.clone(),
-            fixed_names.clone(),
-            stop.clone(),
-            totals.clone(),
-        )));
+        let churn = run_churn(slot, load.clone(), fixed_names.clone());
+        others.push(tokio::spawn(churn));
     }
     for slot in 0..GARBAGE {
-        others.push(tokio::spawn(run_garbage(
-            slot,
-            serve.clone(),
-            stop.clone(),
-            totals.clone(),
-        )));
+        others.push(tokio::spawn(run_garbage(slot, load.clone())));
     }
     let clients_peak = fixed.len() + CHURN + GARBAGE + 2;
 

@@ -29,6 +29,15 @@ def expect_said(page, lines):
     expect(nicks).to_have_text([nick for nick, _ in lines])
 
 
+def said_in(login, nick, room, line):
+    """A page logged in as `nick` that joined `room` and said `line` there (and saw it)."""
+    page = login(nick)
+    join(page, room)
+    type_line(page, line)
+    expect_said(page, [(nick, line)])
+    return page
+
+
 def members(page):
     return page.locator("#member-list li")
 
@@ -73,10 +82,7 @@ def test_a_page_an_irc_user_and_a_rooms_user_chat(server, login):
 
 
 def test_a_reload_keeps_the_nick_and_rejoins(login):
-    erin = login("erin")
-    join(erin, "#keep")
-    type_line(erin, "before the reload")
-    expect_said(erin, [("erin", "before the reload")])
+    erin = said_in(login, "erin", "#keep", "before the reload")
     erin.reload()
     # No login form: the page connects again as erin, rejoins #keep and shows its history.
     expect(erin.locator("#me")).to_have_text("erin")
@@ -88,10 +94,7 @@ def test_a_reload_keeps_the_nick_and_rejoins(login):
 
 
 def test_a_server_restart_reconnects_and_fills_the_gap(server, login):
-    frank = login("frank")
-    join(frank, "#steady")
-    type_line(frank, "first")
-    expect_said(frank, [("frank", "first")])
+    frank = said_in(login, "frank", "#steady", "first")
     server.stop()
     # The first retry (after 1 s) fails; the next is 2 s away: room to say something
     # frank cannot hear live.

@@ -62,21 +62,25 @@ async fn bench(args: &[&str]) -> anyhow::Result<Report> {
     confab_bench::execute(&cli.bench).await
 }
 
-fn traffic(report: Report) -> TrafficReport {
-    match report {
-        Report::Traffic(r) => r,
-        _ => panic!("expected a traffic report"),
+/// `confab bench fanout` against `null` (0.2 s warm-up, 5 s drain) with `args` added;
+/// its traffic report.
+async fn fanout(null: &Null, args: &[&str]) -> TrafficReport {
+    let common = [
+        "fanout", "--addr", &null.addr, "--warmup", "0.2", "--drain", "5",
+    ];
+    let all: Vec<&str> = common.iter().chain(args).copied().collect();
+    match bench(&all).await {
+        Ok(Report::Traffic(r)) => r,
+        other => panic!("fanout {args:?}: expected a traffic report, got {other:?}"),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_member_hears_every_other_sender_once() {
     let null = Null::start(&[]);
-    let r = traffic(
-        bench(&[
-            "fanout",
-            "--addr",
-            &null.addr,
+    let r = fanout(
+        &null,
+        &[
             "--clients",
             "20",
             "--senders",
@@ -85,14 +89,9 @@ async fn every_member_hears_every_other_sender_once() {
             "400",
             "--duration",
             "1",
-            "--warmup",
-            "0.2",
-            "--drain",
-            "5",
-        ])
-        .await
-        .expect("fanout runs"),
-    );
+        ],
+    )
+    .await;
     let d = &r.deliveries;
     assert!(d.delivered > 0, "{d:?}");
     assert_eq!(d.delivered, d.expected, "{d:?}");
@@ -111,11 +110,9 @@ async fn every_member_hears_every_other_sender_once() {
 async fn stalled_members_are_counted_apart_and_seen_dropped() {
     // A small backlog, big messages: the stalled members' backlog passes the limit soon.
     let null = Null::start(&["--backlog-max", "65536"]);
-    let r = traffic(
-        bench(&[
-            "fanout",
-            "--addr",
-            &null.addr,
+    let r = fanout(
+        &null,
+        &[
             "--clients",
             "6",
             "--senders",
@@ -126,16 +123,11 @@ async fn stalled_members_are_counted_apart_and_seen_dropped() {
             "4000",
             "--duration",
             "2",
-            "--warmup",
-            "0.2",
-            "--drain",
-            "5",
             "--stalled",
             "2",
-        ])
-        .await
-        .expect("fanout with stalled members runs"),
-    );
+        ],
+    )
+    .await;
     assert_eq!(r.stalled, 2);
     assert_eq!(r.stalled_disconnected, 2, "{r:?}");
     // The stalled members are not recipients: 5 per message, as without them.

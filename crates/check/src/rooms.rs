@@ -97,6 +97,28 @@ async fn all_expect(others: &mut [&mut Wire], line: &str) -> Result<(), Failure>
     Ok(())
 }
 
+/// Expects `* NAME joined` on every client of `others`.
+async fn all_see_join(others: &mut [&mut Wire], name: &str) -> Result<(), Failure> {
+    all_expect(others, &format!("* {name} joined")).await
+}
+
+/// `/logout` of `leaver`, known as `name`; every client of `others` gets `* NAME left`.
+async fn logout_seen(leaver: Wire, name: &str, others: &mut [&mut Wire]) -> Result<(), Failure> {
+    logout(leaver).await?;
+    all_expect(others, &format!("* {name} left")).await
+}
+
+/// `speaker`, known as `name`, says `text`; every client of `others` gets `NAME: text`.
+async fn say(
+    speaker: &mut Wire,
+    name: &str,
+    text: &str,
+    others: &mut [&mut Wire],
+) -> Result<(), Failure> {
+    speaker.send_line(text.as_bytes()).await?;
+    all_expect(others, &format!("{name}: {text}")).await
+}
+
 /// Sends `/list` and reads the count line and that many room names.
 async fn room_list(c: &mut Wire) -> Result<Vec<Vec<u8>>, Failure> {
     c.send_line(b"/list").await?;
@@ -160,12 +182,9 @@ async fn list_and_join_replies(t: Ctx) -> Result<(), Failure> {
     ask(&mut ann, &format!("/nick {ann_name}"), "0").await?;
     ask(&mut ben, &format!("/nick {ben_name}"), "0").await?;
     if t.all_rules() {
-        ann.expect_line(format!("* {ben_name} joined").as_bytes())
-            .await?;
+        all_see_join(&mut [&mut ann], &ben_name).await?;
         // ben leaves, ann sees it, then ann leaves.
-        logout(ben).await?;
-        ann.expect_line(format!("* {ben_name} left").as_bytes())
-            .await?;
+        logout_seen(ben, &ben_name, &mut [&mut ann]).await?;
         logout(ann).await
     } else {
         // The joined and left notices are confab's: whatever ann was told, she leaves.
@@ -196,23 +215,16 @@ async fn nick_replies_and_joined_notice(t: Ctx) -> Result<(), Failure> {
     let capital = format!("B{}", &bo_name[1..]);
     ask(&mut cleo, &format!("/nick {capital}"), "2").await?;
     ask(&mut cleo, &format!("/nick {cleo_name}"), "0").await?;
-    bo.expect_line(format!("* {cleo_name} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut bo], &cleo_name).await?;
     // dora takes her nickname in the other room; nobody in nickroom hears of it.
     ask(&mut dora, &format!("/nick {dora_name}"), "0").await?;
     // Chat in nickroom reaches cleo; bo's next line shows he got no notice about dora.
-    bo.send_line(b"hi all").await?;
-    cleo.expect_line(format!("{bo_name}: hi all").as_bytes())
-        .await?;
-    cleo.send_line(b"hi bo").await?;
-    bo.expect_line(format!("{cleo_name}: hi bo").as_bytes())
-        .await?;
+    say(&mut bo, &bo_name, "hi all", &mut [&mut cleo]).await?;
+    say(&mut cleo, &cleo_name, "hi bo", &mut [&mut bo]).await?;
     // dora, alone in otherroom, heard none of it.
     dora.expect_silence(Duration::from_millis(200)).await?;
     // Everyone leaves; bo sees cleo go.
-    logout(cleo).await?;
-    bo.expect_line(format!("* {cleo_name} left").as_bytes())
-        .await?;
+    logout_seen(cleo, &cleo_name, &mut [&mut bo]).await?;
     logout(bo).await?;
     logout(dora).await
 }
@@ -223,13 +235,11 @@ async fn chat_relay_and_who(t: Ctx) -> Result<(), Failure> {
     // dan, eve and fay join in that order; each earlier member sees each later one.
     let mut dan = member(&t, "chatroom", "dan").await?;
     let mut eve = member(&t, "chatroom", "eve").await?;
-    dan.expect_line(format!("* {eve_n} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut dan], &eve_n).await?;
     let mut fay = member(&t, "chatroom", "fay").await?;
-    all_expect(&mut [&mut dan, &mut eve], &format!("* {fay_n} joined")).await?;
+    all_see_join(&mut [&mut dan, &mut eve], &fay_n).await?;
     // dan's line reaches eve and fay.
-    dan.send_line(b"hello room").await?;
-    all_expect(&mut [&mut eve, &mut fay], &format!("{dan_n}: hello room")).await?;
+    say(&mut dan, &dan_n, "hello room", &mut [&mut eve, &mut fay]).await?;
     // eve's line ends in \r\n; the \r is dropped. dan's next line is eve's, so dan's
     // own line was not echoed to him.
     eve.send(b"hi dan\r\n").await?;
@@ -239,16 +249,11 @@ async fn chat_relay_and_who(t: Ctx) -> Result<(), Failure> {
     fay.expect(format!("3\n{dan_n}\n{eve_n}\n{fay_n}\n").as_bytes())
         .await?;
     // fay speaks; her next line is dan's, so she got no echo of her own.
-    fay.send_line(b"bye all").await?;
-    all_expect(&mut [&mut dan, &mut eve], &format!("{fay_n}: bye all")).await?;
-    dan.send_line(b"bye fay").await?;
-    all_expect(&mut [&mut eve, &mut fay], &format!("{dan_n}: bye fay")).await?;
+    say(&mut fay, &fay_n, "bye all", &mut [&mut dan, &mut eve]).await?;
+    say(&mut dan, &dan_n, "bye fay", &mut [&mut eve, &mut fay]).await?;
     // Everyone leaves, each departure seen by those who remain.
-    logout(fay).await?;
-    all_expect(&mut [&mut dan, &mut eve], &format!("* {fay_n} left")).await?;
-    logout(eve).await?;
-    dan.expect_line(format!("* {eve_n} left").as_bytes())
-        .await?;
+    logout_seen(fay, &fay_n, &mut [&mut dan, &mut eve]).await?;
+    logout_seen(eve, &eve_n, &mut [&mut dan]).await?;
     logout(dan).await
 }
 
@@ -257,22 +262,16 @@ async fn logout_and_left_notice(t: Ctx) -> Result<(), Failure> {
     let (gil_n, hal_n) = (t.name("gil"), t.name("hal"));
     let mut gil = member(&t, "byeroom", "gil").await?;
     let hal = member(&t, "byeroom", "hal").await?;
-    gil.expect_line(format!("* {hal_n} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut gil], &hal_n).await?;
     // hal logs out: his connection closes, gil is told.
-    logout(hal).await?;
-    gil.expect_line(format!("* {hal_n} left").as_bytes())
-        .await?;
+    logout_seen(hal, &hal_n, &mut [&mut gil]).await?;
     // gil is alone in the room now.
     ask(&mut gil, "/who", "1").await?;
     gil.expect_line(gil_n.as_bytes()).await?;
     // The nickname hal is free again.
     let hal = member(&t, "byeroom", "hal").await?;
-    gil.expect_line(format!("* {hal_n} joined").as_bytes())
-        .await?;
-    logout(hal).await?;
-    gil.expect_line(format!("* {hal_n} left").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut gil], &hal_n).await?;
+    logout_seen(hal, &hal_n, &mut [&mut gil]).await?;
     logout(gil).await
 }
 
@@ -305,8 +304,7 @@ async fn notices(t: Ctx) -> Result<(), Failure> {
     ask(&mut kim, "hello", "* choose a nickname first: /nick NAME").await?;
     ask(&mut kim, &format!("/nick {kim_n}"), "0").await?;
     let mut lia = member(&t, "noticeroom", "lia").await?;
-    kim.expect_line(format!("* {lia_n} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut kim], &lia_n).await?;
     // A line that is not UTF-8.
     kim.send_line(b"caf\xc3 \xff").await?;
     kim.expect_line(b"* line is not UTF-8, dropped").await?;
@@ -315,9 +313,7 @@ async fn notices(t: Ctx) -> Result<(), Failure> {
     // A 3000-byte line: one notice, and the next line works.
     kim.send_line(&[b'x'; 3000]).await?;
     kim.expect_line(b"* line over 1024 bytes dropped").await?;
-    kim.send_line(b"after").await?;
-    lia.expect_line(format!("{kim_n}: after").as_bytes())
-        .await?;
+    say(&mut kim, &kim_n, "after", &mut [&mut lia]).await?;
     // 1025 bytes is over; exactly 1024 is relayed whole.
     kim.send_line(&[b'x'; 1025]).await?;
     kim.expect_line(b"* line over 1024 bytes dropped").await?;
@@ -326,11 +322,8 @@ async fn notices(t: Ctx) -> Result<(), Failure> {
     relayed.extend_from_slice(&[b'y'; 1024]);
     lia.expect_line(&relayed).await?;
     // kim got nothing else: his next line is lia's.
-    lia.send_line(b"ok").await?;
-    kim.expect_line(format!("{lia_n}: ok").as_bytes()).await?;
-    logout(lia).await?;
-    kim.expect_line(format!("* {lia_n} left").as_bytes())
-        .await?;
+    say(&mut lia, &lia_n, "ok", &mut [&mut kim]).await?;
+    logout_seen(lia, &lia_n, &mut [&mut kim]).await?;
     logout(kim).await
 }
 
@@ -346,8 +339,7 @@ async fn robustness(t: Ctx) -> Result<(), Failure> {
     // A member sends garbage (its relays to nia are unpredictable) and half a line,
     // then EOF: nia sees, after whatever, that it left.
     let mut gab = member(&t, "robroom", "gab").await?;
-    nia.expect_line(format!("* {gab_n} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut nia], &gab_n).await?;
     gab.send(&garbage(0x5eed_0004, 2048)).await?;
     gab.send(b"\nhalf a li").await?;
     gab.close().await;
@@ -355,26 +347,19 @@ async fn robustness(t: Ctx) -> Result<(), Failure> {
         .await?;
     // A member resets in the middle of a line: nothing of it is relayed.
     let mut mia = member(&t, "robroom", "mia").await?;
-    nia.expect_line(format!("* {mia_n} joined").as_bytes())
-        .await?;
+    all_see_join(&mut [&mut nia], &mia_n).await?;
     mia.send(b"never finish").await?;
     mia.reset();
     nia.expect_line(format!("* {mia_n} left").as_bytes())
         .await?;
     // nia and a newcomer talk exactly.
     let mut ole = member(&t, "robroom", "ole").await?;
-    nia.expect_line(format!("* {ole_n} joined").as_bytes())
-        .await?;
-    nia.send_line(b"still fine").await?;
-    ole.expect_line(format!("{nia_n}: still fine").as_bytes())
-        .await?;
-    ole.send_line(b"good").await?;
-    nia.expect_line(format!("{ole_n}: good").as_bytes()).await?;
+    all_see_join(&mut [&mut nia], &ole_n).await?;
+    say(&mut nia, &nia_n, "still fine", &mut [&mut ole]).await?;
+    say(&mut ole, &ole_n, "good", &mut [&mut nia]).await?;
     ask(&mut ole, "/who", "2").await?;
     ole.expect(format!("{nia_n}\n{ole_n}\n").as_bytes()).await?;
-    logout(ole).await?;
-    nia.expect_line(format!("* {ole_n} left").as_bytes())
-        .await?;
+    logout_seen(ole, &ole_n, &mut [&mut nia]).await?;
     logout(nia).await
 }
 

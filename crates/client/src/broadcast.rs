@@ -4,12 +4,9 @@
 
 use bytes::BytesMut;
 use confab_proto::broadcast::{self, Input};
-use confab_proto::line::{Line, LineDecoder};
 
+use crate::server_lines::{LineSession, ServerLines};
 use crate::session::{Effects, End, Roster, Session, Settle, QUIET};
-
-/// Lines the server relays may be long; this bounds what one line may hold in memory.
-const MAX_LINE: usize = 64 * 1024;
 
 pub const ASK_NAME: &str = "Enter username: ";
 pub const PROMPT: &str = "You: ";
@@ -18,24 +15,21 @@ pub const DISCONNECTED: &str = "Disconnected from the server";
 const TIMED_OUT: &str = "Registration timed out";
 
 pub struct BroadcastSession {
-    lines: LineDecoder,
+    lines: ServerLines,
     /// The name sent, once it has been.
     name: Option<String>,
     roster: Roster,
     said_bye: bool,
-    /// The registration timeout's farewell, shown only if the session then ends.
-    farewell: Option<String>,
 }
 
 impl BroadcastSession {
     /// `name`: from `--name`, sent at once; otherwise the first typed line is the name.
     pub fn new(name: Option<String>) -> Self {
         BroadcastSession {
-            lines: LineDecoder::new(MAX_LINE),
+            lines: ServerLines::new(),
             name,
             roster: Roster::default(),
             said_bye: false,
-            farewell: None,
         }
     }
 
@@ -43,12 +37,18 @@ impl BroadcastSession {
         fx.send.extend_from_slice(line.as_bytes());
         fx.send.extend_from_slice(b"\n");
     }
+}
+
+impl LineSession for BroadcastSession {
+    fn server_lines(&mut self) -> &mut ServerLines {
+        &mut self.lines
+    }
 
     /// One server line: shown as sent; joins, departures and speakers fill the side pane
     /// (the protocol has no way to ask who is there).
     fn on_server_line(&mut self, line: &str, fx: &mut Effects) {
         if line == TIMED_OUT && self.name.is_none() {
-            self.farewell = Some(line.to_owned());
+            self.lines.farewell = Some(line.to_owned());
             return;
         }
         if line == "Welcome to the chat. Enter 'bye' anytime to exit." {
@@ -71,15 +71,6 @@ impl BroadcastSession {
             }
         }
         fx.received(line);
-    }
-
-    fn on_decoded(&mut self, line: Line, fx: &mut Effects) {
-        match line {
-            Line::Complete(bytes) => self.on_server_line(&String::from_utf8_lossy(&bytes), fx),
-            Line::TooLong => fx.error(format!(
-                "The server sent a line over {MAX_LINE} bytes; it was dropped"
-            )),
-        }
     }
 }
 
@@ -115,20 +106,13 @@ impl Session for BroadcastSession {
     }
 
     fn on_bytes(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
-        while let Some(line) = self.lines.decode(buf) {
-            self.on_decoded(line, fx);
-        }
+        self.read_lines(buf, fx);
     }
 
     /// The seed's client prints its disconnect line however the session ended, `bye`
     /// included.
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
-        if let Some(farewell) = self.farewell.take() {
-            fx.received(farewell);
-        }
-        while let Some(line) = self.lines.decode_eof(buf) {
-            self.on_decoded(line, fx);
-        }
+        self.read_to_end(buf, fx);
         fx.info(DISCONNECTED);
     }
 
@@ -143,10 +127,10 @@ impl Session for BroadcastSession {
     /// Timed out while the user was still reading `Enter username: `: the name goes on
     /// a new connection (issue 15 #10).
     fn restart(&mut self) -> bool {
-        if self.name.is_some() || self.farewell.take().is_none() {
+        if self.name.is_some() || self.lines.farewell.take().is_none() {
             return false;
         }
-        self.lines = LineDecoder::new(MAX_LINE);
+        self.lines.restart();
         true
     }
 

@@ -15,6 +15,7 @@ pub mod packet;
 pub mod prefixed;
 pub mod rooms;
 pub mod script;
+mod server_lines;
 pub mod session;
 pub mod tls;
 pub mod transport;

@@ -6,12 +6,9 @@
 use std::collections::VecDeque;
 
 use bytes::BytesMut;
-use confab_proto::line::{Line, LineDecoder};
 
+use crate::server_lines::{LineSession, ServerLines};
 use crate::session::{Effects, End, Roster, Session, Settle, QUIET};
-
-/// Lines the server relays from other protocols may exceed the 1024 bytes clients send.
-const MAX_LINE: usize = 64 * 1024;
 
 pub const WELCOME: &str = "Connected. You are in the lobby.";
 pub const ASK_ROOM: &str =
@@ -65,7 +62,7 @@ struct Listing {
 }
 
 pub struct RoomsSession {
-    lines: LineDecoder,
+    lines: ServerLines,
     stage: Stage,
     due: VecDeque<Due>,
     listing: Option<Listing>,
@@ -76,8 +73,6 @@ pub struct RoomsSession {
     turned_away: bool,
     /// Ask for `/who` and `/list` on entering a room, for the full-screen side pane.
     track: bool,
-    /// The server's registration-timeout farewell, shown only if the session then ends.
-    farewell: Option<String>,
     /// The connection was dropped after a room was chosen: the next line sent chooses
     /// it again first (issue 15 #10).
     rejoin: bool,
@@ -86,7 +81,7 @@ pub struct RoomsSession {
 impl RoomsSession {
     pub fn new(track: bool) -> Self {
         RoomsSession {
-            lines: LineDecoder::new(MAX_LINE),
+            lines: ServerLines::new(),
             stage: Stage::Lobby,
             due: VecDeque::new(),
             listing: None,
@@ -94,7 +89,6 @@ impl RoomsSession {
             leaving: false,
             turned_away: false,
             track,
-            farewell: None,
             rejoin: false,
         }
     }
@@ -179,28 +173,6 @@ impl RoomsSession {
             "/logout" => self.logout(fx),
             // Anything else goes as typed; the server answers an unknown command.
             _ => self.send(line, None, fx),
-        }
-    }
-
-    /// One line from the server: part of a list being read, an answer due, or an event.
-    fn on_server_line(&mut self, line: &str, fx: &mut Effects) {
-        if let Some(listing) = &mut self.listing {
-            listing.items.push(line.to_owned());
-            listing.left -= 1;
-            if listing.left == 0 {
-                self.finish_listing(fx);
-            }
-            return;
-        }
-        // Answers are bare numbers; chat (`NAME: text`) and notices (`* ...`) never are.
-        match (line.parse::<usize>(), self.due.pop_front()) {
-            (Ok(number), Some(due)) => self.on_answer(due, number, fx),
-            (_, due) => {
-                if let Some(due) = due {
-                    self.due.push_front(due);
-                }
-                self.on_event(line, fx);
-            }
         }
     }
 
@@ -326,7 +298,7 @@ impl RoomsSession {
     /// whom it is about (`* amy (action): left` is about nobody leaving).
     fn on_event(&mut self, line: &str, fx: &mut Effects) {
         if line == TIMED_OUT && !matches!(self.stage, Stage::Chat { .. }) {
-            self.farewell = Some(line.to_owned());
+            self.lines.farewell = Some(line.to_owned());
             return;
         }
         let mut kicked_out = false;
@@ -355,15 +327,6 @@ impl RoomsSession {
     fn is_me(&self, name: &str) -> bool {
         matches!(&self.stage, Stage::Chat { nick, .. } if nick.eq_ignore_ascii_case(name))
     }
-
-    fn on_decoded(&mut self, line: Line, fx: &mut Effects) {
-        match line {
-            Line::Complete(bytes) => self.on_server_line(&String::from_utf8_lossy(&bytes), fx),
-            Line::TooLong => fx.error(format!(
-                "The server sent a line over {MAX_LINE} bytes; it was dropped"
-            )),
-        }
-    }
 }
 
 /// `/join  lobby ` -> (`/join`, `lobby`); a line not starting with `/` -> (``, line).
@@ -373,6 +336,34 @@ fn split_command(line: &str) -> (&str, &str) {
     }
     let (word, arg) = line.split_once(' ').unwrap_or((line, ""));
     (word, arg.trim())
+}
+
+impl LineSession for RoomsSession {
+    fn server_lines(&mut self) -> &mut ServerLines {
+        &mut self.lines
+    }
+
+    /// One line from the server: part of a list being read, an answer due, or an event.
+    fn on_server_line(&mut self, line: &str, fx: &mut Effects) {
+        if let Some(listing) = &mut self.listing {
+            listing.items.push(line.to_owned());
+            listing.left -= 1;
+            if listing.left == 0 {
+                self.finish_listing(fx);
+            }
+            return;
+        }
+        // Answers are bare numbers; chat (`NAME: text`) and notices (`* ...`) never are.
+        match (line.parse::<usize>(), self.due.pop_front()) {
+            (Ok(number), Some(due)) => self.on_answer(due, number, fx),
+            (_, due) => {
+                if let Some(due) = due {
+                    self.due.push_front(due);
+                }
+                self.on_event(line, fx);
+            }
+        }
+    }
 }
 
 impl Session for RoomsSession {
@@ -401,18 +392,11 @@ impl Session for RoomsSession {
     }
 
     fn on_bytes(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
-        while let Some(line) = self.lines.decode(buf) {
-            self.on_decoded(line, fx);
-        }
+        self.read_lines(buf, fx);
     }
 
     fn on_closed(&mut self, buf: &mut BytesMut, fx: &mut Effects) {
-        if let Some(farewell) = self.farewell.take() {
-            fx.received(farewell);
-        }
-        while let Some(line) = self.lines.decode_eof(buf) {
-            self.on_decoded(line, fx);
-        }
+        self.read_to_end(buf, fx);
         // After /logout the seed's client just quits.
         if !self.leaving {
             fx.error("The server closed the connection");
@@ -428,7 +412,7 @@ impl Session for RoomsSession {
     /// next line sent. Not while an answer is due.
     fn restart(&mut self) -> bool {
         let asked = self.due.is_empty() && self.listing.is_none();
-        if self.leaving || !asked || self.farewell.is_none() {
+        if self.leaving || !asked || self.lines.farewell.is_none() {
             return false;
         }
         match self.stage {
@@ -436,8 +420,7 @@ impl Session for RoomsSession {
             Stage::Nick { .. } => self.rejoin = true,
             Stage::Chat { .. } => return false,
         }
-        self.lines = LineDecoder::new(MAX_LINE);
-        self.farewell = None;
+        self.lines.restart();
         true
     }
 

@@ -7,6 +7,8 @@
 //! that every other crate names them by.
 
 pub mod broadcast;
+#[cfg(test)]
+mod chunks;
 pub mod irc;
 pub mod line;
 pub mod packet;

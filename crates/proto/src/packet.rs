@@ -471,14 +471,8 @@ mod tests {
         ) {
             let mut d = Decoder::new(max);
             let mut buf = BytesMut::new();
-            let mut cuts = cuts;
-            cuts.push(data.len());
-            cuts.sort_unstable();
-            let mut from = 0;
-            'feed: for cut in cuts {
-                let cut = cut.min(data.len());
-                buf.extend_from_slice(data.get(from..cut).unwrap_or_default());
-                from = cut.max(from);
+            'feed: for piece in crate::chunks::pieces(&data, &cuts) {
+                buf.extend_from_slice(piece);
                 let mut rounds = 0;
                 while let Some(decoded) = d.decode(&mut buf) {
                     match decoded {

@@ -506,14 +506,8 @@ mod tests {
         ) {
             let mut d = Decoder::new();
             let mut buf = BytesMut::new();
-            let mut cuts = cuts;
-            cuts.push(data.len());
-            cuts.sort_unstable();
-            let mut from = 0;
-            for cut in cuts {
-                let cut = cut.min(data.len());
-                buf.extend_from_slice(data.get(from..cut).unwrap_or_default());
-                from = cut.max(from);
+            for piece in crate::chunks::pieces(&data, &cuts) {
+                buf.extend_from_slice(piece);
                 if settle {
                     d.settle_width();
                 }

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use confab_check::wire::{name_field, packet, text_field};
-use confab_testkit::irc::{ok, server, server_with, Irc, Step, TestServer, Wire, SERVER};
+use confab_testkit::irc::{ok, server, server_with, Failure, Irc, Step, TestServer, Wire, SERVER};
 
 /// `base64("\0amy\0sesame")`, SASL PLAIN's credentials for amy.
 const AMY_PLAIN: &str = "AGFteQBzZXNhbWU=";
@@ -23,15 +23,23 @@ async fn register_account(server: &TestServer, nick: &str) -> Step {
         ),
     ])
     .await?;
+    quit(irc).await
+}
+
+/// QUIT: the server says goodbye and closes.
+async fn quit(mut irc: Irc) -> Step {
     irc.send("QUIT").await?;
-    irc.expect(&format!("ERROR :Closing link: ({nick}@127.0.0.1) [Quit]"))
-        .await?;
+    irc.expect(&format!(
+        "ERROR :Closing link: ({}@127.0.0.1) [Quit]",
+        irc.nick
+    ))
+    .await?;
     irc.wire.expect_closed().await
 }
 
 /// Connects, logs in to amy with SASL PLAIN before registering, and registers as amy
 /// with the caps asked for (`sasl` added).
-async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, confab_testkit::Failure> {
+async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, Failure> {
     let mut irc = Irc::connect(server, "amy").await?;
     let caps = format!("sasl {caps}").trim().to_string();
     irc.send(&format!("CAP REQ :{caps}")).await?;
@@ -40,8 +48,7 @@ async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, confab_testkit
         .await?;
     irc.send("NICK amy").await?;
     irc.send("USER amy 0 * :Real amy").await?;
-    irc.send("AUTHENTICATE PLAIN").await?;
-    irc.expect("AUTHENTICATE +").await?;
+    begin_plain(&mut irc).await?;
     irc.send(&format!("AUTHENTICATE {AMY_PLAIN}")).await?;
     irc.expect_all(&[
         &format!(":{SERVER} 900 amy amy!amy@127.0.0.1 amy :You are now logged in as amy"),
@@ -51,6 +58,17 @@ async fn sasl_amy(server: &TestServer, caps: &str) -> Result<Irc, confab_testkit
     irc.send("CAP END").await?;
     irc.skip_past(" 376 amy :End of /MOTD command.").await?;
     Ok(irc)
+}
+
+/// AUTHENTICATE PLAIN, and the server's go-ahead.
+async fn begin_plain(irc: &mut Irc) -> Step {
+    irc.send("AUTHENTICATE PLAIN").await?;
+    irc.expect("AUTHENTICATE +").await
+}
+
+/// 904, the answer to a failed (or refused) SASL attempt before registration.
+fn sasl_failed() -> String {
+    format!(":{SERVER} 904 * :SASL authentication failed")
 }
 
 #[tokio::test]
@@ -147,61 +165,62 @@ async fn sasl_failures_abort_and_limits() {
     let mut c = Irc::connect(&server, "c").await.unwrap();
     // Without the cap: 904.
     ok(c.send("AUTHENTICATE PLAIN").await);
-    ok(
-        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
-            .await,
-    );
+    ok(c.expect(&sasl_failed()).await);
     ok(c.send("CAP REQ sasl").await);
     ok(c.expect(&format!(":{SERVER} CAP * ACK sasl")).await);
     // An unknown mechanism: 908 then 904.
     ok(c.send("AUTHENTICATE EXTERNAL").await);
     ok(c.expect_all(&[
         &format!(":{SERVER} 908 * PLAIN :are available SASL mechanisms"),
-        &format!(":{SERVER} 904 * :SASL authentication failed"),
+        &sasl_failed(),
     ])
     .await);
     // Aborted: 906.
-    ok(c.send("AUTHENTICATE PLAIN").await);
-    ok(c.expect("AUTHENTICATE +").await);
+    ok(begin_plain(&mut c).await);
     ok(c.send("AUTHENTICATE *").await);
     ok(
         c.expect(&format!(":{SERVER} 906 * :SASL authentication aborted"))
             .await,
     );
     // One chunk over 400 bytes: 905.
-    ok(c.send("AUTHENTICATE PLAIN").await);
-    ok(c.expect("AUTHENTICATE +").await);
+    ok(begin_plain(&mut c).await);
     ok(c.send(&format!("AUTHENTICATE {}", "A".repeat(401))).await);
     ok(c.expect(&format!(":{SERVER} 905 * :SASL message too long"))
         .await);
     // Over 8 KiB in 400-byte chunks: 904.
-    ok(c.send("AUTHENTICATE PLAIN").await);
-    ok(c.expect("AUTHENTICATE +").await);
+    ok(begin_plain(&mut c).await);
     let chunk = "A".repeat(400);
     for _ in 0..20 {
         ok(c.send(&format!("AUTHENTICATE {chunk}")).await);
     }
     ok(c.sync().await);
     ok(c.send(&format!("AUTHENTICATE {chunk}")).await);
-    ok(
-        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
-            .await,
-    );
+    ok(c.expect(&sasl_failed()).await);
     // A wrong password: 904, answered only after the failure delay.
-    ok(c.send("AUTHENTICATE PLAIN").await);
-    ok(c.expect("AUTHENTICATE +").await);
+    ok(begin_plain(&mut c).await);
     let asked = Instant::now();
     // base64("\0amy\0wrong")
     ok(c.send("AUTHENTICATE AGFteQB3cm9uZw==").await);
-    ok(
-        c.expect(&format!(":{SERVER} 904 * :SASL authentication failed"))
-            .await,
-    );
+    ok(c.expect(&sasl_failed()).await);
     assert!(
         asked.elapsed() >= Duration::from_millis(900),
         "{:?}",
         asked.elapsed()
     );
+}
+
+/// amy connects, reads CAP LS 302 up to the line ending `ls_tail`, asks for
+/// draft/account-registration, sends NICK and then `REGISTER * * sesame` before USER.
+async fn register_before_user(server: &TestServer, ls_tail: &str) -> Result<Irc, Failure> {
+    let mut amy = Irc::connect(server, "amy").await?;
+    amy.send("CAP LS 302").await?;
+    amy.skip_past(ls_tail).await?;
+    amy.send("CAP REQ draft/account-registration").await?;
+    amy.expect(&format!(":{SERVER} CAP * ACK draft/account-registration"))
+        .await?;
+    amy.send("NICK amy").await?;
+    amy.send("REGISTER * * sesame").await?;
+    Ok(amy)
 }
 
 #[tokio::test]
@@ -213,17 +232,10 @@ async fn register_before_connect_then_what_others_see_of_the_account() {
             .unwrap();
     ok(bob.join("#r").await);
     // amy registers before completing registration (draft/account-registration).
-    let mut amy = Irc::connect(&server, "amy").await.unwrap();
-    ok(amy.send("CAP LS 302").await);
-    ok(amy
-        .skip_past(" sasl=PLAIN server-time setname userhost-in-names")
-        .await);
-    ok(amy.send("CAP REQ draft/account-registration").await);
-    ok(amy
-        .expect(&format!(":{SERVER} CAP * ACK draft/account-registration"))
-        .await);
-    ok(amy.send("NICK amy").await);
-    ok(amy.send("REGISTER * * sesame").await);
+    let mut amy =
+        register_before_user(&server, " sasl=PLAIN server-time setname userhost-in-names")
+            .await
+            .unwrap();
     ok(amy
         .expect_all(&[
             &format!(":{SERVER} REGISTER SUCCESS amy :Account successfully registered"),
@@ -267,6 +279,15 @@ async fn register_before_connect_then_what_others_see_of_the_account() {
     ok(bob.expect("@account=cy :cy!cy@127.0.0.1 ACCOUNT cy").await);
 }
 
+/// The answer to guest's NickServ IDENTIFY as amy: 900, then NickServ's notice.
+async fn expect_guest_is_amy(g: &mut Irc) -> Step {
+    g.expect_all(&[
+        &format!(":{SERVER} 900 guest guest!guest@127.0.0.1 amy :You are now logged in as amy"),
+        ":NickServ!NickServ@services NOTICE guest :You're now logged in as amy",
+    ])
+    .await
+}
+
 #[tokio::test]
 async fn nickserv_identify_logs_in_a_guest_who_then_takes_the_name() {
     let server = server().await;
@@ -285,12 +306,8 @@ async fn nickserv_identify_logs_in_a_guest_who_then_takes_the_name() {
     // A PING sent right behind the IDENTIFY is answered after it: the answer, checked
     // off the connection's task, keeps its place.
     ok(g.send("NICKSERV IDENTIFY amy sesame\r\nPING behind").await);
-    ok(g.expect_all(&[
-        &format!(":{SERVER} 900 guest guest!guest@127.0.0.1 amy :You are now logged in as amy"),
-        ":NickServ!NickServ@services NOTICE guest :You're now logged in as amy",
-        &format!(":{SERVER} PONG {SERVER} behind"),
-    ])
-    .await);
+    ok(expect_guest_is_amy(&mut g).await);
+    ok(g.expect(&format!(":{SERVER} PONG {SERVER} behind")).await);
     ok(g.send("NICK amy").await);
     ok(g.expect(":guest!guest@127.0.0.1 NICK amy").await);
 }
@@ -320,11 +337,7 @@ async fn a_message_to_an_offline_account_waits_for_its_login() {
     ok(k.expect(b"\x82\x00\x00\x00\x01\x00").await);
     // IRC: told it waits.
     let mut c = Irc::register(&server, "cy").await.unwrap();
-    ok(c.send("PRIVMSG amy :third").await);
-    ok(c.expect(&format!(
-        ":{SERVER} NOTICE cy :amy is not online; your message will be delivered when they log in"
-    ))
-    .await);
+    ok(leave_for_amy(&mut c, "third").await);
     // amy logs in: after the welcome, the three, in order, with their times.
     let mut amy = sasl_amy(&server, "").await.unwrap();
     ok(amy
@@ -333,31 +346,15 @@ async fn a_message_to_an_offline_account_waits_for_its_login() {
     ok(amy.expect_timed(":kit!kit@packet PRIVMSG amy second").await);
     ok(amy.expect_timed(":cy!cy@127.0.0.1 PRIVMSG amy third").await);
     // Handed over once: a second login gets nothing.
-    ok(amy.send("QUIT").await);
-    ok(amy
-        .expect("ERROR :Closing link: (amy@127.0.0.1) [Quit]")
-        .await);
-    ok(amy.wire.expect_closed().await);
+    ok(quit(amy).await);
     let mut again = sasl_amy(&server, "").await.unwrap();
     ok(again.silence().await);
-    ok(again.send("QUIT").await);
-    ok(again
-        .expect("ERROR :Closing link: (amy@127.0.0.1) [Quit]")
-        .await);
-    ok(again.wire.expect_closed().await);
+    ok(quit(again).await);
     // A login after registration (NickServ IDENTIFY) plays what waited right after it.
-    ok(c.send("PRIVMSG amy :fourth").await);
-    ok(c.expect(&format!(
-        ":{SERVER} NOTICE cy :amy is not online; your message will be delivered when they log in"
-    ))
-    .await);
+    ok(leave_for_amy(&mut c, "fourth").await);
     let mut g = Irc::register(&server, "guest").await.unwrap();
     ok(g.send("NS IDENTIFY amy sesame").await);
-    ok(g.expect_all(&[
-        &format!(":{SERVER} 900 guest guest!guest@127.0.0.1 amy :You are now logged in as amy"),
-        ":NickServ!NickServ@services NOTICE guest :You're now logged in as amy",
-    ])
-    .await);
+    ok(expect_guest_is_amy(&mut g).await);
     ok(g.expect_timed(":cy!cy@127.0.0.1 PRIVMSG amy fourth").await);
     ok(g.silence().await);
 }
@@ -374,7 +371,7 @@ async fn expect_played(irc: &mut Irc, rest: &str) -> Step {
     if shown == Some(rest) {
         return Ok(());
     }
-    Err(confab_testkit::Failure::new(
+    Err(Failure::new(
         format!("{}: expect a played-back line", irc.nick),
         format!("@time=T;msgid=ID {rest}\r\n").as_bytes(),
         &line,
@@ -486,18 +483,13 @@ async fn classroom_users_log_in_with_name_and_password_and_get_what_waited() {
 #[tokio::test]
 async fn register_can_be_kept_until_the_connection_completes() {
     let server = server_with(|config| config.irc.register_before_connect = false).await;
-    let mut amy = Irc::connect(&server, "amy").await.unwrap();
-    ok(amy.send("CAP LS 302").await);
     // The cap is offered without `before-connect`.
-    ok(amy
-        .skip_past(" draft/account-registration sasl=PLAIN server-time setname userhost-in-names")
-        .await);
-    ok(amy.send("CAP REQ draft/account-registration").await);
-    ok(amy
-        .expect(&format!(":{SERVER} CAP * ACK draft/account-registration"))
-        .await);
-    ok(amy.send("NICK amy").await);
-    ok(amy.send("REGISTER * * sesame").await);
+    let mut amy = register_before_user(
+        &server,
+        " draft/account-registration sasl=PLAIN server-time setname userhost-in-names",
+    )
+    .await
+    .unwrap();
     ok(amy
         .expect(&format!(
             ":{SERVER} FAIL REGISTER COMPLETE_CONNECTION_REQUIRED amy \

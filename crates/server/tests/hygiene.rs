@@ -198,16 +198,14 @@ async fn invalid_utf8_is_refused_in_each_protocol_and_never_relayed() {
 async fn client_tags_are_relayed_escaped_and_length_checked() {
     let server = server().await;
     ok(async {
-        let mut alice =
-            Irc::register_with_caps(&server, "alice", "message-tags echo-message").await?;
-        let mut bob = Irc::register_with_caps(&server, "bob", "message-tags").await?;
+        let (mut alice, mut bob) = tagged_alice_and_bob(&server).await?;
         let mut carol = Irc::register(&server, "carol").await?;
         let mut dave = rooms_user(&server, "c", "dave").await?;
         for c in [&mut alice, &mut bob, &mut carol] {
             c.join("#c").await?;
         }
         for c in [&mut alice, &mut bob, &mut carol] {
-            c.sync_past_joins().await?;
+            c.skip_to_sync().await?;
         }
         dave.expect(b"* alice joined\n* bob joined\n* carol joined\n")
             .await?;
@@ -216,8 +214,7 @@ async fn client_tags_are_relayed_escaped_and_length_checked() {
         let tag = r"+example.com/x=a\:b\sc\r\nQUIT\\d";
         alice.send(&format!("@{tag} PRIVMSG #c :hi")).await?;
         let line = ":alice!alice@127.0.0.1 PRIVMSG #c hi";
-        let echoed = alice.expect_msgid(tag, line).await?;
-        assert_eq!(bob.expect_msgid(tag, line).await?, echoed);
+        all_expect_msgid(&mut [&mut alice, &mut bob], tag, line).await?;
         carol.expect(line).await?;
         dave.expect_line(b"alice: hi").await?;
 
@@ -225,25 +222,19 @@ async fn client_tags_are_relayed_escaped_and_length_checked() {
         // within the tag, one line, never split.
         alice.send(r"@+k=v=w;;+e=x\ PRIVMSG #c :two").await?;
         let line = ":alice!alice@127.0.0.1 PRIVMSG #c two";
-        let echoed = alice.expect_msgid(r"+k=v=w;+e=x\", line).await?;
-        assert_eq!(bob.expect_msgid(r"+k=v=w;+e=x\", line).await?, echoed);
+        all_expect_msgid(&mut [&mut alice, &mut bob], r"+k=v=w;+e=x\", line).await?;
         carol.expect(line).await?;
         dave.expect_line(b"alice: two").await?;
 
         // Over-long tags: 417, nothing relayed, the connection goes on.
+        let too_long = ":irc.test 417 alice :Input line was too long";
         let value = "a".repeat(4100);
         alice
-            .send(&format!("@+big={value} PRIVMSG #c :three"))
-            .await?;
-        alice
-            .expect(":irc.test 417 alice :Input line was too long")
+            .ask(&format!("@+big={value} PRIVMSG #c :three"), too_long)
             .await?;
         let escaped = r"\s".repeat(2100);
         alice
-            .send(&format!("@+big={escaped} PRIVMSG #c :four"))
-            .await?;
-        alice
-            .expect(":irc.test 417 alice :Input line was too long")
+            .ask(&format!("@+big={escaped} PRIVMSG #c :four"), too_long)
             .await?;
         bob.sync().await?;
         carol.sync().await?;
@@ -683,17 +674,4 @@ async fn a_look_alike_nick_is_erroneous_on_every_protocol() {
         rooms_sync(&mut r).await
     }
     .await);
-}
-
-/// Helpers on top of the shared IRC client for this file.
-trait IrcExt {
-    /// Skips the JOIN lines of others with a PING round trip.
-    async fn sync_past_joins(&mut self) -> Step;
-}
-
-impl IrcExt for Irc {
-    async fn sync_past_joins(&mut self) -> Step {
-        self.send("PING sync").await?;
-        self.skip_past(":irc.test PONG irc.test sync").await
-    }
 }

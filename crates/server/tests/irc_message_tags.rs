@@ -7,9 +7,7 @@ use confab_testkit::irc::*;
 async fn client_tags_reach_message_tags_clients_only() {
     let server = server().await;
     ok(async {
-        let mut alice =
-            Irc::register_with_caps(&server, "alice", "message-tags echo-message").await?;
-        let mut bob = Irc::register_with_caps(&server, "bob", "message-tags").await?;
+        let (mut alice, mut bob) = tagged_alice_and_bob(&server).await?;
         let mut carol = Irc::register(&server, "carol").await?;
         let mut dave = Irc::register_with_caps(&server, "dave", "server-time").await?;
         for c in [&mut alice, &mut bob, &mut carol, &mut dave] {
@@ -17,8 +15,7 @@ async fn client_tags_reach_message_tags_clients_only() {
         }
         // Skip the joins each saw.
         for c in [&mut alice, &mut bob, &mut carol, &mut dave] {
-            c.send("PING sync").await?;
-            c.skip_past(":irc.test PONG irc.test sync").await?;
+            c.skip_to_sync().await?;
         }
 
         alice
@@ -80,9 +77,7 @@ async fn client_tags_reach_message_tags_clients_only() {
 async fn client_tags_are_limited_to_4094_bytes() {
     let server = server().await;
     ok(async {
-        let mut alice =
-            Irc::register_with_caps(&server, "alice", "message-tags echo-message").await?;
-        let mut bob = Irc::register_with_caps(&server, "bob", "message-tags").await?;
+        let (mut alice, mut bob) = tagged_alice_and_bob(&server).await?;
         alice.join("#c").await?;
         bob.join("#c").await?;
         alice.expect(":bob!bob@127.0.0.1 JOIN #c").await?;
@@ -92,13 +87,12 @@ async fn client_tags_are_limited_to_4094_bytes() {
             .await?;
         let tags = format!("+baz={value}");
         let line = ":alice!alice@127.0.0.1 TAGMSG #c";
-        let echoed = alice.expect_msgid(&tags, line).await?;
-        assert_eq!(bob.expect_msgid(&tags, line).await?, echoed);
+        all_expect_msgid(&mut [&mut alice, &mut bob], &tags, line).await?;
         alice
-            .send(&format!("@foo=bar;+baz={value}a TAGMSG #c"))
-            .await?;
-        alice
-            .expect(":irc.test 417 alice :Input line was too long")
+            .ask(
+                &format!("@foo=bar;+baz={value}a TAGMSG #c"),
+                ":irc.test 417 alice :Input line was too long",
+            )
             .await?;
         bob.sync().await
     }

@@ -14,6 +14,16 @@ async fn op_and_user(server: &TestServer) -> Result<(Irc, Irc), Failure> {
     Ok((op, user))
 }
 
+/// Runs `body` on a fresh server where `op` has created `#chan` and `user` is in it.
+async fn with_op_and_user(body: impl AsyncFnOnce(&TestServer, Irc, Irc) -> Step) {
+    let server = server().await;
+    ok(async {
+        let (op, user) = op_and_user(&server).await?;
+        body(&server, op, user).await
+    }
+    .await);
+}
+
 /// A third member of `#chan`, whose JOIN `op` and `user` have seen.
 async fn third_member(
     server: &TestServer,
@@ -24,28 +34,41 @@ async fn third_member(
     let mut third = Irc::register(server, nick).await?;
     third.join("#chan").await?;
     let join = format!(":{nick}!{nick}@127.0.0.1 JOIN #chan");
-    op.expect(&join).await?;
-    user.expect(&join).await?;
+    all_expect(&mut [op, user], &join).await?;
     Ok(third)
 }
 
+/// `op` sends `MODE #chan {change}`; `op` and every one of `others` see it applied as
+/// `{applied}`.
+async fn op_mode(op: &mut Irc, change: &str, applied: &str, others: &mut [&mut Irc]) -> Step {
+    let seen = format!(":op!op@127.0.0.1 MODE #chan {applied}");
+    op.ask(&format!("MODE #chan {change}"), &seen).await?;
+    all_expect(others, &seen).await
+}
+
+/// `op` makes `#chan` invite-only (`user` sees it); `guest` registers and is refused.
+async fn invite_only_with_guest(
+    server: &TestServer,
+    op: &mut Irc,
+    user: &mut Irc,
+) -> Result<Irc, Failure> {
+    op_mode(op, "+i", "+i", &mut [user]).await?;
+    let mut guest = Irc::register(server, "guest").await?;
+    guest.ask("JOIN #chan", GUEST_INVITE_ONLY).await?;
+    Ok(guest)
+}
+
+const GUEST_INVITE_ONLY: &str = ":irc.test 473 guest #chan :Cannot join channel (+i)";
+
 #[tokio::test]
 async fn channel_mode_query_and_flag_changes() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        op.send("MODE #chan").await?;
-        op.expect(":irc.test 324 op #chan +nt").await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        op.ask("MODE #chan", ":irc.test 324 op #chan +nt").await?;
         op.wire.expect(b":irc.test 329 op #chan ").await?;
         op.wire.read_line().await?;
-        op.send("MODE #chan +int").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        op.send("MODE #chan -int").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan -int").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan -int").await?;
-        op.send("MODE #chan").await?;
-        op.expect(":irc.test 324 op #chan +").await?;
+        op_mode(&mut op, "+int", "+i", &mut [&mut user]).await?;
+        op_mode(&mut op, "-int", "-int", &mut [&mut user]).await?;
+        op.ask("MODE #chan", ":irc.test 324 op #chan +").await?;
         op.wire.read_line().await?;
         // Errors: unknown letters, a non-operator, a channel that does not exist.
         op.send("MODE #chan +pZ").await?;
@@ -54,109 +77,122 @@ async fn channel_mode_query_and_flag_changes() {
             ":irc.test 472 op Z :is unknown mode char to me",
         ])
         .await?;
-        user.send("MODE #chan +o user").await?;
-        user.expect(":irc.test 482 user #chan :You're not channel operator")
-            .await?;
-        op.send("MODE #nowhere +o op").await?;
-        op.expect(":irc.test 403 op #nowhere :No such channel")
-            .await?;
-        let mut outsider = Irc::register(&server, "out").await?;
-        outsider.send("MODE #chan +m").await?;
+        user.ask(
+            "MODE #chan +o user",
+            ":irc.test 482 user #chan :You're not channel operator",
+        )
+        .await?;
+        op.ask(
+            "MODE #nowhere +o op",
+            ":irc.test 403 op #nowhere :No such channel",
+        )
+        .await?;
+        let mut outsider = Irc::register(server, "out").await?;
         outsider
-            .expect(":irc.test 442 out #chan :You're not on that channel")
+            .ask(
+                "MODE #chan +m",
+                ":irc.test 442 out #chan :You're not on that channel",
+            )
             .await
-    }
-    .await);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn operator_and_voice_and_moderation() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        let _other = Irc::register(&server, "other").await?;
-        op.send("MODE #chan +o nobody").await?;
-        op.expect(":irc.test 401 op nobody :No such nick/channel")
-            .await?;
-        op.send("MODE #chan +o other").await?;
-        op.expect(":irc.test 441 op other #chan :They aren't on that channel")
-            .await?;
-        op.send("MODE #chan +m").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +m").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +m").await?;
-        user.send("PRIVMSG #chan :can I speak?").await?;
-        user.expect(":irc.test 404 user #chan :Cannot send to channel")
-            .await?;
-        op.send("MODE #chan +v user").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +v user").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +v user").await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        let _other = Irc::register(server, "other").await?;
+        op.ask_all(&[
+            (
+                "MODE #chan +o nobody",
+                ":irc.test 401 op nobody :No such nick/channel",
+            ),
+            (
+                "MODE #chan +o other",
+                ":irc.test 441 op other #chan :They aren't on that channel",
+            ),
+        ])
+        .await?;
+        op_mode(&mut op, "+m", "+m", &mut [&mut user]).await?;
+        user.ask(
+            "PRIVMSG #chan :can I speak?",
+            ":irc.test 404 user #chan :Cannot send to channel",
+        )
+        .await?;
+        op_mode(&mut op, "+v user", "+v user", &mut [&mut user]).await?;
         user.send("PRIVMSG #chan :now I can").await?;
         op.expect(":user!user@127.0.0.1 PRIVMSG #chan :now I can")
             .await?;
-        op.send("MODE #chan +o user").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +o user").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +o user").await?;
-        op.send("NAMES #chan").await?;
-        op.expect(":irc.test 353 op = #chan :@op @user").await?;
+        op_mode(&mut op, "+o user", "+o user", &mut [&mut user]).await?;
+        op.ask("NAMES #chan", ":irc.test 353 op = #chan :@op @user")
+            .await?;
         op.skip_past(" 366 op #chan :End of /NAMES list").await?;
         // The new operator takes the old one's status away.
-        user.send("MODE #chan -o+v op op").await?;
-        user.expect(":user!user@127.0.0.1 MODE #chan -o+v op op")
-            .await?;
-        op.expect(":user!user@127.0.0.1 MODE #chan -o+v op op")
-            .await?;
-        op.send("MODE #chan -m").await?;
-        op.expect(":irc.test 482 op #chan :You're not channel operator")
-            .await
-    }
-    .await);
+        let demoted = ":user!user@127.0.0.1 MODE #chan -o+v op op";
+        user.ask("MODE #chan -o+v op op", demoted).await?;
+        op.expect(demoted).await?;
+        op.ask(
+            "MODE #chan -m",
+            ":irc.test 482 op #chan :You're not channel operator",
+        )
+        .await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn key_limit_and_their_bad_values() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        op.send("MODE #chan +k :pass phrase").await?;
-        op.expect(":irc.test 696 op #chan k * :Invalid key").await?;
-        op.send("MODE #chan +l :0").await?;
-        op.expect(":irc.test 696 op #chan l 0 :Invalid limit")
+    with_op_and_user(async |server, mut op, mut user| {
+        op.ask_all(&[
+            (
+                "MODE #chan +k :pass phrase",
+                ":irc.test 696 op #chan k * :Invalid key",
+            ),
+            (
+                "MODE #chan +l :0",
+                ":irc.test 696 op #chan l 0 :Invalid limit",
+            ),
+            (
+                "MODE #chan +l abc",
+                ":irc.test 696 op #chan l abc :Invalid limit",
+            ),
+        ])
+        .await?;
+        op_mode(&mut op, "+kl beer 2", "+kl beer 2", &mut [&mut user]).await?;
+        op.ask("MODE #chan", ":irc.test 324 op #chan +ntkl beer 2")
             .await?;
-        op.send("MODE #chan +l abc").await?;
-        op.expect(":irc.test 696 op #chan l abc :Invalid limit")
-            .await?;
-        op.send("MODE #chan +kl beer 2").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +kl beer 2").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +kl beer 2")
-            .await?;
-        op.send("MODE #chan").await?;
-        op.expect(":irc.test 324 op #chan +ntkl beer 2").await?;
         op.wire.read_line().await?;
-        let mut third = Irc::register(&server, "third").await?;
-        third.send("MODE #chan").await?;
-        third.expect(":irc.test 324 third #chan +ntkl * 2").await?;
+        let mut third = Irc::register(server, "third").await?;
+        third
+            .ask("MODE #chan", ":irc.test 324 third #chan +ntkl * 2")
+            .await?;
         third.wire.read_line().await?;
         // The limit is checked before the key.
-        third.send("JOIN #chan beer").await?;
         third
-            .expect(":irc.test 471 third #chan :Cannot join channel (+l)")
+            .ask(
+                "JOIN #chan beer",
+                ":irc.test 471 third #chan :Cannot join channel (+l)",
+            )
             .await?;
-        op.send("MODE #chan -l").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan -l").await?;
-        third.send("JOIN #chan").await?;
+        op.ask("MODE #chan -l", ":op!op@127.0.0.1 MODE #chan -l")
+            .await?;
         third
-            .expect(":irc.test 475 third #chan :Cannot join channel (+k)")
+            .ask_all(&[
+                (
+                    "JOIN #chan",
+                    ":irc.test 475 third #chan :Cannot join channel (+k)",
+                ),
+                ("JOIN #chan beer", ":third!third@127.0.0.1 JOIN #chan"),
+            ])
             .await?;
-        third.send("JOIN #chan beer").await?;
-        third.expect(":third!third@127.0.0.1 JOIN #chan").await?;
         third
             .skip_past(" 366 third #chan :End of /NAMES list")
             .await?;
         op.expect(":third!third@127.0.0.1 JOIN #chan").await?;
-        op.send("MODE #chan -k beer").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan -k *").await
-    }
-    .await);
+        op.ask("MODE #chan -k beer", ":op!op@127.0.0.1 MODE #chan -k *")
+            .await
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -165,8 +201,11 @@ async fn bans_keep_people_out_and_are_listed() {
     ok(async {
         let mut op = Irc::register(&server, "op").await?;
         op.join("#chan").await?;
-        op.send("MODE #chan +b BAR").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +b BAR!*@*").await?;
+        op.ask(
+            "MODE #chan +b BAR",
+            ":op!op@127.0.0.1 MODE #chan +b BAR!*@*",
+        )
+        .await?;
         op.send("MODE #chan +b").await?;
         op.wire
             .expect(b":irc.test 367 op #chan BAR!*@* op ")
@@ -174,26 +213,25 @@ async fn bans_keep_people_out_and_are_listed() {
         op.wire.read_line().await?;
         op.expect(":irc.test 368 op #chan :End of channel ban list")
             .await?;
+        let banned = ":irc.test 474 bar #chan :Cannot join channel (+b)";
         let mut bar = Irc::register(&server, "bar").await?;
-        bar.send("JOIN #chan").await?;
-        bar.expect(":irc.test 474 bar #chan :Cannot join channel (+b)")
-            .await?;
+        bar.ask("JOIN #chan", banned).await?;
         // An invitation lets one past a ban, once.
-        op.send("INVITE bar #chan").await?;
-        op.expect(":irc.test 341 op bar #chan").await?;
+        op.ask("INVITE bar #chan", ":irc.test 341 op bar #chan")
+            .await?;
         bar.expect(":op!op@127.0.0.1 INVITE bar #chan").await?;
         bar.join("#chan").await?;
         op.expect(":bar!bar@127.0.0.1 JOIN #chan").await?;
-        op.send("KICK #chan bar").await?;
-        op.expect(":op!op@127.0.0.1 KICK #chan bar op").await?;
-        bar.expect(":op!op@127.0.0.1 KICK #chan bar op").await?;
-        bar.send("JOIN #chan").await?;
-        bar.expect(":irc.test 474 bar #chan :Cannot join channel (+b)")
+        op.ask("KICK #chan bar", ":op!op@127.0.0.1 KICK #chan bar op")
             .await?;
-        op.send("MODE #chan -b bar!*@*").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan -b bar!*@*").await?;
-        bar.send("JOIN #chan").await?;
-        bar.expect(":bar!bar@127.0.0.1 JOIN #chan").await
+        bar.expect(":op!op@127.0.0.1 KICK #chan bar op").await?;
+        bar.ask("JOIN #chan", banned).await?;
+        op.ask(
+            "MODE #chan -b bar!*@*",
+            ":op!op@127.0.0.1 MODE #chan -b bar!*@*",
+        )
+        .await?;
+        bar.ask("JOIN #chan", ":bar!bar@127.0.0.1 JOIN #chan").await
     }
     .await);
 }
@@ -206,12 +244,20 @@ async fn a_full_ban_or_exception_list_is_answered_478() {
         op.join("#chan").await?;
         // MAXLIST=b:100,e:100: a hundred of each go in.
         for i in 1..=100 {
-            op.send(&format!("MODE #chan +b u{i}")).await?;
-            op.expect(&format!(":op!op@127.0.0.1 MODE #chan +b u{i}!*@*"))
-                .await?;
-            op.send(&format!("MODE #chan +e x{i}")).await?;
-            op.expect(&format!(":op!op@127.0.0.1 MODE #chan +e x{i}!*@*"))
-                .await?;
+            op_mode(
+                &mut op,
+                &format!("+b u{i}"),
+                &format!("+b u{i}!*@*"),
+                &mut [],
+            )
+            .await?;
+            op_mode(
+                &mut op,
+                &format!("+e x{i}"),
+                &format!("+e x{i}!*@*"),
+                &mut [],
+            )
+            .await?;
         }
         // The 101st is refused, and said so; the other changes of the line still apply.
         op.send("MODE #chan +bm u101").await?;
@@ -220,15 +266,15 @@ async fn a_full_ban_or_exception_list_is_answered_478() {
             ":op!op@127.0.0.1 MODE #chan +m",
         ])
         .await?;
-        op.send("MODE #chan +e x101").await?;
-        op.expect(":irc.test 478 op #chan x101!*@* :Channel exception list is full")
-            .await?;
+        op.ask(
+            "MODE #chan +e x101",
+            ":irc.test 478 op #chan x101!*@* :Channel exception list is full",
+        )
+        .await?;
         // A mask already listed changes nothing and is no error; removing makes room.
         op.send("MODE #chan +b u1").await?;
-        op.send("MODE #chan -b u1").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan -b u1!*@*").await?;
-        op.send("MODE #chan +b u101").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +b u101!*@*").await?;
+        op_mode(&mut op, "-b u1", "-b u1!*@*", &mut []).await?;
+        op_mode(&mut op, "+b u101", "+b u101!*@*", &mut []).await?;
         op.sync().await?;
         op.silence().await
     }
@@ -237,97 +283,100 @@ async fn a_full_ban_or_exception_list_is_answered_478() {
 
 #[tokio::test]
 async fn invite_only_and_invite_errors() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        op.send("MODE #chan +i").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        op.send("INVITE nobody #chan").await?;
-        op.expect(":irc.test 401 op nobody :No such nick/channel")
-            .await?;
-        let mut guest = Irc::register(&server, "guest").await?;
-        guest.send("JOIN #chan").await?;
-        guest
-            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
-            .await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        let mut guest = invite_only_with_guest(server, &mut op, &mut user).await?;
         // Under +i only operators invite.
-        user.send("INVITE guest #chan").await?;
-        user.expect(":irc.test 482 user #chan :You're not channel operator")
-            .await?;
-        op.send("INVITE user #chan").await?;
-        op.expect(":irc.test 443 op user #chan :is already on channel")
-            .await?;
-        guest.send("INVITE op #chan").await?;
+        user.ask(
+            "INVITE guest #chan",
+            ":irc.test 482 user #chan :You're not channel operator",
+        )
+        .await?;
         guest
-            .expect(":irc.test 442 guest #chan :You're not on that channel")
+            .ask(
+                "INVITE op #chan",
+                ":irc.test 442 guest #chan :You're not on that channel",
+            )
             .await?;
-        op.send("INVITE guest #nowhere").await?;
-        op.expect(":irc.test 403 op #nowhere :No such channel")
-            .await?;
-        op.send("INVITE guest #chan").await?;
-        op.expect(":irc.test 341 op guest #chan").await?;
+        op.ask_all(&[
+            (
+                "INVITE nobody #chan",
+                ":irc.test 401 op nobody :No such nick/channel",
+            ),
+            (
+                "INVITE user #chan",
+                ":irc.test 443 op user #chan :is already on channel",
+            ),
+            (
+                "INVITE guest #nowhere",
+                ":irc.test 403 op #nowhere :No such channel",
+            ),
+            ("INVITE guest #chan", ":irc.test 341 op guest #chan"),
+        ])
+        .await?;
         guest.expect(":op!op@127.0.0.1 INVITE guest #chan").await?;
         // Other members are not told.
         user.silence().await?;
-        guest.send("JOIN #chan").await?;
-        guest.expect(":guest!guest@127.0.0.1 JOIN #chan").await
-    }
-    .await);
+        guest
+            .ask("JOIN #chan", ":guest!guest@127.0.0.1 JOIN #chan")
+            .await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn kick_needs_an_operator_and_reaches_everyone() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        let mut third = third_member(&server, "third", &mut op, &mut user).await?;
-        user.send("KICK #chan third").await?;
-        user.expect(":irc.test 482 user #chan :You're not channel operator")
-            .await?;
-        op.send("KICK #chan nobody").await?;
-        op.expect(":irc.test 401 op nobody :No such nick/channel")
-            .await?;
-        let _lone = Irc::register(&server, "lone").await?;
-        op.send("KICK #chan lone").await?;
-        op.expect(":irc.test 441 op lone #chan :They aren't on that channel")
-            .await?;
-        op.send("KICK #nowhere user").await?;
-        op.expect(":irc.test 403 op #nowhere :No such channel")
-            .await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        let mut third = third_member(server, "third", &mut op, &mut user).await?;
+        user.ask(
+            "KICK #chan third",
+            ":irc.test 482 user #chan :You're not channel operator",
+        )
+        .await?;
+        let _lone = Irc::register(server, "lone").await?;
+        op.ask_all(&[
+            (
+                "KICK #chan nobody",
+                ":irc.test 401 op nobody :No such nick/channel",
+            ),
+            (
+                "KICK #chan lone",
+                ":irc.test 441 op lone #chan :They aren't on that channel",
+            ),
+            (
+                "KICK #nowhere user",
+                ":irc.test 403 op #nowhere :No such channel",
+            ),
+        ])
+        .await?;
+        let (kick_user, kick_third) = (
+            ":op!op@127.0.0.1 KICK #chan user enough",
+            ":op!op@127.0.0.1 KICK #chan third enough",
+        );
         op.send("KICK #chan user,THIRD :enough").await?;
-        op.expect(":op!op@127.0.0.1 KICK #chan user enough").await?;
-        op.expect(":op!op@127.0.0.1 KICK #chan third enough")
-            .await?;
-        user.expect(":op!op@127.0.0.1 KICK #chan user enough")
-            .await?;
-        third
-            .expect(":op!op@127.0.0.1 KICK #chan user enough")
-            .await?;
-        third
-            .expect(":op!op@127.0.0.1 KICK #chan third enough")
-            .await?;
+        op.expect_all(&[kick_user, kick_third]).await?;
+        user.expect(kick_user).await?;
+        third.expect_all(&[kick_user, kick_third]).await?;
         user.silence().await?;
-        user.send("PRIVMSG #chan :still here?").await?;
-        user.expect(":irc.test 404 user #chan :Cannot send to channel")
-            .await?;
-        user.send("KICK #chan op").await?;
-        user.expect(":irc.test 442 user #chan :You're not on that channel")
-            .await
-    }
-    .await);
+        user.ask_all(&[
+            (
+                "PRIVMSG #chan :still here?",
+                ":irc.test 404 user #chan :Cannot send to channel",
+            ),
+            (
+                "KICK #chan op",
+                ":irc.test 442 user #chan :You're not on that channel",
+            ),
+        ])
+        .await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn statusmsg_reaches_only_operators_or_voiced_members() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        let mut vee = third_member(&server, "vee", &mut op, &mut user).await?;
-        op.send("MODE #chan +v vee").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
-        vee.expect(":op!op@127.0.0.1 MODE #chan +v vee").await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        let mut vee = third_member(server, "vee", &mut op, &mut user).await?;
+        op_mode(&mut op, "+v vee", "+v vee", &mut [&mut user, &mut vee]).await?;
         // A plain member writes to the operators: only op reads it, prefix kept.
         user.send("PRIVMSG @#chan :for ops").await?;
         op.expect(":user!user@127.0.0.1 PRIVMSG @#chan :for ops")
@@ -343,43 +392,38 @@ async fn statusmsg_reaches_only_operators_or_voiced_members() {
         vee.send("@+typing=active TAGMSG @#chan").await?;
         op.silence().await?;
         // The channel's rules still hold, and errors name the target as written.
-        let mut out = Irc::register(&server, "out").await?;
-        out.send("PRIVMSG @#chan :let me in").await?;
-        out.expect(":irc.test 404 out @#chan :Cannot send to channel")
-            .await?;
-        out.send("PRIVMSG +#nowhere :hello").await?;
-        out.expect(":irc.test 403 out +#nowhere :No such channel")
-            .await?;
-        out.send("PRIVMSG @ :hello").await?;
-        out.expect(":irc.test 401 out @ :No such nick/channel")
-            .await?;
+        let mut out = Irc::register(server, "out").await?;
+        out.ask_all(&[
+            (
+                "PRIVMSG @#chan :let me in",
+                ":irc.test 404 out @#chan :Cannot send to channel",
+            ),
+            (
+                "PRIVMSG +#nowhere :hello",
+                ":irc.test 403 out +#nowhere :No such channel",
+            ),
+            (
+                "PRIVMSG @ :hello",
+                ":irc.test 401 out @ :No such nick/channel",
+            ),
+        ])
+        .await?;
         op.silence().await
-    }
-    .await);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn invite_exceptions_let_matching_users_past_invite_only_and_are_listed() {
-    let server = server().await;
-    ok(async {
-        let (mut op, mut user) = op_and_user(&server).await?;
-        op.send("MODE #chan +i").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +i").await?;
-        let mut guest = Irc::register(&server, "guest").await?;
-        guest.send("JOIN #chan").await?;
-        guest
-            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
-            .await?;
+    with_op_and_user(async |server, mut op, mut user| {
+        let mut guest = invite_only_with_guest(server, &mut op, &mut user).await?;
         // A bare nick is completed to a mask; only operators set one.
-        user.send("MODE #chan +I guest").await?;
-        user.expect(":irc.test 482 user #chan :You're not channel operator")
-            .await?;
-        op.send("MODE #chan +I guest").await?;
-        op.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
-            .await?;
-        user.expect(":op!op@127.0.0.1 MODE #chan +I guest!*@*")
-            .await?;
+        user.ask(
+            "MODE #chan +I guest",
+            ":irc.test 482 user #chan :You're not channel operator",
+        )
+        .await?;
+        op_mode(&mut op, "+I guest", "+I guest!*@*", &mut [&mut user]).await?;
         // The list: 346 per mask (who set it, when), then 347; members may read it.
         user.send("MODE #chan +I").await?;
         user.wire
@@ -389,23 +433,24 @@ async fn invite_exceptions_let_matching_users_past_invite_only_and_are_listed() 
         user.expect(":irc.test 347 user #chan :End of Channel Invite Exception List")
             .await?;
         // guest joins uninvited; once the mask is gone, a second try is refused.
-        guest.send("JOIN #chan").await?;
-        guest.expect(":guest!guest@127.0.0.1 JOIN #chan").await?;
+        guest
+            .ask("JOIN #chan", ":guest!guest@127.0.0.1 JOIN #chan")
+            .await?;
         guest
             .skip_past(" 366 guest #chan :End of /NAMES list")
             .await?;
-        guest.send("PART #chan").await?;
-        guest.expect(":guest!guest@127.0.0.1 PART #chan").await?;
+        guest
+            .ask("PART #chan", ":guest!guest@127.0.0.1 PART #chan")
+            .await?;
         op.send("MODE #chan -I guest!*@*").await?;
         op.skip_past(":op!op@127.0.0.1 MODE #chan -I guest!*@*")
             .await?;
-        guest.send("JOIN #chan").await?;
-        guest
-            .expect(":irc.test 473 guest #chan :Cannot join channel (+i)")
-            .await?;
-        op.send("MODE #chan +I").await?;
-        op.expect(":irc.test 347 op #chan :End of Channel Invite Exception List")
-            .await
-    }
-    .await);
+        guest.ask("JOIN #chan", GUEST_INVITE_ONLY).await?;
+        op.ask(
+            "MODE #chan +I",
+            ":irc.test 347 op #chan :End of Channel Invite Exception List",
+        )
+        .await
+    })
+    .await;
 }

@@ -42,10 +42,7 @@ fn record(n: u64) -> Record {
 
 fn keep_everything() -> WriterConfig {
     WriterConfig {
-        retention: Retention {
-            keep_days: 0,
-            max_per_target: 0,
-        },
+        retention: Retention::KEEP_EVERYTHING,
         ..WriterConfig::default()
     }
 }

@@ -29,6 +29,12 @@ impl Default for Retention {
 }
 
 impl Retention {
+    /// No limit of either kind: nothing is ever deleted.
+    pub const KEEP_EVERYTHING: Retention = Retention {
+        keep_days: 0,
+        max_per_target: 0,
+    };
+
     /// True if this policy never deletes anything.
     pub fn keeps_everything(&self) -> bool {
         self.keep_days == 0 && self.max_per_target == 0

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use confab_store::{
     Bound, Conversation, DataDir, Database, Record, Retention, StoreError, Stored, WithRecord,
-    Writer, WriterConfig, SCHEMA_VERSION,
+    Writer, WriterConfig, WriterHandle, SCHEMA_VERSION,
 };
 use tempfile::TempDir;
 
@@ -57,12 +57,24 @@ fn room(name: &str) -> Conversation {
 
 fn keep_everything() -> WriterConfig {
     WriterConfig {
-        retention: Retention {
-            keep_days: 0,
-            max_per_target: 0,
-        },
+        retention: Retention::KEEP_EVERYTHING,
         ..WriterConfig::default()
     }
+}
+
+/// A writer whose callback sends each committed batch's payloads, in order, to the
+/// returned receiver; the sender goes when the writer's thread ends.
+fn forwarding_writer<P: Send + 'static>(
+    db: &Database,
+    config: WriterConfig,
+) -> (WriterHandle<WithRecord<P>>, mpsc::Receiver<Vec<P>>) {
+    let (tx, rx) = mpsc::channel();
+    let writer = Writer::spawn(db, config, move |batch: Vec<WithRecord<P>>| {
+        tx.send(batch.into_iter().map(|row| row.1).collect())
+            .unwrap();
+    })
+    .unwrap();
+    (writer, rx)
 }
 
 fn open() -> (TempDir, Database) {
@@ -193,18 +205,7 @@ fn payloads_are_handed_on_in_order_only_after_their_records_are_committed() {
 #[test]
 fn items_without_a_record_pass_through_in_order() {
     let (_tmp, db) = open();
-    let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(
-        &db,
-        keep_everything(),
-        move |batch: Vec<WithRecord<u32>>| {
-            let batch: Vec<u32> = batch.into_iter().map(|row| row.1).collect();
-            for n in batch {
-                tx.send(n).unwrap();
-            }
-        },
-    )
-    .unwrap();
+    let (writer, rx) = forwarding_writer(&db, keep_everything());
     for n in 0..1000u32 {
         // Every third item is a room event without history (e.g. a typing notice).
         let record = (n % 3 != 0).then(|| Record {
@@ -215,7 +216,10 @@ fn items_without_a_record_pass_through_in_order() {
     }
     let stats_handle = writer.clone();
     writer.shutdown();
-    assert_eq!(rx.iter().collect::<Vec<_>>(), (0..1000).collect::<Vec<_>>());
+    assert_eq!(
+        rx.iter().flatten().collect::<Vec<u32>>(),
+        (0..1000).collect::<Vec<_>>()
+    );
     assert_eq!(db.event_count().unwrap(), 666);
     let stats = stats_handle.stats();
     assert_eq!(stats.committed_records, 666);
@@ -226,16 +230,7 @@ fn items_without_a_record_pass_through_in_order() {
 #[test]
 fn shutdown_loses_nothing() {
     let (_tmp, db) = open();
-    let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(
-        &db,
-        keep_everything(),
-        move |batch: Vec<WithRecord<u32>>| {
-            let batch: Vec<u32> = batch.into_iter().map(|row| row.1).collect();
-            tx.send(batch.len()).unwrap();
-        },
-    )
-    .unwrap();
+    let (writer, rx) = forwarding_writer::<u32>(&db, keep_everything());
     for n in 0..10_000u32 {
         let mut record = room_msg(0, 1_000_000 + i64::from(n), "#a");
         record.msgid[12..].copy_from_slice(&n.to_be_bytes());
@@ -244,7 +239,7 @@ fn shutdown_loses_nothing() {
     let stats_handle = writer.clone();
     writer.shutdown();
     assert_eq!(db.event_count().unwrap(), 10_000);
-    assert_eq!(rx.iter().sum::<usize>(), 10_000);
+    assert_eq!(rx.iter().map(|batch| batch.len()).sum::<usize>(), 10_000);
     let stats = stats_handle.stats();
     assert_eq!(stats.committed_records, 10_000);
     assert_eq!(stats.failed_commits, 0);
@@ -257,12 +252,7 @@ fn shutdown_loses_nothing() {
 #[test]
 fn dropping_the_last_handle_drains_and_ends_the_thread() {
     let (_tmp, db) = open();
-    let (tx, rx) = mpsc::channel();
-    let writer = Writer::spawn(&db, keep_everything(), move |batch: Vec<WithRecord<u8>>| {
-        let batch: Vec<u8> = batch.into_iter().map(|row| row.1).collect();
-        tx.send(batch).unwrap();
-    })
-    .unwrap();
+    let (writer, rx) = forwarding_writer(&db, keep_everything());
     for n in 1..=50u8 {
         writer.submit(WithRecord(Some(room_msg(n, i64::from(n), "#a")), n));
     }
@@ -276,24 +266,20 @@ fn dropping_the_last_handle_drains_and_ends_the_thread() {
 #[test]
 fn over_the_queue_limit_records_are_dropped_but_payloads_pass() {
     let (_tmp, db) = open();
-    let (tx, rx) = mpsc::channel();
     let config = WriterConfig {
         queue_max: 0,
         ..keep_everything()
     };
-    let writer = Writer::spawn(&db, config, move |batch: Vec<WithRecord<u8>>| {
-        let batch: Vec<u8> = batch.into_iter().map(|row| row.1).collect();
-        for n in batch {
-            tx.send(n).unwrap();
-        }
-    })
-    .unwrap();
+    let (writer, rx) = forwarding_writer(&db, config);
     for n in 1..=20u8 {
         writer.submit(WithRecord(Some(room_msg(n, i64::from(n), "#a")), n));
     }
     let stats_handle = writer.clone();
     writer.shutdown();
-    assert_eq!(rx.iter().collect::<Vec<_>>(), (1..=20).collect::<Vec<_>>());
+    assert_eq!(
+        rx.iter().flatten().collect::<Vec<u8>>(),
+        (1..=20).collect::<Vec<_>>()
+    );
     assert_eq!(db.event_count().unwrap(), 0);
     assert_eq!(stats_handle.stats().dropped, 20);
 }

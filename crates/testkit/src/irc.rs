@@ -32,6 +32,14 @@ pub async fn server_with(adjust: impl FnOnce(&mut confab_server::Config)) -> Tes
     .await
 }
 
+/// `alice`, with message-tags and echo-message (she reads her own messages back, with
+/// their tags and msgid), and `bob`, with message-tags: the two sides of a tagged message.
+pub async fn tagged_alice_and_bob(server: &TestServer) -> Result<(Irc, Irc), Failure> {
+    let alice = Irc::register_with_caps(server, "alice", "message-tags echo-message").await?;
+    let bob = Irc::register_with_caps(server, "bob", "message-tags").await?;
+    Ok((alice, bob))
+}
+
 /// One IRC client.
 pub struct Irc {
     pub wire: Wire,
@@ -91,6 +99,21 @@ impl Irc {
     /// Expects exactly this line (CRLF added) next.
     pub async fn expect(&mut self, line: &str) -> Step {
         self.wire.expect(format!("{line}\r\n").as_bytes()).await
+    }
+
+    /// Sends `line` and expects exactly `answer` next.
+    pub async fn ask(&mut self, line: &str, answer: &str) -> Step {
+        self.send(line).await?;
+        self.expect(answer).await
+    }
+
+    /// Asks each `(line, answer)` in turn, as [`Irc::ask`]: a table of requests to one
+    /// client, each answered by one line.
+    pub async fn ask_all(&mut self, cases: &[(&str, &str)]) -> Step {
+        for (line, answer) in cases {
+            self.ask(line, answer).await?;
+        }
+        Ok(())
     }
 
     /// Expects these lines, in order.
@@ -169,6 +192,45 @@ impl Irc {
         self.send("PING sync").await?;
         self.expect(&format!(":{SERVER} PONG {SERVER} sync")).await
     }
+
+    /// Sends a PING and skips everything up to its PONG (JOINs of others, say).
+    pub async fn skip_to_sync(&mut self) -> Step {
+        self.send("PING sync").await?;
+        self.skip_past(&format!(":{SERVER} PONG {SERVER} sync"))
+            .await
+    }
+}
+
+/// Every client of `clients` expects `@msgid=<id>[;<tags>] <rest>` (as
+/// [`Irc::expect_msgid`]) with one and the same id, as an echo and its relays carry;
+/// returns the id.
+pub async fn all_expect_msgid(
+    clients: &mut [&mut Irc],
+    tags: &str,
+    rest: &str,
+) -> Result<String, Failure> {
+    let mut first: Option<String> = None;
+    for client in clients.iter_mut() {
+        let id = client.expect_msgid(tags, rest).await?;
+        match &first {
+            None => first = Some(id),
+            Some(same) if *same == id => {}
+            Some(same) => {
+                let step = format!("{}: the same msgid as the others", client.nick);
+                return Err(Failure::new(step, same.as_bytes(), id.as_bytes()));
+            }
+        }
+    }
+    Ok(first.unwrap_or_default())
+}
+
+/// Every client of `clients` expects exactly `line` next (one line seen by many, such as
+/// a channel's members).
+pub async fn all_expect(clients: &mut [&mut Irc], line: &str) -> Step {
+    for client in clients.iter_mut() {
+        client.expect(line).await?;
+    }
+    Ok(())
 }
 
 /// `YYYY-MM-DDThh:mm:ss.sssZ`.

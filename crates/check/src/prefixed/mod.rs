@@ -180,10 +180,30 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
 /// Connects a client and takes `name`; `Hello NAME` must come back.
 async fn named(addr: SocketAddr, w: usize, name: &str) -> Result<Wire, Failure> {
     let mut c = Wire::connect(addr, name).await?;
-    c.send_frame(w, format!("NAME {name}").as_bytes()).await?;
-    c.expect_frame(w, format!("Hello {name}").as_bytes())
-        .await?;
+    take_name(&mut c, w, name).await?;
     Ok(c)
+}
+
+/// Sends `NAME name`; `Hello NAME` must come back.
+async fn take_name(c: &mut Wire, w: usize, name: &str) -> Result<(), Failure> {
+    name_answered(c, w, name, &format!("Hello {name}")).await
+}
+
+/// Sends `NAME name` and expects exactly `answer`.
+async fn name_answered(c: &mut Wire, w: usize, name: &str, answer: &str) -> Result<(), Failure> {
+    c.send_frame(w, format!("NAME {name}").as_bytes()).await?;
+    c.expect_frame(w, answer.as_bytes()).await
+}
+
+/// Sends `MSG to text`.
+async fn send_msg(c: &mut Wire, w: usize, to: &str, text: &str) -> Result<(), Failure> {
+    c.send_frame(w, format!("MSG {to} {text}").as_bytes()).await
+}
+
+/// Expects `from sent text`, a message relayed to this client.
+async fn expect_sent(c: &mut Wire, w: usize, from: &str, text: &str) -> Result<(), Failure> {
+    c.expect_frame(w, format!("{from} sent {text}").as_bytes())
+        .await
 }
 
 /// Sends EXIT and waits until the server has closed the connection.

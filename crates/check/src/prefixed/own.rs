@@ -3,7 +3,10 @@
 //! in any case, renames, error texts, UTF-8, framing errors, splitting and robustness.
 //! Graded against a seed, their failures are notes.
 
-use super::{eventually_names, exit, expect_names, named, seeded};
+use super::{
+    eventually_names, exit, expect_names, expect_sent, name_answered, named, seeded, send_msg,
+    take_name,
+};
 use crate::wire::{garbage, Wire};
 use crate::{Ctx, Failure};
 
@@ -18,12 +21,13 @@ pub(super) async fn name_taken_any_case(t: Ctx) -> Result<(), Failure> {
     let mut other = Wire::connect(t.addr, "other").await?;
     // "kim…" and "KIM…" are the same name as "Kim…".
     for typed in [kim_name.to_lowercase(), kim_name.to_uppercase()] {
-        other
-            .send_frame(2, format!("NAME {typed}").as_bytes())
-            .await?;
-        other
-            .expect_frame(2, format!("Error: name {typed} is taken").as_bytes())
-            .await?;
+        name_answered(
+            &mut other,
+            2,
+            &typed,
+            &format!("Error: name {typed} is taken"),
+        )
+        .await?;
     }
     // None of them got in.
     expect_names(&t, &mut kim, 2, &kim_name).await?;
@@ -45,8 +49,7 @@ pub(super) async fn command_words_any_case(t: Ctx) -> Result<(), Failure> {
         .await?;
     ada.send_frame(2, format!("Msg {bea_name} hi").as_bytes())
         .await?;
-    bea.expect_frame(2, format!("{ada_name} sent hi").as_bytes())
-        .await?;
+    expect_sent(&mut bea, 2, &ada_name, "hi").await?;
     bea.send_frame(2, b"exit").await?;
     bea.expect_closed().await?;
     exit(ada, 2).await
@@ -57,35 +60,23 @@ pub(super) async fn rename(t: Ctx) -> Result<(), Failure> {
     let (carl, cleo) = (t.name("Carl"), t.name("Cleo"));
     let mut first = named(t.addr, 2, &carl).await?;
     // Carl becomes Cleo.
-    first
-        .send_frame(2, format!("NAME {cleo}").as_bytes())
-        .await?;
-    first
-        .expect_frame(2, format!("Hello {cleo}").as_bytes())
-        .await?;
+    take_name(&mut first, 2, &cleo).await?;
     // Another client can now take Carl.
     let mut second = named(t.addr, 2, &carl).await?;
     // Cleo cannot rename to the now-taken carl.
     let lower = carl.to_lowercase();
-    first
-        .send_frame(2, format!("NAME {lower}").as_bytes())
-        .await?;
-    first
-        .expect_frame(2, format!("Error: name {lower} is taken").as_bytes())
-        .await?;
+    name_answered(
+        &mut first,
+        2,
+        &lower,
+        &format!("Error: name {lower} is taken"),
+    )
+    .await?;
     // Messages follow the new names both ways.
-    second
-        .send_frame(2, format!("MSG {cleo} hi").as_bytes())
-        .await?;
-    first
-        .expect_frame(2, format!("{carl} sent hi").as_bytes())
-        .await?;
-    first
-        .send_frame(2, format!("MSG {carl} yo").as_bytes())
-        .await?;
-    second
-        .expect_frame(2, format!("{cleo} sent yo").as_bytes())
-        .await?;
+    send_msg(&mut second, 2, &cleo, "hi").await?;
+    expect_sent(&mut first, 2, &carl, "hi").await?;
+    send_msg(&mut first, 2, &carl, "yo").await?;
+    expect_sent(&mut second, 2, &cleo, "yo").await?;
     exit(first, 2).await?;
     exit(second, 2).await
 }
@@ -107,8 +98,7 @@ pub(super) async fn bad_name(t: Ctx) -> Result<(), Failure> {
     // None of them got in.
     expect_names(&t, &mut g, 2, &gus).await?;
     // A good name still works.
-    q.send_frame(2, format!("NAME {hal}").as_bytes()).await?;
-    q.expect_frame(2, format!("Hello {hal}").as_bytes()).await?;
+    take_name(&mut q, 2, &hal).await?;
     expect_names(&t, &mut g, 2, &format!("{gus} {hal}")).await?;
     exit(g, 2).await?;
     exit(q, 2).await
@@ -120,14 +110,10 @@ pub(super) async fn msg_errors(t: Ctx) -> Result<(), Failure> {
     let mut jon = named(t.addr, 2, &jon_name).await?;
     let mut ivy = Wire::connect(t.addr, &ivy_name).await?;
     // MSG before NAME.
-    ivy.send_frame(2, format!("MSG {jon_name} hi").as_bytes())
-        .await?;
+    send_msg(&mut ivy, 2, &jon_name, "hi").await?;
     ivy.expect_frame(2, b"Error: choose a name first with NAME <name>")
         .await?;
-    ivy.send_frame(2, format!("NAME {ivy_name}").as_bytes())
-        .await?;
-    ivy.expect_frame(2, format!("Hello {ivy_name}").as_bytes())
-        .await?;
+    take_name(&mut ivy, 2, &ivy_name).await?;
     // MSG without a name, and without text.
     for payload in [b"MSG".to_vec(), format!("MSG {jon_name}").into_bytes()] {
         ivy.send_frame(2, &payload).await?;
@@ -135,10 +121,8 @@ pub(super) async fn msg_errors(t: Ctx) -> Result<(), Failure> {
             .await?;
     }
     // Jon received none of it: his first frame is this one.
-    ivy.send_frame(2, format!("MSG {jon_name} ok").as_bytes())
-        .await?;
-    jon.expect_frame(2, format!("{ivy_name} sent ok").as_bytes())
-        .await?;
+    send_msg(&mut ivy, 2, &jon_name, "ok").await?;
+    expect_sent(&mut jon, 2, &ivy_name, "ok").await?;
     exit(ivy, 2).await?;
     exit(jon, 2).await
 }
@@ -151,10 +135,7 @@ pub(super) async fn not_utf8(t: Ctx) -> Result<(), Failure> {
     // Before naming: a NAME whose name is not UTF-8.
     kai.send_frame(2, b"NAME \xff").await?;
     kai.expect_frame(2, b"Error: text is not UTF-8").await?;
-    kai.send_frame(2, format!("NAME {kai_name}").as_bytes())
-        .await?;
-    kai.expect_frame(2, format!("Hello {kai_name}").as_bytes())
-        .await?;
+    take_name(&mut kai, 2, &kai_name).await?;
     // A message whose text is not UTF-8 (a lone byte, a truncated sequence).
     for tail in [&b" \xff\xfe"[..], b" caf\xc3"] {
         let mut payload = format!("MSG {lou_name}").into_bytes();
@@ -163,10 +144,8 @@ pub(super) async fn not_utf8(t: Ctx) -> Result<(), Failure> {
         kai.expect_frame(2, b"Error: text is not UTF-8").await?;
     }
     // Lou received none of it; real UTF-8 goes through as is.
-    kai.send_frame(2, format!("MSG {lou_name} café").as_bytes())
-        .await?;
-    lou.expect_frame(2, format!("{kai_name} sent café").as_bytes())
-        .await?;
+    send_msg(&mut kai, 2, &lou_name, "café").await?;
+    expect_sent(&mut lou, 2, &kai_name, "café").await?;
     exit(kai, 2).await?;
     exit(lou, 2).await
 }
@@ -190,14 +169,10 @@ pub(super) async fn empty_and_bad_length(t: Ctx) -> Result<(), Failure> {
     ned.send(b"1x2y").await?;
     ned.expect_frame(4, b"Error: bad length field").await?;
     // Both connections still work, and each gets frames in its own width.
-    max.send_frame(2, format!("MSG {ned_name} hi").as_bytes())
-        .await?;
-    ned.expect_frame(4, format!("{max_name} sent hi").as_bytes())
-        .await?;
-    ned.send_frame(4, format!("MSG {max_name} yo").as_bytes())
-        .await?;
-    max.expect_frame(2, format!("{ned_name} sent yo").as_bytes())
-        .await?;
+    send_msg(&mut max, 2, &ned_name, "hi").await?;
+    expect_sent(&mut ned, 4, &max_name, "hi").await?;
+    send_msg(&mut ned, 4, &max_name, "yo").await?;
+    expect_sent(&mut max, 2, &ned_name, "yo").await?;
     exit(max, 2).await?;
     exit(ned, 4).await
 }
@@ -217,23 +192,16 @@ pub(super) async fn long_reply_split(t: Ctx) -> Result<(), Failure> {
     let mut wide = named(t.addr, 4, &wide_name).await?;
     // "MSG Rcv… " + 88 bytes is 99; the relayed reply, "Longsenders… sent " + 88, is 108.
     let text = LONG_TEXT;
-    sender
-        .send_frame(2, format!("MSG {rcv_name} {text}").as_bytes())
-        .await?;
+    send_msg(&mut sender, 2, &rcv_name, text).await?;
     // A direct message comes as several messages, each naming its real sender, so no
     // part can pass for a message from someone else.
     let first = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ";
-    rcv.expect_frame(2, format!("{sender_name} sent {first}").as_bytes())
-        .await?;
-    rcv.expect_frame(2, format!("{sender_name} sent incididunt.").as_bytes())
-        .await?;
+    expect_sent(&mut rcv, 2, &sender_name, first).await?;
+    expect_sent(&mut rcv, 2, &sender_name, "incididunt.").await?;
     // The same message to the 4-digit client comes in one frame.
     let shorter = text.trim_end_matches('.');
-    sender
-        .send_frame(2, format!("MSG {wide_name} {shorter}").as_bytes())
-        .await?;
-    wide.expect_frame(4, format!("{sender_name} sent {shorter}").as_bytes())
-        .await?;
+    send_msg(&mut sender, 2, &wide_name, shorter).await?;
+    expect_sent(&mut wide, 4, &sender_name, shorter).await?;
     // Four more 20-character names make the names reply over 99 bytes.
     let mut extra = Vec::new();
     let mut names = vec![sender_name, rcv_name, wide_name];
@@ -276,14 +244,10 @@ pub(super) async fn robustness(t: Ctx) -> Result<(), Failure> {
     eventually_names(&t, &mut pia, 2, &pia_name).await?;
     // Pia and a newcomer exchange messages exactly.
     let mut quy = named(t.addr, 4, &quy_name).await?;
-    pia.send_frame(2, format!("MSG {quy_name} still fine").as_bytes())
-        .await?;
-    quy.expect_frame(4, format!("{pia_name} sent still fine").as_bytes())
-        .await?;
-    quy.send_frame(4, format!("MSG {pia_name} good").as_bytes())
-        .await?;
-    pia.expect_frame(2, format!("{quy_name} sent good").as_bytes())
-        .await?;
+    send_msg(&mut pia, 2, &quy_name, "still fine").await?;
+    expect_sent(&mut quy, 4, &pia_name, "still fine").await?;
+    send_msg(&mut quy, 4, &pia_name, "good").await?;
+    expect_sent(&mut pia, 2, &quy_name, "good").await?;
     expect_names(&t, &mut pia, 2, &format!("{pia_name} {quy_name}")).await?;
     exit(pia, 2).await?;
     exit(quy, 4).await

@@ -2,7 +2,9 @@
 //! rows. They speak 2-digit frames and upper-case command words, as the seeds show, and
 //! take confab's error texts only as notes when graded against a seed (`own_reply`).
 
-use super::{exit, expect_names, named, names_request, own_reply};
+use super::{
+    exit, expect_names, expect_sent, named, names_request, own_reply, send_msg, take_name,
+};
 use crate::wire::Wire;
 use crate::{Ctx, Failure};
 
@@ -28,15 +30,11 @@ pub(super) async fn example_run(t: &Ctx, w: usize) -> Result<(), Failure> {
     // 10. A checks again: "A B".
     expect_names(t, &mut a, w, &format!("{a_name} {b_name}")).await?;
     // 11-12. A sends HELLO to B; B receives it with the sender's name.
-    a.send_frame(w, format!("MSG {b_name} HELLO").as_bytes())
-        .await?;
-    b.expect_frame(w, format!("{a_name} sent HELLO").as_bytes())
-        .await?;
+    send_msg(&mut a, w, &b_name, "HELLO").await?;
+    expect_sent(&mut b, w, &a_name, "HELLO").await?;
     // 13. B sends HELLO to A; A's next frame is it (so A got nothing back for step 11).
-    b.send_frame(w, format!("MSG {a_name} HELLO").as_bytes())
-        .await?;
-    a.expect_frame(w, format!("{b_name} sent HELLO").as_bytes())
-        .await?;
+    send_msg(&mut b, w, &a_name, "HELLO").await?;
+    expect_sent(&mut a, w, &b_name, "HELLO").await?;
     // 14. B disconnects.
     exit(b, w).await?;
     // 15. A disconnects.
@@ -73,15 +71,11 @@ pub(super) async fn rubric_one_word_message(t: Ctx) -> Result<(), Failure> {
     let mut ugo = named(t.addr, 2, &ugo_name).await?;
     let mut vic = named(t.addr, 2, &vic_name).await?;
     // Ugo sends one word to Vic.
-    ugo.send_frame(2, format!("MSG {vic_name} hello").as_bytes())
-        .await?;
-    vic.expect_frame(2, format!("{ugo_name} sent hello").as_bytes())
-        .await?;
+    send_msg(&mut ugo, 2, &vic_name, "hello").await?;
+    expect_sent(&mut vic, 2, &ugo_name, "hello").await?;
     // Vic answers with several words: the text is everything after the name.
-    vic.send_frame(2, format!("MSG {ugo_name} how are you").as_bytes())
-        .await?;
-    ugo.expect_frame(2, format!("{vic_name} sent how are you").as_bytes())
-        .await?;
+    send_msg(&mut vic, 2, &ugo_name, "how are you").await?;
+    expect_sent(&mut ugo, 2, &vic_name, "how are you").await?;
     exit(ugo, 2).await?;
     exit(vic, 2).await
 }
@@ -96,8 +90,7 @@ pub(super) async fn rubric_exit_server_goes_on(t: Ctx) -> Result<(), Failure> {
     exit(wes, 2).await?;
     // Tom no longer sees Wes, and cannot reach him.
     expect_names(&t, &mut tom, 2, &format!("{tom_name} {uma_name}")).await?;
-    tom.send_frame(2, format!("MSG {wes_name} hi").as_bytes())
-        .await?;
+    send_msg(&mut tom, 2, &wes_name, "hi").await?;
     own_reply(
         &t,
         &mut tom,
@@ -106,10 +99,8 @@ pub(super) async fn rubric_exit_server_goes_on(t: Ctx) -> Result<(), Failure> {
     )
     .await?;
     // Tom and Uma still talk.
-    tom.send_frame(2, format!("MSG {uma_name} still here").as_bytes())
-        .await?;
-    uma.expect_frame(2, format!("{tom_name} sent still here").as_bytes())
-        .await?;
+    send_msg(&mut tom, 2, &uma_name, "still here").await?;
+    expect_sent(&mut uma, 2, &tom_name, "still here").await?;
     // A new client can take the freed name.
     let wes = named(t.addr, 2, &wes_name).await?;
     exit(wes, 2).await?;
@@ -125,19 +116,14 @@ pub(super) async fn rubric_unknown_command(t: Ctx) -> Result<(), Failure> {
     xia.send_frame(2, b"FOO").await?;
     own_reply(&t, &mut xia, 2, b"Error: unknown command FOO").await?;
     // Its connection goes on: it can take a name.
-    xia.send_frame(2, format!("NAME {xia_name}").as_bytes())
-        .await?;
-    xia.expect_frame(2, format!("Hello {xia_name}").as_bytes())
-        .await?;
+    take_name(&mut xia, 2, &xia_name).await?;
     // A named client's unknown command names the word as typed.
     let mut yul = named(t.addr, 2, &yul_name).await?;
     yul.send_frame(2, b"HELLO there").await?;
     own_reply(&t, &mut yul, 2, b"Error: unknown command HELLO").await?;
     // Both still exchange messages.
-    yul.send_frame(2, format!("MSG {xia_name} hi").as_bytes())
-        .await?;
-    xia.expect_frame(2, format!("{yul_name} sent hi").as_bytes())
-        .await?;
+    send_msg(&mut yul, 2, &xia_name, "hi").await?;
+    expect_sent(&mut xia, 2, &yul_name, "hi").await?;
     exit(xia, 2).await?;
     exit(yul, 2).await
 }
@@ -148,14 +134,11 @@ pub(super) async fn rubric_message_to_himself(t: Ctx) -> Result<(), Failure> {
     let mut yan = named(t.addr, 2, &yan_name).await?;
     let mut zoe = named(t.addr, 2, &zoe_name).await?;
     // Yan writes to Yan.
-    yan.send_frame(2, format!("MSG {yan_name} hi").as_bytes())
-        .await?;
+    send_msg(&mut yan, 2, &yan_name, "hi").await?;
     own_reply(&t, &mut yan, 2, format!("{yan_name} sent hi").as_bytes()).await?;
     // Zoe got none of it: her next frame is the one Yan sends her now.
-    yan.send_frame(2, format!("MSG {zoe_name} hey").as_bytes())
-        .await?;
-    zoe.expect_frame(2, format!("{yan_name} sent hey").as_bytes())
-        .await?;
+    send_msg(&mut yan, 2, &zoe_name, "hey").await?;
+    expect_sent(&mut zoe, 2, &yan_name, "hey").await?;
     exit(yan, 2).await?;
     exit(zoe, 2).await
 }
@@ -177,12 +160,7 @@ pub(super) async fn name_taken(t: Ctx) -> Result<(), Failure> {
     )
     .await?;
     // A free name still works, and the list shows both.
-    other
-        .send_frame(2, format!("NAME {lee_name}").as_bytes())
-        .await?;
-    other
-        .expect_frame(2, format!("Hello {lee_name}").as_bytes())
-        .await?;
+    take_name(&mut other, 2, &lee_name).await?;
     expect_names(&t, &mut kim, 2, &format!("{kim_name} {lee_name}")).await?;
     exit(kim, 2).await?;
     exit(other, 2).await
@@ -193,8 +171,7 @@ pub(super) async fn msg_to_nobody(t: Ctx) -> Result<(), Failure> {
     let (jon_name, ivy_name, nobody) = (t.name("Jon"), t.name("Ivy"), t.name("Nobody"));
     let mut jon = named(t.addr, 2, &jon_name).await?;
     let mut ivy = named(t.addr, 2, &ivy_name).await?;
-    ivy.send_frame(2, format!("MSG {nobody} hi").as_bytes())
-        .await?;
+    send_msg(&mut ivy, 2, &nobody, "hi").await?;
     own_reply(
         &t,
         &mut ivy,
@@ -203,10 +180,8 @@ pub(super) async fn msg_to_nobody(t: Ctx) -> Result<(), Failure> {
     )
     .await?;
     // Jon received none of it: his first frame is this one.
-    ivy.send_frame(2, format!("MSG {jon_name} ok").as_bytes())
-        .await?;
-    jon.expect_frame(2, format!("{ivy_name} sent ok").as_bytes())
-        .await?;
+    send_msg(&mut ivy, 2, &jon_name, "ok").await?;
+    expect_sent(&mut jon, 2, &ivy_name, "ok").await?;
     exit(ivy, 2).await?;
     exit(jon, 2).await
 }

@@ -352,6 +352,15 @@ mod tests {
         assert_eq!(app.scroll, 0);
     }
 
+    /// The texts of the messages the current window shows.
+    fn shown(app: &App) -> Vec<&str> {
+        app.messages
+            .iter()
+            .filter(|m| app.in_view(m))
+            .map(|m| m.text.as_str())
+            .collect()
+    }
+
     fn windowed(app: &mut App, window: &str) {
         let roster = Roster {
             windows: vec!["status".into(), "#lobby".into(), "query bob".into()],
@@ -380,23 +389,11 @@ mod tests {
             "t".into(),
         );
         assert_eq!(app.unread, ["#lobby", "query bob"]);
-        let shown: Vec<&str> = app
-            .messages
-            .iter()
-            .filter(|m| app.in_view(m))
-            .map(|m| m.text.as_str())
-            .collect();
-        assert_eq!(shown, ["welcome"]);
+        assert_eq!(shown(&app), ["welcome"]);
         windowed(&mut app, "#lobby");
         assert_eq!(app.unread, ["query bob"]);
         app.push(&line(None, "error: x"), "t".into());
-        let shown: Vec<&str> = app
-            .messages
-            .iter()
-            .filter(|m| app.in_view(m))
-            .map(|m| m.text.as_str())
-            .collect();
-        assert_eq!(shown, ["<bob> hi", "error: x"]);
+        assert_eq!(shown(&app), ["<bob> hi", "error: x"]);
     }
 
     #[test]
