@@ -183,3 +183,81 @@ impl State {
         out.push(self.event(Some(id), kind));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{events, hub, n, named};
+    use super::*;
+    use crate::metadata::MAX_KEYS;
+
+    fn k(s: &str) -> Arc<str> {
+        Arc::from(s)
+    }
+
+    #[test]
+    fn changes_reach_room_mates_and_a_rooms_pairs_are_its_operators() {
+        let hub = hub();
+        let a = named(&hub, "irc", "alice");
+        let b = named(&hub, "irc", "bob");
+        hub.join(&a, n("lobby")).unwrap();
+        hub.join(&b, n("lobby")).unwrap();
+        events(&a);
+        let name = k("display-name");
+        assert_eq!(
+            hub.set_metadata(&a, MetaTarget::Own, &name, Some(k("Alice"))),
+            Ok(true)
+        );
+        let told = EventKind::MetadataChanged {
+            target: n("alice"),
+            of_room: false,
+            key: name.clone(),
+            value: Some(k("Alice")),
+            rooms: Arc::from([n("lobby")]),
+        };
+        assert_eq!(events(&b), vec![told]);
+        assert!(
+            events(&a).is_empty(),
+            "the author is answered by its adapter"
+        );
+        // Removing an unset key changes nothing and tells no one.
+        assert_eq!(
+            hub.set_metadata(&a, MetaTarget::Own, &k("x"), None),
+            Ok(false)
+        );
+        assert!(events(&b).is_empty());
+        // bob is no operator of the room; alice, its first member, is.
+        assert_eq!(
+            hub.set_metadata(&b, MetaTarget::Room("lobby"), &name, Some(k("L"))),
+            Err(HubError::ChanOpNeeded("lobby".into()))
+        );
+        hub.set_metadata(&a, MetaTarget::Room("lobby"), &name, Some(k("L")))
+            .unwrap();
+        assert_eq!(
+            hub.room_metadata(&b, "lobby").unwrap().1.get(&name),
+            Some(&k("L"))
+        );
+        assert_eq!(
+            hub.clear_metadata(&a, MetaTarget::Own),
+            Ok(vec![name.clone()])
+        );
+        assert_eq!(hub.user_metadata("ALICE").unwrap().1, Metadata::default());
+    }
+
+    #[test]
+    fn keys_before_a_name_are_kept_and_bounded() {
+        let hub = hub();
+        let c = hub.attach("irc");
+        for i in 0..MAX_KEYS {
+            let key = k(&format!("k{i}"));
+            assert_eq!(
+                hub.set_metadata(&c, MetaTarget::Own, &key, Some(k("v"))),
+                Ok(true)
+            );
+        }
+        assert_eq!(
+            hub.set_metadata(&c, MetaTarget::Own, &k("one-more"), Some(k("v"))),
+            Err(HubError::MetadataFull)
+        );
+        assert_eq!(hub.own_metadata(&c).pairs().len(), MAX_KEYS);
+    }
+}
