@@ -407,6 +407,17 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         to_watchers: bool,
     },
+    /// A metadata key of a user or of a room changed (IRCv3 `draft/metadata`): `value` is
+    /// the new value, `None` once removed. Sent to everyone who shares one of `rooms` with
+    /// the user, or to the members of the room (then its one name in `rooms`).
+    MetadataChanged {
+        target: Name,
+        /// Whether `target` names a room rather than a user.
+        of_room: bool,
+        key: Arc<str>,
+        value: Option<Arc<str>>,
+        rooms: Arc<[Name]>,
+    },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The
@@ -475,7 +486,8 @@ impl EventKind {
             | EventKind::Renamed { rooms, .. }
             | EventKind::AwayChanged { rooms, .. }
             | EventKind::AccountChanged { rooms, .. }
-            | EventKind::RealnameChanged { rooms, .. } => Audience::Rooms(rooms),
+            | EventKind::RealnameChanged { rooms, .. }
+            | EventKind::MetadataChanged { rooms, .. } => Audience::Rooms(rooms),
             EventKind::Direct { to, .. }
             | EventKind::Invited { target: to, .. }
             | EventKind::Killed { target: to, .. }

@@ -6,6 +6,7 @@ pub mod event;
 pub mod hub;
 pub mod lines;
 pub mod mask;
+pub mod metadata;
 pub mod msgid;
 pub mod name;
 pub mod outbox;

@@ -381,6 +381,28 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
         "KILL" => vec![("KILL", ":irc.test 461 t KILL :Not enough parameters")],
         "MONITOR" => vec![("MONITOR", ":irc.test 461 t MONITOR :Not enough parameters")],
         "SETNAME" => vec![("SETNAME", ":irc.test 461 t SETNAME :Not enough parameters")],
+        "METADATA" => vec![
+            (
+                "METADATA *",
+                ":irc.test 461 t METADATA :Not enough parameters",
+            ),
+            (
+                "METADATA * SET",
+                ":irc.test 461 t METADATA :Not enough parameters",
+            ),
+            (
+                "METADATA * GET",
+                ":irc.test 461 t METADATA :Not enough parameters",
+            ),
+            (
+                "METADATA * SUB",
+                ":irc.test 461 t METADATA :Not enough parameters",
+            ),
+            (
+                "METADATA * UNSUB",
+                ":irc.test 461 t METADATA :Not enough parameters",
+            ),
+        ],
         "WALLOPS" => vec![("WALLOPS", ":irc.test 461 t WALLOPS :Not enough parameters")],
         "KLINE" => vec![("KLINE", ":irc.test 461 t KLINE :Not enough parameters")],
         "UNKLINE" => vec![("UNKLINE", ":irc.test 461 t UNKLINE :Not enough parameters")],

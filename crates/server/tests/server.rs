@@ -18,6 +18,7 @@ mod irc_cross;
 mod irc_extbans;
 mod irc_irctest;
 mod irc_message_tags;
+mod irc_metadata;
 mod irc_modes;
 mod irc_multiline;
 mod irc_registration;

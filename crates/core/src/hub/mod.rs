@@ -15,6 +15,7 @@
 mod accounts;
 mod channel;
 mod ghosts;
+mod metadata;
 mod moderation;
 mod monitor;
 mod profile;
@@ -41,6 +42,7 @@ use crate::session::{Session, SessionId};
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
+pub use metadata::{MetaOf, MetaTarget};
 pub use monitor::{Watched, MONITOR_MAX};
 pub use removal::ServerBan;
 pub use residence::Residence;
@@ -165,6 +167,9 @@ pub enum HubError {
     /// A server-wide ban (IRC `KLINE`) matches whoever would take the name; its reason.
     #[error("banned from this server: {0}")]
     ServerBanned(String),
+    /// The user or room has as many metadata keys as [`crate::metadata::MAX_KEYS`].
+    #[error("too many metadata keys")]
+    MetadataFull,
 }
 
 /// The events one verb made, in order, waiting to be handed on by [`Hub::send`].

@@ -200,7 +200,30 @@ impl State {
                     member.realname = who.realname.clone();
                 }
             }
+            EventKind::MetadataChanged { .. } => self.apply_remote_metadata(node, event.kind()),
             _ => {}
+        }
+    }
+
+    /// A metadata change made on another node, kept on the ghost or the room here.
+    fn apply_remote_metadata(&mut self, node: u16, kind: &EventKind) {
+        let EventKind::MetadataChanged {
+            target,
+            of_room,
+            key,
+            value,
+            ..
+        } = kind
+        else {
+            return;
+        };
+        // Refused here means full: the origin checked the bound.
+        if *of_room {
+            if let Ok(room) = self.room_mut(target.as_str()) {
+                let _ = room.metadata.set(key, value.clone());
+            }
+        } else if let Some(member) = self.ghost_member(node, target) {
+            let _ = member.change_metadata(|m| m.set(key, value.clone()));
         }
     }
 

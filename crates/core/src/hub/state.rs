@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use super::{HubError, Outgoing, Residence};
 use crate::event::{Audience, ChannelFlag, Departure, Event, EventKind, Peer, Rank};
 use crate::mask::{Identity, Mask};
+use crate::metadata::Metadata;
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
@@ -164,17 +165,27 @@ impl Member {
         self.tidy();
     }
 
+    /// The metadata the user set on themself (IRCv3 `draft/metadata`).
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.seldom.as_ref().map(|s| &s.metadata)
+    }
+
+    /// Changes the user's metadata through `change`, freeing the box if it empties.
+    pub fn change_metadata<T>(&mut self, change: impl FnOnce(&mut Metadata) -> T) -> T {
+        let outcome = change(&mut self.seldom_mut().metadata);
+        self.tidy();
+        outcome
+    }
+
     fn seldom_mut(&mut self) -> &mut Seldom {
         self.seldom.get_or_insert_with(Box::default)
     }
 
     /// Frees the box once it holds nothing.
     fn tidy(&mut self) {
-        if self
-            .seldom
-            .as_ref()
-            .is_some_and(|s| s.away.is_none() && s.account.is_none() && !s.bot)
-        {
+        if self.seldom.as_ref().is_some_and(|s| {
+            s.away.is_none() && s.account.is_none() && !s.bot && s.metadata.is_empty()
+        }) {
             self.seldom = None;
         }
     }
@@ -206,6 +217,7 @@ struct Seldom {
     away: Option<Text>,
     account: Option<Name>,
     bot: bool,
+    metadata: Metadata,
 }
 
 /// A member's place in a room.
@@ -241,6 +253,8 @@ pub(crate) struct Room {
     /// rather than in every seat, so rooms without it pay nothing per member.
     pub last_said: HashMap<SessionId, std::time::Instant>,
     pub invited: HashSet<SessionId>,
+    /// The room's metadata (IRCv3 `draft/metadata`), set by its operators.
+    pub metadata: Metadata,
 }
 
 impl Room {
@@ -259,6 +273,7 @@ impl Room {
             invite_exceptions: Vec::new(),
             last_said: HashMap::new(),
             invited: HashSet::new(),
+            metadata: Metadata::default(),
         }
     }
 

@@ -184,6 +184,14 @@ numerics! {
     RPL_MONLIST = 732, NONE;
     RPL_ENDOFMONLIST = 733, t("End of MONITOR list");
     ERR_MONLISTFULL = 734, t("Monitor list is full.");
+    // Metadata (IRCv3 draft/metadata).
+    RPL_WHOISKEYVALUE = 760, NONE;
+    RPL_KEYVALUE = 761, NONE;
+    RPL_KEYNOTSET = 766, t("key not set");
+    RPL_METADATASUBOK = 770, NONE;
+    RPL_METADATAUNSUBOK = 771, NONE;
+    RPL_METADATASUBS = 772, NONE;
+    RPL_METADATASYNCLATER = 774, NONE;
     // Accounts and SASL (IRCv3 sasl-3.1).
     RPL_LOGGEDIN = 900, NONE; // "You are now logged in as <account>"
     RPL_LOGGEDOUT = 901, t("You are now logged out");

@@ -193,6 +193,7 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. }
         | EventKind::RealnameChanged { .. }
+        | EventKind::MetadataChanged { .. }
         | EventKind::Presence { .. } => return None,
     })
 }

@@ -24,11 +24,12 @@ pub enum Cap {
     AccountNotify,
     Setname,
     Multiline,
+    Metadata,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 19] = [
+    pub const ALL: [Cap; 20] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -41,6 +42,7 @@ impl Cap {
         Cap::ExtendedMonitor,
         Cap::LabeledResponse,
         Cap::MessageTags,
+        Cap::Metadata,
         Cap::MultiPrefix,
         Cap::Multiline,
         Cap::AccountRegistration,
@@ -71,6 +73,7 @@ impl Cap {
             Cap::AccountNotify => "account-notify",
             Cap::Setname => "setname",
             Cap::Multiline => "draft/multiline",
+            Cap::Metadata => "draft/metadata-3",
         }
     }
 
@@ -83,6 +86,7 @@ impl Cap {
             // otherwise, no connection first.
             Cap::AccountRegistration if register_before_connect => Some("before-connect"),
             Cap::Multiline => Some(super::multiline::CAP_VALUE),
+            Cap::Metadata => Some(super::metadata::CAP_VALUE),
             _ => None,
         }
     }

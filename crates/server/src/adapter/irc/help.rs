@@ -175,6 +175,14 @@ pub const HELP: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "METADATA",
+        &[
+            "METADATA <*|nick|#room> GET keys | LIST | SET key [:value] | CLEAR | SYNC",
+            "METADATA * SUB keys | UNSUB keys | SUBS",
+            "Reads and sets metadata (cap draft/metadata-3).",
+        ],
+    ),
+    (
         "MONITOR",
         &[
             "MONITOR + nicks | - nicks | C | L | S",

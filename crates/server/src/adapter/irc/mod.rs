@@ -12,6 +12,7 @@ pub mod extban;
 mod help;
 mod label;
 mod login;
+mod metadata;
 pub mod modes;
 mod multiline;
 mod ordered;
@@ -27,7 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use confab_core::{Departure, Event, Hub, Name, Session};
+use confab_core::{Departure, Event, EventKind, Hub, Name, Session};
 use confab_proto::irc::{is_input_too_long, split_tags_len, Decoder, Message, Numeric, ParseError};
 use confab_proto::line::Line;
 use confab_proto::Protocol;
@@ -110,6 +111,8 @@ struct Seldom {
     label: Option<String>,
     /// A `draft/multiline` batch being gathered.
     multiline: Option<Box<multiline::Gathering>>,
+    /// The metadata keys subscribed to (`METADATA * SUB`).
+    metadata_subs: metadata::Subs,
 }
 
 impl IrcAdapter {
@@ -137,6 +140,13 @@ impl IrcAdapter {
 
     fn seldom(&mut self) -> &mut Seldom {
         self.seldom.get_or_insert_with(Box::default)
+    }
+
+    /// Whether the client subscribed to the metadata key.
+    fn subscribed(&self, key: &str) -> bool {
+        self.seldom
+            .as_ref()
+            .is_some_and(|s| s.metadata_subs.has(key))
     }
 
     /// What was sent towards registration so far.
@@ -302,6 +312,10 @@ impl Adapter for IrcAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
+        if matches!(event.kind(), EventKind::MetadataChanged { .. }) {
+            metadata::notification(self, event.kind(), out);
+            return;
+        }
         if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out)
             && !render_lines::event(event, self.caps, out)
         {

@@ -47,6 +47,17 @@ impl Out {
         );
     }
 
+    /// Like [`Out::num`], tagged (`batch=<ref>` for a line of a batch).
+    pub fn num_tagged(&mut self, tags: Option<&str>, numeric: Numeric, params: &[&str]) {
+        if let Some(tags) = tags {
+            self.buf.extend_from_slice(b"@");
+            self.buf
+                .extend_from_slice(tags.replace([' ', '\r', '\n'], "_").as_bytes());
+            self.buf.extend_from_slice(b" ");
+        }
+        self.num(numeric, params);
+    }
+
     /// A line from `source` (the client's own mask for echoes, or the server), cut to 512
     /// bytes without its tags like every relayed line.
     pub fn line(&mut self, source: &str, command: &str, params: &[&str]) {

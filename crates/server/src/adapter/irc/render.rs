@@ -140,7 +140,7 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::AccountChanged { who, .. }
         | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
         EventKind::Renamed { new, .. } => new.account.as_ref(),
-        EventKind::Presence { .. } => None,
+        EventKind::Presence { .. } | EventKind::MetadataChanged { .. } => None,
         EventKind::TopicChanged { by, .. }
         | EventKind::ModesChanged { by, .. }
         | EventKind::Kicked { by, .. }
@@ -369,6 +369,8 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
             let account = who.account.as_ref().map_or("*", Name::as_str);
             put(&source(who), "ACCOUNT", &[account]);
         }
+        // Told per recipient, to its subscribers only (`metadata.rs`).
+        EventKind::MetadataChanged { .. } => {}
     }
     out.freeze()
 }

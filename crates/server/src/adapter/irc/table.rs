@@ -77,6 +77,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("SETNAME", 1, c::setname::setname),
+    early("METADATA", 2, c::metadata::metadata),
     cmd("MONITOR", 1, c::monitor::monitor),
     cmd("OPER", 2, c::oper::oper),
     cmd("WALLOPS", 1, c::oper::wallops),
@@ -142,7 +143,8 @@ mod tests {
                 "QUIT",
                 "AUTHENTICATE",
                 "REGISTER",
-                "VERIFY"
+                "VERIFY",
+                "METADATA"
             ]
         );
     }

@@ -47,6 +47,7 @@ pub fn welcome(me: &mut IrcAdapter, cx: &Context<'_>) {
     isupport(out, &settings);
     lusers(out, cx.hub);
     motd(out, &settings);
+    super::commands::metadata_subs::on_welcome(me, cx);
 }
 
 /// `005 RPL_ISUPPORT`, as many lines as the tokens need.

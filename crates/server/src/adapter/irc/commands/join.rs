@@ -65,4 +65,5 @@ fn joined(me: &mut IrcAdapter, cx: &Context<'_>, room: &Name) {
         send_names(me, &view);
     }
     me.out.num(Numeric::RPL_ENDOFNAMES, &[&chan]);
+    super::metadata_subs::on_join(me, cx, room);
 }

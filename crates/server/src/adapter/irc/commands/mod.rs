@@ -16,6 +16,8 @@ pub mod kill;
 pub mod kline;
 pub mod list;
 pub mod message;
+pub mod metadata;
+pub mod metadata_subs;
 pub mod mode;
 pub mod monitor;
 pub mod names;

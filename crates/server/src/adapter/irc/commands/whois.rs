@@ -4,13 +4,14 @@
 use confab_core::hub::UserView;
 use confab_proto::irc::{Message, Numeric};
 
+use super::super::caps::Cap;
 use super::super::IrcAdapter;
 use super::list;
 use crate::adapter::{Context, Flow};
 
 /// `311`, `319` (the channels the asker may see), `312`, `301` if away, `313` for an
-/// operator, `335` for a bot, `330` for a logged-in user, then `318`; `401` for an
-/// unknown nick.
+/// operator, `335` for a bot, `330` for a logged-in user, `760` for each metadata key to
+/// a `draft/metadata-3` client, then `318`; `401` for an unknown nick.
 pub fn whois(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     // With two parameters the first names a server; there is only this one.
     let targets = m.params[m.params.len() - 1];
@@ -76,6 +77,18 @@ fn send_whois(me: &mut IrcAdapter, cx: &Context<'_>, user: &UserView) {
     if let Some(account) = &user.account {
         me.out
             .num(Numeric::RPL_WHOISACCOUNT, &[nick, account.as_str()]);
+    }
+    if me.caps.has(Cap::Metadata) {
+        // `760 <me> <nick> <key> * :<value>` for each key the user set (draft/metadata).
+        let pairs = cx
+            .hub
+            .user_metadata(nick)
+            .map(|(_, m)| m)
+            .unwrap_or_default();
+        for (key, value) in pairs.pairs() {
+            me.out
+                .num(Numeric::RPL_WHOISKEYVALUE, &[nick, key, "*", value]);
+        }
     }
 }
 
