@@ -574,11 +574,11 @@ impl Event {
     }
 
     /// The event's bytes in one wire format, rendered by the first recipient that asks
-    /// and shared by every later one.
-    pub fn rendered(&self, slot: RenderSlot, render: impl FnOnce(&EventKind) -> Bytes) -> Bytes {
-        self.rendered[slot.0]
-            .get_or_init(|| render(&self.kind))
-            .clone()
+    /// and shared by every later one: borrowed, so a recipient copies them into its write
+    /// buffer without touching a reference count that every other recipient's thread
+    /// touches too.
+    pub fn rendered(&self, slot: RenderSlot, render: impl FnOnce(&EventKind) -> Bytes) -> &[u8] {
+        self.rendered[slot.0].get_or_init(|| render(&self.kind))
     }
 
     /// Serialises the event (not its render cache) with `serializer`.

@@ -69,7 +69,13 @@ struct State {
     /// `VecDeque`'s 32, for what only a client with events on their way needs.
     #[allow(clippy::box_collection)]
     parked: Option<Box<VecDeque<(u32, Bytes)>>>,
+    /// How many deliveries the last drain took (at most [`BATCH_HINT_MAX`]): the queue
+    /// the next burst starts is made that big at once rather than grown by doubling.
+    last_batch: u16,
 }
+
+/// The most places a new queue is made with: past it a queue grows as it needs.
+const BATCH_HINT_MAX: u16 = 64;
 
 /// The queue between the hub and one client's writer.
 #[derive(Debug)]
@@ -158,6 +164,9 @@ impl Outbox {
             return Err(Overflow);
         }
         state.bytes += cost;
+        if state.queue.capacity() == 0 {
+            state.queue.reserve(usize::from(state.last_batch));
+        }
         state.queue.push_back(Delivery::Event(event));
         Ok(())
     }
@@ -209,14 +218,23 @@ impl Outbox {
 
     /// Moves everything queued into `into` (in order) and tells whether the outbox closed.
     pub fn drain(&self, into: &mut Vec<Delivery>) -> Option<CloseReason> {
+        let (queue, closed) = self.take();
+        into.extend(queue);
+        closed
+    }
+
+    /// Takes the whole queue (in order) and tells whether the outbox closed: the writer's
+    /// drain, which leaves the lock at once and copies nothing under it. The queue's memory
+    /// goes with it, so an idle connection keeps nothing; the next delivery's allocation
+    /// costs far less than the write that follows it.
+    pub fn take(&self) -> (VecDeque<Delivery>, Option<CloseReason>) {
         let mut state = self.lock();
-        into.extend(state.queue.drain(..));
         state.bytes = 0;
         state.reply_bytes = 0;
-        // Give the queue's memory back: an idle connection keeps nothing, and the next
-        // delivery's allocation costs far less than the write that follows it.
-        state.queue = VecDeque::new();
-        state.closed
+        let queue = std::mem::take(&mut state.queue);
+        state.last_batch =
+            u16::try_from(queue.len()).map_or(BATCH_HINT_MAX, |n| n.min(BATCH_HINT_MAX));
+        (queue, state.closed)
     }
 
     pub fn closed(&self) -> Option<CloseReason> {
@@ -232,8 +250,11 @@ impl Outbox {
     /// Tells the writer to look: called for every delivery and close, and by whoever
     /// keeps the writer's timers.
     pub fn wake(&self) {
-        self.news.store(true, Ordering::Release);
-        self.writer.wake();
+        // Already news: whoever set it woke the writer, which has not looked since, so a
+        // burst into one outbox wakes its writer once rather than once per delivery.
+        if !self.news.swap(true, Ordering::AcqRel) {
+            self.writer.wake();
+        }
     }
 
     /// Ready when something was queued, the outbox closed or [`Outbox::wake`] was called
@@ -315,6 +336,49 @@ mod tests {
             rank: None,
         };
         Event::new(crate::MsgId::default(), None, kind)
+    }
+
+    /// A waker that counts its wake-ups.
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_burst_wakes_the_writer_once_and_the_next_burst_once_more() {
+        let outbox = Outbox::new(DEFAULT_OUTBOX_BYTES);
+        let counter = Arc::new(Counter(0.into()));
+        let waker = std::task::Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(outbox.poll_ready(&mut cx), Poll::Pending);
+        for text in ["a", "b", "c"] {
+            outbox.push_event(said(text)).unwrap();
+        }
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(outbox.poll_ready(&mut cx), Poll::Ready(()));
+        assert_eq!(outbox.take().0.len(), 3);
+        assert_eq!(outbox.poll_ready(&mut cx), Poll::Pending);
+        outbox.push_event(said("d")).unwrap();
+        outbox.push_event(said("e")).unwrap();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+        assert_eq!(outbox.poll_ready(&mut cx), Poll::Ready(()));
+    }
+
+    #[test]
+    fn a_new_queue_is_made_as_big_as_the_last_drain_and_an_idle_one_holds_nothing() {
+        let outbox = Outbox::new(DEFAULT_OUTBOX_BYTES);
+        for _ in 0..10 {
+            outbox.push_event(said("x")).unwrap();
+        }
+        assert_eq!(outbox.take().0.len(), 10);
+        assert_eq!(outbox.lock().queue.capacity(), 0);
+        outbox.push_event(said("y")).unwrap();
+        let (queue, closed) = outbox.take();
+        assert!(queue.capacity() >= 10, "capacity {}", queue.capacity());
+        assert_eq!((queue.len(), closed), (1, None));
     }
 
     #[test]

@@ -24,7 +24,6 @@ thread_local! {
     /// Where every connection on this worker thread renders into. Used only between two
     /// awaits, so no connection ever sees another's bytes.
     static WRITE_SCRATCH: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-    static PENDING: RefCell<Vec<Delivery>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Writes everything queued, draining again after each write until the outbox is empty, so
@@ -161,23 +160,21 @@ fn drain_rendered<A: Adapter>(
     out: &mut BytesMut,
     counts: &ProtocolCounts,
 ) -> Option<CloseReason> {
-    PENDING.with_borrow_mut(|pending| {
-        let closed = session.outbox().drain(pending);
-        if !pending.is_empty() {
-            counts.deliveries.inc_by(pending.len() as u64);
+    let (deliveries, closed) = session.outbox().take();
+    if !deliveries.is_empty() {
+        counts.deliveries.inc_by(deliveries.len() as u64);
+    }
+    let before = out.len();
+    for delivery in deliveries {
+        match delivery {
+            Delivery::Bytes(bytes) => out.extend_from_slice(&bytes),
+            Delivery::Event(event) => adapter.render(&event, out),
         }
-        let before = out.len();
-        for delivery in pending.drain(..) {
-            match delivery {
-                Delivery::Bytes(bytes) => out.extend_from_slice(&bytes),
-                Delivery::Event(event) => adapter.render(&event, out),
-            }
-        }
-        if out.len() > before {
-            counts.outbox_bytes.inc_by((out.len() - before) as u64);
-        }
-        closed
-    })
+    }
+    if out.len() > before {
+        counts.outbox_bytes.inc_by((out.len() - before) as u64);
+    }
+    closed
 }
 
 /// Writes what is still queued (not for an overflowing client: that queue was dropped) and

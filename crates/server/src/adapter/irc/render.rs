@@ -83,13 +83,13 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         event.rendered(TAGGED, |_| {
             let mut tagged = BytesMut::new();
             put_tag(&mut tagged, event);
-            tagged.extend_from_slice(&event.rendered(PLAIN, |k| line(k, false)));
+            tagged.extend_from_slice(event.rendered(PLAIN, |k| line(k, false)));
             tagged.freeze()
         })
     } else {
         event.rendered(PLAIN, |k| line(k, false))
     };
-    out.extend_from_slice(&bytes);
+    out.extend_from_slice(bytes);
 }
 
 /// Whether the event is the copy of a change for a name's watchers who share no room
