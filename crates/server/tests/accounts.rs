@@ -490,7 +490,10 @@ async fn register_can_be_kept_until_the_connection_completes() {
     ok(amy.send("CAP LS 302").await);
     // The cap is offered without `before-connect`.
     ok(amy
-        .skip_past(" draft/account-registration sasl=PLAIN server-time setname userhost-in-names")
+        .skip_past(
+            " draft/account-registration draft/read-marker sasl=PLAIN server-time setname \
+             userhost-in-names",
+        )
         .await);
     ok(amy.send("CAP REQ draft/account-registration").await);
     ok(amy

@@ -92,9 +92,10 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         c.expect(
             ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
              draft/chathistory draft/event-playback echo-message extended-join \
-             extended-monitor labeled-response message-tags multi-prefix \
-             draft/multiline=max-bytes=4096,max-lines=32 \
-             draft/account-registration=before-connect sasl=PLAIN server-time setname \
+             extended-monitor labeled-response draft/message-redaction message-tags \
+             multi-prefix draft/multiline=max-bytes=4096,max-lines=32 \
+             draft/account-registration=before-connect draft/read-marker sasl=PLAIN \
+             server-time setname \
              userhost-in-names",
         )
         .await?;

@@ -200,6 +200,14 @@ impl State {
                     member.realname = who.realname.clone();
                 }
             }
+            // An account's sessions on this node ask this hub for its marks.
+            EventKind::ReadMarked {
+                account,
+                target,
+                at_ms,
+            } => {
+                self.read_marks.advance(account, target, *at_ms);
+            }
             _ => {}
         }
     }

@@ -177,6 +177,13 @@ impl Adapter for PrefixedAdapter {
                 }
                 return;
             }
+            // A direct message taken back by its IRC author.
+            redacted @ EventKind::Redacted { .. } => {
+                if let Some(what) = describe_channel_event(redacted) {
+                    Reply::Notice(&what).encode(self.width(), out);
+                }
+                return;
+            }
             _ => return,
         };
         let width = self.width();

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{Departure, Event, EventKind, Name, Peer, Target, Tone};
-use confab_store::{Conversation, Record, Stored};
+use confab_store::{Conversation, Edit, ReadMarkRow, Record, Stored};
 
 /// The kinds of the rows that are messages (`PRIVMSG` and `NOTICE`), as opposed to
 /// joins, parts, quits, kicks, renames, topic and mode changes and kept `TAGMSG`s.
@@ -112,6 +113,43 @@ pub fn records_of(event: &Event, into: &mut Vec<Record>) {
     }
 }
 
+/// The changes an event makes to what is stored: a redaction erases its message, a read
+/// mark is kept (forward only) under the account's and the target's keys.
+pub fn edits_of(event: &Event) -> Vec<Edit> {
+    match event.kind() {
+        EventKind::Redacted { msgid, .. } => vec![Edit::Erase(msgid.to_bytes())],
+        EventKind::ReadMarked {
+            account,
+            target,
+            at_ms,
+        } => vec![Edit::ReadMark {
+            account: key(account),
+            target: target_key(target),
+            at_ms: i64::try_from(*at_ms).unwrap_or(i64::MAX),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// A read mark's target in the store: `#` and the room's key, or the user's key (no
+/// name holds a `#`, so the two never meet).
+fn target_key(target: &Target) -> String {
+    match target {
+        Target::Room(room) => format!("#{}", key(room)),
+        Target::User(user) => key(user),
+    }
+}
+
+/// A stored read mark as the hub takes it; `None` for a row this build cannot read.
+pub fn read_mark_of(row: &ReadMarkRow) -> Option<(Name, Target, u64)> {
+    let account = Name::parse(&row.account, NAME_MAX_CEILING).ok()?;
+    let target = match row.target.strip_prefix('#') {
+        Some(room) => Target::Room(Name::room(room).ok()?),
+        None => Target::User(Name::parse(&row.target, NAME_MAX_CEILING).ok()?),
+    };
+    Some((account, target, u64::try_from(row.at_ms).ok()?))
+}
+
 /// The offline account a direct message waits for (the hub marked it `waiting`).
 fn waiting_for(kind: &EventKind) -> Option<&Name> {
     match kind {
@@ -193,6 +231,8 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::AwayChanged { .. }
         | EventKind::AccountChanged { .. }
         | EventKind::RealnameChanged { .. }
+        | EventKind::Redacted { .. }
+        | EventKind::ReadMarked { .. }
         | EventKind::Presence { .. } => return None,
     })
 }

@@ -24,11 +24,13 @@ pub enum Cap {
     AccountNotify,
     Setname,
     Multiline,
+    ReadMarker,
+    MessageRedaction,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 19] = [
+    pub const ALL: [Cap; 21] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -40,10 +42,12 @@ impl Cap {
         Cap::ExtendedJoin,
         Cap::ExtendedMonitor,
         Cap::LabeledResponse,
+        Cap::MessageRedaction,
         Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::Multiline,
         Cap::AccountRegistration,
+        Cap::ReadMarker,
         Cap::Sasl,
         Cap::ServerTime,
         Cap::Setname,
@@ -71,6 +75,8 @@ impl Cap {
             Cap::AccountNotify => "account-notify",
             Cap::Setname => "setname",
             Cap::Multiline => "draft/multiline",
+            Cap::ReadMarker => "draft/read-marker",
+            Cap::MessageRedaction => "draft/message-redaction",
         }
     }
 

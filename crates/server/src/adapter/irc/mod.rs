@@ -110,6 +110,8 @@ struct Seldom {
     label: Option<String>,
     /// A `draft/multiline` batch being gathered.
     multiline: Option<Box<multiline::Gathering>>,
+    /// Read marks while not logged in (a logged-in client's are its account's, in the hub).
+    read_marks: commands::markread::SessionMarks,
 }
 
 impl IrcAdapter {
@@ -303,6 +305,7 @@ impl Adapter for IrcAdapter {
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
         if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out)
+            && !render::read_marker_line(event.kind(), self.caps, &self.settings.server, out)
             && !render_lines::event(event, self.caps, out)
         {
             render::event(event, self.caps, out);

@@ -77,6 +77,8 @@ pub const COMMANDS: &[Command] = &[
     cmd("INVITE", 0, c::invite::invite),
     cmd("AWAY", 0, c::away::away),
     cmd("SETNAME", 1, c::setname::setname),
+    cmd("MARKREAD", 0, c::markread::markread),
+    cmd("REDACT", 2, c::redact::redact),
     cmd("MONITOR", 1, c::monitor::monitor),
     cmd("OPER", 2, c::oper::oper),
     cmd("WALLOPS", 1, c::oper::wallops),

@@ -64,5 +64,6 @@ fn joined(me: &mut IrcAdapter, cx: &Context<'_>, room: &Name) {
         }
         send_names(me, &view);
     }
+    super::markread::on_join(me, cx, room);
     me.out.num(Numeric::RPL_ENDOFNAMES, &[&chan]);
 }
