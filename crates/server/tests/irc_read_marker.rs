@@ -147,3 +147,35 @@ async fn an_accounts_mark_reaches_its_other_sessions_and_later_ones() {
     }
     .await);
 }
+
+#[tokio::test]
+async fn an_accounts_marks_outlive_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let with_dir = |dir: std::path::PathBuf| {
+        move |config: &mut confab_server::Config| {
+            config.data = confab_server::DataSetting::Dir(dir);
+        }
+    };
+    let server = server_with(with_dir(data.path().to_path_buf())).await;
+    ok(async {
+        register_amy(&server).await?;
+        let mut amy = amy_as(&server, "amy").await?;
+        amy.send(&format!("MARKREAD #c {LATE}")).await?;
+        amy.expect(&format!(":irc.test MARKREAD #c {LATE}")).await?;
+        amy.send(&format!("MARKREAD Bob {EARLY}")).await?;
+        amy.expect(&format!(":irc.test MARKREAD Bob {EARLY}")).await
+    }
+    .await);
+    server.stop().await;
+    let server = server_with(with_dir(data.path().to_path_buf())).await;
+    ok(async {
+        let mut amy = amy_as(&server, "amy").await?;
+        amy.send("JOIN #C").await?;
+        amy.skip_past(" 353 amy = #C @amy").await?;
+        amy.expect(&format!(":irc.test MARKREAD #C {LATE}")).await?;
+        amy.skip_past(" 366 amy #C :End of /NAMES list").await?;
+        amy.send("MARKREAD bob").await?;
+        amy.expect(&format!(":irc.test MARKREAD bob {EARLY}")).await
+    }
+    .await);
+}

@@ -1,7 +1,7 @@
 //! Taking back a message (IRC `REDACT`): the hub remembers who said each of the latest
-//! [`RECENT_MAX`] messages and where, and lets their author, or an operator of the room,
-//! redact them. Older messages cannot be redacted: the bound keeps the index small and
-//! holds for `--data none` as for a data directory.
+//! [`RECENT_MAX`] messages and where, and lets their author, or whoever runs the room
+//! (its operator, a server operator), redact them. Older messages cannot be redacted:
+//! the bound keeps the index small, and holds for `--data none` as for a data directory.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -123,7 +123,7 @@ impl Hub {
                 if joined.name.folded() != said_in.folded() {
                     return Err(RedactError::UnknownMsgid);
                 }
-                if !mine && !joined.is_op(id) {
+                if !mine && !state.may_run(joined, id) {
                     return Err(RedactError::Forbidden);
                 }
                 said.target.clone()
@@ -151,5 +151,45 @@ impl Hub {
         out.push(state.event(Some(id), kind));
         self.send(state, out);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Peer, Tone};
+
+    fn said_in(room: &str) -> EventKind {
+        EventKind::Said {
+            room: Name::room(room).unwrap(),
+            from: Peer::classroom(Name::parse("amy", 20).unwrap(), "irc"),
+            text: Text::new("hi"),
+            tone: Tone::Chat,
+            client_tags: None,
+            lines: None,
+            rank: None,
+        }
+    }
+
+    #[test]
+    fn only_the_latest_messages_are_remembered() {
+        let mut recent = Recent::default();
+        let id = |n: usize| MsgId::new(n as u64, 0, 0);
+        for n in 0..=RECENT_MAX {
+            recent.note(id(n), SessionId(1), &said_in("r"));
+        }
+        // Not a message: not remembered.
+        recent.note(
+            id(RECENT_MAX + 1),
+            SessionId(1),
+            &EventKind::Wallops {
+                from: Peer::classroom(Name::parse("amy", 20).unwrap(), "irc"),
+                text: Text::new("x"),
+            },
+        );
+        assert_eq!(recent.said.len(), RECENT_MAX);
+        assert!(!recent.said.contains_key(&id(0)));
+        assert!(recent.said[&id(RECENT_MAX)].by(SessionId(1), None));
+        assert!(!recent.said[&id(1)].by(SessionId(2), None));
     }
 }

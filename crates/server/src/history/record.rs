@@ -294,6 +294,58 @@ mod tests {
     }
 
     #[test]
+    fn a_redaction_erases_and_a_read_mark_is_stored_and_read_back_as_marked() {
+        let redacted = EventKind::Redacted {
+            target: Target::Room(n("Lobby")),
+            by: Peer::classroom(n("Amy"), "irc"),
+            msgid: MsgId::new(7, 0, 1),
+            reason: None,
+        };
+        let event = Event::new(MsgId::new(8, 0, 0), None, redacted);
+        assert!(record_of(&event).is_none());
+        assert_eq!(
+            edits_of(&event),
+            [Edit::Erase(MsgId::new(7, 0, 1).to_bytes())]
+        );
+        for (target, key) in [
+            (Target::Room(n("Lobby")), "#lobby"),
+            (Target::User(n("Bob")), "bob"),
+        ] {
+            let marked = EventKind::ReadMarked {
+                account: n("Amy"),
+                target: target.clone(),
+                at_ms: 42,
+            };
+            let event = Event::new(MsgId::new(9, 0, 0), None, marked);
+            let [Edit::ReadMark {
+                account,
+                target: stored,
+                at_ms,
+            }] = &edits_of(&event)[..]
+            else {
+                panic!("one read mark");
+            };
+            assert_eq!(
+                (account.as_str(), stored.as_str(), *at_ms),
+                ("amy", key, 42)
+            );
+            let row = ReadMarkRow {
+                account: account.clone(),
+                target: stored.clone(),
+                at_ms: 42,
+            };
+            let (account, back, at_ms) = read_mark_of(&row).unwrap();
+            assert_eq!((account.as_str(), at_ms), ("amy", 42));
+            match (&back, &target) {
+                (Target::Room(b), Target::Room(t)) | (Target::User(b), Target::User(t)) => {
+                    assert!(b.folded() == t.folded(), "{b} read back for {t}");
+                }
+                _ => panic!("{back:?} read back as another kind than {target:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_room_message_is_kept_under_its_folded_room_and_comes_back_whole() {
         let kind = EventKind::Said {
             room: n("Lobby"),
