@@ -105,6 +105,13 @@ class ConfabController(BaseServerController, DirectoryBasedController):
         # PYTEST_CURRENT_TEST, the only place a controller can see it.
         if "testLinksWithServices" in os.environ.get("PYTEST_CURRENT_TEST", ""):
             raise NotImplementedByController("services linked as a separate server")
+        # read_marker.py's service tests want Ergo's bouncer: a client that stays joined
+        # after disconnecting (always-on), and a second connection sharing the first's
+        # nick (multiclient). confab has neither: one nick is one connection, and its
+        # account's read marks reach the account's other sessions under their own nicks
+        # (crates/server/tests/irc_read_marker.rs).
+        if "ReadMarkerServiceTestCase" in os.environ.get("PYTEST_CURRENT_TEST", ""):
+            raise NotImplementedByController("always-on clients and multiclient nicks")
         # NickServ is built in (and accounts live in the data directory beside the
         # config), so run_services asks for nothing more.
         if self.test_config.account_registration_requires_email:

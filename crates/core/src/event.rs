@@ -418,6 +418,21 @@ pub enum EventKind {
         value: Option<Arc<str>>,
         rooms: Arc<[Name]>,
     },
+    /// `by` took back the message `msgid` said in `target` (IRC `REDACT`): the room's
+    /// members, or the direct message's other party, hear it; history forgets the message.
+    Redacted {
+        target: Target,
+        by: Peer,
+        msgid: MsgId,
+        reason: Option<Text>,
+    },
+    /// The account read `target` up to `at_ms` (Unix milliseconds; IRC `MARKREAD`): its
+    /// other sessions hear it, and the store keeps the newest mark per account and target.
+    ReadMarked {
+        account: Name,
+        target: Target,
+        at_ms: u64,
+    },
 }
 
 /// Whom an event is for, by name: resolved to sessions only when it is routed. The
@@ -440,6 +455,8 @@ pub enum Audience<'a> {
     Watchers(&'a Name),
     /// Those watching a name who are in none of these rooms (IRC extended-monitor).
     WatchersApart(&'a Name, &'a [Name]),
+    /// Every session logged in to the account.
+    Account(&'a Name),
 }
 
 impl EventKind {
@@ -495,6 +512,11 @@ impl EventKind {
                 to: Target::User(to),
                 ..
             } => Audience::User(to),
+            EventKind::Redacted { target, .. } => match target {
+                Target::Room(room) => Audience::Room(room),
+                Target::User(to) => Audience::User(to),
+            },
+            EventKind::ReadMarked { account, .. } => Audience::Account(account),
             EventKind::Wallops { .. } => Audience::Opers,
             EventKind::Presence { name, .. } => Audience::Watchers(name),
         }
@@ -628,6 +650,7 @@ impl Event {
             EventKind::Kicked { reason, .. } => reason.as_ref().map_or(0, Text::len),
             EventKind::Wallops { text, .. } => text.len(),
             EventKind::AwayChanged { away, .. } => away.as_ref().map_or(0, Text::len),
+            EventKind::Redacted { reason, .. } => reason.as_ref().map_or(0, Text::len),
             EventKind::ModesChanged { changes, .. } => changes.len() * 40,
             _ => 0,
         };

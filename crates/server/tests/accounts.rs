@@ -486,7 +486,8 @@ async fn register_can_be_kept_until_the_connection_completes() {
     // The cap is offered without `before-connect`.
     let mut amy = register_before_user(
         &server,
-        " draft/account-registration sasl=PLAIN server-time setname userhost-in-names",
+        " draft/account-registration draft/read-marker sasl=PLAIN server-time setname \
+         userhost-in-names",
     )
     .await
     .unwrap();

@@ -403,6 +403,14 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
                 ":irc.test 461 t METADATA :Not enough parameters",
             ),
         ],
+        "MARKREAD" => vec![(
+            "MARKREAD",
+            ":irc.test FAIL MARKREAD NEED_MORE_PARAMS :MARKREAD needs a target",
+        )],
+        "REDACT" => vec![
+            ("REDACT", ":irc.test 461 t REDACT :Not enough parameters"),
+            ("REDACT #c", ":irc.test 461 t REDACT :Not enough parameters"),
+        ],
         "WALLOPS" => vec![("WALLOPS", ":irc.test 461 t WALLOPS :Not enough parameters")],
         "KLINE" => vec![("KLINE", ":irc.test 461 t KLINE :Not enough parameters")],
         "UNKLINE" => vec![("UNKLINE", ":irc.test 461 t UNKLINE :Not enough parameters")],

@@ -92,11 +92,11 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         c.expect(
             ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
              draft/chathistory draft/event-playback echo-message extended-join \
-             extended-monitor labeled-response message-tags \
+             extended-monitor labeled-response draft/message-redaction message-tags \
              draft/metadata-3=before-connect,max-subs=50,max-keys=20,max-value-bytes=300 \
              multi-prefix draft/multiline=max-bytes=4096,max-lines=32 \
-             draft/account-registration=before-connect sasl=PLAIN server-time setname \
-             userhost-in-names",
+             draft/account-registration=before-connect draft/read-marker sasl=PLAIN \
+             server-time setname userhost-in-names",
         )
         .await?;
         c.send("NICK carl").await?;

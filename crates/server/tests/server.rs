@@ -21,6 +21,8 @@ mod irc_message_tags;
 mod irc_metadata;
 mod irc_modes;
 mod irc_multiline;
+mod irc_read_marker;
+mod irc_redact;
 mod irc_registration;
 mod limits;
 mod metrics;

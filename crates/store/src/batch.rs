@@ -2,13 +2,20 @@
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
-use crate::record::Record;
+use crate::record::{Edit, Record};
 
 const INSERT_EVENT: &str = "
     INSERT OR IGNORE INTO events (msgid, at_ms, target, peer, kind, author, account, text, body)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 const INSERT_PENDING: &str = "INSERT OR IGNORE INTO pending (account, event) VALUES (?1, ?2)";
+
+// `pending` rows go with the event (ON DELETE CASCADE).
+const ERASE_EVENT: &str = "DELETE FROM events WHERE msgid = ?1";
+
+const MARK_READ: &str = "
+    INSERT INTO read_marks (account, target, at_ms) VALUES (?1, ?2, ?3)
+    ON CONFLICT (account, target) DO UPDATE SET at_ms = max(at_ms, excluded.at_ms)";
 
 /// What one commit stored.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -19,11 +26,12 @@ pub(crate) struct Written {
     pub(crate) duplicates: u64,
 }
 
-/// Inserts `records` and their pending rows in one transaction. On error nothing is
-/// stored (the transaction rolls back when dropped).
+/// Inserts `records` and their pending rows, then applies `edits`, in one transaction.
+/// On error nothing is stored (the transaction rolls back when dropped).
 pub(crate) fn write<'a>(
     conn: &mut Connection,
     records: impl Iterator<Item = &'a Record>,
+    edits: &[Edit],
 ) -> rusqlite::Result<Written> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut written = Written::default();
@@ -53,8 +61,28 @@ pub(crate) fn write<'a>(
             }
         }
     }
+    apply(&tx, edits)?;
     tx.commit()?;
     Ok(written)
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, edits: &[Edit]) -> rusqlite::Result<()> {
+    for edit in edits {
+        match edit {
+            Edit::Erase(msgid) => {
+                tx.prepare_cached(ERASE_EVENT)?.execute(params![msgid])?;
+            }
+            Edit::ReadMark {
+                account,
+                target,
+                at_ms,
+            } => {
+                tx.prepare_cached(MARK_READ)?
+                    .execute(params![account, target, at_ms])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A direct message's keys smaller first, the order queries look them up in.

@@ -14,7 +14,7 @@ use crate::batch;
 use crate::checkpoint::Checkpointer;
 use crate::dir::DirLock;
 use crate::ratelog::RateLimit;
-use crate::record::{Keep, Record};
+use crate::record::{Edit, Keep, Record};
 use crate::retention::Job;
 use crate::writer::{Counters, Msg, WriterConfig};
 
@@ -141,22 +141,24 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
         let taken = items.len() as u64;
         self.counters.queued.fetch_sub(taken, Ordering::Relaxed);
         let mut rows = Vec::with_capacity(items.len());
+        let mut edits = Vec::new();
         for (store, item) in &mut items {
             if *store {
                 item.take_rows(&mut rows);
+                item.take_edits(&mut edits);
             }
         }
-        if !rows.is_empty() {
-            self.commit(rows.iter());
+        if !rows.is_empty() || !edits.is_empty() {
+            self.commit(rows.iter(), &edits);
         }
         drop(rows);
         // Only now, with the rows durable (or given up on), may anyone see the items.
         (self.on_committed)(items.into_iter().map(|(_, item)| item).collect());
     }
 
-    fn commit<'a>(&mut self, records: impl Iterator<Item = &'a Record>) {
+    fn commit<'a>(&mut self, records: impl Iterator<Item = &'a Record>, edits: &[Edit]) {
         let started = Instant::now();
-        let result = batch::write(&mut self.conn, records);
+        let result = batch::write(&mut self.conn, records, edits);
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.counters
             .last_commit_micros

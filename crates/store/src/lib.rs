@@ -14,6 +14,7 @@ mod error;
 mod group;
 mod history;
 mod latency;
+mod marks;
 mod pending;
 mod ratelog;
 mod read;
@@ -30,8 +31,9 @@ pub use db::Database;
 pub use dir::DataDir;
 pub use error::StoreError;
 pub use latency::{CommitLatency, COMMIT_BUCKETS_MICROS};
+pub use marks::ReadMarkRow;
 pub use read::Reader;
-pub use record::{Keep, Record, Stored, WithRecord};
+pub use record::{Edit, Keep, Record, Stored, WithRecord};
 pub use retention::Retention;
 pub use writer::{Writer, WriterConfig, WriterHandle, WriterStats};
 

@@ -11,6 +11,24 @@ use rusqlite::Row;
 pub trait Keep: Send + 'static {
     /// Moves this item's rows into `into`.
     fn take_rows(&mut self, into: &mut Vec<Record>);
+
+    /// Moves this item's changes to what is stored into `into`, committed with the rows
+    /// (after them). Most items make none.
+    fn take_edits(&mut self, _into: &mut Vec<Edit>) {}
+}
+
+/// A change to what is stored, other than a new row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// Forgets every row of the event with this msgid (a redacted message), and the
+    /// pending delivery of it.
+    Erase([u8; 16]),
+    /// Moves an account's read mark on a target forward to `at_ms` (never back).
+    ReadMark {
+        account: String,
+        target: String,
+        at_ms: i64,
+    },
 }
 
 /// An item with its row (or none): for tools, tests and benchmarks.

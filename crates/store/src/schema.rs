@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{on, StoreError};
 
 /// The migration steps, in order. Step `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: events, pending direct messages, accounts.
 ///
@@ -90,6 +90,16 @@ CREATE TABLE server_bans (
     set_at_ms  INTEGER NOT NULL,
     expires_ms INTEGER
 );
+";
+
+/// Version 4: read marks (IRC `draft/read-marker`), the newest per account and target.
+const V4: &str = "
+CREATE TABLE read_marks (
+    account TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    at_ms   INTEGER NOT NULL,
+    PRIMARY KEY (account, target)
+) WITHOUT ROWID;
 ";
 
 /// The newest schema version this code knows.
@@ -200,7 +210,7 @@ mod tests {
         assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
         assert_eq!(
             table_names(&conn),
-            ["accounts", "events", "pending", "server_bans"]
+            ["accounts", "events", "pending", "read_marks", "server_bans"]
         );
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))

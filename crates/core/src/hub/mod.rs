@@ -15,10 +15,12 @@
 mod accounts;
 mod channel;
 mod ghosts;
+mod marks;
 mod metadata;
 mod moderation;
 mod monitor;
 mod profile;
+mod redaction;
 mod remote;
 mod removal;
 mod residence;
@@ -42,8 +44,10 @@ use crate::session::{Session, SessionId};
 
 pub use accounts::Reach;
 pub use channel::{ModeOutcome, MAX_BANS};
+pub use marks::READ_MARKS_MAX;
 pub use metadata::{MetaOf, MetaTarget};
 pub use monitor::{Watched, MONITOR_MAX};
+pub use redaction::{RedactError, RedactIn, RECENT_MAX};
 pub use removal::ServerBan;
 pub use residence::Residence;
 pub use snapshot::{NodeSnapshot, RoomSnapshot, SeatSnapshot, UserSnapshot};

@@ -201,6 +201,14 @@ impl State {
                 }
             }
             EventKind::MetadataChanged { .. } => self.apply_remote_metadata(node, event.kind()),
+            // An account's sessions on this node ask this hub for its marks.
+            EventKind::ReadMarked {
+                account,
+                target,
+                at_ms,
+            } => {
+                self.read_marks.advance(account, target, *at_ms);
+            }
             _ => {}
         }
     }

@@ -282,6 +282,7 @@ impl Hub {
         let kind = message.into_event(from, target, recipient);
         let event = state.event(Some(id), kind);
         let msgid = event.msgid();
+        state.recent.note(msgid, id, event.kind());
         out.push(event);
         self.send(state, out);
         Ok(msgid)

@@ -332,6 +332,10 @@ pub(crate) struct State {
     pub ghosts: HashMap<SessionId, u16>,
     /// The last number given to a user of another node.
     pub next_ghost: u64,
+    /// Who said the latest messages, for `REDACT`: see `redaction.rs`.
+    pub recent: super::redaction::Recent,
+    /// Each account's read marks (IRC `MARKREAD`): see `marks.rs`.
+    pub read_marks: super::marks::ReadMarks,
 }
 
 impl State {
@@ -476,6 +480,16 @@ impl State {
             Audience::User(user) => by_name(user).into_iter().collect(),
             Audience::Watchers(name) => self.watchers(name),
             Audience::WatchersApart(name, rooms) => self.watchers_apart(name, rooms, except),
+            // Every session, once per read mark: marks are set far more seldom than
+            // messages are said, and an index by account would cost every login.
+            Audience::Account(account) => self
+                .sessions
+                .values()
+                .filter(|member| member.account() == Some(account))
+                .filter(|member| Some(member.session.id()) != except)
+                .filter(|member| !member.session.id().is_remote())
+                .map(|member| member.session.clone())
+                .collect(),
             Audience::Opers => self
                 .sessions
                 .values()

@@ -234,7 +234,7 @@ impl Adapter for BroadcastAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
-        out.extend_from_slice(&event.rendered(SLOT, |kind| {
+        out.extend_from_slice(event.rendered(SLOT, |kind| {
             let mut bytes = BytesMut::new();
             let line = match kind {
                 EventKind::Joined { who, .. } => ServerLine::Joined(who.name.as_str()),

@@ -220,6 +220,11 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
             Some(reason) => format!("disconnected by {} ({reason})", by.name),
             None => format!("disconnected by {}", by.name),
         },
+        // An IRC user took back a message (REDACT): the line protocols cannot unsay it.
+        EventKind::Redacted { by, reason, .. } => match reason {
+            Some(reason) => format!("{} deleted a message ({reason})", by.name),
+            None => format!("{} deleted a message", by.name),
+        },
         _ => return None,
     })
 }

@@ -168,7 +168,7 @@ impl Adapter for PacketAdapter {
         else {
             return;
         };
-        out.extend_from_slice(&event.rendered(SLOT, |_| {
+        out.extend_from_slice(event.rendered(SLOT, |_| {
             let mut bytes = BytesMut::new();
             // A multiline message: one SENDTO per line.
             for text in shown(text, lines.as_ref()) {

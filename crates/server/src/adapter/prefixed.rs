@@ -177,6 +177,13 @@ impl Adapter for PrefixedAdapter {
                 }
                 return;
             }
+            // A direct message taken back by its IRC author.
+            redacted @ EventKind::Redacted { .. } => {
+                if let Some(what) = describe_channel_event(redacted) {
+                    Reply::Notice(&what).encode(self.width(), out);
+                }
+                return;
+            }
             _ => return,
         };
         let width = self.width();
@@ -185,7 +192,7 @@ impl Adapter for PrefixedAdapter {
         } else {
             SLOT_FOUR
         };
-        out.extend_from_slice(&event.rendered(slot, |_| {
+        out.extend_from_slice(event.rendered(slot, |_| {
             let mut bytes = BytesMut::new();
             // A multiline message: one delivery per line.
             for text in shown(text, lines.as_ref()) {

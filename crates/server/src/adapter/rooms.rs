@@ -305,7 +305,7 @@ impl Adapter for RoomsAdapter {
     }
 
     fn render(&self, event: &Event, out: &mut BytesMut) {
-        out.extend_from_slice(&event.rendered(SLOT, |kind| {
+        out.extend_from_slice(event.rendered(SLOT, |kind| {
             bytes_of(|out| match kind {
                 EventKind::Joined { who, .. } => Notice::Joined(who.name.as_str()).render(out),
                 EventKind::Left { who, .. } | EventKind::Quit { who, .. } => {

@@ -13,7 +13,8 @@ use confab_core::{Event, Hub, MsgId, Name, Routed, Stage};
 use tokio::sync::oneshot;
 
 use confab_store::{
-    DataDir, Database, Keep, Reader, Record, Retention, StoreError, WriterConfig, WriterHandle,
+    DataDir, Database, Edit, Keep, Reader, Record, Retention, StoreError, WriterConfig,
+    WriterHandle,
 };
 
 use crate::data::{DataSetting, HistoryConfig};
@@ -30,15 +31,21 @@ pub struct History {
 /// that tell whoever waits that everything queued before them has been committed and
 /// delivered.
 enum Passing {
-    /// An event and the rows it is stored as.
-    Event(Routed, Vec<Record>),
+    /// An event, the rows it is stored as and the changes it makes to what is stored.
+    Event(Routed, Vec<Record>, Vec<Edit>),
     Barrier(oneshot::Sender<()>),
 }
 
 impl Keep for Passing {
     fn take_rows(&mut self, into: &mut Vec<Record>) {
-        if let Passing::Event(_, rows) = self {
+        if let Passing::Event(_, rows, _) = self {
             into.append(rows);
+        }
+    }
+
+    fn take_edits(&mut self, into: &mut Vec<Edit>) {
+        if let Passing::Event(_, _, edits) = self {
+            into.append(edits);
         }
     }
 }
@@ -56,7 +63,8 @@ impl Stage for StoreStage {
         for routed in events {
             let mut rows = Vec::new();
             record::records_of(&routed.event, &mut rows);
-            self.0.submit(Passing::Event(routed, rows));
+            let edits = record::edits_of(&routed.event);
+            self.0.submit(Passing::Event(routed, rows, edits));
         }
     }
 }
@@ -78,6 +86,7 @@ impl History {
         if let Some(newest) = db.max_msgid()? {
             hub.resume_msgids_after(MsgId::from_bytes(newest));
         }
+        hub.load_read_marks(db.read_marks()?.iter().filter_map(record::read_mark_of));
         let reader = db.reader()?;
         let replay = replay::Replay::new(reader.clone(), config.replay_on_join);
         let writer = spawn_writer(&db, config, Arc::downgrade(hub), replay)?;
@@ -172,7 +181,7 @@ impl AfterCommit {
     fn batch(&mut self, batch: Vec<Passing>) {
         for passing in batch {
             match passing {
-                Passing::Event(routed, _) => self.event(routed),
+                Passing::Event(routed, _, _) => self.event(routed),
                 Passing::Barrier(done) => {
                     let _ = done.send(());
                 }

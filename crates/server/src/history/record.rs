@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{Departure, Event, EventKind, Name, Peer, Target, Tone};
-use confab_store::{Conversation, Record, Stored};
+use confab_store::{Conversation, Edit, ReadMarkRow, Record, Stored};
 
 /// The kinds of the rows that are messages (`PRIVMSG` and `NOTICE`), as opposed to
 /// joins, parts, quits, kicks, renames, topic and mode changes and kept `TAGMSG`s.
@@ -112,6 +113,43 @@ pub fn records_of(event: &Event, into: &mut Vec<Record>) {
     }
 }
 
+/// The changes an event makes to what is stored: a redaction erases its message, a read
+/// mark is kept (forward only) under the account's and the target's keys.
+pub fn edits_of(event: &Event) -> Vec<Edit> {
+    match event.kind() {
+        EventKind::Redacted { msgid, .. } => vec![Edit::Erase(msgid.to_bytes())],
+        EventKind::ReadMarked {
+            account,
+            target,
+            at_ms,
+        } => vec![Edit::ReadMark {
+            account: key(account),
+            target: target_key(target),
+            at_ms: i64::try_from(*at_ms).unwrap_or(i64::MAX),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// A read mark's target in the store: `#` and the room's key, or the user's key (no
+/// name holds a `#`, so the two never meet).
+fn target_key(target: &Target) -> String {
+    match target {
+        Target::Room(room) => format!("#{}", key(room)),
+        Target::User(user) => key(user),
+    }
+}
+
+/// A stored read mark as the hub takes it; `None` for a row this build cannot read.
+pub fn read_mark_of(row: &ReadMarkRow) -> Option<(Name, Target, u64)> {
+    let account = Name::parse(&row.account, NAME_MAX_CEILING).ok()?;
+    let target = match row.target.strip_prefix('#') {
+        Some(room) => Target::Room(Name::room(room).ok()?),
+        None => Target::User(Name::parse(&row.target, NAME_MAX_CEILING).ok()?),
+    };
+    Some((account, target, u64::try_from(row.at_ms).ok()?))
+}
+
 /// The offline account a direct message waits for (the hub marked it `waiting`).
 fn waiting_for(kind: &EventKind) -> Option<&Name> {
     match kind {
@@ -194,6 +232,8 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::AccountChanged { .. }
         | EventKind::RealnameChanged { .. }
         | EventKind::MetadataChanged { .. }
+        | EventKind::Redacted { .. }
+        | EventKind::ReadMarked { .. }
         | EventKind::Presence { .. } => return None,
     })
 }
@@ -252,6 +292,58 @@ mod tests {
 
     fn n(name: &str) -> Name {
         Name::parse(name, 20).unwrap()
+    }
+
+    #[test]
+    fn a_redaction_erases_and_a_read_mark_is_stored_and_read_back_as_marked() {
+        let redacted = EventKind::Redacted {
+            target: Target::Room(n("Lobby")),
+            by: Peer::classroom(n("Amy"), "irc"),
+            msgid: MsgId::new(7, 0, 1),
+            reason: None,
+        };
+        let event = Event::new(MsgId::new(8, 0, 0), None, redacted);
+        assert!(record_of(&event).is_none());
+        assert_eq!(
+            edits_of(&event),
+            [Edit::Erase(MsgId::new(7, 0, 1).to_bytes())]
+        );
+        for (target, key) in [
+            (Target::Room(n("Lobby")), "#lobby"),
+            (Target::User(n("Bob")), "bob"),
+        ] {
+            let marked = EventKind::ReadMarked {
+                account: n("Amy"),
+                target: target.clone(),
+                at_ms: 42,
+            };
+            let event = Event::new(MsgId::new(9, 0, 0), None, marked);
+            let [Edit::ReadMark {
+                account,
+                target: stored,
+                at_ms,
+            }] = &edits_of(&event)[..]
+            else {
+                panic!("one read mark");
+            };
+            assert_eq!(
+                (account.as_str(), stored.as_str(), *at_ms),
+                ("amy", key, 42)
+            );
+            let row = ReadMarkRow {
+                account: account.clone(),
+                target: stored.clone(),
+                at_ms: 42,
+            };
+            let (account, back, at_ms) = read_mark_of(&row).unwrap();
+            assert_eq!((account.as_str(), at_ms), ("amy", 42));
+            match (&back, &target) {
+                (Target::Room(b), Target::Room(t)) | (Target::User(b), Target::User(t)) => {
+                    assert!(b.folded() == t.folded(), "{b} read back for {t}");
+                }
+                _ => panic!("{back:?} read back as another kind than {target:?}"),
+            }
+        }
     }
 
     #[test]

@@ -25,11 +25,13 @@ pub enum Cap {
     Setname,
     Multiline,
     Metadata,
+    ReadMarker,
+    MessageRedaction,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 20] = [
+    pub const ALL: [Cap; 22] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
@@ -41,11 +43,13 @@ impl Cap {
         Cap::ExtendedJoin,
         Cap::ExtendedMonitor,
         Cap::LabeledResponse,
+        Cap::MessageRedaction,
         Cap::MessageTags,
         Cap::Metadata,
         Cap::MultiPrefix,
         Cap::Multiline,
         Cap::AccountRegistration,
+        Cap::ReadMarker,
         Cap::Sasl,
         Cap::ServerTime,
         Cap::Setname,
@@ -74,6 +78,8 @@ impl Cap {
             Cap::Setname => "setname",
             Cap::Multiline => "draft/multiline",
             Cap::Metadata => "draft/metadata-3",
+            Cap::ReadMarker => "draft/read-marker",
+            Cap::MessageRedaction => "draft/message-redaction",
         }
     }
 

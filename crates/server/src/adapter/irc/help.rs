@@ -183,6 +183,20 @@ pub const HELP: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "MARKREAD",
+        &[
+            "MARKREAD <target> [timestamp=<time>]",
+            "Asks or moves how far you have read a channel or nick (cap draft/read-marker).",
+        ],
+    ),
+    (
+        "REDACT",
+        &[
+            "REDACT <target> <msgid> [:<reason>]",
+            "Takes back a message (cap draft/message-redaction).",
+        ],
+    ),
+    (
         "MONITOR",
         &[
             "MONITOR + nicks | - nicks | C | L | S",

@@ -113,6 +113,8 @@ struct Seldom {
     multiline: Option<Box<multiline::Gathering>>,
     /// The metadata keys subscribed to (`METADATA * SUB`).
     metadata_subs: metadata::Subs,
+    /// Read marks while not logged in (a logged-in client's are its account's, in the hub).
+    read_marks: commands::markread::SessionMarks,
 }
 
 impl IrcAdapter {
@@ -317,6 +319,7 @@ impl Adapter for IrcAdapter {
             return;
         }
         if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out)
+            && !render::read_marker_line(event.kind(), self.caps, &self.settings.server, out)
             && !render_lines::event(event, self.caps, out)
         {
             render::event(event, self.caps, out);

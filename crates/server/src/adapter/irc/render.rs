@@ -32,16 +32,7 @@ const MESSAGE_TAGS_TIMED: RenderSlot = render_slot(Protocol::Irc, 4);
 /// without away-notify).
 pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
     let kind = event.kind();
-    if is_watchers_copy(kind) && !caps.has(Cap::ExtendedMonitor) {
-        return;
-    }
-    if matches!(kind, EventKind::AwayChanged { .. }) && !caps.has(Cap::AwayNotify) {
-        return;
-    }
-    if matches!(kind, EventKind::AccountChanged { .. }) && !caps.has(Cap::AccountNotify) {
-        return;
-    }
-    if matches!(kind, EventKind::RealnameChanged { .. }) && !caps.has(Cap::Setname) {
+    if hidden(kind, caps) {
         return;
     }
     if let Some(account) = author_account(kind).filter(|_| caps.has(Cap::AccountTag)) {
@@ -56,7 +47,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
             } else {
                 MESSAGE_TAGS
             };
-            out.extend_from_slice(&event.rendered(slot, |k| {
+            out.extend_from_slice(event.rendered(slot, |k| {
                 let mut tags = String::new();
                 if time {
                     tags.push_str(&time_tag(event.at()));
@@ -76,7 +67,7 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         if time {
             put_tag(out, event);
         }
-        out.extend_from_slice(&event.rendered(EXTENDED_JOIN, |k| line(k, true)));
+        out.extend_from_slice(event.rendered(EXTENDED_JOIN, |k| line(k, true)));
         return;
     }
     let bytes = if time {
@@ -90,6 +81,24 @@ pub fn event(event: &Event, caps: Caps, out: &mut BytesMut) {
         event.rendered(PLAIN, |k| line(k, false))
     };
     out.extend_from_slice(bytes);
+}
+
+/// Whether a client with `caps` is not shown `kind` at all: each optional kind needs its
+/// cap (away-notify, account-notify, setname, message-redaction; a watcher's copy
+/// extended-monitor). A read mark is rendered per recipient (`read_marker_line`), and
+/// clients without message-redaction are not told of a redaction: the spec leaves the
+/// message shown to them.
+fn hidden(kind: &EventKind, caps: Caps) -> bool {
+    let needs = match kind {
+        _ if is_watchers_copy(kind) && !caps.has(Cap::ExtendedMonitor) => return true,
+        EventKind::AwayChanged { .. } => Cap::AwayNotify,
+        EventKind::AccountChanged { .. } => Cap::AccountNotify,
+        EventKind::RealnameChanged { .. } => Cap::Setname,
+        EventKind::Redacted { .. } => Cap::MessageRedaction,
+        EventKind::ReadMarked { .. } => return true,
+        _ => return false,
+    };
+    !caps.has(needs)
 }
 
 /// Whether the event is the copy of a change for a name's watchers who share no room
@@ -109,6 +118,34 @@ fn is_watchers_copy(kind: &EventKind) -> bool {
             ..
         }
     )
+}
+
+/// A target as IRC names it: `#room` or the nick.
+pub fn target_param(target: &Target) -> String {
+    match target {
+        Target::Room(room) => channel(room),
+        Target::User(nick) => nick.to_string(),
+    }
+}
+
+/// `:server MARKREAD <target> timestamp=<time>` when the account's mark moved on another
+/// of its sessions (IRC `draft/read-marker`), for clients with the cap; nothing for
+/// others. Whether the event was one.
+pub fn read_marker_line(kind: &EventKind, caps: Caps, server: &str, out: &mut BytesMut) -> bool {
+    let EventKind::ReadMarked { target, at_ms, .. } = kind else {
+        return false;
+    };
+    if caps.has(Cap::ReadMarker) {
+        let mark = super::commands::markread::mark_param(Some(*at_ms));
+        render_truncated(
+            out,
+            None,
+            Some(server),
+            "MARKREAD",
+            &[&target_param(target), &mark],
+        );
+    }
+    true
 }
 
 /// `730 <me> :nick!user@host` when a watched name is taken, `731 <me> :nick` when it is
@@ -139,8 +176,11 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::AwayChanged { who, .. }
         | EventKind::AccountChanged { who, .. }
         | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
+        EventKind::Redacted { by, .. } => by.account.as_ref(),
         EventKind::Renamed { new, .. } => new.account.as_ref(),
-        EventKind::Presence { .. } | EventKind::MetadataChanged { .. } => None,
+        EventKind::Presence { .. }
+        | EventKind::MetadataChanged { .. }
+        | EventKind::ReadMarked { .. } => None,
         EventKind::TopicChanged { by, .. }
         | EventKind::ModesChanged { by, .. }
         | EventKind::Kicked { by, .. }
@@ -365,6 +405,20 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
         EventKind::RealnameChanged { who, .. } => {
             put(&source(who), "SETNAME", &[who.realname()]);
         }
+        EventKind::Redacted {
+            target,
+            by,
+            msgid,
+            reason,
+        } => {
+            let (target, msgid) = (target_param(target), msgid.to_string());
+            match reason {
+                Some(reason) => put(&source(by), "REDACT", &[&target, &msgid, reason.as_str()]),
+                None => put(&source(by), "REDACT", &[&target, &msgid]),
+            }
+        }
+        // Rendered per recipient (`read_marker_line`), never here.
+        EventKind::ReadMarked { .. } => {}
         EventKind::AccountChanged { who, .. } => {
             let account = who.account.as_ref().map_or("*", Name::as_str);
             put(&source(who), "ACCOUNT", &[account]);

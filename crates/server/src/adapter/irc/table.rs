@@ -78,6 +78,8 @@ pub const COMMANDS: &[Command] = &[
     cmd("AWAY", 0, c::away::away),
     cmd("SETNAME", 1, c::setname::setname),
     early("METADATA", 2, c::metadata::metadata),
+    cmd("MARKREAD", 0, c::markread::markread),
+    cmd("REDACT", 2, c::redact::redact),
     cmd("MONITOR", 1, c::monitor::monitor),
     cmd("OPER", 2, c::oper::oper),
     cmd("WALLOPS", 1, c::oper::wallops),

@@ -64,6 +64,7 @@ fn joined(me: &mut IrcAdapter, cx: &Context<'_>, room: &Name) {
         }
         send_names(me, &view);
     }
+    super::markread::on_join(me, cx, room);
     me.out.num(Numeric::RPL_ENDOFNAMES, &[&chan]);
     super::metadata_subs::on_join(me, cx, room);
 }

@@ -1,0 +1,110 @@
+//! Read marks (IRC `draft/read-marker`): written by the history writer (`Edit::ReadMark`,
+//! only ever forward), read back whole when the server starts.
+
+use crate::db::Database;
+use crate::error::StoreError;
+
+/// One account's mark on one target, as stored: keys as the server gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMarkRow {
+    pub account: String,
+    pub target: String,
+    pub at_ms: i64,
+}
+
+impl Database {
+    /// Every stored read mark, by account and target.
+    pub fn read_marks(&self) -> Result<Vec<ReadMarkRow>, StoreError> {
+        self.with("read the read marks", |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT account, target, at_ms FROM read_marks ORDER BY account, target",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok(ReadMarkRow {
+                    account: row.get(0)?,
+                    target: row.get(1)?,
+                    at_ms: row.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use crate::{DataDir, Edit, Keep, Record, Writer, WriterConfig};
+
+    /// An item with rows and edits, as the server's history stage submits.
+    struct Item(Vec<Record>, Vec<Edit>);
+
+    impl Keep for Item {
+        fn take_rows(&mut self, into: &mut Vec<Record>) {
+            into.append(&mut self.0);
+        }
+        fn take_edits(&mut self, into: &mut Vec<Edit>) {
+            into.append(&mut self.1);
+        }
+    }
+
+    fn said(n: u8) -> Record {
+        Record {
+            msgid: [n; 16],
+            at_ms: i64::from(n),
+            target: "#a".into(),
+            peer: None,
+            kind: "privmsg".into(),
+            author: "ann".into(),
+            account: None,
+            text: Some("hi".into()),
+            body: Vec::new(),
+            pending_for: Some("bob".into()),
+        }
+    }
+
+    fn mark(account: &str, target: &str, at_ms: i64) -> Edit {
+        Edit::ReadMark {
+            account: account.into(),
+            target: target.into(),
+            at_ms,
+        }
+    }
+
+    #[test]
+    fn an_erased_event_is_gone_and_read_marks_only_move_forward() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let writer = Writer::spawn(&db, WriterConfig::default(), move |batch: Vec<Item>| {
+            tx.send(batch.len()).unwrap();
+        })
+        .unwrap();
+        let items = [
+            Item(vec![said(1), said(2)], vec![mark("amy", "#a", 50)]),
+            Item(vec![], vec![Edit::Erase([1; 16]), mark("amy", "#a", 40)]),
+            Item(vec![], vec![mark("amy", "bob", 7), mark("amy", "#a", 60)]),
+        ];
+        for item in items {
+            writer.submit(item);
+            rx.recv().unwrap();
+        }
+        writer.shutdown();
+        assert_eq!(db.event_count().unwrap(), 1);
+        assert_eq!(db.reader().unwrap().take_pending("bob").unwrap().len(), 1);
+        let marks: Vec<_> = db
+            .read_marks()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.account, r.target, r.at_ms))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("amy".into(), "#a".into(), 60),
+                ("amy".into(), "bob".into(), 7)
+            ]
+        );
+    }
+}
