@@ -59,13 +59,8 @@ impl Reader {
         bound: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
-        let kinds = self.kinds();
-        self.with("read history before a bound", |conn| {
-            let Some(found) = resolve(conn, conv, bound)? else {
-                return Ok(Vec::new());
-            };
-            scan(conn, conv, kinds, &below(&found), Take::Newest, limit)
-        })
+        let side = |found: &Resolved| (below(found), Take::Newest);
+        self.beside(conv, bound, limit, "read history before a bound", side)
     }
 
     /// `AFTER`: the `limit` messages just after `bound`.
@@ -75,12 +70,27 @@ impl Reader {
         bound: Bound,
         limit: usize,
     ) -> Result<Vec<Stored>, StoreError> {
+        let side = |found: &Resolved| (above(found), Take::Oldest);
+        self.beside(conv, bound, limit, "read history after a bound", side)
+    }
+
+    /// The `limit` messages on one side of `bound`: `side` gives the range it makes of the
+    /// bound found and the end the limit is taken from; nothing when the bound is not found.
+    fn beside(
+        &self,
+        conv: &Conversation,
+        bound: Bound,
+        limit: usize,
+        doing: &'static str,
+        side: impl FnOnce(&Resolved) -> (Range, Take),
+    ) -> Result<Vec<Stored>, StoreError> {
         let kinds = self.kinds();
-        self.with("read history after a bound", |conn| {
+        self.with(doing, |conn| {
             let Some(found) = resolve(conn, conv, bound)? else {
                 return Ok(Vec::new());
             };
-            scan(conn, conv, kinds, &above(&found), Take::Oldest, limit)
+            let (range, take) = side(&found);
+            scan(conn, conv, kinds, &range, take, limit)
         })
     }
 

@@ -282,6 +282,20 @@ mod tests {
     use super::*;
     use confab_core::{MsgId, SessionId, Text};
 
+    /// Each row as (target, kind, author, text).
+    fn shown(rows: &[Record]) -> Vec<(&str, &str, &str, Option<&str>)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.target.as_str(),
+                    &*r.kind,
+                    r.author.as_str(),
+                    r.text.as_deref(),
+                )
+            })
+            .collect()
+    }
+
     /// The one row an event is kept as, if any.
     fn record_of(event: &Event) -> Option<Record> {
         let mut rows = Vec::new();
@@ -458,19 +472,9 @@ mod tests {
         let event = Event::new(MsgId::new(5, 0, 1), None, quit);
         let mut rows = Vec::new();
         records_of(&event, &mut rows);
-        let shown: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.target.as_str(),
-                    &*r.kind,
-                    r.author.as_str(),
-                    r.text.as_deref(),
-                )
-            })
-            .collect();
+        let rows_shown = shown(&rows);
         assert_eq!(
-            shown,
+            rows_shown,
             [
                 ("a", "quit", "Zed", Some("bye")),
                 ("b", "quit", "Zed", Some("bye"))
@@ -484,19 +488,9 @@ mod tests {
         };
         rows.clear();
         records_of(&Event::new(MsgId::default(), None, renamed), &mut rows);
-        let shown: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.target.as_str(),
-                    &*r.kind,
-                    r.author.as_str(),
-                    r.text.as_deref(),
-                )
-            })
-            .collect();
+        let rows_shown = shown(&rows);
         assert_eq!(
-            shown,
+            rows_shown,
             [
                 ("a", "nick", "Zed", Some("Zee")),
                 ("b", "nick", "Zed", Some("Zee"))
