@@ -127,6 +127,7 @@ pub fn notification(me: &IrcAdapter, kind: &EventKind, out: &mut BytesMut) {
 /// on the first: 8 bytes in every IRC connection rather than a `Vec`'s 24, for what few
 /// clients use (an idle connection's memory is a target, docs/benchmarks.md).
 #[derive(Default)]
+#[expect(clippy::box_collection, reason = "8 bytes per connection, not 24")]
 pub struct Subs(Option<Box<Vec<Arc<str>>>>);
 
 impl Subs {

@@ -25,6 +25,7 @@ use crate::adapter::{Context, Flow};
 /// [`READ_MARKS_MAX`] (past that, new targets are not marked). Boxed and made at the
 /// first mark: 8 bytes in every IRC connection rather than a `HashMap`'s 48.
 #[derive(Default)]
+#[expect(clippy::box_collection, reason = "8 bytes per connection, not 48")]
 pub struct SessionMarks(Option<Box<HashMap<String, u64>>>);
 
 impl SessionMarks {
