@@ -204,6 +204,13 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
         // Both nodes hear each one.
         assert_eq!(redis.publish("confab:events", payload), ":2\r\n");
     }
+    // On a room's channel too (both nodes have a member in the lobby)...
+    assert_eq!(redis.publish("confab:room:{lobby}", b"\xc1"), ":2\r\n");
+    // ...and in the stream a node fills a room's history from when it starts listening.
+    redis.cli(&["XADD", "confab:history:{elsewhere}", "*", "e", "garbage"]);
+    let mut dave = Irc::register(one.addr("irc"), "dave");
+    dave.send("JOIN #elsewhere\r\n");
+    dave.until_containing(" 366 ");
     amy.send("after the garbage\n");
     assert_eq!(bob.next_line().as_deref(), Some("amy: after the garbage"));
     // The operator sees it: each payload refused, and the link up all along.
@@ -222,7 +229,12 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     assert!(
         metrics
             .lines()
-            .any(|l| l == "confab_cluster_refused_total 4"),
+            .any(|l| l == "confab_cluster_refused_total 6"),
+        "{metrics}"
+    );
+    // Node 1 listens to the lobby's channel and #elsewhere's.
+    assert!(
+        metrics.lines().any(|l| l == "confab_cluster_rooms 2"),
         "{metrics}"
     );
 }
@@ -472,4 +484,111 @@ fn a_name_taken_on_two_nodes_while_redis_was_away_ends_with_one_holder() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The names `user` gets for `room` (NAMES), in order.
+fn names_of(user: &mut Irc, room: &str) -> Vec<String> {
+    user.send(&format!("NAMES {room}\r\n"));
+    let mut names = Vec::new();
+    loop {
+        let line = user.line();
+        if line.contains(" 366 ") {
+            break;
+        }
+        // `:confab 353 <me> = <room> :<names>`, the colon left out before one name.
+        if let Some((_, listed)) = line.split_once(" 353 ") {
+            let listed = listed
+                .splitn(4, ' ')
+                .nth(3)
+                .unwrap_or_else(|| panic!("{line}"));
+            let listed = listed.trim_start_matches(':');
+            names.extend(listed.split(' ').map(str::to_owned));
+        }
+    }
+    names.sort_unstable();
+    names
+}
+
+/// Polls `check` every 50 ms until it holds, for at most `within`.
+fn eventually(within: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < within, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_node_listens_only_to_the_rooms_its_users_are_in() {
+    let redis = Redis::start();
+    let (one, two, three) = (node(&redis), node(&redis), node(&redis));
+    let mut amy = Irc::register(one.addr("irc"), "amy");
+    let mut bob = Irc::register(two.addr("irc"), "bob");
+    let mut carl = Irc::register(three.addr("irc"), "carl");
+    amy.send("JOIN #a\r\n");
+    amy.until_containing(" 366 ");
+    // bob joins once node 2 knows amy made #a (else both would make it, each its op).
+    eventually(Duration::from_secs(5), "node 2 knows #a", || {
+        names_of(&mut bob, "#a") == ["@amy"]
+    });
+    for (user, room) in [(&mut bob, "#a"), (&mut carl, "#b")] {
+        user.send(&format!("JOIN {room}\r\n"));
+        user.until_containing(" 366 ");
+    }
+    // Nodes 1 and 2 have a member of #a and listen to its channel; node 3 does not...
+    assert_eq!(redis.listeners_of("a"), 2);
+    assert_eq!(redis.listeners_of("b"), 1);
+    // ...yet knows who is in it: joins cross on the control channel every node hears.
+    assert_eq!(names_of(&mut carl, "#a"), ["@amy", "bob"]);
+    amy.send("PRIVMSG #a :hi\r\n");
+    assert_eq!(
+        bob.until_containing(" PRIVMSG "),
+        ":amy!amy@127.0.0.1 PRIVMSG #a hi"
+    );
+    // Node 2's last member of #a leaves: node 2 stops listening within its watch.
+    bob.send("PART #a\r\n");
+    bob.until_containing(" PART ");
+    eventually(
+        Duration::from_secs(5),
+        "node 2 stops listening to #a",
+        || redis.listeners_of("a") == 1,
+    );
+    assert_eq!(names_of(&mut carl, "#a"), ["@amy"]);
+}
+
+#[test]
+fn a_node_that_had_nobody_in_a_room_reads_its_history_once_someone_joins() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut amy = Irc::register(one.addr("irc"), "amy");
+    amy.send("JOIN #quiet\r\nPRIVMSG #quiet :first\r\nPRIVMSG #quiet :second\r\n");
+    eventually(
+        Duration::from_secs(5),
+        "both kept in #quiet's stream",
+        || redis.cli(&["XLEN", "confab:history:{quiet}"]).trim() == "2",
+    );
+    // Node 2 never listened to #quiet: it heard neither message live.
+    assert_eq!(redis.listeners_of("quiet"), 1);
+    let mut carol = Irc::register(two.addr("irc"), "carol");
+    carol.send("CAP REQ :draft/chathistory batch\r\n");
+    carol.until_containing(" ACK ");
+    carol.send("JOIN #quiet\r\nCHATHISTORY LATEST #quiet * 10\r\n");
+    let mut said = Vec::new();
+    loop {
+        let line = carol.line();
+        if line.starts_with(":confab BATCH -") {
+            break;
+        }
+        if let Some((_, text)) = line.split_once(" PRIVMSG #quiet ") {
+            said.push(text.trim_start_matches(':').to_string());
+        }
+    }
+    assert_eq!(said, ["first", "second"]);
+    // From now on node 2 listens, and hears what amy says live.
+    assert_eq!(redis.listeners_of("quiet"), 2);
+    amy.send("PRIVMSG #quiet :third\r\n");
+    assert_eq!(
+        carol.until_containing(" PRIVMSG "),
+        ":amy!amy@127.0.0.1 PRIVMSG #quiet third"
+    );
 }

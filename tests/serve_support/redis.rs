@@ -111,6 +111,29 @@ impl Redis {
     }
 }
 
+impl Redis {
+    /// Runs one command with `redis-cli` (Debian's, beside the server): its output, one
+    /// line per value.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(out.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// How many nodes listen to the channel of `room` (its name in the hub: an IRC
+    /// channel without its `#`), by `PUBSUB NUMSUB`.
+    pub fn listeners_of(&self, room: &str) -> u64 {
+        let channel = format!("confab:room:{{{room}}}");
+        let said = self.cli(&["PUBSUB", "NUMSUB", &channel]);
+        let count = said.lines().nth(1).and_then(|n| n.trim().parse().ok());
+        count.unwrap_or_else(|| panic!("PUBSUB NUMSUB said {said:?}"))
+    }
+}
+
 impl Drop for Redis {
     fn drop(&mut self) {
         self.kill();

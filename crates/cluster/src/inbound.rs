@@ -1,7 +1,9 @@
-//! The link's listening side: every message on the channel, in Redis's order. This
-//! node's own events come back here and are delivered only then, so every node delivers
-//! in the same order; other nodes' events change this hub's picture of them and reach
-//! this node's users. Gaps in a node's sequence are counted and repaired with snapshots.
+//! The link's listening side: every message on the control channel and on the room
+//! channels this node listens to, in Redis's order. This node's own events come back
+//! here and are delivered only then, so every node delivers a channel's events in the
+//! same order; other nodes' events change this hub's picture of them and reach this
+//! node's users. Gaps in a node's sequence on a channel are counted and repaired: with
+//! snapshots on the control channel, from the room's stream on a room's.
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use crate::wire::{Body, Envelope};
 
 impl Link {
     /// Handles one payload from the channel; a bad one is logged and dropped.
-    pub(crate) fn receive(&mut self, payload: &[u8]) {
+    pub(crate) fn receive(&mut self, channel: &str, payload: &[u8]) {
         ClusterStats::add(&self.stats.received, 1);
         let envelope = match Envelope::decode(payload) {
             Ok(envelope) => envelope,
@@ -25,9 +27,9 @@ impl Link {
             }
         };
         if envelope.node == self.node {
-            return self.echo(&envelope);
+            return self.echo(channel, &envelope);
         }
-        self.count_gap(&envelope);
+        self.count_gap(channel, &envelope);
         match envelope.body {
             Body::Events(events) => {
                 let events: Vec<Arc<Event>> = events.into_iter().map(|e| e.0).collect();
@@ -48,7 +50,7 @@ impl Link {
 
     /// This node's own message back from Redis: its events, and any sent before them, are
     /// delivered now. One of another run with this number is refused.
-    fn echo(&mut self, envelope: &Envelope) {
+    fn echo(&mut self, channel: &str, envelope: &Envelope) {
         if envelope.run != self.run {
             ClusterStats::add(&self.stats.refused, 1);
             tracing::error!(
@@ -57,35 +59,50 @@ impl Link {
             );
             return;
         }
-        while self
-            .pending
+        let Some(pending) = self.pending.get_mut(channel) else {
+            return;
+        };
+        while pending
             .front()
             .is_some_and(|(seq, _, _)| *seq <= envelope.seq)
         {
-            if let Some((_, _, routed)) = self.pending.pop_front() {
+            if let Some((_, _, routed)) = pending.pop_front() {
                 self.next.forward(routed);
             }
         }
     }
 
-    /// Notes the message's number; numbers skipped are messages Redis dropped, and this
-    /// node asks every node for its snapshot to set its picture right.
-    fn count_gap(&mut self, envelope: &Envelope) {
-        let last = self
-            .heard
-            .insert(envelope.node, (envelope.run, envelope.seq));
+    /// Notes the message's number on its channel; numbers skipped are messages Redis
+    /// dropped. On the control channel this node asks every node for its snapshot to set
+    /// its picture right; on a room's, it fills the room's history again from its stream
+    /// (its users missed the messages live, but history has them).
+    fn count_gap(&mut self, channel: &str, envelope: &Envelope) {
+        let heard = match self.heard.get_mut(channel) {
+            Some(heard) => heard,
+            None => self.heard.entry(channel.to_owned()).or_default(),
+        };
+        let last = heard.insert(envelope.node, (envelope.run, envelope.seq));
         let Some((run, seq)) = last else {
             return;
         };
-        if run == envelope.run && envelope.seq > seq + 1 {
-            let missed = envelope.seq - seq - 1;
-            ClusterStats::add(&self.stats.missed, missed);
-            tracing::warn!(
-                node = envelope.node,
-                missed,
-                "missed messages of a node: asking for snapshots"
-            );
-            self.owe_hello = true;
+        if run != envelope.run || envelope.seq <= seq + 1 {
+            return;
+        }
+        let missed = envelope.seq - seq - 1;
+        ClusterStats::add(&self.stats.missed, missed);
+        match self.listening.get(channel) {
+            Some(room) => {
+                tracing::warn!(node = envelope.node, missed, %room, "missed messages in a room: filling its history again");
+                self.owe_history.push(room.clone());
+            }
+            None => {
+                tracing::warn!(
+                    node = envelope.node,
+                    missed,
+                    "missed messages of a node: asking for snapshots"
+                );
+                self.owe_hello = true;
+            }
         }
     }
 

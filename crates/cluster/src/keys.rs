@@ -1,7 +1,8 @@
-//! What a node keeps in Redis besides the channel: its lease (`confab:node:N`, holding a
+//! What a node keeps in Redis besides the channels: its lease (`confab:node:N`, holding a
 //! token of this run, so a second process with the same number is refused) and the
 //! claims on its users' names (`confab:name:<folded name>`, holding the node's number),
-//! each with an expiry the node renews. A node killed outright stops renewing: its lease
+//! each with an expiry the node renews; and each room's latest messages, in a capped
+//! stream (`confab:history:{<room>}`). A node killed outright stops renewing: its lease
 //! and claims run out, and the other nodes forget it.
 
 use std::time::Duration;
@@ -10,7 +11,8 @@ use confab_core::Name;
 use redis::aio::MultiplexedConnection;
 use redis::{RedisResult, Script};
 
-/// The channel every node publishes on and listens to.
+/// The control channel every node publishes on and listens to: everything but the
+/// messages said in rooms, which cross on their room's channel.
 pub const CHANNEL: &str = "confab:events";
 /// The counter that hands out node numbers.
 const NODE_COUNTER: &str = "confab:nodes";
@@ -21,6 +23,19 @@ pub fn node_key(node: u16) -> String {
 
 pub fn name_key(name: &Name) -> String {
     format!("confab:name:{}", name.folded().as_str())
+}
+
+/// The channel of one room's messages, which a node listens to while one of its users is
+/// in the room. The braces make the room a Redis Cluster hash tag, so a room's channel
+/// and its history stream would live on one shard.
+pub fn room_channel(room: &Name) -> String {
+    format!("confab:room:{{{}}}", room.as_str().to_ascii_lowercase())
+}
+
+/// The stream that keeps a room's latest messages (and redactions), for a node that
+/// starts listening to the room to fill its history from.
+pub fn room_history(room: &Name) -> String {
+    format!("confab:history:{{{}}}", room.as_str().to_ascii_lowercase())
 }
 
 fn millis(lease: Duration) -> u64 {

@@ -1,8 +1,9 @@
 //! Several confab nodes as one chat, over Redis. Each node keeps the whole chat in its
 //! hub: its own users, and the users of the other nodes as they announce them. Every
-//! event a node's hub makes is published on one channel and delivered, on every node
-//! including its own, in the order Redis gives; names are claimed in Redis before they
-//! are announced; a node's lease tells the others it is alive. See docs/cluster.md.
+//! event a node's hub makes is published, on the control channel or, for what is said
+//! in a room, on the room's channel, and delivered on every node that listens to that
+//! channel, its own included, in the order Redis gives; names are claimed in Redis before
+//! they are announced; a node's lease tells the others it is alive. See docs/cluster.md.
 //!
 //! The cluster is a stage of the hub ([`confab_core::Stage`]), between the hub and the
 //! store: the core knows no Redis, and without `--cluster` none of this runs.
@@ -12,6 +13,7 @@ mod inbound;
 mod keys;
 mod link;
 mod outbound;
+mod rooms;
 mod stage;
 mod stats;
 pub mod wire;
@@ -30,7 +32,7 @@ pub use stage::Next;
 pub use stats::{ClusterStats, StatsNow};
 
 use link::Link;
-use stage::{ClusterStage, OUTGOING_MAX};
+use stage::{ClusterStage, Outgoing, OUTGOING_MAX};
 
 /// Why a node cannot join.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +95,7 @@ impl Joining {
         let (tx, rx) = mpsc::channel(OUTGOING_MAX);
         let (ready, heard) = oneshot::channel();
         let stage = Arc::new(ClusterStage {
-            outgoing: tx,
+            outgoing: tx.clone(),
             next: next.clone(),
             stats: stats.clone(),
         });
@@ -106,9 +108,12 @@ impl Joining {
             next,
             outgoing: rx,
             stats: stats.clone(),
-            seq: 0,
+            seq: Default::default(),
             pending: Default::default(),
             heard: Default::default(),
+            listening: Default::default(),
+            owe_history: Vec::new(),
+            sink: None,
             partial: Default::default(),
             owe_snapshot: false,
             owe_hello: false,
@@ -120,6 +125,7 @@ impl Joining {
         let task = tokio::spawn(link.run(left));
         let cluster = Cluster {
             stats,
+            outgoing: tx,
             leave: std::sync::Mutex::new(Some((leave, task))),
             heard: std::sync::Mutex::new(Some(heard)),
         };
@@ -130,6 +136,7 @@ impl Joining {
 /// This node's place in the cluster, while it runs.
 pub struct Cluster {
     stats: Arc<ClusterStats>,
+    outgoing: mpsc::Sender<Outgoing>,
     leave: std::sync::Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
     heard: std::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
@@ -147,6 +154,17 @@ impl Cluster {
         match heard {
             Some(heard) => matches!(tokio::time::timeout(within, heard).await, Ok(Ok(()))),
             None => true,
+        }
+    }
+
+    /// Waits, at most `within`, until the link has handled every event this node made
+    /// before the call: published, and the history of any room one of its users just
+    /// joined handed to the store (which [`Cluster::settled`]'s caller then flushes), so a
+    /// history read that follows sees the room's history from the other nodes.
+    pub async fn settled(&self, within: Duration) {
+        let (done, wait) = oneshot::channel();
+        if self.outgoing.try_send(Outgoing::Settle(done)).is_ok() {
+            let _ = tokio::time::timeout(within, wait).await;
         }
     }
 

@@ -1,7 +1,8 @@
 //! The link to Redis: one task that owns both connections (commands and the
 //! subscription), connects and reconnects with backoff, and runs the node's side of the
-//! cluster while connected: publishing (`outbound.rs`), listening (`inbound.rs`),
-//! renewing its lease and claims, and watching for nodes whose lease ran out.
+//! cluster while connected: publishing (`outbound.rs`), listening (`inbound.rs`) to the
+//! control channel and to its rooms' channels (`rooms.rs`), renewing its lease and
+//! claims, and watching for nodes whose lease ran out.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
@@ -9,16 +10,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use confab_core::hub::NodeSnapshot;
-use confab_core::{Departure, Hub, Routed, Text};
+use confab_core::{Departure, Hub, Name, Routed, Text};
 use futures_util::StreamExt;
-use redis::aio::MultiplexedConnection;
+use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
 use redis::{AsyncConnectionConfig, Client, RedisResult};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{interval, sleep, Instant, MissedTickBehavior};
 
 use crate::config::ClusterConfig;
 use crate::keys;
-use crate::stage::Next;
+use crate::stage::{Next, Outgoing};
 use crate::stats::ClusterStats;
 
 /// How often a node looks for nodes whose lease ran out.
@@ -39,14 +40,21 @@ pub(crate) struct Link {
     pub(crate) run: u64,
     pub(crate) hub: Arc<Hub>,
     pub(crate) next: Next,
-    pub(crate) outgoing: mpsc::Receiver<Vec<Routed>>,
+    pub(crate) outgoing: mpsc::Receiver<Outgoing>,
     pub(crate) stats: Arc<ClusterStats>,
-    /// The last sequence number this node sent.
-    pub(crate) seq: u64,
-    /// This node's events sent and not yet heard back, oldest first, with their number.
-    pub(crate) pending: VecDeque<(u64, Instant, Vec<Routed>)>,
-    /// Each other node's run and the last sequence number heard from it.
-    pub(crate) heard: HashMap<u16, (u64, u64)>,
+    /// The last sequence number this node sent, per channel.
+    pub(crate) seq: HashMap<String, u64>,
+    /// This node's events sent and not yet heard back, per channel, oldest first, with
+    /// their number.
+    pub(crate) pending: HashMap<String, VecDeque<Pending>>,
+    /// Per channel, each other node's run and the last sequence number heard from it.
+    pub(crate) heard: HashMap<String, HashMap<u16, (u64, u64)>>,
+    /// The room channels this node listens to, with their room (`rooms.rs`).
+    pub(crate) listening: HashMap<String, Name>,
+    /// Rooms whose history this node fills again from their stream (it missed messages).
+    pub(crate) owe_history: Vec<Name>,
+    /// The subscribing half of the subscription connection, while connected.
+    pub(crate) sink: Option<PubSubSink>,
     /// Snapshot parts received, per node, until the last one.
     pub(crate) partial: HashMap<u16, NodeSnapshot>,
     /// Set when this node owes the others its snapshot (asked by a Hello, or after a gap).
@@ -62,6 +70,10 @@ pub(crate) struct Link {
     /// time every live node needs to reach a restarted Redis and take its lease again.
     pub(crate) up_since: Instant,
 }
+
+/// One of this node's verbs published and not yet heard back: its number on its channel,
+/// when it was sent, and its events.
+pub(crate) type Pending = (u64, Instant, Vec<Routed>);
 
 /// Why a connected session of the link ended.
 enum Ended {
@@ -109,7 +121,7 @@ impl Link {
 
     /// Opens both connections and subscribes (the node's lease and claims are taken again
     /// first thing in [`Link::serve`]: they may have run out while Redis was away).
-    async fn connect(&mut self) -> RedisResult<(MultiplexedConnection, redis::aio::PubSubStream)> {
+    async fn connect(&mut self) -> RedisResult<(MultiplexedConnection, PubSubStream)> {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT));
@@ -119,13 +131,17 @@ impl Link {
             .await?;
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(keys::CHANNEL).await?;
-        Ok((conn, pubsub.into_on_message()))
+        let (sink, messages) = pubsub.split();
+        self.sink = Some(sink);
+        // A new subscription listens to no room yet: `serve` follows them again.
+        self.listening.clear();
+        Ok((conn, messages))
     }
 
     async fn serve(
         &mut self,
         mut conn: MultiplexedConnection,
-        mut messages: redis::aio::PubSubStream,
+        mut messages: PubSubStream,
         leave: &mut oneshot::Receiver<()>,
     ) -> Ended {
         self.stats.up.store(true, Ordering::Release);
@@ -134,6 +150,9 @@ impl Link {
         // Claims first (Redis may have lost them): a name another node's user took while
         // the link was down is settled before this node tells anyone of its users.
         if let Err(error) = self.renew(&mut conn).await {
+            return Ended::Broken(error.to_string());
+        }
+        if let Err(error) = self.follow_rooms(&mut conn).await {
             return Ended::Broken(error.to_string());
         }
         // Whoever knew this node from before hears its state anew; everyone answers with
@@ -162,13 +181,17 @@ impl Link {
                 }
                 message = messages.next() => match message {
                     Some(message) => {
-                        self.receive(message.get_payload_bytes());
+                        self.receive(message.get_channel_name(), message.get_payload_bytes());
                         Ok(())
                     }
                     None => return Ended::Broken("the subscription closed".into()),
                 },
-                batch = self.outgoing.recv() => match batch {
-                    Some(batch) => self.publish(&mut conn, batch).await,
+                next = self.outgoing.recv() => match next {
+                    Some(Outgoing::Verb(batch)) => self.publish(&mut conn, batch).await,
+                    Some(Outgoing::Settle(done)) => {
+                        let _ = done.send(());
+                        Ok(())
+                    }
                     None => return Ended::Left,
                 },
                 _ = renew.tick() => self.renew(&mut conn).await,
@@ -185,10 +208,17 @@ impl Link {
         if std::mem::take(&mut self.owe_hello) {
             self.send(conn, crate::wire::Body::Hello).await?;
         }
+        for room in std::mem::take(&mut self.owe_history) {
+            self.fill_history(conn, &room).await?;
+        }
         if std::mem::take(&mut self.owe_snapshot) {
             // Events made before the snapshot go first, so it never tells of older times.
-            if let Ok(batch) = self.outgoing.try_recv() {
-                self.publish(conn, batch).await?;
+            match self.outgoing.try_recv() {
+                Ok(Outgoing::Verb(batch)) => self.publish(conn, batch).await?,
+                Ok(Outgoing::Settle(done)) => {
+                    let _ = done.send(());
+                }
+                Err(_) => {}
             }
             self.send_snapshot(conn).await?;
         }
@@ -215,11 +245,14 @@ impl Link {
     /// Marks the link down and delivers what waited for its echo, in order.
     fn set_down(&mut self) {
         self.stats.up.store(false, Ordering::Release);
-        for (_, _, routed) in self.pending.drain(..) {
+        self.sink = None;
+        let mut pending: Vec<Pending> = self.pending.drain().flat_map(|(_, p)| p).collect();
+        pending.sort_by_key(|(_, sent, _)| *sent);
+        for (_, _, routed) in pending {
             self.next.forward(routed);
         }
-        while let Ok(batch) = self.outgoing.try_recv() {
-            self.next.forward(batch);
+        while let Ok(next) = self.outgoing.try_recv() {
+            self.pass_on(next);
         }
     }
 
@@ -232,10 +265,20 @@ impl Link {
             tokio::select! {
                 _ = &mut *leave => return true,
                 _ = &mut until => return false,
-                batch = self.outgoing.recv() => match batch {
-                    Some(batch) => self.next.forward(batch),
+                next = self.outgoing.recv() => match next {
+                    Some(next) => self.pass_on(next),
                     None => return true,
                 },
+            }
+        }
+    }
+
+    /// Hands on, without crossing, what waited for the link while it is down.
+    fn pass_on(&self, next: Outgoing) {
+        match next {
+            Outgoing::Verb(batch) => self.next.forward(batch),
+            Outgoing::Settle(done) => {
+                let _ = done.send(());
             }
         }
     }
@@ -266,6 +309,7 @@ impl Link {
     /// their users quit here.
     async fn watch(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
         self.deliver_overdue();
+        self.follow_rooms(conn).await?;
         if self.up_since.elapsed() < self.config.lease {
             return Ok(());
         }
@@ -281,7 +325,9 @@ impl Link {
 
     /// Forgets every user of `node`, who quit with `reason` for this node's users.
     pub(crate) fn forget(&mut self, node: u16, reason: &str) {
-        self.heard.remove(&node);
+        self.heard.values_mut().for_each(|nodes| {
+            nodes.remove(&node);
+        });
         self.partial.remove(&node);
         let how = Departure::Removed {
             reason: Text::new(reason),
@@ -301,13 +347,15 @@ impl Link {
 
     /// Delivers this node's events whose echo is overdue (Redis dropped it).
     fn deliver_overdue(&mut self) {
-        while let Some((_, sent, _)) = self.pending.front() {
-            if sent.elapsed() < ECHO_WAIT {
-                break;
-            }
-            if let Some((_, _, routed)) = self.pending.pop_front() {
-                ClusterStats::add(&self.stats.missed, 1);
-                self.next.forward(routed);
+        for pending in self.pending.values_mut() {
+            while pending
+                .front()
+                .is_some_and(|(_, sent, _)| sent.elapsed() >= ECHO_WAIT)
+            {
+                if let Some((_, _, routed)) = pending.pop_front() {
+                    ClusterStats::add(&self.stats.missed, 1);
+                    self.next.forward(routed);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
-//! The link's sending side: each verb's events published in the hub's order, after the
-//! claims on any name they take (so a name announced to the cluster is this node's in
-//! Redis first), with the claims of names given up released after their announcement.
+//! The link's sending side: each verb's events published in the hub's order, on the
+//! control channel or their room's (`rooms.rs`), after the claims on any name they take
+//! (so a name announced to the cluster is this node's in Redis first), with the claims of
+//! names given up released after their announcement.
 
 use confab_core::hub::NodeSnapshot;
 use confab_core::{EventKind, Name, Routed};
@@ -8,10 +9,11 @@ use redis::aio::MultiplexedConnection;
 use redis::RedisResult;
 use tokio::time::Instant;
 
-use crate::keys;
 use crate::link::Link;
+use crate::stage::Outgoing;
 use crate::stats::ClusterStats;
 use crate::wire::{Body, Envelope, WireEvent};
+use crate::{keys, rooms};
 
 /// Verbs' worth of events published in one round trip at most.
 const BATCHES_PER_TRIP: usize = 256;
@@ -26,15 +28,15 @@ impl Link {
         first: Vec<Routed>,
     ) -> RedisResult<()> {
         let mut batches = vec![first];
+        let mut settled = Vec::new();
         while batches.len() < BATCHES_PER_TRIP {
             match self.outgoing.try_recv() {
-                Ok(batch) => batches.push(batch),
+                Ok(Outgoing::Verb(batch)) => batches.push(batch),
+                Ok(Outgoing::Settle(done)) => settled.push(done),
                 Err(_) => break,
             }
         }
         let mut pipe = redis::pipe();
-        let value = self.node.to_string();
-        let now = Instant::now();
         for batch in batches {
             if let Some(lost) = self.claim_names(conn, &batch).await? {
                 // Announced nowhere: the hub takes the name back from its user here.
@@ -42,20 +44,68 @@ impl Link {
                 self.lose_name(&lost);
                 continue;
             }
-            self.seq += 1;
-            let events = batch.iter().map(|r| WireEvent(r.event.clone())).collect();
-            let envelope = self.envelope(Body::Events(events));
-            pipe.cmd("PUBLISH")
-                .arg(keys::CHANNEL)
-                .arg(envelope.encode())
-                .ignore();
-            for name in given_up(&batch) {
-                release_in(&mut pipe, &keys::name_key(name), &value);
+            // A user's first room here is listened to before anyone hears them join it,
+            // so whatever is said there after the join reaches them.
+            let rooms: Vec<Name> = rooms::joined(&batch).cloned().collect();
+            for room in &rooms {
+                self.listen(conn, room).await?;
             }
-            self.pending.push_back((self.seq, now, batch));
+            self.publish_in(&mut pipe, batch);
             ClusterStats::add(&self.stats.published, 1);
         }
-        pipe.query_async::<()>(conn).await
+        pipe.query_async::<()>(conn).await?;
+        for done in settled {
+            let _ = done.send(());
+        }
+        Ok(())
+    }
+
+    /// Adds one verb's events to `pipe`: published on their channel, kept in their room's
+    /// stream if they are a room's messages, and held until they are heard back (or
+    /// delivered now, when this node does not listen to the room they were said in).
+    fn publish_in(&mut self, pipe: &mut redis::Pipeline, batch: Vec<Routed>) {
+        let room = rooms::channel_of(&batch).cloned();
+        let channel = room
+            .as_ref()
+            .map_or_else(|| keys::CHANNEL.to_owned(), keys::room_channel);
+        let seq = self.next_seq(&channel);
+        let events = batch.iter().map(|r| WireEvent(r.event.clone())).collect();
+        let payload = self.envelope(seq, Body::Events(events)).encode();
+        pipe.cmd("PUBLISH").arg(&channel).arg(&payload).ignore();
+        if let Some(kept) = rooms::history_of(&batch) {
+            rooms::keep_in(pipe, kept, &payload);
+        }
+        let value = self.node.to_string();
+        for name in given_up(&batch) {
+            release_in(pipe, &keys::name_key(name), &value);
+        }
+        let heard_back = room.is_none() || self.listening.contains_key(&channel);
+        if heard_back {
+            self.pending
+                .entry(channel)
+                .or_default()
+                .push_back((seq, Instant::now(), batch));
+            return;
+        }
+        // Said in a room nobody here is in (a message from outside): nothing comes back,
+        // and it goes on after what this node sent on the control channel before it.
+        match self.pending.get_mut(keys::CHANNEL) {
+            Some(control) if !control.is_empty() => {
+                let last = self.seq.get(keys::CHANNEL).copied().unwrap_or(0);
+                control.push_back((last, Instant::now(), batch));
+            }
+            _ => self.next.forward(batch),
+        }
+    }
+
+    /// The next sequence number of this node on `channel`.
+    fn next_seq(&mut self, channel: &str) -> u64 {
+        let seq = match self.seq.get_mut(channel) {
+            Some(seq) => seq,
+            None => self.seq.entry(channel.to_owned()).or_default(),
+        };
+        *seq += 1;
+        *seq
     }
 
     /// Claims every name `batch` announces as taken; the first one another node holds.
@@ -86,8 +136,8 @@ impl Link {
         conn: &mut MultiplexedConnection,
         body: Body,
     ) -> RedisResult<()> {
-        self.seq += 1;
-        let envelope = self.envelope(body);
+        let seq = self.next_seq(keys::CHANNEL);
+        let envelope = self.envelope(seq, body);
         ClusterStats::add(&self.stats.published, 1);
         redis::cmd("PUBLISH")
             .arg(keys::CHANNEL)
@@ -141,11 +191,11 @@ impl Link {
         }
     }
 
-    fn envelope(&self, body: Body) -> Envelope {
+    fn envelope(&self, seq: u64, body: Body) -> Envelope {
         Envelope {
             node: self.node,
             run: self.run,
-            seq: self.seq,
+            seq,
             body,
         }
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use confab_core::{Routed, Stage};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::stats::ClusterStats;
 
@@ -30,8 +30,17 @@ impl Next {
     }
 }
 
+/// What waits for the link, in the order it was made.
+pub(crate) enum Outgoing {
+    /// One verb's events.
+    Verb(Vec<Routed>),
+    /// Told once the link has handled everything queued before it (published it, and
+    /// handed the store the history of any room it started listening to).
+    Settle(oneshot::Sender<()>),
+}
+
 pub(crate) struct ClusterStage {
-    pub(crate) outgoing: mpsc::Sender<Vec<Routed>>,
+    pub(crate) outgoing: mpsc::Sender<Outgoing>,
     pub(crate) next: Next,
     pub(crate) stats: Arc<ClusterStats>,
 }
@@ -42,10 +51,13 @@ impl Stage for ClusterStage {
             ClusterStats::add(&self.stats.local_only, 1);
             return self.next.forward(events);
         }
-        if let Err(refused) = self.outgoing.try_send(events) {
+        if let Err(refused) = self.outgoing.try_send(Outgoing::Verb(events)) {
             ClusterStats::add(&self.stats.local_only, 1);
-            let (mpsc::error::TrySendError::Full(events)
-            | mpsc::error::TrySendError::Closed(events)) = refused;
+            let (mpsc::error::TrySendError::Full(Outgoing::Verb(events))
+            | mpsc::error::TrySendError::Closed(Outgoing::Verb(events))) = refused
+            else {
+                return;
+            };
             self.next.forward(events);
         }
     }

@@ -20,6 +20,10 @@ pub struct ClusterStats {
     /// How long the last event of another node took from being made there to reaching
     /// this node, in microseconds (the nodes' clocks must agree for it to mean that).
     pub(crate) lag_micros: AtomicU64,
+    /// Room channels this node listens to: the rooms its users are in.
+    pub(crate) rooms: AtomicU64,
+    /// Events read from rooms' streams into this node's history.
+    pub(crate) filled: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -35,6 +39,8 @@ pub struct StatsNow {
     pub local_only: u64,
     /// Seconds from the last remote event's making to its arrival here.
     pub lag_seconds: f64,
+    pub rooms: u64,
+    pub filled: u64,
 }
 
 impl ClusterStats {
@@ -50,7 +56,13 @@ impl ClusterStats {
             nodes_lost: get(&self.nodes_lost),
             local_only: get(&self.local_only),
             lag_seconds: get(&self.lag_micros) as f64 / 1e6,
+            rooms: get(&self.rooms),
+            filled: get(&self.filled),
         }
+    }
+
+    pub(crate) fn set_rooms(&self, rooms: usize) {
+        self.rooms.store(rooms as u64, Ordering::Relaxed);
     }
 
     /// Notes how old an event of another node, made at `made`, is on arrival (0 if the

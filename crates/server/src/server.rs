@@ -67,7 +67,7 @@ pub enum BindError {
 pub struct Server {
     listeners: Vec<(ListenSpec, TcpListener)>,
     /// This node's place in a cluster (`--cluster`).
-    cluster: Option<Cluster>,
+    cluster: Option<Arc<Cluster>>,
     live: Arc<ArcSwap<Live>>,
     /// The configuration served, which a reload compares the new one with.
     config: Config,
@@ -98,7 +98,7 @@ impl Server {
         let metrics = Metrics::new(
             &hub,
             history.clone(),
-            cluster.as_ref().map(Cluster::counters),
+            cluster.as_deref().map(Cluster::counters),
         );
         let admission = Admission::new(&config.limits);
         load_protected(history.as_ref(), &hub, &admission)?;
@@ -221,12 +221,16 @@ fn join_stages(
     hub: &Arc<Hub>,
     history: Option<&History>,
     joining: Option<Joining>,
-) -> Option<Cluster> {
+) -> Option<Arc<Cluster>> {
     let store = history.map(History::stage);
     let (cluster, stage) = match joining {
         Some(joining) => {
             let node = joining.node();
             let (cluster, stage) = joining.start(hub.clone(), Next(store));
+            let cluster = Arc::new(cluster);
+            if let Some(history) = history {
+                history.follow_cluster(cluster.clone());
+            }
             tracing::info!(node, "joined the cluster");
             (Some(cluster), Some(stage))
         }

@@ -71,6 +71,18 @@ impl Hub {
         nodes
     }
 
+    /// The rooms at least one of this node's own users is in: the cluster listens to
+    /// their channels and to no other room's.
+    pub fn local_rooms(&self) -> Vec<Name> {
+        let state = self.lock();
+        state
+            .rooms
+            .values()
+            .filter(|room| room.members.keys().any(|id| !id.is_remote()))
+            .map(|room| room.name.clone())
+            .collect()
+    }
+
     /// The names this node's own users hold (the cluster renews their claims).
     pub fn local_names(&self) -> Vec<Name> {
         let state = self.lock();

@@ -333,3 +333,24 @@ fn a_watcher_on_another_node_hears_a_change_of_someone_it_shares_no_room_with() 
         Some("lunch")
     );
 }
+
+#[test]
+fn a_node_lists_as_its_rooms_only_those_its_own_users_are_in() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let (amy, _bob) = in_one_room(&a, &b);
+    let carl = b.named("carl");
+    b.hub.join(&carl, n("solo")).unwrap();
+    pump(&a, &b);
+    // a knows room solo (carl of b is in it) but has no user of its own there.
+    assert_eq!(a.hub.members("solo"), vec![n("carl")]);
+    let sorted = |mut rooms: Vec<Name>| {
+        rooms.sort();
+        rooms
+    };
+    assert_eq!(sorted(a.hub.local_rooms()), vec![n("c")]);
+    assert_eq!(sorted(b.hub.local_rooms()), vec![n("c"), n("solo")]);
+    a.hub.part(&amy, "c", None).unwrap();
+    pump(&a, &b);
+    assert_eq!(a.hub.local_rooms(), Vec::<Name>::new());
+    assert_eq!(sorted(b.hub.local_rooms()), vec![n("c"), n("solo")]);
+}

@@ -9,6 +9,7 @@ mod replay;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use confab_cluster::Cluster;
 use confab_core::{Event, Hub, MsgId, Name, Routed, Stage};
 use tokio::sync::oneshot;
 
@@ -19,12 +20,18 @@ use confab_store::{
 
 use crate::data::{DataSetting, HistoryConfig};
 
+/// How long a history read waits for the cluster stage and the writer at most.
+const SETTLE_MAX: Duration = Duration::from_secs(2);
+
 /// The open data directory: its database, the writer the hub's events pass through and
 /// the pool that reads history back. Holding it holds the directory's lock.
 pub struct History {
     db: Database,
     reader: Reader,
     writer: WriterHandle<Passing>,
+    /// The cluster stage before the writer, in a cluster: it hands the writer the history
+    /// of a room when a user here joins it, which a history read waits for (`settle`).
+    cluster: std::sync::OnceLock<Arc<Cluster>>,
 }
 
 /// What passes through the writer: the hub's events with their recipients, and markers
@@ -90,7 +97,12 @@ impl History {
         let reader = db.reader()?;
         let replay = replay::Replay::new(reader.clone(), config.replay_on_join);
         let writer = spawn_writer(&db, config, Arc::downgrade(hub), replay)?;
-        Ok(Some(History { db, reader, writer }))
+        Ok(Some(History {
+            db,
+            reader,
+            writer,
+            cluster: std::sync::OnceLock::new(),
+        }))
     }
 
     /// The stage that stores events, then delivers them: the hub's own stage, or the one
@@ -133,6 +145,22 @@ impl History {
         let (done, wait) = oneshot::channel();
         self.writer.submit(Passing::Barrier(done));
         let _ = wait.await;
+    }
+
+    /// Makes history reads wait for the cluster stage first (`settle`).
+    pub fn follow_cluster(&self, cluster: Arc<Cluster>) {
+        let _ = self.cluster.set(cluster);
+    }
+
+    /// In a cluster, waits until every event this node made before the call has passed
+    /// the cluster stage and is committed: a room a user here just joined, which nobody
+    /// here was in, then has its history from the other nodes. Alone, returns at once:
+    /// history reads are not delayed where nothing comes from elsewhere.
+    pub async fn settle(&self) {
+        if let Some(cluster) = self.cluster.get() {
+            cluster.settled(SETTLE_MAX).await;
+            let _ = tokio::time::timeout(SETTLE_MAX, self.flush()).await;
+        }
     }
 
     /// Commits whatever is still queued and stops the writer: a graceful stop loses

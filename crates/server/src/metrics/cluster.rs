@@ -27,6 +27,14 @@ impl Collector for ClusterSeries {
             None,
             lag.metric_type(),
         )?)?;
+        let rooms = ConstGauge::new(i64::try_from(now.rooms).unwrap_or(i64::MAX));
+        let help = "Room channels this node listens to: the rooms its users are in";
+        rooms.encode(encoder.encode_descriptor(
+            "cluster_rooms",
+            help,
+            None,
+            rooms.metric_type(),
+        )?)?;
         for (name, help, value) in [
             ("cluster_published", "Messages this node published to the cluster", now.published),
             ("cluster_received", "Messages this node received from the cluster channel", now.received),
@@ -34,6 +42,7 @@ impl Collector for ClusterSeries {
             ("cluster_refused", "Payloads on the cluster channel dropped as malformed, oversized or from a process with this node's number", now.refused),
             ("cluster_reconnects", "Times this node reconnected to Redis", now.reconnects),
             ("cluster_nodes_lost", "Nodes whose lease ran out while this node watched", now.nodes_lost),
+            ("cluster_history_filled", "Events read from rooms' streams in Redis into this node's history, as it started listening to a room or after it missed messages in one", now.filled),
             ("cluster_local_only", "Verbs' events delivered on this node only, the link being down or its queue full", now.local_only),
         ] {
             let counter = ConstCounter::new(value);

@@ -222,12 +222,20 @@ pub fn spawn(me: &mut IrcAdapter, cx: &Context<'_>, job: Job) {
     // The answer is the labeled response: label it when it is ready, not now.
     let label = me.seldom().label.take();
     let batch = me.caps.has(Cap::Batch);
-    tokio::task::spawn_blocking(move || {
-        let answer = job.answer();
-        let answer = match label {
-            Some(label) => wrap(&label, &job.server, Some(answer), batch),
+    let history = cx.shared.history.clone();
+    tokio::spawn(async move {
+        // In a cluster, a room this node had nobody in gets its history from the others
+        // when a user here joins it: the read waits for that (at once when alone).
+        if let Some(history) = history {
+            history.settle().await;
+        }
+        let server = job.server.clone();
+        let answer = tokio::task::spawn_blocking(move || job.answer()).await;
+        // A read that panicked answers nothing; the place is filled so later replies flow.
+        let answer = answer.unwrap_or_default();
+        place.fill(match label {
+            Some(label) => wrap(&label, &server, Some(answer), batch),
             None => answer,
-        };
-        place.fill(answer);
+        });
     });
 }
