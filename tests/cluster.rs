@@ -567,6 +567,16 @@ fn a_node_that_had_nobody_in_a_room_reads_its_history_once_someone_joins() {
         "both kept in #quiet's stream",
         || redis.cli(&["XLEN", "confab:history:{quiet}"]).trim() == "2",
     );
+    // The stream goes 30 days after the room's last message.
+    let ttl: u64 = redis
+        .cli(&["TTL", "confab:history:{quiet}"])
+        .trim()
+        .parse()
+        .expect("a TTL");
+    assert!(
+        (30 * 24 * 3600 - 60..=30 * 24 * 3600).contains(&ttl),
+        "TTL {ttl}"
+    );
     // Node 2 never listened to #quiet: it heard neither message live.
     assert_eq!(redis.listeners_of("quiet"), 1);
     let mut carol = Irc::register(two.addr("irc"), "carol");

@@ -172,10 +172,15 @@ impl Link {
     }
 }
 
+/// How long a room's stream outlives its last message: rooms come and go, and a stream
+/// nobody adds to would otherwise stay in Redis's memory for good.
+pub const HISTORY_KEPT_SECS: u64 = 30 * 24 * 3600;
+
 /// Adds to `pipe` the keeping of `payload` in `room`'s stream.
 pub(crate) fn keep_in(pipe: &mut redis::Pipeline, room: &Name, payload: &[u8]) {
+    let key = keys::room_history(room);
     pipe.cmd("XADD")
-        .arg(keys::room_history(room))
+        .arg(&key)
         .arg("MAXLEN")
         .arg("~")
         .arg(HISTORY_MAX)
@@ -183,6 +188,7 @@ pub(crate) fn keep_in(pipe: &mut redis::Pipeline, room: &Name, payload: &[u8]) {
         .arg("e")
         .arg(payload)
         .ignore();
+    pipe.cmd("EXPIRE").arg(&key).arg(HISTORY_KEPT_SECS).ignore();
 }
 
 fn not_connected() -> redis::RedisError {
