@@ -602,3 +602,66 @@ fn a_node_that_had_nobody_in_a_room_reads_its_history_once_someone_joins() {
         ":amy!amy@127.0.0.1 PRIVMSG #quiet third"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct_messages() {
+    use confab_testkit::classroom::{packet_user_at, prefixed_user_at, rooms_user_at};
+    use confab_testkit::wire::{kind, name_field, result, sendto_body};
+    let redis = Redis::start();
+    let (one, two, three) = (node(&redis), node(&redis), node(&redis));
+    confab_testkit::ok(
+        async {
+            // ivy (IRC) on node 3, rhea (rooms) on node 1: the lobby is one room across them.
+            let mut ivy = Irc::register(three.addr("irc"), "ivy");
+            ivy.send("JOIN #lobby\r\n");
+            ivy.until_containing(" 366 ");
+            let mut rhea = rooms_user_at(one.addr("rooms"), "lobby", "rhea").await?;
+            rhea.send_line(b"hello from rooms").await?;
+            assert_eq!(
+                ivy.until_containing(" PRIVMSG "),
+                ":rhea!rhea@rooms PRIVMSG #lobby :hello from rooms"
+            );
+            ivy.send("PRIVMSG #lobby :hi rhea\r\n");
+            rhea.skip_until(b"ivy: hi rhea\n").await?;
+            // bea (broadcast) on node 2 is in the same conversation.
+            let mut bea = Lines::broadcast_user(two.addr("broadcast"), "bea");
+            bea.send("from broadcast\n");
+            rhea.skip_until(b"bea: from broadcast\n").await?;
+            assert_eq!(
+                ivy.until_containing(" PRIVMSG "),
+                ":bea!bea@broadcast PRIVMSG #lobby :from broadcast"
+            );
+            // Direct messages: prefixed (node 1) <-> IRC (node 3) <-> packet (node 2).
+            let mut pia = prefixed_user_at(one.addr("prefixed"), "pia").await?;
+            let mut pak = packet_user_at(two.addr("packet"), "pak").await?;
+            pia.send_frame(2, b"MSG ivy hi ivy").await?;
+            assert_eq!(
+                ivy.until_containing(" PRIVMSG "),
+                ":pia!pia@prefixed PRIVMSG ivy :hi ivy"
+            );
+            ivy.send("PRIVMSG pia :back to you\r\n");
+            pia.expect_frame(2, b"ivy sent back to you").await?;
+            pak.send_packet(kind::SENDTO, &sendto_body(b"pia", b"from a packet"))
+                .await?;
+            pak.expect_response(result::OK).await?;
+            pia.expect_frame(2, b"pak sent from a packet").await?;
+            pia.send_frame(2, b"MSG pak and back").await?;
+            pak.expect_packet(kind::SENDTO_REPLY, &sendto_body(b"pia", b"and back"))
+                .await?;
+            // One set of names: every node's users listed, each name refused elsewhere.
+            pia.send_frame(2, b"GET_NAMES").await?;
+            let listed = pia.read_frame(2).await?;
+            let mut listed: Vec<&[u8]> = listed.split(|&b| b == b' ').collect();
+            listed.sort_unstable();
+            let everyone: [&[u8]; 5] = [b"bea", b"ivy", b"pak", b"pia", b"rhea"];
+            assert_eq!(listed, everyone);
+            let mut late = confab_testkit::Wire::connect(two.addr("packet"), "late").await?;
+            late.send_packet(kind::LOGIN, &name_field(b"RHEA")).await?;
+            late.expect_response(result::FAILURE).await?;
+            let mut other = confab_testkit::Wire::connect(one.addr("prefixed"), "other").await?;
+            other.send_frame(2, b"NAME ivy").await?;
+            other.expect_frame(2, b"Error: name ivy is taken").await
+        }
+        .await,
+    );
+}

@@ -2,6 +2,7 @@
 //! name (the login bytes checked exactly), and a round trip proving a line client has
 //! received everything sent before it.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use confab_check::wire::{kind, name_field, result};
@@ -13,7 +14,12 @@ pub const WELCOME: &[u8] = b"Welcome to the chat. Enter 'bye' anytime to exit.\n
 
 /// A rooms user with nickname `nick` in `room`.
 pub async fn rooms_user(server: &TestServer, room: &str, nick: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("rooms"), nick).await?;
+    rooms_user_at(server.addr("rooms"), room, nick).await
+}
+
+/// A rooms user of the server listening for the rooms protocol at `addr`.
+pub async fn rooms_user_at(addr: SocketAddr, room: &str, nick: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(addr, nick).await?;
     // Join first, then the nickname: one `0` each.
     w.send(format!("/join {room}\n/nick {nick}\n").as_bytes())
         .await?;
@@ -31,7 +37,12 @@ pub async fn broadcast_user(server: &TestServer, name: &str) -> Result<Wire, Fai
 
 /// A named prefixed user (2-digit frames).
 pub async fn prefixed_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("prefixed"), name).await?;
+    prefixed_user_at(server.addr("prefixed"), name).await
+}
+
+/// A named prefixed user of the server listening for the protocol at `addr`.
+pub async fn prefixed_user_at(addr: SocketAddr, name: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(addr, name).await?;
     w.send_frame(2, format!("NAME {name}").as_bytes()).await?;
     w.expect_frame(2, format!("Hello {name}").as_bytes())
         .await?;
@@ -40,7 +51,12 @@ pub async fn prefixed_user(server: &TestServer, name: &str) -> Result<Wire, Fail
 
 /// A logged-in packet user.
 pub async fn packet_user(server: &TestServer, name: &str) -> Result<Wire, Failure> {
-    let mut w = Wire::connect(server.addr("packet"), name).await?;
+    packet_user_at(server.addr("packet"), name).await
+}
+
+/// A logged-in packet user of the server listening for the protocol at `addr`.
+pub async fn packet_user_at(addr: SocketAddr, name: &str) -> Result<Wire, Failure> {
+    let mut w = Wire::connect(addr, name).await?;
     w.send_packet(kind::LOGIN, &name_field(name.as_bytes()))
         .await?;
     w.expect_response(result::OK).await?;
