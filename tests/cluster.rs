@@ -281,6 +281,26 @@ fn a_node_number_in_use_is_refused_and_no_password_reaches_the_log() {
     assert!(!said.contains("hunter2"), "{said}");
 }
 
+/// `user` joins `room` and reads its latest history: the texts of its messages.
+fn joined_and_read(user: &mut Irc, room: &str) -> Vec<String> {
+    user.send("CAP REQ :draft/chathistory batch\r\n");
+    user.until_containing(" ACK ");
+    user.send(&format!(
+        "JOIN {room}\r\nCHATHISTORY LATEST {room} * 10\r\n"
+    ));
+    let mut said = Vec::new();
+    let privmsg = format!(" PRIVMSG {room} ");
+    loop {
+        let line = user.line();
+        if line.starts_with(":confab BATCH -") {
+            return said;
+        }
+        if let Some((_, text)) = line.split_once(&privmsg) {
+            said.push(text.trim_start_matches(':').to_string());
+        }
+    }
+}
+
 #[test]
 fn history_said_on_one_node_is_read_back_on_another() {
     let redis = Redis::start();
@@ -291,20 +311,7 @@ fn history_said_on_one_node_is_read_back_on_another() {
     assert_eq!(bob.next_line().as_deref(), Some("amy: second"));
     // A client of node 1 reads what was said on node 2 from node 1's own history.
     let mut carol = Irc::register(one.addr("irc"), "carol");
-    carol.send("CAP REQ :draft/chathistory batch\r\n");
-    carol.until_containing(" ACK ");
-    carol.send("JOIN #lobby\r\nCHATHISTORY LATEST #lobby * 10\r\n");
-    let mut said = Vec::new();
-    loop {
-        let line = carol.line();
-        if line.starts_with(":confab BATCH -") {
-            break;
-        }
-        if let Some((_, text)) = line.split_once(" PRIVMSG #lobby ") {
-            said.push(text.trim_start_matches(':').to_string());
-        }
-    }
-    assert_eq!(said, ["first", "second"]);
+    assert_eq!(joined_and_read(&mut carol, "#lobby"), ["first", "second"]);
 }
 
 #[test]
@@ -580,20 +587,7 @@ fn a_node_that_had_nobody_in_a_room_reads_its_history_once_someone_joins() {
     // Node 2 never listened to #quiet: it heard neither message live.
     assert_eq!(redis.listeners_of("quiet"), 1);
     let mut carol = Irc::register(two.addr("irc"), "carol");
-    carol.send("CAP REQ :draft/chathistory batch\r\n");
-    carol.until_containing(" ACK ");
-    carol.send("JOIN #quiet\r\nCHATHISTORY LATEST #quiet * 10\r\n");
-    let mut said = Vec::new();
-    loop {
-        let line = carol.line();
-        if line.starts_with(":confab BATCH -") {
-            break;
-        }
-        if let Some((_, text)) = line.split_once(" PRIVMSG #quiet ") {
-            said.push(text.trim_start_matches(':').to_string());
-        }
-    }
-    assert_eq!(said, ["first", "second"]);
+    assert_eq!(joined_and_read(&mut carol, "#quiet"), ["first", "second"]);
     // From now on node 2 listens, and hears what amy says live.
     assert_eq!(redis.listeners_of("quiet"), 2);
     amy.send("PRIVMSG #quiet :third\r\n");

@@ -18,23 +18,17 @@ impl Collector for ClusterSeries {
         let now = self.0.now();
         let up = ConstGauge::new(i64::from(now.up));
         let help = "1 while this node is connected to the cluster's Redis, 0 while it serves its own users alone";
-        up.encode(encoder.encode_descriptor("cluster_up", help, None, up.metric_type())?)?;
-        let lag = ConstGauge::new(now.lag_seconds);
+        gauge(&mut encoder, "cluster_up", help, up)?;
         let help = "Seconds the last event of another node took from being made there to arriving here (the cluster's lag; clocks must agree)";
-        lag.encode(encoder.encode_descriptor(
+        gauge(
+            &mut encoder,
             "cluster_lag_seconds",
             help,
-            None,
-            lag.metric_type(),
-        )?)?;
+            ConstGauge::new(now.lag_seconds),
+        )?;
         let rooms = ConstGauge::new(i64::try_from(now.rooms).unwrap_or(i64::MAX));
         let help = "Room channels this node listens to: the rooms its users are in";
-        rooms.encode(encoder.encode_descriptor(
-            "cluster_rooms",
-            help,
-            None,
-            rooms.metric_type(),
-        )?)?;
+        gauge(&mut encoder, "cluster_rooms", help, rooms)?;
         for (name, help, value) in [
             ("cluster_published", "Messages this node published to the cluster", now.published),
             ("cluster_received", "Messages this node received from the cluster channel", now.received),
@@ -51,4 +45,17 @@ impl Collector for ClusterSeries {
         }
         Ok(())
     }
+}
+
+/// Writes one gauge with its name and help.
+fn gauge<N>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    gauge: ConstGauge<N>,
+) -> Result<(), std::fmt::Error>
+where
+    ConstGauge<N>: EncodeMetric,
+{
+    gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)
 }
