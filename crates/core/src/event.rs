@@ -18,6 +18,7 @@ use crate::lines::Lines;
 use crate::mask::Mask;
 use crate::msgid::MsgId;
 use crate::name::Name;
+use crate::roster::Roster;
 use crate::session::SessionId;
 use crate::text::Text;
 
@@ -426,6 +427,17 @@ pub enum EventKind {
         msgid: MsgId,
         reason: Option<Text>,
     },
+    /// `by` renamed the room `old` to `new` (IRC `RENAME`, `draft/channel-rename`):
+    /// everything of the room, its members, modes, topic and history, is the new name's
+    /// now. Its members hear it; `roster` is the room as it was then, for protocols that
+    /// show a rename as leaving `old` and joining `new`.
+    RoomRenamed {
+        old: Name,
+        new: Name,
+        by: Peer,
+        reason: Option<Text>,
+        roster: Arc<Roster>,
+    },
     /// The account read `target` up to `at_ms` (Unix milliseconds; IRC `MARKREAD`): its
     /// other sessions hear it, and the store keeps the newest mark per account and target.
     ReadMarked {
@@ -489,7 +501,9 @@ impl EventKind {
                 rank: Some(rank),
                 ..
             } => Audience::RoomRank(room, *rank),
-            EventKind::Joined { room, .. }
+            // Resolved once renamed: the members are the new name's.
+            EventKind::RoomRenamed { new: room, .. }
+            | EventKind::Joined { room, .. }
             | EventKind::Left { room, .. }
             | EventKind::Said { room, .. }
             | EventKind::TopicChanged { room, .. }
@@ -651,6 +665,9 @@ impl Event {
             EventKind::Wallops { text, .. } => text.len(),
             EventKind::AwayChanged { away, .. } => away.as_ref().map_or(0, Text::len),
             EventKind::Redacted { reason, .. } => reason.as_ref().map_or(0, Text::len),
+            EventKind::RoomRenamed { reason, roster, .. } => {
+                reason.as_ref().map_or(0, Text::len) + roster.cost()
+            }
             EventKind::ModesChanged { changes, .. } => changes.len() * 40,
             _ => 0,
         };

@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod msgid;
 pub mod name;
 pub mod outbox;
+pub mod roster;
 pub mod router;
 pub mod session;
 pub mod text;

@@ -366,6 +366,14 @@ fn missing_parameter_reply(command: &str) -> Vec<(&'static str, &'static str)> {
             ("KICK", ":irc.test 461 t KICK :Not enough parameters"),
             ("KICK #c", ":irc.test 461 t KICK :Not enough parameters"),
         ],
+        "RENAME" => vec![
+            ("RENAME", ":irc.test 461 t RENAME :Not enough parameters"),
+            ("RENAME #c", ":irc.test 461 t RENAME :Not enough parameters"),
+            (
+                "RENAME #c :",
+                ":irc.test 461 t RENAME :Not enough parameters",
+            ),
+        ],
         "INVITE" => vec![("INVITE", ":irc.test 337 t :End of /INVITE list")],
         "AWAY" => vec![(
             "AWAY",

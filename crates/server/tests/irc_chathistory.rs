@@ -531,7 +531,7 @@ async fn the_caps_and_tokens_are_offered_only_with_history() {
         alice.send("CAP LS 302").await?;
         let line = alice.wire.read_line().await?;
         let text = String::from_utf8_lossy(&line);
-        let offered = " batch cap-notify draft/chathistory draft/event-playback echo-message ";
+        let offered = " draft/chathistory draft/event-playback echo-message ";
         assert!(text.contains(offered), "{text}");
         alice.send("NICK alice").await?;
         alice.send("USER alice 0 * :A").await?;

@@ -91,7 +91,7 @@ async fn cap_negotiation_holds_registration_until_cap_end() {
         c.send("CAP LS 302").await?;
         c.expect(
             ":irc.test CAP * LS :account-notify account-tag away-notify batch cap-notify \
-             draft/chathistory draft/event-playback echo-message extended-join \
+             draft/channel-rename draft/chathistory draft/event-playback echo-message extended-join \
              extended-monitor labeled-response draft/message-redaction message-tags \
              draft/metadata-3=before-connect,max-subs=50,max-keys=20,max-value-bytes=300 \
              multi-prefix draft/multiline=max-bytes=4096,max-lines=32 \

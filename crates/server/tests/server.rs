@@ -24,6 +24,7 @@ mod irc_multiline;
 mod irc_read_marker;
 mod irc_redact;
 mod irc_registration;
+mod irc_rename;
 mod limits;
 mod metrics;
 mod moderation;

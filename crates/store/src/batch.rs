@@ -17,6 +17,18 @@ const MARK_READ: &str = "
     INSERT INTO read_marks (account, target, at_ms) VALUES (?1, ?2, ?3)
     ON CONFLICT (account, target) DO UPDATE SET at_ms = max(at_ms, excluded.at_ms)";
 
+// A row of the same event under both keys (a quit seen in both rooms) is kept once.
+const MOVE_ROOM: &str =
+    "UPDATE OR REPLACE events SET target = ?2 WHERE target = ?1 AND peer IS NULL";
+
+// Each account keeps the later mark should it have one on both.
+const MOVE_MARKS: &str = "
+    INSERT INTO read_marks (account, target, at_ms)
+    SELECT account, '#' || ?2, at_ms FROM read_marks WHERE target = '#' || ?1
+    ON CONFLICT (account, target) DO UPDATE SET at_ms = max(at_ms, excluded.at_ms)";
+
+const DROP_MARKS: &str = "DELETE FROM read_marks WHERE target = '#' || ?1";
+
 /// What one commit stored.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Written {
@@ -79,6 +91,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, edits: &[Edit]) -> rusqlite::Result<()>
             } => {
                 tx.prepare_cached(MARK_READ)?
                     .execute(params![account, target, at_ms])?;
+            }
+            Edit::MoveRoom { from, to } => {
+                tx.prepare_cached(MOVE_ROOM)?.execute(params![from, to])?;
+                tx.prepare_cached(MOVE_MARKS)?.execute(params![from, to])?;
+                tx.prepare_cached(DROP_MARKS)?.execute(params![from])?;
             }
         }
     }

@@ -107,4 +107,70 @@ mod tests {
             ]
         );
     }
+
+    /// A row of room `room` (a room key, as the server stores it), or of a direct
+    /// conversation with `peer`.
+    fn row(n: u8, target: &str, peer: Option<&str>) -> Record {
+        Record {
+            target: target.into(),
+            peer: peer.map(Into::into),
+            pending_for: None,
+            ..said(n)
+        }
+    }
+
+    #[test]
+    fn a_moved_room_keeps_its_history_and_read_marks_under_the_new_key() {
+        use crate::{Bound, Conversation};
+        let tmp = tempfile::tempdir().unwrap();
+        let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let writer = Writer::spawn(&db, WriterConfig::default(), move |batch: Vec<Item>| {
+            tx.send(batch.len()).unwrap();
+        })
+        .unwrap();
+        let rows = vec![
+            row(1, "old", None),
+            // The same event (a quit) in both rooms, and a direct conversation with a
+            // user whose key is the room's: neither is lost nor moved.
+            row(2, "old", None),
+            row(2, "new", None),
+            row(3, "old", Some("amy")),
+        ];
+        let marks = vec![
+            mark("amy", "#old", 50),
+            mark("amy", "#new", 70),
+            mark("bob", "#old", 9),
+        ];
+        let moved = Edit::MoveRoom {
+            from: "old".into(),
+            to: "new".into(),
+        };
+        for item in [Item(rows, marks), Item(vec![], vec![moved])] {
+            writer.submit(item);
+            rx.recv().unwrap();
+        }
+        writer.shutdown();
+        let reader = db.reader().unwrap();
+        let ids = |conv: Conversation| -> Vec<u8> {
+            let rows = reader.before(&conv, Bound::Time(i64::MAX), 10).unwrap();
+            rows.iter().map(|r| r.msgid[0]).collect()
+        };
+        assert_eq!(ids(Conversation::Room("new".into())), [1, 2]);
+        assert!(ids(Conversation::Room("old".into())).is_empty());
+        assert_eq!(ids(Conversation::direct("old", "amy")), [3]);
+        let marks: Vec<_> = db
+            .read_marks()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.account, r.target, r.at_ms))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("amy".into(), "#new".into(), 70),
+                ("bob".into(), "#new".into(), 9)
+            ]
+        );
+    }
 }

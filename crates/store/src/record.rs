@@ -29,6 +29,11 @@ pub enum Edit {
         target: String,
         at_ms: i64,
     },
+    /// Files a room's conversation, and the read marks on it, under another room key (a
+    /// renamed room): `from` and `to` are room keys, read marks' targets `#` and the key.
+    /// A conversation already kept under `to` (a room of that name before) and this one
+    /// become one.
+    MoveRoom { from: String, to: String },
 }
 
 /// An item with its row (or none): for tools, tests and benchmarks.

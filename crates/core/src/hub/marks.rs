@@ -51,7 +51,19 @@ impl ReadMarks {
         (at_ms, true)
     }
 
-    fn get(&self, account: &Name, target: &Target) -> Option<u64> {
+    /// Moves every account's mark on the room `from` to the room `to` (renamed), keeping
+    /// the later of the two should an account have one on each.
+    pub(crate) fn move_room(&mut self, from: &Name, to: &Name) {
+        let (from, to) = ((true, from.key()), (true, to.key()));
+        for marks in self.0.values_mut() {
+            if let Some(at) = marks.remove(&from) {
+                let mark = marks.entry(to.clone()).or_insert(at);
+                *mark = (*mark).max(at);
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, account: &Name, target: &Target) -> Option<u64> {
         self.0.get(account.folded())?.get(&key_of(target)).copied()
     }
 }

@@ -9,8 +9,8 @@
 //! stage's own lock may be taken under the hub's, never the reverse.
 //! The verbs live in these files: names and sessions here, rooms and messages in
 //! `rooms.rs`, channel rules (topic, modes, kick, invite) in `channel.rs`, what a user
-//! tells about themself (profile, away, operator) in `profile.rs`, and registered names
-//! and logins in `accounts.rs`.
+//! tells about themself (profile, away, operator) in `profile.rs`, registered names
+//! and logins in `accounts.rs`, and renaming a room in `rename.rs`.
 
 mod accounts;
 mod channel;
@@ -23,6 +23,7 @@ mod profile;
 mod redaction;
 mod remote;
 mod removal;
+mod rename;
 mod residence;
 mod rooms;
 mod snapshot;
@@ -49,6 +50,7 @@ pub use metadata::{MetaOf, MetaTarget};
 pub use monitor::{Watched, MONITOR_MAX};
 pub use redaction::{RedactError, RedactIn, RECENT_MAX};
 pub use removal::ServerBan;
+pub use rename::RenameError;
 pub use residence::Residence;
 pub use snapshot::{NodeSnapshot, RoomSnapshot, SeatSnapshot, UserSnapshot};
 pub use state::{Ban, ChannelModes, Topic};

@@ -78,6 +78,18 @@ impl Recent {
     }
 }
 
+impl Recent {
+    /// Files the messages said in the room `from` under `to` (renamed), so they can be
+    /// redacted there.
+    pub fn move_room(&mut self, from: &Name, to: &Name) {
+        for said in self.said.values_mut() {
+            if matches!(&said.target, Target::Room(room) if room.key() == from.key()) {
+                said.target = Target::Room(to.clone());
+            }
+        }
+    }
+}
+
 impl Said {
     /// Whether `id` (logged in to `account`) said it: the same session, or the same account.
     fn by(&self, id: SessionId, account: Option<&Name>) -> bool {

@@ -143,6 +143,9 @@ impl State {
                     self.rename_ghost(id, new, local);
                 }
             }
+            // The origin checked the rules; here the room follows (see `move_room` for
+            // a name taken here meanwhile).
+            EventKind::RoomRenamed { old, new, .. } => self.move_room(old, new),
             EventKind::Kicked { room, target, .. } => {
                 let Some(id) = self.names.get(target.name.folded()).copied() else {
                     return Change::news(true);

@@ -354,3 +354,72 @@ fn a_node_lists_as_its_rooms_only_those_its_own_users_are_in() {
     assert_eq!(a.hub.local_rooms(), Vec::<Name>::new());
     assert_eq!(sorted(b.hub.local_rooms()), vec![n("c"), n("solo")]);
 }
+
+#[test]
+fn a_room_renamed_on_one_node_is_renamed_on_the_other_with_its_members() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let (amy, bob) = in_one_room(&a, &b);
+    events(&amy);
+    events(&bob);
+    let reason = Some(said("tidy"));
+    assert!(a
+        .hub
+        .rename_room(&amy, "c", n("D"), reason)
+        .unwrap()
+        .is_some());
+    pump(&a, &b);
+    // bob, on the other node, hears it once, with the room as it was.
+    let told = events(&bob);
+    let [EventKind::RoomRenamed {
+        old, new, roster, ..
+    }] = &told[..]
+    else {
+        panic!("{told:?}");
+    };
+    assert_eq!((old, new), (&n("c"), &n("D")));
+    let members: Vec<_> = roster
+        .members
+        .iter()
+        .map(|m| (m.who.name.to_string(), m.op))
+        .collect();
+    assert_eq!(members, vec![("amy".into(), true), ("bob".into(), false)]);
+    // Both nodes see one room of the new name, with amy still its operator.
+    for node in [&a, &b] {
+        assert!(node.hub.room_view("c").is_none());
+        let view = node.hub.room_view("d").unwrap();
+        assert_eq!(view.name, n("D"));
+        let ops: Vec<_> = view
+            .members
+            .iter()
+            .map(|m| (m.name.to_string(), m.op))
+            .collect();
+        assert_eq!(ops, vec![("amy".into(), true), ("bob".into(), false)]);
+    }
+    assert_eq!(b.hub.rooms_of(&bob), vec![n("D")]);
+    // And the conversation goes on under it, both ways.
+    b.hub.say(&bob, "d", said("hi")).unwrap();
+    pump(&a, &b);
+    assert!(matches!(&events(&amy)[..], [EventKind::Said { room, .. }] if *room == n("D")));
+}
+
+#[test]
+fn a_rename_to_a_name_the_other_node_took_meanwhile_makes_one_room() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let (amy, bob) = in_one_room(&a, &b);
+    // carol on `b` makes `d` before `b` hears of amy's rename of `c` to `d`.
+    assert!(a
+        .hub
+        .rename_room(&amy, "c", n("d"), None)
+        .unwrap()
+        .is_some());
+    let carol = b.named("carol");
+    b.hub.join(&carol, n("d")).unwrap();
+    pump(&a, &b);
+    for node in [&a, &b] {
+        assert!(node.hub.room_view("c").is_none());
+        let mut names = node.hub.members("d");
+        names.sort_by_key(|name| name.to_string());
+        assert_eq!(names, vec![n("amy"), n("bob"), n("carol")]);
+    }
+    assert_eq!(b.hub.rooms_of(&bob), vec![n("d")]);
+}

@@ -18,8 +18,9 @@ use crate::router::Routed;
 use crate::session::{Session, SessionId};
 use crate::text::Text;
 
-/// A room's topic and who set it when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A room's topic and who set it when (serialisable: a rename carries it in its
+/// [`crate::roster::Roster`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Topic {
     pub text: Text,
     pub set_by: String,
@@ -198,6 +199,18 @@ impl Member {
     pub fn joined(&mut self, key: NameKey) {
         let mut rooms = std::mem::take(&mut self.rooms).into_vec();
         rooms.push(key);
+        self.rooms = rooms.into_boxed_slice();
+    }
+
+    /// Notes a room renamed, in its place among the others (once, should the member
+    /// be in a room of the new name already).
+    pub fn room_renamed(&mut self, old: &NameKey, new: &NameKey) {
+        let mut rooms = std::mem::take(&mut self.rooms).into_vec();
+        let at = rooms.iter().position(|k| k == old);
+        rooms.retain(|k| k != old && k != new);
+        if let Some(at) = at {
+            rooms.insert(at.min(rooms.len()), new.clone());
+        }
         self.rooms = rooms.into_boxed_slice();
     }
 

@@ -225,6 +225,16 @@ pub fn describe_channel_event(kind: &EventKind) -> Option<String> {
             Some(reason) => format!("{} deleted a message ({reason})", by.name),
             None => format!("{} deleted a message", by.name),
         },
+        EventKind::RoomRenamed {
+            old,
+            new,
+            by,
+            reason,
+            ..
+        } => match reason {
+            Some(reason) => format!("{} renamed {old} to {new} ({reason})", by.name),
+            None => format!("{} renamed {old} to {new}", by.name),
+        },
         _ => return None,
     })
 }

@@ -174,12 +174,18 @@ impl RoomsAdapter {
     }
 
     /// Put out of the room by someone else (a kick), the user lost the name with it (the
-    /// hub took it back at once): they are in the lobby again. Asked only when a command
-    /// needs to know, or a chat line is refused.
+    /// hub took it back at once): they are in the lobby again. Their room renamed (IRC
+    /// `RENAME`), they are in it under its new name: a named user is in exactly one room.
+    /// Asked only when a command needs to know, or a chat line is refused.
     fn follow_the_hub(&mut self, cx: &Context<'_>) {
-        if self.named && cx.hub.name_of(cx.session).is_none() {
+        if !self.named {
+            return;
+        }
+        if cx.hub.name_of(cx.session).is_none() {
             self.named = false;
             self.room = None;
+        } else if let Some(room) = cx.hub.rooms_of(cx.session).into_iter().next() {
+            self.room = Some(room);
         }
     }
 
@@ -223,15 +229,36 @@ impl RoomsAdapter {
         }
         match cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
             Ok(()) => {}
-            // Kicked out of the room since: back to the lobby, without the name.
             Err(HubError::NotMember(_) | HubError::NoSuchRoom(_) | HubError::NoName) => {
-                self.follow_the_hub(cx);
+                self.moved(text, cx);
+            }
+            Err(error) => not_sent(cx, &error),
+        }
+    }
+
+    /// A chat line refused because the user is not where this adapter thought: their room
+    /// was renamed since (the line is said there), or they were kicked out of it (back to
+    /// the lobby, without the name).
+    fn moved(&mut self, text: &str, cx: &Context<'_>) {
+        let was = self.room.clone();
+        self.follow_the_hub(cx);
+        match &self.room {
+            Some(room) if self.named && self.room != was => {
+                if let Err(error) = cx.hub.say(cx.session, room.as_str(), Text::new(text)) {
+                    not_sent(cx, &error);
+                }
+            }
+            _ => {
                 self.room = None;
                 notice(cx, Notice::JoinFirst);
             }
-            Err(error) => notice(cx, Notice::Other(&format!("message not sent: {error}"))),
         }
     }
+}
+
+/// A chat line the room's rules refused: why.
+fn not_sent(cx: &Context<'_>, error: &HubError) {
+    notice(cx, Notice::Other(&format!("message not sent: {error}")));
 }
 
 /// A join the room's rules refused: why, then `1`.

@@ -114,9 +114,15 @@ pub fn records_of(event: &Event, into: &mut Vec<Record>) {
 }
 
 /// The changes an event makes to what is stored: a redaction erases its message, a read
-/// mark is kept (forward only) under the account's and the target's keys.
+/// mark is kept (forward only) under the account's and the target's keys, a renamed
+/// room's conversation and read marks are filed under its new key (a change of case
+/// alone keeps the key).
 pub fn edits_of(event: &Event) -> Vec<Edit> {
     match event.kind() {
+        EventKind::RoomRenamed { old, new, .. } if key(old) != key(new) => vec![Edit::MoveRoom {
+            from: key(old),
+            to: key(new),
+        }],
         EventKind::Redacted { msgid, .. } => vec![Edit::Erase(msgid.to_bytes())],
         EventKind::ReadMarked {
             account,
@@ -234,6 +240,8 @@ fn describe(kind: &EventKind) -> Option<Kept<'_>> {
         | EventKind::MetadataChanged { .. }
         | EventKind::Redacted { .. }
         | EventKind::ReadMarked { .. }
+        // Not a line of the conversation: it moves the conversation (`edits_of`).
+        | EventKind::RoomRenamed { .. }
         | EventKind::Presence { .. } => return None,
     })
 }
@@ -263,6 +271,31 @@ fn persists(client_tags: &str) -> bool {
 }
 
 const PERSIST_TAG: &str = "+draft/persist";
+
+/// A stored event of a room's conversation as it is played back now: one kept before the
+/// room was renamed names the old room, and is shown in `room`, the conversation it is
+/// part of since (its row was filed under the new name: [`edits_of`]).
+pub fn in_room(event: Arc<Event>, room: &Name) -> Arc<Event> {
+    let mut kind = event.kind().clone();
+    let place = match &mut kind {
+        EventKind::Said { room, .. }
+        | EventKind::Joined { room, .. }
+        | EventKind::Left { room, .. }
+        | EventKind::Kicked { room, .. }
+        | EventKind::TopicChanged { room, .. }
+        | EventKind::ModesChanged { room, .. }
+        | EventKind::Tagged {
+            to: Target::Room(room),
+            ..
+        } => room,
+        _ => return event,
+    };
+    if place.key() == room.key() {
+        return event;
+    }
+    *place = room.clone();
+    Event::at_time(event.msgid(), event.at(), event.author(), kind)
+}
 
 /// The event a row was made from, with its id and original time; `None` (logged) for a
 /// body this build cannot read.

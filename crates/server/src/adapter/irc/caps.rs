@@ -27,16 +27,18 @@ pub enum Cap {
     Metadata,
     ReadMarker,
     MessageRedaction,
+    ChannelRename,
 }
 
 impl Cap {
     /// Every capability offered, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 22] = [
+    pub const ALL: [Cap; 23] = [
         Cap::AccountNotify,
         Cap::AccountTag,
         Cap::AwayNotify,
         Cap::Batch,
         Cap::CapNotify,
+        Cap::ChannelRename,
         Cap::ChatHistory,
         Cap::EventPlayback,
         Cap::EchoMessage,
@@ -80,6 +82,7 @@ impl Cap {
             Cap::Metadata => "draft/metadata-3",
             Cap::ReadMarker => "draft/read-marker",
             Cap::MessageRedaction => "draft/message-redaction",
+            Cap::ChannelRename => "draft/channel-rename",
         }
     }
 

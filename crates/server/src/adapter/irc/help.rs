@@ -130,6 +130,13 @@ pub const HELP: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "RENAME",
+        &[
+            "RENAME <#room> <#new> [:<reason>]",
+            "Renames a channel you run (cap draft/channel-rename).",
+        ],
+    ),
+    (
         "KILL",
         &[
             "KILL <nick> [:<reason>]",

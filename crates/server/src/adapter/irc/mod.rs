@@ -17,6 +17,7 @@ pub mod modes;
 mod multiline;
 mod ordered;
 mod out;
+mod renamed;
 mod render;
 mod render_lines;
 mod settings;
@@ -320,6 +321,7 @@ impl Adapter for IrcAdapter {
         }
         if !render::monitor_line(event.kind(), &self.settings.server, &self.out.client, out)
             && !render::read_marker_line(event.kind(), self.caps, &self.settings.server, out)
+            && !renamed::fallback(self, event, out)
             && !render_lines::event(event, self.caps, out)
         {
             render::event(event, self.caps, out);

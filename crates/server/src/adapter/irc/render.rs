@@ -176,7 +176,7 @@ fn author_account(kind: &EventKind) -> Option<&Name> {
         | EventKind::AwayChanged { who, .. }
         | EventKind::AccountChanged { who, .. }
         | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
-        EventKind::Redacted { by, .. } => by.account.as_ref(),
+        EventKind::Redacted { by, .. } | EventKind::RoomRenamed { by, .. } => by.account.as_ref(),
         EventKind::Renamed { new, .. } => new.account.as_ref(),
         EventKind::Presence { .. }
         | EventKind::MetadataChanged { .. }
@@ -416,6 +416,22 @@ fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes 
                 Some(reason) => put(&source(by), "REDACT", &[&target, &msgid, reason.as_str()]),
                 None => put(&source(by), "REDACT", &[&target, &msgid]),
             }
+        }
+        // For `draft/channel-rename` clients: the others get the fallback (`renamed.rs`).
+        EventKind::RoomRenamed {
+            old,
+            new,
+            by,
+            reason,
+            ..
+        } => {
+            // The spec: the reason is always sent, empty when none was given.
+            let reason = reason.as_ref().map_or("", |r| r.as_str());
+            put(
+                &source(by),
+                "RENAME",
+                &[&channel(old), &channel(new), reason],
+            );
         }
         // Rendered per recipient (`read_marker_line`), never here.
         EventKind::ReadMarked { .. } => {}

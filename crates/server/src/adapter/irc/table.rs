@@ -68,6 +68,7 @@ pub const COMMANDS: &[Command] = &[
     cmd("TOPIC", 1, c::topic::topic),
     cmd("MODE", 1, c::mode::mode),
     cmd("KICK", 2, c::kick::kick),
+    cmd("RENAME", 2, c::rename::rename),
     cmd("KILL", 1, c::kill::kill),
     cmd("KLINE", 1, c::kline::kline),
     cmd("UNKLINE", 1, c::kline::unkline),

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
-use confab_core::Session;
+use confab_core::{Name, Session};
 use confab_proto::irc::render;
 use confab_store::{Conversation, Reader, StoreError, Stored};
 
@@ -31,7 +31,7 @@ use super::super::render::replayed;
 use super::super::IrcAdapter;
 use super::chathistory::Query;
 use crate::adapter::Context;
-use crate::history::record::{event_of, party_name, MESSAGE_KINDS};
+use crate::history::record::{event_of, in_room, party_name, MESSAGE_KINDS};
 
 /// What to read.
 pub enum Read {
@@ -130,7 +130,16 @@ impl Job {
     /// The stored events as the client would have seen them, in a `chathistory` batch.
     fn history(&self, rows: &[Stored], out: &mut BytesMut) {
         let batch = self.open(out, &["chathistory", &self.target]);
+        // A channel's conversation from before a rename is shown under its name now.
+        let room = self
+            .target
+            .strip_prefix('#')
+            .and_then(|r| Name::room(r).ok());
         for event in rows.iter().filter_map(event_of) {
+            let event = match &room {
+                Some(room) => in_room(event, room),
+                None => event,
+            };
             out.extend_from_slice(&replayed(&event, self.caps, batch.as_deref()));
         }
         self.close(out, batch);

@@ -4,7 +4,8 @@
 use confab_core::{HubError, Name};
 use confab_proto::irc::{Message, Numeric};
 
-use super::super::caps::Cap;
+use super::super::caps::{Cap, Caps};
+use super::super::out::Out;
 use super::super::IrcAdapter;
 use super::names::send_names;
 use super::topic::send_topic;
@@ -48,19 +49,23 @@ fn join_one(me: &mut IrcAdapter, cx: &Context<'_>, chan: &str, key: Option<&str>
     me.out.num(refusal, &[chan]);
 }
 
+/// The client's own JOIN line (`mask` and real name its own), in the form the others got.
+pub fn own_join(out: &mut Out, caps: Caps, (mask, realname): (&str, &str), chan: &str) {
+    if caps.has(Cap::ExtendedJoin) {
+        out.line(mask, "JOIN", &[chan, "*", realname]);
+    } else {
+        out.line(mask, "JOIN", &[chan]);
+    }
+}
+
 /// The joiner's own JOIN (in the form the others got), then topic and names.
 fn joined(me: &mut IrcAdapter, cx: &Context<'_>, room: &Name) {
     let chan = channel(room);
-    let mask = me.mask();
-    if me.caps.has(Cap::ExtendedJoin) {
-        let realname = me.realname.clone();
-        me.out.line(&mask, "JOIN", &[&chan, "*", &realname]);
-    } else {
-        me.out.line(&mask, "JOIN", &[&chan]);
-    }
+    let (mask, realname) = (me.mask(), me.realname.clone());
+    own_join(&mut me.out, me.caps, (&mask, &realname), &chan);
     if let Some(view) = cx.hub.room_view(room.as_str()) {
         if let Some(topic) = &view.topic {
-            send_topic(me, &chan, topic);
+            send_topic(&mut me.out, &chan, topic);
         }
         send_names(me, &view);
     }

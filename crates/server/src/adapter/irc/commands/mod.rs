@@ -29,6 +29,7 @@ pub mod ping;
 pub mod quit;
 pub mod redact;
 pub mod register;
+pub mod rename;
 pub mod setname;
 pub mod topic;
 pub mod umode;

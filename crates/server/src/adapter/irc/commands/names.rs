@@ -1,10 +1,12 @@
 //! `NAMES [<channel>{,<channel>}]`: who is in a channel, as `353 RPL_NAMREPLY` lines cut
 //! to fit 512 bytes and one `366 RPL_ENDOFNAMES`. Also the list a JOIN sends.
 
-use confab_core::hub::{MemberView, RoomView};
+use confab_core::hub::RoomView;
+use confab_core::Name;
 use confab_proto::irc::{Message, Numeric, MAX_LINE};
 
-use super::super::caps::Cap;
+use super::super::caps::{Cap, Caps};
+use super::super::out::Out;
 use super::super::IrcAdapter;
 use super::{channel, list, room_of};
 use crate::adapter::{Context, Flow};
@@ -44,24 +46,31 @@ pub fn send_names(me: &mut IrcAdapter, view: &RoomView) {
     if view.modes.secret && !is_member {
         return;
     }
-    let chan = channel(&view.name);
-    let symbol = if view.modes.secret { "@" } else { "=" };
-    let entries: Vec<String> = view
+    let caps = me.caps;
+    let entries = view
         .members
         .iter()
         .filter(|m| is_member || !m.invisible)
-        .map(|m| entry(me, m))
-        .collect();
+        .map(|m| entry(caps, m.op, m.voice, (&m.name, &m.user, &m.host)));
+    put_names(
+        &mut me.out,
+        view.modes.secret,
+        &channel(&view.name),
+        entries,
+    );
+}
+
+/// `353` lines of `entries`, cut to fit 512 bytes (no `366`: the caller ends the list).
+pub fn put_names(out: &mut Out, secret: bool, chan: &str, entries: impl Iterator<Item = String>) {
+    let symbol = if secret { "@" } else { "=" };
     // `:server 353 client = #chan :` and the CRLF come before the names.
-    let overhead = 1 + me.out.server().len() + 5 + me.out.client.len() + 3 + chan.len() + 2;
+    let overhead = 1 + out.server().len() + 5 + out.client.len() + 3 + chan.len() + 2;
     let budget = (MAX_LINE - 2).saturating_sub(overhead);
     let mut line = String::new();
     for entry in entries {
         if !line.is_empty() && line.len() + 1 + entry.len() > budget {
-            me.out.num(
-                Numeric::RPL_NAMREPLY,
-                &[symbol, &chan, &std::mem::take(&mut line)],
-            );
+            let full = std::mem::take(&mut line);
+            out.num(Numeric::RPL_NAMREPLY, &[symbol, chan, &full]);
         }
         if !line.is_empty() {
             line.push(' ');
@@ -69,30 +78,30 @@ pub fn send_names(me: &mut IrcAdapter, view: &RoomView) {
         line.push_str(&entry);
     }
     if !line.is_empty() {
-        me.out.num(Numeric::RPL_NAMREPLY, &[symbol, &chan, &line]);
+        out.num(Numeric::RPL_NAMREPLY, &[symbol, chan, &line]);
     }
 }
 
 /// `@nick`, or with multi-prefix `@+nick`, with userhost-in-names `@nick!user@host`.
-fn entry(me: &IrcAdapter, member: &MemberView) -> String {
-    let mut entry = prefix(member, me.caps.has(Cap::MultiPrefix));
-    entry.push_str(member.name.as_str());
-    if me.caps.has(Cap::UserhostInNames) {
+pub fn entry(caps: Caps, op: bool, voice: bool, (name, user, host): (&Name, &str, &str)) -> String {
+    let mut entry = prefix(op, voice, caps.has(Cap::MultiPrefix));
+    entry.push_str(name.as_str());
+    if caps.has(Cap::UserhostInNames) {
         entry.push('!');
-        entry.push_str(&member.user);
+        entry.push_str(user);
         entry.push('@');
-        entry.push_str(&member.host);
+        entry.push_str(host);
     }
     entry
 }
 
 /// A member's status prefix: the highest, or every one with multi-prefix.
-pub fn prefix(member: &MemberView, all: bool) -> String {
+pub fn prefix(op: bool, voice: bool, all: bool) -> String {
     let mut prefix = String::new();
-    if member.op {
+    if op {
         prefix.push('@');
     }
-    if member.voice && (all || !member.op) {
+    if voice && (all || !op) {
         prefix.push('+');
     }
     prefix

@@ -8,7 +8,7 @@ use confab_core::{HubError, Text};
 use confab_proto::irc::{Message, Numeric};
 
 use super::super::caps::Cap;
-use super::super::out::unix_secs;
+use super::super::out::{unix_secs, Out};
 use super::super::settings::TOPIC_LEN;
 use super::super::IrcAdapter;
 use super::{channel, clip, room_of};
@@ -27,7 +27,7 @@ pub fn topic(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
             me.out.num(Numeric::ERR_NOTONCHANNEL, &[&chan]);
         } else {
             match &view.topic {
-                Some(topic) => send_topic(me, &chan, topic),
+                Some(topic) => send_topic(&mut me.out, &chan, topic),
                 None => me.out.num(Numeric::RPL_NOTOPIC, &[&chan]),
             }
         }
@@ -54,10 +54,9 @@ pub fn topic(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
 }
 
 /// `332 RPL_TOPIC` and `333 RPL_TOPICWHOTIME`.
-pub fn send_topic(me: &mut IrcAdapter, chan: &str, topic: &Topic) {
-    me.out
-        .num_text(Numeric::RPL_TOPIC, &[chan], topic.text.as_str());
-    me.out.num(
+pub fn send_topic(out: &mut Out, chan: &str, topic: &Topic) {
+    out.num_text(Numeric::RPL_TOPIC, &[chan], topic.text.as_str());
+    out.num(
         Numeric::RPL_TOPICWHOTIME,
         &[chan, &topic.set_by, &unix_secs(topic.set_at)],
     );

@@ -77,7 +77,7 @@ fn channel_rows(me: &IrcAdapter, cx: &Context<'_>, chan: &str) -> Vec<Row> {
             user: m.user.to_string(),
             host: m.host.to_string(),
             nick: m.name.to_string(),
-            flags: flags(m.away, m.oper, &prefix(m, multi), m.bot),
+            flags: flags(m.away, m.oper, &prefix(m.op, m.voice, multi), m.bot),
             realname: m.realname.to_string(),
             account: account_field(m.account.as_ref()),
         })
