@@ -542,6 +542,8 @@ fn a_node_listens_only_to_the_rooms_its_users_are_in() {
         user.send(&format!("JOIN {room}\r\n"));
         user.until_containing(" 366 ");
     }
+    // amy sees bob arrive: from then on his node listens to #a.
+    assert_eq!(amy.until_containing(" JOIN "), ":bob!bob@127.0.0.1 JOIN #a");
     // Nodes 1 and 2 have a member of #a and listen to its channel; node 3 does not...
     assert_eq!(redis.listeners_of("a"), 2);
     assert_eq!(redis.listeners_of("b"), 1);
@@ -658,4 +660,47 @@ async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct
         }
         .await,
     );
+}
+
+#[test]
+fn a_room_renamed_on_one_node_follows_on_the_others_with_its_history() {
+    let redis = Redis::start();
+    let (one, two, three) = (node(&redis), node(&redis), node(&redis));
+    let mut amy = Irc::register(one.addr("irc"), "amy");
+    amy.send("JOIN #old\r\n");
+    amy.until_containing(" 366 ");
+    let mut bob = Irc::register(two.addr("irc"), "bob");
+    bob.send("CAP REQ :draft/channel-rename\r\n");
+    bob.until_containing(" ACK ");
+    eventually(Duration::from_secs(5), "node 2 knows #old", || {
+        names_of(&mut bob, "#old") == ["@amy"]
+    });
+    bob.send("JOIN #old\r\n");
+    bob.until_containing(" 366 ");
+    // amy speaks once she sees bob arrive: his node listens to #old from then on.
+    amy.until_containing(" JOIN ");
+    amy.send("PRIVMSG #old :before\r\n");
+    assert_eq!(
+        bob.until_containing(" PRIVMSG "),
+        ":amy!amy@127.0.0.1 PRIVMSG #old before"
+    );
+    // A message right behind the rename: node 2 was not yet listening to #new's channel
+    // when it was published, and still delivers it, after the rename.
+    amy.send("RENAME #old #new :tidy\r\nPRIVMSG #new :after\r\n");
+    assert_eq!(
+        bob.until_containing(" RENAME "),
+        ":amy!amy@127.0.0.1 RENAME #old #new tidy"
+    );
+    assert_eq!(
+        bob.until_containing(" PRIVMSG "),
+        ":amy!amy@127.0.0.1 PRIVMSG #new after"
+    );
+    eventually(
+        Duration::from_secs(5),
+        "both nodes listen to #new only",
+        || redis.listeners_of("new") == 2 && redis.listeners_of("old") == 0,
+    );
+    // Node 3 never had anyone in the room: its history follows the rename too.
+    let mut carol = Irc::register(three.addr("irc"), "carol");
+    assert_eq!(joined_and_read(&mut carol, "#new"), ["before", "after"]);
 }

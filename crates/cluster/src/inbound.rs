@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use confab_core::hub::NodeSnapshot;
-use confab_core::Event;
+use confab_core::{Event, EventKind};
 
 use crate::link::Link;
 use crate::stats::ClusterStats;
@@ -29,13 +29,16 @@ impl Link {
         if envelope.node == self.node {
             return self.echo(channel, &envelope);
         }
-        self.count_gap(channel, &envelope);
+        if !self.count_gap(channel, &envelope) {
+            return;
+        }
         match envelope.body {
             Body::Events(events) => {
                 let events: Vec<Arc<Event>> = events.into_iter().map(|e| e.0).collect();
                 if let Some(first) = events.first() {
                     self.stats.note_lag(first.at());
                 }
+                self.note_renames(&events);
                 let routed = self.hub.apply_remote(envelope.node, events);
                 self.next.forward(routed);
             }
@@ -72,21 +75,28 @@ impl Link {
         }
     }
 
-    /// Notes the message's number on its channel; numbers skipped are messages Redis
+    /// Notes the message's number on its channel: `false` for one heard already (a
+    /// catch-up from a room's stream delivered it). Numbers skipped are messages Redis
     /// dropped. On the control channel this node asks every node for its snapshot to set
     /// its picture right; on a room's, it fills the room's history again from its stream
     /// (its users missed the messages live, but history has them).
-    fn count_gap(&mut self, channel: &str, envelope: &Envelope) {
+    pub(crate) fn count_gap(&mut self, channel: &str, envelope: &Envelope) -> bool {
         let heard = match self.heard.get_mut(channel) {
             Some(heard) => heard,
             None => self.heard.entry(channel.to_owned()).or_default(),
         };
-        let last = heard.insert(envelope.node, (envelope.run, envelope.seq));
+        let last = heard.get(&envelope.node).copied();
+        if let Some((run, seq)) = last {
+            if run == envelope.run && envelope.seq <= seq {
+                return false;
+            }
+        }
+        heard.insert(envelope.node, (envelope.run, envelope.seq));
         let Some((run, seq)) = last else {
-            return;
+            return true;
         };
-        if run != envelope.run || envelope.seq <= seq + 1 {
-            return;
+        if run != envelope.run || envelope.seq == seq + 1 {
+            return true;
         }
         let missed = envelope.seq - seq - 1;
         ClusterStats::add(&self.stats.missed, missed);
@@ -102,6 +112,20 @@ impl Link {
                     "missed messages of a node: asking for snapshots"
                 );
                 self.owe_hello = true;
+            }
+        }
+        true
+    }
+
+    /// A room renamed on another node under this node's users: this node listens to its
+    /// new channel at once and delivers what was said there before it listened.
+    fn note_renames(&mut self, events: &[Arc<Event>]) {
+        for event in events {
+            // Asked before the rename is applied: the room still has its old name here.
+            if let EventKind::RoomRenamed { old, new, .. } = event.kind() {
+                if self.hub.is_local_room(old) {
+                    self.owe_catch_up.push((new.clone(), event.msgid()));
+                }
             }
         }
     }

@@ -113,6 +113,8 @@ impl Joining {
             heard: Default::default(),
             listening: Default::default(),
             owe_history: Vec::new(),
+            owe_catch_up: Vec::new(),
+            expiry_renewed: Default::default(),
             sink: None,
             partial: Default::default(),
             owe_snapshot: false,

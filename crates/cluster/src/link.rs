@@ -53,6 +53,11 @@ pub(crate) struct Link {
     pub(crate) listening: HashMap<String, Name>,
     /// Rooms whose history this node fills again from their stream (it missed messages).
     pub(crate) owe_history: Vec<Name>,
+    /// Rooms another node renamed under this node's users, with the rename's id: this
+    /// node listens to their new channel and catches up from their stream.
+    pub(crate) owe_catch_up: Vec<(Name, confab_core::MsgId)>,
+    /// When this node last pushed back the expiry of each room stream it adds to.
+    pub(crate) expiry_renewed: HashMap<String, Instant>,
     /// The subscribing half of the subscription connection, while connected.
     pub(crate) sink: Option<PubSubSink>,
     /// Snapshot parts received, per node, until the last one.
@@ -133,8 +138,10 @@ impl Link {
         pubsub.subscribe(keys::CHANNEL).await?;
         let (sink, messages) = pubsub.split();
         self.sink = Some(sink);
-        // A new subscription listens to no room yet: `serve` follows them again.
+        // A new subscription listens to no room yet: `serve` follows them again. Redis may
+        // have restarted empty: streams get their expiry again.
         self.listening.clear();
+        self.expiry_renewed.clear();
         Ok((conn, messages))
     }
 
@@ -207,6 +214,10 @@ impl Link {
     async fn settle_debts(&mut self, conn: &mut MultiplexedConnection) -> RedisResult<()> {
         if std::mem::take(&mut self.owe_hello) {
             self.send(conn, crate::wire::Body::Hello).await?;
+        }
+        for (room, after) in std::mem::take(&mut self.owe_catch_up) {
+            self.listen(conn, &room).await?;
+            self.catch_up(conn, &room, after).await?;
         }
         for room in std::mem::take(&mut self.owe_history) {
             self.fill_history(conn, &room).await?;

@@ -71,10 +71,14 @@ impl Link {
         let seq = self.next_seq(&channel);
         let events = batch.iter().map(|r| WireEvent(r.event.clone())).collect();
         let payload = self.envelope(seq, Body::Events(events)).encode();
-        pipe.cmd("PUBLISH").arg(&channel).arg(&payload).ignore();
+        // Kept first: a node that hears the message and then reads the stream finds it.
         if let Some(kept) = rooms::history_of(&batch) {
-            rooms::keep_in(pipe, kept, &payload);
+            self.keep_in(pipe, kept, &payload);
         }
+        if let Some((old, new)) = rooms::renamed(&batch) {
+            rooms::move_history_in(pipe, old, new);
+        }
+        pipe.cmd("PUBLISH").arg(&channel).arg(&payload).ignore();
         let value = self.node.to_string();
         for name in given_up(&batch) {
             release_in(pipe, &keys::name_key(name), &value);

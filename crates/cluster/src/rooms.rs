@@ -7,10 +7,12 @@
 //! first, so history read on any node is the room's whole recent history.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use confab_core::{Event, EventKind, Name, Routed, Target};
+use confab_core::{Event, EventKind, MsgId, Name, Routed, Target};
 use redis::aio::MultiplexedConnection;
 use redis::RedisResult;
+use tokio::time::Instant;
 
 use crate::keys;
 use crate::link::Link;
@@ -47,11 +49,13 @@ pub(crate) fn channel_of(batch: &[Routed]) -> Option<&Name> {
     one
 }
 
-/// The room whose stream keeps a verb's events: a message said in it, or a redaction of
-/// one (which a node filling its history then applies after the message it takes back).
+/// The room whose stream keeps a verb's events: a message said in it, a redaction of one
+/// (which a node filling its history then applies after the message it takes back), or
+/// its renaming (after which the stream moves to the new name).
 pub(crate) fn history_of(batch: &[Routed]) -> Option<&Name> {
     batch.iter().find_map(|routed| match routed.event.kind() {
         EventKind::Said { room, .. }
+        | EventKind::RoomRenamed { old: room, .. }
         | EventKind::Redacted {
             target: Target::Room(room),
             ..
@@ -60,13 +64,41 @@ pub(crate) fn history_of(batch: &[Routed]) -> Option<&Name> {
     })
 }
 
-/// The rooms a verb's events seat someone in: this node's users, as every verb the link
-/// publishes is this node's.
+/// The rooms a verb's events seat someone in (a join, or a room renamed under its
+/// members): this node's users, as every verb the link publishes is this node's.
 pub(crate) fn joined(batch: &[Routed]) -> impl Iterator<Item = &Name> {
     batch.iter().filter_map(|routed| match routed.event.kind() {
-        EventKind::Joined { room, .. } => Some(room),
+        EventKind::Joined { room, .. } | EventKind::RoomRenamed { new: room, .. } => Some(room),
         _ => None,
     })
+}
+
+/// A room renamed by a verb's events: its old and new names.
+pub(crate) fn renamed(batch: &[Routed]) -> Option<(&Name, &Name)> {
+    batch.iter().find_map(|routed| match routed.event.kind() {
+        EventKind::RoomRenamed { old, new, .. } => Some((old, new)),
+        _ => None,
+    })
+}
+
+/// Moves a room's stream to its new name (unless one is there already: two rooms renamed
+/// to one name keep the stream of the first), so its history follows it; the rename is
+/// kept last in the stream, so a node filling its history moves what came before.
+const MOVE_HISTORY: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  return 1
+end
+return 0";
+
+/// Adds to `pipe` the move of `old`'s stream to `new`.
+pub(crate) fn move_history_in(pipe: &mut redis::Pipeline, old: &Name, new: &Name) {
+    pipe.cmd("EVAL")
+        .arg(MOVE_HISTORY)
+        .arg(2)
+        .arg(keys::room_history(old))
+        .arg(keys::room_history(new))
+        .ignore();
 }
 
 impl Link {
@@ -131,14 +163,45 @@ impl Link {
         Ok(())
     }
 
-    /// Hands the store the room's latest messages from its stream, oldest first; the
-    /// store keeps each message once however often it is handed one, and takes back
-    /// what a redaction in the stream took back.
-    pub(crate) async fn fill_history(
+    /// Delivers what other nodes said in a room that was just renamed under this node's
+    /// users, after the rename (`after`) and before this node listened to the room's new
+    /// channel: read from the room's stream, each message once (what arrives on the
+    /// channel as well is known by its number and dropped).
+    pub(crate) async fn catch_up(
         &mut self,
         conn: &mut MultiplexedConnection,
         room: &Name,
+        after: MsgId,
     ) -> RedisResult<()> {
+        let channel = keys::room_channel(room);
+        let mut entries = self.stream_of(conn, room).await?.into_iter();
+        // Nothing before the rename itself; if it is not in the stream, nothing at all.
+        let renamed = |e: &Envelope| match &e.body {
+            Body::Events(batch) => batch.iter().any(|w| w.0.msgid() == after),
+            _ => false,
+        };
+        if !entries.by_ref().any(|e| renamed(&e)) {
+            return Ok(());
+        }
+        for envelope in entries {
+            if envelope.node == self.node || !self.count_gap(&channel, &envelope) {
+                continue;
+            }
+            if let Body::Events(batch) = envelope.body {
+                let events = batch.into_iter().map(|e| e.0).collect();
+                let routed = self.hub.apply_remote(envelope.node, events);
+                self.next.forward(routed);
+            }
+        }
+        Ok(())
+    }
+
+    /// The envelopes in `room`'s stream, oldest first (bad entries dropped and counted).
+    async fn stream_of(
+        &mut self,
+        conn: &mut MultiplexedConnection,
+        room: &Name,
+    ) -> RedisResult<Vec<Envelope>> {
         let entries: Vec<StreamEntry> = redis::cmd("XREVRANGE")
             .arg(keys::room_history(room))
             .arg("+")
@@ -147,18 +210,36 @@ impl Link {
             .arg(HISTORY_MAX)
             .query_async(conn)
             .await?;
-        let mut events: Vec<Arc<Event>> = Vec::new();
+        let mut envelopes = Vec::with_capacity(entries.len());
         for (_, fields) in entries.iter().rev() {
             for (_, payload) in fields {
                 match Envelope::decode(payload) {
-                    Ok(Envelope {
-                        body: Body::Events(batch),
-                        ..
-                    }) => events.extend(batch.into_iter().map(|e| e.0)),
-                    Ok(_) | Err(_) => {
+                    Ok(envelope) => envelopes.push(envelope),
+                    Err(error) => {
                         ClusterStats::add(&self.stats.refused, 1);
-                        tracing::warn!(%room, "dropped an entry of a room's history stream");
+                        tracing::warn!(%room, %error, "dropped an entry of a room's history stream");
                     }
+                }
+            }
+        }
+        Ok(envelopes)
+    }
+
+    /// Hands the store the room's latest messages from its stream, oldest first; the
+    /// store keeps each message once however often it is handed one, and takes back
+    /// what a redaction in the stream took back.
+    pub(crate) async fn fill_history(
+        &mut self,
+        conn: &mut MultiplexedConnection,
+        room: &Name,
+    ) -> RedisResult<()> {
+        let mut events: Vec<Arc<Event>> = Vec::new();
+        for envelope in self.stream_of(conn, room).await? {
+            match envelope.body {
+                Body::Events(batch) => events.extend(batch.into_iter().map(|e| e.0)),
+                _ => {
+                    ClusterStats::add(&self.stats.refused, 1);
+                    tracing::warn!(%room, "dropped an entry of a room's history stream");
                 }
             }
         }
@@ -176,19 +257,34 @@ impl Link {
 /// nobody adds to would otherwise stay in Redis's memory for good.
 pub const HISTORY_KEPT_SECS: u64 = 30 * 24 * 3600;
 
-/// Adds to `pipe` the keeping of `payload` in `room`'s stream.
-pub(crate) fn keep_in(pipe: &mut redis::Pipeline, room: &Name, payload: &[u8]) {
-    let key = keys::room_history(room);
-    pipe.cmd("XADD")
-        .arg(&key)
-        .arg("MAXLEN")
-        .arg("~")
-        .arg(HISTORY_MAX)
-        .arg("*")
-        .arg("e")
-        .arg(payload)
-        .ignore();
-    pipe.cmd("EXPIRE").arg(&key).arg(HISTORY_KEPT_SECS).ignore();
+/// How often a node pushes back the expiry of a room's stream it adds to: once an hour
+/// is plenty against 30 days, and spares Redis a command per message.
+const EXPIRY_RENEWED_EVERY: Duration = Duration::from_secs(3600);
+
+impl Link {
+    /// Adds to `pipe` the keeping of `payload` in `room`'s stream, and pushes back the
+    /// stream's expiry when this node has not done so for an hour.
+    pub(crate) fn keep_in(&mut self, pipe: &mut redis::Pipeline, room: &Name, payload: &[u8]) {
+        let key = keys::room_history(room);
+        pipe.cmd("XADD")
+            .arg(&key)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(HISTORY_MAX)
+            .arg("*")
+            .arg("e")
+            .arg(payload)
+            .ignore();
+        let now = Instant::now();
+        let due = match self.expiry_renewed.get(&key) {
+            Some(at) => now.duration_since(*at) >= EXPIRY_RENEWED_EVERY,
+            None => true,
+        };
+        if due {
+            pipe.cmd("EXPIRE").arg(&key).arg(HISTORY_KEPT_SECS).ignore();
+            self.expiry_renewed.insert(key, now);
+        }
+    }
 }
 
 fn not_connected() -> redis::RedisError {

@@ -83,6 +83,15 @@ impl Hub {
             .collect()
     }
 
+    /// Whether one of this node's own users is in `room`.
+    pub fn is_local_room(&self, room: &Name) -> bool {
+        let state = self.lock();
+        state
+            .rooms
+            .get(room.folded())
+            .is_some_and(|room| room.members.keys().any(|id| !id.is_remote()))
+    }
+
     /// The names this node's own users hold (the cluster renews their claims).
     pub fn local_names(&self) -> Vec<Name> {
         let state = self.lock();
