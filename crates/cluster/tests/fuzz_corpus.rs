@@ -123,6 +123,7 @@ fn seeds() -> Vec<(&'static str, Envelope)> {
                 op: false,
                 voice: true,
             }],
+            metadata: vec![(Arc::from("display-name"), Arc::from("Amy"))],
         }],
         rooms: Vec::new(),
     };

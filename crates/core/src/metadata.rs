@@ -73,6 +73,18 @@ impl Metadata {
         }
     }
 
+    /// The pairs of another node's snapshot, checked as if each were set here: keys that
+    /// would be refused, values too long, and pairs past [`MAX_KEYS`] are left out.
+    pub fn from_pairs(pairs: &[Pair]) -> Metadata {
+        let mut metadata = Metadata::default();
+        for (raw, value) in pairs {
+            if let (Some(k), true) = (key(raw), value_fits(value)) {
+                let _ = metadata.set(&k, Some(value.clone()));
+            }
+        }
+        metadata
+    }
+
     /// Removes every pair: the keys removed.
     pub fn clear(&mut self) -> Vec<Arc<str>> {
         std::mem::take(&mut self.0)

@@ -229,6 +229,33 @@ fn a_snapshot_brings_a_late_node_up_to_date_and_drops_who_is_gone() {
 }
 
 #[test]
+fn a_late_node_learns_the_metadata_of_users_and_rooms_from_a_snapshot() {
+    use crate::hub::MetaTarget;
+    let (a, b) = (Node::new(1), Node::new(2));
+    let amy = a.named("amy");
+    a.hub.join(&amy, n("c")).unwrap();
+    let key = |k: &str| crate::metadata::key(k).unwrap();
+    let value = |v: &str| Some(Arc::<str>::from(v));
+    a.hub
+        .set_metadata(&amy, MetaTarget::Own, &key("display-name"), value("Amy"))
+        .unwrap();
+    a.hub
+        .set_metadata(&amy, MetaTarget::Room("c"), &key("color"), value("red"))
+        .unwrap();
+    let mut snapshot = a.hub.local_snapshot();
+    // What arrives is checked as if set here: a bad key is left out.
+    snapshot.users[0]
+        .metadata
+        .push((Arc::from("Bad Key"), Arc::from("x")));
+    b.hub.apply_snapshot(1, &snapshot);
+    let (_, amy_meta) = b.hub.user_metadata("amy").unwrap();
+    assert_eq!(amy_meta.pairs(), &[(key("display-name"), Arc::from("Amy"))]);
+    let bob = b.named("bob");
+    let (_, room_meta) = b.hub.room_metadata(&bob, "c").unwrap();
+    assert_eq!(room_meta.pairs(), &[(key("color"), Arc::from("red"))]);
+}
+
+#[test]
 fn a_name_claimed_elsewhere_is_given_up_here_with_a_reason() {
     let a = Node::new(1);
     let amy = a.named("amy");

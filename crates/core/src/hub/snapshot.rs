@@ -1,5 +1,5 @@
 //! What one node tells the others of itself when they (re)connect: its users, their
-//! seats, and the rooms they are in with topics and modes. Another node replaces all it
+//! seats and metadata, and the rooms they are in with topics, modes and metadata. Another node replaces all it
 //! knew of that node with it, so a node that joins late, or missed events while Redis
 //! was away, sees the same chat again. Bans and invitations are not in it: they travel
 //! only as events.
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::state::{ChannelModes, State, Topic};
 use super::{Hub, Outgoing};
 use crate::event::{Departure, Event, EventKind, Peer};
+use crate::metadata::{Metadata, Pair};
 use crate::name::Name;
 use crate::router::Routed;
 use crate::session::SessionId;
@@ -29,6 +30,9 @@ pub struct UserSnapshot {
     pub peer: Peer,
     pub away: Option<Text>,
     pub seats: Vec<SeatSnapshot>,
+    /// The metadata the user set on themself (`draft/metadata`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<Pair>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +48,9 @@ pub struct RoomSnapshot {
     /// The topic, who set it and when (Unix microseconds).
     pub topic: Option<(Text, String, u64)>,
     pub modes: ChannelModes,
+    /// The metadata its operators set on it (`draft/metadata`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<Pair>,
 }
 
 impl Hub {
@@ -68,6 +75,7 @@ impl Hub {
                     (t.text.clone(), t.set_by.clone(), micros)
                 }),
                 modes: room.modes.clone(),
+                metadata: room.metadata.pairs().to_vec(),
             })
             .collect();
         rooms.sort_by(|a, b| a.name.folded().as_str().cmp(b.name.folded().as_str()));
@@ -122,6 +130,10 @@ impl State {
             peer,
             away: member.away().cloned(),
             seats,
+            metadata: member
+                .metadata()
+                .map(|m| m.pairs().to_vec())
+                .unwrap_or_default(),
         })
     }
 
@@ -139,6 +151,7 @@ impl State {
         };
         if let Some(member) = self.sessions.get_mut(&id) {
             member.set_away(user.away.clone());
+            member.change_metadata(|m| *m = Metadata::from_pairs(&user.metadata));
         }
         let now_in = self.rooms_named(id);
         for room in now_in.iter() {
@@ -176,6 +189,7 @@ impl State {
             return;
         };
         entry.modes = room.modes.clone();
+        entry.metadata = Metadata::from_pairs(&room.metadata);
         entry.topic = room.topic.as_ref().map(|(text, by, micros)| Topic {
             text: text.clone(),
             set_by: by.clone(),
