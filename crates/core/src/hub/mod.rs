@@ -17,6 +17,7 @@ mod channel;
 mod ghosts;
 mod marks;
 mod member;
+mod messages;
 mod metadata;
 mod moderation;
 mod monitor;
