@@ -43,7 +43,8 @@ pub(crate) fn channel_of(batch: &[Routed]) -> Option<&Name> {
         };
         match one {
             Some(seen) if seen.folded() != room.folded() => return None,
-            _ => one = Some(room),
+            Some(_) => {}
+            None => one = Some(room),
         }
     }
     one
@@ -54,7 +55,10 @@ pub(crate) fn channel_of(batch: &[Routed]) -> Option<&Name> {
 /// its renaming (after which the stream moves to the new name).
 pub(crate) fn history_of(batch: &[Routed]) -> Option<&Name> {
     batch.iter().find_map(|routed| match routed.event.kind() {
-        EventKind::Said { room, .. }
+        // A message for a rank of members alone (IRC STATUSMSG) is not history.
+        EventKind::Said {
+            room, rank: None, ..
+        }
         | EventKind::RoomRenamed { old: room, .. }
         | EventKind::Redacted {
             target: Target::Room(room),
@@ -290,4 +294,68 @@ impl Link {
 fn not_connected() -> redis::RedisError {
     let error = std::io::Error::new(std::io::ErrorKind::NotConnected, "no subscription");
     redis::RedisError::from(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use confab_core::{Peer, Rank, Text, Tone};
+
+    fn n(name: &str) -> Name {
+        Name::parse(name, 32).unwrap()
+    }
+
+    fn routed(kind: EventKind) -> Routed {
+        Routed::new(Event::new(MsgId::new(1, 1, 1), None, kind), Vec::new())
+    }
+
+    fn said(room: &str, rank: Option<Rank>) -> Routed {
+        routed(EventKind::Said {
+            room: n(room),
+            from: Peer::classroom(n("amy"), "rooms"),
+            text: Text::new("hi"),
+            tone: Tone::Chat,
+            client_tags: None,
+            lines: None,
+            rank,
+        })
+    }
+
+    fn joined(room: &str) -> Routed {
+        routed(EventKind::Joined {
+            room: n(room),
+            who: Peer::classroom(n("amy"), "rooms"),
+            op: false,
+        })
+    }
+
+    #[test]
+    fn one_room_s_messages_cross_on_its_channel_and_anything_else_on_the_control_one() {
+        assert_eq!(channel_of(&[said("c", None)]), Some(&n("c")));
+        // A room's name in any case is one room.
+        assert_eq!(
+            channel_of(&[said("c", None), said("C", None)]),
+            Some(&n("c"))
+        );
+        assert_eq!(channel_of(&[said("c", None), said("d", None)]), None);
+        assert_eq!(channel_of(&[said("c", None), joined("c")]), None);
+        assert_eq!(channel_of(&[joined("c")]), None);
+        assert_eq!(channel_of(&[]), None);
+    }
+
+    #[test]
+    fn a_room_s_stream_keeps_its_messages_but_not_those_for_a_rank() {
+        assert_eq!(history_of(&[said("c", None)]), Some(&n("c")));
+        assert_eq!(history_of(&[said("c", Some(Rank::Op))]), None);
+        assert_eq!(history_of(&[joined("c")]), None);
+        let batch = [joined("c"), said("d", None)];
+        let rooms: Vec<&Name> = super::joined(&batch).collect();
+        assert_eq!(rooms, [&n("c")]);
+    }
+
+    #[test]
+    fn room_channels_and_streams_are_named_for_one_shard_per_room() {
+        assert_eq!(keys::room_channel(&n("Chat")), "confab:room:{chat}");
+        assert_eq!(keys::room_history(&n("Chat")), "confab:history:{chat}");
+    }
 }
