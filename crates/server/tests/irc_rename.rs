@@ -8,6 +8,16 @@ use confab_testkit::irc::*;
 
 const CAP: &str = "draft/channel-rename";
 
+/// alice (with `caps`) makes `#c` and runs it, bob (no caps) joins it; both caught up.
+async fn alice_and_bob_in_c(server: &TestServer, caps: &str) -> Result<(Irc, Irc), Failure> {
+    let mut alice = Irc::register_with_caps(server, "alice", caps).await?;
+    let mut bob = Irc::register(server, "bob").await?;
+    alice.join("#c").await?;
+    bob.join("#c").await?;
+    alice.skip_to_sync().await?;
+    Ok((alice, bob))
+}
+
 #[tokio::test]
 async fn members_with_the_cap_see_rename_and_the_others_part_and_join_the_new_name() {
     let server = server().await;
@@ -69,11 +79,7 @@ async fn members_with_the_cap_see_rename_and_the_others_part_and_join_the_new_na
 async fn without_a_reason_the_rename_says_an_empty_one_and_the_part_where_it_went() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register_with_caps(&server, "alice", CAP).await?;
-        let mut bob = Irc::register(&server, "bob").await?;
-        alice.join("#c").await?;
-        bob.join("#c").await?;
-        alice.skip_to_sync().await?;
+        let (mut alice, mut bob) = alice_and_bob_in_c(&server, CAP).await?;
         // bob renames without the cap: he too is told by the fallback.
         alice.send("MODE #c +o bob").await?;
         alice
@@ -97,11 +103,7 @@ async fn without_a_reason_the_rename_says_an_empty_one_and_the_part_where_it_wen
 async fn a_change_of_case_is_a_rename_the_fallback_does_not_show() {
     let server = server().await;
     ok(async {
-        let mut alice = Irc::register_with_caps(&server, "alice", CAP).await?;
-        let mut bob = Irc::register(&server, "bob").await?;
-        alice.join("#c").await?;
-        bob.join("#c").await?;
-        alice.skip_to_sync().await?;
+        let (mut alice, mut bob) = alice_and_bob_in_c(&server, CAP).await?;
         alice.send("RENAME #c #C").await?;
         alice
             .expect(":alice!alice@127.0.0.1 RENAME #c #C :")
@@ -125,11 +127,7 @@ async fn history_of_the_new_name_is_the_old_conversation() {
     let server = server().await;
     ok(async {
         let caps = "batch draft/chathistory draft/channel-rename";
-        let mut alice = Irc::register_with_caps(&server, "alice", caps).await?;
-        let mut bob = Irc::register(&server, "bob").await?;
-        alice.join("#c").await?;
-        bob.join("#c").await?;
-        alice.skip_to_sync().await?;
+        let (mut alice, mut bob) = alice_and_bob_in_c(&server, caps).await?;
         bob.send("PRIVMSG #c :before the rename").await?;
         alice
             .expect(":bob!bob@127.0.0.1 PRIVMSG #c :before the rename")

@@ -35,6 +35,12 @@ impl Database {
 mod tests {
     use std::sync::mpsc;
 
+    /// Every stored mark as (account, target, at_ms).
+    fn stored_marks(db: &crate::Database) -> Vec<(String, String, i64)> {
+        let marks = db.read_marks().unwrap().into_iter();
+        marks.map(|r| (r.account, r.target, r.at_ms)).collect()
+    }
+
     use crate::{DataDir, Edit, Keep, Record, Writer, WriterConfig};
 
     /// An item with rows and edits, as the server's history stage submits.
@@ -93,14 +99,8 @@ mod tests {
         writer.shutdown();
         assert_eq!(db.event_count().unwrap(), 1);
         assert_eq!(db.reader().unwrap().take_pending("bob").unwrap().len(), 1);
-        let marks: Vec<_> = db
-            .read_marks()
-            .unwrap()
-            .into_iter()
-            .map(|r| (r.account, r.target, r.at_ms))
-            .collect();
         assert_eq!(
-            marks,
+            stored_marks(&db),
             [
                 ("amy".into(), "#a".into(), 60),
                 ("amy".into(), "bob".into(), 7)
@@ -159,14 +159,8 @@ mod tests {
         assert_eq!(ids(Conversation::Room("new".into())), [1, 2]);
         assert!(ids(Conversation::Room("old".into())).is_empty());
         assert_eq!(ids(Conversation::direct("old", "amy")), [3]);
-        let marks: Vec<_> = db
-            .read_marks()
-            .unwrap()
-            .into_iter()
-            .map(|r| (r.account, r.target, r.at_ms))
-            .collect();
         assert_eq!(
-            marks,
+            stored_marks(&db),
             [
                 ("amy".into(), "#new".into(), 70),
                 ("bob".into(), "#new".into(), 9)
