@@ -248,22 +248,8 @@ fn now_ms() -> i64 {
 mod tests {
     use std::sync::mpsc;
 
-    use crate::{DataDir, Record, Retention, WithRecord, Writer, WriterConfig};
-
-    fn record(n: u8, author: &str) -> Record {
-        Record {
-            msgid: [n; 16],
-            at_ms: i64::from(n),
-            target: "#a".into(),
-            peer: None,
-            kind: "privmsg".into(),
-            author: author.into(),
-            account: None,
-            text: Some("hi".into()),
-            body: Vec::new(),
-            pending_for: None,
-        }
-    }
+    use crate::fixtures::record;
+    use crate::{DataDir, Retention, WithRecord, Writer, WriterConfig};
 
     #[test]
     fn a_failed_commit_still_hands_payloads_on_and_storing_resumes() {

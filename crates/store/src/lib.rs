@@ -11,6 +11,8 @@ mod conversation;
 mod db;
 mod dir;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod group;
 mod history;
 mod latency;

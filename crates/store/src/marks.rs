@@ -33,7 +33,7 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc;
+    use crate::fixtures::{record, write_each};
 
     /// Every stored mark as (account, target, at_ms).
     fn stored_marks(db: &crate::Database) -> Vec<(String, String, i64)> {
@@ -41,7 +41,7 @@ mod tests {
         marks.map(|r| (r.account, r.target, r.at_ms)).collect()
     }
 
-    use crate::{DataDir, Edit, Keep, Record, Writer, WriterConfig};
+    use crate::{DataDir, Edit, Keep, Record};
 
     /// An item with rows and edits, as the server's history stage submits.
     struct Item(Vec<Record>, Vec<Edit>);
@@ -55,18 +55,11 @@ mod tests {
         }
     }
 
+    /// Message `n` in `#a`, kept for bob, who is away.
     fn said(n: u8) -> Record {
         Record {
-            msgid: [n; 16],
-            at_ms: i64::from(n),
-            target: "#a".into(),
-            peer: None,
-            kind: "privmsg".into(),
-            author: "ann".into(),
-            account: None,
-            text: Some("hi".into()),
-            body: Vec::new(),
             pending_for: Some("bob".into()),
+            ..record(n, "ann")
         }
     }
 
@@ -82,21 +75,12 @@ mod tests {
     fn an_erased_event_is_gone_and_read_marks_only_move_forward() {
         let tmp = tempfile::tempdir().unwrap();
         let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let writer = Writer::spawn(&db, WriterConfig::default(), move |batch: Vec<Item>| {
-            tx.send(batch.len()).unwrap();
-        })
-        .unwrap();
-        let items = [
+        let items = vec![
             Item(vec![said(1), said(2)], vec![mark("amy", "#a", 50)]),
             Item(vec![], vec![Edit::Erase([1; 16]), mark("amy", "#a", 40)]),
             Item(vec![], vec![mark("amy", "bob", 7), mark("amy", "#a", 60)]),
         ];
-        for item in items {
-            writer.submit(item);
-            rx.recv().unwrap();
-        }
-        writer.shutdown();
+        write_each(&db, items);
         assert_eq!(db.event_count().unwrap(), 1);
         assert_eq!(db.reader().unwrap().take_pending("bob").unwrap().len(), 1);
         assert_eq!(
@@ -124,11 +108,6 @@ mod tests {
         use crate::{Bound, Conversation};
         let tmp = tempfile::tempdir().unwrap();
         let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let writer = Writer::spawn(&db, WriterConfig::default(), move |batch: Vec<Item>| {
-            tx.send(batch.len()).unwrap();
-        })
-        .unwrap();
         let rows = vec![
             row(1, "old", None),
             // The same event (a quit) in both rooms, and a direct conversation with a
@@ -146,11 +125,7 @@ mod tests {
             from: "old".into(),
             to: "new".into(),
         };
-        for item in [Item(rows, marks), Item(vec![], vec![moved])] {
-            writer.submit(item);
-            rx.recv().unwrap();
-        }
-        writer.shutdown();
+        write_each(&db, vec![Item(rows, marks), Item(vec![], vec![moved])]);
         let reader = db.reader().unwrap();
         let ids = |conv: Conversation| -> Vec<u8> {
             let rows = reader.before(&conv, Bound::Time(i64::MAX), 10).unwrap();
