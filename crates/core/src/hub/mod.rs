@@ -29,6 +29,7 @@ mod rename;
 mod residence;
 mod room;
 mod rooms;
+mod seats;
 mod sessions;
 mod snapshot;
 mod state;

@@ -3,8 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
-use indexmap::IndexMap;
-
+use super::seats::Seats;
 use crate::event::ChannelFlag;
 use crate::mask::{Identity, Mask};
 use crate::metadata::Metadata;
@@ -103,7 +102,7 @@ pub(crate) struct Seat {
 pub(crate) struct Room {
     pub name: Name,
     /// Members in the order they joined.
-    pub members: IndexMap<SessionId, Seat>,
+    pub members: Seats,
     /// Creation order, for listing.
     pub created: u64,
     pub created_at: SystemTime,
@@ -130,7 +129,7 @@ impl Room {
     pub fn new(name: Name, created: u64) -> Room {
         Room {
             name,
-            members: IndexMap::new(),
+            members: Seats::default(),
             created,
             created_at: SystemTime::now(),
             topic: None,
