@@ -76,8 +76,8 @@ struct Rss {
 impl Rss {
     fn read(pid: Option<u32>) -> Rss {
         Rss {
-            all: pid.and_then(crate::rss_kib),
-            anon: pid.and_then(crate::rss_anon_kib),
+            all: pid.and_then(crate::resources::rss_kib),
+            anon: pid.and_then(crate::resources::rss_anon_kib),
         }
     }
 }
@@ -94,8 +94,8 @@ struct Measured {
 
 pub async fn run(args: &ConnectArgs) -> anyhow::Result<ConnectReport> {
     let common = &args.common;
-    let addr = crate::resolve(common).await?;
-    let sources = crate::parse_sources(common.source_addrs.as_deref())?;
+    let addr = crate::addrs::resolve(common).await?;
+    let sources = crate::addrs::parse_sources(common.source_addrs.as_deref())?;
     let before = Rss::read(args.server_pid);
     let counters = Arc::new(Counters::new());
     let cancel = CancellationToken::new();
@@ -133,7 +133,7 @@ async fn open_paced(
     cancel: &CancellationToken,
     bar: &ProgressBar,
 ) -> Vec<JoinHandle<()>> {
-    let tag = crate::run_tag(args.common.tag.as_deref());
+    let tag = crate::names::run_tag(args.common.tag.as_deref());
     let n = args.common.clients;
     let mut tasks = Vec::with_capacity(n);
     for i in 0..n {
@@ -150,7 +150,7 @@ async fn open_paced(
             args.common.protocol,
             addr,
             source,
-            crate::client_name(&tag, 0, i),
+            crate::names::client_name(&tag, 0, i),
             pace.start,
             pace.deadline,
             counters.clone(),

@@ -1,7 +1,7 @@
 //! TLS for any listener: the certificate and key loaded from PEM into a rustls acceptor
 //! (TLS 1.2 and 1.3 only, ring provider), and a self-signed pair for local use.
 //!
-//! The handshake itself runs in the connection's own task (see `accept.rs`), so a slow or
+//! The handshake itself runs in the connection's own task (see `accept/serve.rs`), so a slow or
 //! hostile client never holds up the accept loop; after it, the TLS stream is just another
 //! stream for the driver.
 

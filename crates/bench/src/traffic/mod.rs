@@ -31,9 +31,9 @@ use totals::Totals;
 
 /// One traffic run with its rate.
 pub async fn run_once(args: &TrafficArgs, pattern: Pattern) -> anyhow::Result<TrafficReport> {
-    let addrs = crate::resolve_all(&args.common).await?;
-    let sources = crate::parse_sources(args.common.source_addrs.as_deref())?;
-    let tag = crate::run_tag(args.common.tag.as_deref());
+    let addrs = crate::addrs::resolve_all(&args.common).await?;
+    let sources = crate::addrs::parse_sources(args.common.source_addrs.as_deref())?;
+    let tag = crate::names::run_tag(args.common.tag.as_deref());
     let bar = crate::progress_bar(args.common.quiet, args.common.clients as u64);
     let report = run(args, pattern, args.rate, &addrs, &sources, &tag, 0, &bar).await;
     bar.finish_and_clear();
@@ -43,9 +43,9 @@ pub async fn run_once(args: &TrafficArgs, pattern: Pattern) -> anyhow::Result<Tr
 /// Steps the rate up by `--factor` until p99 passes the bound or messages are lost.
 pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     let t = &args.traffic;
-    let addrs = crate::resolve_all(&t.common).await?;
-    let sources = crate::parse_sources(t.common.source_addrs.as_deref())?;
-    let tag = crate::run_tag(t.common.tag.as_deref());
+    let addrs = crate::addrs::resolve_all(&t.common).await?;
+    let sources = crate::addrs::parse_sources(t.common.source_addrs.as_deref())?;
+    let tag = crate::names::run_tag(t.common.tag.as_deref());
     let mut steps: Vec<TrafficReport> = Vec::new();
     let mut best: Option<(f64, f64)> = None;
     let mut rate = t.rate;
@@ -96,7 +96,7 @@ pub async fn ramp(args: &RampArgs) -> anyhow::Result<RampReport> {
     Ok(RampReport {
         scenario: "ramp",
         protocol: t.common.protocol.name(),
-        addr: crate::shown_addrs(&addrs),
+        addr: crate::addrs::shown_addrs(&addrs),
         pattern: pattern_name(args.pattern),
         p99_bound_ms: args.p99_bound_ms,
         steps,
@@ -204,7 +204,7 @@ fn report(
     TrafficReport {
         scenario: pattern_name(plan.pattern),
         protocol: args.common.protocol.name(),
-        addr: crate::shown_addrs(addrs),
+        addr: crate::addrs::shown_addrs(addrs),
         clients: plan.clients,
         senders: plan.senders,
         rooms: plan.rooms,

@@ -110,7 +110,7 @@ impl Plan {
             // Each sender sends at rate/senders, the senders' schedules staggered evenly.
             interval_ns: (1e9 * senders as f64 / rate).max(1.0) as u64,
             names: (0..n + args.stalled)
-                .map(|i| crate::client_name(tag, step, i))
+                .map(|i| crate::names::client_name(tag, step, i))
                 .collect(),
         })
     }

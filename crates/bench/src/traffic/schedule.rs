@@ -121,9 +121,9 @@ pub(super) fn server_cpu(
     let to = shared.instant(schedule.send_end_ns);
     Some(tokio::spawn(async move {
         sleep_until(from).await;
-        let before = crate::cpu_seconds(pid)?;
+        let before = crate::resources::cpu_seconds(pid)?;
         sleep_until(to).await;
-        Some(crate::cpu_seconds(pid)? - before)
+        Some(crate::resources::cpu_seconds(pid)? - before)
     }))
 }
 

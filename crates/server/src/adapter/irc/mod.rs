@@ -1,6 +1,6 @@
 //! IRC: the client protocol of RFC 1459/2812 as Modern IRC describes it, with the IRCv3
 //! capabilities of `caps.rs`. This file owns one connection's state, its framing and the
-//! timers; `table.rs` routes each command to its handler in `commands/`, and `render.rs`
+//! timers; `table.rs` routes each command to its handler in `commands/`, and `render/`
 //! turns hub events into IRC lines (cached per capability set, shared by all recipients).
 //!
 //! IRC nicks are the hub's names and channel `#x` is the hub's room `x`, so IRC users

@@ -1,6 +1,6 @@
 //! A channel rename as an IRC client sees it (IRCv3 `draft/channel-rename`). With the
 //! cap: `:nick!user@host RENAME #old #new :reason`, rendered once and shared like any
-//! line (`render.rs`). Without it, the spec's fallback, rendered for this client alone:
+//! line (`render/line.rs`). Without it, the spec's fallback, rendered for this client alone:
 //! its own `PART` of the old channel with the reason, its own `JOIN` of the new one, then
 //! the topic and the names as after a join, from the roster the event carries (taken when
 //! the room was renamed, on whichever node). A change of case alone is not shown to such a

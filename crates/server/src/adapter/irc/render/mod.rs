@@ -5,19 +5,27 @@
 //! NOTICE, TAGMSG) to `message-tags` clients carry `msgid`, `bot` when the sender is a
 //! bot, and the sender's client-only tags, without the time or with it; clients without
 //! `message-tags` never see a TAGMSG. Nothing here depends on the recipient but its caps.
+//!
+//! This file chooses what a recipient's caps get and which cached slot holds it; the
+//! table of lines is `line.rs`, the tags `tags.rs`, the lines rendered for one recipient
+//! alone (MONITOR, read markers) `recipient.rs`.
 
-use std::sync::Arc;
+mod line;
+mod recipient;
+mod tags;
 
 use bytes::{Bytes, BytesMut};
-use confab_core::{Departure, Event, EventKind, MsgId, Name, Peer, RenderSlot, Target, Tone};
-
-use super::modes::mode_string;
-use confab_proto::irc::{render_truncated, Numeric};
+use confab_core::{Event, EventKind, Name, RenderSlot};
 use confab_proto::Protocol;
 
 use super::caps::{Cap, Caps};
 use super::out::time_tag;
-use super::statusmsg;
+use line::{line, put_line, tagged_line};
+use tags::{author_account, message_tags, put_tag};
+
+pub use line::target_param;
+pub use recipient::{monitor_line, read_marker_line};
+pub use tags::MessageTags;
 
 // One slot per capability set the renderer distinguishes (the registry counts five).
 use crate::adapter::render_slot;
@@ -120,76 +128,6 @@ fn is_watchers_copy(kind: &EventKind) -> bool {
     )
 }
 
-/// A target as IRC names it: `#room` or the nick.
-pub fn target_param(target: &Target) -> String {
-    match target {
-        Target::Room(room) => channel(room),
-        Target::User(nick) => nick.to_string(),
-    }
-}
-
-/// `:server MARKREAD <target> timestamp=<time>` when the account's mark moved on another
-/// of its sessions (IRC `draft/read-marker`), for clients with the cap; nothing for
-/// others. Whether the event was one.
-pub fn read_marker_line(kind: &EventKind, caps: Caps, server: &str, out: &mut BytesMut) -> bool {
-    let EventKind::ReadMarked { target, at_ms, .. } = kind else {
-        return false;
-    };
-    if caps.has(Cap::ReadMarker) {
-        let mark = super::commands::markread::mark_param(Some(*at_ms));
-        render_truncated(
-            out,
-            None,
-            Some(server),
-            "MARKREAD",
-            &[&target_param(target), &mark],
-        );
-    }
-    true
-}
-
-/// `730 <me> :nick!user@host` when a watched name is taken, `731 <me> :nick` when it is
-/// given up (IRC `MONITOR`): addressed to one recipient, so never cached.
-pub fn monitor_line(kind: &EventKind, server: &str, me: &str, out: &mut BytesMut) -> bool {
-    let EventKind::Presence { name, online } = kind else {
-        return false;
-    };
-    match online {
-        Some(peer) => {
-            let mask = format!("{}!{}@{}", peer.name, peer.user(), peer.host);
-            Numeric::RPL_MONONLINE.render(out, server, me, &[], Some(&mask));
-        }
-        None => Numeric::RPL_MONOFFLINE.render(out, server, me, &[], Some(name.as_str())),
-    }
-    true
-}
-
-/// The account a logged-in author's line shows `account-tag` clients.
-fn author_account(kind: &EventKind) -> Option<&Name> {
-    match kind {
-        EventKind::Said { from, .. }
-        | EventKind::Direct { from, .. }
-        | EventKind::Tagged { from, .. } => from.account.as_ref(),
-        EventKind::Joined { who, .. }
-        | EventKind::Left { who, .. }
-        | EventKind::Quit { who, .. }
-        | EventKind::AwayChanged { who, .. }
-        | EventKind::AccountChanged { who, .. }
-        | EventKind::RealnameChanged { who, .. } => who.account.as_ref(),
-        EventKind::Redacted { by, .. } | EventKind::RoomRenamed { by, .. } => by.account.as_ref(),
-        EventKind::Renamed { new, .. } => new.account.as_ref(),
-        EventKind::Presence { .. }
-        | EventKind::MetadataChanged { .. }
-        | EventKind::ReadMarked { .. } => None,
-        EventKind::TopicChanged { by, .. }
-        | EventKind::ModesChanged { by, .. }
-        | EventKind::Kicked { by, .. }
-        | EventKind::Killed { by, .. }
-        | EventKind::Wallops { from: by, .. }
-        | EventKind::Invited { by, .. } => by.account.as_ref(),
-    }
-}
-
 /// An event by a logged-in author to an `account-tag` client: the `account=` tag joins
 /// whatever else its caps show. Rendered for this recipient alone, not cached: the
 /// cache's slots are one per common variant, and a slot per combination with this tag
@@ -210,49 +148,6 @@ fn with_account(event: &Event, caps: Caps, account: &Name, out: &mut BytesMut) {
     out.extend_from_slice(&put_line(kind, Some(&tags.join(";")), extended_join));
 }
 
-/// What a message's tags say: its id, whether its sender is a bot, its client-only tags.
-pub struct MessageTags<'a> {
-    pub msgid: MsgId,
-    pub bot: bool,
-    pub client_tags: Option<&'a Arc<str>>,
-}
-
-impl MessageTags<'_> {
-    /// `msgid=<id>[;bot][;<client tags>]`, the tags a message shows `message-tags`
-    /// clients (the sender's echo too).
-    pub fn tags(&self) -> String {
-        let mut tags = format!("msgid={}", self.msgid);
-        if self.bot {
-            tags.push_str(";bot");
-        }
-        if let Some(client) = self.client_tags {
-            tags.push(';');
-            tags.push_str(client);
-        }
-        tags
-    }
-}
-
-/// A message's tags; `None` for events that are not messages.
-fn message_tags(event: &Event) -> Option<MessageTags<'_>> {
-    match event.kind() {
-        EventKind::Said {
-            from, client_tags, ..
-        }
-        | EventKind::Direct {
-            from, client_tags, ..
-        }
-        | EventKind::Tagged {
-            from, client_tags, ..
-        } => Some(MessageTags {
-            msgid: event.msgid(),
-            bot: from.bot,
-            client_tags: client_tags.as_ref(),
-        }),
-        _ => None,
-    }
-}
-
 /// The event as CHATHISTORY plays it back: its one line tagged with the batch (if any),
 /// its own time and msgid, and for `message-tags` clients the sender's client-only tags.
 /// Not cached: each batch has its own tag.
@@ -270,192 +165,10 @@ pub fn replayed(event: &Event, caps: Caps, batch: Option<&str>) -> Bytes {
     put_line(event.kind(), Some(&tags), extended)
 }
 
-/// `@time=... ` for the moment the event happened.
-fn put_tag(out: &mut BytesMut, event: &Event) {
-    out.extend_from_slice(b"@");
-    out.extend_from_slice(time_tag(event.at()).as_bytes());
-    out.extend_from_slice(b" ");
-}
-
-/// `nick!user@host`: classroom users appear as `name!name@<protocol>`.
-fn source(peer: &Peer) -> String {
-    format!("{}!{}@{}", peer.name, peer.user(), peer.host)
-}
-
-fn channel(room: &confab_core::Name) -> String {
-    format!("#{room}")
-}
-
-/// Why someone left the server, as their QUIT shows it.
-fn quit_reason(how: &Departure) -> String {
-    match how {
-        Departure::Quit {
-            reason: Some(reason),
-        } => format!("Quit: {reason}"),
-        Departure::Quit { reason: None } => "Quit".into(),
-        Departure::Lost => "Connection lost".into(),
-        Departure::Removed { reason } => reason.to_string(),
-        Departure::Parted { .. } => "Left".into(),
-    }
-}
-
-/// The event's one line, without tags.
-fn line(kind: &EventKind, extended_join: bool) -> Bytes {
-    put_line(kind, None, extended_join)
-}
-
-/// The event's one line with a tags section (without its `@`).
-fn tagged_line(kind: &EventKind, tags: &str) -> Bytes {
-    put_line(kind, Some(tags), false)
-}
-
-#[allow(
-    clippy::too_many_lines,
-    reason = "table: one arm per EventKind, its IRC command and parameters"
-)]
-fn put_line(kind: &EventKind, tags: Option<&str>, extended_join: bool) -> Bytes {
-    let mut out = BytesMut::new();
-    let mut put = |source: &str, command: &str, params: &[&str]| {
-        render_truncated(&mut out, tags, Some(source), command, params);
-    };
-    match kind {
-        EventKind::Joined { room, who, .. } if extended_join => {
-            let account = who.account.as_ref().map_or("*", Name::as_str);
-            put(
-                &source(who),
-                "JOIN",
-                &[&channel(room), account, who.realname()],
-            );
-        }
-        EventKind::Joined { room, who, .. } => put(&source(who), "JOIN", &[&channel(room)]),
-        EventKind::Left { room, who, how } => match how {
-            Departure::Parted {
-                reason: Some(reason),
-            } => put(&source(who), "PART", &[&channel(room), reason.as_str()]),
-            _ => put(&source(who), "PART", &[&channel(room)]),
-        },
-        EventKind::Quit { who, how, .. } => put(&source(who), "QUIT", &[&quit_reason(how)]),
-        EventKind::Said {
-            room,
-            from,
-            text,
-            tone,
-            rank,
-            ..
-        } => put(
-            &source(from),
-            command(*tone),
-            &[&statusmsg::channel(room, *rank), text.as_str()],
-        ),
-        EventKind::Direct {
-            from,
-            to,
-            text,
-            tone,
-            ..
-        } => put(&source(from), command(*tone), &[to.as_str(), text.as_str()]),
-        EventKind::Tagged { from, to, rank, .. } => match to {
-            Target::Room(room) => put(&source(from), "TAGMSG", &[&statusmsg::channel(room, *rank)]),
-            Target::User(nick) => put(&source(from), "TAGMSG", &[nick.as_str()]),
-        },
-        EventKind::Renamed { old, new, .. } => {
-            // A classroom user's user name is their name: the old mask shows the old one.
-            let user = new.user.as_deref().unwrap_or(old.as_str());
-            let old_mask = format!("{old}!{user}@{}", new.host);
-            put(&old_mask, "NICK", &[new.name.as_str()]);
-        }
-        EventKind::TopicChanged { room, by, topic } => {
-            let text = topic.as_ref().map_or("", |t| t.as_str());
-            put(&source(by), "TOPIC", &[&channel(room), text]);
-        }
-        EventKind::ModesChanged { room, by, changes } => {
-            let modes = mode_string(changes);
-            let chan = channel(room);
-            let mut params = vec![chan.as_str()];
-            params.extend(modes.split(' '));
-            put(&source(by), "MODE", &params);
-        }
-        EventKind::Kicked {
-            room,
-            by,
-            target,
-            reason,
-        } => {
-            // RFC 2812: without a comment, the kicker's nick.
-            let reason = reason.as_ref().map_or(by.name.as_str(), |r| r.as_str());
-            let target = target.name.as_str();
-            put(&source(by), "KICK", &[&channel(room), target, reason]);
-        }
-        EventKind::Invited { room, by, target } => {
-            put(&source(by), "INVITE", &[target.as_str(), &channel(room)]);
-        }
-        // Numerics for one recipient: rendered by the adapter itself (`monitor_line`).
-        EventKind::Presence { .. } => {}
-        EventKind::Wallops { from, text } => {
-            put(&source(from), "WALLOPS", &[text.as_str()]);
-        }
-        EventKind::Killed { by, target, reason } => {
-            let reason = reason.as_ref().map_or(by.name.as_str(), |r| r.as_str());
-            put(&source(by), "KILL", &[target.as_str(), reason]);
-        }
-        EventKind::AwayChanged { who, away, .. } => match away {
-            Some(text) => put(&source(who), "AWAY", &[text.as_str()]),
-            None => put(&source(who), "AWAY", &[]),
-        },
-        EventKind::RealnameChanged { who, .. } => {
-            put(&source(who), "SETNAME", &[who.realname()]);
-        }
-        EventKind::Redacted {
-            target,
-            by,
-            msgid,
-            reason,
-        } => {
-            let (target, msgid) = (target_param(target), msgid.to_string());
-            match reason {
-                Some(reason) => put(&source(by), "REDACT", &[&target, &msgid, reason.as_str()]),
-                None => put(&source(by), "REDACT", &[&target, &msgid]),
-            }
-        }
-        // For `draft/channel-rename` clients: the others get the fallback (`renamed.rs`).
-        EventKind::RoomRenamed {
-            old,
-            new,
-            by,
-            reason,
-            ..
-        } => {
-            // The spec: the reason is always sent, empty when none was given.
-            let reason = reason.as_ref().map_or("", |r| r.as_str());
-            put(
-                &source(by),
-                "RENAME",
-                &[&channel(old), &channel(new), reason],
-            );
-        }
-        // Rendered per recipient (`read_marker_line`), never here.
-        EventKind::ReadMarked { .. } => {}
-        EventKind::AccountChanged { who, .. } => {
-            let account = who.account.as_ref().map_or("*", Name::as_str);
-            put(&source(who), "ACCOUNT", &[account]);
-        }
-        // Told per recipient, to its subscribers only (`metadata.rs`).
-        EventKind::MetadataChanged { .. } => {}
-    }
-    out.freeze()
-}
-
-fn command(tone: Tone) -> &'static str {
-    match tone {
-        Tone::Chat => "PRIVMSG",
-        Tone::Notice => "NOTICE",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use confab_core::{Name, Text};
+    use confab_core::{Departure, MsgId, Name, Peer, Target, Text, Tone};
     use std::sync::Arc;
 
     fn n(s: &str) -> Name {
