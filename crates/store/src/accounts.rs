@@ -53,7 +53,7 @@ impl Database {
         oper: bool,
     ) -> Result<bool, StoreError> {
         self.with("create an account", |conn| {
-            let tx = conn.transaction()?;
+            let tx = sync::writing(conn)?;
             let now = now_ms();
             let created = tx.execute(
                 "INSERT OR IGNORE INTO accounts (key, name, hash, created_ms, oper, updated_ms)
@@ -115,7 +115,7 @@ impl Database {
     /// is no such account.
     pub fn delete_account(&self, key: &str) -> Result<bool, StoreError> {
         self.with("delete an account", |conn| {
-            let tx = conn.transaction()?;
+            let tx = sync::writing(conn)?;
             let at = sync::deleted_at(&tx, "accounts", "key", key)?;
             let deleted = sync::remove_account(&tx, key)?;
             if deleted {

@@ -47,7 +47,7 @@ impl Database {
     /// `updated_ms` is ignored); a tombstone of the target goes.
     pub fn put_ban(&self, ban: &BanRow) -> Result<(), StoreError> {
         self.with("store a server ban", |conn| {
-            let tx = conn.transaction()?;
+            let tx = sync::writing(conn)?;
             let at = crate::accounts::now_ms().max(ban.set_at_ms);
             sync::write_ban(
                 &tx,
@@ -64,7 +64,7 @@ impl Database {
     /// Lifts a ban, leaving its tombstone; `false` if there was none on `target`.
     pub fn delete_ban(&self, target: &str) -> Result<bool, StoreError> {
         self.with("lift a server ban", |conn| {
-            let tx = conn.transaction()?;
+            let tx = sync::writing(conn)?;
             let at = sync::deleted_at(&tx, "server_bans", "target", target)?;
             let gone = tx.execute("DELETE FROM server_bans WHERE target = ?1", params![target])?;
             if gone == 1 {

@@ -119,7 +119,7 @@ impl Database {
     /// if it did. A deletion also drops the direct messages waiting for the account.
     pub fn merge_account(&self, change: &AccountChange) -> Result<bool, StoreError> {
         self.with("merge an account change", |conn| {
-            let tx = conn.transaction()?;
+            let tx = writing(conn)?;
             let held = held_version(&tx, ACCOUNT, "accounts", "key", change.key())?;
             if !wins(change.version(), held) {
                 return Ok(false);
@@ -148,7 +148,7 @@ impl Database {
             }
         }
         self.with("merge a server ban change", |conn| {
-            let tx = conn.transaction()?;
+            let tx = writing(conn)?;
             let held = held_version(&tx, BAN, "server_bans", "target", change.key())?;
             if !wins(change.version(), held) {
                 return Ok(false);
@@ -183,12 +183,20 @@ impl Database {
     /// another node registered first, which must not count as deleted there.
     pub fn withdraw_account(&self, key: &str) -> Result<bool, StoreError> {
         self.with("withdraw an account", |conn| {
-            let tx = conn.transaction()?;
+            let tx = writing(conn)?;
             let deleted = remove_account(&tx, key)?;
             tx.commit()?;
             Ok(deleted)
         })
     }
+}
+
+/// A transaction that holds the write lock from its start. These read before they write,
+/// and a deferred one that read while the history writer committed could not write at
+/// all (SQLite answers `SQLITE_BUSY` at once rather than wait); taking the lock first
+/// waits for the writer's commit instead (the busy timeout).
+pub(crate) fn writing(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 /// The version held for `key`: its row's, or its tombstone's, whichever is later.
