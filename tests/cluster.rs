@@ -812,10 +812,6 @@ fn two_nodes_registering_one_name_at_once_end_with_one_account() {
 }
 
 #[test]
-#[allow(
-    clippy::too_many_lines,
-    reason = "one linear scenario: a password changed, operator rights granted and the account deleted, each on a stopped node, in order"
-)]
 fn a_password_change_an_oper_grant_and_a_deletion_on_one_node_hold_on_the_others() {
     let redis = Redis::start();
     let data = tempfile::tempdir().expect("a data directory");
@@ -902,10 +898,6 @@ fn try_register(addr: SocketAddr, nick: &str) -> Result<Irc, Vec<String>> {
 }
 
 #[test]
-#[allow(
-    clippy::too_many_lines,
-    reason = "one linear scenario: a ban set on one node, enforced on the other, lifted there and so on the first"
-)]
 fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lifts_it() {
     let redis = Redis::start();
     let data = tempfile::tempdir().expect("a data directory");

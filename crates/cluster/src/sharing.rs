@@ -11,6 +11,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{RedisResult, Script};
 use tokio::sync::oneshot;
 
+use crate::keys;
 use crate::link::Link;
 use crate::records::{Record, ACCOUNT_PREFIX, BAN_PREFIX};
 use crate::stats::ClusterStats;
@@ -141,8 +142,8 @@ impl Link {
             .await
             .unwrap_or_default();
         let pushed = self.push(conn, mine).await?;
-        let mut keys = scan(conn, ACCOUNT_PREFIX).await?;
-        keys.extend(scan(conn, BAN_PREFIX).await?);
+        let mut keys = keys::scan(conn, ACCOUNT_PREFIX).await?;
+        keys.extend(keys::scan(conn, BAN_PREFIX).await?);
         let mut held = Vec::new();
         for chunk in keys.chunks(KEYS_PER_READ) {
             held.extend(self.read(conn, chunk.to_vec()).await?);
@@ -278,30 +279,6 @@ fn decode(key: &str, value: Vec<Vec<u8>>) -> Result<Option<Record>, String> {
     Record::from_fields(key, &fields)
         .map(Some)
         .map_err(|e| e.to_string())
-}
-
-/// Every key starting with `prefix` (bounded: a million keys are a thousand rounds).
-async fn scan(conn: &mut MultiplexedConnection, prefix: &str) -> RedisResult<Vec<String>> {
-    let mut keys = Vec::new();
-    let mut cursor: u64 = 0;
-    for _ in 0..10_000 {
-        let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(conn)
-            .await?;
-        keys.extend(found);
-        if next == 0 {
-            break;
-        }
-        cursor = next;
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    Ok(keys)
 }
 
 #[cfg(test)]

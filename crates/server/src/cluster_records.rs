@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use confab_cluster::{AccountRecord, BanRecord, Directory, Record};
 use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{Hub, Name, Peer, ServerBan};
-use confab_store::{AccountChange, AccountRow, BanChange, BanRow, Change, StoreError};
+use confab_store::{AccountChange, AccountRow, BanChange, BanRow, Change, Database, StoreError};
 
 use crate::bans::{self, AddressBan};
 use crate::history::{record, History};
@@ -248,25 +248,24 @@ fn ban_change(ban: &BanRecord) -> Result<BanChange, Taken> {
 /// Shares the account `key` as it is now in `history`'s store, in a cluster (call it
 /// off the async threads, after the change is stored).
 pub fn share_account(history: &History, key: &str) {
-    let Some(cluster) = history.cluster() else {
-        return;
-    };
-    match history.database().account_change(key) {
-        Ok(Some(change)) => cluster.share(account_record(change)),
-        Ok(None) => {}
-        Err(error) => tracing::error!(%error, "cannot read an account to share"),
-    }
+    share(history, |db| {
+        Ok(db.account_change(key)?.map(account_record))
+    });
 }
 
 /// Shares the ban on `target` as it is now in `history`'s store, in a cluster.
 pub fn share_ban(history: &History, target: &str) {
+    share(history, |db| Ok(db.ban_change(target)?.map(ban_record)));
+}
+
+fn share(history: &History, read: impl FnOnce(&Database) -> Result<Option<Record>, StoreError>) {
     let Some(cluster) = history.cluster() else {
         return;
     };
-    match history.database().ban_change(target) {
-        Ok(Some(change)) => cluster.share(ban_record(change)),
+    match read(history.database()) {
+        Ok(Some(record)) => cluster.share(record),
         Ok(None) => {}
-        Err(error) => tracing::error!(%error, "cannot read a ban to share"),
+        Err(error) => tracing::error!(%error, "cannot read an account or ban to share"),
     }
 }
 

@@ -37,7 +37,7 @@ pub use marks::ReadMarkRow;
 pub use read::Reader;
 pub use record::{Edit, Keep, Record, Stored, WithRecord};
 pub use retention::Retention;
-pub use sync::{wins, AccountChange, BanChange, Change, Version, TOMBSTONES_KEPT_MS};
+pub use sync::{wins, AccountChange, BanChange, Change, Stamped, Version, TOMBSTONES_KEPT_MS};
 pub use writer::{Writer, WriterConfig, WriterHandle, WriterStats};
 
 /// The newest schema version this build knows (`PRAGMA user_version`).

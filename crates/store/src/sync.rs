@@ -41,33 +41,41 @@ pub fn wins(incoming: Version, held: Option<Version>) -> bool {
     held.is_none_or(|held| incoming > held)
 }
 
-impl AccountChange {
-    pub fn key(&self) -> &str {
-        match self {
-            Change::Put(row) => &row.key,
-            Change::Gone { key, .. } => key,
-        }
-    }
+/// What a change needs of a row: its key and when it last changed.
+pub trait Stamped {
+    fn key(&self) -> &str;
+    fn updated_ms(&self) -> i64;
+}
 
-    pub fn version(&self) -> Version {
-        match self {
-            Change::Put(row) => (row.updated_ms, false),
-            Change::Gone { at_ms, .. } => (*at_ms, true),
-        }
+impl Stamped for AccountRow {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn updated_ms(&self) -> i64 {
+        self.updated_ms
     }
 }
 
-impl BanChange {
+impl Stamped for BanRow {
+    fn key(&self) -> &str {
+        &self.target
+    }
+    fn updated_ms(&self) -> i64 {
+        self.updated_ms
+    }
+}
+
+impl<T: Stamped> Change<T> {
     pub fn key(&self) -> &str {
         match self {
-            Change::Put(row) => &row.target,
+            Change::Put(row) => row.key(),
             Change::Gone { key, .. } => key,
         }
     }
 
     pub fn version(&self) -> Version {
         match self {
-            Change::Put(row) => (row.updated_ms, false),
+            Change::Put(row) => (row.updated_ms(), false),
             Change::Gone { at_ms, .. } => (*at_ms, true),
         }
     }
