@@ -420,6 +420,27 @@ mod tests {
     }
 
     #[test]
+    fn tombstones_past_their_time_are_forgotten_when_the_database_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::open(dir.path()).unwrap();
+        let db = data.database().unwrap();
+        let now = accounts::now_ms();
+        for (key, at_ms) in [("old", now - TOMBSTONES_KEPT_MS - 1), ("new", now)] {
+            let key = key.to_string();
+            assert!(db.merge_account(&Change::Gone { key, at_ms }).unwrap());
+        }
+        drop(db);
+        let db = data.database().unwrap();
+        let kept: Vec<String> = db
+            .account_changes()
+            .unwrap()
+            .iter()
+            .map(|c| c.key().to_string())
+            .collect();
+        assert_eq!(kept, ["new"]);
+    }
+
+    #[test]
     fn bans_merge_like_accounts_and_a_lapsed_one_is_not_taken() {
         let (_dir, db) = open();
         let ban = |reason: &str, updated_ms, expires_ms| BanRow {
