@@ -209,8 +209,9 @@ fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     // ...and in the stream a node fills a room's history from when it starts listening.
     redis.cli(&["XADD", "confab:history:{elsewhere}", "*", "e", "garbage"]);
     let mut dave = Irc::register(one.addr("irc"), "dave");
-    dave.send("JOIN #elsewhere\r\n");
-    dave.until_containing(" 366 ");
+    // CHATHISTORY answers once the link has handled the join (listened, read the stream):
+    // the garbage is no history.
+    assert!(joined_and_read(&mut dave, "#elsewhere").is_empty());
     amy.send("after the garbage\n");
     assert_eq!(bob.next_line().as_deref(), Some("amy: after the garbage"));
     // The operator sees it: each payload refused, and the link up all along.
@@ -703,4 +704,326 @@ fn a_room_renamed_on_one_node_follows_on_the_others_with_its_history() {
     // Node 3 never had anyone in the room: its history follows the rename too.
     let mut carol = Irc::register(three.addr("irc"), "carol");
     assert_eq!(joined_and_read(&mut carol, "#new"), ["before", "after"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts, operators and server bans: one set across the nodes
+
+/// Logs in to `account` with SASL PLAIN on `addr` as `nick`, trying again (at most three
+/// times, 300 ms apart) while it is refused: a change made on another node reaches this
+/// one within a moment. What SASL was last answered, and the client if it got in.
+fn log_in_soon(
+    addr: SocketAddr,
+    nick: &str,
+    account: &str,
+    password: &str,
+) -> (Vec<String>, Option<Irc>) {
+    for _ in 0..2 {
+        let (said, irc) = Irc::sasl(addr, nick, account, password);
+        if irc.is_some() {
+            return (said, irc);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    Irc::sasl(addr, nick, account, password)
+}
+
+/// SASL's answer to a login as `nick`: `900` and `903`.
+fn logged_in(nick: &str, account: &str) -> Vec<String> {
+    vec![
+        format!(":confab 900 {nick} {nick}!{nick}@127.0.0.1 {account} :You are now logged in as {account}"),
+        format!(":confab 903 {nick} :SASL authentication successful"),
+    ]
+}
+
+/// SASL's answer to a refused login as `nick`: `904`.
+fn refused(nick: &str) -> Vec<String> {
+    vec![format!(":confab 904 {nick} :SASL authentication failed")]
+}
+
+/// `nick` registers the account of its nick with IRC `REGISTER`: the first line of the
+/// answer.
+fn register_account(irc: &mut Irc, nick: &str, password: &str) -> String {
+    irc.send(&format!("REGISTER * * {password}\r\n"));
+    irc.until_containing(&format!(" {nick} "))
+}
+
+/// `confab account ARGS` on `dir`, which must succeed.
+fn account_cli(dir: &std::path::Path, args: &[&str], stdin: &str) {
+    let out = crate::serve_support::account(dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_account_registered_on_one_node_logs_in_on_another() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let mut amy = Irc::register(one.addr("irc"), "amy");
+    assert_eq!(
+        register_account(&mut amy, "amy", "sesame"),
+        ":confab REGISTER SUCCESS amy :Account successfully registered"
+    );
+    // Kept in Redis as its record: the hash only, never the password.
+    let kept = redis.cli(&["HGET", "confab:account:amy", "hash"]);
+    assert!(kept.starts_with("$argon2id$v=19$"), "{kept}");
+    // ann, on node 2, logs in to amy's account...
+    let (said, ann) = log_in_soon(two.addr("irc"), "ann", "amy", "sesame");
+    assert_eq!(said, logged_in("ann", "amy"));
+    assert!(ann.is_some());
+    // ...but not with a wrong password.
+    let (said, bob) = Irc::sasl(two.addr("irc"), "bob", "amy", "sesame!");
+    assert_eq!(said, refused("bob"));
+    assert!(bob.is_none());
+}
+
+#[test]
+fn two_nodes_registering_one_name_at_once_end_with_one_account() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    // Two clients not yet connected fully (no USER: the nick is held by nobody) register
+    // kim at once, each on its node, each with its own password.
+    let mut first = Lines::connect(one.addr("irc"));
+    let mut second = Lines::connect(two.addr("irc"));
+    first.send("NICK kim\r\nREGISTER kim * first-pw\r\n");
+    second.send("NICK kim\r\nREGISTER kim * second-pw\r\n");
+    let answer = |lines: &mut Lines| {
+        let said = lines.until(|l| l.contains(" REGISTER "));
+        said.last().expect("an answer").trim_end().to_string()
+    };
+    let answers = [answer(&mut first), answer(&mut second)];
+    let won = ":confab REGISTER SUCCESS kim :Account successfully registered";
+    let winners: Vec<usize> = (0..2).filter(|&i| answers[i] == won).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let loser = &answers[1 - winners[0]];
+    assert!(
+        loser.starts_with(":confab FAIL REGISTER ACCOUNT_EXISTS kim :"),
+        "{answers:?}"
+    );
+    // Both nodes hold the winner's account: its password logs in on the loser's node.
+    let (password, other) = match winners[0] {
+        0 => ("first-pw", &two),
+        _ => ("second-pw", &one),
+    };
+    let (said, _) = log_in_soon(other.addr("irc"), "kay", "kim", password);
+    assert_eq!(said, logged_in("kay", "kim"));
+}
+
+#[test]
+fn a_password_change_an_oper_grant_and_a_deletion_on_one_node_hold_on_the_others() {
+    let redis = Redis::start();
+    let data = tempfile::tempdir().expect("a data directory");
+    let url = redis.url();
+    let one = Serve::start_in(data.path(), &["--cluster", &url]);
+    let two = node(&redis);
+    let mut amy = Irc::register(one.addr("irc"), "amy");
+    assert_eq!(
+        register_account(&mut amy, "amy", "sesame"),
+        ":confab REGISTER SUCCESS amy :Account successfully registered"
+    );
+    let (said, _) = log_in_soon(two.addr("irc"), "ann", "amy", "sesame");
+    assert_eq!(said, logged_in("ann", "amy"));
+    drop(amy);
+    // On node 1's data directory, stopped: a new password, and operator rights.
+    one.stop(Duration::from_secs(5));
+    account_cli(data.path(), &["passwd", "amy"], "hunter2\n");
+    account_cli(data.path(), &["op", "amy"], "");
+    // Node 1 back: what changed while it was away reaches node 2.
+    let one = Serve::start_in(data.path(), &["--cluster", &url]);
+    let (said, ann) = log_in_soon(two.addr("irc"), "ann2", "amy", "hunter2");
+    assert_eq!(said, logged_in("ann2", "amy"));
+    // An operator there: STATS K is answered, not refused.
+    let mut ann = ann.expect("ann is in");
+    ann.send("STATS K\r\n");
+    assert_eq!(
+        ann.until_containing(" 219 "),
+        ":confab 219 ann2 K :End of /STATS report"
+    );
+    let (said, _) = Irc::sasl(two.addr("irc"), "bob", "amy", "sesame");
+    assert_eq!(said, refused("bob"), "the old password no longer works");
+    // Deleted on node 1 (stopped again): the account is gone from node 2 as well.
+    one.stop(Duration::from_secs(5));
+    account_cli(data.path(), &["del", "amy"], "");
+    let _one = Serve::start_in(data.path(), &["--cluster", &url]);
+    let gone = |attempt: u32| {
+        let nick = format!("cy{attempt}");
+        Irc::sasl(two.addr("irc"), &nick, "amy", "hunter2").0 == refused(&nick)
+    };
+    assert!((0..3).any(|attempt| {
+        let refused_now = gone(attempt);
+        if !refused_now {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        refused_now
+    }));
+    assert_eq!(
+        redis.cli(&["HGET", "confab:account:amy", "deleted"]).trim(),
+        "1"
+    );
+}
+
+/// The first `Some` of `attempt`, tried every 200 ms for at most `within`.
+fn first_within<T>(within: Duration, mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(found) = attempt() {
+            return Some(found);
+        }
+        if start.elapsed() >= within {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Registers `nick` on `addr` unless a ban refuses it: `Ok(client)`, or `Err(the lines
+/// it was refused with)`.
+fn try_register(addr: SocketAddr, nick: &str) -> Result<Irc, Vec<String>> {
+    let mut lines = Lines::connect(addr);
+    lines.send(format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n"));
+    let mut irc = Irc {
+        lines,
+        welcome: Vec::new(),
+    };
+    let said = irc.until(|l| [" 376 ", " 465 "].iter().any(|n| l.contains(n)));
+    if said.last().is_some_and(|l| l.contains(" 465 ")) {
+        let mut said = said;
+        said.push(irc.line());
+        return Err(said);
+    }
+    irc.welcome = said;
+    Ok(irc)
+}
+
+#[test]
+fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lifts_it() {
+    let redis = Redis::start();
+    let data = tempfile::tempdir().expect("a data directory");
+    // teach is a server operator's account, made on node 1's data directory.
+    account_cli(data.path(), &["add", "teach"], "sesame\n");
+    account_cli(data.path(), &["op", "teach"], "");
+    let one = Serve::start_in(data.path(), &["--cluster", &redis.url()]);
+    let two = node(&redis);
+    let mut zed = Irc::register(two.addr("irc"), "zed");
+    zed.send("JOIN #lobby\r\n");
+    zed.until_containing(" 366 ");
+    let (said, teach) = Irc::sasl(one.addr("irc"), "teach", "teach", "sesame");
+    assert_eq!(said, logged_in("teach", "teach"));
+    let mut teach = teach.expect("teach is in");
+    eventually(Duration::from_secs(5), "node 1 knows zed", || {
+        names_of(&mut teach, "#lobby") == ["zed"]
+    });
+    // Banned on node 1: zed, on node 2, is put out, told why.
+    teach.send("KLINE 0 zed* :spam\r\n");
+    assert_eq!(
+        teach.until_containing(" NOTICE "),
+        ":confab NOTICE teach :zed*!*@* is banned (spam); put out: zed"
+    );
+    let told = zed.until(|l| l.starts_with("ERROR "));
+    assert_eq!(
+        told[told.len() - 2..],
+        [
+            ":teach!teach@127.0.0.1 KILL zed :banned: spam",
+            "ERROR :Closing link: removed by an operator"
+        ]
+    );
+    // Node 2 refuses a newcomer the ban matches, as a ban set there would.
+    let mut n = 0;
+    let newcomer = first_within(Duration::from_secs(5), || {
+        n += 1;
+        try_register(two.addr("irc"), &format!("zed{n}")).err()
+    });
+    assert_eq!(
+        newcomer.expect("node 2 refuses zed*")[..],
+        [
+            ":confab 465 * :You are banned from this server: spam",
+            "ERROR :Closing link: banned (spam)"
+        ]
+    );
+    let ban = redis.cli(&["HGET", "confab:ban:zed*!*@*", "reason"]);
+    assert_eq!(ban.trim(), "spam");
+    // teach's operator rights hold on node 2: the ban is lifted there...
+    let (said, teach2) = Irc::sasl(two.addr("irc"), "teach2", "teach", "sesame");
+    assert_eq!(said, logged_in("teach2", "teach"));
+    let mut teach2 = teach2.expect("teach2 is in");
+    teach2.send("UNKLINE zed*\r\n");
+    assert_eq!(
+        teach2.until_containing(" NOTICE "),
+        ":confab NOTICE teach2 :zed*!*@* is no longer banned"
+    );
+    // ...and so on node 1.
+    let back = first_within(Duration::from_secs(5), || {
+        n += 1;
+        try_register(one.addr("irc"), &format!("zed{n}")).ok()
+    });
+    assert!(back.is_some(), "node 1 still refuses zed*");
+}
+
+#[test]
+fn an_account_made_while_redis_was_away_reaches_the_other_node_once_it_is_back() {
+    let mut redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    redis.kill();
+    // Node 1 registers kim alone: nothing to claim with, its own store decides.
+    let mut kim = Irc::register(one.addr("irc"), "kim");
+    assert_eq!(
+        register_account(&mut kim, "kim", "sesame"),
+        ":confab REGISTER SUCCESS kim :Account successfully registered"
+    );
+    redis.restart();
+    // Node 1 pushes it as it reconnects (within 10 s)...
+    eventually(Duration::from_secs(10), "kim pushed to Redis", || {
+        redis.cli(&["EXISTS", "confab:account:kim"]).trim() == "1"
+    });
+    // ...and node 2 takes it, from the channel or from its own reconciliation.
+    let (said, _) = log_in_soon(two.addr("irc"), "kay", "kim", "sesame");
+    assert_eq!(said, logged_in("kay", "kim"));
+}
+
+#[test]
+fn bad_account_and_ban_records_in_redis_are_refused_and_counted() {
+    let redis = Redis::start();
+    // A string, a hash missing most fields, a password that is not a hash.
+    redis.cli(&["SET", "confab:account:zed", "garbage"]);
+    redis.cli(&["HSET", "confab:account:yan", "name", "yan"]);
+    redis.cli(&[
+        "HSET",
+        "confab:account:pip",
+        "name",
+        "pip",
+        "hash",
+        "hunter2",
+        "created_ms",
+        "1",
+        "oper",
+        "1",
+        "updated_ms",
+        "1",
+        "deleted",
+        "0",
+    ]);
+    redis.cli(&["HSET", "confab:ban:x", "kind", "everyone"]);
+    let one = Serve::start(&["--cluster", &redis.url(), "--listen", "metrics=127.0.0.1:0"]);
+    let metrics = scrape(one.addr("metrics"));
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "confab_cluster_refused_total 4"),
+        "{metrics}"
+    );
+    // None of them is an account: pip's "password" logs in nowhere, zed registers anew.
+    let (said, _) = Irc::sasl(one.addr("irc"), "pip", "pip", "hunter2");
+    assert_eq!(said, refused("pip"));
+    let mut zed = Irc::register(one.addr("irc"), "zed");
+    assert_eq!(
+        register_account(&mut zed, "zed", "sesame"),
+        ":confab REGISTER SUCCESS zed :Account successfully registered"
+    );
+    assert_eq!(
+        redis.cli(&["HGET", "confab:account:zed", "name"]).trim(),
+        "zed"
+    );
 }

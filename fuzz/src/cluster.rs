@@ -1,7 +1,7 @@
 //! Fuzz target body for what another node may put on the cluster channel: arbitrary bytes
 //! are decoded as an envelope, and whatever decodes is applied to a hub that holds two
 //! users of its own and a user of another node, as the link would (events applied and
-//! delivered, snapshot parts applied). Nothing may panic, and the hub must stay
+//! delivered, snapshot parts applied, account and ban records checked). Nothing may panic, and the hub must stay
 //! consistent: names unique and found, every room listed has members, this node's users
 //! keep their names.
 //!
@@ -39,6 +39,13 @@ pub fn cluster(data: &[u8]) {
         Body::Snapshot { part, .. } => hub.apply_snapshot(envelope.node, &part),
         Body::Hello => Vec::new(),
         Body::Goodbye => hub.forget_node(envelope.node, &confab_core::Departure::Lost),
+        // Checked as the link checks them: an answer, never a panic.
+        Body::Records(records) => {
+            records.iter().for_each(|r| {
+                let _ = r.check();
+            });
+            Vec::new()
+        }
     };
     routed.into_iter().for_each(Routed::deliver);
     drain(&locals);

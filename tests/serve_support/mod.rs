@@ -1,7 +1,8 @@
 //! Shared by the tests that run the real `confab serve` and watch it: the child process
 //! with every listener on a free loopback port and a data directory of its own (or one
 //! the test keeps across restarts), its resident set size, the first two users of its
-//! broadcast conversation, and a TLS client configuration trusting one certificate.
+//! broadcast conversation, `confab account` on a data directory, and a TLS client
+//! configuration trusting one certificate.
 //! Clients to talk through it are the harness's (`confab_testkit::blocking`).
 #![allow(dead_code)]
 
@@ -124,6 +125,25 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `confab account ARGS --data DIR` with `stdin` as its input.
+pub fn account(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("account")
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("confab starts");
+    let mut input = child.stdin.take().expect("piped stdin");
+    input.write_all(stdin.as_bytes()).expect("writes");
+    drop(input);
+    child.wait_with_output().expect("confab ends")
 }
 
 /// bob and amy, broadcast users of `addr` in that order, once bob has been told amy joined.

@@ -48,6 +48,7 @@ impl Link {
                 tracing::info!(node = envelope.node, "a node left the cluster");
                 self.forget(envelope.node, "Node stopped");
             }
+            Body::Records(records) => self.receive_records(records),
         }
     }
 

@@ -188,28 +188,37 @@ pub async fn take_free_node(
 
 /// The numbers of every node whose lease is held now.
 pub async fn live_nodes(conn: &mut MultiplexedConnection) -> RedisResult<Vec<u16>> {
-    let mut nodes = Vec::new();
+    let keys = scan(conn, "confab:node:").await?;
+    let mut nodes: Vec<u16> = keys
+        .iter()
+        .filter_map(|k| k.strip_prefix("confab:node:")?.parse::<u16>().ok())
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    Ok(nodes)
+}
+
+/// Every key that starts with `prefix`, sorted, each once (`SCAN` may give one twice).
+pub async fn scan(conn: &mut MultiplexedConnection, prefix: &str) -> RedisResult<Vec<String>> {
+    let mut keys = Vec::new();
     let mut cursor: u64 = 0;
     // Bounded: a keyspace of a million keys is a thousand rounds at most.
     for _ in 0..10_000 {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+        let (next, found): (u64, Vec<String>) = redis::cmd("SCAN")
             .arg(cursor)
             .arg("MATCH")
-            .arg("confab:node:*")
+            .arg(format!("{prefix}*"))
             .arg("COUNT")
             .arg(1000)
             .query_async(conn)
             .await?;
-        nodes.extend(
-            keys.iter()
-                .filter_map(|k| k.strip_prefix("confab:node:")?.parse::<u16>().ok()),
-        );
+        keys.extend(found);
         if next == 0 {
             break;
         }
         cursor = next;
     }
-    nodes.sort_unstable();
-    nodes.dedup();
-    Ok(nodes)
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(keys)
 }

@@ -13,7 +13,9 @@ mod inbound;
 mod keys;
 mod link;
 mod outbound;
+pub mod records;
 mod rooms;
+mod sharing;
 mod stage;
 mod stats;
 pub mod wire;
@@ -28,11 +30,20 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub use config::{redacted, ClusterConfig, DEFAULT_LEASE};
+pub use records::{AccountRecord, BanRecord, Directory, Record};
+pub use sharing::Claim;
 pub use stage::Next;
 pub use stats::{ClusterStats, StatsNow};
 
 use link::Link;
+use sharing::Sharing;
 use stage::{ClusterStage, Outgoing, OUTGOING_MAX};
+
+/// Changes of accounts and bans that may wait for the link; past that, a change crosses
+/// at the next reconciliation instead.
+const RECORDS_MAX: usize = 1024;
+/// How long a new account's claim waits for Redis's answer before the node decides alone.
+const CLAIM_WAIT: Duration = Duration::from_secs(5);
 
 /// Why a node cannot join.
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +100,17 @@ impl Joining {
     }
 
     /// Starts the link for `hub` and returns the node and the stage to set on the hub,
-    /// which passes events on to `next` (the store's stage, or delivery).
-    pub fn start(self, hub: Arc<Hub>, next: Next) -> (Cluster, Arc<dyn Stage>) {
+    /// which passes events on to `next` (the store's stage, or delivery). The accounts
+    /// and bans of `directory`, if any, are shared with the other nodes.
+    pub fn start(
+        self,
+        hub: Arc<Hub>,
+        next: Next,
+        directory: Option<Arc<dyn Directory>>,
+    ) -> (Cluster, Arc<dyn Stage>) {
         let stats = Arc::new(ClusterStats::default());
         let (tx, rx) = mpsc::channel(OUTGOING_MAX);
+        let (records_tx, records) = mpsc::channel(RECORDS_MAX);
         let (ready, heard) = oneshot::channel();
         let stage = Arc::new(ClusterStage {
             outgoing: tx.clone(),
@@ -107,6 +125,8 @@ impl Joining {
             hub,
             next,
             outgoing: rx,
+            directory,
+            records,
             stats: stats.clone(),
             seq: Default::default(),
             pending: Default::default(),
@@ -128,6 +148,7 @@ impl Joining {
         let cluster = Cluster {
             stats,
             outgoing: tx,
+            records: records_tx,
             leave: std::sync::Mutex::new(Some((leave, task))),
             heard: std::sync::Mutex::new(Some(heard)),
         };
@@ -139,6 +160,7 @@ impl Joining {
 pub struct Cluster {
     stats: Arc<ClusterStats>,
     outgoing: mpsc::Sender<Outgoing>,
+    records: mpsc::Sender<Sharing>,
     leave: std::sync::Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
     heard: std::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
@@ -167,6 +189,38 @@ impl Cluster {
         let (done, wait) = oneshot::channel();
         if self.outgoing.try_send(Outgoing::Settle(done)).is_ok() {
             let _ = tokio::time::timeout(within, wait).await;
+        }
+    }
+
+    /// Shares a change of this node's accounts or bans with the other nodes (at once
+    /// while the link is up; else at the next reconciliation).
+    pub fn share(&self, record: Record) {
+        let sharing = Sharing {
+            record,
+            claim: None,
+        };
+        if self.records.try_send(sharing).is_err() {
+            tracing::warn!(
+                "too many account and ban changes at once: they cross when the link reconciles"
+            );
+        }
+    }
+
+    /// Claims a new account's name for the cluster: [`Claim::Won`] and shared, or
+    /// [`Claim::Lost`] to a live account of another node, or [`Claim::Alone`] when Redis
+    /// cannot answer (now, or within 5 s).
+    pub async fn claim(&self, record: Record) -> Claim {
+        let (answer, wait) = oneshot::channel();
+        let sharing = Sharing {
+            record,
+            claim: Some(answer),
+        };
+        if self.records.try_send(sharing).is_err() {
+            return Claim::Alone;
+        }
+        match tokio::time::timeout(CLAIM_WAIT, wait).await {
+            Ok(Ok(claim)) => claim,
+            _ => Claim::Alone,
         }
     }
 

@@ -19,6 +19,8 @@ use tokio::time::{interval, sleep, Instant, MissedTickBehavior};
 
 use crate::config::ClusterConfig;
 use crate::keys;
+use crate::records::Directory;
+use crate::sharing::{Claim, Sharing};
 use crate::stage::{Next, Outgoing};
 use crate::stats::ClusterStats;
 
@@ -41,6 +43,10 @@ pub(crate) struct Link {
     pub(crate) hub: Arc<Hub>,
     pub(crate) next: Next,
     pub(crate) outgoing: mpsc::Receiver<Outgoing>,
+    /// This node's accounts and bans (`sharing.rs`), when it keeps any.
+    pub(crate) directory: Option<Arc<dyn Directory>>,
+    /// Changes of this node's accounts and bans, to share.
+    pub(crate) records: mpsc::Receiver<Sharing>,
     pub(crate) stats: Arc<ClusterStats>,
     /// The last sequence number this node sent, per channel.
     pub(crate) seq: HashMap<String, u64>,
@@ -159,6 +165,11 @@ impl Link {
         if let Err(error) = self.renew(&mut conn).await {
             return Ended::Broken(error.to_string());
         }
+        // Accounts and bans before anyone hears of this node: what changed here while
+        // Redis was away goes out, what changed elsewhere comes in.
+        if let Err(error) = self.reconcile(&mut conn).await {
+            return Ended::Broken(error.to_string());
+        }
         if let Err(error) = self.follow_rooms(&mut conn).await {
             return Ended::Broken(error.to_string());
         }
@@ -201,6 +212,7 @@ impl Link {
                     }
                     None => return Ended::Left,
                 },
+                Some(sharing) = self.records.recv() => self.share(&mut conn, sharing).await,
                 _ = renew.tick() => self.renew(&mut conn).await,
                 _ = watch.tick() => self.watch(&mut conn).await,
             };
@@ -280,6 +292,12 @@ impl Link {
                     Some(next) => self.pass_on(next),
                     None => return true,
                 },
+                // Nothing crosses now: the next reconciliation pushes the change.
+                Some(sharing) = self.records.recv() => {
+                    if let Some(claim) = sharing.claim {
+                        let _ = claim.send(Claim::Alone);
+                    }
+                }
             }
         }
     }

@@ -10,6 +10,8 @@ use confab_core::hub::NodeSnapshot;
 use confab_core::Event;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::records::Record;
+
 /// The largest payload a node reads (a snapshot part of a few hundred users is well
 /// under it; an event batch is one verb's events).
 pub const MAX_PAYLOAD: usize = 4 << 20;
@@ -35,6 +37,9 @@ pub enum Body {
     Snapshot { last: bool, part: NodeSnapshot },
     /// The node is stopping: its users are gone, its names free.
     Goodbye,
+    /// Accounts and bans changed on the node (or pushed by it as it reconciled), each
+    /// newer than what Redis held: every other node takes those newer than its own.
+    Records(Vec<Record>),
 }
 
 /// An event as it crosses: [`Event::serialize`] and [`Event::deserialize`], which keep its
@@ -116,6 +121,37 @@ mod tests {
         assert_eq!(events[0].0.msgid(), event.msgid());
         assert_eq!(events[0].0.at(), event.at());
         assert_eq!(events[0].0.kind(), event.kind());
+    }
+
+    #[test]
+    fn accounts_and_bans_cross_as_records_and_a_bad_one_reads_but_fails_its_check() {
+        use crate::records::{AccountRecord, RecordError};
+        let amy = AccountRecord {
+            key: "amy".into(),
+            name: "Amy".into(),
+            hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            created_ms: 1,
+            oper: false,
+            updated_ms: 2,
+            deleted: false,
+        };
+        let plain = AccountRecord {
+            hash: "sesame".into(),
+            ..amy.clone()
+        };
+        let sent = Envelope {
+            node: 2,
+            run: 1,
+            seq: 3,
+            body: Body::Records(vec![Record::Account(amy.clone()), Record::Account(plain)]),
+        };
+        let Body::Records(read) = Envelope::decode(&sent.encode()).unwrap().body else {
+            panic!("not records");
+        };
+        assert_eq!(read[0], Record::Account(amy));
+        assert_eq!(read[0].check(), Ok(()));
+        // A password that is not a PHC hash is never believed.
+        assert_eq!(read[1].check(), Err(RecordError::Bad("hash")));
     }
 
     #[test]

@@ -89,11 +89,16 @@ pub fn load(history: &History, hub: &Hub, admission: &Admission) -> Result<usize
     Ok(rows.len())
 }
 
-/// Keeps a ban in the data directory, off the async threads; a failure is logged (the
-/// ban holds until the server stops).
+/// Keeps a ban in the data directory, off the async threads, and shares it with the other
+/// nodes of a cluster; a failure is logged (the ban holds until the server stops).
 pub async fn keep(history: Option<Arc<History>>, row: BanRow) {
     let Some(history) = history else { return };
-    let stored = tokio::task::spawn_blocking(move || history.database().put_ban(&row)).await;
+    let stored = tokio::task::spawn_blocking(move || {
+        history.database().put_ban(&row)?;
+        crate::cluster_records::share_ban(&history, &row.target);
+        Ok::<_, StoreError>(())
+    })
+    .await;
     let failed = match stored {
         Ok(Ok(())) => return,
         Ok(Err(error)) => error.to_string(),
@@ -102,10 +107,16 @@ pub async fn keep(history: Option<Arc<History>>, row: BanRow) {
     tracing::error!(error = %failed, "cannot store a server ban; it holds until the server stops");
 }
 
-/// Forgets a lifted ban in the data directory.
+/// Forgets a lifted ban in the data directory, and lifts it on the other nodes of a
+/// cluster.
 pub async fn forget(history: Option<Arc<History>>, target: String) {
     let Some(history) = history else { return };
-    let deleted = tokio::task::spawn_blocking(move || history.database().delete_ban(&target)).await;
+    let deleted = tokio::task::spawn_blocking(move || {
+        let deleted = history.database().delete_ban(&target)?;
+        crate::cluster_records::share_ban(&history, &target);
+        Ok::<_, StoreError>(deleted)
+    })
+    .await;
     if let Ok(Err(error)) = deleted {
         // The ban is lifted now all the same; it would come back at the next start.
         tracing::error!(%error, "cannot delete a stored server ban");
@@ -127,15 +138,18 @@ pub fn row(
         set_by: set_by.to_string(),
         set_at_ms: millis(SystemTime::now()),
         expires_ms: expires.map(millis),
+        updated_ms: 0,
     }
 }
 
-fn millis(at: SystemTime) -> i64 {
+/// Milliseconds since the epoch, as the store keeps times.
+pub fn millis(at: SystemTime) -> i64 {
     at.duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn time_of(ms: i64) -> SystemTime {
+/// A time the store kept.
+pub fn time_of(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 

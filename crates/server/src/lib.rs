@@ -7,6 +7,7 @@ pub mod adapter;
 pub mod alarms;
 pub mod audit;
 pub mod bans;
+pub mod cluster_records;
 pub mod config;
 pub mod data;
 pub mod driver;

@@ -88,7 +88,10 @@ impl Server {
         };
         let hub = new_hub(config, joining.as_ref());
         let history = History::open(&config.data, &config.history, &hub)?.map(Arc::new);
-        let cluster = join_stages(&hub, history.as_deref(), joining);
+        let admission = Admission::new(&config.limits);
+        // What this node keeps first: in a cluster, the link then adds what others changed.
+        load_protected(history.as_ref(), &hub, &admission)?;
+        let cluster = join_stages(&hub, history.as_ref(), &admission, joining);
         if let Some(cluster) = &cluster {
             // Listeners open once this node knows the chat the other nodes hold.
             if !cluster.ready(CLUSTER_READY).await {
@@ -100,8 +103,6 @@ impl Server {
             history.clone(),
             cluster.as_deref().map(Cluster::counters),
         );
-        let admission = Admission::new(&config.limits);
-        load_protected(history.as_ref(), &hub, &admission)?;
         let mut listeners = Vec::new();
         for spec in &config.listen {
             listeners.push((*spec, bind_listener(*spec).await?));
@@ -216,17 +217,26 @@ impl Server {
 }
 
 /// Puts the stages between the hub and delivery: the cluster (when joining one), then
-/// the store (when history is kept).
+/// the store (when history is kept). A cluster shares the data directory's accounts and
+/// bans.
 fn join_stages(
     hub: &Arc<Hub>,
-    history: Option<&History>,
+    history: Option<&Arc<History>>,
+    admission: &Arc<Admission>,
     joining: Option<Joining>,
 ) -> Option<Arc<Cluster>> {
-    let store = history.map(History::stage);
+    let store = history.map(|h| h.stage());
     let (cluster, stage) = match joining {
         Some(joining) => {
             let node = joining.node();
-            let (cluster, stage) = joining.start(hub.clone(), Next(store));
+            let records = history.map(|history| {
+                Arc::new(crate::cluster_records::Records {
+                    history: history.clone(),
+                    hub: hub.clone(),
+                    admission: admission.clone(),
+                }) as Arc<dyn confab_cluster::Directory>
+            });
+            let (cluster, stage) = joining.start(hub.clone(), Next(store), records);
             let cluster = Arc::new(cluster);
             if let Some(history) = history {
                 history.follow_cluster(cluster.clone());

@@ -1,10 +1,13 @@
 //! Server-wide bans (IRC `KLINE` and `DLINE`): rare writes on the `Database`'s own
 //! connection, like accounts. The store keeps them as given; matching is the server's.
+//! Like accounts, each notes when it last changed and a lifted one leaves a tombstone
+//! (`sync.rs`).
 
 use rusqlite::{params, Row};
 
 use crate::db::Database;
 use crate::error::StoreError;
+use crate::sync;
 
 /// One ban as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,10 +22,14 @@ pub struct BanRow {
     pub set_at_ms: i64,
     /// When it lapses; `None` for a ban without end.
     pub expires_ms: Option<i64>,
+    /// When it last changed; [`Database::put_ban`] sets it.
+    pub updated_ms: i64,
 }
 
+pub(crate) const COLUMNS: &str = "target, kind, reason, set_by, set_at_ms, expires_ms, updated_ms";
+
 impl BanRow {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<BanRow> {
+    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<BanRow> {
         Ok(BanRow {
             target: row.get(0)?,
             kind: row.get(1)?,
@@ -30,36 +37,40 @@ impl BanRow {
             set_by: row.get(3)?,
             set_at_ms: row.get(4)?,
             expires_ms: row.get(5)?,
+            updated_ms: row.get(6)?,
         })
     }
 }
 
 impl Database {
-    /// Sets a ban, replacing one on the same target.
+    /// Sets a ban, replacing one on the same target, as changed now (its
+    /// `updated_ms` is ignored); a tombstone of the target goes.
     pub fn put_ban(&self, ban: &BanRow) -> Result<(), StoreError> {
         self.with("store a server ban", |conn| {
-            conn.execute(
-                "INSERT OR REPLACE INTO server_bans
-                 (target, kind, reason, set_by, set_at_ms, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    ban.target,
-                    ban.kind,
-                    ban.reason,
-                    ban.set_by,
-                    ban.set_at_ms,
-                    ban.expires_ms
-                ],
+            let tx = sync::writing(conn)?;
+            let at = crate::accounts::now_ms().max(ban.set_at_ms);
+            sync::write_ban(
+                &tx,
+                &BanRow {
+                    updated_ms: at,
+                    ..ban.clone()
+                },
             )?;
-            Ok(())
+            sync::unbury(&tx, sync::BAN, &ban.target)?;
+            tx.commit()
         })
     }
 
-    /// Lifts a ban; `false` if there was none on `target`.
+    /// Lifts a ban, leaving its tombstone; `false` if there was none on `target`.
     pub fn delete_ban(&self, target: &str) -> Result<bool, StoreError> {
         self.with("lift a server ban", |conn| {
-            let gone =
-                conn.execute("DELETE FROM server_bans WHERE target = ?1", params![target])?;
+            let tx = sync::writing(conn)?;
+            let at = sync::deleted_at(&tx, "server_bans", "target", target)?;
+            let gone = tx.execute("DELETE FROM server_bans WHERE target = ?1", params![target])?;
+            if gone == 1 {
+                sync::bury(&tx, sync::BAN, target, at)?;
+            }
+            tx.commit()?;
             Ok(gone == 1)
         })
     }
@@ -71,10 +82,8 @@ impl Database {
                 "DELETE FROM server_bans WHERE expires_ms IS NOT NULL AND expires_ms <= ?1",
                 params![now_ms],
             )?;
-            let mut stmt = conn.prepare(
-                "SELECT target, kind, reason, set_by, set_at_ms, expires_ms
-                 FROM server_bans ORDER BY set_at_ms, target",
-            )?;
+            let sql = format!("SELECT {COLUMNS} FROM server_bans ORDER BY set_at_ms, target");
+            let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], BanRow::from_row)?;
             rows.collect()
         })
@@ -94,6 +103,7 @@ mod tests {
             set_by: "teach".into(),
             set_at_ms: 1_000,
             expires_ms,
+            updated_ms: 0,
         }
     }
 
@@ -111,8 +121,15 @@ mod tests {
         let all = db.bans(4_999).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].reason, "again");
+        let unstamped = |rows: Vec<BanRow>| -> Vec<BanRow> {
+            let now = crate::accounts::now_ms();
+            rows.into_iter()
+                .inspect(|b| assert!((now - b.updated_ms).abs() < 60_000))
+                .map(|b| BanRow { updated_ms: 0, ..b })
+                .collect()
+        };
         assert_eq!(
-            db.bans(5_000).unwrap(),
+            unstamped(db.bans(5_000).unwrap()),
             vec![BanRow {
                 reason: "again".into(),
                 ..ban("zed!*@*", None)

@@ -28,11 +28,15 @@ impl Database {
     pub(crate) fn open(lock: Arc<DirLock>, path: &Path) -> Result<Database, StoreError> {
         let mut conn = schema::connect(path, true)?;
         schema::migrate(&mut conn, path)?;
-        Ok(Database {
+        let db = Database {
             lock,
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
-        })
+        };
+        // A lone server never compares them, so they would only pile up.
+        let now = crate::accounts::now_ms();
+        db.prune_tombstones(now - crate::sync::TOMBSTONES_KEPT_MS)?;
+        Ok(db)
     }
 
     /// The database file, `DIR/confab.db`.

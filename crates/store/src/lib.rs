@@ -1,6 +1,7 @@
 //! confab's SQLite storage: the locked data directory, the schema and its migrations,
 //! history written by one group-committing thread and read from a pool, direct messages
-//! waiting for offline accounts, and accounts. Event bodies are opaque bytes: this crate
+//! waiting for offline accounts, accounts and server bans (with what a cluster's nodes
+//! compare of them, `sync.rs`). Event bodies are opaque bytes: this crate
 //! knows nothing of the chat core or of any protocol.
 
 mod accounts;
@@ -23,6 +24,7 @@ mod read;
 mod record;
 mod retention;
 mod schema;
+mod sync;
 mod targets;
 mod writer;
 
@@ -37,6 +39,7 @@ pub use marks::ReadMarkRow;
 pub use read::Reader;
 pub use record::{Edit, Keep, Record, Stored, WithRecord};
 pub use retention::Retention;
+pub use sync::{wins, AccountChange, BanChange, Change, Stamped, Version, TOMBSTONES_KEPT_MS};
 pub use writer::{Writer, WriterConfig, WriterHandle, WriterStats};
 
 /// The newest schema version this build knows (`PRAGMA user_version`).

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{on, StoreError};
 
 /// The migration steps, in order. Step `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: events, pending direct messages, accounts.
 ///
@@ -99,6 +99,23 @@ CREATE TABLE read_marks (
     target  TEXT NOT NULL,
     at_ms   INTEGER NOT NULL,
     PRIMARY KEY (account, target)
+) WITHOUT ROWID;
+";
+
+/// Version 5: what a cluster's nodes need to agree on accounts and bans (`sync.rs`):
+/// when each account and ban last changed, and tombstones for the deleted ones, so a
+/// deletion made while a node was cut off is not undone by that node's older copy.
+/// Existing rows count as changed when they were made.
+const V5: &str = "
+ALTER TABLE accounts ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE accounts SET updated_ms = created_ms;
+ALTER TABLE server_bans ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE server_bans SET updated_ms = set_at_ms;
+CREATE TABLE tombstones (
+    kind       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    deleted_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
 ";
 
@@ -210,7 +227,14 @@ mod tests {
         assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
         assert_eq!(
             table_names(&conn),
-            ["accounts", "events", "pending", "read_marks", "server_bans"]
+            [
+                "accounts",
+                "events",
+                "pending",
+                "read_marks",
+                "server_bans",
+                "tombstones"
+            ]
         );
         let mode: String = conn
             .pragma_query_value(None, "journal_mode", |r| r.get(0))

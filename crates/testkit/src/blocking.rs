@@ -184,6 +184,36 @@ impl Irc {
         irc
     }
 
+    /// Logs in to `account` with SASL PLAIN while registering as `nick`: what SASL was
+    /// answered (the lines after `AUTHENTICATE +`, up to `903` or `904`), and, after a
+    /// `903`, the client registered (its welcome kept); after a `904`, `None`.
+    pub fn sasl(
+        addr: impl ToSocketAddrs + std::fmt::Debug,
+        nick: &str,
+        account: &str,
+        password: &str,
+    ) -> (Vec<String>, Option<Irc>) {
+        use base64ct::{Base64, Encoding};
+        let lines = Lines::connect(addr);
+        let mut irc = Irc {
+            lines,
+            welcome: Vec::new(),
+        };
+        irc.send(&format!(
+            "CAP REQ :sasl\r\nNICK {nick}\r\nUSER {nick} 0 * :{nick}\r\nAUTHENTICATE PLAIN\r\n"
+        ));
+        irc.until(|line| line == "AUTHENTICATE +");
+        let plain = Base64::encode_string(format!("\0{account}\0{password}").as_bytes());
+        irc.send(&format!("AUTHENTICATE {plain}\r\n"));
+        let said = irc.until(|line| [" 903 ", " 904 "].iter().any(|n| line.contains(n)));
+        if !said.last().is_some_and(|line| line.contains(" 903 ")) {
+            return (said, None);
+        }
+        irc.send("CAP END\r\n");
+        irc.welcome = irc.until(|line| line.split(' ').nth(1) == Some("376"));
+        (said, Some(irc))
+    }
+
     /// Sends `text` as it is (CRLF included by the caller).
     pub fn send(&mut self, text: &str) {
         self.lines.send(text);

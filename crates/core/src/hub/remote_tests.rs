@@ -337,6 +337,43 @@ fn an_operator_kills_a_user_of_the_other_node() {
 }
 
 #[test]
+fn a_ban_shared_from_another_node_puts_out_only_this_node_s_users_and_lifts() {
+    let (a, b) = (Node::new(1), Node::new(2));
+    let zed_a = a.named("zed");
+    let zed_b = b.named("zedd");
+    pump(&a, &b);
+    events(&zed_b);
+    // Node 2 hears of a ban node 1's operator set: its own zedd goes, told why...
+    let ban = ServerBan::new("zed*!*@*", "spam", None);
+    let by = crate::event::Peer::classroom(n("teach"), "cluster");
+    assert_eq!(b.hub.impose_server_ban(ban, &by), vec![n("zedd")]);
+    pump(&a, &b);
+    let told = events(&zed_b);
+    assert!(
+        matches!(&told[..], [EventKind::Killed { target, reason: Some(r), .. }]
+            if *target == n("zedd") && r.as_str() == "banned: spam"),
+        "{told:?}"
+    );
+    assert_eq!(
+        zed_b.outbox().closed(),
+        Some(crate::outbox::CloseReason::Removed)
+    );
+    // ...and node 1's zed is node 1's to put out, not node 2's.
+    assert_eq!(zed_a.outbox().closed(), None);
+    assert_eq!(b.hub.server_bans().len(), 1);
+    // A newcomer to node 2 the ban matches is refused.
+    let again = b.hub.attach("irc");
+    assert!(matches!(
+        b.hub.take_name(&again, n("zeddy")),
+        Err(HubError::ServerBanned(reason)) if reason == "spam"
+    ));
+    // Lifted on another node, it is gone here too.
+    assert!(b.hub.drop_server_ban("ZED*!*@*"));
+    assert!(!b.hub.drop_server_ban("zed*!*@*"));
+    assert!(b.hub.take_name(&again, n("zeddy")).is_ok());
+}
+
+#[test]
 fn a_watcher_on_another_node_hears_a_change_of_someone_it_shares_no_room_with() {
     let (a, b) = (Node::new(1), Node::new(2));
     let amy = a.named("amy");

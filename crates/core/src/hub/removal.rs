@@ -69,6 +69,20 @@ impl State {
             .map(|ban| ban.reason.clone())
     }
 
+    /// The sessions `ban` matches now among those `considered`, and their names.
+    fn matching(
+        &self,
+        ban: &ServerBan,
+        considered: impl Fn(SessionId) -> bool,
+    ) -> (Vec<SessionId>, Vec<Name>) {
+        self.names
+            .values()
+            .filter(|&&id| considered(id))
+            .filter_map(|&id| Some((id, self.name_of(id)?)))
+            .filter(|(id, name)| self.banned(ban, *id, name))
+            .unzip()
+    }
+
     /// Whether `ban` matches `id` named `name` (its name now, or the one it asks for).
     fn banned(&self, ban: &ServerBan, id: SessionId, name: &Name) -> bool {
         let Some(member) = self.sessions.get(&id) else {
@@ -86,7 +100,7 @@ impl State {
     /// hear with `quit` as the reason.
     fn put_out_by_oper(
         &mut self,
-        (by, author): (&Peer, SessionId),
+        (by, author): (&Peer, Option<SessionId>),
         target: SessionId,
         reason: Option<Text>,
         quit: String,
@@ -98,7 +112,7 @@ impl State {
             target: name,
             reason,
         };
-        out.push(self.event(Some(author), told));
+        out.push(self.event(author, told));
         let how = Departure::Removed {
             reason: Text::new(&quit),
         };
@@ -122,7 +136,7 @@ impl Hub {
         let target_id = state.session_named(target)?;
         let name = state.named(target_id)?;
         let quit = kill_quit(&by.name, reason.as_ref());
-        self.put_out_all(state, (&by, session.id()), &[target_id], reason, quit);
+        self.put_out_all(state, (&by, Some(session.id())), &[target_id], reason, quit);
         Ok(name)
     }
 
@@ -133,32 +147,52 @@ impl Hub {
         session: &Session,
         ban: ServerBan,
     ) -> Result<Vec<Name>, HubError> {
-        let mut state = self.lock();
+        let state = self.lock();
         let by = self.oper(&state, session)?;
-        let (matched, names): (Vec<SessionId>, Vec<Name>) = state
-            .names
-            .values()
-            .filter(|&&id| id != session.id())
-            .filter_map(|&id| Some((id, state.name_of(id)?)))
-            .filter(|(id, name)| state.banned(&ban, *id, name))
-            .unzip();
+        let matched = state.matching(&ban, |id| id != session.id());
+        Ok(self.set_ban_and_put_out(state, (&by, Some(session.id())), ban, matched))
+    }
+
+    /// Sets a server-wide ban another node's operator `by` set (a cluster shares its
+    /// bans) and puts out this node's users it matches now; the users of other nodes
+    /// are put out by their own node. The names put out.
+    pub fn impose_server_ban(&self, ban: ServerBan, by: &Peer) -> Vec<Name> {
+        let state = self.lock();
+        let matched = state.matching(&ban, |id| !id.is_remote());
+        self.set_ban_and_put_out(state, (by, None), ban, matched)
+    }
+
+    /// Keeps `ban` (in place of one with its mask) and puts out `matched`: their names.
+    fn set_ban_and_put_out(
+        &self,
+        mut state: std::sync::MutexGuard<'_, State>,
+        by: (&Peer, Option<SessionId>),
+        ban: ServerBan,
+        (matched, names): (Vec<SessionId>, Vec<Name>),
+    ) -> Vec<Name> {
         let reason = Text::new(&format!("banned: {}", ban.reason));
-        let quit = format!("Banned ({} ({}))", by.name, ban.reason);
+        let quit = format!("Banned ({} ({}))", by.0.name, ban.reason);
         state.server_bans.retain(|b| b.mask != ban.mask);
         state.server_bans.push(ban);
-        self.put_out_all(state, (&by, session.id()), &matched, Some(reason), quit);
-        Ok(names)
+        self.put_out_all(state, by, &matched, Some(reason), quit);
+        names
     }
 
     /// Lifts a server-wide ban; `false` if there was none with that mask.
     pub fn lift_server_ban(&self, session: &Session, mask: &str) -> Result<bool, HubError> {
+        self.oper(&self.lock(), session)?;
+        Ok(self.drop_server_ban(mask))
+    }
+
+    /// Lifts a server-wide ban lifted on another node; `false` if there was none with
+    /// that mask.
+    pub fn drop_server_ban(&self, mask: &str) -> bool {
         let mut state = self.lock();
-        self.oper(&state, session)?;
         let before = state.server_bans.len();
         state
             .server_bans
             .retain(|b| !b.mask.eq_ignore_ascii_case(mask));
-        Ok(state.server_bans.len() < before)
+        state.server_bans.len() < before
     }
 
     /// Replaces the server-wide bans (the server loads them from its store at start).
@@ -210,7 +244,7 @@ impl Hub {
     fn put_out_all(
         &self,
         mut state: std::sync::MutexGuard<'_, State>,
-        by: (&Peer, SessionId),
+        by: (&Peer, Option<SessionId>),
         targets: &[SessionId],
         reason: Option<Text>,
         quit: String,

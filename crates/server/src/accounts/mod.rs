@@ -13,8 +13,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use confab_cluster::Claim;
 use confab_core::name::NAME_MAX_CEILING;
 use confab_core::{Hub, Name, Session};
+use confab_store::{AccountRow, Change};
 
 use crate::history::{record, History};
 use pool::Pool;
@@ -119,7 +121,7 @@ impl Accounts {
     }
 
     /// Registers the account `name` with `password` and tells the hub, so the name is
-    /// protected from now on.
+    /// protected from now on. In a cluster the name is claimed across every node first.
     pub async fn register(
         &self,
         history: Option<Arc<History>>,
@@ -134,26 +136,61 @@ impl Accounts {
         if hub.is_account(name.as_str()) {
             return Err(RegisterError::Exists);
         }
-        let (key, shown) = (record::key(name), name.to_string());
-        let created = self
+        let phc = self
             .pool
-            .run(move || {
-                let phc = password::hash(&password).map_err(|_| RegisterError::Unavailable)?;
-                history
-                    .database()
-                    .create_account(&key, &shown, &phc, false)
-                    .map_err(|error| {
-                        tracing::error!(%error, "cannot create an account");
-                        RegisterError::Unavailable
-                    })
-            })
+            .run(move || password::hash(&password).map_err(|_| RegisterError::Unavailable))
             .await
             .map_err(|_| RegisterError::Busy)??;
-        if !created {
+        if !create(history, name, phc).await? {
             return Err(RegisterError::Exists);
         }
         hub.add_account(name);
         Ok(())
+    }
+}
+
+/// Keeps a new account: claimed in the cluster first, if in one and Redis answers, and
+/// then shared; alone, as a lone server does. `false` if the name is taken.
+async fn create(history: Arc<History>, name: &Name, phc: String) -> Result<bool, RegisterError> {
+    let now = crate::bans::millis(std::time::SystemTime::now());
+    let row = AccountRow {
+        key: record::key(name),
+        name: name.to_string(),
+        hash: phc,
+        created_ms: now,
+        oper: false,
+        updated_ms: now,
+    };
+    let claim = match history.cluster() {
+        Some(cluster) => {
+            let record = crate::cluster_records::account_record(Change::Put(row.clone()));
+            cluster.claim(record).await
+        }
+        None => Claim::Alone,
+    };
+    let stored = tokio::task::spawn_blocking(move || {
+        let db = history.database();
+        match claim {
+            // Claimed and shared already: kept here as the cluster holds it.
+            Claim::Won => db.merge_account(&Change::Put(row)),
+            Claim::Lost => Ok(false),
+            Claim::Alone => {
+                let created = db.create_account(&row.key, &row.name, &row.hash, false)?;
+                if created {
+                    crate::cluster_records::share_account(&history, &row.key);
+                }
+                Ok(created)
+            }
+        }
+    })
+    .await;
+    match stored {
+        Ok(Ok(created)) => Ok(created),
+        Ok(Err(error)) => {
+            tracing::error!(%error, "cannot create an account");
+            Err(RegisterError::Unavailable)
+        }
+        Err(_) => Err(RegisterError::Unavailable),
     }
 }
 

@@ -43,6 +43,12 @@ pub fn verify(stored: Option<&str>, password: &str) -> bool {
     real && matches
 }
 
+/// Whether `phc` is a PHC string [`verify`] can read (one from another node is checked
+/// before it is kept).
+pub fn readable(phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok()
+}
+
 /// A hash of nothing anyone can type, made once with the same parameters as real ones.
 fn dummy() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();

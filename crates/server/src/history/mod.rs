@@ -152,6 +152,11 @@ impl History {
         let _ = self.cluster.set(cluster);
     }
 
+    /// This node's cluster, in one: accounts and bans changed here are shared through it.
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.get()
+    }
+
     /// In a cluster, waits until every event this node made before the call has passed
     /// the cluster stage and is committed: a room a user here just joined, which nobody
     /// here was in, then has its history from the other nodes. Alone, returns at once:

@@ -33,7 +33,7 @@ impl Collector for ClusterSeries {
             ("cluster_published", "Messages this node published to the cluster", now.published),
             ("cluster_received", "Messages this node received from the cluster channel", now.received),
             ("cluster_missed", "Messages of other nodes that never arrived (gaps in their sequence), and own events delivered without their echo", now.missed),
-            ("cluster_refused", "Payloads on the cluster channel dropped as malformed, oversized or from a process with this node's number", now.refused),
+            ("cluster_refused", "Payloads on the cluster channel dropped as malformed, oversized or from a process with this node's number, and account or ban records in Redis or on the channel that are not valid", now.refused),
             ("cluster_reconnects", "Times this node reconnected to Redis", now.reconnects),
             ("cluster_nodes_lost", "Nodes whose lease ran out while this node watched", now.nodes_lost),
             ("cluster_history_filled", "Events read from rooms' streams in Redis into this node's history, as it started listening to a room or after it missed messages in one", now.filled),
