@@ -24,6 +24,6 @@ pub use lines::{Line, Lines};
 pub use msgid::{MsgId, MsgIds};
 pub use name::{Name, NameError};
 pub use outbox::{CloseReason, Delivery, Outbox};
-pub use router::{Recipients, Routed, Stage};
+pub use router::{Routed, Stage};
 pub use session::{Session, SessionId};
 pub use text::{NotUtf8, Text};

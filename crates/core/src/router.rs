@@ -13,52 +13,12 @@ use std::sync::Arc;
 
 use crate::event::Event;
 use crate::outbox::CloseReason;
-use crate::session::{Session, SessionId};
-
-/// The sessions of this process an event reaches.
-pub enum Recipients {
-    /// Sessions one by one.
-    Listed(Vec<Arc<Session>>),
-    /// A room's members on this node (shared by every message of the room until someone
-    /// comes or goes), but the author.
-    Room {
-        members: Arc<[Arc<Session>]>,
-        except: Option<SessionId>,
-    },
-}
-
-impl Recipients {
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<Session>> {
-        let (listed, room, except): (&[Arc<Session>], &[Arc<Session>], _) = match self {
-            Recipients::Listed(sessions) => (sessions, &[], None),
-            Recipients::Room { members, except } => (&[], members, *except),
-        };
-        let room = room.iter().filter(move |s| Some(s.id()) != except);
-        listed.iter().chain(room)
-    }
-
-    /// Whether `session` is among them.
-    pub fn contains(&self, session: SessionId) -> bool {
-        self.iter().any(|s| s.id() == session)
-    }
-}
-
-impl Default for Recipients {
-    fn default() -> Self {
-        Recipients::Listed(Vec::new())
-    }
-}
-
-impl From<Vec<Arc<Session>>> for Recipients {
-    fn from(sessions: Vec<Arc<Session>>) -> Self {
-        Recipients::Listed(sessions)
-    }
-}
+use crate::session::Session;
 
 /// An event and the local sessions it reaches (none, for an event only history keeps).
 pub struct Routed {
     pub event: Arc<Event>,
-    recipients: Recipients,
+    recipients: Vec<Arc<Session>>,
     /// Each recipient's outbox holds this event's place ([`crate::Outbox::hold`]), so
     /// their replies made before it is delivered wait behind it.
     held: bool,
@@ -69,10 +29,10 @@ pub struct Routed {
 
 impl Routed {
     /// An event delivered at once.
-    pub fn new(event: Arc<Event>, recipients: impl Into<Recipients>) -> Routed {
+    pub fn new(event: Arc<Event>, recipients: Vec<Arc<Session>>) -> Routed {
         Routed {
             event,
-            recipients: recipients.into(),
+            recipients,
             held: false,
             close_after: None,
         }
@@ -80,9 +40,8 @@ impl Routed {
 
     /// An event delivered later (past a stage): its place in each recipient's outbox is
     /// held now, in the hub's order.
-    pub fn held(event: Arc<Event>, recipients: impl Into<Recipients>) -> Routed {
-        let recipients = recipients.into();
-        for session in recipients.iter() {
+    pub fn held(event: Arc<Event>, recipients: Vec<Arc<Session>>) -> Routed {
+        for session in &recipients {
             session.outbox().hold();
         }
         Routed {
@@ -93,7 +52,7 @@ impl Routed {
         }
     }
 
-    pub fn recipients(&self) -> &Recipients {
+    pub fn recipients(&self) -> &[Arc<Session>] {
         &self.recipients
     }
 
@@ -101,8 +60,7 @@ impl Routed {
     /// session's writer sees it and disconnects the slow client. The sender is never held
     /// up.
     pub fn deliver(mut self) {
-        let recipients = std::mem::take(&mut self.recipients);
-        for session in recipients.iter() {
+        for session in std::mem::take(&mut self.recipients) {
             let outbox = session.outbox();
             let _ = if self.held {
                 outbox.push_held_event(self.event.clone())
@@ -130,7 +88,7 @@ impl Routed {
 impl Drop for Routed {
     fn drop(&mut self) {
         if self.held {
-            for session in std::mem::take(&mut self.recipients).iter() {
+            for session in self.recipients.drain(..) {
                 session.outbox().release_hold();
             }
         }

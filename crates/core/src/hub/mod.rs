@@ -29,7 +29,6 @@ mod rename;
 mod residence;
 mod room;
 mod rooms;
-mod seats;
 mod sessions;
 mod snapshot;
 mod state;

@@ -13,7 +13,7 @@ use super::state::{State, Topic};
 use super::{Hub, Outgoing};
 use crate::event::{Departure, Event, EventKind};
 use crate::name::Name;
-use crate::router::{Recipients, Routed};
+use crate::router::Routed;
 use crate::session::SessionId;
 use crate::text::Text;
 
@@ -32,7 +32,7 @@ impl Hub {
             let heard_by = if news {
                 state.resolve(&event)
             } else {
-                Recipients::default()
+                Vec::new()
             };
             let mut here = Routed::new(event.clone(), heard_by);
             if let Some(victim) = victim {

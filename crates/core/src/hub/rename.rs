@@ -125,8 +125,8 @@ impl State {
         // the room is taken out and put back under the new spelling.
         match self.rooms.remove(&new_key) {
             Some(mut there) if old_key != new_key => {
-                for (id, seat) in room.members.drain() {
-                    there.members.insert_if_absent(id, seat);
+                for (id, seat) in room.members.drain(..) {
+                    there.members.entry(id).or_insert(seat);
                 }
                 self.rooms.insert(new_key.clone(), there);
             }

@@ -3,7 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
-use super::seats::Seats;
+use indexmap::IndexMap;
+
 use crate::event::ChannelFlag;
 use crate::mask::{Identity, Mask};
 use crate::metadata::Metadata;
@@ -102,7 +103,7 @@ pub(crate) struct Seat {
 pub(crate) struct Room {
     pub name: Name,
     /// Members in the order they joined.
-    pub members: Seats,
+    pub members: IndexMap<SessionId, Seat>,
     /// Creation order, for listing.
     pub created: u64,
     pub created_at: SystemTime,
@@ -129,7 +130,7 @@ impl Room {
     pub fn new(name: Name, created: u64) -> Room {
         Room {
             name,
-            members: Seats::default(),
+            members: IndexMap::new(),
             created,
             created_at: SystemTime::now(),
             topic: None,

@@ -14,7 +14,7 @@ use crate::mask::Identity;
 use crate::msgid::{MsgId, MsgIds};
 use crate::name::{Folded, Name, NameKey};
 use crate::outbox::CloseReason;
-use crate::router::{Recipients, Routed};
+use crate::router::Routed;
 use crate::session::{Session, SessionId};
 
 #[derive(Default)]
@@ -172,7 +172,7 @@ impl State {
     /// is left out of room audiences when it is a session of this node. An event of
     /// another node reaches every member seated when it arrives: ids made on two clocks
     /// do not tell which came first, the order of arrival does.
-    pub fn resolve(&self, event: &Event) -> Recipients {
+    pub fn resolve(&self, event: &Event) -> Vec<Arc<Session>> {
         let own = event.msgid().node() == self.msgids.node();
         let except = event.author().filter(|_| own);
         let msgid = if own {
@@ -184,8 +184,8 @@ impl State {
             let id = self.names.get(name.folded()).filter(|id| !id.is_remote())?;
             Some(self.sessions.get(id)?.session.clone())
         };
-        let listed = match event.kind().audience() {
-            Audience::Room(room) => return self.room_but(room, except, msgid),
+        match event.kind().audience() {
+            Audience::Room(room) => self.members_but(std::slice::from_ref(room), except, msgid),
             Audience::RoomRank(room, rank) => self.ranked_but(room, rank, except, msgid),
             Audience::Rooms(rooms) => self.members_but(rooms, except, msgid),
             Audience::RoomAnd(room, user) => {
@@ -218,20 +218,6 @@ impl State {
                 .filter(|member| !member.session.id().is_remote())
                 .map(|member| member.session.clone())
                 .collect(),
-        };
-        Recipients::Listed(listed)
-    }
-
-    /// The members of `room` but `except` who joined before `msgid`: the room's shared
-    /// list when every local member did (the usual case), a list of their own otherwise.
-    fn room_but(&self, room: &Name, except: Option<SessionId>, msgid: MsgId) -> Recipients {
-        let shared = self
-            .rooms
-            .get(room.folded())
-            .and_then(|r| r.members.local_before(msgid));
-        match shared {
-            Some(members) => Recipients::Room { members, except },
-            None => Recipients::Listed(self.members_but(std::slice::from_ref(room), except, msgid)),
         }
     }
 
@@ -263,7 +249,7 @@ impl State {
         // Several rooms: one event per person, however many rooms they share.
         let mut seen: HashSet<SessionId> = recipients.iter().map(|s| s.id()).collect();
         for room in more {
-            for (id, seat) in room.members.iter() {
+            for (id, seat) in &room.members {
                 if hears(id, seat) && seen.insert(*id) {
                     recipients.push(seat.session.clone());
                 }
