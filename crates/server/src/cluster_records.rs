@@ -107,9 +107,7 @@ impl Records {
         match change {
             Change::Put(row) if row.kind == bans::ADDRESS => {
                 if let Some(net) = bans::parse_address(&row.target) {
-                    let mut banned = self.admission.address_bans();
-                    banned.retain(|b| b.net != net);
-                    banned.push(AddressBan {
+                    self.admission.put_address_ban(AddressBan {
                         net,
                         reason: row.reason.clone(),
                         expires: row.expires_ms.map(bans::time_of),
@@ -131,7 +129,7 @@ impl Records {
             Change::Gone { key, .. } => {
                 self.hub.drop_server_ban(key);
                 if let Some(net) = bans::parse_address(key) {
-                    self.admission.address_bans().retain(|b| b.net != net);
+                    self.admission.lift_address_ban(net);
                 }
             }
         }

@@ -181,13 +181,29 @@ impl Admission {
         banned.iter().any(|ban| ban.covers(ip, now))
     }
 
-    /// The address bans, for the operator's `DLINE`, `UNDLINE` and `STATS D`: lapsed ones
+    /// The address bans, for the operator's `STATS D` and the changes below: lapsed ones
     /// are dropped on the way.
     pub fn address_bans(&self) -> std::sync::RwLockWriteGuard<'_, Vec<crate::bans::AddressBan>> {
         let mut banned = self.banned.write().unwrap_or_else(|p| p.into_inner());
         let now = std::time::SystemTime::now();
         banned.retain(|ban| !ban.lapsed(now));
         banned
+    }
+
+    /// Puts `ban` in force, in place of any ban of the same network (a local `DLINE`, or
+    /// one another node set).
+    pub fn put_address_ban(&self, ban: crate::bans::AddressBan) {
+        let mut banned = self.address_bans();
+        banned.retain(|b| b.net != ban.net);
+        banned.push(ban);
+    }
+
+    /// Lifts the ban of `net`; `false` if there was none.
+    pub fn lift_address_ban(&self, net: ipnet::IpNet) -> bool {
+        let mut banned = self.address_bans();
+        let before = banned.len();
+        banned.retain(|b| b.net != net);
+        banned.len() < before
     }
 
     /// Connections open now.

@@ -99,15 +99,11 @@ pub fn dline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
     };
     let expires = bans::expiry(ban.minutes);
     let target = net.to_string();
-    {
-        let mut banned = cx.shared.admission.address_bans();
-        banned.retain(|b| b.net != net);
-        banned.push(AddressBan {
-            net,
-            reason: ban.reason.to_string(),
-            expires,
-        });
-    }
+    cx.shared.admission.put_address_ban(AddressBan {
+        net,
+        reason: ban.reason.to_string(),
+        expires,
+    });
     let by = me.out.client.clone();
     crate::audit::record(&by, "dline", &target, ban.reason);
     let row = bans::row(bans::ADDRESS, &target, ban.reason, &by, expires);
@@ -125,12 +121,7 @@ pub fn undline(me: &mut IrcAdapter, cx: &Context<'_>, m: &Message<'_>) -> Flow {
         notice(me, &format!("{} is not an address or network", m.params[0]));
         return Flow::Continue;
     };
-    let lifted = {
-        let mut banned = cx.shared.admission.address_bans();
-        let before = banned.len();
-        banned.retain(|b| b.net != net);
-        banned.len() < before
-    };
+    let lifted = cx.shared.admission.lift_address_ban(net);
     let target = net.to_string();
     if lifted {
         crate::audit::record(&me.out.client, "undline", &target, "");
