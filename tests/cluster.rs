@@ -193,6 +193,22 @@ fn after_redis_restarts_the_nodes_find_each_other_again() {
 }
 
 #[test]
+fn a_join_the_link_could_not_publish_is_still_heard_on_its_own_node() {
+    let redis = Redis::start();
+    let (one, two) = (node(&redis), node(&redis));
+    let (_bob, mut amy) = meet(&one, &two);
+    // Redis holds every write for 4 s: cy's name claim times out (2 s) in the middle of
+    // publishing cy's arrival, and the link breaks with the arrival still in its hands.
+    redis.cli(&["CLIENT", "PAUSE", "4000", "WRITE"]);
+    let _cy = Lines::broadcast_user(two.addr("broadcast"), "cy");
+    wait_for(
+        &mut amy,
+        "cy joined the conversation",
+        Duration::from_secs(6),
+    );
+}
+
+#[test]
 fn garbage_on_the_channel_is_dropped_and_the_chat_goes_on() {
     let redis = Redis::start();
     let url = redis.url();
@@ -960,6 +976,59 @@ fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lift
         try_register(one.addr("irc"), &format!("zed{n}")).ok()
     });
     assert!(back.is_some(), "node 1 still refuses zed*");
+}
+
+/// What a new rooms connection to `addr` is told in its first 300 ms: the refusal line of a
+/// banned address, or nothing for one let in (the rooms protocol waits for the client).
+fn rooms_greeting(addr: SocketAddr) -> Vec<u8> {
+    let mut rooms = Lines::connect(addr).waiting(Duration::from_millis(300));
+    rooms.read_until_quiet(Duration::from_millis(300))
+}
+
+#[test]
+fn a_dline_on_one_node_refuses_that_address_on_another_and_an_undline_lets_it_in() {
+    let redis = Redis::start();
+    let data = tempfile::tempdir().expect("a data directory");
+    account_cli(data.path(), &["add", "teach"], "sesame\n");
+    account_cli(data.path(), &["op", "teach"], "");
+    let one = Serve::start_in(data.path(), &["--cluster", &redis.url()]);
+    let two = node(&redis);
+    assert_eq!(rooms_greeting(two.addr("rooms")), b"");
+    let (said, teach) = Irc::sasl(one.addr("irc"), "teach", "teach", "sesame");
+    assert_eq!(said, logged_in("teach", "teach"));
+    let mut teach = teach.expect("teach is in");
+    // Every test connection comes from loopback: node 2 refuses new ones once it hears.
+    teach.send("DLINE 127.0.0.1/8 :flood\r\n");
+    assert_eq!(
+        teach.until_containing(" NOTICE "),
+        ":confab NOTICE teach :127.0.0.0/8 is banned (flood)"
+    );
+    let banned = b"* your address is banned from this server\n";
+    let refused = first_within(Duration::from_secs(5), || {
+        let greeting = rooms_greeting(two.addr("rooms"));
+        (greeting == banned).then_some(greeting)
+    });
+    assert_eq!(
+        refused.as_deref(),
+        Some(&banned[..]),
+        "node 2 let 127.0.0.1 in"
+    );
+    assert_eq!(
+        redis
+            .cli(&["HGET", "confab:ban:127.0.0.0/8", "reason"])
+            .trim(),
+        "flood"
+    );
+    // Lifted on node 1 (teach's connection predates the ban), node 2 lets it in again.
+    teach.send("UNDLINE 127.0.0.1/8\r\n");
+    assert_eq!(
+        teach.until_containing(" NOTICE "),
+        ":confab NOTICE teach :127.0.0.0/8 is no longer banned"
+    );
+    let admitted = first_within(Duration::from_secs(5), || {
+        rooms_greeting(two.addr("rooms")).is_empty().then_some(())
+    });
+    assert!(admitted.is_some(), "node 2 still refuses 127.0.0.1");
 }
 
 #[test]

@@ -130,6 +130,7 @@ impl Joining {
             stats: stats.clone(),
             seq: Default::default(),
             pending: Default::default(),
+            unsent: Vec::new(),
             heard: Default::default(),
             listening: Default::default(),
             owe_history: Vec::new(),

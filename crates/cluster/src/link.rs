@@ -53,6 +53,9 @@ pub(crate) struct Link {
     /// This node's events sent and not yet heard back, per channel, oldest first, with
     /// their number.
     pub(crate) pending: HashMap<String, VecDeque<Pending>>,
+    /// Verbs the link took to publish and could not (it broke first), in order: delivered
+    /// here, after `pending`, once it is marked down.
+    pub(crate) unsent: Vec<Vec<Routed>>,
     /// Per channel, each other node's run and the last sequence number heard from it.
     pub(crate) heard: HashMap<String, HashMap<u16, (u64, u64)>>,
     /// The room channels this node listens to, with their room (`rooms.rs`).
@@ -272,6 +275,9 @@ impl Link {
         let mut pending: Vec<Pending> = self.pending.drain().flat_map(|(_, p)| p).collect();
         pending.sort_by_key(|(_, sent, _)| *sent);
         for (_, _, routed) in pending {
+            self.next.forward(routed);
+        }
+        for routed in std::mem::take(&mut self.unsent) {
             self.next.forward(routed);
         }
         while let Ok(next) = self.outgoing.try_recv() {

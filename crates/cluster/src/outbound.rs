@@ -37,18 +37,22 @@ impl Link {
             }
         }
         let mut pipe = redis::pipe();
-        for batch in batches {
-            if let Some(lost) = self.claim_names(conn, &batch).await? {
-                // Announced nowhere: the hub takes the name back from its user here.
-                self.next.forward(batch);
-                self.lose_name(&lost);
-                continue;
-            }
-            // A user's first room here is listened to before anyone hears them join it,
-            // so whatever is said there after the join reaches them.
-            let rooms: Vec<Name> = rooms::joined(&batch).cloned().collect();
-            for room in &rooms {
-                self.listen(conn, room).await?;
+        let mut batches = batches.into_iter();
+        while let Some(batch) = batches.next() {
+            match self.prepare(conn, &batch).await {
+                Ok(None) => {}
+                Ok(Some(lost)) => {
+                    // Announced nowhere: the hub takes the name back from its user here.
+                    self.next.forward(batch);
+                    self.lose_name(&lost);
+                    continue;
+                }
+                Err(error) => {
+                    // The link broke before these crossed: they are delivered here when
+                    // it is marked down, after what this trip already held.
+                    self.unsent.extend(std::iter::once(batch).chain(batches));
+                    return Err(error);
+                }
             }
             self.publish_in(&mut pipe, batch);
             ClusterStats::add(&self.stats.published, 1);
@@ -58,6 +62,25 @@ impl Link {
             let _ = done.send(());
         }
         Ok(())
+    }
+
+    /// What must hold in Redis before `batch` is announced: the claims on the names it takes
+    /// (the first one another node holds, if any), and the channel of any room a user of
+    /// this node joins for the first time, listened to before anyone hears them join it so
+    /// whatever is said there after the join reaches them.
+    async fn prepare(
+        &mut self,
+        conn: &mut MultiplexedConnection,
+        batch: &[Routed],
+    ) -> RedisResult<Option<Name>> {
+        if let Some(lost) = self.claim_names(conn, batch).await? {
+            return Ok(Some(lost));
+        }
+        let rooms: Vec<Name> = rooms::joined(batch).cloned().collect();
+        for room in &rooms {
+            self.listen(conn, room).await?;
+        }
+        Ok(None)
     }
 
     /// Adds one verb's events to `pipe`: published on their channel, kept in their room's

@@ -83,6 +83,14 @@ impl State {
             .unzip()
     }
 
+    /// Drops the server-wide ban with `mask` (in any case); `false` if there was none.
+    fn drop_server_ban(&mut self, mask: &str) -> bool {
+        let before = self.server_bans.len();
+        self.server_bans
+            .retain(|b| !b.mask.eq_ignore_ascii_case(mask));
+        self.server_bans.len() < before
+    }
+
     /// Whether `ban` matches `id` named `name` (its name now, or the one it asks for).
     fn banned(&self, ban: &ServerBan, id: SessionId, name: &Name) -> bool {
         let Some(member) = self.sessions.get(&id) else {
@@ -180,19 +188,15 @@ impl Hub {
 
     /// Lifts a server-wide ban; `false` if there was none with that mask.
     pub fn lift_server_ban(&self, session: &Session, mask: &str) -> Result<bool, HubError> {
-        self.oper(&self.lock(), session)?;
-        Ok(self.drop_server_ban(mask))
+        let mut state = self.lock();
+        self.oper(&state, session)?;
+        Ok(state.drop_server_ban(mask))
     }
 
     /// Lifts a server-wide ban lifted on another node; `false` if there was none with
     /// that mask.
     pub fn drop_server_ban(&self, mask: &str) -> bool {
-        let mut state = self.lock();
-        let before = state.server_bans.len();
-        state
-            .server_bans
-            .retain(|b| !b.mask.eq_ignore_ascii_case(mask));
-        state.server_bans.len() < before
+        self.lock().drop_server_ban(mask)
     }
 
     /// Replaces the server-wide bans (the server loads them from its store at start).
