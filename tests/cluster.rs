@@ -616,6 +616,19 @@ fn a_node_that_had_nobody_in_a_room_reads_its_history_once_someone_joins() {
     );
 }
 
+/// Waits until `node` lists `names` in `room` (asked by a passer-by who then leaves). A
+/// user hears a room from the moment their join has crossed Redis (their node listens to
+/// the room's channel before it publishes the join): this is that moment, seen from
+/// another node.
+fn wait_until_listed(node: &Serve, room: &str, names: &[&str]) {
+    let mut look = Irc::register(node.addr("irc"), "look");
+    eventually(Duration::from_secs(5), "the join crossed", || {
+        names_of(&mut look, room) == names
+    });
+    look.send("QUIT\r\n");
+    look.until(|l| l.starts_with("ERROR "));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct_messages() {
     use confab_testkit::classroom::{packet_user_at, prefixed_user_at, rooms_user_at};
@@ -628,6 +641,7 @@ async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct
             let mut ivy = Irc::register(three.addr("irc"), "ivy");
             ivy.send("JOIN #lobby\r\n");
             ivy.until_containing(" 366 ");
+            wait_until_listed(&one, "#lobby", &["ivy"]);
             let mut rhea = rooms_user_at(one.addr("rooms"), "lobby", "rhea").await?;
             rhea.send_line(b"hello from rooms").await?;
             assert_eq!(
