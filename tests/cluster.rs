@@ -928,21 +928,31 @@ fn try_register(addr: SocketAddr, nick: &str) -> Result<Irc, Vec<String>> {
     Ok(irc)
 }
 
-#[test]
-fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lifts_it() {
-    let redis = Redis::start();
+/// Two nodes on `redis`, node 1 on a data directory (kept while the returned guard lives)
+/// where `teach` is a server operator's account, password `sesame`.
+fn nodes_with_an_operator(redis: &Redis) -> (tempfile::TempDir, Serve, Serve) {
     let data = tempfile::tempdir().expect("a data directory");
-    // teach is a server operator's account, made on node 1's data directory.
     account_cli(data.path(), &["add", "teach"], "sesame\n");
     account_cli(data.path(), &["op", "teach"], "");
     let one = Serve::start_in(data.path(), &["--cluster", &redis.url()]);
-    let two = node(&redis);
+    (data, one, node(redis))
+}
+
+/// `nick` on `node`, logged in to the operator's account `teach`.
+fn operator_on(node: &Serve, nick: &str) -> Irc {
+    let (said, teach) = Irc::sasl(node.addr("irc"), nick, "teach", "sesame");
+    assert_eq!(said, logged_in(nick, "teach"));
+    teach.unwrap_or_else(|| panic!("{nick} is in"))
+}
+
+#[test]
+fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lifts_it() {
+    let redis = Redis::start();
+    let (_data, one, two) = nodes_with_an_operator(&redis);
     let mut zed = Irc::register(two.addr("irc"), "zed");
     zed.send("JOIN #lobby\r\n");
     zed.until_containing(" 366 ");
-    let (said, teach) = Irc::sasl(one.addr("irc"), "teach", "teach", "sesame");
-    assert_eq!(said, logged_in("teach", "teach"));
-    let mut teach = teach.expect("teach is in");
+    let mut teach = operator_on(&one, "teach");
     eventually(Duration::from_secs(5), "node 1 knows zed", || {
         names_of(&mut teach, "#lobby") == ["zed"]
     });
@@ -976,9 +986,7 @@ fn a_kline_on_one_node_puts_out_and_refuses_on_another_and_an_unkline_there_lift
     let ban = redis.cli(&["HGET", "confab:ban:zed*!*@*", "reason"]);
     assert_eq!(ban.trim(), "spam");
     // teach's operator rights hold on node 2: the ban is lifted there...
-    let (said, teach2) = Irc::sasl(two.addr("irc"), "teach2", "teach", "sesame");
-    assert_eq!(said, logged_in("teach2", "teach"));
-    let mut teach2 = teach2.expect("teach2 is in");
+    let mut teach2 = operator_on(&two, "teach2");
     teach2.send("UNKLINE zed*\r\n");
     assert_eq!(
         teach2.until_containing(" NOTICE "),
@@ -1002,15 +1010,9 @@ fn rooms_greeting(addr: SocketAddr) -> Vec<u8> {
 #[test]
 fn a_dline_on_one_node_refuses_that_address_on_another_and_an_undline_lets_it_in() {
     let redis = Redis::start();
-    let data = tempfile::tempdir().expect("a data directory");
-    account_cli(data.path(), &["add", "teach"], "sesame\n");
-    account_cli(data.path(), &["op", "teach"], "");
-    let one = Serve::start_in(data.path(), &["--cluster", &redis.url()]);
-    let two = node(&redis);
+    let (_data, one, two) = nodes_with_an_operator(&redis);
     assert_eq!(rooms_greeting(two.addr("rooms")), b"");
-    let (said, teach) = Irc::sasl(one.addr("irc"), "teach", "teach", "sesame");
-    assert_eq!(said, logged_in("teach", "teach"));
-    let mut teach = teach.expect("teach is in");
+    let mut teach = operator_on(&one, "teach");
     // Every test connection comes from loopback: node 2 refuses new ones once it hears.
     teach.send("DLINE 127.0.0.1/8 :flood\r\n");
     assert_eq!(
