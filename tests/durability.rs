@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::serve_support::{bob_and_amy, Serve};
@@ -33,9 +35,17 @@ fn every_message_received_before_a_kill_9_is_in_history() {
     let serve = Serve::start_in(dir.path(), &[]);
     let addr = serve.addr("broadcast");
     let (mut bob, mut amy) = bob_and_amy(addr);
-    // amy talks as fast as she can from a thread of her own; bob reads.
+    // amy talks as fast as bob reads, from a thread of her own, never more than AHEAD
+    // messages in front of him: a busy machine that slows bob's reading must not make him
+    // a slow reader the server cuts off (his outbox holds about 3,500 of these).
+    const AHEAD: usize = 1_000;
+    let read = Arc::new(AtomicUsize::new(0));
+    let bob_read = read.clone();
     let talker = std::thread::spawn(move || {
         for n in 0..50_000 {
+            while n >= bob_read.load(Ordering::Acquire) + AHEAD {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             if amy.stream.write_all(format!("m{n}\n").as_bytes()).is_err() {
                 return;
             }
@@ -47,12 +57,15 @@ fn every_message_received_before_a_kill_9_is_in_history() {
             .next_line()
             .expect("messages arrive while the server runs");
         received.insert(line);
+        read.store(received.len(), Ordering::Release);
     }
     // The kill lands wherever the server is: mid-batch, mid-commit, mid-write.
     serve.kill_9();
     while let Some(line) = bob.next_line() {
         received.insert(line);
     }
+    // amy is let go: her next write fails on the dead server and she stops.
+    read.store(usize::MAX / 2, Ordering::Release);
     let _ = talker.join();
     let kept: BTreeSet<String> = stored(dir.path())
         .into_iter()
