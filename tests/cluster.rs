@@ -629,6 +629,31 @@ fn wait_until_listed(node: &Serve, room: &str, names: &[&str]) {
     look.until(|l| l.starts_with("ERROR "));
 }
 
+/// Sends `text` to `to` from the packet user `from` once `from`'s node knows `to`: a user
+/// who just arrived on another node is known here once the arrival has crossed Redis, and
+/// until then a SENDTO to them fails (`FAILURE`), as to anyone unknown.
+async fn sendto_once_known(
+    from: &mut confab_testkit::Wire,
+    to: &[u8],
+    text: &[u8],
+) -> Result<(), confab_testkit::Failure> {
+    use confab_testkit::wire::{kind, result, sendto_body};
+    for _ in 0..50 {
+        from.send_packet(kind::SENDTO, &sendto_body(to, text))
+            .await?;
+        let answer = from.read_packet().await?;
+        if answer == (kind::RESPONSE, vec![result::OK]) {
+            return Ok(());
+        }
+        assert_eq!(answer, (kind::RESPONSE, vec![result::FAILURE]));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the packet user's node never knew {}",
+        String::from_utf8_lossy(to)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct_messages() {
     use confab_testkit::classroom::{packet_user_at, prefixed_user_at, rooms_user_at};
@@ -668,9 +693,7 @@ async fn users_of_every_protocol_on_three_nodes_share_the_lobby_names_and_direct
             );
             ivy.send("PRIVMSG pia :back to you\r\n");
             pia.expect_frame(2, b"ivy sent back to you").await?;
-            pak.send_packet(kind::SENDTO, &sendto_body(b"pia", b"from a packet"))
-                .await?;
-            pak.expect_response(result::OK).await?;
+            sendto_once_known(&mut pak, b"pia", b"from a packet").await?;
             pia.expect_frame(2, b"pak sent from a packet").await?;
             pia.send_frame(2, b"MSG pak and back").await?;
             pak.expect_packet(kind::SENDTO_REPLY, &sendto_body(b"pia", b"and back"))
