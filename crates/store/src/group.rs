@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 
 use crate::batch;
-use crate::checkpoint::Checkpointer;
+use crate::checkpoint::{Checkpointer, Gate};
 use crate::dir::DirLock;
 use crate::ratelog::RateLimit;
 use crate::record::{Edit, Keep, Record};
@@ -23,6 +23,8 @@ pub(crate) struct GroupWriter<T, F> {
     conn: Connection,
     /// Copies the WAL back while the writer writes; stops with it.
     _checkpointer: Option<Checkpointer>,
+    /// Closed around each transaction here, and by the checkpointer to restart the WAL.
+    gate: Gate,
     path: PathBuf,
     // Keeps the directory locked until the last commit is done.
     _lock: Arc<DirLock>,
@@ -58,6 +60,7 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
         GroupWriter {
             conn,
             _checkpointer: None,
+            gate: Gate::default(),
             path,
             _lock: lock,
             rx,
@@ -71,9 +74,11 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
         }
     }
 
-    /// Hands the writer the checkpointer that runs beside it (and stops when it does).
-    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer) -> Self {
+    /// Hands the writer the checkpointer that runs beside it (and stops when it does),
+    /// and the gate they share.
+    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer, gate: Gate) -> Self {
         self._checkpointer = Some(checkpointer);
+        self.gate = gate;
         self
     }
 
@@ -158,7 +163,10 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
 
     fn commit<'a>(&mut self, records: impl Iterator<Item = &'a Record>, edits: &[Edit]) {
         let started = Instant::now();
-        let result = batch::write(&mut self.conn, records, edits);
+        let result = {
+            let _turn = self.gate.close();
+            batch::write(&mut self.conn, records, edits)
+        };
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.counters
             .last_commit_micros
@@ -209,7 +217,10 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
             return;
         };
         let before = job.pruned();
-        let result = job.step(&mut self.conn);
+        let result = {
+            let _turn = self.gate.close();
+            job.step(&mut self.conn)
+        };
         let pruned = job.pruned();
         self.counters
             .pruned

@@ -119,6 +119,9 @@ CREATE TABLE tombstones (
 ) WITHOUT ROWID;
 ";
 
+/// How long a connection waits for another's lock before giving up with SQLITE_BUSY.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The newest schema version this code knows.
 pub(crate) const KNOWN_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -132,7 +135,7 @@ pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection, StoreErro
     let conn = Connection::open_with_flags(path, flags).map_err(on(path, "open the database"))?;
     // Readers and the rare account writes wait for the writer's short commits instead of
     // failing with SQLITE_BUSY.
-    conn.busy_timeout(Duration::from_secs(5))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(on(path, "set the busy timeout"))?;
     let found = user_version(&conn, path)?;
     if found > KNOWN_VERSION {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::checkpoint::Checkpointer;
+use crate::checkpoint::{Checkpointer, Gate};
 use crate::db::Database;
 use crate::error::{on, StoreError};
 use crate::group::GroupWriter;
@@ -109,7 +109,8 @@ impl Writer {
         F: FnMut(Vec<T>) + Send + 'static,
     {
         let conn = connect(db.path())?;
-        let checkpointer = Checkpointer::spawn(db.path())?;
+        let gate = Gate::default();
+        let checkpointer = Checkpointer::spawn(db.path(), gate.clone())?;
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let queue_max = config.queue_max;
@@ -122,7 +123,7 @@ impl Writer {
             config,
             on_committed,
         )
-        .with_checkpointer(checkpointer);
+        .with_checkpointer(checkpointer, gate);
         let join = thread::Builder::new()
             .name("confab-store-writer".into())
             .spawn(move || group.run())
