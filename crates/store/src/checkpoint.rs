@@ -78,7 +78,7 @@ impl Checkpointer {
 /// with the writer held at the gate.
 fn checkpoint(conn: &Connection, path: &Path, gate: &Gate) {
     let result = match run(conn, "PASSIVE") {
-        Ok(logged) if logged > RESTART_PAGES => restart(conn, path, gate),
+        Ok(logged) if logged > RESTART_PAGES => restart(conn, gate),
         other => other.map(drop),
     };
     if let Err(error) = result {
@@ -86,14 +86,13 @@ fn checkpoint(conn: &Connection, path: &Path, gate: &Gate) {
     }
 }
 
-fn restart(conn: &Connection, path: &Path, gate: &Gate) -> rusqlite::Result<()> {
+/// A reader still on an old snapshot is not an error: SQLite reports it in the result
+/// row, and the next round tries again.
+fn restart(conn: &Connection, gate: &Gate) -> rusqlite::Result<()> {
     let _writer_waits = gate.close();
     conn.busy_timeout(READERS_WAIT)?;
     let result = run(conn, "RESTART");
     conn.busy_timeout(schema::BUSY_TIMEOUT)?;
-    if let Err(error) = &result {
-        tracing::debug!(path = %path.display(), %error, "the WAL could not start over yet");
-    }
     result.map(drop)
 }
 
