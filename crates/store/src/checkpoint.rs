@@ -51,18 +51,21 @@ impl Gate {
 /// The running checkpointer; it stops when this is dropped (with the writer).
 pub(crate) struct Checkpointer {
     _stop: Sender<()>,
+    gate: Gate,
 }
 
 impl Checkpointer {
-    pub(crate) fn spawn(path: &Path, gate: Gate) -> Result<Checkpointer, StoreError> {
+    pub(crate) fn spawn(path: &Path) -> Result<Checkpointer, StoreError> {
         let conn = schema::connect(path, false)?;
         let (stop, stopped) = mpsc::channel::<()>();
         let db: PathBuf = path.to_path_buf();
+        let gate = Gate::default();
+        let ours = gate.clone();
         thread::Builder::new()
             .name("confab-store-checkpoint".into())
             .spawn(move || loop {
                 match stopped.recv_timeout(EVERY) {
-                    Err(RecvTimeoutError::Timeout) => checkpoint(&conn, &db, &gate),
+                    Err(RecvTimeoutError::Timeout) => checkpoint(&conn, &db, &ours),
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
             })
@@ -70,7 +73,12 @@ impl Checkpointer {
                 path: path.to_path_buf(),
                 cause,
             })?;
-        Ok(Checkpointer { _stop: stop })
+        Ok(Checkpointer { _stop: stop, gate })
+    }
+
+    /// The gate the writer must hold around each of its transactions.
+    pub(crate) fn gate(&self) -> Gate {
+        self.gate.clone()
     }
 }
 

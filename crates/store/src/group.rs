@@ -75,10 +75,10 @@ impl<T: Keep, F: FnMut(Vec<T>)> GroupWriter<T, F> {
     }
 
     /// Hands the writer the checkpointer that runs beside it (and stops when it does),
-    /// and the gate they share.
-    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer, gate: Gate) -> Self {
+    /// and with it the gate they share.
+    pub(crate) fn with_checkpointer(mut self, checkpointer: Checkpointer) -> Self {
+        self.gate = checkpointer.gate();
         self._checkpointer = Some(checkpointer);
-        self.gate = gate;
         self
     }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crate::checkpoint::{Checkpointer, Gate};
+use crate::checkpoint::Checkpointer;
 use crate::db::Database;
 use crate::error::{on, StoreError};
 use crate::group::GroupWriter;
@@ -109,8 +109,7 @@ impl Writer {
         F: FnMut(Vec<T>) + Send + 'static,
     {
         let conn = connect(db.path())?;
-        let gate = Gate::default();
-        let checkpointer = Checkpointer::spawn(db.path(), gate.clone())?;
+        let checkpointer = Checkpointer::spawn(db.path())?;
         let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let queue_max = config.queue_max;
@@ -123,7 +122,7 @@ impl Writer {
             config,
             on_committed,
         )
-        .with_checkpointer(checkpointer, gate);
+        .with_checkpointer(checkpointer);
         let join = thread::Builder::new()
             .name("confab-store-writer".into())
             .spawn(move || group.run())
