@@ -10,6 +10,10 @@ const INSERT_EVENT: &str = "
 
 const INSERT_PENDING: &str = "INSERT OR IGNORE INTO pending (account, event) VALUES (?1, ?2)";
 
+// After a pair's first message these find both rows and write nothing.
+const INSERT_PARTIES: &str = "
+    INSERT OR IGNORE INTO direct_parties (party, other) VALUES (?1, ?2), (?2, ?1)";
+
 // `pending` rows go with the event (ON DELETE CASCADE).
 const ERASE_EVENT: &str = "DELETE FROM events WHERE msgid = ?1";
 
@@ -50,6 +54,7 @@ pub(crate) fn write<'a>(
     {
         let mut event = tx.prepare_cached(INSERT_EVENT)?;
         let mut pending = tx.prepare_cached(INSERT_PENDING)?;
+        let mut parties = tx.prepare_cached(INSERT_PARTIES)?;
         for record in records {
             let (target, peer) = ordered_pair(record);
             let inserted = event.execute(params![
@@ -70,6 +75,9 @@ pub(crate) fn write<'a>(
             written.inserted += 1;
             if let Some(account) = &record.pending_for {
                 pending.execute(params![account, tx.last_insert_rowid()])?;
+            }
+            if let Some(peer) = peer {
+                parties.execute(params![target, peer])?;
             }
         }
     }

@@ -161,11 +161,28 @@ impl Job {
         )?;
         self.pruned += deleted as u64;
         Ok(if deleted < CHUNK {
+            if let (target, Some(peer)) = &conv {
+                forget_pair_if_empty(conn, target, peer)?;
+            }
             Phase::Walk { after: Some(conv) }
         } else {
             Phase::Trim { conv, upto }
         })
     }
+}
+
+/// Forgets a direct pair none of whose messages are left, so `direct_parties` does not
+/// keep a row for every pair that ever talked. (A pair whose last message was erased by
+/// its msgid keeps its rows, which `targets` passes over: retention walks conversations
+/// that still have messages, so it never comes back to that one.)
+fn forget_pair_if_empty(conn: &Connection, target: &str, peer: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM direct_parties
+         WHERE ((party = ?1 AND other = ?2) OR (party = ?2 AND other = ?1))
+         AND NOT EXISTS (SELECT 1 FROM events WHERE target = ?1 AND peer = ?2)",
+    )?
+    .execute(params![target, peer])?;
+    Ok(())
 }
 
 /// Deletes the events whose ids `select` yields, in one transaction; pending rows go with
@@ -267,6 +284,66 @@ mod tests {
         };
         assert_eq!(db.prune(policy, MS_PER_DAY * 2).unwrap(), 1);
         assert_eq!(pending_rows(), 0);
+    }
+
+    fn direct(n: u8, at_ms: i64, from: &str, to: &str) -> Record {
+        Record {
+            msgid: [n; 16],
+            at_ms,
+            target: from.into(),
+            peer: Some(to.into()),
+            kind: "privmsg".into(),
+            author: from.into(),
+            account: None,
+            text: Some("hi".into()),
+            body: Vec::new(),
+            pending_for: None,
+        }
+    }
+
+    #[test]
+    fn a_direct_pair_is_forgotten_once_retention_has_deleted_all_its_messages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = DataDir::open(tmp.path()).unwrap().database().unwrap();
+        let config = WriterConfig {
+            retention: Retention::KEEP_EVERYTHING,
+            ..WriterConfig::default()
+        };
+        let writer = Writer::spawn(&db, config, |_: Vec<WithRecord<()>>| {}).unwrap();
+        let day = MS_PER_DAY;
+        for record in [
+            direct(1, day, "bob", "amy"),
+            direct(2, day + 1, "amy", "bob"),
+            direct(3, day, "cat", "amy"),
+            direct(4, 5 * day, "amy", "cat"),
+        ] {
+            writer.submit(WithRecord(Some(record), ()));
+        }
+        writer.shutdown();
+        let pairs = || {
+            db.with("list pairs", |conn| {
+                let mut stmt =
+                    conn.prepare("SELECT party, other FROM direct_parties ORDER BY 1, 2")?;
+                let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                rows.collect::<rusqlite::Result<Vec<(String, String)>>>()
+            })
+            .unwrap()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let everyone = [
+            pair("amy", "bob"),
+            pair("amy", "cat"),
+            pair("bob", "amy"),
+            pair("cat", "amy"),
+        ];
+        assert_eq!(pairs(), everyone);
+        let policy = Retention {
+            keep_days: 2,
+            max_per_target: 0,
+        };
+        // amy and bob's messages are all older than two days; one of amy and cat's is not.
+        assert_eq!(db.prune(policy, 6 * day).unwrap(), 3);
+        assert_eq!(pairs(), [pair("amy", "cat"), pair("cat", "amy")]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use crate::error::{on, StoreError};
 
 /// The migration steps, in order. Step `i` takes the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1: events, pending direct messages, accounts.
 ///
@@ -117,6 +117,24 @@ CREATE TABLE tombstones (
     deleted_ms INTEGER NOT NULL,
     PRIMARY KEY (kind, key)
 ) WITHOUT ROWID;
+";
+
+/// Version 6: who has direct conversations with whom, both ways round, in place of the
+/// index on `events.peer`. That index took a page write of its own for nearly every
+/// direct message (each `peer` has its own index leaf), while a pair is added here once
+/// and afterwards only looked up: `CHATHISTORY TARGETS` finds a party's partners here
+/// and each conversation's latest message through `events_conversation`.
+const V6: &str = "
+CREATE TABLE direct_parties (
+    party TEXT NOT NULL,
+    other TEXT NOT NULL,
+    PRIMARY KEY (party, other)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO direct_parties (party, other)
+    SELECT DISTINCT target, peer FROM events WHERE peer IS NOT NULL;
+INSERT OR IGNORE INTO direct_parties (party, other)
+    SELECT DISTINCT peer, target FROM events WHERE peer IS NOT NULL;
+DROP INDEX events_peer;
 ";
 
 /// How long a connection waits for another's lock before giving up with SQLITE_BUSY.
@@ -232,6 +250,7 @@ mod tests {
             table_names(&conn),
             [
                 "accounts",
+                "direct_parties",
                 "events",
                 "pending",
                 "read_marks",
@@ -253,6 +272,45 @@ mod tests {
         migrate(&mut conn, &path).unwrap();
         migrate(&mut conn, &path).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), KNOWN_VERSION);
+    }
+
+    #[test]
+    fn version_5_is_brought_forward_with_the_pairs_of_its_direct_conversations() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t.db");
+        let mut conn = connect(&path, true).unwrap();
+        for (step, sql) in MIGRATIONS[..5].iter().enumerate() {
+            apply(&mut conn, &path, step as i64 + 1, sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO events (msgid, at_ms, target, peer, kind, author, body) VALUES
+                 (x'01', 5, 'amy', 'bob', 'privmsg', 'bob', x'00'),
+                 (x'02', 6, 'amy', 'bob', 'privmsg', 'amy', x'00'),
+                 (x'03', 7, 'cat', 'cat', 'privmsg', 'cat', x'00'),
+                 (x'04', 8, '#a', NULL, 'privmsg', 'amy', x'00');",
+        )
+        .unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let pairs: Vec<(String, String)> = conn
+            .prepare("SELECT party, other FROM direct_parties ORDER BY party, other")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            pairs,
+            [pair("amy", "bob"), pair("bob", "amy"), pair("cat", "cat")]
+        );
+        let peer_index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'events_peer'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(peer_index, 0);
     }
 
     #[test]

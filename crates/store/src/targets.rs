@@ -7,17 +7,14 @@ use crate::conversation::Conversation;
 use crate::error::StoreError;
 use crate::read::Reader;
 
-/// The party's direct conversations where it is the stored `target` (the smaller key).
-const DIRECT_AS_TARGET: &str = "
-    SELECT peer, max(at_ms) FROM events
-    WHERE target = ?1 AND peer IS NOT NULL AND at_ms > ?2 AND at_ms < ?3
-    GROUP BY peer";
+/// Everyone the party has had a direct conversation with (itself included, if so).
+const PARTNERS: &str = "SELECT other FROM direct_parties WHERE party = ?1";
 
-/// ... and where it is the stored `peer`; a conversation with oneself was counted above.
-const DIRECT_AS_PEER: &str = "
-    SELECT target, max(at_ms) FROM events
-    WHERE peer = ?1 AND target <> ?1 AND at_ms > ?2 AND at_ms < ?3
-    GROUP BY target";
+/// One direct conversation's latest message in the window: one seek in
+/// `events_conversation`, whose keys are the pair smaller first.
+const DIRECT_LATEST: &str = "
+    SELECT max(at_ms) FROM events
+    WHERE target = ?1 AND peer = ?2 AND at_ms > ?3 AND at_ms < ?4";
 
 const ROOM_LATEST: &str = "
     SELECT at_ms FROM events
@@ -68,15 +65,18 @@ fn direct(
     lo: i64,
     hi: i64,
 ) -> rusqlite::Result<Vec<(Conversation, i64)>> {
+    let partners: Vec<String> = conn
+        .prepare_cached(PARTNERS)?
+        .query_map(params![party], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut latest = conn.prepare_cached(DIRECT_LATEST)?;
     let mut found = Vec::new();
-    for sql in [DIRECT_AS_TARGET, DIRECT_AS_PEER] {
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![party, lo, hi], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (other, at) = row?;
-            found.push((Conversation::direct(party, other), at));
+    for other in partners {
+        let conversation = Conversation::direct(party, other);
+        let (target, peer) = conversation.columns();
+        let at: Option<i64> = latest.query_row(params![target, peer, lo, hi], |row| row.get(0))?;
+        if let Some(at) = at {
+            found.push((conversation, at));
         }
     }
     Ok(found)
