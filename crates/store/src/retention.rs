@@ -243,6 +243,21 @@ mod tests {
     use super::*;
     use crate::{DataDir, Record, WithRecord, Writer, WriterConfig};
 
+    fn direct(n: u8, at_ms: i64, from: &str, to: &str) -> Record {
+        Record {
+            msgid: [n; 16],
+            at_ms,
+            target: from.into(),
+            peer: Some(to.into()),
+            kind: "privmsg".into(),
+            author: from.into(),
+            account: None,
+            text: Some("hi".into()),
+            body: Vec::new(),
+            pending_for: None,
+        }
+    }
+
     #[test]
     fn deleting_an_event_deletes_its_pending_row() {
         let tmp = tempfile::tempdir().unwrap();
@@ -256,16 +271,8 @@ mod tests {
         };
         let writer = Writer::spawn(&db, config, |_: Vec<WithRecord<()>>| {}).unwrap();
         let record = Record {
-            msgid: [1; 16],
-            at_ms: 0,
-            target: "alice".into(),
-            peer: Some("bob".into()),
-            kind: "privmsg".into(),
-            author: "alice".into(),
-            account: None,
-            text: Some("hi".into()),
-            body: Vec::new(),
             pending_for: Some("bob".into()),
+            ..direct(1, 0, "alice", "bob")
         };
         writer.submit(WithRecord(Some(record), ()));
         writer.shutdown();
@@ -284,21 +291,6 @@ mod tests {
         };
         assert_eq!(db.prune(policy, MS_PER_DAY * 2).unwrap(), 1);
         assert_eq!(pending_rows(), 0);
-    }
-
-    fn direct(n: u8, at_ms: i64, from: &str, to: &str) -> Record {
-        Record {
-            msgid: [n; 16],
-            at_ms,
-            target: from.into(),
-            peer: Some(to.into()),
-            kind: "privmsg".into(),
-            author: from.into(),
-            account: None,
-            text: Some("hi".into()),
-            body: Vec::new(),
-            pending_for: None,
-        }
     }
 
     #[test]
